@@ -1,0 +1,147 @@
+//! The permission matrix: for each role, resource and action, the widest scope allowed.
+//! Anything not listed is refused.
+
+use serde::Serialize;
+
+use super::role::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    Unit,
+    User,
+    RoleGrant,
+    ApiToken,
+    Audit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    /// Unlock an account locked after failed sign-ins.
+    Unlock,
+    Export,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 5] = [
+        Resource::Unit,
+        Resource::User,
+        Resource::RoleGrant,
+        Resource::ApiToken,
+        Resource::Audit,
+    ];
+}
+
+impl Action {
+    pub const ALL: [Action; 5] = [
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Unlock,
+        Action::Export,
+    ];
+}
+
+/// How far a grant reaches, relative to the actor's own unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Records the actor's unit is party to.
+    OwnUnit,
+    /// Records of any unit inside the actor's unit's region (a county office its county; the
+    /// city office and group leaders their city).
+    OwnRegion,
+    /// Everything (administrators, for the resources they administer).
+    All,
+}
+
+/// The matrix itself.
+pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
+    use Action::*;
+    use Reach::*;
+    use Resource::*;
+    use Role::*;
+    let region_roles = matches!(
+        role,
+        GroupLeader | OfficeDirector | OfficeStaff | CountyOfficeStaff
+    );
+    let unit_roles = matches!(role, UnitLiaison | UnitHandler | ProcuratorateSupervisor);
+    match (resource, action) {
+        // The directory of units and people: every business role within its scope; all three
+        // administrators (to manage accounts, grant roles and filter the trail).
+        (Unit | User, Read) if region_roles => Some(OwnRegion),
+        (Unit | User, Read) if unit_roles => Some(OwnUnit),
+        (Unit | User, Read) if role.is_admin() => Some(All),
+        // Accounts and the organisation: the system administrator.
+        (Unit | User, Create | Update) if role == SystemAdmin => Some(All),
+        // Security: roles, unlocking accounts, integration tokens.
+        (RoleGrant, Read | Create | Update) if role == SecurityAdmin => Some(All),
+        (User, Unlock) if role == SecurityAdmin => Some(All),
+        (ApiToken, Read | Create | Update) if role == SecurityAdmin => Some(All),
+        // The audit trail: the audit administrator reads and exports all of it; the office
+        // director and county office read their region's, a liaison officer their unit's.
+        (Audit, Read | Export) if role == AuditAdmin => Some(All),
+        (Audit, Read) if matches!(role, OfficeDirector | CountyOfficeStaff) => Some(OwnRegion),
+        (Audit, Read) if role == UnitLiaison => Some(OwnUnit),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_do_not_overlap() {
+        // Each security-relevant capability belongs to exactly one administrator.
+        let owners = |res, act| {
+            Role::ALL
+                .into_iter()
+                .filter(|r| r.is_admin() && reach(*r, res, act).is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            owners(Resource::User, Action::Create),
+            vec![Role::SystemAdmin]
+        );
+        assert_eq!(
+            owners(Resource::Unit, Action::Update),
+            vec![Role::SystemAdmin]
+        );
+        assert_eq!(
+            owners(Resource::RoleGrant, Action::Create),
+            vec![Role::SecurityAdmin]
+        );
+        assert_eq!(
+            owners(Resource::User, Action::Unlock),
+            vec![Role::SecurityAdmin]
+        );
+        assert_eq!(
+            owners(Resource::ApiToken, Action::Create),
+            vec![Role::SecurityAdmin]
+        );
+        assert_eq!(
+            owners(Resource::Audit, Action::Export),
+            vec![Role::AuditAdmin]
+        );
+    }
+
+    #[test]
+    fn business_roles_never_administer() {
+        for role in Role::ALL.into_iter().filter(|r| !r.is_admin()) {
+            for res in Resource::ALL {
+                for act in [
+                    Action::Create,
+                    Action::Update,
+                    Action::Unlock,
+                    Action::Export,
+                ] {
+                    assert_eq!(reach(role, res, act), None, "{role:?} {res:?} {act:?}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Appending to, searching and verifying the stored audit trail.
+
+use serde_json::Value as Json;
+use sqlx::Row;
+
+use super::chain::{self, AuditRecord, Finding, Verifier};
+use crate::access::{Actor, Scope, sql::any_unit_in_scope};
+use crate::db::query::{Sql, like_escape};
+use crate::db::{Db, Tx, time};
+
+/// Who acted, from where: the user (or the system) and the request.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl Who {
+    pub fn system(what: &str) -> Who {
+        Who {
+            name: format!("系统（{what}）"),
+            ..Who::default()
+        }
+    }
+
+    pub fn actor(actor: &Actor, request_id: Option<String>, client_addr: Option<String>) -> Who {
+        Who {
+            user_id: Some(actor.user_id),
+            name: format!("{}（{}）", actor.display_name, actor.username),
+            unit_id: Some(actor.unit_id),
+            request_id,
+            client_addr,
+        }
+    }
+}
+
+/// What happened to which object.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub action: &'static str,
+    pub object_type: &'static str,
+    pub object_id: Option<String>,
+    pub object_unit_id: Option<i64>,
+    pub summary: Json,
+}
+
+impl Entry {
+    pub fn new(action: &'static str, object_type: &'static str) -> Entry {
+        Entry {
+            action,
+            object_type,
+            object_id: None,
+            object_unit_id: None,
+            summary: Json::Object(Default::default()),
+        }
+    }
+
+    pub fn object(mut self, id: impl ToString, unit_id: Option<i64>) -> Entry {
+        self.object_id = Some(id.to_string());
+        self.object_unit_id = unit_id;
+        self
+    }
+
+    pub fn summary(mut self, summary: Json) -> Entry {
+        self.summary = summary;
+        self
+    }
+}
+
+/// Append one record inside the caller's transaction. Taking the head row first (an UPDATE)
+/// serialises concurrent appends on both databases, so the chain never forks.
+pub async fn record(tx: &mut Tx, who: &Who, entry: Entry) -> Result<i64, sqlx::Error> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get(0)?;
+    let prev_hash: String = head.try_get(1)?;
+    let mut r = AuditRecord {
+        seq,
+        at: time::now_text(),
+        actor_user_id: who.user_id,
+        actor_name: who.name.clone(),
+        acting_unit_id: who.unit_id,
+        action: entry.action.to_string(),
+        object_type: entry.object_type.to_string(),
+        object_id: entry.object_id,
+        object_unit_id: entry.object_unit_id,
+        summary: entry.summary.to_string(),
+        request_id: who.request_id.clone(),
+        client_addr: who.client_addr.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    r.hash = chain::compute_hash(&r);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, \
+         object_type, object_id, object_unit_id, summary, request_id, client_addr, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(r.seq)
+    .bind(&r.at)
+    .bind(r.actor_user_id)
+    .bind(&r.actor_name)
+    .bind(r.acting_unit_id)
+    .bind(&r.action)
+    .bind(&r.object_type)
+    .bind(&r.object_id)
+    .bind(r.object_unit_id)
+    .bind(&r.summary)
+    .bind(&r.request_id)
+    .bind(&r.client_addr)
+    .bind(&r.prev_hash)
+    .bind(&r.hash)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&r.hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+/// Record an event that is its own transaction (sign-in attempts, sign-out).
+pub async fn record_alone(db: &Db, who: &Who, entry: Entry) -> Result<i64, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let seq = record(&mut tx, who, entry).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+pub struct VerifyReport {
+    pub checked: u64,
+    pub head_seq: i64,
+    pub findings: Vec<Finding>,
+}
+
+/// Walk the whole stored trail in pages, in sequence order.
+pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await?;
+    let head_seq: i64 = head.try_get(0)?;
+    let head_hash: String = head.try_get(1)?;
+    let mut v = Verifier::default();
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<AuditRecord> =
+            sqlx::query_as("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 5000")
+                .bind(after)
+                .fetch_all(&db.pool)
+                .await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for r in &page {
+            v.feed(r, head_seq);
+        }
+    }
+    let checked = v.checked;
+    Ok(VerifyReport {
+        checked,
+        head_seq,
+        findings: v.finish(head_seq, &head_hash),
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub unit_id: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+}
+
+pub const PAGE_SIZE: i64 = 50;
+
+fn filtered(scope: &Scope, f: &Filter) -> Sql {
+    let mut s = Sql::new(" FROM audit_log a WHERE ");
+    s.append(any_unit_in_scope(
+        scope,
+        &["a.acting_unit_id", "a.object_unit_id"],
+    ));
+    if let Some(actor) = &f.actor {
+        s.push(" AND a.actor_name LIKE ")
+            .bind(format!("%{}%", like_escape(actor)))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(action) = &f.action {
+        s.push(" AND a.action LIKE ")
+            .bind(format!("{}%", like_escape(action)))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(t) = &f.object_type {
+        s.push(" AND a.object_type = ").bind(t.as_str());
+    }
+    if let Some(u) = f.unit_id {
+        s.push(" AND (a.acting_unit_id = ")
+            .bind(u)
+            .push(" OR a.object_unit_id = ")
+            .bind(u)
+            .push(")");
+    }
+    if let Some(from) = &f.from {
+        s.push(" AND a.at >= ").bind(from.as_str());
+    }
+    if let Some(to) = &f.to {
+        s.push(" AND a.at < ").bind(to.as_str());
+    }
+    if let Some(text) = &f.text {
+        s.push(" AND a.summary LIKE ")
+            .bind(format!("%{}%", like_escape(text)))
+            .push(" ESCAPE '\\'");
+    }
+    s
+}
+
+/// One page of records, newest first, and the total count.
+pub async fn search(
+    db: &Db,
+    scope: &Scope,
+    f: &Filter,
+    page: i64,
+) -> Result<(Vec<AuditRecord>, i64), sqlx::Error> {
+    let mut count = Sql::new("SELECT COUNT(*)");
+    count.append(filtered(scope, f));
+    let total: i64 = count.query_scalar().fetch_one(&db.pool).await?;
+    let mut q = Sql::new("SELECT a.*");
+    q.append(filtered(scope, f));
+    q.push(" ORDER BY a.seq DESC LIMIT ")
+        .bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .bind((page.max(1) - 1) * PAGE_SIZE);
+    let rows = q.query_as().fetch_all(&db.pool).await?;
+    Ok((rows, total))
+}
+
+/// Every matching record, oldest first, for export (bounded to keep memory in check).
+pub async fn export(
+    db: &Db,
+    scope: &Scope,
+    f: &Filter,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, sqlx::Error> {
+    let mut q = Sql::new("SELECT a.*");
+    q.append(filtered(scope, f));
+    q.push(" ORDER BY a.seq LIMIT ").bind(limit);
+    q.query_as().fetch_all(&db.pool).await
+}

@@ -1,0 +1,110 @@
+//! Browser sessions: a random token in an HttpOnly, SameSite=Strict cookie; only its SHA-256 is
+//! stored. Each session carries its own CSRF token. Sessions end on sign-out, after the idle
+//! timeout, after an absolute lifetime, and when the password changes or the account is
+//! disabled.
+
+use chrono::Duration;
+use sqlx::Row;
+
+use super::{hash_secret, new_secret};
+use crate::db::{Db, Tx, time};
+
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+}
+
+pub struct Found {
+    pub user_id: i64,
+    pub csrf: String,
+}
+
+pub async fn create(
+    tx: &mut Tx,
+    user_id: i64,
+    client_addr: Option<&str>,
+    lifetime: Duration,
+) -> Result<NewSession, sqlx::Error> {
+    let (token, id_hash) = new_secret();
+    let (csrf, _) = new_secret();
+    let now = time::now();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_addr) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+    )
+    .bind(&id_hash)
+    .bind(user_id)
+    .bind(&csrf)
+    .bind(time::to_text(now))
+    .bind(time::to_text(now + lifetime))
+    .bind(client_addr)
+    .execute(&mut **tx)
+    .await?;
+    Ok(NewSession { token, csrf })
+}
+
+/// The live session for a cookie token, refreshed; `None` if unknown, expired or idle too long
+/// (an expired one is deleted).
+pub async fn find(db: &Db, token: &str, idle: Duration) -> Result<Option<Found>, sqlx::Error> {
+    if token.len() != 64 {
+        return Ok(None);
+    }
+    let id_hash = hash_secret(token);
+    let Some(row) = sqlx::query(
+        "SELECT user_id, csrf_token, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
+    )
+    .bind(&id_hash)
+    .fetch_optional(&db.pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let now = time::now();
+    let last_seen = time::parse(&row.try_get::<String, _>(2)?);
+    let expires = time::parse(&row.try_get::<String, _>(3)?);
+    let alive = matches!((last_seen, expires), (Some(l), Some(e)) if now < e && now - l < idle);
+    if !alive {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(&id_hash)
+            .execute(&db.pool)
+            .await?;
+        return Ok(None);
+    }
+    // Refresh at most once a minute to keep reads cheap.
+    if last_seen.is_some_and(|l| now - l > Duration::seconds(60)) {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(time::to_text(now))
+            .bind(&id_hash)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some(Found {
+        user_id: row.try_get(0)?,
+        csrf: row.try_get(1)?,
+    }))
+}
+
+pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(hash_secret(token))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Remove sessions past their lifetime (run periodically).
+pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+        .bind(time::now_text())
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}

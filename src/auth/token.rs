@@ -1,0 +1,103 @@
+//! Bearer tokens for integrations: issued and revoked by the security administrator, shown
+//! once, stored as SHA-256. A token acts as the account it was issued for.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{hash_secret, new_secret};
+use crate::db::{Db, Tx, time};
+
+pub const PREFIX: &str = "sdt_";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+/// Store a new token; returns its id and the secret to show once.
+pub async fn issue(
+    tx: &mut Tx,
+    user_id: i64,
+    name: &str,
+    expires_at: Option<String>,
+    created_by: i64,
+) -> Result<(i64, String), sqlx::Error> {
+    let (secret, _) = new_secret();
+    let token = format!("{PREFIX}{secret}");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(&token[..PREFIX.len() + 8])
+    .bind(hash_secret(&token))
+    .bind(created_by)
+    .bind(time::now_text())
+    .bind(expires_at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((id, token))
+}
+
+/// The account a presented token acts as, if the token is live.
+pub async fn authenticate(db: &Db, token: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
+        return Ok(None);
+    }
+    let now = time::now_text();
+    let row = sqlx::query(
+        "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 \
+         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(hash_secret(token))
+    .bind(&now)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.try_get(0)?;
+    let last: Option<String> = row.try_get(2)?;
+    // Record use at most once a minute.
+    let stale = last
+        .as_deref()
+        .and_then(time::parse)
+        .is_none_or(|t| time::now() - t > chrono::Duration::seconds(60));
+    if stale {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(&now)
+            .bind(id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(Some((id, row.try_get(1)?)))
+}
+
+pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, t.user_id, u.username, t.name, t.prefix, t.created_at, t.expires_at, \
+         t.revoked_at, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         ORDER BY t.id DESC",
+    )
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Revoke; returns the owner's id, or `None` if no live token has this id.
+pub async fn revoke(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id",
+    )
+    .bind(time::now_text())
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| r.try_get(0)).transpose()
+}

@@ -1,0 +1,174 @@
+//! Configuration: built-in defaults, then a TOML file, then `SHUANGDA_*` environment variables
+//! (each later source overrides the earlier). See docs/configuration.md.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite:data/shuangda.db` (default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub bind: String,
+    /// Directory for the SQLite database and, later, stored files.
+    pub data_dir: PathBuf,
+    pub db_max_connections: u32,
+    /// Minutes without activity after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after which a session ends regardless of activity.
+    pub session_lifetime_hours: i64,
+    /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
+    pub cookie_secure: bool,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Sign-in attempts allowed per client address per 5 minutes.
+    pub sign_in_attempts_per_address: usize,
+    /// Trust `X-Forwarded-For` for the client address (only behind a reverse proxy you run).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite:data/shuangda.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            db_max_connections: 16,
+            session_idle_minutes: 30,
+            session_lifetime_hours: 12,
+            cookie_secure: false,
+            log_format: "text".into(),
+            max_body_bytes: 2 * 1024 * 1024,
+            sign_in_attempts_per_address: 30,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("配置文件 {path} 有误: {source}")]
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
+    #[error("环境变量 {name} 的值无效: {value}")]
+    Env { name: String, value: String },
+}
+
+impl Config {
+    /// Load from `path` (or `./shuangda.toml` if it exists) and the environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let default_path = Path::new("shuangda.toml");
+        let path = path.or(default_path.exists().then_some(default_path));
+        let mut cfg = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: p.display().to_string(),
+                    source,
+                })?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(name: &str, v: String) -> Result<T, ConfigError> {
+            v.trim().parse().map_err(|_| ConfigError::Env {
+                name: name.into(),
+                value: v,
+            })
+        }
+        fn boolean(name: &str, v: String) -> Result<bool, ConfigError> {
+            match v.trim() {
+                "1" | "true" | "yes" => Ok(true),
+                "0" | "false" | "no" => Ok(false),
+                _ => Err(ConfigError::Env {
+                    name: name.into(),
+                    value: v,
+                }),
+            }
+        }
+        let var = |n: &str| get(&format!("SHUANGDA_{n}"));
+        if let Some(v) = var("DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = var("BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = var("DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("DB_MAX_CONNECTIONS") {
+            self.db_max_connections = parse("SHUANGDA_DB_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = var("SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = parse("SHUANGDA_SESSION_IDLE_MINUTES", v)?;
+        }
+        if let Some(v) = var("SESSION_LIFETIME_HOURS") {
+            self.session_lifetime_hours = parse("SHUANGDA_SESSION_LIFETIME_HOURS", v)?;
+        }
+        if let Some(v) = var("COOKIE_SECURE") {
+            self.cookie_secure = boolean("SHUANGDA_COOKIE_SECURE", v)?;
+        }
+        if let Some(v) = var("LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = var("MAX_BODY_BYTES") {
+            self.max_body_bytes = parse("SHUANGDA_MAX_BODY_BYTES", v)?;
+        }
+        if let Some(v) = var("SIGN_IN_ATTEMPTS_PER_ADDRESS") {
+            self.sign_in_attempts_per_address = parse("SHUANGDA_SIGN_IN_ATTEMPTS_PER_ADDRESS", v)?;
+        }
+        if let Some(v) = var("TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = boolean("SHUANGDA_TRUST_FORWARDED_FOR", v)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file() {
+        let mut c: Config =
+            toml::from_str("bind = \"0.0.0.0:9000\"\nsession_idle_minutes = 15").expect("parse");
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        c.apply_env(|k| match k {
+            "SHUANGDA_BIND" => Some("127.0.0.1:1".into()),
+            "SHUANGDA_COOKIE_SECURE" => Some("true".into()),
+            _ => None,
+        })
+        .expect("env");
+        assert_eq!(c.bind, "127.0.0.1:1");
+        assert!(c.cookie_secure);
+        assert_eq!(c.session_idle_minutes, 15);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let mut c = Config::default();
+        let e = c
+            .apply_env(|k| (k == "SHUANGDA_SESSION_IDLE_MINUTES").then(|| "soon".into()))
+            .expect_err("bad");
+        assert!(e.to_string().contains("SHUANGDA_SESSION_IDLE_MINUTES"));
+        assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+    }
+}

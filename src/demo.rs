@@ -1,0 +1,261 @@
+//! The demo organisation: the Xinyang leading group with the 23 member units of seed 001 §3,
+//! Xinyang's districts and counties (GB/T 2260), the Pingyin county group of seed 003 一 with
+//! its 18 units, and one account per role.
+
+use crate::access::Role;
+use crate::db::Db;
+use crate::domain::RegionCode;
+use crate::error::{AppError, AppResult};
+use crate::units::{NewUnit, UnitKind, store as units};
+use crate::users::{model::NewUser, store as users};
+
+pub const DEMO_PASSWORD: &str = "Xinyang@2026";
+
+/// Seed 001 §3: the member units of the Xinyang group.
+const XINYANG_MEMBERS: &[(&str, UnitKind)] = &[
+    ("中共信阳市委宣传部", UnitKind::PartyOrgan),
+    ("中共信阳市委政法委员会", UnitKind::PartyOrgan),
+    ("信阳市人民政府办公室", UnitKind::Administrative),
+    ("信阳市发展和改革委员会", UnitKind::Administrative),
+    ("信阳市工业和信息化局", UnitKind::Administrative),
+    ("信阳市公安局", UnitKind::Police),
+    ("信阳市司法局", UnitKind::Administrative),
+    ("信阳市财政局", UnitKind::Administrative),
+    ("信阳市生态环境局", UnitKind::Administrative),
+    ("信阳市农业农村局", UnitKind::Administrative),
+    ("信阳市商务局", UnitKind::Administrative),
+    ("信阳市文化广电和旅游局", UnitKind::Administrative),
+    ("信阳市卫生健康委员会", UnitKind::Administrative),
+    ("中国人民银行信阳市分行", UnitKind::MemberUnit),
+    ("信阳海关", UnitKind::Customs),
+    ("国家税务总局信阳市税务局", UnitKind::Tax),
+    ("信阳市市场监督管理局", UnitKind::MarketRegulation),
+    (
+        "中共信阳市委网络安全和信息化委员会办公室",
+        UnitKind::PartyOrgan,
+    ),
+    ("信阳市林业和茶产业局", UnitKind::Administrative),
+    ("信阳市邮政管理局", UnitKind::Administrative),
+    ("信阳市烟草专卖局", UnitKind::Administrative),
+    ("信阳市中级人民法院", UnitKind::Court),
+    ("信阳市人民检察院", UnitKind::Procuratorate),
+];
+
+const XINYANG_COUNTIES: &[(&str, &str)] = &[
+    ("411502", "浉河区"),
+    ("411503", "平桥区"),
+    ("411521", "罗山县"),
+    ("411522", "光山县"),
+    ("411523", "新县"),
+    ("411524", "商城县"),
+    ("411525", "固始县"),
+    ("411526", "潢川县"),
+    ("411527", "淮滨县"),
+    ("411528", "息县"),
+];
+
+/// Seed 003 一: the units that carry out the work in Pingyin county.
+const PINGYIN_MEMBERS: &[(&str, UnitKind)] = &[
+    ("中共平阴县委宣传部", UnitKind::PartyOrgan),
+    ("中共平阴县委政法委员会", UnitKind::PartyOrgan),
+    ("平阴县人民法院", UnitKind::Court),
+    ("平阴县人民检察院", UnitKind::Procuratorate),
+    ("平阴县发展和改革委员会", UnitKind::Administrative),
+    ("平阴县工业和信息化局", UnitKind::Administrative),
+    ("平阴县公安局", UnitKind::Police),
+    ("平阴县司法局", UnitKind::Administrative),
+    ("平阴县财政局", UnitKind::Administrative),
+    ("济南市生态环境局平阴分局", UnitKind::Administrative),
+    ("平阴县自然资源局", UnitKind::Administrative),
+    ("平阴县商务信息中心", UnitKind::Administrative),
+    ("平阴县文化和旅游局", UnitKind::Administrative),
+    ("平阴县卫生健康局", UnitKind::Administrative),
+    ("平阴县农业农村局", UnitKind::Administrative),
+    ("平阴县市场监督管理局", UnitKind::MarketRegulation),
+    ("国家税务总局平阴县税务局", UnitKind::Tax),
+    ("平阴县贸促会", UnitKind::MemberUnit),
+];
+
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub unit: String,
+}
+
+fn region(code: &str) -> AppResult<RegionCode> {
+    RegionCode::parse(code).ok_or_else(|| AppError::internal(format!("bad demo code {code}")))
+}
+
+fn unit(name: &str, kind: UnitKind, code: &str, parent: Option<i64>) -> AppResult<NewUnit> {
+    Ok(NewUnit {
+        name: name.to_string(),
+        short_name: None,
+        kind,
+        region: region(code)?,
+        parent_id: parent,
+        phone: None,
+    })
+}
+
+/// Load the demo organisation unless units already exist. Returns the accounts created (empty
+/// when the database already held data).
+pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units")
+        .fetch_one(&db.pool)
+        .await?;
+    if existing > 0 {
+        return Ok(Vec::new());
+    }
+    let mut tx = db.begin().await?;
+    let mut ids = std::collections::HashMap::new();
+    let group = units::insert_system(
+        &mut tx,
+        &unit(
+            "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组",
+            UnitKind::LeadingGroup,
+            "411500",
+            None,
+        )?,
+    )
+    .await?;
+    ids.insert("group".to_string(), group);
+    let office = units::insert_system(
+        &mut tx,
+        &unit(
+            "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室",
+            UnitKind::GroupOffice,
+            "411500",
+            Some(group),
+        )?,
+    )
+    .await?;
+    ids.insert("office".to_string(), office);
+    for (name, kind) in XINYANG_MEMBERS {
+        let id = units::insert_system(&mut tx, &unit(name, *kind, "411500", Some(group))?).await?;
+        ids.insert(name.to_string(), id);
+    }
+    for (code, county) in XINYANG_COUNTIES {
+        let cg = units::insert_system(
+            &mut tx,
+            &unit(
+                &format!("{county}打击侵权假冒工作领导小组"),
+                UnitKind::CountyGroup,
+                code,
+                Some(group),
+            )?,
+        )
+        .await?;
+        let co = units::insert_system(
+            &mut tx,
+            &unit(
+                &format!("{county}打击侵权假冒工作领导小组办公室"),
+                UnitKind::CountyOffice,
+                code,
+                Some(cg),
+            )?,
+        )
+        .await?;
+        ids.insert(format!("{county}办"), co);
+        let police = match county.strip_suffix('区') {
+            Some(district) => format!("信阳市公安局{district}分局"),
+            None => format!("{county}公安局"),
+        };
+        for (name, kind) in [
+            (
+                format!("{county}市场监督管理局"),
+                UnitKind::MarketRegulation,
+            ),
+            (police, UnitKind::Police),
+        ] {
+            let id = units::insert_system(&mut tx, &unit(&name, kind, code, Some(cg))?).await?;
+            ids.insert(name, id);
+        }
+    }
+    let pg = units::insert_system(
+        &mut tx,
+        &unit(
+            "平阴县知识产权工作领导小组",
+            UnitKind::CountyGroup,
+            "370124",
+            None,
+        )?,
+    )
+    .await?;
+    let po = units::insert_system(
+        &mut tx,
+        &unit(
+            "平阴县知识产权工作领导小组办公室",
+            UnitKind::CountyOffice,
+            "370124",
+            Some(pg),
+        )?,
+    )
+    .await?;
+    ids.insert("平阴组".to_string(), pg);
+    ids.insert("平阴办".to_string(), po);
+    for (name, kind) in PINGYIN_MEMBERS {
+        let id = units::insert_system(&mut tx, &unit(name, *kind, "370124", Some(pg))?).await?;
+        ids.insert(name.to_string(), id);
+    }
+
+    let accounts: &[(&str, &str, Role, &str)] = &[
+        ("leader", "李组长", Role::GroupLeader, "group"),
+        ("director", "王主任", Role::OfficeDirector, "office"),
+        ("staff", "赵经办", Role::OfficeStaff, "office"),
+        (
+            "liaison.scjg",
+            "钱联络员",
+            Role::UnitLiaison,
+            "信阳市市场监督管理局",
+        ),
+        ("handler.gaj", "孙经办", Role::UnitHandler, "信阳市公安局"),
+        (
+            "county.luoshan",
+            "周专干",
+            Role::CountyOfficeStaff,
+            "罗山县办",
+        ),
+        (
+            "procurator",
+            "吴检察官",
+            Role::ProcuratorateSupervisor,
+            "信阳市人民检察院",
+        ),
+        ("pingyin.staff", "郑专干", Role::CountyOfficeStaff, "平阴办"),
+        ("sysadmin", "系统管理员", Role::SystemAdmin, "office"),
+        ("secadmin", "安全管理员", Role::SecurityAdmin, "office"),
+        ("auditadmin", "审计管理员", Role::AuditAdmin, "office"),
+    ];
+    let names: std::collections::HashMap<i64, String> =
+        sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM units")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let mut out = Vec::new();
+    for (username, display, role, unit_key) in accounts {
+        let unit_id = *ids
+            .get(*unit_key)
+            .ok_or_else(|| AppError::internal(format!("demo unit {unit_key}")))?;
+        users::insert_system(
+            &mut tx,
+            &NewUser {
+                username: username.to_string(),
+                display_name: display.to_string(),
+                unit_id,
+                phone: None,
+            },
+            DEMO_PASSWORD,
+            false,
+            &[*role],
+        )
+        .await?;
+        out.push(DemoAccount {
+            username,
+            role: *role,
+            unit: names.get(&unit_id).cloned().unwrap_or_default(),
+        });
+    }
+    tx.commit().await?;
+    Ok(out)
+}

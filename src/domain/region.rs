@@ -1,0 +1,138 @@
+//! Administrative division codes (GB/T 2260): six digits, province-city-county.
+
+use std::fmt;
+
+use super::FieldError;
+
+/// Province-level prefixes in GB/T 2260.
+const PROVINCES: &[u8] = &[
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode([u8; 6]);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionLevel {
+    Province,
+    City,
+    County,
+}
+
+impl RegionCode {
+    pub fn parse(raw: &str) -> Option<RegionCode> {
+        let raw = raw.trim();
+        let bytes = raw.as_bytes();
+        if bytes.len() != 6 || !bytes.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut d = [0u8; 6];
+        d.copy_from_slice(bytes);
+        let province = (d[0] - b'0') * 10 + (d[1] - b'0');
+        if !PROVINCES.contains(&province) {
+            return None;
+        }
+        // A county part under a zero city part does not exist.
+        if &d[2..4] == b"00" && &d[4..6] != b"00" {
+            return None;
+        }
+        Some(RegionCode(d))
+    }
+
+    pub fn field(field: &str, raw: &str) -> Result<RegionCode, FieldError> {
+        if raw.trim().is_empty() {
+            return Err(FieldError::new(field, "required", "请填写行政区划代码"));
+        }
+        Self::parse(raw).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "invalid_format",
+                "行政区划代码应为6位数字（GB/T 2260），如信阳市为411500",
+            )
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("000000")
+    }
+
+    pub fn level(&self) -> RegionLevel {
+        if &self.0[2..6] == b"0000" {
+            RegionLevel::Province
+        } else if &self.0[4..6] == b"00" {
+            RegionLevel::City
+        } else {
+            RegionLevel::County
+        }
+    }
+
+    /// The prefix shared by every code inside this region: "41" for a province, "4115" for a
+    /// city, the whole code for a county.
+    pub fn scope_prefix(&self) -> &str {
+        let s = self.as_str();
+        match self.level() {
+            RegionLevel::Province => &s[..2],
+            RegionLevel::City => &s[..4],
+            RegionLevel::County => s,
+        }
+    }
+
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        other.as_str().starts_with(self.scope_prefix())
+    }
+}
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rc(s: &str) -> RegionCode {
+        RegionCode::parse(s).expect("valid code")
+    }
+
+    #[test]
+    fn parses_xinyang_and_pingyin() {
+        for c in [
+            "411500", "411502", "411503", "411521", "411528", "370124", "410000",
+        ] {
+            assert!(RegionCode::parse(c).is_some(), "{c}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed() {
+        for c in [
+            "",
+            "41150",
+            "4115000",
+            "41150a",
+            "991500",
+            "410021",
+            " 4115 0",
+            "４１１５００",
+        ] {
+            assert!(RegionCode::parse(c).is_none(), "{c}");
+        }
+    }
+
+    #[test]
+    fn levels_and_containment() {
+        assert_eq!(rc("410000").level(), RegionLevel::Province);
+        assert_eq!(rc("411500").level(), RegionLevel::City);
+        assert_eq!(rc("411521").level(), RegionLevel::County);
+        assert!(rc("411500").contains(&rc("411521")));
+        assert!(rc("411500").contains(&rc("411500")));
+        assert!(!rc("411521").contains(&rc("411522")));
+        assert!(!rc("411500").contains(&rc("370124")));
+        assert!(rc("410000").contains(&rc("411528")));
+        assert_eq!(rc("411500").scope_prefix(), "4115");
+    }
+}

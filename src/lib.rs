@@ -1,0 +1,18 @@
+//! Shuangda (双打协同平台): case coordination and supervision for the leading groups against IP
+//! infringement and counterfeit goods. See README.md and docs/architecture.md.
+
+pub mod access;
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod notify;
+pub mod server;
+pub mod units;
+pub mod users;
+pub mod web;

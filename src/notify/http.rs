@@ -1,0 +1,120 @@
+//! The home page (to-do list and unread notifications) and the notifications page, with their
+//! API counterparts.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, Notification, Todo};
+use crate::audit::{self, Entry};
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser};
+use crate::web::page::{Layout, PageResult, render};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/notifications", get(notifications))
+        .route("/notifications/{id}/read", post(mark_read))
+        .route("/api/v1/me", get(api_me))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    todos: Vec<Todo>,
+    unread: Vec<Notification>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn home(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    Ok(render(&HomePage {
+        layout: Layout::new(&cu, "我的待办", "/").notice(q.msg.as_deref()),
+        todos: store::todos(&state.db, &cu.actor).await?,
+        unread: store::notifications(&state.db, cu.actor.user_id, true).await?,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    items: Vec<Notification>,
+}
+
+async fn notifications(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    Ok(render(&NotificationsPage {
+        layout: Layout::new(&cu, "通知", "/notifications").notice(q.msg.as_deref()),
+        items: store::notifications(&state.db, cu.actor.user_id, false).await?,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+async fn mark_read(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> PageResult {
+    let mut tx = state.db.begin().await?;
+    if !store::mark_read(&mut tx, cu.actor.user_id, id).await? {
+        return Err(AppError::NotFound.into());
+    }
+    audit::record(
+        &mut tx,
+        &cu.who,
+        Entry::new("notification.read", "notification").object(id, Some(cu.actor.unit_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to("/notifications?msg=read").into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub roles: Vec<crate::access::Role>,
+    pub todos: Vec<Todo>,
+    pub unread_notifications: Vec<Notification>,
+}
+
+/// The calling account, its roles, open to-dos and unread notifications.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_me(State(state): State<SharedState>, u: ApiUser) -> AppResult<Json<Me>> {
+    let a = &u.actor;
+    Ok(Json(Me {
+        user_id: a.user_id,
+        username: a.username.clone(),
+        display_name: a.display_name.clone(),
+        unit_id: a.unit_id,
+        unit_name: a.unit_name.clone(),
+        roles: a.roles.clone(),
+        todos: store::todos(&state.db, a).await?,
+        unread_notifications: store::notifications(&state.db, a.user_id, true).await?,
+    }))
+}

@@ -1,0 +1,112 @@
+//! Storing to-do items and notifications.
+
+use serde::Serialize;
+
+use crate::access::Actor;
+use crate::db::{Db, Tx, time};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Todo {
+    pub id: i64,
+    pub title: String,
+    pub link: Option<String>,
+    pub due_date: Option<String>,
+    pub urgent: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: String,
+    pub read_at: Option<String>,
+}
+
+/// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
+pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, title, link, due_date, urgent, created_at FROM todo_items \
+         WHERE done_at IS NULL AND (user_id = $1 OR (user_id IS NULL AND unit_id = $2)) \
+         ORDER BY urgent DESC, due_date, id LIMIT 200",
+    )
+    .bind(actor.user_id)
+    .bind(actor.unit_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn add_todo(
+    tx: &mut Tx,
+    user_id: Option<i64>,
+    unit_id: Option<i64>,
+    title: &str,
+    link: Option<&str>,
+    due_date: Option<&str>,
+    urgent: bool,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(title)
+    .bind(link)
+    .bind(due_date)
+    .bind(i64::from(urgent))
+    .bind(time::now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn notify(
+    tx: &mut Tx,
+    user_id: i64,
+    title: &str,
+    body: &str,
+    link: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(title)
+    .bind(body)
+    .bind(link)
+    .bind(time::now_text())
+    .fetch_one(&mut **tx)
+    .await
+}
+
+pub async fn notifications(
+    db: &Db,
+    user_id: i64,
+    unread_only: bool,
+) -> Result<Vec<Notification>, sqlx::Error> {
+    let sql = if unread_only {
+        "SELECT id, title, body, link, created_at, read_at FROM notifications \
+         WHERE user_id = $1 AND read_at IS NULL ORDER BY id DESC LIMIT 50"
+    } else {
+        "SELECT id, title, body, link, created_at, read_at FROM notifications \
+         WHERE user_id = $1 ORDER BY id DESC LIMIT 200"
+    };
+    sqlx::query_as(sql).bind(user_id).fetch_all(&db.pool).await
+}
+
+/// Mark one of the user's own notifications read; false if it is not theirs.
+pub async fn mark_read(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
+    )
+    .bind(time::now_text())
+    .bind(id)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        > 0)
+}

@@ -1,0 +1,95 @@
+//! Running the server: logging, database, migrations, first-run bootstrap, serving with
+//! graceful shutdown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::web::{self, AppState, SharedState};
+
+pub fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A second initialisation (tests) is harmless; ignore it.
+    let _ = if format == "json" {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Connect and migrate, creating the SQLite data directory if needed.
+pub async fn open_db(config: &Config) -> anyhow_lite::Result<Db> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("无法创建数据目录 {}: {e}", config.data_dir.display()))?;
+    }
+    let db = Db::connect(&config.database_url, config.db_max_connections)
+        .await
+        .map_err(|e| {
+            format!(
+                "无法连接数据库 {}: {e}",
+                db::redact_url(&config.database_url)
+            )
+        })?;
+    db::migrate(&db)
+        .await
+        .map_err(|e| format!("数据库迁移失败: {e}"))?;
+    Ok(db)
+}
+
+/// Serve until SIGINT/SIGTERM, then finish in-flight requests.
+pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<()> {
+    let purge_db = state.db.clone();
+    let purger = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::auth::session::purge_expired(&purge_db).await {
+                tracing::warn!(error = %e, "session purge failed");
+            }
+        }
+    });
+    let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    purger.abort();
+    result
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+pub fn state(db: Db, config: Config) -> SharedState {
+    AppState::new(db, config)
+}
+
+/// Minimal string-error result for start-up paths, where the message goes straight to the
+/// operator.
+pub mod anyhow_lite {
+    pub type Result<T> = std::result::Result<T, String>;
+}

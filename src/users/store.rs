@@ -1,0 +1,649 @@
+//! Storing accounts, their roles and their sign-in state.
+
+use std::sync::OnceLock;
+
+use chrono::Duration;
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+use super::model::{NewUser, UserInput};
+use crate::access::role::{check_grant, check_revoke};
+use crate::access::sql::unit_in_scope;
+use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::audit::{self, Entry, Who};
+use crate::auth::{password, session, throttle};
+use crate::db::query::{Sql, like_escape};
+use crate::db::{Db, Tx, time};
+use crate::domain::{FieldErrors, RegionCode};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub phone: Option<String>,
+    pub active: i64,
+    pub must_change_password: i64,
+    pub locked_until: Option<String>,
+    pub last_login_at: Option<String>,
+    pub created_at: String,
+}
+
+impl User {
+    pub fn is_active(&self) -> bool {
+        self.active != 0
+    }
+    pub fn is_locked(&self) -> bool {
+        self.locked_until
+            .as_deref()
+            .and_then(time::parse)
+            .is_some_and(|t| t > time::now())
+    }
+}
+
+const SELECT: &str = "SELECT s.id, s.username, s.display_name, s.unit_id, un.name AS unit_name, \
+     s.phone, s.active, s.must_change_password, s.locked_until, s.last_login_at, s.created_at \
+     FROM users s JOIN units un ON un.id = s.unit_id WHERE ";
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub text: Option<String>,
+    pub unit_id: Option<i64>,
+}
+
+pub async fn list(db: &Db, scope: &Scope, f: &Filter) -> Result<Vec<User>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.append(unit_in_scope(scope, "un"));
+    if let Some(t) = &f.text {
+        let pat = format!("%{}%", like_escape(t));
+        q.push(" AND (s.username LIKE ")
+            .bind(pat.clone())
+            .push(" ESCAPE '\\' OR s.display_name LIKE ")
+            .bind(pat)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(u) = f.unit_id {
+        q.push(" AND s.unit_id = ").bind(u);
+    }
+    q.push(" ORDER BY un.region_code, s.unit_id, s.id LIMIT 1000");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("s.id = ").bind(id).push(" AND ");
+    q.append(unit_in_scope(scope, "un"));
+    q.query_as().fetch_optional(&db.pool).await
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<User>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("s.id = ").bind(id);
+    q.query_as().fetch_optional(&mut **tx).await
+}
+
+pub async fn roles_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    user_id: i64,
+) -> Result<Vec<Role>, sqlx::Error> {
+    let codes: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM role_grants WHERE user_id = $1 ORDER BY role")
+            .bind(user_id)
+            .fetch_all(exec)
+            .await?;
+    Ok(codes.iter().filter_map(|c| Role::parse(c)).collect())
+}
+
+/// The actor for an active account, and whether it must change its password first.
+pub async fn load_actor(db: &Db, user_id: i64) -> Result<Option<(Actor, bool)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT s.username, s.display_name, s.unit_id, un.name, un.region_code, s.must_change_password \
+         FROM users s JOIN units un ON un.id = s.unit_id WHERE s.id = $1 AND s.active = 1",
+    )
+    .bind(user_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let region: String = row.try_get(4)?;
+    let Some(unit_region) = RegionCode::parse(&region) else {
+        return Ok(None);
+    };
+    let roles = roles_of(&db.pool, user_id).await?;
+    let must_change: i64 = row.try_get(5)?;
+    Ok(Some((
+        Actor {
+            user_id,
+            username: row.try_get(0)?,
+            display_name: row.try_get(1)?,
+            unit_id: row.try_get(2)?,
+            unit_name: row.try_get(3)?,
+            unit_region,
+            roles,
+        },
+        must_change != 0,
+    )))
+}
+
+fn require(actor: &Actor, resource: Resource, action: Action) -> AppResult<Scope> {
+    actor.scope(resource, action).ok_or(AppError::Forbidden)
+}
+
+async fn check_unit_and_name(tx: &mut Tx, new: &NewUser, self_id: Option<i64>) -> AppResult<()> {
+    let active: Option<i64> = sqlx::query_scalar("SELECT active FROM units WHERE id = $1")
+        .bind(new.unit_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match active {
+        None => return Err(AppError::field("unit_id", "not_found", "所选单位不存在")),
+        Some(0) => return Err(AppError::field("unit_id", "not_allowed", "所选单位已停用")),
+        Some(_) => {}
+    }
+    let mut q = Sql::new("SELECT COUNT(*) FROM users WHERE username = ");
+    q.bind(new.username.as_str());
+    if let Some(me) = self_id {
+        q.push(" AND id <> ").bind(me);
+    }
+    let taken: i64 = q.query_scalar().fetch_one(&mut **tx).await?;
+    if taken > 0 {
+        return Err(AppError::field("username", "taken", "该用户名已被使用"));
+    }
+    Ok(())
+}
+
+async fn insert(
+    tx: &mut Tx,
+    new: &NewUser,
+    password_hash: &str,
+    must_change: bool,
+) -> AppResult<i64> {
+    check_unit_and_name(tx, new, None).await?;
+    let now = time::now_text();
+    Ok(sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, unit_id, phone, password_hash, must_change_password, \
+         active, failed_logins, password_changed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $7, $7) RETURNING id",
+    )
+    .bind(&new.username)
+    .bind(&new.display_name)
+    .bind(new.unit_id)
+    .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(password_hash)
+    .bind(i64::from(must_change))
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+fn hash(pw: &str) -> AppResult<String> {
+    password::hash(pw).map_err(|e| AppError::internal(format!("hashing: {e}")))
+}
+
+/// Create an account with a generated password that must be changed at first sign-in.
+/// Returns the user and the one-time password to hand over.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    input: &UserInput,
+) -> AppResult<(User, String)> {
+    require(actor, Resource::User, Action::Create)?;
+    let new = NewUser::parse(input)?;
+    let generated = password::generate();
+    let h = hash(&generated)?;
+    let mut tx = db.begin().await?;
+    let id = insert(&mut tx, &new, &h, true).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("user.create", "user")
+            .object(id, Some(new.unit_id))
+            .summary(json!({"username": new.username, "display_name": new.display_name, "unit_id": new.unit_id})),
+    )
+    .await?;
+    let user = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok((user, generated))
+}
+
+/// Create an account with a known password and roles (bootstrap and demo), audited as the
+/// system.
+pub async fn insert_system(
+    tx: &mut Tx,
+    new: &NewUser,
+    pw: &str,
+    must_change: bool,
+    roles: &[Role],
+) -> AppResult<i64> {
+    let id = insert(tx, new, &hash(pw)?, must_change).await?;
+    let who = Who::system("初始化");
+    audit::record(
+        tx,
+        &who,
+        Entry::new("user.create", "user")
+            .object(id, Some(new.unit_id))
+            .summary(json!({"username": new.username, "display_name": new.display_name})),
+    )
+    .await?;
+    for r in roles {
+        insert_grant(tx, id, *r, None).await?;
+        audit::record(
+            tx,
+            &who,
+            Entry::new("role.grant", "user")
+                .object(id, Some(new.unit_id))
+                .summary(json!({"role": r.code()})),
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &UserInput,
+) -> AppResult<User> {
+    require(actor, Resource::User, Action::Update)?;
+    let new = NewUser::parse(input)?;
+    let mut tx = db.begin().await?;
+    let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if before.username != new.username {
+        return Err(AppError::field(
+            "username",
+            "not_allowed",
+            "用户名创建后不能修改",
+        ));
+    }
+    check_unit_and_name(&mut tx, &new, Some(id)).await?;
+    sqlx::query(
+        "UPDATE users SET display_name = $1, unit_id = $2, phone = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(&new.display_name)
+    .bind(new.unit_id)
+    .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(time::now_text())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("user.update", "user").object(id, Some(new.unit_id)).summary(json!({
+            "before": {"display_name": before.display_name, "unit_id": before.unit_id, "phone": before.phone},
+            "after": {"display_name": new.display_name, "unit_id": new.unit_id, "phone": new.phone.as_ref().map(|p| p.as_str())},
+        })),
+    )
+    .await?;
+    let user = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn set_active(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    active: bool,
+) -> AppResult<User> {
+    require(actor, Resource::User, Action::Update)?;
+    if id == actor.user_id && !active {
+        return Err(AppError::conflict("self_disable", "不能停用自己的账号"));
+    }
+    let mut tx = db.begin().await?;
+    let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
+        .bind(i64::from(active))
+        .bind(time::now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if !active {
+        session::delete_for_user(&mut tx, id).await?;
+    }
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new(
+            if active {
+                "user.activate"
+            } else {
+                "user.deactivate"
+            },
+            "user",
+        )
+        .object(id, Some(before.unit_id))
+        .summary(json!({"username": before.username})),
+    )
+    .await?;
+    let user = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Replace the password with a generated one that must be changed at next sign-in; ends the
+/// account's sessions.
+pub async fn reset_password(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<String> {
+    require(actor, Resource::User, Action::Update)?;
+    let generated = password::generate();
+    let h = hash(&generated)?;
+    let mut tx = db.begin().await?;
+    let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 1, password_changed_at = $2, \
+         updated_at = $2 WHERE id = $3",
+    )
+    .bind(&h)
+    .bind(time::now_text())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    session::delete_for_user(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("user.reset_password", "user")
+            .object(id, Some(before.unit_id))
+            .summary(json!({"username": before.username})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(generated)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+    pub confirm_password: String,
+}
+
+/// A user changes their own password. Other sessions of the account end; the caller starts a
+/// fresh one.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    input: &PasswordChange,
+) -> AppResult<()> {
+    let stored: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(actor.user_id)
+        .fetch_one(&db.pool)
+        .await?;
+    let mut e = FieldErrors::new();
+    if !password::verify(&input.current_password, &stored) {
+        e.add("current_password", "mismatch", "当前密码不正确");
+    }
+    e.take(password::check_policy(
+        "new_password",
+        &input.new_password,
+        &actor.username,
+    ));
+    if input.new_password == input.current_password && e.get("new_password").is_none() {
+        e.add("new_password", "not_allowed", "新密码不能与当前密码相同");
+    }
+    if input.new_password != input.confirm_password {
+        e.add("confirm_password", "mismatch", "两次输入的新密码不一致");
+    }
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let h = hash(&input.new_password)?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 0, password_changed_at = $2, \
+         updated_at = $2 WHERE id = $3",
+    )
+    .bind(&h)
+    .bind(time::now_text())
+    .bind(actor.user_id)
+    .execute(&mut *tx)
+    .await?;
+    session::delete_for_user(&mut tx, actor.user_id).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("user.change_password", "user").object(actor.user_id, Some(actor.unit_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_grant(
+    tx: &mut Tx,
+    user_id: i64,
+    role: Role,
+    by: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO role_grants (user_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(role.code())
+    .bind(by)
+    .bind(time::now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn grant_role(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    user_id: i64,
+    role: Role,
+) -> AppResult<()> {
+    require(actor, Resource::RoleGrant, Action::Create)?;
+    let mut tx = db.begin().await?;
+    let user = get_tx(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let held = roles_of(&mut *tx, user_id).await?;
+    check_grant(&held, role, user_id == actor.user_id)
+        .map_err(|e| AppError::conflict("grant_refused", e.to_string()))?;
+    insert_grant(&mut tx, user_id, role, Some(actor.user_id)).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("role.grant", "user")
+            .object(user_id, Some(user.unit_id))
+            .summary(json!({"username": user.username, "role": role.code()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn revoke_role(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    user_id: i64,
+    role: Role,
+) -> AppResult<()> {
+    require(actor, Resource::RoleGrant, Action::Update)?;
+    check_revoke(user_id == actor.user_id)
+        .map_err(|e| AppError::conflict("grant_refused", e.to_string()))?;
+    let mut tx = db.begin().await?;
+    let user = get_tx(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let removed = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND role = $2")
+        .bind(user_id)
+        .bind(role.code())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(AppError::conflict("not_granted", "该用户没有这个角色"));
+    }
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("role.revoke", "user")
+            .object(user_id, Some(user.unit_id))
+            .summary(json!({"username": user.username, "role": role.code()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn unlock(db: &Db, actor: &Actor, who: &Who, user_id: i64) -> AppResult<()> {
+    require(actor, Resource::User, Action::Unlock)?;
+    let mut tx = db.begin().await?;
+    let user = get_tx(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("user.unlock", "user")
+            .object(user_id, Some(user.unit_id))
+            .summary(json!({"username": user.username})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug)]
+pub enum SignInError {
+    /// Wrong user name or password (never says which).
+    Invalid,
+    /// Locked until this instant (UTC text).
+    Locked(String),
+    Failed(AppError),
+}
+
+impl From<sqlx::Error> for SignInError {
+    fn from(e: sqlx::Error) -> Self {
+        SignInError::Failed(e.into())
+    }
+}
+
+fn dummy_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| password::hash("dummy-Password-1").unwrap_or_default())
+}
+
+/// Check a user name and password; on success start a session. Failures are counted and lock
+/// the account after `throttle::MAX_FAILURES`; every attempt is audited.
+pub async fn sign_in(
+    db: &Db,
+    username: &str,
+    pw: &str,
+    meta: &Who,
+    lifetime: Duration,
+) -> Result<session::NewSession, SignInError> {
+    let name = username.trim().to_ascii_lowercase();
+    let row = sqlx::query(
+        "SELECT s.id, s.password_hash, s.failed_logins, s.locked_until, s.unit_id, s.display_name \
+         FROM users s WHERE s.username = $1 AND s.active = 1",
+    )
+    .bind(&name)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        // Same work as a real check, so timing does not reveal which names exist.
+        password::verify(pw, dummy_hash());
+        audit::store::record_alone(
+            db,
+            meta,
+            Entry::new("auth.sign_in_failed", "session")
+                .summary(json!({"username": name, "reason": "unknown_or_disabled"})),
+        )
+        .await?;
+        return Err(SignInError::Invalid);
+    };
+    let id: i64 = row.try_get(0)?;
+    let stored: String = row.try_get(1)?;
+    let failures: i64 = row.try_get(2)?;
+    let locked_until: Option<String> = row.try_get(3)?;
+    let unit_id: i64 = row.try_get(4)?;
+    let display: String = row.try_get(5)?;
+    let who = Who {
+        user_id: Some(id),
+        name: format!("{display}（{name}）"),
+        unit_id: Some(unit_id),
+        ..meta.clone()
+    };
+    let now = time::now();
+    if let Some(until) = locked_until.as_deref().and_then(time::parse)
+        && until > now
+    {
+        audit::store::record_alone(
+            db,
+            &who,
+            Entry::new("auth.sign_in_refused_locked", "user").object(id, Some(unit_id)),
+        )
+        .await?;
+        return Err(SignInError::Locked(time::to_text(until)));
+    }
+    if !password::verify(pw, &stored) {
+        let mut tx = db.begin().await?;
+        let lock = throttle::locks_after(failures);
+        let until = now + Duration::minutes(throttle::LOCK_MINUTES);
+        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+            .bind(if lock { 0 } else { failures + 1 })
+            .bind(lock.then(|| time::to_text(until)))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            &who,
+            Entry::new("auth.sign_in_failed", "user")
+                .object(id, Some(unit_id))
+                .summary(json!({"failures": failures + 1})),
+        )
+        .await?;
+        if lock {
+            audit::record(
+                &mut tx,
+                &who,
+                Entry::new("auth.account_locked", "user")
+                    .object(id, Some(unit_id))
+                    .summary(
+                        json!({"until": time::to_text(until), "minutes": throttle::LOCK_MINUTES}),
+                    ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        return Err(if lock {
+            SignInError::Locked(time::to_text(until))
+        } else {
+            SignInError::Invalid
+        });
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
+    )
+    .bind(time::to_text(now))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let s = session::create(&mut tx, id, meta.client_addr.as_deref(), lifetime).await?;
+    audit::record(
+        &mut tx,
+        &who,
+        Entry::new("auth.sign_in", "user").object(id, Some(unit_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await
+}

@@ -1,0 +1,259 @@
+//! Extractors: who is asking (session cookie for pages, bearer token for the API), request
+//! metadata for the audit trail, CSRF-checked forms and strict JSON bodies.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::de::DeserializeOwned;
+
+use super::{REQUEST_ID, SharedState};
+use crate::access::Actor;
+use crate::audit::Who;
+use crate::auth::{session, token};
+use crate::error::AppError;
+use crate::users;
+
+pub const SESSION_COOKIE: &str = "sd_session";
+
+/// Request id and client address, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub request_id: Option<String>,
+    pub client_addr: Option<String>,
+}
+
+impl Meta {
+    pub fn from_parts(parts: &Parts, trust_forwarded: bool) -> Meta {
+        let request_id = parts
+            .headers
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let forwarded = trust_forwarded
+            .then(|| {
+                parts
+                    .headers
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(',').next())
+                    .map(|s| s.trim().to_string())
+            })
+            .flatten();
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Meta {
+            request_id,
+            client_addr: forwarded.or(peer),
+        }
+    }
+
+    pub fn anonymous(&self) -> Who {
+        Who {
+            name: "匿名".into(),
+            request_id: self.request_id.clone(),
+            client_addr: self.client_addr.clone(),
+            ..Who::default()
+        }
+    }
+}
+
+impl FromRequestParts<SharedState> for Meta {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Meta::from_parts(parts, state.config.trust_forwarded_for))
+    }
+}
+
+/// The CSRF token of the request's session, left in the request for `CsrfForm`.
+#[derive(Clone)]
+struct SessionCsrf(String);
+
+/// A signed-in user of the web pages.
+pub struct CurrentUser {
+    pub actor: Actor,
+    pub csrf: String,
+    pub who: Who,
+}
+
+pub enum PageRejection {
+    SignIn(String),
+    ChangePassword,
+    Error(AppError),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            PageRejection::SignIn(next) => {
+                let target = if next == "/" || next.is_empty() {
+                    "/login".to_string()
+                } else {
+                    format!("/login?next={}", urlencode(&next))
+                };
+                Redirect::to(&target).into_response()
+            }
+            PageRejection::ChangePassword => Redirect::to("/password").into_response(),
+            PageRejection::Error(e) => super::page::error_page(e),
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl FromRequestParts<SharedState> for CurrentUser {
+    type Rejection = PageRejection;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_string();
+        let jar = CookieJar::from_headers(&parts.headers);
+        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+            return Err(PageRejection::SignIn(path));
+        };
+        let idle = chrono::Duration::minutes(state.config.session_idle_minutes);
+        let found = session::find(&state.db, &token, idle)
+            .await
+            .map_err(|e| PageRejection::Error(e.into()))?;
+        let Some(found) = found else {
+            return Err(PageRejection::SignIn(path));
+        };
+        let loaded = users::store::load_actor(&state.db, found.user_id)
+            .await
+            .map_err(|e| PageRejection::Error(e.into()))?;
+        let Some((actor, must_change)) = loaded else {
+            return Err(PageRejection::SignIn(path));
+        };
+        if must_change && path != "/password" && path != "/logout" {
+            return Err(PageRejection::ChangePassword);
+        }
+        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for);
+        parts.extensions.insert(SessionCsrf(found.csrf.clone()));
+        let who = Who::actor(&actor, meta.request_id, meta.client_addr);
+        Ok(CurrentUser {
+            actor,
+            csrf: found.csrf,
+            who,
+        })
+    }
+}
+
+/// A caller of the JSON API, authenticated by `Authorization: Bearer sdt_…`.
+pub struct ApiUser {
+    pub actor: Actor,
+    pub who: Who,
+}
+
+impl FromRequestParts<SharedState> for ApiUser {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &SharedState,
+    ) -> Result<Self, Self::Rejection> {
+        let bearer = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(AppError::Unauthorized)?;
+        let (_, user_id) = token::authenticate(&state.db, bearer)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let (actor, _) = users::store::load_actor(&state.db, user_id)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for);
+        let who = Who::actor(&actor, meta.request_id, meta.client_addr);
+        Ok(ApiUser { actor, who })
+    }
+}
+
+/// A URL-encoded form whose `_csrf` field must match the session's token. Must follow a
+/// `CurrentUser` among the handler's arguments.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<SharedState> for CsrfForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
+        let expected = req.extensions().get::<SessionCsrf>().cloned();
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| super::page::error_page(AppError::PayloadTooLarge))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
+            super::page::error_page(AppError::bad_request("invalid_form", "表单格式错误"))
+        })?;
+        let given = pairs.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v);
+        match (expected, given) {
+            (Some(SessionCsrf(e)), Some(g)) if constant_eq(e.as_bytes(), g.as_bytes()) => {}
+            _ => return Err(super::page::error_page(AppError::Csrf)),
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(CsrfForm)
+            .map_err(|e| {
+                super::page::error_page(AppError::bad_request(
+                    "invalid_form",
+                    format!("表单格式错误：{e}"),
+                ))
+            })
+    }
+}
+
+pub fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A JSON body: malformed JSON, wrong types and unknown fields become 400 `invalid_json` with
+/// the reason; a missing content type 415-style 400 `unsupported_media_type`.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &SharedState) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(AppError::bad_request(
+                "unsupported_media_type",
+                "请求体须为 JSON（Content-Type: application/json）",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| AppError::bad_request("invalid_json", format!("JSON 格式或字段有误：{e}")))
+    }
+}
+
+/// A record id from the path; anything but a positive integer is simply not found.
+pub fn path_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,128 @@
+//! HTTP edge: the router, shared state, middleware, and the helpers handlers share.
+
+pub mod assets;
+pub mod extract;
+pub mod openapi;
+pub mod page;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::throttle::AddressLimiter;
+use crate::config::Config;
+use crate::db::Db;
+
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+    pub sign_in_limiter: AddressLimiter,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> SharedState {
+        let limiter = AddressLimiter::new(
+            config.sign_in_attempts_per_address,
+            Duration::from_secs(300),
+        );
+        Arc::new(AppState {
+            db,
+            config,
+            sign_in_limiter: limiter,
+        })
+    }
+}
+
+pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: SharedState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .merge(crate::auth::http::routes())
+        .merge(crate::notify::http::routes())
+        .merge(crate::units::http::routes())
+        .merge(crate::users::http::routes())
+        .merge(crate::audit::http::routes())
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/assets/{*file}", get(assets::serve))
+        .fallback(page::not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get(&REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}
+
+async fn healthz() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the database answers and every migration is applied.
+async fn readyz(State(state): State<SharedState>) -> impl IntoResponse {
+    let db_ok = state.db.ping().await;
+    let pending = if db_ok {
+        crate::db::pending_migrations(&state.db).await.ok()
+    } else {
+        None
+    };
+    let ready = db_ok && pending == Some(0);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(serde_json::json!({
+            "status": if ready { "ready" } else { "not_ready" },
+            "database": if db_ok { "ok" } else { "unreachable" },
+            "pending_migrations": pending,
+        })),
+    )
+}

@@ -1,0 +1,189 @@
+//! Shared page plumbing: the layout every page extends, rendering, and error pages.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::extract::CurrentUser;
+use crate::access::{Action, Resource};
+use crate::error::AppError;
+
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub active: bool,
+}
+
+/// What the base template needs: title, the signed-in user, navigation, the CSRF token for
+/// the sign-out button, and an optional notice.
+pub struct Layout {
+    pub title: String,
+    pub user_name: String,
+    pub unit_name: String,
+    pub roles: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    pub notice: Option<String>,
+    pub signed_in: bool,
+}
+
+impl Layout {
+    pub fn new(cu: &CurrentUser, title: &str, path: &str) -> Layout {
+        let a = &cu.actor;
+        let mut nav = vec![("首页", "/", true)];
+        nav.push(("单位", "/units", a.can(Resource::Unit, Action::Read)));
+        nav.push(("用户", "/users", a.can(Resource::User, Action::Read)));
+        nav.push((
+            "接口令牌",
+            "/tokens",
+            a.can(Resource::ApiToken, Action::Read),
+        ));
+        nav.push(("审计日志", "/audit", a.can(Resource::Audit, Action::Read)));
+        nav.push(("通知", "/notifications", true));
+        let nav = nav
+            .into_iter()
+            .filter(|(_, _, shown)| *shown)
+            .map(|(label, href, _)| NavItem {
+                label,
+                href,
+                active: if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                },
+            })
+            .collect();
+        Layout {
+            title: title.to_string(),
+            user_name: a.display_name.clone(),
+            unit_name: a.unit_name.clone(),
+            roles: a.role_labels(),
+            nav,
+            csrf: cu.csrf.clone(),
+            notice: None,
+            signed_in: true,
+        }
+    }
+
+    /// For pages shown before sign-in.
+    pub fn public(title: &str) -> Layout {
+        Layout {
+            title: title.to_string(),
+            user_name: String::new(),
+            unit_name: String::new(),
+            roles: String::new(),
+            nav: Vec::new(),
+            csrf: String::new(),
+            notice: None,
+            signed_in: false,
+        }
+    }
+
+    pub fn notice(mut self, msg: Option<&str>) -> Layout {
+        self.notice = msg.and_then(notice_text).map(str::to_string);
+        self
+    }
+}
+
+/// Notices after a redirect are named by code, never echoed from the URL.
+fn notice_text(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "created" => "已创建。",
+        "saved" => "已保存。",
+        "activated" => "已启用。",
+        "deactivated" => "已停用。",
+        "granted" => "已授予角色。",
+        "revoked" => "已撤销。",
+        "unlocked" => "账号已解锁。",
+        "password_changed" => "密码已修改，请妥善保管。",
+        "signed_out" => "您已安全退出。",
+        "read" => "已标记为已读。",
+        _ => return None,
+    })
+}
+
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(AppError::internal(format!("template: {e}"))),
+    }
+}
+
+pub fn render_status(status: StatusCode, t: &impl Template) -> Response {
+    let mut r = render(t);
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    status: u16,
+    message: String,
+}
+
+pub fn error_page(e: AppError) -> Response {
+    e.log();
+    let status = e.status();
+    let message = match &e {
+        AppError::Validation(f) => {
+            f.0.iter()
+                .map(|x| x.message.clone())
+                .collect::<Vec<_>>()
+                .join("；")
+        }
+        other => other.to_string(),
+    };
+    let page = ErrorPage {
+        layout: Layout::public("出错了"),
+        status: status.as_u16(),
+        message,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, "出错了").into_response(),
+    }
+}
+
+/// Handlers of pages return this: any `AppError` becomes a Chinese error page.
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(self.0)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_response()
+    } else {
+        error_page(AppError::NotFound)
+    }
+}
+
+/// Query-string paging: `page` ≥ 1.
+pub fn page_number(raw: Option<&str>) -> i64 {
+    raw.and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=100_000).contains(p))
+        .unwrap_or(1)
+}
+
+/// Empty query parameters are absent.
+pub fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
