@@ -110,8 +110,15 @@ impl Db {
         Ok(Db { pool, dialect })
     }
 
+    /// Begin a writing transaction. On SQLite it takes the write lock at once (BEGIN
+    /// IMMEDIATE): a deferred transaction that reads first and writes later can fail with
+    /// SQLITE_BUSY when another writer got in between, whereas an immediate one simply waits
+    /// its turn (busy_timeout).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        self.pool.begin().await
+        match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Dialect::Postgres => self.pool.begin().await,
+        }
     }
 
     pub async fn ping(&self) -> bool {

@@ -1,0 +1,191 @@
+//! The audit trail: records are written with every change, hash-chained, and
+//! `shuangda audit verify` names the first record altered, inserted or removed directly in the
+//! database.
+
+mod common;
+
+use std::process::Command;
+
+use axum::http::{Method, StatusCode};
+use common::{PASSWORD, api, each_db};
+use serde_json::json;
+use shuangda::audit::{self, Finding};
+
+fn verify_cli(url: &str) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
+        .args(["audit", "verify"])
+        .env("SHUANGDA_DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run shuangda");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn verify_names_altered_removed_and_inserted_records() {
+    each_db(true, |app| async move {
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+        assert!(report.checked > 50, "demo data is audited");
+        let (code, out) = verify_cli(&app.url);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("审计日志完整"));
+
+        // Alter record 10.
+        sqlx::query("UPDATE audit_log SET summary = '{\"name\":\"篡改\"}' WHERE seq = 10")
+            .execute(&app.db.pool).await.expect("tamper");
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert_eq!(report.findings[0], Finding::Altered { seq: 10 });
+        let (code, out) = verify_cli(&app.url);
+        assert_eq!(code, 1);
+        assert!(out.contains("第 10 条审计记录被篡改"), "{out}");
+
+        // Remove record 20.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 20").execute(&app.db.pool).await.expect("delete");
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert!(report.findings.contains(&Finding::Removed { from: 20, to: 20 }), "{:?}", report.findings);
+        let (_, out) = verify_cli(&app.url);
+        assert!(out.contains("第 20 条审计记录被删除"), "{out}");
+
+        // Insert a forged record after the head, copying a real one's shape.
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, object_type, object_id, \
+             object_unit_id, summary, request_id, client_addr, prev_hash, hash) \
+             SELECT seq + 100000, at, actor_user_id, actor_name, acting_unit_id, 'user.delete', object_type, object_id, \
+             object_unit_id, summary, request_id, client_addr, prev_hash, hash FROM audit_log WHERE seq = 30",
+        )
+        .execute(&app.db.pool).await.expect("insert");
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert!(report.findings.iter().any(|f| matches!(f, Finding::Inserted { seq } if *seq == 100030)), "{:?}", report.findings);
+        let (_, out) = verify_cli(&app.url);
+        assert!(out.contains("第 100030 条审计记录是插入的"), "{out}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn truncating_the_tail_is_detected() {
+    each_db(true, |app| async move {
+        let head: i64 = sqlx::query_scalar("SELECT seq FROM audit_head")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("head");
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+            .bind(head - 3)
+            .execute(&app.db.pool)
+            .await
+            .expect("delete");
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert_eq!(
+            report.findings,
+            vec![Finding::Removed {
+                from: head - 2,
+                to: head
+            }]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_changes_keep_one_unbroken_chain() {
+    each_db(true, |app| async move {
+        let t = app.token("sysadmin").await;
+        let mut tasks = Vec::new();
+        for i in 0..24 {
+            let router = app.router.clone();
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                let body = json!({"name": format!("并发测试单位{i}"), "kind": "other", "region_code": "411500"});
+                let req = axum::http::Request::builder()
+                    .method("POST")
+                    .uri("/api/v1/units")
+                    .header("authorization", format!("Bearer {t}"))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body.to_string()))
+                    .expect("request");
+                router.oneshot(req).await.expect("response").status()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.expect("join"), StatusCode::CREATED);
+        }
+        let report = audit::verify(&app.db).await.expect("verify");
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_administrator_searches_and_exports() {
+    each_db(true, |app| async move {
+        let mut a = app.client();
+        assert_eq!(
+            a.login("auditadmin", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let r = a.get("/audit?action=unit.create").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("unit.create") && r.body.contains("北京时间"));
+        assert!(!r.body.contains("auth.sign_in<"), "filtered by action");
+        let r = a.get("/audit?from=2026-13-40").await;
+        assert!(r.body.contains("日期格式应为YYYY-MM-DD"));
+        let r = a.get("/audit/export?action=auth.").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.headers["content-disposition"]
+                .to_str()
+                .unwrap_or("")
+                .contains("attachment")
+        );
+        assert!(r.body.starts_with('\u{feff}'));
+        assert!(r.body.contains("auth.sign_in"));
+        let exported: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'audit.export'")
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("count");
+        assert_eq!(exported, 1, "exports are audited");
+        // API with paging.
+        let t = app.token("auditadmin").await;
+        let r = api(
+            &app,
+            Method::GET,
+            "/api/v1/audit?object_type=unit&page=2",
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(r["page"], 2);
+        assert_eq!(r["total"], 85, "one record per demo unit");
+        assert_eq!(r["items"].as_array().expect("items").len(), 35);
+        // A liaison officer sees only records about their own unit.
+        let t = app.token("liaison.scjg").await;
+        let unit = app.unit_id("信阳市市场监督管理局").await;
+        let r = api(&app, Method::GET, "/api/v1/audit", Some(&t), None)
+            .await
+            .json();
+        let items = r["items"].as_array().expect("items");
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|i| i["acting_unit_id"] == unit || i["object_unit_id"] == unit),
+            "{r}"
+        );
+        // An office staff member may not read the trail at all.
+        let t = app.token("staff").await;
+        assert_eq!(
+            api(&app, Method::GET, "/api/v1/audit", Some(&t), None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    })
+    .await;
+}

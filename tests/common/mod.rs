@@ -1,0 +1,331 @@
+//! Test harness: every storage and HTTP test runs once on SQLite and, when
+//! `SHUANGDA_TEST_DATABASE_URL` names a PostgreSQL server, once more on a fresh PostgreSQL
+//! database made for the test and dropped after it.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use shuangda::config::Config;
+use shuangda::db::{Db, Dialect};
+use shuangda::web::{self, SharedState};
+use sqlx::Connection;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
+
+pub struct App {
+    pub state: SharedState,
+    pub router: Router,
+    pub db: Db,
+    pub url: String,
+}
+
+impl App {
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    /// A bearer token acting as the demo account `username`.
+    pub async fn token(&self, username: &str) -> String {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("user exists");
+        let mut tx = self.db.begin().await.expect("tx");
+        let (_, token) = shuangda::auth::token::issue(&mut tx, id, "test", None, id)
+            .await
+            .expect("issue");
+        tx.commit().await.expect("commit");
+        token
+    }
+
+    pub async fn user_id(&self, username: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("user exists")
+    }
+
+    pub async fn unit_id(&self, name: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("unit exists")
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("count")
+    }
+}
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var("SHUANGDA_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+fn random_suffix() -> String {
+    let b: [u8; 6] = shuangda::auth::random_bytes();
+    shuangda::domain::hex(&b)
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    // Replace the path component (the database name) of a postgres URL.
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..path_start], db);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+async fn build(url: String, demo: bool) -> App {
+    let config = Config {
+        database_url: url.clone(),
+        db_max_connections: 8,
+        ..Config::default()
+    };
+    let db = Db::connect(&url, config.db_max_connections)
+        .await
+        .expect("connect test database");
+    shuangda::db::migrate(&db).await.expect("migrate");
+    if demo {
+        shuangda::demo::load(&db).await.expect("demo data");
+    }
+    let state = web::AppState::new(db.clone(), config);
+    App {
+        router: web::router(state.clone()),
+        state,
+        db,
+        url,
+    }
+}
+
+/// Run `body` against a fresh app on SQLite and, if configured, on PostgreSQL.
+pub async fn each_db<F, Fut>(demo: bool, body: F)
+where
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    // SQLite: a file in a temporary directory (several pooled connections share it).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let app = build(url, demo).await;
+    assert_eq!(app.db.dialect, Dialect::Sqlite);
+    let r = tokio::spawn(body(app)).await;
+    if let Err(e) = r {
+        std::panic::resume_unwind(e.into_panic());
+    }
+
+    if let Some(admin) = pg_admin_url() {
+        let name = format!("sd_test_{}", random_suffix());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .expect("SHUANGDA_TEST_DATABASE_URL is set but PostgreSQL is unreachable");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        let app = build(with_database(&admin, &name), demo).await;
+        assert_eq!(app.db.dialect, Dialect::Postgres);
+        let pool = app.db.pool.clone();
+        let r = tokio::spawn(body(app)).await;
+        pool.close().await;
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+        if let Err(e) = r {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    /// The first `name="_csrf" value="…"` in the page.
+    pub fn csrf(&self) -> Option<String> {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.body.find(marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_string())
+    }
+}
+
+pub struct Client {
+    router: Router,
+    pub cookies: HashMap<String, String>,
+    pub csrf: Option<String>,
+}
+
+impl Client {
+    pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap_or("");
+            let pair = s.split(';').next().unwrap_or("");
+            if let Some((k, val)) = pair.split_once('=') {
+                if val.is_empty() || s.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), val.to_string());
+                }
+            }
+        }
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// POST a form; the session's CSRF token is added unless the form names `_csrf` itself.
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let mut pairs: Vec<(String, String)> = form
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if !form.iter().any(|(k, _)| *k == "_csrf")
+            && let Some(c) = &self.csrf
+        {
+            pairs.push(("_csrf".into(), c.clone()));
+        }
+        let body = serde_urlencoded::to_string(&pairs).expect("encode");
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Sign in through the login form; on success remembers the session's CSRF token.
+    pub async fn login(&mut self, username: &str, password: &str) -> Resp {
+        let page = self.get("/login").await;
+        let csrf = page.csrf().expect("login form has a CSRF token");
+        let r = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("_csrf", &csrf),
+                ],
+            )
+            .await;
+        if r.status == StatusCode::SEE_OTHER {
+            let home = self.get("/").await;
+            self.csrf = home.csrf();
+            if self.csrf.is_none() {
+                // Forced password change: the token is on the password page.
+                self.csrf = self.get("/password").await.csrf();
+            }
+        }
+        r
+    }
+}
+
+/// Call the JSON API with a bearer token.
+pub async fn api(
+    app: &App,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Resp {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .expect("request");
+    app.client().send(req).await
+}
+
+/// Raw body to the API (malformed JSON, wrong content type).
+pub async fn api_raw(
+    app: &App,
+    method: Method,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Resp {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .expect("request");
+    app.client().send(req).await
+}

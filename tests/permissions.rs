@@ -1,0 +1,211 @@
+//! The permission matrix through the HTTP layer: every role against every resource and action,
+//! allowed and refused. The expected table is written out here by hand, independently of
+//! src/access/permission.rs.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, Client, PASSWORD, api, each_db};
+use serde_json::json;
+
+const ROLES: [&str; 10] = [
+    "leader",
+    "director",
+    "staff",
+    "liaison.scjg",
+    "handler.gaj",
+    "county.luoshan",
+    "procurator",
+    "sysadmin",
+    "secadmin",
+    "auditadmin",
+];
+
+/// (operation, accounts allowed)
+const MATRIX: &[(&str, &[&str])] = &[
+    ("unit.read", &ROLES),
+    ("unit.create", &["sysadmin"]),
+    ("unit.update", &["sysadmin"]),
+    ("user.read", &ROLES),
+    ("user.create", &["sysadmin"]),
+    ("user.update", &["sysadmin"]),
+    ("user.reset_password", &["sysadmin"]),
+    ("user.unlock", &["secadmin"]),
+    ("role.grant", &["secadmin"]),
+    ("role.revoke", &["secadmin"]),
+    ("token.read", &["secadmin"]),
+    ("token.issue", &["secadmin"]),
+    (
+        "audit.read",
+        &["auditadmin", "director", "county.luoshan", "liaison.scjg"],
+    ),
+    ("audit.export", &["auditadmin"]),
+];
+
+async fn attempt(
+    app: &App,
+    c: &mut Client,
+    token: &str,
+    who: &str,
+    op: &str,
+    n: usize,
+) -> StatusCode {
+    let t = Some(token);
+    // Targets every role can see, so that a refusal is about the action, not the scope.
+    let own_unit: i64 = sqlx::query_scalar("SELECT unit_id FROM users WHERE username = $1")
+        .bind(who)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("unit");
+    let target = app.user_id("matrix.target").await;
+    let unit_body =
+        json!({"name": format!("矩阵测试单位{n}"), "kind": "other", "region_code": "411500"});
+    let user_body = json!({"username": format!("matrix{n}"), "display_name": "矩阵", "unit_id": own_unit.to_string()});
+    let s = match op {
+        "unit.read" => api(app, Method::GET, "/api/v1/units", t, None).await.status,
+        "unit.create" => {
+            api(app, Method::POST, "/api/v1/units", t, Some(unit_body))
+                .await
+                .status
+        }
+        "unit.update" => {
+            let u: serde_json::Value = api(
+                app,
+                Method::GET,
+                &format!("/api/v1/units/{own_unit}"),
+                Some(&app.token("sysadmin").await),
+                None,
+            )
+            .await
+            .json();
+            let body = json!({"name": u["name"], "kind": u["kind"], "region_code": u["region_code"], "parent_id": u["parent_id"].as_i64().map(|p| p.to_string())});
+            api(
+                app,
+                Method::PUT,
+                &format!("/api/v1/units/{own_unit}"),
+                t,
+                Some(body),
+            )
+            .await
+            .status
+        }
+        "user.read" => api(app, Method::GET, "/api/v1/users", t, None).await.status,
+        "user.create" => {
+            api(app, Method::POST, "/api/v1/users", t, Some(user_body))
+                .await
+                .status
+        }
+        "user.update" => {
+            let body = json!({"username": "matrix.target", "display_name": "目标", "unit_id": app.unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室").await.to_string()});
+            api(
+                app,
+                Method::PUT,
+                &format!("/api/v1/users/{target}"),
+                t,
+                Some(body),
+            )
+            .await
+            .status
+        }
+        "user.reset_password" => {
+            c.post(&format!("/users/{target}/reset-password"), &[])
+                .await
+                .status
+        }
+        "user.unlock" => c.post(&format!("/users/{target}/unlock"), &[]).await.status,
+        "role.grant" => {
+            api(
+                app,
+                Method::POST,
+                &format!("/api/v1/users/{target}/roles"),
+                t,
+                Some(json!({"role": "unit_handler"})),
+            )
+            .await
+            .status
+        }
+        "role.revoke" => {
+            // Make sure there is something to revoke, granted by the security administrator.
+            let sec = app.token("secadmin").await;
+            let _ = api(
+                app,
+                Method::POST,
+                &format!("/api/v1/users/{target}/roles"),
+                Some(&sec),
+                Some(json!({"role": "unit_liaison"})),
+            )
+            .await;
+            api(
+                app,
+                Method::DELETE,
+                &format!("/api/v1/users/{target}/roles/unit_liaison"),
+                t,
+                None,
+            )
+            .await
+            .status
+        }
+        "token.read" => c.get("/tokens").await.status,
+        "token.issue" => {
+            c.post(
+                "/tokens",
+                &[("user_id", &target.to_string()), ("name", "矩阵")],
+            )
+            .await
+            .status
+        }
+        "audit.read" => api(app, Method::GET, "/api/v1/audit", t, None).await.status,
+        "audit.export" => c.get("/audit/export").await.status,
+        other => panic!("unknown operation {other}"),
+    };
+    // Revert a grant so the next attempt starts from the same state.
+    if op == "role.grant" && s.is_success() {
+        let sec = app.token("secadmin").await;
+        api(
+            app,
+            Method::DELETE,
+            &format!("/api/v1/users/{target}/roles/unit_handler"),
+            Some(&sec),
+            None,
+        )
+        .await;
+    }
+    s
+}
+
+#[tokio::test]
+async fn every_role_against_every_resource_and_action() {
+    each_db(true, |app| async move {
+        let mut failures = Vec::new();
+        let mut n = 0;
+        // A target account outside the roles under test, so no attempt changes a tester.
+        let office = app.unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室").await;
+        let r = api(&app, Method::POST, "/api/v1/users", Some(&app.token("sysadmin").await),
+            Some(json!({"username": "matrix.target", "display_name": "目标", "unit_id": office.to_string()}))).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let mut sessions = Vec::new();
+        for who in ROLES {
+            let mut c = app.client();
+            assert_eq!(c.login(who, PASSWORD).await.status, StatusCode::SEE_OTHER, "{who} signs in");
+            sessions.push((who, c, app.token(who).await));
+        }
+        for (op, allowed) in MATRIX {
+            for (who, c, token) in sessions.iter_mut() {
+                let who: &str = who;
+                n += 1;
+                let status = attempt(&app, c, token, who, op, n).await;
+                let expect_allowed = allowed.contains(&who);
+                let ok = if expect_allowed {
+                    status.is_success() || status == StatusCode::SEE_OTHER
+                } else {
+                    status == StatusCode::FORBIDDEN
+                };
+                if !ok {
+                    failures.push(format!("{who} {op}: expected {}, got {status}", if expect_allowed { "allowed" } else { "403" }));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    })
+    .await;
+}
