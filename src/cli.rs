@@ -50,6 +50,26 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Integration tokens (for operators and scripts; audited as the system).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a bearer token acting as an existing account; prints the token once.
+    Issue {
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        /// Days until it expires (default: no expiry).
+        #[arg(long)]
+        days: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -145,6 +165,21 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             for (username, role, password) in accounts {
                 println!("  {:<12} {:<8} {}", username, role.label(), password);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token {
+            command:
+                TokenCommand::Issue {
+                    username,
+                    name,
+                    days,
+                },
+        } => {
+            let db = server::open_db(&config).await?;
+            let token = crate::auth::token::issue_for_username(&db, &username, &name, days)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

@@ -359,8 +359,14 @@ async fn issue_token(
         return tokens_page(&state, &cu, None, form, e, None).await;
     };
     let expires = days.map(|d| time::to_text(time::now() + Duration::days(d)));
-    let (id, secret) =
-        token::issue(&mut tx, user_id, &name, expires.clone(), cu.actor.user_id).await?;
+    let (id, secret) = token::issue(
+        &mut tx,
+        user_id,
+        &name,
+        expires.clone(),
+        Some(cu.actor.user_id),
+    )
+    .await?;
     audit::record(
         &mut tx,
         &cu.who,

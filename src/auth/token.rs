@@ -28,7 +28,7 @@ pub async fn issue(
     user_id: i64,
     name: &str,
     expires_at: Option<String>,
-    created_by: i64,
+    created_by: Option<i64>,
 ) -> Result<(i64, String), sqlx::Error> {
     let (secret, _) = new_secret();
     let token = format!("{PREFIX}{secret}");
@@ -46,6 +46,44 @@ pub async fn issue(
     .fetch_one(&mut **tx)
     .await?;
     Ok((id, token))
+}
+
+/// Issue from the command line: looks the account up by name and audits as the system.
+pub async fn issue_for_username(
+    db: &Db,
+    username: &str,
+    name: &str,
+    days: Option<i64>,
+) -> Result<String, crate::error::AppError> {
+    use crate::error::AppError;
+    let name = crate::domain::text::required("name", "令牌用途", name, 60)?;
+    if days.is_some_and(|d| !(1..=3650).contains(&d)) {
+        return Err(AppError::field(
+            "days",
+            "invalid_format",
+            "有效天数应为1至3650之间的整数",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT id, unit_id FROM users WHERE username = $1 AND active = 1")
+            .bind(username.trim().to_ascii_lowercase())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (user_id, unit_id) =
+        row.ok_or_else(|| AppError::field("username", "not_found", "账号不存在或已停用"))?;
+    let expires = days.map(|d| time::to_text(time::now() + chrono::Duration::days(d)));
+    let (id, token) = issue(&mut tx, user_id, &name, expires.clone(), None).await?;
+    crate::audit::record(
+        &mut tx,
+        &crate::audit::Who::system("命令行"),
+        crate::audit::Entry::new("token.issue", "api_token")
+            .object(id, Some(unit_id))
+            .summary(serde_json::json!({"user_id": user_id, "name": name, "expires_at": expires})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 /// The account a presented token acts as, if the token is live.

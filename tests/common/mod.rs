@@ -44,7 +44,7 @@ impl App {
             .await
             .expect("user exists");
         let mut tx = self.db.begin().await.expect("tx");
-        let (_, token) = shuangda::auth::token::issue(&mut tx, id, "test", None, id)
+        let (_, token) = shuangda::auth::token::issue(&mut tx, id, "test", None, Some(id))
             .await
             .expect("issue");
         tx.commit().await.expect("commit");
