@@ -405,3 +405,41 @@ async fn health_readiness_and_openapi() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_organisation_follows_seeds_001_and_003() {
+    each_db(true, |app| async move {
+        // Seed 001 §3: the Xinyang group has 23 member units (plus its office and the county groups).
+        let group = app.unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组").await;
+        let members: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM units WHERE parent_id = $1 AND kind NOT IN ('group_office', 'county_group') ORDER BY id",
+        )
+        .bind(group)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("members");
+        assert_eq!(members.len(), 23);
+        for named in ["信阳市公安局", "信阳海关", "信阳市市场监督管理局", "信阳市人民检察院", "信阳市中级人民法院", "信阳市烟草专卖局"] {
+            assert!(members.iter().any(|m| m == named), "{named}");
+        }
+        // Xinyang's ten districts and counties, each with its own group and office.
+        let counties: Vec<String> = sqlx::query_scalar(
+            "SELECT region_code FROM units WHERE kind = 'county_group' AND region_code LIKE '4115%' ORDER BY region_code",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("counties");
+        assert_eq!(counties, ["411502", "411503", "411521", "411522", "411523", "411524", "411525", "411526", "411527", "411528"]);
+        // Seed 003 一: eighteen units carry out the work in Pingyin county (370124).
+        let pingyin = app.unit_id("平阴县知识产权工作领导小组").await;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE parent_id = $1 AND kind <> 'county_office'")
+            .bind(pingyin)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
+        assert_eq!(n, 18);
+        // Loading again changes nothing.
+        assert!(shuangda::demo::load(&app.db).await.expect("reload").is_empty());
+    })
+    .await;
+}
