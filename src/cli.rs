@@ -50,11 +50,47 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The legal-period calendar: working days, periods, holiday years.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Integration tokens (for operators and scripts; audited as the system).
     Token {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print `true` if DATE (YYYY-MM-DD) is a working day, `false` otherwise.
+    IsWorkday {
+        date: String,
+        /// Also say what kind of day it is.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Print the date N working days after DATE (the start day is not counted).
+    AddWorkdays {
+        date: String,
+        n: String,
+        /// Also print how the date was reached.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Print the date N calendar days after DATE, moved to the next working day if it falls on
+    /// a holiday or rest day.
+    AddDays {
+        date: String,
+        n: String,
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Validate and store a year's holiday schedule from a TOML file (audited).
+    Import { file: PathBuf },
+    /// Print a year's schedule as TOML (a template for the next year).
+    Export { year: i32 },
 }
 
 #[derive(Subcommand)]
@@ -167,6 +203,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calendar { command } => calendar(command, &config).await,
         Command::Token {
             command:
                 TokenCommand::Issue {
@@ -201,6 +238,107 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 Ok(ExitCode::from(1))
             }
         }
+    }
+}
+
+/// The calendar in force: shipped years plus those stored in the database. Arithmetic needs no
+/// database, so when it cannot be opened the shipped years are used and the operator is told.
+async fn calendar_in_force(config: &Config) -> crate::calendar::Calendar {
+    // Do not create an empty SQLite file just to answer a question.
+    let missing_file = config
+        .database_url
+        .strip_prefix("sqlite:")
+        .map(|p| !std::path::Path::new(p.split('?').next().unwrap_or(p)).exists())
+        .unwrap_or(false);
+    let db = if missing_file {
+        None
+    } else {
+        crate::db::Db::connect(&config.database_url, 1).await.ok()
+    };
+    match db {
+        Some(db) if matches!(crate::db::pending_migrations(&db).await, Ok(0)) => {
+            match crate::calendar::store::load(&db).await {
+                Ok(c) => return c,
+                Err(e) => eprintln!("注意：无法读取数据库中的节假日安排（{e}），仅使用内置年份。"),
+            }
+        }
+        _ => eprintln!("注意：数据库不可用，仅使用内置的节假日安排。"),
+    }
+    crate::calendar::store::shipped()
+}
+
+async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode, String> {
+    use crate::calendar::http as q;
+    let field = |e: crate::domain::FieldError| e.message;
+    match command {
+        CalendarCommand::IsWorkday { date, explain } => {
+            let date = q::parse_date("date", &date).map_err(field)?;
+            let a =
+                q::workday(&calendar_in_force(config).await, date).map_err(|e| e.to_string())?;
+            println!("{}", a.workday);
+            if explain {
+                println!("{} 是{}。", a.date, a.kind);
+            }
+        }
+        CalendarCommand::AddWorkdays { date, n, explain } => {
+            let (date, n) = period_args(&date, &n)?;
+            let a = q::add_workdays(&calendar_in_force(config).await, date, n)
+                .map_err(|e| e.to_string())?;
+            print_period(&a, explain);
+        }
+        CalendarCommand::AddDays { date, n, explain } => {
+            let (date, n) = period_args(&date, &n)?;
+            let a = q::add_days(&calendar_in_force(config).await, date, n)
+                .map_err(|e| e.to_string())?;
+            print_period(&a, explain);
+        }
+        CalendarCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
+            let db = server::open_db(config).await?;
+            let s = crate::calendar::store::save_year(
+                &db,
+                None,
+                &crate::audit::Who::system("命令行导入节假日安排"),
+                &text,
+            )
+            .await
+            .map_err(|e| match e {
+                crate::error::AppError::Validation(f) => {
+                    f.0.into_iter()
+                        .map(|x| x.message)
+                        .collect::<Vec<_>>()
+                        .join("；")
+                }
+                other => other.to_string(),
+            })?;
+            println!(
+                "已导入{}年节假日安排（{}）。正在运行的服务将在重启或下次保存时载入。",
+                s.year(),
+                s.source()
+            );
+        }
+        CalendarCommand::Export { year } => {
+            let cal = calendar_in_force(config).await;
+            let s = cal
+                .schedule(year)
+                .ok_or(format!("没有{year}年的节假日安排"))?;
+            print!("{}", s.to_toml());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn period_args(date: &str, n: &str) -> Result<(chrono::NaiveDate, u32), String> {
+    let date = crate::calendar::http::parse_date("date", date).map_err(|e| e.message)?;
+    let n = crate::calendar::http::parse_amount("n", n).map_err(|e| e.message)?;
+    Ok((date, n))
+}
+
+fn print_period(a: &crate::calendar::http::PeriodAnswer, explain: bool) {
+    println!("{}", a.due);
+    if explain {
+        println!("{}", a.explanation);
     }
 }
 

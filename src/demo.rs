@@ -256,6 +256,75 @@ pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
             unit: names.get(&unit_id).cloned().unwrap_or_default(),
         });
     }
+    demo_deadlines(&mut tx, &ids).await?;
     tx.commit().await?;
     Ok(out)
+}
+
+/// A few open clocks so that the deadline pages and the scheduler have something to show. They
+/// start from today's date; skipped when today's year is not in the calendar.
+async fn demo_deadlines(
+    tx: &mut crate::db::Tx,
+    ids: &std::collections::HashMap<String, i64>,
+) -> AppResult<()> {
+    use chrono::Datelike;
+
+    use crate::deadline::{Rule, store::NewDeadline};
+    let cal = crate::calendar::store::shipped();
+    let today = crate::db::time::today_beijing();
+    if !cal.is_known_year(today.year()) || !cal.is_known_year(today.year() - 1) {
+        return Ok(());
+    }
+    let unit = |k: &str| {
+        ids.get(k)
+            .copied()
+            .ok_or_else(|| AppError::internal(format!("demo unit {k}")))
+    };
+    let items = [
+        (
+            "确定主办单位和协办单位（假冒“信阳毛尖”茶叶线索）",
+            "000 §4",
+            "线索登记",
+            today - chrono::Duration::days(2),
+            Rule::WorkingDays(5),
+            unit("office")?,
+        ),
+        (
+            "报送案件办结情况（跨区域销售假冒农资案）",
+            "000 §8",
+            "案件办结",
+            today - chrono::Duration::days(40),
+            Rule::WorkingDays(20),
+            unit("信阳市市场监督管理局")?,
+        ),
+        (
+            "移交行政处罚案件材料（不构成犯罪的侵犯商标权案）",
+            "004 二(三)",
+            "公安机关作出不予立案决定",
+            today - chrono::Duration::days(6),
+            Rule::Days(10),
+            unit("信阳市公安局")?,
+        ),
+    ];
+    let who = crate::audit::Who::system("演示数据");
+    for (purpose, clause, event, start, rule, owner) in items {
+        crate::deadline::store::open(
+            tx,
+            &cal,
+            &who,
+            &NewDeadline {
+                purpose: purpose.into(),
+                clause: clause.into(),
+                start_event: event.into(),
+                start,
+                rule,
+                record_type: None,
+                record_id: None,
+                owner_unit_id: owner,
+                owner_user_id: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -44,6 +44,10 @@ pub async fn open_db(config: &Config) -> anyhow_lite::Result<Db> {
 
 /// Serve until SIGINT/SIGTERM, then finish in-flight requests.
 pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<()> {
+    if let Err(e) = state.reload_calendar().await {
+        tracing::error!(error = %e, "could not load stored holiday years; using the shipped ones");
+    }
+    let scheduler = crate::deadline::scheduler::spawn(state.clone(), Duration::from_secs(60));
     let purge_db = state.db.clone();
     let purger = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -59,6 +63,7 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
         .with_graceful_shutdown(shutdown_signal())
         .await;
     purger.abort();
+    scheduler.abort();
     result
 }
 

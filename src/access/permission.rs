@@ -13,6 +13,10 @@ pub enum Resource {
     RoleGrant,
     ApiToken,
     Audit,
+    /// The holiday schedule behind every legal period.
+    Calendar,
+    /// Deadline clocks.
+    Deadline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -24,25 +28,30 @@ pub enum Action {
     /// Unlock an account locked after failed sign-ins.
     Unlock,
     Export,
+    /// A decision reserved to those entitled: extend or waive a deadline.
+    Decide,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 5] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
         Resource::ApiToken,
         Resource::Audit,
+        Resource::Calendar,
+        Resource::Deadline,
     ];
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Read,
         Action::Create,
         Action::Update,
         Action::Unlock,
         Action::Export,
+        Action::Decide,
     ];
 }
 
@@ -86,6 +95,18 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
         (Audit, Read | Export) if role == AuditAdmin => Some(All),
         (Audit, Read) if matches!(role, OfficeDirector | CountyOfficeStaff) => Some(OwnRegion),
         (Audit, Read) if role == UnitLiaison => Some(OwnUnit),
+        // The calendar is read by everyone and maintained by the system administrator.
+        (Calendar, Read) => Some(All),
+        (Calendar, Create | Update) if role == SystemAdmin => Some(All),
+        // Deadlines are case work: business roles only. The office suspends, resumes and
+        // records completion; extending or waiving is a decision for the office director or
+        // the group's leaders.
+        (Deadline, Read) if region_roles => Some(OwnRegion),
+        (Deadline, Read) if unit_roles => Some(OwnUnit),
+        (Deadline, Update) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        (Deadline, Decide) if matches!(role, OfficeDirector | GroupLeader) => Some(OwnRegion),
         _ => None,
     }
 }

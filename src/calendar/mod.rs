@@ -9,7 +9,9 @@
 //! known years yields [`CalendarError::UnknownYear`], never a guess.
 
 mod explain;
+pub mod http;
 mod schedule;
+pub mod store;
 #[cfg(test)]
 mod tests;
 

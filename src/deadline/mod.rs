@@ -5,6 +5,10 @@
 #[cfg(test)]
 mod tests;
 
+pub mod http;
+pub mod scheduler;
+pub mod store;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -462,10 +466,13 @@ impl Clock {
         Ok(next)
     }
 
-    /// The act was done on `on` (late completion is allowed and recorded as
-    /// such by comparing `on` with the due date).
+    /// The act was done on `on`. Late completion is allowed, also after the
+    /// clock was marked missed (the act still has to happen); lateness shows by
+    /// comparing `on` with the due date.
     pub fn met(&self, on: NaiveDate) -> Result<Clock, DeadlineError> {
-        self.require_open()?;
+        if !matches!(self.state, State::Missed { .. }) {
+            self.require_open()?;
+        }
         if on < self.start {
             return Err(DeadlineError::MetBeforeStart {
                 on,

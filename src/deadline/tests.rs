@@ -388,6 +388,9 @@ fn state_transitions() {
         }
     );
     assert!(matches!(missed.waive("x"), Err(DeadlineError::NotOpen(_))));
+    // Done late: a missed clock can still be met.
+    let late = missed.met(d(2026, 3, 18)).expect("late completion");
+    assert_eq!(late.state, State::Met { on: d(2026, 3, 18) });
     // The original is never changed.
     assert_eq!(clock, ten_days());
 }

@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, Notification, Todo};
+use crate::access::{Action, Resource};
 use crate::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -29,6 +30,8 @@ struct HomePage {
     layout: Layout,
     todos: Vec<Todo>,
     unread: Vec<Notification>,
+    /// For whoever maintains the calendar: next year's schedule is missing (from 1 November).
+    missing_year: Option<i32>,
 }
 
 #[derive(Deserialize, Default)]
@@ -45,6 +48,13 @@ async fn home(
         layout: Layout::new(&cu, "我的待办", "/").notice(q.msg.as_deref()),
         todos: store::todos(&state.db, &cu.actor).await?,
         unread: store::notifications(&state.db, cu.actor.user_id, true).await?,
+        missing_year: if cu.actor.can(Resource::Calendar, Action::Update) {
+            state
+                .calendar()
+                .missing_year_warning(crate::db::time::today_beijing())
+        } else {
+            None
+        },
     }))
 }
 

@@ -20,6 +20,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::throttle::AddressLimiter;
+use crate::calendar::Calendar;
 use crate::config::Config;
 use crate::db::Db;
 
@@ -27,6 +28,9 @@ pub struct AppState {
     pub db: Db,
     pub config: Config,
     pub sign_in_limiter: AddressLimiter,
+    /// The legal-period calendar in force: shipped years overlaid with those an administrator
+    /// stored. Replaced as a whole when a year is saved.
+    calendar: std::sync::RwLock<Arc<Calendar>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -41,7 +45,25 @@ impl AppState {
             db,
             config,
             sign_in_limiter: limiter,
+            calendar: std::sync::RwLock::new(Arc::new(crate::calendar::store::shipped())),
         })
+    }
+
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-read the stored years (at start and after an administrator saves one).
+    pub async fn reload_calendar(&self) -> Result<(), sqlx::Error> {
+        let cal = Arc::new(crate::calendar::store::load(&self.db).await?);
+        match self.calendar.write() {
+            Ok(mut c) => *c = cal,
+            Err(poisoned) => *poisoned.into_inner() = cal,
+        }
+        Ok(())
     }
 }
 
@@ -55,6 +77,8 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::units::http::routes())
         .merge(crate::users::http::routes())
         .merge(crate::audit::http::routes())
+        .merge(crate::calendar::http::routes())
+        .merge(crate::deadline::http::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))

@@ -20,6 +20,13 @@ use utoipa::{Modify, OpenApi};
         crate::users::http::api_grant,
         crate::users::http::api_revoke,
         crate::audit::http::api_search,
+        crate::calendar::http::api_workday,
+        crate::calendar::http::api_add_workdays,
+        crate::calendar::http::api_add_days,
+        crate::calendar::http::api_years,
+        crate::calendar::http::api_save_year,
+        crate::deadline::http::api_list,
+        crate::deadline::http::api_get,
     ),
     modifiers(&BearerAuth)
 )]

@@ -38,6 +38,16 @@ impl Layout {
             "/tokens",
             a.can(Resource::ApiToken, Action::Read),
         ));
+        nav.push((
+            "期限",
+            "/deadlines",
+            a.can(Resource::Deadline, Action::Read),
+        ));
+        nav.push((
+            "节假日",
+            "/calendar",
+            a.can(Resource::Calendar, Action::Read),
+        ));
         nav.push(("审计日志", "/audit", a.can(Resource::Audit, Action::Read)));
         nav.push(("通知", "/notifications", true));
         let nav = nav

@@ -1,0 +1,128 @@
+//! Storing holiday years that an administrator adds or corrects. The shipped years are in the
+//! binary; a stored year overrides the shipped one of the same year.
+
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+use super::{Calendar, YearSchedule};
+use crate::access::{Action, Actor, Resource};
+use crate::audit::{self, Entry, Who};
+use crate::db::{Db, time};
+use crate::error::{AppError, AppResult};
+
+/// The shipped calendar. The shipped files are checked by tests; should one ever fail to parse,
+/// the calendar has no years and every date is an error naming its year, never a guess.
+pub fn shipped() -> Calendar {
+    Calendar::shipped().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "shipped holiday schedule does not parse");
+        Calendar::new()
+    })
+}
+
+/// Shipped years overlaid with the stored ones.
+pub async fn load(db: &Db) -> Result<Calendar, sqlx::Error> {
+    let mut cal = shipped();
+    let rows = sqlx::query("SELECT year, schedule FROM holiday_years ORDER BY year")
+        .fetch_all(&db.pool)
+        .await?;
+    for row in rows {
+        let year: i64 = row.try_get(0)?;
+        let text: String = row.try_get(1)?;
+        match YearSchedule::parse(&text) {
+            Ok(s) => {
+                cal.insert_year(s);
+            }
+            // Stored years were validated when saved; a bad one is reported, not guessed at.
+            Err(e) => tracing::error!(year, error = %e, "stored holiday year does not parse"),
+        }
+    }
+    Ok(cal)
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StoredYear {
+    pub year: i64,
+    pub source: String,
+    pub updated_at: String,
+}
+
+pub async fn stored_years(db: &Db) -> Result<Vec<StoredYear>, sqlx::Error> {
+    let rows = sqlx::query("SELECT year, source, updated_at FROM holiday_years ORDER BY year")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredYear {
+                year: r.try_get(0)?,
+                source: r.try_get(1)?,
+                updated_at: r.try_get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// Validate and store one year's schedule (system administrator). Returns the parsed schedule;
+/// the caller reloads the calendar in force.
+pub async fn save_year(
+    db: &Db,
+    actor: Option<&Actor>,
+    who: &Who,
+    text: &str,
+) -> AppResult<YearSchedule> {
+    if let Some(a) = actor
+        && !a.can(Resource::Calendar, Action::Update)
+    {
+        return Err(AppError::Forbidden);
+    }
+    if text.trim().is_empty() {
+        return Err(AppError::field(
+            "schedule",
+            "required",
+            "请粘贴或上传年度节假日安排",
+        ));
+    }
+    if text.len() > 64 * 1024 {
+        return Err(AppError::field(
+            "schedule",
+            "too_long",
+            "年度安排不能超过64KB",
+        ));
+    }
+    let schedule = YearSchedule::parse(text)
+        .map_err(|e| AppError::field("schedule", "invalid_format", e.to_string()))?;
+    let year = i64::from(schedule.year());
+    let mut tx = db.begin().await?;
+    let replaced = sqlx::query("DELETE FROM holiday_years WHERE year = $1")
+        .bind(year)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        > 0;
+    sqlx::query(
+        "INSERT INTO holiday_years (year, schedule, source, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(year)
+    .bind(text)
+    .bind(schedule.source())
+    .bind(time::now_text())
+    .bind(actor.map(|a| a.user_id))
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("calendar.save_year", "holiday_year")
+            .object(year, who.unit_id)
+            .summary(json!({
+                "year": year,
+                "source": schedule.source(),
+                "holiday_days": schedule.holiday_day_count(),
+                "makeup_workdays": schedule.makeup_day_count(),
+                "replaced_stored": replaced,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(schedule)
+}

@@ -1,0 +1,270 @@
+//! Deadline pages and API: every deadline explains itself (clause, start, rule, skipped
+//! holidays, suspensions, extensions) and shows its history.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, Change, Deadline, Event};
+use crate::access::{Action, Actor, Resource, Scope};
+use crate::calendar::http::{parse_amount, parse_date};
+use crate::domain::{FieldErrors, text};
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/deadlines", get(list_page))
+        .route("/deadlines/{id}", get(show_page))
+        .route("/deadlines/{id}/change", post(change_page))
+        .route("/api/v1/deadlines", get(api_list))
+        .route("/api/v1/deadlines/{id}", get(api_get))
+}
+
+fn scope(actor: &Actor) -> AppResult<Scope> {
+    actor
+        .scope(Resource::Deadline, Action::Read)
+        .ok_or(AppError::Forbidden)
+}
+
+fn state_filter(raw: &Option<String>) -> Option<String> {
+    non_empty(raw).filter(|s| matches!(s.as_str(), "open" | "met" | "missed" | "waived"))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// open / met / missed / waived
+    state: Option<String>,
+    page: Option<String>,
+    #[serde(default)]
+    #[param(ignore)]
+    msg: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "deadlines/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Deadline>,
+    state: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+async fn list_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let scope = scope(&cu.actor)?;
+    let page = page_number(q.page.as_deref());
+    let f = store::Filter {
+        state: state_filter(&q.state),
+    };
+    let (rows, total) = store::list(&state.db, &scope, &f, page).await?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "期限", "/deadlines").notice(q.msg.as_deref()),
+        rows,
+        state: f.state.unwrap_or_default(),
+        total,
+        page,
+        pages: (total + store::PAGE_SIZE - 1) / store::PAGE_SIZE,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "deadlines/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: Deadline,
+    explanation: String,
+    events: Vec<Event>,
+    can_update: bool,
+    can_decide: bool,
+    error: Option<String>,
+    today: String,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let scope = scope(&cu.actor)?;
+    let d = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let explanation = match d.clock()?.due(&state.calendar()) {
+        Ok(due) => due.explanation_zh,
+        Err(e) => format!("无法计算：{e}"),
+    };
+    let open = d.state == "open" || d.state == "missed";
+    let status = if error.is_some() {
+        axum::http::StatusCode::CONFLICT
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let page = ShowPage {
+        layout: Layout::new(cu, &d.purpose, "/deadlines").notice(msg),
+        explanation,
+        events: store::events(&state.db, id).await?,
+        can_update: open && cu.actor.can(Resource::Deadline, Action::Update),
+        can_decide: d.state == "open" && cu.actor.can(Resource::Deadline, Action::Decide),
+        error,
+        today: crate::db::time::today_beijing().to_string(),
+        d,
+    };
+    Ok(crate::web::page::render_status(status, &page))
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChangeForm {
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn parse_change(f: &ChangeForm) -> AppResult<Change> {
+    let mut e = FieldErrors::new();
+    let reason = |e: &mut FieldErrors| e.take(text::required("reason", "理由", &f.reason, 200));
+    let change = match f.op.as_str() {
+        "suspend" => {
+            let from = e.take(parse_date("date", &f.date));
+            let reason = reason(&mut e);
+            from.zip(reason)
+                .map(|(from, reason)| Change::Suspend { from, reason })
+        }
+        "resume" => e
+            .take(parse_date("date", &f.date))
+            .map(|last_day| Change::Resume { last_day }),
+        "extend" => {
+            let extra = e.take(parse_amount("amount", &f.amount));
+            let reason = reason(&mut e);
+            extra
+                .zip(reason)
+                .map(|(extra, reason)| Change::Extend { extra, reason })
+        }
+        "met" => e
+            .take(parse_date("date", &f.date))
+            .map(|on| Change::Met { on }),
+        "waive" => reason(&mut e).map(|reason| Change::Waive { reason }),
+        _ => {
+            e.add("op", "invalid_choice", "未知的操作");
+            None
+        }
+    };
+    match change {
+        Some(c) if e.is_empty() => Ok(c),
+        _ => Err(e.into()),
+    }
+}
+
+async fn change_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ChangeForm>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let result = match parse_change(&form) {
+        Ok(c) => store::change(&state.db, &state.calendar(), &cu.actor, &cu.who, id, c).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/deadlines/{id}?msg=saved")).into_response()),
+        Err(e @ (AppError::Conflict { .. } | AppError::Validation(_))) => {
+            let msg = match &e {
+                AppError::Validation(f) => {
+                    f.0.iter()
+                        .map(|x| x.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                }
+                other => other.to_string(),
+            };
+            show(&state, &cu, id, None, Some(msg)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeadlineList {
+    pub items: Vec<Deadline>,
+    pub total: i64,
+    pub page: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeadlineDetail {
+    #[serde(flatten)]
+    pub deadline: Deadline,
+    /// How the due date was computed, in Chinese.
+    pub explanation: String,
+    pub events: Vec<Event>,
+}
+
+/// Deadlines whose owner unit is in the caller's scope; overdue first.
+#[utoipa::path(get, path = "/api/v1/deadlines", tag = "deadlines", params(ListQuery),
+    responses((status = 200, body = DeadlineList), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<DeadlineList>> {
+    let scope = scope(&u.actor)?;
+    let page = page_number(q.page.as_deref());
+    let f = store::Filter {
+        state: state_filter(&q.state),
+    };
+    let (items, total) = store::list(&state.db, &scope, &f, page).await?;
+    Ok(Json(DeadlineList { items, total, page }))
+}
+
+/// One deadline with its explanation and history.
+#[utoipa::path(get, path = "/api/v1/deadlines/{id}", tag = "deadlines", params(("id" = i64, Path)),
+    responses((status = 200, body = DeadlineDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<DeadlineDetail>> {
+    let scope = scope(&u.actor)?;
+    let id = path_id(&id)?;
+    let d = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let explanation = match d.clock()?.due(&state.calendar()) {
+        Ok(due) => due.explanation_zh,
+        Err(e) => format!("无法计算：{e}"),
+    };
+    Ok(Json(DeadlineDetail {
+        events: store::events(&state.db, id).await?,
+        explanation,
+        deadline: d,
+    }))
+}

@@ -1,0 +1,193 @@
+//! The deadline scheduler: once a minute, exactly one server instance (the holder of a lease in
+//! the database) marks deadlines that fall due within two working days and those that have run
+//! out, puts reminders in the owners' to-do lists and tells the office about overdue ones. All
+//! of it is set-based SQL over the indexed due date, so a pass costs the same whether 100 or
+//! 1,000,000 deadlines are open.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+use crate::audit::{self, Entry, Who};
+use crate::calendar::Calendar;
+use crate::db::{Db, time};
+use crate::web::SharedState;
+
+/// Reminders go out when at most this many working days remain.
+pub const DUE_SOON_WORKDAYS: u32 = 2;
+const LEASE: &str = "deadline-scheduler";
+
+/// Take or renew the named lease for `ttl`; true if this holder has it now. Works the same on
+/// SQLite and PostgreSQL: the conditional upsert is atomic.
+pub async fn acquire_lease(
+    db: &Db,
+    name: &str,
+    holder: &str,
+    now: DateTime<Utc>,
+    ttl: chrono::Duration,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<String> = sqlx::query_scalar(
+        "INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+         WHERE job_leases.expires_at < $4 OR job_leases.holder = excluded.holder \
+         RETURNING holder",
+    )
+    .bind(name)
+    .bind(holder)
+    .bind(time::to_text(now + ttl))
+    .bind(time::to_text(now))
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.as_deref() == Some(holder))
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassReport {
+    pub due_soon: u64,
+    pub missed: u64,
+    /// Set when the due-soon threshold could not be computed (next year's schedule missing).
+    pub calendar_problem: Option<String>,
+}
+
+/// The GB/T 2260 scope prefix of a unit's region, in SQL (see `RegionCode::scope_prefix`).
+const REGION_PREFIX: &str = "CASE WHEN substr(uu.region_code, 3, 4) = '0000' THEN substr(uu.region_code, 1, 2) \
+     WHEN substr(uu.region_code, 5, 2) = '00' THEN substr(uu.region_code, 1, 4) ELSE uu.region_code END";
+
+/// One pass at `now` (Beijing day `today`), in one transaction. Safe to run twice: each row
+/// changes state only once, and the to-dos and notifications follow the rows changed by this
+/// pass only.
+pub async fn run_pass(
+    db: &Db,
+    cal: &Calendar,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<PassReport, sqlx::Error> {
+    let now_text = time::to_text(now);
+    let today_text = today.to_string();
+    let mut report = PassReport::default();
+    let mut tx = db.begin().await?;
+
+    // Overdue: the due date has passed and the clock is still open (and not suspended: a
+    // suspended clock has no due date).
+    report.missed = sqlx::query(
+        "UPDATE deadlines SET state = 'missed', escalated_at = $1, updated_at = $1 \
+         WHERE state = 'open' AND due_date IS NOT NULL AND due_date < $2",
+    )
+    .bind(&now_text)
+    .bind(&today_text)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if report.missed > 0 {
+        sqlx::query(
+            "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) \
+             SELECT id, $1, '系统（期限提醒）', 'missed', '期限已于' || due_date || '届满，仍未完成' \
+             FROM deadlines WHERE escalated_at = $1 AND state = 'missed'",
+        )
+        .bind(&now_text)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, source_type, source_id, created_at) \
+             SELECT owner_user_id, CASE WHEN owner_user_id IS NULL THEN owner_unit_id END, \
+             '【已逾期】' || purpose, '/deadlines/' || id, due_date, 1, 'deadline', id, $1 \
+             FROM deadlines WHERE escalated_at = $1 AND state = 'missed'",
+        )
+        .bind(&now_text)
+        .execute(&mut *tx)
+        .await?;
+        // The office of the region each overdue owner belongs to hears of it: one digest per
+        // office user and pass.
+        let sql = format!(
+            "INSERT INTO notifications (user_id, title, body, link, created_at) \
+             SELECT u.id, '期限逾期提醒', '本辖区新增' || COUNT(*) || '项逾期期限，请督促办理。', '/deadlines?state=missed', $1 \
+             FROM deadlines d JOIN units ou ON ou.id = d.owner_unit_id \
+             JOIN role_grants g ON g.role IN ('office_director', 'office_staff', 'county_office_staff') \
+             JOIN users u ON u.id = g.user_id AND u.active = 1 \
+             JOIN units uu ON uu.id = u.unit_id \
+             WHERE d.escalated_at = $1 AND d.state = 'missed' AND ou.region_code LIKE ({REGION_PREFIX}) || '%' \
+             GROUP BY u.id"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&now_text)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    // Due soon: at most DUE_SOON_WORKDAYS working days left.
+    match cal.add_workdays(today, DUE_SOON_WORKDAYS) {
+        Ok(c) => {
+            report.due_soon = sqlx::query(
+                "UPDATE deadlines SET reminded_at = $1 WHERE state = 'open' AND reminded_at IS NULL \
+                 AND due_date IS NOT NULL AND due_date >= $2 AND due_date <= $3",
+            )
+            .bind(&now_text)
+            .bind(&today_text)
+            .bind(c.due.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if report.due_soon > 0 {
+                sqlx::query(
+                    "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, source_type, source_id, created_at) \
+                     SELECT owner_user_id, CASE WHEN owner_user_id IS NULL THEN owner_unit_id END, \
+                     '【即将到期】' || purpose, '/deadlines/' || id, due_date, 0, 'deadline', id, $1 \
+                     FROM deadlines WHERE reminded_at = $1 AND state = 'open'",
+                )
+                .bind(&now_text)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        Err(e) => report.calendar_problem = Some(e.to_string()),
+    }
+
+    if report.missed > 0 || report.due_soon > 0 {
+        audit::record(
+            &mut tx,
+            &Who::system("期限提醒"),
+            Entry::new("deadline.scheduler_pass", "deadline").summary(json!({
+                "today": today_text, "due_soon": report.due_soon, "missed": report.missed,
+            })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Run forever in the background: every `every`, try the lease and, if held, run a pass.
+pub fn spawn(state: SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
+    let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let now = time::now();
+            let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
+            match acquire_lease(&state.db, LEASE, &holder, now, ttl).await {
+                Ok(true) => {
+                    let cal = state.calendar();
+                    match run_pass(&state.db, &cal, time::today_beijing(), now).await {
+                        Ok(r) => {
+                            if r.due_soon > 0 || r.missed > 0 {
+                                tracing::info!(
+                                    due_soon = r.due_soon,
+                                    missed = r.missed,
+                                    "deadline pass"
+                                );
+                            }
+                            if let Some(p) = r.calendar_problem {
+                                tracing::warn!(problem = %p, "deadline pass could not compute reminders");
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "deadline pass failed"),
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline lease failed"),
+            }
+        }
+    })
+}
