@@ -47,24 +47,37 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
     if let Err(e) = state.reload_calendar().await {
         tracing::error!(error = %e, "could not load stored holiday years; using the shipped ones");
     }
-    let scheduler = crate::deadline::scheduler::spawn(state.clone(), Duration::from_secs(60));
-    let purge_db = state.db.clone();
-    let purger = tokio::spawn(async move {
+    // Background jobs live exactly as long as this future, even when it is dropped.
+    let _jobs = AbortOnDrop(vec![
+        crate::deadline::scheduler::spawn(state.clone(), Duration::from_secs(60)),
+        spawn_session_purge(state.db.clone()),
+    ]);
+    let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+fn spawn_session_purge(db: Db) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = crate::auth::session::purge_expired(&purge_db).await {
+            if let Err(e) = crate::auth::session::purge_expired(&db).await {
                 tracing::warn!(error = %e, "session purge failed");
             }
         }
-    });
-    let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
-    purger.abort();
-    scheduler.abort();
-    result
+    })
 }
 
 async fn shutdown_signal() {

@@ -257,7 +257,12 @@ async fn current_path(c: &Client) -> Step<String> {
 }
 
 async fn wait_for(c: &Client, css: &str) -> Step<Element> {
-    match c.wait().at_most(TIMEOUT).for_element(Locator::Css(css)).await {
+    match c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+    {
         Ok(e) => Ok(e),
         Err(e) => {
             let url = c
@@ -295,7 +300,9 @@ async fn click(c: &Client, css: &str) -> Step<()> {
 async fn fill(c: &Client, css: &str, value: &str) -> Step<()> {
     let e = wait_for(c, css).await?;
     e.clear().await.ctx(&format!("clearing {css}"))?;
-    e.send_keys(value).await.ctx(&format!("typing into {css}"))?;
+    e.send_keys(value)
+        .await
+        .ctx(&format!("typing into {css}"))?;
     let got = e.prop("value").await.ctx(&format!("reading {css}"))?;
     ensure!(
         got.as_deref() == Some(value),

@@ -63,8 +63,37 @@ pub struct LoginQuery {
 /// Only same-site paths are followed after sign-in.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        // Browsers drop tabs and line breaks from URLs ("/\t/evil" becomes "//evil"), so any
+        // control character or backslash disqualifies the path.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.chars().any(|c| c == '\\' || c.is_control()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next(Some("/units?x=1")), "/units?x=1");
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example/x",
+            "/\n",
+            "https://evil.example",
+            "/\\evil",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }
 
