@@ -40,7 +40,52 @@ const MATRIX: &[(&str, &[&str])] = &[
         &["auditadmin", "director", "county.luoshan", "liaison.scjg"],
     ),
     ("audit.export", &["auditadmin"]),
+    ("calendar.read", &ROLES),
+    ("calendar.update", &["sysadmin"]),
+    (
+        "deadline.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    ("deadline.update", &["director", "staff", "county.luoshan"]),
+    ("deadline.decide", &["leader", "director"]),
 ];
+
+const Y2027: &str =
+    "year = 2027\nsource = \"测试\"\n\n[[holidays]]\nname = \"元旦\"\ndays = [\"2027-01-01\"]\n";
+
+/// A fresh open deadline owned by a Luoshan county unit (visible to the city and that county).
+async fn fresh_deadline(app: &App) -> i64 {
+    let owner = app.unit_id("罗山县市场监督管理局").await;
+    let mut tx = app.db.begin().await.expect("tx");
+    let id = shuangda::deadline::store::open(
+        &mut tx,
+        &app.state.calendar(),
+        &shuangda::audit::Who::system("测试"),
+        &shuangda::deadline::store::NewDeadline {
+            purpose: "矩阵测试期限".into(),
+            clause: "000 §4".into(),
+            start_event: "线索登记".into(),
+            start: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+            rule: shuangda::deadline::Rule::WorkingDays(5),
+            record_type: None,
+            record_id: None,
+            owner_unit_id: owner,
+            owner_user_id: None,
+        },
+    )
+    .await
+    .expect("open");
+    tx.commit().await.expect("commit");
+    id
+}
 
 async fn attempt(
     app: &App,
@@ -156,6 +201,51 @@ async fn attempt(
         }
         "audit.read" => api(app, Method::GET, "/api/v1/audit", t, None).await.status,
         "audit.export" => c.get("/audit/export").await.status,
+        "calendar.read" => {
+            api(
+                app,
+                Method::GET,
+                "/api/v1/calendar/workday?date=2026-10-10",
+                t,
+                None,
+            )
+            .await
+            .status
+        }
+        "calendar.update" => {
+            api(
+                app,
+                Method::PUT,
+                "/api/v1/calendar/years/2027",
+                t,
+                Some(json!({"schedule": Y2027})),
+            )
+            .await
+            .status
+        }
+        "deadline.read" => {
+            api(app, Method::GET, "/api/v1/deadlines", t, None)
+                .await
+                .status
+        }
+        "deadline.update" => {
+            let id = fresh_deadline(app).await;
+            c.post(
+                &format!("/deadlines/{id}/change"),
+                &[("op", "met"), ("date", "2026-03-05")],
+            )
+            .await
+            .status
+        }
+        "deadline.decide" => {
+            let id = fresh_deadline(app).await;
+            c.post(
+                &format!("/deadlines/{id}/change"),
+                &[("op", "waive"), ("reason", "矩阵测试")],
+            )
+            .await
+            .status
+        }
         other => panic!("unknown operation {other}"),
     };
     // Revert a grant so the next attempt starts from the same state.

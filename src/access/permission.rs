@@ -152,8 +152,17 @@ mod tests {
 
     #[test]
     fn business_roles_never_administer() {
+        // Deadlines are case work, not administration: see `administrators_never_touch_deadlines`.
+        let administered = [
+            Resource::Unit,
+            Resource::User,
+            Resource::RoleGrant,
+            Resource::ApiToken,
+            Resource::Audit,
+            Resource::Calendar,
+        ];
         for role in Role::ALL.into_iter().filter(|r| !r.is_admin()) {
-            for res in Resource::ALL {
+            for res in administered {
                 for act in [
                     Action::Create,
                     Action::Update,
@@ -162,6 +171,30 @@ mod tests {
                 ] {
                     assert_eq!(reach(role, res, act), None, "{role:?} {res:?} {act:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn calendar_is_kept_by_the_system_administrator() {
+        for role in Role::ALL {
+            assert!(reach(role, Resource::Calendar, Action::Read).is_some());
+            assert_eq!(
+                reach(role, Resource::Calendar, Action::Update).is_some(),
+                role == Role::SystemAdmin
+            );
+        }
+    }
+
+    #[test]
+    fn administrators_never_touch_deadlines() {
+        for role in Role::ALL.into_iter().filter(|r| r.is_admin()) {
+            for act in Action::ALL {
+                assert_eq!(
+                    reach(role, Resource::Deadline, act),
+                    None,
+                    "{role:?} {act:?}"
+                );
             }
         }
     }
