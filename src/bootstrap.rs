@@ -61,6 +61,7 @@ pub async fn init(
                 display_name: display.into(),
                 unit_id: office,
                 phone: None,
+                email: None,
             },
             &pw,
             true,

@@ -29,6 +29,14 @@ pub struct Config {
     pub sign_in_attempts_per_address: usize,
     /// Trust `X-Forwarded-For` for the client address (only behind a reverse proxy you run).
     pub trust_forwarded_for: bool,
+    /// The address users reach the platform at, for links in e-mails.
+    pub public_url: String,
+    /// SMTP server for e-mail notifications, e.g. `smtp://relay.example.gov.cn:25`,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://user:pass@host:465`. E-mail is off
+    /// when unset.
+    pub smtp_url: Option<String>,
+    /// Sender of e-mail notifications.
+    pub smtp_from: String,
 }
 
 impl Default for Config {
@@ -45,6 +53,9 @@ impl Default for Config {
             max_body_bytes: 2 * 1024 * 1024,
             sign_in_attempts_per_address: 30,
             trust_forwarded_for: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            smtp_url: None,
+            smtp_from: "双打协同平台 <noreply@localhost>".into(),
         }
     }
 }
@@ -137,6 +148,15 @@ impl Config {
         }
         if let Some(v) = var("TRUST_FORWARDED_FOR") {
             self.trust_forwarded_for = boolean("SHUANGDA_TRUST_FORWARDED_FOR", v)?;
+        }
+        if let Some(v) = var("PUBLIC_URL") {
+            self.public_url = v;
+        }
+        if let Some(v) = var("SMTP_URL") {
+            self.smtp_url = Some(v).filter(|s| !s.trim().is_empty());
+        }
+        if let Some(v) = var("SMTP_FROM") {
+            self.smtp_from = v;
         }
         Ok(())
     }

@@ -244,6 +244,7 @@ pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
                 display_name: display.to_string(),
                 unit_id,
                 phone: None,
+                email: None,
             },
             DEMO_PASSWORD,
             false,

@@ -48,10 +48,23 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
         tracing::error!(error = %e, "could not load stored holiday years; using the shipped ones");
     }
     // Background jobs live exactly as long as this future, even when it is dropped.
-    let _jobs = AbortOnDrop(vec![
+    let mut jobs = vec![
         crate::deadline::scheduler::spawn(state.clone(), Duration::from_secs(60)),
         spawn_session_purge(state.db.clone()),
-    ]);
+    ];
+    match crate::notify::mail::Mailer::from_config(&state.config) {
+        Ok(Some(mailer)) => {
+            tracing::info!("e-mail notifications on");
+            jobs.push(crate::notify::mail::spawn(
+                state.clone(),
+                mailer,
+                Duration::from_secs(30),
+            ));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "e-mail notifications off: bad configuration"),
+    }
+    let _jobs = AbortOnDrop(jobs);
     let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -490,10 +490,16 @@ async fn scheduler_reminds_escalates_and_runs_once() {
             .bind(unit).fetch_one(&app.db.pool).await.expect("todos");
         assert_eq!(urgent, 1);
         let notified: Vec<String> = sqlx::query_scalar(
-            "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id ORDER BY u.username",
+            "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.title = '期限逾期提醒' ORDER BY u.username",
         )
         .fetch_all(&app.db.pool).await.expect("notifications");
         assert_eq!(notified, ["director", "staff"], "the city office, not the Luoshan or Pingyin offices");
+        // The owner unit's liaison officer was told twice: due soon, then overdue.
+        let owner_notes: Vec<String> = sqlx::query_scalar(
+            "SELECT n.title FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'liaison.scjg' ORDER BY n.id",
+        )
+        .fetch_all(&app.db.pool).await.expect("notifications");
+        assert_eq!(owner_notes, ["期限即将届满", "期限已逾期"]);
         let mut staff = app.client();
         staff.login("staff", PASSWORD).await;
         assert!(staff.get("/").await.body.contains("本辖区新增1项逾期期限"));

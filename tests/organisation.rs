@@ -443,3 +443,32 @@ async fn demo_organisation_follows_seeds_001_and_003() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn account_fields_are_validated() {
+    each_db(true, |app| async move {
+        let t = app.token("sysadmin").await;
+        let unit = app.unit_id("信阳市商务局").await.to_string();
+        let users = app.count("users").await;
+        let r = api(&app, Method::POST, "/api/v1/users", Some(&t), Some(json!({
+            "username": "1bad name", "display_name": "", "unit_id": unit, "phone": "1380013800", "email": "not-an-address"
+        }))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.json();
+        let fields: Vec<&str> = body["error"]["fields"].as_array().expect("fields").iter().map(|f| f["field"].as_str().unwrap_or("")).collect();
+        assert_eq!(fields, ["username", "display_name", "phone", "email"]);
+        let r = api(&app, Method::POST, "/api/v1/users", Some(&t), Some(json!({
+            "username": "staff", "display_name": "重名", "unit_id": unit
+        }))).await;
+        assert_eq!(r.json()["error"]["fields"][0]["code"], "taken");
+        assert_eq!(app.count("users").await, users);
+        let r = api(&app, Method::POST, "/api/v1/users", Some(&t), Some(json!({
+            "username": "wang.wu", "display_name": "王五", "unit_id": unit, "email": "Wang.Wu@XY.gov.cn"
+        }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let created = r.json();
+        assert_eq!(created["user"]["email"], "wang.wu@xy.gov.cn");
+        assert_eq!(created["initial_password"].as_str().map(str::len), Some(16));
+    })
+    .await;
+}

@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "calendar_deadlines",
         sql: include_str!("../../migrations/0002_calendar_deadlines.sql"),
     },
+    Migration {
+        version: 3,
+        name: "mail",
+        sql: include_str!("../../migrations/0003_mail.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -54,6 +54,34 @@ pub struct PassReport {
 const REGION_PREFIX: &str = "CASE WHEN substr(uu.region_code, 3, 4) = '0000' THEN substr(uu.region_code, 1, 2) \
      WHEN substr(uu.region_code, 5, 2) = '00' THEN substr(uu.region_code, 1, 4) ELSE uu.region_code END";
 
+/// Notify the people responsible for the deadlines this pass just marked (`marker` names the
+/// timestamp column set to `now`): the owner if one is named, otherwise the owner unit's
+/// liaison officers and office staff.
+async fn notify_owners(
+    tx: &mut crate::db::Tx,
+    marker: &str,
+    title: &str,
+    prefix: &str,
+    now_text: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) \
+         SELECT DISTINCT u.id, $2, $3 || d.purpose || '（' || d.clause || '），届满日' || d.due_date, '/deadlines/' || d.id, $1 \
+         FROM deadlines d JOIN users u ON u.active = 1 AND ( \
+             u.id = d.owner_user_id OR (d.owner_user_id IS NULL AND u.unit_id = d.owner_unit_id AND EXISTS ( \
+                 SELECT 1 FROM role_grants g WHERE g.user_id = u.id \
+                 AND g.role IN ('unit_liaison', 'office_staff', 'county_office_staff')))) \
+         WHERE d.{marker} = $1"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now_text)
+        .bind(title)
+        .bind(prefix)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// One pass at `now` (Beijing day `today`), in one transaction. Safe to run twice: each row
 /// changes state only once, and the to-dos and notifications follow the rows changed by this
 /// pass only.
@@ -97,6 +125,7 @@ pub async fn run_pass(
         .bind(&now_text)
         .execute(&mut *tx)
         .await?;
+        notify_owners(&mut tx, "escalated_at", "期限已逾期", "已逾期：", &now_text).await?;
         // The office of the region each overdue owner belongs to hears of it: one digest per
         // office user and pass.
         let sql = format!(
@@ -137,6 +166,14 @@ pub async fn run_pass(
                 )
                 .bind(&now_text)
                 .execute(&mut *tx)
+                .await?;
+                notify_owners(
+                    &mut tx,
+                    "reminded_at",
+                    "期限即将届满",
+                    "即将到期：",
+                    &now_text,
+                )
                 .await?;
             }
         }

@@ -1,11 +1,13 @@
 //! Typed values parsed at the boundary (division codes, phone numbers, bounded text) and the
 //! field-level error type every form and API shares. Pure: no I/O.
 
+pub mod email;
 pub mod fields;
 pub mod phone;
 pub mod region;
 pub mod text;
 
+pub use email::Email;
 pub use fields::{FieldError, FieldErrors};
 pub use phone::Phone;
 pub use region::RegionCode;

@@ -2,4 +2,5 @@
 //! transfers, tasks) add items here; the home page shows them.
 
 pub mod http;
+pub mod mail;
 pub mod store;

@@ -100,6 +100,8 @@ pub struct UserForm {
     unit_id: String,
     #[serde(default)]
     phone: String,
+    #[serde(default)]
+    email: String,
 }
 
 impl UserForm {
@@ -109,6 +111,7 @@ impl UserForm {
             display_name: self.display_name,
             unit_id: self.unit_id,
             phone: Some(self.phone),
+            email: Some(self.email),
         }
     }
 }
@@ -279,6 +282,7 @@ async fn edit_page(
         display_name: u.display_name,
         unit_id: u.unit_id.to_string(),
         phone: u.phone,
+        email: u.email,
     };
     form_page(
         &state,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{FieldError, FieldErrors, Phone, text};
+use crate::domain::{Email, FieldError, FieldErrors, Phone, text};
 
 /// Sign-in names: 3–32 characters of lower-case letters, digits, `.`, `_` and `-`, starting with
 /// a letter.
@@ -35,6 +35,9 @@ pub struct UserInput {
     pub unit_id: String,
     #[serde(default)]
     pub phone: Option<String>,
+    /// For notifications by e-mail, when the platform is configured to send them.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,7 @@ pub struct NewUser {
     pub display_name: String,
     pub unit_id: i64,
     pub phone: Option<Phone>,
+    pub email: Option<Email>,
 }
 
 impl NewUser {
@@ -57,13 +61,17 @@ impl NewUser {
         ));
         let unit_id = e.take(text::id("unit_id", "所在单位", &input.unit_id));
         let phone = e.take(Phone::optional("phone", input.phone.as_deref()));
-        match (username, display_name, unit_id, phone) {
-            (Some(username), Some(display_name), Some(unit_id), Some(phone)) => Ok(NewUser {
-                username,
-                display_name,
-                unit_id,
-                phone,
-            }),
+        let email = e.take(Email::optional("email", input.email.as_deref()));
+        match (username, display_name, unit_id, phone, email) {
+            (Some(username), Some(display_name), Some(unit_id), Some(phone), Some(email)) => {
+                Ok(NewUser {
+                    username,
+                    display_name,
+                    unit_id,
+                    phone,
+                    email,
+                })
+            }
             _ => Err(e),
         }
     }
@@ -99,6 +107,7 @@ mod tests {
             display_name: "王五".into(),
             unit_id: "4".into(),
             phone: Some("13912345678".into()),
+            email: Some("wangwu@xy.gov.cn".into()),
         });
         assert!(ok.is_ok());
         let bad = NewUser::parse(&UserInput::default()).expect_err("empty");

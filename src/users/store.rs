@@ -26,6 +26,7 @@ pub struct User {
     pub unit_id: i64,
     pub unit_name: String,
     pub phone: Option<String>,
+    pub email: Option<String>,
     pub active: i64,
     pub must_change_password: i64,
     pub locked_until: Option<String>,
@@ -46,7 +47,7 @@ impl User {
 }
 
 const SELECT: &str = "SELECT s.id, s.username, s.display_name, s.unit_id, un.name AS unit_name, \
-     s.phone, s.active, s.must_change_password, s.locked_until, s.last_login_at, s.created_at \
+     s.phone, s.email, s.active, s.must_change_password, s.locked_until, s.last_login_at, s.created_at \
      FROM users s JOIN units un ON un.id = s.unit_id WHERE ";
 
 #[derive(Debug, Clone, Default)]
@@ -163,9 +164,9 @@ async fn insert(
     check_unit_and_name(tx, new, None).await?;
     let now = time::now_text();
     Ok(sqlx::query_scalar(
-        "INSERT INTO users (username, display_name, unit_id, phone, password_hash, must_change_password, \
+        "INSERT INTO users (username, display_name, unit_id, phone, email, password_hash, must_change_password, \
          active, failed_logins, password_changed_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, 0, $7, $7, $7) RETURNING id",
+         VALUES ($1, $2, $3, $4, $8, $5, $6, 1, 0, $7, $7, $7) RETURNING id",
     )
     .bind(&new.username)
     .bind(&new.display_name)
@@ -174,6 +175,7 @@ async fn insert(
     .bind(password_hash)
     .bind(i64::from(must_change))
     .bind(&now)
+    .bind(new.email.as_ref().map(|e| e.as_str().to_string()))
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -262,11 +264,12 @@ pub async fn update(
     }
     check_unit_and_name(&mut tx, &new, Some(id)).await?;
     sqlx::query(
-        "UPDATE users SET display_name = $1, unit_id = $2, phone = $3, updated_at = $4 WHERE id = $5",
+        "UPDATE users SET display_name = $1, unit_id = $2, phone = $3, email = $4, updated_at = $5 WHERE id = $6",
     )
     .bind(&new.display_name)
     .bind(new.unit_id)
     .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
+    .bind(new.email.as_ref().map(|e| e.as_str().to_string()))
     .bind(time::now_text())
     .bind(id)
     .execute(&mut *tx)
@@ -275,8 +278,8 @@ pub async fn update(
         &mut tx,
         who,
         Entry::new("user.update", "user").object(id, Some(new.unit_id)).summary(json!({
-            "before": {"display_name": before.display_name, "unit_id": before.unit_id, "phone": before.phone},
-            "after": {"display_name": new.display_name, "unit_id": new.unit_id, "phone": new.phone.as_ref().map(|p| p.as_str())},
+            "before": {"display_name": before.display_name, "unit_id": before.unit_id, "phone": before.phone, "email": before.email},
+            "after": {"display_name": new.display_name, "unit_id": new.unit_id, "phone": new.phone.as_ref().map(|p| p.as_str()), "email": new.email.as_ref().map(|e| e.as_str())},
         })),
     )
     .await?;

@@ -1,0 +1,153 @@
+//! E-mail, the optional second channel: when an SMTP server is configured, every notification
+//! addressed to an account with an e-mail address is also mailed. Notifications are the outbox:
+//! a sender job (one instance at a time, by lease) mails those not yet mailed and records the
+//! outcome on each, retrying a few times.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::Row;
+
+use crate::config::Config;
+use crate::db::{Db, time};
+use crate::web::SharedState;
+
+const MAX_ATTEMPTS: i64 = 5;
+/// Notifications older than this when mail is switched on are not mailed after the fact.
+const MAX_AGE_HOURS: i64 = 24;
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    public_url: String,
+}
+
+impl Mailer {
+    /// `Ok(None)` when e-mail is not configured.
+    pub fn from_config(cfg: &Config) -> Result<Option<Mailer>, String> {
+        let Some(url) = cfg.smtp_url.as_deref() else {
+            return Ok(None);
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP 地址无效（{}）：{e}", crate::db::redact_url(url)))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = cfg
+            .smtp_from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("发件人地址无效（{}）：{e}", cfg.smtp_from))?;
+        Ok(Some(Mailer {
+            transport,
+            from,
+            public_url: cfg.public_url.trim_end_matches('/').to_string(),
+        }))
+    }
+
+    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        let to: Mailbox = to.parse().map_err(|e| format!("收件人地址无效：{e}"))?;
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("[双打协同平台] {subject}"))
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(msg)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct MailReport {
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// Mail up to 100 pending notifications.
+pub async fn send_pending(
+    db: &Db,
+    mailer: &Mailer,
+    now: DateTime<Utc>,
+) -> Result<MailReport, sqlx::Error> {
+    let since = time::to_text(now - chrono::Duration::hours(MAX_AGE_HOURS));
+    let rows = sqlx::query(
+        "SELECT n.id, u.email, n.title, n.body, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE n.mailed_at IS NULL AND n.mail_attempts < $1 AND n.created_at >= $2 \
+         AND u.email IS NOT NULL AND u.active = 1 ORDER BY n.id LIMIT 100",
+    )
+    .bind(MAX_ATTEMPTS)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut report = MailReport::default();
+    for row in rows {
+        let id: i64 = row.try_get(0)?;
+        let to: String = row.try_get(1)?;
+        let title: String = row.try_get(2)?;
+        let mut body: String = row.try_get(3)?;
+        if let Some(link) = row.try_get::<Option<String>, _>(4)? {
+            body.push_str(&format!("\n\n{}{}", mailer.public_url, link));
+        }
+        body.push_str("\n\n——此邮件由双打协同平台自动发送，请登录平台查看和办理。");
+        match mailer.send(&to, &title, &body).await {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE notifications SET mailed_at = $1, mail_error = NULL WHERE id = $2",
+                )
+                .bind(time::to_text(now))
+                .bind(id)
+                .execute(&db.pool)
+                .await?;
+                report.sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(notification = id, error = %e, "mail failed");
+                sqlx::query(
+                    "UPDATE notifications SET mail_attempts = mail_attempts + 1, mail_error = $1 WHERE id = $2",
+                )
+                .bind(e)
+                .bind(id)
+                .execute(&db.pool)
+                .await?;
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Drain the outbox every `every` while this instance holds the mail lease.
+pub fn spawn(state: SharedState, mailer: Mailer, every: Duration) -> tokio::task::JoinHandle<()> {
+    let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let now = time::now();
+            let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
+            match crate::deadline::scheduler::acquire_lease(
+                &state.db,
+                "mail-sender",
+                &holder,
+                now,
+                ttl,
+            )
+            .await
+            {
+                Ok(true) => match send_pending(&state.db, &mailer, now).await {
+                    Ok(r) if r.sent + r.failed > 0 => {
+                        tracing::info!(sent = r.sent, failed = r.failed, "mail pass")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "mail pass failed"),
+                },
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "mail lease failed"),
+            }
+        }
+    })
+}
