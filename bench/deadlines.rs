@@ -8,7 +8,8 @@
 
 use std::time::Instant;
 
-use chrono::{Days, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Utc};
+use shuangda::calendar::Period;
 use shuangda::calendar::store::shipped;
 use shuangda::db::{Db, Dialect};
 use shuangda::deadline::scheduler::run_pass;
@@ -25,13 +26,13 @@ fn due_dates() -> (u128, u64) {
     let mut checksum = 0u64;
     for i in 0..N {
         let start = base + Days::new(u64::from(i % 2400));
-        let r = if i % 2 == 0 {
-            cal.add_workdays(start, 1 + i % 20)
+        let period = if i % 2 == 0 {
+            Period::WorkingDays(1 + i % 20)
         } else {
-            cal.add_days(start, 1 + i % 10)
+            Period::Days(1 + i % 10)
         };
-        if let Ok(c) = r {
-            checksum = checksum.wrapping_add(c.due.to_string().len() as u64);
+        if let Ok(due) = cal.due_date(start, period) {
+            checksum = checksum.wrapping_add(u64::from(due.ordinal()));
         }
     }
     (t.elapsed().as_millis(), checksum)
@@ -47,9 +48,11 @@ async fn fill(db: &Db) -> Result<(), sqlx::Error> {
         Dialect::Postgres => "SELECT generate_series(1, 1000000) AS n".to_string(),
         Dialect::Sqlite => "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000000) SELECT n FROM s".to_string(),
     };
+    // Due dates spread evenly over the year from 16 June: on 17 June every row is still open,
+    // about 1/365 of them ran out the day before and a few days' worth fall due soon.
     let date = match db.dialect {
-        Dialect::Postgres => "to_char(DATE '2026-01-01' + (g.n % 365)::int, 'YYYY-MM-DD')",
-        Dialect::Sqlite => "date('2026-01-01', '+' || (g.n % 365) || ' days')",
+        Dialect::Postgres => "to_char(DATE '2026-06-16' + (g.n % 365)::int, 'YYYY-MM-DD')",
+        Dialect::Sqlite => "date('2026-06-16', '+' || (g.n % 365) || ' days')",
     };
     let sql = format!(
         "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
@@ -75,12 +78,12 @@ async fn scheduler(db: &Db) -> Result<String, sqlx::Error> {
     let fill_s = t.elapsed().as_secs_f64();
     let cal = shipped();
     let mut rows = String::new();
-    // Day 1: the first pass of a day finds the deadlines due within two working days and those
-    // that ran out since the previous day (about 1/365 of the table each).
+    // The first pass of a day finds the deadlines that ran out the day before and those due
+    // within two working days; later passes that day find nothing new. The next day repeats.
     for (label, day, hour) in [
-        ("first pass of 16 Jun", 16, 1),
-        ("next pass, same day", 16, 2),
-        ("first pass of 17 Jun", 17, 1),
+        ("first pass of the day (17 Jun)", 17, 1),
+        ("next pass, same day", 17, 2),
+        ("first pass of the next day (18 Jun)", 18, 1),
     ] {
         let today = NaiveDate::from_ymd_opt(2026, 6, day).unwrap_or_default();
         let now = Utc

@@ -247,6 +247,9 @@ enum Mark {
 struct YearIndex {
     schedule: YearSchedule,
     marks: HashMap<NaiveDate, (Mark, String)>,
+    /// `worked[i]`: working days among the year's days `0..=i` (by ordinal0). Lets
+    /// [`Calendar::due_date`] find the n-th working day by binary search instead of walking.
+    worked: Vec<u16>,
 }
 
 impl YearIndex {
@@ -260,7 +263,29 @@ impl YearIndex {
                 marks.insert(*d, (Mark::Makeup, block.name().to_owned()));
             }
         }
-        Self { schedule, marks }
+        let mut worked = Vec::with_capacity(366);
+        let mut count = 0u16;
+        let mut d = NaiveDate::from_ymd_opt(schedule.year(), 1, 1);
+        while let Some(day) = d.filter(|x| x.year() == schedule.year()) {
+            let works = match marks.get(&day) {
+                Some((Mark::DayOff, _)) => false,
+                Some((Mark::Makeup, _)) => true,
+                None => !is_weekend(day),
+            };
+            count += u16::from(works);
+            worked.push(count);
+            d = day.succ_opt();
+        }
+        Self {
+            schedule,
+            marks,
+            worked,
+        }
+    }
+
+    /// Working days strictly before ordinal0 `idx`.
+    fn before(&self, idx: usize) -> u16 {
+        if idx == 0 { 0 } else { self.worked[idx - 1] }
     }
 }
 
@@ -459,6 +484,54 @@ impl Calendar {
             }
         }
         Ok(c)
+    }
+
+    /// The due date alone, without the explanation: the same result as
+    /// [`Calendar::compute`] without excluded spans, but for working-day and
+    /// calendar-day periods found by binary search over per-year counts of
+    /// working days, so it costs no allocation and no walk (used in bulk).
+    pub fn due_date(&self, start: NaiveDate, period: Period) -> Result<NaiveDate, CalendarError> {
+        match period {
+            _ if period.amount() == 0 => Ok(start),
+            Period::WorkingDays(n) => {
+                let first = start.succ_opt().ok_or(CalendarError::DateOverflow)?;
+                self.nth_workday_from(first, n)
+            }
+            Period::Days(n) => {
+                let end = start
+                    .checked_add_days(Days::new(u64::from(n)))
+                    .ok_or(CalendarError::DateOverflow)?;
+                self.nth_workday_from(end, 1)
+            }
+            _ => self.compute(start, period, &[]).map(|c| c.due),
+        }
+    }
+
+    /// The `n`-th working day (n ≥ 1) counting `from` itself.
+    fn nth_workday_from(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let mut year = from.year();
+        let mut idx = from.ordinal0() as usize;
+        let mut left = n;
+        loop {
+            let y = self
+                .years
+                .get(&year)
+                .ok_or(CalendarError::UnknownYear(year))?;
+            let base = u32::from(y.before(idx));
+            let total = u32::from(y.worked.last().copied().unwrap_or(0));
+            if base + left <= total {
+                let target = base + left;
+                let pos = y.worked.partition_point(|w| u32::from(*w) < target);
+                let jan1 =
+                    NaiveDate::from_ymd_opt(year, 1, 1).ok_or(CalendarError::DateOverflow)?;
+                return jan1
+                    .checked_add_days(Days::new(pos as u64))
+                    .ok_or(CalendarError::DateOverflow);
+            }
+            left -= total - base;
+            year = year.checked_add(1).ok_or(CalendarError::DateOverflow)?;
+            idx = 0;
+        }
     }
 
     /// Number of working days in `(a, b]`; zero when `b <= a`.

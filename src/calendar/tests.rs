@@ -983,6 +983,16 @@ fn naive_add_workdays(
 
 proptest! {
     #[test]
+    fn prop_due_date_fast_path_agrees(offset in 0..=span_days() + 60, n in 0u32..400, days in proptest::bool::ANY) {
+        let start = d(2020, 1, 1) + chrono::Days::new(offset as u64);
+        let period = if days { Period::Days(n) } else { Period::WorkingDays(n) };
+        let slow = cal().compute(start, period, &[]).map(|c| c.due);
+        prop_assert_eq!(cal().due_date(start, period), slow);
+    }
+}
+
+proptest! {
+    #[test]
     fn prop_add_workdays(offset in 0..=span_days(), n in 0u32..60) {
         let start = FIRST + chrono::Days::new(offset as u64);
         let c = cal();

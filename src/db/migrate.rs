@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mail",
         sql: include_str!("../../migrations/0003_mail.sql"),
     },
+    Migration {
+        version: 4,
+        name: "deadline_markers",
+        sql: include_str!("../../migrations/0004_deadline_markers.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -64,21 +64,27 @@ async fn notify_owners(
     prefix: &str,
     now_text: &str,
 ) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO notifications (user_id, title, body, link, created_at) \
-         SELECT DISTINCT u.id, $2, $3 || d.purpose || '（' || d.clause || '），届满日' || d.due_date, '/deadlines/' || d.id, $1 \
-         FROM deadlines d JOIN users u ON u.active = 1 AND ( \
-             u.id = d.owner_user_id OR (d.owner_user_id IS NULL AND u.unit_id = d.owner_unit_id AND EXISTS ( \
-                 SELECT 1 FROM role_grants g WHERE g.user_id = u.id \
-                 AND g.role IN ('unit_liaison', 'office_staff', 'county_office_staff')))) \
-         WHERE d.{marker} = $1"
+    // Two statements rather than one join with OR, so each is driven by the marker index.
+    let select = "SELECT DISTINCT u.id, $2, $3 || d.purpose || '（' || d.clause || '），届满日' || d.due_date, \
+         '/deadlines/' || d.id, $1 FROM deadlines d";
+    let named = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) {select} \
+         JOIN users u ON u.id = d.owner_user_id AND u.active = 1 WHERE d.{marker} = $1"
     );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(now_text)
-        .bind(title)
-        .bind(prefix)
-        .execute(&mut **tx)
-        .await?;
+    let unit = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) {select} \
+         JOIN users u ON u.unit_id = d.owner_unit_id AND u.active = 1 \
+         JOIN role_grants g ON g.user_id = u.id AND g.role IN ('unit_liaison', 'office_staff', 'county_office_staff') \
+         WHERE d.{marker} = $1 AND d.owner_user_id IS NULL"
+    );
+    for sql in [named, unit] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now_text)
+            .bind(title)
+            .bind(prefix)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
@@ -145,15 +151,18 @@ pub async fn run_pass(
     }
 
     // Due soon: at most DUE_SOON_WORKDAYS working days left.
-    match cal.add_workdays(today, DUE_SOON_WORKDAYS) {
-        Ok(c) => {
+    match cal.due_date(
+        today,
+        crate::calendar::Period::WorkingDays(DUE_SOON_WORKDAYS),
+    ) {
+        Ok(threshold) => {
             report.due_soon = sqlx::query(
                 "UPDATE deadlines SET reminded_at = $1 WHERE state = 'open' AND reminded_at IS NULL \
                  AND due_date IS NOT NULL AND due_date >= $2 AND due_date <= $3",
             )
             .bind(&now_text)
             .bind(&today_text)
-            .bind(c.due.to_string())
+            .bind(threshold.to_string())
             .execute(&mut *tx)
             .await?
             .rows_affected();
