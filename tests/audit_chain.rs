@@ -178,6 +178,67 @@ async fn the_audit_administrator_searches_and_exports() {
                 .all(|i| i["acting_unit_id"] == unit || i["object_unit_id"] == unit),
             "{r}"
         );
+        // Case content in summaries is withheld from the audit administrator ...
+        let office = app
+            .unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室")
+            .await;
+        let mut tx = app.db.begin().await.expect("tx");
+        shuangda::deadline::store::open(
+            &mut tx,
+            &app.state.calendar(),
+            &audit::Who::system("测试"),
+            &shuangda::deadline::store::NewDeadline {
+                purpose: "确定主办单位（假冒信阳毛尖线索）".into(),
+                clause: "000 §4".into(),
+                start_event: "线索登记".into(),
+                start: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+                rule: shuangda::deadline::Rule::WorkingDays(5),
+                record_type: None,
+                record_id: None,
+                owner_unit_id: office,
+                owner_user_id: None,
+            },
+        )
+        .await
+        .expect("open");
+        tx.commit().await.expect("commit");
+        let r = api(
+            &app,
+            Method::GET,
+            "/api/v1/audit?object_type=deadline",
+            Some(&app.token("auditadmin").await),
+            None,
+        )
+        .await
+        .json();
+        let items = r["items"].as_array().expect("items");
+        assert!(!items.is_empty());
+        assert!(
+            items
+                .iter()
+                .all(|i| i["summary"] == shuangda::audit::WITHHELD),
+            "{r}"
+        );
+        let csv = a.get("/audit/export?object_type=deadline").await.body;
+        assert!(!csv.contains("信阳毛尖") && csv.contains("业务内容"));
+        // ... but shown to the office director, who may read deadlines.
+        let r = api(
+            &app,
+            Method::GET,
+            "/api/v1/audit?object_type=deadline",
+            Some(&app.token("director").await),
+            None,
+        )
+        .await
+        .json();
+        assert!(
+            r["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|i| i["summary"].as_str().unwrap_or("").contains("信阳毛尖")),
+            "{r}"
+        );
         // An office staff member may not read the trail at all.
         let t = app.token("staff").await;
         assert_eq!(

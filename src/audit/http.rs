@@ -152,7 +152,7 @@ async fn search_page(
             .into_iter()
             .map(|r| Row {
                 at_local: time::display(&r.at),
-                r,
+                r: super::redact_for(&cu.actor, r),
             })
             .collect(),
         total,
@@ -197,7 +197,11 @@ async fn export_csv(
 ) -> PageResult {
     let scope = scope(&cu.actor, Action::Export)?;
     let f = q.filter()?;
-    let rows = store::export(&state.db, &scope, &f, EXPORT_LIMIT).await?;
+    let rows: Vec<AuditRecord> = store::export(&state.db, &scope, &f, EXPORT_LIMIT)
+        .await?
+        .into_iter()
+        .map(|r| super::redact_for(&cu.actor, r))
+        .collect();
     super::store::record_alone(
         &state.db,
         &cu.who,
@@ -266,6 +270,10 @@ pub async fn api_search(
     let scope = scope(&u.actor, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let (items, total) = store::search(&state.db, &scope, &q.filter()?, page).await?;
+    let items = items
+        .into_iter()
+        .map(|r| super::redact_for(&u.actor, r))
+        .collect();
     Ok(Json(AuditPage {
         items,
         total,

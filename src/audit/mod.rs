@@ -7,4 +7,25 @@ pub mod http;
 pub mod store;
 
 pub use chain::{AuditRecord, Finding};
+
+use crate::access::{Action, Actor, Resource};
+
+/// Object types whose audit summaries carry case content, and the resource whose read
+/// permission is needed to see it. The audit administrator reviews who did what and when, but
+/// does not read case content by virtue of that role (三员分立).
+const CONTENT_TYPES: &[(&str, Resource)] = &[("deadline", Resource::Deadline)];
+
+pub const WITHHELD: &str = "（业务内容，不向无业务权限者显示）";
+
+/// The record as `actor` may see it: summaries of case content are withheld from those who may
+/// not read that content.
+pub fn redact_for(actor: &Actor, mut r: AuditRecord) -> AuditRecord {
+    let hidden = CONTENT_TYPES
+        .iter()
+        .any(|(t, res)| r.object_type == *t && !actor.can(*res, Action::Read));
+    if hidden {
+        r.summary = WITHHELD.to_string();
+    }
+    r
+}
 pub use store::{Entry, Who, record, verify};
