@@ -81,6 +81,8 @@ impl Db {
         let dialect = Dialect::from_url(url)?;
         let url = match dialect {
             // WAL lets readers proceed while one writer commits; foreign keys are off by default.
+            // A 32 MiB page cache per connection (allocated as pages are read) keeps bulk passes
+            // over large tables off the disk (see bench/RESULTS.md).
             Dialect::Sqlite => sqlite_url(url),
             Dialect::Postgres => url.to_string(),
         };
@@ -97,7 +99,7 @@ impl Db {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
                         sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
                         )
                         .execute(conn)
                         .await?;
