@@ -6,3 +6,14 @@ document.addEventListener("submit", function (ev) {
     ev.preventDefault();
   }
 });
+
+// A file input with data-fills="ID" reads the chosen text file into the textarea #ID, so an
+// administrator can load a schedule file and still review it before saving.
+document.addEventListener("change", function (ev) {
+  var input = ev.target;
+  if (!input.dataset || !input.dataset.fills || !input.files || !input.files[0]) return;
+  var target = document.getElementById(input.dataset.fills);
+  var reader = new FileReader();
+  reader.onload = function () { if (target) target.value = reader.result; };
+  reader.readAsText(input.files[0], "utf-8");
+});
