@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Archived case dossiers.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// The legal-period calendar: working days, periods, holiday years.
     Calendar {
         #[command(subcommand)]
@@ -60,6 +65,13 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Check a dossier ZIP offline against its manifest of SHA-256 hashes; exit 1 on any
+    /// problem.
+    Verify { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -204,6 +216,20 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Calendar { command } => calendar(command, &config).await,
+        Command::Archive {
+            command: ArchiveCommand::Verify { file },
+        } => {
+            // Needs no database and no configuration: the dossier carries its own manifest.
+            let report = crate::archive::verify_file(&file).map_err(|e| e.to_string())?;
+            for line in report.describe_zh() {
+                println!("{line}");
+            }
+            Ok(if report.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Token {
             command:
                 TokenCommand::Issue {

@@ -37,6 +37,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// Sender of e-mail notifications.
     pub smtp_from: String,
+    /// Directory with the office's licensed official-document fonts (方正小标宋, 仿宋_GB2312,
+    /// 黑体, 楷体); free Noto CJK fonts are used for whatever is missing.
+    pub fonts_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             smtp_url: None,
             smtp_from: "双打协同平台 <noreply@localhost>".into(),
+            fonts_dir: None,
         }
     }
 }
@@ -157,6 +161,9 @@ impl Config {
         }
         if let Some(v) = var("SMTP_FROM") {
             self.smtp_from = v;
+        }
+        if let Some(v) = var("FONTS_DIR") {
+            self.fonts_dir = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
         }
         Ok(())
     }

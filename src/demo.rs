@@ -121,12 +121,16 @@ pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
     ids.insert("group".to_string(), group);
     let office = units::insert_system(
         &mut tx,
-        &unit(
-            "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室",
-            UnitKind::GroupOffice,
-            "411500",
-            Some(group),
-        )?,
+        &NewUnit {
+            // The short name prefixes the office's document numbers: 信打假办督〔2026〕1号.
+            short_name: Some("信打假办".into()),
+            ..unit(
+                "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室",
+                UnitKind::GroupOffice,
+                "411500",
+                Some(group),
+            )?
+        },
     )
     .await?;
     ids.insert("office".to_string(), office);
@@ -183,12 +187,15 @@ pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
     .await?;
     let po = units::insert_system(
         &mut tx,
-        &unit(
-            "平阴县知识产权工作领导小组办公室",
-            UnitKind::CountyOffice,
-            "370124",
-            Some(pg),
-        )?,
+        &NewUnit {
+            short_name: Some("平知办".into()),
+            ..unit(
+                "平阴县知识产权工作领导小组办公室",
+                UnitKind::CountyOffice,
+                "370124",
+                Some(pg),
+            )?
+        },
     )
     .await?;
     ids.insert("平阴组".to_string(), pg);

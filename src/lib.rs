@@ -2,15 +2,18 @@
 //! infringement and counterfeit goods. See README.md and docs/architecture.md.
 
 pub mod access;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod calendar;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod deadline;
 pub mod demo;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod notify;

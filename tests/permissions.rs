@@ -56,6 +56,28 @@ const MATRIX: &[(&str, &[&str])] = &[
     ),
     ("deadline.update", &["director", "staff", "county.luoshan"]),
     ("deadline.decide", &["leader", "director"]),
+    (
+        "case.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    (
+        "case.create",
+        &[
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+        ],
+    ),
 ];
 
 const Y2027: &str =
@@ -225,6 +247,14 @@ async fn attempt(
         }
         "deadline.read" => {
             api(app, Method::GET, "/api/v1/deadlines", t, None)
+                .await
+                .status
+        }
+        "case.read" => api(app, Method::GET, "/api/v1/cases", t, None).await.status,
+        "case.create" => {
+            let body = json!({"title": format!("矩阵测试线索{n}"), "summary": "测试", "source": "daily_work",
+                "received_on": "2026-11-16", "right_kinds": ["trademark"]});
+            api(app, Method::POST, "/api/v1/cases", t, Some(body))
                 .await
                 .status
         }

@@ -17,6 +17,8 @@ pub enum Resource {
     Calendar,
     /// Deadline clocks.
     Deadline,
+    /// Major cases under coordination and supervision (seed 000), from clue to archive.
+    Case,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -33,7 +35,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 8] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -41,6 +43,7 @@ impl Resource {
         Resource::Audit,
         Resource::Calendar,
         Resource::Deadline,
+        Resource::Case,
     ];
 }
 
@@ -107,6 +110,14 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
             Some(OwnRegion)
         }
         (Deadline, Decide) if matches!(role, OfficeDirector | GroupLeader) => Some(OwnRegion),
+        // Cases: read within scope; registered by the office or, from its own work, by a member
+        // unit. Each later step is a rule of the procedure (cases/flow.rs).
+        (Case, Read) if region_roles => Some(OwnRegion),
+        (Case, Read) if unit_roles => Some(OwnUnit),
+        (Case, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        (Case, Create) if matches!(role, UnitLiaison | UnitHandler) => Some(OwnUnit),
         _ => None,
     }
 }

@@ -13,7 +13,8 @@ use crate::access::{Action, Actor, Resource};
 /// Object types whose audit summaries carry case content, and the resource whose read
 /// permission is needed to see it. The audit administrator reviews who did what and when, but
 /// does not read case content by virtue of that role (三员分立).
-const CONTENT_TYPES: &[(&str, Resource)] = &[("deadline", Resource::Deadline)];
+const CONTENT_TYPES: &[(&str, Resource)] =
+    &[("deadline", Resource::Deadline), ("case", Resource::Case)];
 
 pub const WITHHELD: &str = "（业务内容，不向无业务权限者显示）";
 

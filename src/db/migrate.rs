@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "deadline_markers",
         sql: include_str!("../../migrations/0004_deadline_markers.sql"),
     },
+    Migration {
+        version: 5,
+        name: "cases",
+        sql: include_str!("../../migrations/0005_cases.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

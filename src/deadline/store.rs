@@ -296,8 +296,23 @@ pub async fn change(
             _ => AppError::NotFound,
         });
     };
+    apply(&mut tx, cal, who, &before, &change).await?;
+    tx.commit().await?;
+    get(db, &Scope::All, id).await?.ok_or(AppError::NotFound)
+}
+
+/// Apply a change inside the caller's transaction, without a permission check: for the
+/// procedures (cases, transfers) that settle their own clocks after authorising the step.
+async fn apply(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    before: &Deadline,
+    change: &Change,
+) -> AppResult<()> {
+    let id = before.id;
     let clock = before.clock()?;
-    let (next, detail) = match &change {
+    let (next, detail) = match change {
         Change::Suspend { from, reason } => (
             clock.suspend(cal, *from, reason).map_err(refused)?,
             format!("自{from}起中止计时：{reason}"),
@@ -331,20 +346,20 @@ pub async fn change(
     .bind(&now)
     .bind(i64::from(moved))
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    event(&mut tx, id, who, change.code(), &detail).await?;
+    event(tx, id, who, change.code(), &detail).await?;
     if next.state != State::Open {
         sqlx::query(
             "UPDATE todo_items SET done_at = $1 WHERE source_type = 'deadline' AND source_id = $2 AND done_at IS NULL",
         )
         .bind(&now)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     audit::record(
-        &mut tx,
+        tx,
         who,
         Entry::new(
             match change {
@@ -360,6 +375,46 @@ pub async fn change(
         .summary(json!({"detail": detail, "due_before": before.due_date, "due_after": due, "state": state_code(&next.state)})),
     )
     .await?;
-    tx.commit().await?;
-    get(db, &Scope::All, id).await?.ok_or(AppError::NotFound)
+    Ok(())
+}
+
+/// Settle the open (or missed) clocks of a record that a clause sets, e.g. the 000 §4 clock of
+/// a case when its lead unit is named.
+pub async fn settle_for_record(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    record_type: &str,
+    record_id: i64,
+    clause: &str,
+    change: Change,
+) -> AppResult<usize> {
+    let mut q = Sql::new(SELECT);
+    q.push("d.record_type = ")
+        .bind(record_type)
+        .push(" AND d.record_id = ")
+        .bind(record_id)
+        .push(" AND d.clause = ")
+        .bind(clause)
+        .push(" AND d.state IN ('open', 'missed')");
+    let rows: Vec<Deadline> = q.query_as().fetch_all(&mut **tx).await?;
+    for d in &rows {
+        apply(tx, cal, who, d, &change).await?;
+    }
+    Ok(rows.len())
+}
+
+/// Deadlines of one record, for its page.
+pub async fn for_record(
+    db: &Db,
+    record_type: &str,
+    record_id: i64,
+) -> Result<Vec<Deadline>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("d.record_type = ")
+        .bind(record_type)
+        .push(" AND d.record_id = ")
+        .bind(record_id)
+        .push(" ORDER BY d.id");
+    q.query_as().fetch_all(&db.pool).await
 }

@@ -1,10 +1,13 @@
 //! Typed values parsed at the boundary (division codes, phone numbers, bounded text) and the
 //! field-level error type every form and API shares. Pure: no I/O.
 
+pub mod credit_code;
 pub mod email;
 pub mod fields;
+pub mod money;
 pub mod phone;
 pub mod region;
+pub mod resident_id;
 pub mod text;
 
 pub use email::Email;

@@ -43,6 +43,36 @@ fn single_line(field: &str, label: &str, v: &str, max: usize) -> Result<String, 
     Ok(v.to_string())
 }
 
+/// A required multi-line text (line breaks and tabs allowed) of at most `max` characters.
+pub fn required_long(
+    field: &str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<String, FieldError> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Err(FieldError::new(field, "required", format!("请填写{label}")));
+    }
+    if v.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("{label}不能超过{max}个字符"),
+        ));
+    }
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_format",
+            format!("{label}包含无效的控制字符"),
+        ));
+    }
+    Ok(v.replace("\r\n", "\n"))
+}
+
 /// A positive database id given as text (select boxes, path segments).
 pub fn id(field: &str, label: &str, raw: &str) -> Result<i64, FieldError> {
     let v = raw.trim();
@@ -87,6 +117,18 @@ mod tests {
     fn optional_empty_is_none() {
         assert_eq!(optional("p", "电话", Some(" "), 5).ok(), Some(None));
         assert_eq!(optional("p", "电话", None, 5).ok(), Some(None));
+    }
+
+    #[test]
+    fn long_text_keeps_line_breaks() {
+        assert_eq!(
+            required_long("b", "报告", " 一、进展\r\n二、下步 ", 100)
+                .ok()
+                .as_deref(),
+            Some("一、进展\n二、下步")
+        );
+        assert!(required_long("b", "报告", "a\u{7}b", 100).is_err());
+        assert!(required_long("b", "报告", "  ", 100).is_err());
     }
 
     #[test]

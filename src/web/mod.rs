@@ -31,6 +31,8 @@ pub struct AppState {
     /// The legal-period calendar in force: shipped years overlaid with those an administrator
     /// stored. Replaced as a whole when a year is saved.
     calendar: std::sync::RwLock<Arc<Calendar>>,
+    /// Fonts for official documents, found on first use.
+    fonts: std::sync::OnceLock<Result<Arc<crate::documents::Fonts>, String>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -46,7 +48,22 @@ impl AppState {
             config,
             sign_in_limiter: limiter,
             calendar: std::sync::RwLock::new(Arc::new(crate::calendar::store::shipped())),
+            fonts: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The document fonts (the office's licensed files from `fonts_dir`, else free Noto CJK).
+    pub fn fonts(&self) -> Result<Arc<crate::documents::Fonts>, crate::error::AppError> {
+        self.fonts
+            .get_or_init(|| {
+                crate::documents::Fonts::discover(self.config.fonts_dir.as_deref())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| {
+                crate::error::AppError::conflict("fonts_missing", format!("无法生成公文：{e}"))
+            })
     }
 
     pub fn calendar(&self) -> Arc<Calendar> {
@@ -79,6 +96,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::audit::http::routes())
         .merge(crate::calendar::http::routes())
         .merge(crate::deadline::http::routes())
+        .merge(crate::cases::http::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))

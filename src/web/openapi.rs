@@ -27,6 +27,10 @@ use utoipa::{Modify, OpenApi};
         crate::calendar::http::api_save_year,
         crate::deadline::http::api_list,
         crate::deadline::http::api_get,
+        crate::cases::http::api_list,
+        crate::cases::http::api_create,
+        crate::cases::http::api_get,
+        crate::cases::http::api_step,
     ),
     modifiers(&BearerAuth)
 )]

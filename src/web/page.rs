@@ -31,6 +31,7 @@ impl Layout {
     pub fn new(cu: &CurrentUser, title: &str, path: &str) -> Layout {
         let a = &cu.actor;
         let mut nav = vec![("首页", "/", true)];
+        nav.push(("重大案件", "/cases", a.can(Resource::Case, Action::Read)));
         nav.push(("单位", "/units", a.can(Resource::Unit, Action::Read)));
         nav.push(("用户", "/users", a.can(Resource::User, Action::Read)));
         nav.push((

@@ -1,0 +1,606 @@
+//! The steps that produce documents: the supervision letter (000 §5), the circular of results
+//! and the report to the instructing leader (000 §9), and the archived dossier (000 §13).
+//! Documents are numbered in their office's yearly sequences and rendered as PDFs in the
+//! official letter layout.
+
+use chrono::Datelike;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::flow::Step;
+use super::model::{Ground, Source};
+use super::steps::{RESULT_CLAUSE, begin_step, notify_unit, set_state};
+use super::store::{self, Case};
+use crate::access::Actor;
+use crate::archive::{DossierFile, DossierInput};
+use crate::audit::{self, Entry, Who};
+use crate::db::{Db, Tx, time};
+use crate::deadline::store::{Change, settle_for_record};
+use crate::documents::{CatalogueRow, OfficialDocument, Paragraph, ParagraphKind};
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+
+fn para(kind: ParagraphKind, text: impl Into<String>) -> Paragraph {
+    Paragraph {
+        kind,
+        text: text.into(),
+    }
+}
+
+async fn unit_names(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<String>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let n: Option<String> =
+            sqlx::query_scalar("SELECT name FROM units WHERE id = $1 AND active = 1")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        out.push(n.ok_or_else(|| {
+            AppError::field("joint_unit_ids", "not_found", "联合发函单位不存在或已停用")
+        })?);
+    }
+    Ok(out)
+}
+
+/// The office's document-number prefix: its short name (e.g. 信打假办), else 双打办.
+async fn prefix(tx: &mut Tx, office: i64) -> AppResult<String> {
+    let short: Option<Option<String>> =
+        sqlx::query_scalar("SELECT short_name FROM units WHERE id = $1")
+            .bind(office)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(short.flatten().unwrap_or_else(|| "双打办".into()))
+}
+
+/// Next number of `kind` (督, 通, 报) for the office this year: "信打假办督〔2026〕7号".
+async fn number(tx: &mut Tx, office: i64, kind: &str) -> AppResult<String> {
+    let year = time::today_beijing().year();
+    let n = store::next_number(tx, &format!("{kind}:{office}"), year).await?;
+    Ok(format!(
+        "{}{kind}〔{year}〕{n}号",
+        prefix(tx, office).await?
+    ))
+}
+
+async fn render(state: &SharedState, doc: OfficialDocument) -> AppResult<Vec<u8>> {
+    let fonts = state.fonts()?;
+    tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::internal(format!("pdf: {e}")))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn store_letter(
+    tx: &mut Tx,
+    case_id: i64,
+    kind: &str,
+    number: &str,
+    title: &str,
+    addressee: Option<i64>,
+    body: &[Paragraph],
+    pdf: &[u8],
+) -> AppResult<i64> {
+    let body_text = body
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(sqlx::query_scalar(
+        "INSERT INTO case_letters (case_id, kind, number, title, addressee_unit_id, body, issued_at, pdf) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(case_id)
+    .bind(kind)
+    .bind(number)
+    .bind(title)
+    .bind(addressee)
+    .bind(body_text)
+    .bind(time::now_text())
+    .bind(pdf.to_vec())
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+fn contact(case: &Case) -> Option<String> {
+    case.responsible_user_name
+        .as_ref()
+        .map(|n| format!("（联系人：{n}）"))
+}
+
+/// 000 §5: the supervision letter to the lead unit, copied to the assisting units; jointly with
+/// other member units when named. Leader-instructed and especially major cases carry 挂牌督办.
+pub async fn issue_letter(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    note: &str,
+    joint: &[i64],
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::IssueLetter).await?;
+    let parties = store::parties_of(&mut *tx, id).await?;
+    let lead = case
+        .lead_unit_name
+        .clone()
+        .ok_or_else(|| AppError::internal("started without lead"))?;
+    let assisting: Vec<String> = parties
+        .iter()
+        .filter(|(_, r, _)| r == "assisting")
+        .map(|(_, _, n)| n.clone())
+        .collect();
+    let joint_names = unit_names(&mut tx, joint).await?;
+    let grounds =
+        sqlx::query("SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY ground")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let number = number(&mut tx, case.office_unit_id, "督").await?;
+    let title = format!("关于督办{}的函", case.title);
+    let mut body = vec![
+        para(
+            ParagraphKind::Text,
+            format!(
+                "根据《打击侵犯知识产权和制售假冒伪劣商品重大案件协调督办工作规则》第三条、第五条，经领导小组办公室主任批准，现将{}（编号{}）纳入重大案件协调督办范围{}。",
+                case.title,
+                case.code,
+                if case.is_listed() {
+                    "，实行挂牌督办"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        para(ParagraphKind::Heading1, "一、主办和协办单位"),
+        para(
+            ParagraphKind::Text,
+            format!(
+                "主办单位：{lead}。协办单位：{}。",
+                if assisting.is_empty() {
+                    "无".to_string()
+                } else {
+                    assisting.join("、")
+                }
+            ),
+        ),
+        para(ParagraphKind::Heading1, "二、案件线索"),
+        para(
+            ParagraphKind::Text,
+            format!(
+                "线索来源：{}，{}收到。{}",
+                case.source_label(),
+                case.received_on,
+                case.summary
+            ),
+        ),
+        para(ParagraphKind::Heading1, "三、纳入督办的依据"),
+    ];
+    for g in &grounds {
+        let code: String = g.try_get(0)?;
+        let reason: String = g.try_get(1)?;
+        body.push(para(
+            ParagraphKind::Text,
+            format!("{}：{reason}", Ground::label_of(&code)),
+        ));
+    }
+    body.push(para(ParagraphKind::Heading1, "四、工作要求"));
+    body.push(para(ParagraphKind::Text,
+        "请主办单位落实领导责任和工作责任，依法、依程序认真办理，按要求报送阶段性进展，并在案件办结后20个工作日内书面反馈办理结果。请协办单位积极主动配合。"));
+    if !note.trim().is_empty() {
+        body.push(para(ParagraphKind::Heading1, "五、其他事项"));
+        body.push(para(ParagraphKind::Text, note.trim()));
+    }
+    let doc = OfficialDocument {
+        issuer: case.office_unit_name.clone(),
+        joint_issuers: joint_names.clone(),
+        number: number.clone(),
+        mark: case.is_listed().then(|| "挂牌督办".to_string()),
+        title: title.clone(),
+        addressee: lead.clone(),
+        body: body.clone(),
+        attachments: Vec::new(),
+        signature: case.office_unit_name.clone(),
+        date: time::today_beijing(),
+        copy_to: assisting.clone(),
+        contact: contact(&case),
+    };
+    let pdf = render(state, doc).await?;
+    store_letter(
+        &mut tx,
+        id,
+        "supervision",
+        &number,
+        &title,
+        case.lead_unit_id,
+        &body,
+        &pdf,
+    )
+    .await?;
+    for j in joint {
+        store::add_party(&mut tx, id, *j, "joint").await?;
+    }
+    sqlx::query("UPDATE cases SET letter_number = $1 WHERE id = $2")
+        .bind(&number)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "letter_issued",
+        &format!(
+            "发出督办公函{number}，主送{lead}{}",
+            if assisting.is_empty() {
+                String::new()
+            } else {
+                format!("，抄送{}", assisting.join("、"))
+            }
+        ),
+    )
+    .await?;
+    let link = format!("/cases/{id}");
+    if let Some(lead_id) = case.lead_unit_id {
+        notify_unit(
+            &mut tx,
+            lead_id,
+            &format!("收到督办公函{number}"),
+            &title,
+            &link,
+            true,
+        )
+        .await?;
+    }
+    for (u, role, _) in &parties {
+        if role == "assisting" {
+            notify_unit(
+                &mut tx,
+                *u,
+                &format!("督办公函{number}（抄送）"),
+                &title,
+                &link,
+                false,
+            )
+            .await?;
+        }
+    }
+    audit::record(&mut tx, who, Entry::new("case.issue_letter", "case").object(id, Some(case.office_unit_id)).summary(json!({"number": number, "joint": joint, "sha256": crate::domain::hex(&Sha256::digest(&pdf))}))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §9: internal approval, the circular of the result to the regions and units concerned,
+/// and for a leader-instructed case the report to that leader; settles the §9 clock.
+pub async fn circulate(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    text: &str,
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::Circulate).await?;
+    let text = crate::domain::text::required_long("text", "通报内容", text, 5000)?;
+    let parties = store::parties_of(&mut *tx, id).await?;
+    let concerned: Vec<(i64, String)> = parties
+        .iter()
+        .filter(|(_, r, _)| r != "office")
+        .map(|(u, _, n)| (*u, n.clone()))
+        .fold(Vec::new(), |mut acc, (u, n)| {
+            if !acc.iter().any(|(x, _)| *x == u) {
+                acc.push((u, n));
+            }
+            acc
+        });
+    let closure: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM case_reports WHERE case_id = $1 AND kind = 'closure' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let number = number(&mut tx, case.office_unit_id, "通").await?;
+    let title = format!("关于{}查处结果的通报", case.title);
+    let body = vec![
+        para(
+            ParagraphKind::Text,
+            format!(
+                "{}（编号{}，督办公函{}）已由{}办结，现将查处结果通报如下。",
+                case.title,
+                case.code,
+                case.letter_number.as_deref().unwrap_or("—"),
+                case.lead_unit_name.as_deref().unwrap_or("主办单位")
+            ),
+        ),
+        para(ParagraphKind::Heading1, "一、办理结果"),
+        para(
+            ParagraphKind::Text,
+            closure.unwrap_or_else(|| "（见办结报告）".into()),
+        ),
+        para(ParagraphKind::Heading1, "二、通报事项"),
+        para(ParagraphKind::Text, text.clone()),
+    ];
+    let names: Vec<String> = concerned.iter().map(|(_, n)| n.clone()).collect();
+    let doc = OfficialDocument {
+        issuer: case.office_unit_name.clone(),
+        joint_issuers: Vec::new(),
+        number: number.clone(),
+        mark: None,
+        title: title.clone(),
+        addressee: "有关地区、成员单位".into(),
+        body: body.clone(),
+        attachments: Vec::new(),
+        signature: case.office_unit_name.clone(),
+        date: time::today_beijing(),
+        copy_to: names.clone(),
+        contact: contact(&case),
+    };
+    let pdf = render(state, doc).await?;
+    store_letter(&mut tx, id, "circular", &number, &title, None, &body, &pdf).await?;
+    let link = format!("/cases/{id}");
+    for (u, _) in &concerned {
+        notify_unit(
+            &mut tx,
+            *u,
+            &format!("重大案件查处结果通报（{number}）"),
+            &case.title,
+            &link,
+            false,
+        )
+        .await?;
+    }
+    // 000 §9: a leader-instructed case is reported to that leader or the group.
+    if case.source == Source::LeaderInstruction.code() {
+        let detail: serde_json::Value =
+            serde_json::from_str(&case.source_detail).unwrap_or_default();
+        let leader = detail
+            .get("leader_name")
+            .and_then(|v| v.as_str())
+            .unwrap_or("领导小组")
+            .to_string();
+        let rnumber = number_for_report(&mut tx, &case).await?;
+        let rtitle = format!("关于{}办理情况的报告", case.title);
+        let rbody = vec![
+            para(
+                ParagraphKind::Text,
+                format!(
+                    "{}同志批示的{}，已按《重大案件协调督办工作规则》纳入督办并办结，现将有关情况报告如下。",
+                    leader, case.title
+                ),
+            ),
+            para(ParagraphKind::Text, text.clone()),
+        ];
+        let rdoc = OfficialDocument {
+            issuer: case.office_unit_name.clone(),
+            joint_issuers: Vec::new(),
+            number: rnumber.clone(),
+            mark: None,
+            title: rtitle.clone(),
+            addressee: format!("{leader}同志"),
+            body: rbody.clone(),
+            attachments: Vec::new(),
+            signature: case.office_unit_name.clone(),
+            date: time::today_beijing(),
+            copy_to: Vec::new(),
+            contact: contact(&case),
+        };
+        let rpdf = render(state, rdoc).await?;
+        store_letter(
+            &mut tx,
+            id,
+            "leader_report",
+            &rnumber,
+            &rtitle,
+            None,
+            &rbody,
+            &rpdf,
+        )
+        .await?;
+        let leaders: Vec<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
+        )
+        .bind(case.office_unit_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for l in leaders {
+            crate::notify::store::notify(
+                &mut tx,
+                l,
+                &format!("领导批示案件办理情况报告（{rnumber}）"),
+                &case.title,
+                Some(&link),
+            )
+            .await?;
+        }
+    }
+    settle_for_record(
+        &mut tx,
+        &state.calendar(),
+        who,
+        store::RESOURCE,
+        id,
+        RESULT_CLAUSE,
+        Change::Met {
+            on: time::today_beijing(),
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "circulated",
+        &format!("内部报批后发出通报{number}，通报{}", names.join("、")),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("case.circulate", "case")
+            .object(id, Some(case.office_unit_id))
+            .summary(json!({"number": number})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn number_for_report(tx: &mut Tx, case: &Case) -> AppResult<String> {
+    number(tx, case.office_unit_id, "报").await
+}
+
+/// 000 §13: archive the case as one dossier: catalogue, every document, the reports, the case
+/// record and its audit trail, with a manifest of SHA-256 hashes. The case is read-only after.
+pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::Archive).await?;
+    let mut files = Vec::new();
+    let record = json!({
+        "case": case,
+        "grounds": sqlx::query("SELECT ground, reason FROM case_grounds WHERE case_id = $1").bind(id).fetch_all(&mut *tx).await?
+            .iter().map(|r| json!({"ground": r.try_get::<String, _>(0).unwrap_or_default(), "reason": r.try_get::<String, _>(1).unwrap_or_default()})).collect::<Vec<_>>(),
+        "parties": sqlx::query("SELECT kind, name, code FROM case_parties WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?
+            .iter().map(|r| json!({"kind": r.try_get::<String, _>(0).unwrap_or_default(), "name": r.try_get::<String, _>(1).unwrap_or_default(), "code": r.try_get::<String, _>(2).unwrap_or_default()})).collect::<Vec<_>>(),
+        "units": store::parties_of(&mut *tx, id).await?,
+        "timeline": sqlx::query("SELECT at, actor_name, kind, summary FROM case_events WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?
+            .iter().map(|r| json!({"at": r.try_get::<String, _>(0).unwrap_or_default(), "actor": r.try_get::<String, _>(1).unwrap_or_default(), "kind": r.try_get::<String, _>(2).unwrap_or_default(), "summary": r.try_get::<String, _>(3).unwrap_or_default()})).collect::<Vec<_>>(),
+    });
+    let created = time::now_text();
+    let date = time::today_beijing().to_string();
+    files.push(DossierFile {
+        path: "01-案件登记/案件信息.json".into(),
+        title: "案件登记信息、督办情形、当事人及办理过程".into(),
+        responsible: case.office_unit_name.clone(),
+        date: case.received_on.clone(),
+        bytes: serde_json::to_vec_pretty(&record).map_err(AppError::internal)?,
+    });
+    let letters = sqlx::query(
+        "SELECT number, title, issued_at, pdf FROM case_letters WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, l) in letters.iter().enumerate() {
+        let number: String = l.try_get(0)?;
+        let title: String = l.try_get(1)?;
+        let issued: String = l.try_get(2)?;
+        files.push(DossierFile {
+            path: format!("02-文书/{:02}-{}.pdf", i + 1, number),
+            title,
+            responsible: case.office_unit_name.clone(),
+            date: issued.get(..10).unwrap_or("").to_string(),
+            bytes: l.try_get(3)?,
+        });
+    }
+    let reports = sqlx::query(
+        "SELECT r.kind, u.name, a.display_name, r.body, r.submitted_at FROM case_reports r JOIN units u ON u.id = r.unit_id \
+         JOIN users a ON a.id = r.author_user_id WHERE r.case_id = $1 ORDER BY r.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, r) in reports.iter().enumerate() {
+        let kind: String = r.try_get(0)?;
+        let unit: String = r.try_get(1)?;
+        let author: String = r.try_get(2)?;
+        let body: String = r.try_get(3)?;
+        let at: String = r.try_get(4)?;
+        let label = if kind == "closure" {
+            "办结情况"
+        } else {
+            "阶段性进展"
+        };
+        files.push(DossierFile {
+            path: format!("03-办案单位报告/{:02}-{unit}-{label}.txt", i + 1),
+            title: format!("{unit}报送{label}"),
+            responsible: format!("{unit}（{author}）"),
+            date: at.get(..10).unwrap_or("").to_string(),
+            bytes: format!(
+                "{label}\n报送单位：{unit}\n报送人：{author}\n报送时间：{}\n\n{body}\n",
+                time::display(&at)
+            )
+            .into_bytes(),
+        });
+    }
+    let trail: Vec<crate::audit::AuditRecord> = sqlx::query_as(
+        "SELECT * FROM audit_log WHERE (object_type = 'case' AND object_id = $1) OR (object_type = 'deadline' AND object_id IN \
+         (SELECT CAST(id AS TEXT) FROM deadlines WHERE record_type = 'case' AND record_id = $2)) ORDER BY seq",
+    )
+    .bind(id.to_string())
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let rows: Vec<CatalogueRow> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| CatalogueRow {
+            seq: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            responsible: f.responsible.clone(),
+            title: f.title.clone(),
+            date: f.date.clone(),
+            size: format!("{} KB", f.bytes.len().div_ceil(1024)),
+            note: String::new(),
+        })
+        .collect();
+    let fonts = state.fonts()?;
+    let label = format!("{}（{}）", case.title, case.code);
+    let catalogue_pdf = tokio::task::spawn_blocking(move || {
+        crate::documents::render_catalogue("卷内目录", &label, &rows, &fonts)
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| AppError::internal(format!("pdf: {e}")))?;
+    let input = DossierInput {
+        case_number: case.code.clone(),
+        case_title: case.title.clone(),
+        created_at: created.clone(),
+        catalogue_pdf,
+        files,
+        audit_trail_json: serde_json::to_vec_pretty(&trail).map_err(AppError::internal)?,
+    };
+    let zip =
+        crate::archive::build(&input).map_err(|e| AppError::internal(format!("archive: {e}")))?;
+    let sha = crate::domain::hex(&Sha256::digest(&zip));
+    sqlx::query(
+        "INSERT INTO case_archives (case_id, created_at, sha256, zip) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(&created)
+    .bind(&sha)
+    .bind(zip)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE cases SET archived_at = $1 WHERE id = $2")
+        .bind(&created)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "archived",
+        &format!("单独立卷归档，案卷SHA-256：{sha}（{date}）"),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("case.archive", "case")
+            .object(id, Some(case.office_unit_id))
+            .summary(json!({"sha256": sha})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The stored dossier of an archived case.
+pub async fn dossier_bytes(db: &Db, id: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT zip FROM case_archives WHERE case_id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}

@@ -1,0 +1,781 @@
+//! Case pages and API: the list with filters, clue registration, the case page (facts,
+//! parties, grounds, units, clocks, letters, reports, timeline, and the steps the viewer may
+//! take), letter PDFs and the archived dossier.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::flow::{self, CaseState, Step};
+use super::model::{
+    ClueInput, Ground, JudicialStatus, PartyInput, RightKind, Source, parse_grounds,
+};
+use super::steps;
+use super::store::{self, Case};
+use crate::access::{Action, Actor, Resource, Scope};
+use crate::db::time;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/cases", get(list_page))
+        .route("/cases/new", get(new_page).post(create_page))
+        .route("/cases/{id}", get(show_page))
+        .route("/cases/{id}/step", post(step_page))
+        .route("/cases/{id}/letters/{letter}", get(letter_pdf))
+        .route("/cases/{id}/dossier.zip", get(dossier))
+        .route("/api/v1/cases", get(api_list).post(api_create))
+        .route("/api/v1/cases/{id}", get(api_get))
+        .route("/api/v1/cases/{id}/steps", post(api_step))
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+fn opts<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Opt> {
+    all.iter()
+        .map(|v| Opt {
+            code: code(*v),
+            label: label(*v),
+        })
+        .collect()
+}
+
+// ---- list ----
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub ground: Option<String>,
+    /// `1` for 挂牌督办 only.
+    pub listed: Option<String>,
+    pub lead_unit_id: Option<String>,
+    /// A GB/T 2260 code among the regions involved.
+    pub region: Option<String>,
+    /// `1` for cases with an overdue clock.
+    pub overdue: Option<String>,
+    /// Clue received from (YYYY-MM-DD).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> store::Filter {
+        store::Filter {
+            state: non_empty(&self.state).filter(|s| CaseState::parse(s).is_some()),
+            ground: non_empty(&self.ground).filter(|g| Ground::parse(g).is_some()),
+            listed: (non_empty(&self.listed).as_deref() == Some("1")).then_some(true),
+            lead_unit_id: non_empty(&self.lead_unit_id).and_then(|s| s.parse().ok()),
+            region: non_empty(&self.region)
+                .filter(|r| crate::domain::RegionCode::parse(r).is_some()),
+            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
+            from: non_empty(&self.from)
+                .filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+            to: non_empty(&self.to).filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+            text: non_empty(&self.q),
+        }
+    }
+
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("state", &self.state),
+            ("ground", &self.ground),
+            ("listed", &self.listed),
+            ("lead_unit_id", &self.lead_unit_id),
+            ("region", &self.region),
+            ("overdue", &self.overdue),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Case>,
+    q: ListQuery,
+    total: i64,
+    page: i64,
+    pages: i64,
+    query_string: String,
+    states: Vec<Opt>,
+    grounds: Vec<Opt>,
+    can_create: bool,
+}
+
+async fn list_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (rows, total) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "重大案件", "/cases"),
+        rows,
+        total,
+        page,
+        pages: (total + store::PAGE_SIZE - 1) / store::PAGE_SIZE,
+        query_string: q.query_string(),
+        q,
+        states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
+        grounds: opts(Ground::ALL, Ground::code, Ground::label),
+        can_create: cu.actor.can(Resource::Case, Action::Create),
+    }))
+}
+
+// ---- clue registration ----
+
+#[derive(Template)]
+#[template(path = "cases/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: ClueInput,
+    errors: FieldErrors,
+    sources: Vec<Opt>,
+    rights: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+    office: bool,
+    party_rows: Vec<(usize, PartyInput)>,
+    regions_text: String,
+}
+
+fn office_staff(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            crate::access::Role::OfficeStaff
+                | crate::access::Role::OfficeDirector
+                | crate::access::Role::CountyOfficeStaff
+        )
+    })
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: ClueInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !cu.actor.can(Resource::Case, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    let units = crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?;
+    let mut parties = form.parties.clone();
+    while parties.len() < 3 {
+        parties.push(PartyInput {
+            kind: "enterprise".into(),
+            ..Default::default()
+        });
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(cu, "登记案件线索", "/cases"),
+            regions_text: form.regions.join(","),
+            party_rows: parties.into_iter().enumerate().collect(),
+            form,
+            errors,
+            sources: opts(Source::ALL, Source::code, Source::label),
+            rights: opts(RightKind::ALL, RightKind::code, RightKind::label),
+            units: units.into_iter().filter(|u| u.is_active()).collect(),
+            office: office_staff(&cu.actor),
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let form = ClueInput {
+        received_on: time::today_beijing().to_string(),
+        source: if office_staff(&cu.actor) {
+            ""
+        } else {
+            "member_report"
+        }
+        .into(),
+        ..Default::default()
+    };
+    new_form(&state, &cu, form, FieldErrors::new()).await
+}
+
+/// Build the clue input from the form's (possibly repeated) fields.
+fn clue_from_pairs(pairs: &[(String, String)]) -> ClueInput {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let opt = |k: &str| Some(one(k)).filter(|v| !v.trim().is_empty());
+    let parties = (0..3)
+        .map(|i| PartyInput {
+            kind: one(&format!("party{i}_kind")),
+            name: one(&format!("party{i}_name")),
+            code: one(&format!("party{i}_code")),
+        })
+        .collect();
+    ClueInput {
+        title: one("title"),
+        summary: one("summary"),
+        source: one("source"),
+        received_on: one("received_on"),
+        leader_name: opt("leader_name"),
+        instruction_date: opt("instruction_date"),
+        instruction_text: opt("instruction_text"),
+        letter_unit_id: opt("letter_unit_id"),
+        letter_number: opt("letter_number"),
+        reporter: opt("reporter"),
+        product: opt("product"),
+        product_category: opt("product_category"),
+        right_kinds: pairs
+            .iter()
+            .filter(|(k, _)| k == "right_kinds")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        regions: one("regions")
+            .split([',', '，', ' ', '、'])
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().to_string())
+            .collect(),
+        amount: opt("amount"),
+        handling_since: opt("handling_since"),
+        judicial_status: opt("judicial_status"),
+        complex: one("complex") == "1",
+        especially_major: one("especially_major") == "1",
+        parties,
+    }
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = clue_from_pairs(&pairs);
+    match steps::register(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- the case page ----
+
+pub struct Facts {
+    pub source_detail: Vec<(&'static str, String)>,
+    pub supporting: Option<store::SupportingFacts>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowPage {
+    layout: Layout,
+    c: Case,
+    facts: Facts,
+    parties: Vec<store::PartyRow>,
+    grounds: Vec<(String, String)>,
+    units: Vec<(i64, String, String)>,
+    deadlines: Vec<crate::deadline::store::Deadline>,
+    letters: Vec<store::LetterRow>,
+    reports: Vec<store::Report>,
+    events: Vec<store::Event>,
+    steps: Vec<Step>,
+    staff: Vec<crate::users::User>,
+    all_units: Vec<crate::units::Unit>,
+    ground_opts: Vec<Opt>,
+    error: Option<String>,
+    today: String,
+}
+
+fn source_detail(c: &Case) -> Vec<(&'static str, String)> {
+    let v: serde_json::Value = serde_json::from_str(&c.source_detail).unwrap_or_default();
+    let mut out = Vec::new();
+    for (key, label) in [
+        ("leader_name", "批示领导"),
+        ("instruction_date", "批示日期"),
+        ("instruction_text", "批示内容"),
+        ("letter_number", "来函文号"),
+        ("reporter", "举报人联系方式"),
+    ] {
+        if let Some(s) = v.get(key).and_then(|x| x.as_str()) {
+            out.push((label, s.to_string()));
+        }
+    }
+    out
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let c = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let units = store::parties_of(&state.db.pool, id).await?;
+    let standing = store::standing(&cu.actor, &c, &units);
+    let steps = flow::available(c.state()?, &cu.actor.roles, standing);
+    let supporting = if steps.contains(&Step::Propose) {
+        Some(
+            store::supporting_facts(&state.db, &state.calendar(), &c, time::today_beijing())
+                .await?,
+        )
+    } else {
+        None
+    };
+    let staff = if steps.contains(&Step::Approve) {
+        crate::users::store::list(
+            &state.db,
+            &Scope::All,
+            &crate::users::store::Filter {
+                unit_id: Some(c.office_unit_id),
+                ..Default::default()
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let all_units = if steps.contains(&Step::Start) {
+        crate::units::store::list(&state.db, &Scope::All, &Default::default())
+            .await?
+            .into_iter()
+            .filter(|u| u.is_active())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    let page = ShowPage {
+        layout: Layout::new(cu, &c.title, "/cases").notice(msg),
+        facts: Facts {
+            source_detail: source_detail(&c),
+            supporting,
+        },
+        parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
+        grounds: store::grounds(&state.db, id)
+            .await?
+            .into_iter()
+            .map(|g| (Ground::label_of(&g.ground).to_string(), g.reason))
+            .collect(),
+        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        letters: store::letters(&state.db, id).await?,
+        reports: store::reports(&state.db, id).await?,
+        events: store::events(&state.db, id).await?,
+        units,
+        steps,
+        staff,
+        all_units,
+        ground_opts: opts(Ground::ALL, Ground::code, Ground::label),
+        error,
+        today: time::today_beijing().to_string(),
+        c,
+    };
+    Ok(render_status(status, &page))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// A step as submitted from the case page or the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// propose, approve, reject, start, issue_letter, request_progress, report_progress,
+    /// coordinate, conclude, report_closure, circulate, archive
+    pub step: String,
+    #[serde(default)]
+    pub grounds: Vec<(String, String)>,
+    #[serde(default)]
+    pub judicial_status: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub responsible_user_id: Option<String>,
+    #[serde(default)]
+    pub lead_unit_id: Option<String>,
+    #[serde(default)]
+    pub assisting: Vec<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub named_unit_id: Option<String>,
+    #[serde(default)]
+    pub joint_unit_ids: Vec<String>,
+}
+
+fn step_from_pairs(pairs: &[(String, String)]) -> StepInput {
+    let one = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let many = |k: &str| {
+        pairs
+            .iter()
+            .filter(|(key, v)| key == k && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    StepInput {
+        step: one("step").unwrap_or_default(),
+        grounds: many("ground")
+            .into_iter()
+            .map(|g| {
+                let reason = one(&format!("reason_{g}")).unwrap_or_default();
+                (g, reason)
+            })
+            .collect(),
+        judicial_status: one("judicial_status"),
+        reason: one("reason"),
+        responsible_user_id: one("responsible_user_id"),
+        lead_unit_id: one("lead_unit_id"),
+        assisting: many("assisting"),
+        date: one("date"),
+        text: one("text"),
+        kind: one("kind"),
+        named_unit_id: one("named_unit_id"),
+        joint_unit_ids: many("joint_unit_ids"),
+    }
+}
+
+fn opt_id(field: &str, raw: &Option<String>) -> AppResult<Option<i64>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| AppError::field(field, "invalid_format", "编号无效")),
+    }
+}
+
+fn date_field(field: &str, raw: &Option<String>) -> AppResult<NaiveDate> {
+    let raw = raw.as_deref().unwrap_or("").trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| AppError::field(field, "invalid_format", "日期格式应为YYYY-MM-DD"))
+}
+
+/// Run one step for `actor`.
+pub async fn run_step(
+    state: &SharedState,
+    actor: &Actor,
+    who: &crate::audit::Who,
+    id: i64,
+    input: &StepInput,
+) -> AppResult<()> {
+    let db = &state.db;
+    let cal = state.calendar();
+    let text = input.text.clone().unwrap_or_default();
+    let reason = input.reason.clone().unwrap_or_default();
+    match input.step.as_str() {
+        "propose" => {
+            let grounds = parse_grounds(&input.grounds)?;
+            let js = match input.judicial_status.as_deref().map(str::trim) {
+                None | Some("") => JudicialStatus::None,
+                Some(s) => JudicialStatus::parse(s).ok_or_else(|| {
+                    AppError::field("judicial_status", "invalid_choice", "司法程序状态无效")
+                })?,
+            };
+            steps::propose(db, actor, who, id, &grounds, js).await
+        }
+        "approve" => {
+            let uid = opt_id("responsible_user_id", &input.responsible_user_id)?;
+            let d = steps::Decision::Approve {
+                reason,
+                responsible_user_id: uid,
+            };
+            steps::decide(db, &cal, actor, who, id, d).await
+        }
+        "reject" => {
+            steps::decide(db, &cal, actor, who, id, steps::Decision::Reject { reason }).await
+        }
+        "start" => {
+            let lead = opt_id("lead_unit_id", &input.lead_unit_id)?
+                .ok_or_else(|| AppError::field("lead_unit_id", "required", "请选择主办单位"))?;
+            let mut assisting = Vec::new();
+            for a in &input.assisting {
+                if let Some(id) = opt_id("assisting", &Some(a.clone()))?
+                    && !assisting.contains(&id)
+                {
+                    assisting.push(id);
+                }
+            }
+            steps::start(db, &cal, actor, who, id, lead, &assisting).await
+        }
+        "request_progress" => {
+            let due = date_field("date", &input.date)?;
+            steps::request_progress(db, &cal, actor, who, id, due, &text).await
+        }
+        "report_progress" => steps::report(db, &cal, actor, who, id, false, &text).await,
+        "report_closure" => steps::report(db, &cal, actor, who, id, true, &text).await,
+        "conclude" => {
+            let on = date_field("date", &input.date)?;
+            steps::conclude(db, &cal, actor, who, id, on, &text).await
+        }
+        "coordinate" => {
+            let named = opt_id("named_unit_id", &input.named_unit_id)?;
+            steps::coordinate(
+                db,
+                actor,
+                who,
+                id,
+                input.kind.as_deref().unwrap_or(""),
+                &text,
+                named,
+            )
+            .await
+        }
+        "issue_letter" => {
+            let mut joint = Vec::new();
+            for j in &input.joint_unit_ids {
+                if let Some(u) = opt_id("joint_unit_ids", &Some(j.clone()))? {
+                    joint.push(u);
+                }
+            }
+            super::documents::issue_letter(state, actor, who, id, &text, &joint).await
+        }
+        "circulate" => super::documents::circulate(state, actor, who, id, &text).await,
+        "archive" => super::documents::archive(state, actor, who, id).await,
+        _ => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
+    }
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let input = step_from_pairs(&pairs);
+    match run_step(&state, &cu.actor, &cu.who, id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
+        Err(AppError::Validation(f)) => {
+            let msg =
+                f.0.iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+            let mut r = show(&state, &cu, id, None, Some(msg)).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            show(&state, &cu, id, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn letter_pdf(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, letter)): Path<(String, String)>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let letter = path_id(letter.trim_end_matches(".pdf"))?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (number, pdf) = store::letter_pdf(&state.db, id, letter)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"document.pdf\"; filename*=UTF-8''{}",
+                    crate::web::extract::urlencode(name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn dossier(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&cu.actor)?;
+    let c = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let zip = super::documents::dossier_bytes(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"dossier.zip\"; filename*=UTF-8''{}",
+                    crate::web::extract::urlencode(&format!("案卷-{}.zip", c.code))
+                ),
+            ),
+        ],
+        zip,
+    )
+        .into_response())
+}
+
+// ---- API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseList {
+    pub items: Vec<Case>,
+    pub total: i64,
+    pub page: i64,
+}
+
+/// Cases visible to the caller, with the list filters.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
+    responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<CaseList>> {
+    let scope = store::read_scope(&u.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (items, total) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(Json(CaseList { items, total, page }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Register a clue (000 §4).
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = ClueInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<ClueInput>,
+) -> AppResult<Response> {
+    let id = steps::register(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub parties: Vec<store::PartyRow>,
+    pub grounds: Vec<store::GroundRow>,
+    /// (unit id, role, unit name)
+    pub units: Vec<(i64, String, String)>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    pub letters: Vec<store::LetterRow>,
+    pub reports: Vec<store::Report>,
+    pub events: Vec<store::Event>,
+    /// Steps the caller may take now.
+    pub steps: Vec<Step>,
+}
+
+/// One case with everything on its page; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<CaseDetail>> {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&u.actor)?;
+    let case = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let units = store::parties_of(&state.db.pool, id).await?;
+    let standing = store::standing(&u.actor, &case, &units);
+    Ok(Json(CaseDetail {
+        steps: flow::available(case.state()?, &u.actor.roles, standing),
+        parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
+        grounds: store::grounds(&state.db, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        letters: store::letters(&state.db, id).await?,
+        reports: store::reports(&state.db, id).await?,
+        events: store::events(&state.db, id).await?,
+        units,
+        case,
+    }))
+}
+
+/// Take a step of the procedure; refused with the reason when the rules do not allow it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> AppResult<StatusCode> {
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,852 @@
+//! Each step of the supervision procedure as one transaction: authorise by the procedure's
+//! rule (flow.rs), validate the input, change the case, open or settle its clocks, record the
+//! timeline event and the audit record, and tell the people concerned.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+
+use super::flow::{self, CaseState, Step};
+use super::model::{ClueInput, Ground, NewClue, Party, Source, check_not_excluded};
+use super::store::{self, Case};
+use crate::access::{Action, Actor, Resource, Role};
+use crate::audit::{self, Entry, Who};
+use crate::calendar::Calendar;
+use crate::db::{Db, Tx, time};
+use crate::deadline::Rule;
+use crate::deadline::store::{Change, NewDeadline, settle_for_record};
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::notify;
+
+/// 000 §4: the lead and assisting units are named within 5 working days of the clue, 10 when
+/// the case is complex.
+pub const START_CLAUSE: &str = "000 §4";
+pub const PROGRESS_CLAUSE: &str = "000 §6";
+pub const CLOSURE_CLAUSE: &str = "000 §8";
+pub const RESULT_CLAUSE: &str = "000 §9";
+
+fn start_rule(complex: bool) -> Rule {
+    Rule::WorkingDays(if complex { 10 } else { 5 })
+}
+
+fn today() -> NaiveDate {
+    time::today_beijing()
+}
+
+/// The group office of the actor's region, which supervises the cases registered there.
+async fn office_for(tx: &mut Tx, actor: &Actor) -> AppResult<i64> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM units WHERE kind IN ('group_office', 'county_office') AND region_code = $1 \
+         AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .bind(actor.unit_region.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    id.ok_or_else(|| {
+        AppError::conflict(
+            "no_office",
+            "本地区尚未设立打击侵权假冒工作领导小组办公室，无法登记线索",
+        )
+    })
+}
+
+fn case_entry(action: &'static str, case: &Case, summary: serde_json::Value) -> Entry {
+    Entry::new(action, "case")
+        .object(case.id, Some(case.office_unit_id))
+        .summary(summary)
+}
+
+/// Users of a unit who act for it (liaison officers, handlers, office staff).
+pub(super) async fn notify_unit(
+    tx: &mut Tx,
+    unit_id: i64,
+    title: &str,
+    body: &str,
+    link: &str,
+    todo: bool,
+) -> Result<(), sqlx::Error> {
+    let users: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.unit_id = $1 AND u.active = 1 AND g.role IN \
+         ('unit_liaison', 'unit_handler', 'office_staff', 'office_director', 'county_office_staff')",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for u in users {
+        notify::store::notify(tx, u, title, body, Some(link)).await?;
+    }
+    if todo {
+        notify::store::add_todo(tx, None, Some(unit_id), title, Some(link), None, false).await?;
+    }
+    Ok(())
+}
+
+/// Register a clue (000 §4). The office registers from any source; a member unit registers a
+/// case from its own work. The 000 §4 clock starts from the day the clue was received.
+pub async fn register(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    input: &ClueInput,
+) -> AppResult<i64> {
+    let office_staff = actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
+        )
+    });
+    if !actor.can(Resource::Case, Action::Create) {
+        return Err(AppError::Forbidden);
+    }
+    let mut input = input.clone();
+    if !office_staff {
+        // A member unit reports from its own work.
+        input.source = Source::MemberReport.code().into();
+    }
+    let clue = NewClue::parse(&input, today())?;
+    let mut tx = db.begin().await?;
+    if let Some(letter_unit) = clue.detail.letter_unit_id {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
+            .bind(letter_unit)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::field(
+                "letter_unit_id",
+                "not_found",
+                "来函单位不存在",
+            ));
+        }
+    }
+    let office = if office_staff {
+        actor.unit_id
+    } else {
+        office_for(&mut tx, actor).await?
+    };
+    let year = clue.received_on.year();
+    let n = store::next_number(&mut tx, "case", year).await?;
+    let code = format!("{year}-{n:04}");
+    let now = time::now_text();
+    let detail = serde_json::to_string(&clue.detail).map_err(AppError::internal)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO cases (code, title, summary, source, source_detail, received_on, product, product_category, \
+         right_kinds, regions, amount_fen, handling_since, judicial_status, complex, listed, state, office_unit_id, \
+         registered_by_unit_id, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'clue', $16, $17, $18, $19, $19) \
+         RETURNING id",
+    )
+    .bind(&code)
+    .bind(&clue.title)
+    .bind(&clue.summary)
+    .bind(clue.source.code())
+    .bind(&detail)
+    .bind(clue.received_on.to_string())
+    .bind(&clue.product)
+    .bind(&clue.product_category)
+    .bind(clue.right_kinds.iter().map(|r| r.code()).collect::<Vec<_>>().join(","))
+    .bind(clue.regions.iter().map(|r| r.as_str().to_string()).collect::<Vec<_>>().join(","))
+    .bind(clue.amount.map(|a| a.as_i64()))
+    .bind(clue.handling_since.map(|d| d.to_string()))
+    .bind(clue.judicial_status.code())
+    .bind(i64::from(clue.complex))
+    .bind(i64::from(clue.listed()))
+    .bind(office)
+    .bind(actor.unit_id)
+    .bind(actor.user_id)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for p in &clue.parties {
+        let (kind, name, code) = match p {
+            Party::Enterprise { name, code } => ("enterprise", name, code.as_str().to_string()),
+            Party::Person { name, id } => ("person", name, id.as_str().to_string()),
+        };
+        sqlx::query("INSERT INTO case_parties (case_id, kind, name, code) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(kind)
+            .bind(name)
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+    }
+    store::add_party(&mut tx, id, office, "office").await?;
+    store::add_party(&mut tx, id, actor.unit_id, "reporter").await?;
+    crate::deadline::store::open(
+        &mut tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: format!("明确主办、协办单位：{}", clue.title),
+            clause: START_CLAUSE.into(),
+            start_event: "收到案件线索".into(),
+            start: clue.received_on,
+            rule: start_rule(clue.complex),
+            record_type: Some(store::RESOURCE.into()),
+            record_id: Some(id),
+            owner_unit_id: office,
+            owner_user_id: None,
+        },
+    )
+    .await?;
+    let case = store::get_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "registered",
+        &format!(
+            "登记线索（{}），收到日期{}",
+            clue.source.label(),
+            clue.received_on
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry("case.register", &case, json!({"code": code, "title": clue.title, "source": clue.source.code(), "listed": clue.listed()})),
+    )
+    .await?;
+    if !office_staff {
+        notify_unit(
+            &mut tx,
+            office,
+            "成员单位报送案件线索",
+            &clue.title,
+            &format!("/cases/{id}"),
+            true,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Load a case for a step: visible to the actor, the step allowed by the procedure.
+pub(super) async fn begin_step(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+) -> AppResult<(Tx, Case, CaseState)> {
+    let scope = store::read_scope(actor)?;
+    let visible = store::get(db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let parties = store::parties_of(&db.pool, id).await?;
+    let standing = store::standing(actor, &visible, &parties);
+    let next = flow::check(visible.state()?, step, &actor.roles, standing)
+        .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
+    let mut tx = db.begin().await?;
+    // Re-read inside the transaction: another step may have moved the case meanwhile.
+    let case = store::get_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if case.state != visible.state {
+        return Err(AppError::conflict(
+            "state_changed",
+            "案件状态已被他人更新，请刷新页面后重试",
+        ));
+    }
+    Ok((tx, case, next))
+}
+
+pub(super) async fn set_state(tx: &mut Tx, id: i64, state: CaseState) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.code())
+        .bind(time::now_text())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// 000 §3: propose supervision on one or more grounds of 000 §2, each with its reason. Cases a
+/// court is trying or a procuratorate is handling are refused.
+pub async fn propose(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    grounds: &[(Ground, String)],
+    judicial_status: super::model::JudicialStatus,
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(db, actor, id, Step::Propose).await?;
+    check_not_excluded(judicial_status)?;
+    if grounds.is_empty() {
+        return Err(AppError::field(
+            "grounds",
+            "required",
+            "请至少选择一种督办情形并说明理由（第二条）",
+        ));
+    }
+    sqlx::query("DELETE FROM case_grounds WHERE case_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for (g, reason) in grounds {
+        sqlx::query("INSERT INTO case_grounds (case_id, ground, reason) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(g.code())
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // A leader's instruction (ground 1) makes it 挂牌督办 (000 §5).
+    let listed = case.is_listed() || grounds.iter().any(|(g, _)| *g == Ground::LeaderInstruction);
+    sqlx::query("UPDATE cases SET judicial_status = $1, listed = $2 WHERE id = $3")
+        .bind(judicial_status.code())
+        .bind(i64::from(listed))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    set_state(&mut tx, id, next).await?;
+    let labels: Vec<&str> = grounds.iter().map(|(g, _)| g.label()).collect();
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "proposed",
+        &format!("提请督办，情形：{}", labels.join("；")),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The office director's decision on a proposal.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Approve, naming the staff member responsible (000 §10).
+    Approve {
+        reason: String,
+        responsible_user_id: Option<i64>,
+    },
+    Reject {
+        reason: String,
+    },
+}
+
+/// 000 §3 and §10: the office director approves, naming the staff member responsible, or
+/// refuses with reasons.
+pub async fn decide(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    decision: Decision,
+) -> AppResult<()> {
+    let (approve, reason, responsible_user_id) = match decision {
+        Decision::Approve {
+            reason,
+            responsible_user_id,
+        } => (true, reason, responsible_user_id),
+        Decision::Reject { reason } => (false, reason, None),
+    };
+    let step = if approve { Step::Approve } else { Step::Reject };
+    let (mut tx, case, next) = begin_step(db, actor, id, step).await?;
+    let reason = text::required_long("reason", "审批意见", &reason, 1000)?;
+    if approve {
+        let uid = responsible_user_id.ok_or_else(|| {
+            AppError::field(
+                "responsible_user_id",
+                "required",
+                "请指定负责督办的专人（第十条）",
+            )
+        })?;
+        let ok: Option<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+             WHERE u.id = $1 AND u.unit_id = $2 AND u.active = 1 AND g.role IN ('office_staff', 'office_director', 'county_office_staff')",
+        )
+        .bind(uid)
+        .bind(case.office_unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ok.is_none() {
+            return Err(AppError::field(
+                "responsible_user_id",
+                "not_allowed",
+                "负责人须为本办公室在岗工作人员",
+            ));
+        }
+        sqlx::query("UPDATE cases SET responsible_user_id = $1 WHERE id = $2")
+            .bind(uid)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        notify::store::notify(
+            &mut tx,
+            uid,
+            "您被指定为重大案件督办负责人",
+            &case.title,
+            Some(&format!("/cases/{id}")),
+        )
+        .await?;
+    } else {
+        // Not supervised: the 000 §4 clock no longer applies.
+        settle_for_record(
+            &mut tx,
+            cal,
+            who,
+            store::RESOURCE,
+            id,
+            START_CLAUSE,
+            Change::Waive {
+                reason: format!("不予督办：{reason}"),
+            },
+        )
+        .await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        if approve { "approved" } else { "rejected" },
+        &format!("{}：{reason}", step.label()),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            if approve {
+                "case.approve"
+            } else {
+                "case.reject"
+            },
+            &case,
+            json!({"reason": reason, "responsible_user_id": responsible_user_id}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §4: name the lead region or unit and the assisting ones; settles the §4 clock.
+pub async fn start(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    lead_unit_id: i64,
+    assisting: &[i64],
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(db, actor, id, Step::Start).await?;
+    if assisting.contains(&lead_unit_id) {
+        return Err(AppError::field(
+            "assisting",
+            "not_allowed",
+            "主办单位不能同时为协办单位",
+        ));
+    }
+    let mut names = Vec::new();
+    for u in std::iter::once(&lead_unit_id).chain(assisting) {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM units WHERE id = $1 AND active = 1")
+                .bind(u)
+                .fetch_optional(&mut *tx)
+                .await?;
+        names.push(name.ok_or_else(|| {
+            AppError::field("lead_unit_id", "not_found", "所选单位不存在或已停用")
+        })?);
+    }
+    sqlx::query("UPDATE cases SET lead_unit_id = $1 WHERE id = $2")
+        .bind(lead_unit_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    store::add_party(&mut tx, id, lead_unit_id, "lead").await?;
+    for u in assisting {
+        store::add_party(&mut tx, id, *u, "assisting").await?;
+    }
+    settle_for_record(
+        &mut tx,
+        cal,
+        who,
+        store::RESOURCE,
+        id,
+        START_CLAUSE,
+        Change::Met { on: today() },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    let summary = format!(
+        "主办：{}；协办：{}",
+        names[0],
+        if names.len() > 1 {
+            names[1..].join("、")
+        } else {
+            "无".into()
+        }
+    );
+    store::event(&mut tx, id, who, "started", &summary).await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            "case.start",
+            &case,
+            json!({"lead": lead_unit_id, "assisting": assisting}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §6: ask the lead unit for staged progress by a date.
+pub async fn request_progress(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    due: NaiveDate,
+    request: &str,
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(db, actor, id, Step::RequestProgress).await?;
+    let request = text::required_long("request", "函请内容", request, 1000)?;
+    let t = today();
+    if due <= t {
+        return Err(AppError::field("due", "out_of_range", "反馈期限应晚于今天"));
+    }
+    let lead = case
+        .lead_unit_id
+        .ok_or_else(|| AppError::internal("case under supervision without lead"))?;
+    let days = u32::try_from((due - t).num_days()).unwrap_or(u32::MAX);
+    crate::deadline::store::open(
+        &mut tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: format!("反馈阶段性进展：{}", case.title),
+            clause: PROGRESS_CLAUSE.into(),
+            start_event: "督办办公室函请反馈进展".into(),
+            start: t,
+            rule: Rule::Days(days),
+            record_type: Some(store::RESOURCE.into()),
+            record_id: Some(id),
+            owner_unit_id: lead,
+            owner_user_id: None,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "progress_requested",
+        &format!("函请主办单位于{due}前反馈进展：{request}"),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        lead,
+        "督办办公室函请反馈案件进展",
+        &format!("{}：{request}", case.title),
+        &format!("/cases/{id}"),
+        true,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            "case.request_progress",
+            &case,
+            json!({"due": due.to_string(), "request": request}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §6 (progress) and §8 (closure): a handling unit reports. Reports are the unit's own and
+/// are never altered by the office (000 §11).
+pub async fn report(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    closure: bool,
+    body: &str,
+) -> AppResult<()> {
+    let step = if closure {
+        Step::ReportClosure
+    } else {
+        Step::ReportProgress
+    };
+    let (mut tx, case, next) = begin_step(db, actor, id, step).await?;
+    let body = text::required_long("body", "报告内容", body, 10_000)?;
+    sqlx::query(
+        "INSERT INTO case_reports (case_id, kind, unit_id, author_user_id, body, submitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(if closure { "closure" } else { "progress" })
+    .bind(actor.unit_id)
+    .bind(actor.user_id)
+    .bind(&body)
+    .bind(time::now_text())
+    .execute(&mut *tx)
+    .await?;
+    let is_lead = case.lead_unit_id == Some(actor.unit_id);
+    if closure {
+        settle_for_record(
+            &mut tx,
+            cal,
+            who,
+            store::RESOURCE,
+            id,
+            CLOSURE_CLAUSE,
+            Change::Met { on: today() },
+        )
+        .await?;
+        crate::deadline::store::open(
+            &mut tx,
+            cal,
+            who,
+            &NewDeadline {
+                purpose: format!("报批并通报查处结果：{}", case.title),
+                clause: RESULT_CLAUSE.into(),
+                start_event: "收到办结报告".into(),
+                start: today(),
+                rule: Rule::WorkingDays(5),
+                record_type: Some(store::RESOURCE.into()),
+                record_id: Some(id),
+                owner_unit_id: case.office_unit_id,
+                owner_user_id: case.responsible_user_id,
+            },
+        )
+        .await?;
+    } else if is_lead {
+        settle_for_record(
+            &mut tx,
+            cal,
+            who,
+            store::RESOURCE,
+            id,
+            PROGRESS_CLAUSE,
+            Change::Met { on: today() },
+        )
+        .await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        if closure {
+            "closure_reported"
+        } else {
+            "progress_reported"
+        },
+        &format!(
+            "{}报送{}",
+            actor.unit_name,
+            if closure {
+                "办结情况"
+            } else {
+                "阶段性进展"
+            }
+        ),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        case.office_unit_id,
+        if closure {
+            "主办单位报送办结情况"
+        } else {
+            "办案单位报送进展"
+        },
+        &case.title,
+        &format!("/cases/{id}"),
+        closure,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            if closure {
+                "case.report_closure"
+            } else {
+                "case.report_progress"
+            },
+            &case,
+            json!({"unit_id": actor.unit_id, "chars": body.chars().count()}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §8: the lead unit records the conclusion; its closure report is due within 20 working
+/// days.
+pub async fn conclude(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    concluded_on: NaiveDate,
+    result: &str,
+) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(db, actor, id, Step::Conclude).await?;
+    let result = text::required_long("result", "办理结果", result, 1000)?;
+    if concluded_on > today() {
+        return Err(AppError::field(
+            "concluded_on",
+            "out_of_range",
+            "办结日期不能晚于今天",
+        ));
+    }
+    sqlx::query("UPDATE cases SET concluded_on = $1 WHERE id = $2")
+        .bind(concluded_on.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    crate::deadline::store::open(
+        &mut tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: format!("反馈办理结果：{}", case.title),
+            clause: CLOSURE_CLAUSE.into(),
+            start_event: "案件办结".into(),
+            start: concluded_on,
+            rule: Rule::WorkingDays(20),
+            record_type: Some(store::RESOURCE.into()),
+            record_id: Some(id),
+            owner_unit_id: actor.unit_id,
+            owner_user_id: None,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "concluded",
+        &format!("{concluded_on}办结：{result}"),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            "case.conclude",
+            &case,
+            json!({"concluded_on": concluded_on.to_string(), "result": result}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 000 §7 and §10: coordination meetings, bulletins, on-site coordination, a circular on slow
+/// progress (naming the unit, reported to the group), or a referral to the group.
+pub async fn coordinate(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    kind: &str,
+    content: &str,
+    named_unit_id: Option<i64>,
+) -> AppResult<()> {
+    let (mut tx, case, _) = begin_step(db, actor, id, Step::Coordinate).await?;
+    let label = match kind {
+        "meeting" => "案件协调会",
+        "bulletin" => "进展情况通报",
+        "onsite" => "现场协调督导",
+        "circular" => "通报（进展缓慢）",
+        "referral" => "提请领导小组研究",
+        _ => return Err(AppError::field("kind", "invalid_choice", "请选择协调方式")),
+    };
+    let content = text::required_long("content", "内容", content, 5000)?;
+    let mut summary = format!("{label}：{content}");
+    if kind == "circular" {
+        let unit = named_unit_id.ok_or_else(|| {
+            AppError::field("named_unit_id", "required", "通报须指明被通报的单位")
+        })?;
+        let parties = store::parties_of(&mut *tx, id).await?;
+        let Some((_, _, name)) = parties
+            .iter()
+            .find(|(u, role, _)| *u == unit && (role == "lead" || role == "assisting"))
+        else {
+            return Err(AppError::field(
+                "named_unit_id",
+                "not_allowed",
+                "被通报单位须为本案主办或协办单位",
+            ));
+        };
+        summary = format!("{label}，被通报单位：{name}。{content}");
+        notify_unit(
+            &mut tx,
+            unit,
+            "重大案件办理进展缓慢通报",
+            &case.title,
+            &format!("/cases/{id}"),
+            false,
+        )
+        .await?;
+    }
+    if kind == "circular" || kind == "referral" {
+        // Reported to the leading group (000 §7, §10).
+        let leaders: Vec<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
+        )
+        .bind(case.office_unit_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for l in leaders {
+            notify::store::notify(
+                &mut tx,
+                l,
+                if kind == "circular" {
+                    "重大案件进展缓慢通报（报领导小组）"
+                } else {
+                    "提请领导小组研究重大事宜"
+                },
+                &format!("{}：{content}", case.title),
+                Some(&format!("/cases/{id}")),
+            )
+            .await?;
+        }
+    }
+    store::event(&mut tx, id, who, kind, &summary).await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            "case.coordinate",
+            &case,
+            json!({"kind": kind, "named_unit_id": named_unit_id}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,488 @@
+//! Reading and writing case records. The steps of the procedure are in `steps.rs`; this file
+//! holds the rows, the scoped reads and the small writes they share.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::flow::{CaseState, Standing};
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::db::query::{Sql, like_escape};
+use crate::db::{Db, Tx, time};
+use crate::error::{AppError, AppResult};
+
+pub const RESOURCE: &str = "case";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Case {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub summary: String,
+    pub source: String,
+    /// JSON: leader, instruction date and text; letter unit and number; informant contact.
+    pub source_detail: String,
+    pub received_on: String,
+    pub product: Option<String>,
+    pub product_category: Option<String>,
+    /// Comma-separated right kinds.
+    pub right_kinds: String,
+    /// Comma-separated GB/T 2260 codes.
+    pub regions: String,
+    pub amount_fen: Option<i64>,
+    pub handling_since: Option<String>,
+    pub judicial_status: String,
+    pub complex: i64,
+    /// 1 for 挂牌督办.
+    pub listed: i64,
+    pub state: String,
+    pub office_unit_id: i64,
+    pub office_unit_name: String,
+    pub registered_by_unit_id: i64,
+    pub lead_unit_id: Option<i64>,
+    pub lead_unit_name: Option<String>,
+    pub responsible_user_id: Option<i64>,
+    pub responsible_user_name: Option<String>,
+    pub letter_number: Option<String>,
+    pub concluded_on: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub archived_at: Option<String>,
+}
+
+impl Case {
+    pub fn state(&self) -> AppResult<CaseState> {
+        CaseState::parse(&self.state)
+            .ok_or_else(|| AppError::internal(format!("case {} state {}", self.id, self.state)))
+    }
+    pub fn state_label(&self) -> &'static str {
+        CaseState::parse(&self.state)
+            .map(CaseState::label)
+            .unwrap_or("未知")
+    }
+    pub fn source_label(&self) -> &'static str {
+        super::model::Source::label_of(&self.source)
+    }
+    pub fn is_listed(&self) -> bool {
+        self.listed != 0
+    }
+    pub fn amount_text(&self) -> String {
+        self.amount_fen
+            .and_then(crate::domain::money::Fen::from_fen)
+            .map(|f| format!("{}元", f.yuan_string()))
+            .unwrap_or_else(|| "—".into())
+    }
+    pub fn right_kinds_text(&self) -> String {
+        self.right_kinds
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(super::model::RightKind::label_of)
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+}
+
+pub const SELECT: &str = "SELECT c.id, c.code, c.title, c.summary, c.source, c.source_detail, c.received_on, \
+     c.product, c.product_category, c.right_kinds, c.regions, c.amount_fen, c.handling_since, \
+     c.judicial_status, c.complex, c.listed, c.state, c.office_unit_id, o.name AS office_unit_name, \
+     c.registered_by_unit_id, c.lead_unit_id, l.name AS lead_unit_name, c.responsible_user_id, \
+     r.display_name AS responsible_user_name, c.letter_number, c.concluded_on, c.created_at, \
+     c.updated_at, c.archived_at \
+     FROM cases c JOIN units o ON o.id = c.office_unit_id LEFT JOIN units l ON l.id = c.lead_unit_id \
+     LEFT JOIN users r ON r.id = c.responsible_user_id WHERE ";
+
+pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
+    actor
+        .scope(Resource::Case, Action::Read)
+        .ok_or(AppError::Forbidden)
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Case>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("c.id = ").bind(id).push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "c.id"));
+    q.query_as().fetch_optional(&db.pool).await
+}
+
+pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Case>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("c.id = ").bind(id);
+    q.query_as().fetch_optional(&mut **tx).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub state: Option<String>,
+    pub ground: Option<String>,
+    pub listed: Option<bool>,
+    pub lead_unit_id: Option<i64>,
+    pub region: Option<String>,
+    pub overdue: bool,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub text: Option<String>,
+}
+
+pub const PAGE_SIZE: i64 = 20;
+
+fn filtered(scope: &Scope, f: &Filter) -> Sql {
+    let mut s = Sql::default();
+    s.append(parties_in_scope(scope, RESOURCE, "c.id"));
+    if let Some(st) = &f.state {
+        s.push(" AND c.state = ").bind(st.as_str());
+    }
+    if let Some(g) = &f.ground {
+        s.push(" AND EXISTS (SELECT 1 FROM case_grounds g WHERE g.case_id = c.id AND g.ground = ")
+            .bind(g.as_str())
+            .push(")");
+    }
+    if let Some(l) = f.listed {
+        s.push(" AND c.listed = ").bind(i64::from(l));
+    }
+    if let Some(u) = f.lead_unit_id {
+        s.push(" AND c.lead_unit_id = ").bind(u);
+    }
+    if let Some(r) = &f.region {
+        s.push(" AND c.regions LIKE ")
+            .bind(format!("%{}%", like_escape(r)))
+            .push(" ESCAPE '\\'");
+    }
+    if f.overdue {
+        s.push(" AND EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'case' AND d.record_id = c.id AND d.state = 'missed')");
+    }
+    if let Some(from) = &f.from {
+        s.push(" AND c.received_on >= ").bind(from.as_str());
+    }
+    if let Some(to) = &f.to {
+        s.push(" AND c.received_on <= ").bind(to.as_str());
+    }
+    if let Some(t) = &f.text {
+        s.push(" AND (c.title LIKE ")
+            .bind(format!("%{}%", like_escape(t)))
+            .push(" ESCAPE '\\' OR c.code LIKE ")
+            .bind(format!("%{}%", like_escape(t)))
+            .push(" ESCAPE '\\')");
+    }
+    s
+}
+
+/// One page of cases, most recently changed first, and the total.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    f: &Filter,
+    page: i64,
+) -> Result<(Vec<Case>, i64), sqlx::Error> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM cases c WHERE ");
+    count.append(filtered(scope, f));
+    let total: i64 = count.query_scalar().fetch_one(&db.pool).await?;
+    let mut q = Sql::new(SELECT);
+    q.append(filtered(scope, f));
+    q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
+        .bind(PAGE_SIZE)
+        .push(" OFFSET ")
+        .bind((page.max(1) - 1) * PAGE_SIZE);
+    Ok((q.query_as().fetch_all(&db.pool).await?, total))
+}
+
+/// Units party to a case and their role (office, reporter, lead, assisting, joint).
+pub async fn parties_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT rp.unit_id, rp.party_role, u.name FROM record_parties rp JOIN units u ON u.id = rp.unit_id \
+         WHERE rp.resource = 'case' AND rp.record_id = $1 ORDER BY rp.party_role, u.id",
+    )
+    .bind(id)
+    .fetch_all(exec)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO record_parties (resource, record_id, unit_id, party_role) VALUES ('case', $1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(unit_id)
+    .bind(role)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// How the actor stands to the case (pure decision from the case's party list).
+pub fn standing(actor: &Actor, case: &Case, parties: &[(i64, String, String)]) -> Standing {
+    let office_role = actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
+        )
+    });
+    Standing {
+        office: office_role && actor.unit_id == case.office_unit_id,
+        lead: case.lead_unit_id == Some(actor.unit_id),
+        assisting: parties
+            .iter()
+            .any(|(u, role, _)| *u == actor.unit_id && role == "assisting"),
+    }
+}
+
+pub async fn event(
+    tx: &mut Tx,
+    case_id: i64,
+    who: &crate::audit::Who,
+    kind: &str,
+    summary: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_events (case_id, at, actor_name, actor_unit_id, kind, summary) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_id)
+    .bind(time::now_text())
+    .bind(&who.name)
+    .bind(who.unit_id)
+    .bind(kind)
+    .bind(summary)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
+        .bind(time::now_text())
+        .bind(case_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Event {
+    pub at: String,
+    pub actor_name: String,
+    pub kind: String,
+    pub summary: String,
+}
+
+pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT at, actor_name, kind, summary FROM case_events WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PartyRow {
+    pub kind: String,
+    pub name: String,
+    /// The credit code in full; a resident ID masked unless the viewer is entitled.
+    pub code: String,
+}
+
+/// Parties, with resident ID numbers masked for those not entitled to see them (the office of
+/// the case and its lead unit are).
+pub async fn parties(db: &Db, id: i64, entitled: bool) -> Result<Vec<PartyRow>, sqlx::Error> {
+    let mut rows: Vec<PartyRow> =
+        sqlx::query_as("SELECT kind, name, code FROM case_parties WHERE case_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
+    if !entitled {
+        for r in rows.iter_mut().filter(|r| r.kind == "person") {
+            r.code = mask_id(&r.code);
+        }
+    }
+    Ok(rows)
+}
+
+fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() != 18 {
+        return "*".repeat(chars.len());
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if (6..14).contains(&i) { '*' } else { *c })
+        .collect()
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct GroundRow {
+    pub ground: String,
+    pub reason: String,
+}
+
+pub async fn grounds(db: &Db, id: i64) -> Result<Vec<GroundRow>, sqlx::Error> {
+    sqlx::query_as("SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY ground")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Report {
+    pub id: i64,
+    pub kind: String,
+    pub unit_name: String,
+    pub author_name: String,
+    pub body: String,
+    pub submitted_at: String,
+}
+
+pub async fn reports(db: &Db, id: i64) -> Result<Vec<Report>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, r.kind, u.name AS unit_name, a.display_name AS author_name, r.body, r.submitted_at \
+         FROM case_reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_user_id \
+         WHERE r.case_id = $1 ORDER BY r.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct LetterRow {
+    pub id: i64,
+    pub kind: String,
+    pub number: String,
+    pub title: String,
+    pub issued_at: String,
+}
+
+pub async fn letters(db: &Db, id: i64) -> Result<Vec<LetterRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, kind, number, title, issued_at FROM case_letters WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The PDF of one of the case's letters.
+pub async fn letter_pdf(
+    db: &Db,
+    case_id: i64,
+    letter_id: i64,
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query("SELECT number, pdf FROM case_letters WHERE id = $1 AND case_id = $2")
+        .bind(letter_id)
+        .bind(case_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Facts already in the platform that support a ground (shown on the proposal form).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SupportingFacts {
+    /// Ground 2: the same party (by credit code or ID) in other cases, with their units.
+    pub same_party_elsewhere: Vec<String>,
+    /// Ground 3: handling began this long ago with no report recorded.
+    pub long_unresolved: Option<String>,
+}
+
+pub async fn supporting_facts(
+    db: &Db,
+    cal: &crate::calendar::Calendar,
+    case: &Case,
+    today: chrono::NaiveDate,
+) -> Result<SupportingFacts, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT o.code, o.title, p.name, u.name FROM case_parties p \
+         JOIN case_parties q ON q.code = p.code AND q.case_id <> p.case_id \
+         JOIN cases o ON o.id = q.case_id JOIN units u ON u.id = COALESCE(o.lead_unit_id, o.registered_by_unit_id) \
+         WHERE p.case_id = $1 ORDER BY o.code LIMIT 50",
+    )
+    .bind(case.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut same = Vec::new();
+    for r in rows {
+        let code: String = r.try_get(0)?;
+        let title: String = r.try_get(1)?;
+        let party: String = r.try_get(2)?;
+        let unit: String = r.try_get(3)?;
+        same.push(format!(
+            "当事人“{party}”亦见于案件{code}《{title}》（{unit}）"
+        ));
+    }
+    let reports: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM case_reports WHERE case_id = $1")
+        .bind(case.id)
+        .fetch_one(&db.pool)
+        .await?;
+    let long = case
+        .handling_since
+        .as_deref()
+        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .and_then(|since| {
+            let two_years = cal
+                .due_date(
+                    since,
+                    crate::calendar::Period::Years {
+                        n: 2,
+                        roll_forward: false,
+                    },
+                )
+                .ok()?;
+            (two_years <= today && reports == 0).then(|| {
+                format!(
+                    "承办始于{since}，至{two_years}已满2年，平台中无进展或结论性意见记录（第二条第三项）"
+                )
+            })
+        });
+    Ok(SupportingFacts {
+        same_party_elsewhere: same,
+        long_unresolved: long,
+    })
+}
+
+/// The next number in a yearly sequence. Taking the row lock by updating it first keeps the
+/// numbers unique and gapless when two are issued at once; a rolled-back transaction gives its
+/// number back.
+pub async fn next_number(tx: &mut Tx, series: &str, year: i32) -> Result<i64, sqlx::Error> {
+    let updated: Option<i64> = sqlx::query_scalar(
+        "UPDATE doc_sequences SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last",
+    )
+    .bind(series)
+    .bind(i64::from(year))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(n) = updated {
+        return Ok(n);
+    }
+    // First number of the year; a concurrent first insert makes one of us retry the update.
+    let inserted = sqlx::query(
+        "INSERT INTO doc_sequences (series, year, last) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
+    )
+    .bind(series)
+    .bind(i64::from(year))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(1);
+    }
+    sqlx::query_scalar(
+        "UPDATE doc_sequences SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last",
+    )
+    .bind(series)
+    .bind(i64::from(year))
+    .fetch_one(&mut **tx)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_id;
+
+    #[test]
+    fn masks_birth_date() {
+        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+        assert_eq!(mask_id("123"), "***");
+    }
+}

@@ -1,0 +1,413 @@
+//! Major-case coordination and supervision (seed 000) through the HTTP API and pages, on both
+//! databases: the whole procedure from clue to archive, refusals, data scope, numbering.
+
+mod common;
+
+use std::process::Command;
+
+use axum::http::{Method, StatusCode};
+use common::{App, PASSWORD, api, each_db};
+use serde_json::{Value, json};
+
+const OFFICE: &str = "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室";
+const MSA: &str = "信阳市市场监督管理局";
+const POLICE: &str = "信阳市公安局";
+/// A real-format code with a correct check character (GB 32100) and the standard example
+/// resident ID (GB 11643).
+const CREDIT: &str = "91350100M000100Y43";
+const PERSON: &str = "11010519491231002X";
+
+fn clue(title: &str) -> Value {
+    json!({
+        "title": title,
+        "summary": "群众举报某茶叶公司在浉河区、罗山县销售假冒“信阳毛尖”地理标志产品。",
+        "source": "leader_instruction",
+        "received_on": "2026-11-16",
+        "leader_name": "李副市长",
+        "instruction_date": "2026-11-15",
+        "instruction_text": "请市双打办督促依法查处。",
+        "right_kinds": ["geographical_indication", "trademark"],
+        "regions": ["411502", "411521"],
+        "amount": "1,234,567.80",
+        "parties": [
+            {"kind": "enterprise", "name": "某茶叶有限公司", "code": CREDIT},
+            {"kind": "person", "name": "张某", "code": PERSON}
+        ]
+    })
+}
+
+async fn step(app: &App, who: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    let t = app.token(who).await;
+    let r = api(
+        app,
+        Method::POST,
+        &format!("/api/v1/cases/{id}/steps"),
+        Some(&t),
+        Some(body),
+    )
+    .await;
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+async fn register(app: &App, title: &str) -> i64 {
+    let t = app.token("staff").await;
+    let r = api(
+        app,
+        Method::POST,
+        "/api/v1/cases",
+        Some(&t),
+        Some(clue(title)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_i64().expect("id")
+}
+
+async fn state_of(app: &App, id: i64) -> String {
+    sqlx::query_scalar("SELECT state FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("state")
+}
+
+/// Register, propose, approve and start a case with the MSA as lead and the police assisting.
+async fn started(app: &App, title: &str) -> i64 {
+    let id = register(app, title).await;
+    let (s, v) = step(app, "staff", id, json!({"step": "propose", "grounds": [["leader_instruction", "李副市长批示"], ["cross_department", "涉及浉河区、罗山县两地"]]})).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let staff = app.user_id("staff").await.to_string();
+    let (s, v) = step(
+        app,
+        "director",
+        id,
+        json!({"step": "approve", "reason": "同意督办", "responsible_user_id": staff}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let lead = app.unit_id(MSA).await.to_string();
+    let assisting = app.unit_id(POLICE).await.to_string();
+    let (s, v) = step(
+        app,
+        "staff",
+        id,
+        json!({"step": "start", "lead_unit_id": lead, "assisting": [assisting]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    id
+}
+
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("x.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = Command::new("pdftotext")
+        .args(["-layout", path.to_str().unwrap_or(""), "-"])
+        .output()
+        .expect("pdftotext runs (apt-get install poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_whole_procedure_from_clue_to_archive() {
+    each_db(true, |app| async move {
+        let id = started(&app, "假冒“信阳毛尖”茶叶案").await;
+        assert_eq!(state_of(&app, id).await, "started");
+        // 000 §4: the start clock (5 working days from 16 Nov) was met when the units were named.
+        let met: String = sqlx::query_scalar("SELECT state FROM deadlines WHERE record_type = 'case' AND record_id = $1 AND clause = '000 §4'")
+            .bind(id).fetch_one(&app.db.pool).await.expect("clock");
+        assert_eq!(met, "met");
+
+        // 000 §5: the supervision letter.
+        let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于每月底前报送进展。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let number: String = sqlx::query_scalar("SELECT letter_number FROM cases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.expect("number");
+        assert_eq!(number, format!("信打假办督〔{}〕1号", shuangda::db::time::today_beijing().format("%Y")));
+        let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("letter");
+        let mut lead = app.client();
+        lead.login("liaison.scjg", PASSWORD).await;
+        let pdf = lead.get(&format!("/cases/{id}/letters/{letter}.pdf")).await;
+        assert_eq!(pdf.status, StatusCode::OK);
+        assert_eq!(pdf.headers["content-type"], "application/pdf");
+        let bytes: Vec<u8> = sqlx::query_scalar("SELECT pdf FROM case_letters WHERE id = $1").bind(letter).fetch_one(&app.db.pool).await.expect("pdf");
+        assert!(bytes.starts_with(b"%PDF"));
+        let text = pdftotext(&bytes);
+        for needle in [number.as_str(), "挂牌督办", MSA, POLICE, "信阳毛尖", OFFICE] {
+            assert!(text.replace([' ', '\n'], "").contains(&needle.replace(' ', "")), "PDF text lacks {needle}:\n{text}");
+        }
+
+        // 000 §6: progress requested from the lead unit, which answers; the office may not.
+        let due = (shuangda::db::time::today_beijing() + chrono::Duration::days(10)).to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "request_progress", "date": due, "text": "请报送阶段性进展"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = step(&app, "staff", id, json!({"step": "report_progress", "text": "办公室代报"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "000 §11: {v}");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_progress", "text": "已查封涉案仓库一处，扣押假冒茶叶2000斤。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = step(&app, "handler.gaj", id, json!({"step": "report_progress", "text": "公安机关已提前介入。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "assisting units report too: {v}");
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "conclude", "date": "2026-11-20", "text": "x"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "only the lead concludes");
+
+        // 000 §7: a slow-progress circular names the unit and goes to the group's leaders.
+        let police = app.unit_id(POLICE).await.to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "circular", "named_unit_id": police, "text": "协办进展缓慢"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let leader_told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'leader'")
+            .fetch_one(&app.db.pool).await.expect("count");
+        assert!(leader_told >= 1);
+
+        // 000 §8: conclusion and closure report within 20 working days.
+        let today = shuangda::db::time::today_beijing().to_string();
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": today, "text": "作出行政处罚并移送公安机关"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_closure", "text": "罚没款合计50万元，移送涉嫌犯罪线索一条。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        // 000 §9: the director approves and circulates; the instructing leader gets a report.
+        let (s, _) = step(&app, "staff", id, json!({"step": "circulate", "text": "x"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the director approves");
+        let (s, v) = step(&app, "director", id, json!({"step": "circulate", "text": "该案查处有力，予以通报。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM case_letters WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&app.db.pool).await.expect("letters");
+        assert_eq!(kinds, ["supervision", "circular", "leader_report"]);
+        let clocks: Vec<(String, String)> = sqlx::query_as("SELECT clause, state FROM deadlines WHERE record_type = 'case' AND record_id = $1 ORDER BY id")
+            .bind(id).fetch_all(&app.db.pool).await.expect("clocks");
+        assert_eq!(clocks, [("000 §4".into(), "met".into()), ("000 §6".into(), "met".into()), ("000 §8".into(), "met".into()), ("000 §9".into(), "met".into())]);
+
+        // 000 §13: archived as one dossier, verified offline, read-only afterwards.
+        let (s, v) = step(&app, "staff", id, json!({"step": "archive"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let r = lead.get(&format!("/cases/{id}/dossier.zip")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let zip: Vec<u8> = sqlx::query_scalar("SELECT zip FROM case_archives WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("zip");
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("dossier.zip");
+        std::fs::write(&path, &zip).expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_shuangda")).args(["archive", "verify"]).arg(&path).output().expect("run");
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(said.contains("校验通过"), "{said}");
+        let mut tampered = zip.clone();
+        let mid = tampered.len() / 2;
+        tampered[mid] ^= 0xff;
+        std::fs::write(&path, &tampered).expect("write");
+        let out = Command::new(env!("CARGO_BIN_EXE_shuangda")).args(["archive", "verify"]).arg(&path).output().expect("run");
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+        let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "meeting", "text": "归档后再开会"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(v["error"]["message"].as_str().unwrap_or("").contains("已归档"));
+        assert_eq!(state_of(&app, id).await, "archived");
+        // The timeline has every step.
+        let t = app.token("director").await;
+        let detail = api(&app, Method::GET, &format!("/api/v1/cases/{id}"), Some(&t), None).await.json();
+        assert!(detail["events"].as_array().expect("events").len() >= 12, "{detail}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refusals_say_why() {
+    each_db(true, |app| async move {
+        let id = register(&app, "某农资案").await;
+        // Steps out of order.
+        let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(v["error"]["message"], "案件当前处于“线索”状态，不能发出督办公函");
+        // 000 §2: a case a court is trying is excluded.
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["cross_department", "两地"]], "judicial_status": "court_trial"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(v["error"]["fields"][0]["message"].as_str().unwrap_or("").contains("不适用督办"), "{v}");
+        // Grounds need reasons.
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["cross_department", ""]]})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        // Only the director approves; approval names an office member.
+        let (s, _) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["early_risk", "网络销售蔓延"]]})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, _) = step(&app, "staff", id, json!({"step": "approve", "reason": "同意"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let liaison = app.user_id("liaison.scjg").await.to_string();
+        let (s, v) = step(&app, "director", id, json!({"step": "approve", "reason": "同意", "responsible_user_id": liaison})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let (s, _) = step(&app, "director", id, json!({"step": "reject", "reason": "情节一般，由属地依法处理"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let clock: String = sqlx::query_scalar("SELECT state FROM deadlines WHERE record_type = 'case' AND record_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("clock");
+        assert_eq!(clock, "waived");
+        // Bad clue input is reported field by field and writes nothing.
+        let before = app.count("cases").await;
+        let t = app.token("staff").await;
+        let mut bad = clue("x");
+        bad["parties"][0]["code"] = json!("91350100M000100Y44");
+        bad["parties"][1]["code"] = json!("110105194912310021");
+        bad["amount"] = json!("12.345");
+        bad["regions"] = json!(["4115"]);
+        let r = api(&app, Method::POST, "/api/v1/cases", Some(&t), Some(bad)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.json();
+        let fields: Vec<&str> = body["error"]["fields"].as_array().expect("fields").iter().map(|f| f["field"].as_str().unwrap_or("")).collect();
+        assert_eq!(fields, ["regions", "amount", "parties[0].code", "parties[1].code"], "{body}");
+        assert_eq!(app.count("cases").await, before);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn data_scope_and_masked_identifiers() {
+    each_db(true, |app| async move {
+        let id = started(&app, "跨区域假冒农资案").await;
+        // A member unit not party to the case gets 404 on its page, its letter and the API.
+        let (s, _) = step(&app, "staff", id, json!({"step": "issue_letter"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("letter");
+        let mut outsider = app.client();
+        outsider.login("county.luoshan", PASSWORD).await;
+        assert_eq!(
+            outsider.get(&format!("/cases/{id}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            outsider
+                .get(&format!("/cases/{id}/letters/{letter}.pdf"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            outsider
+                .get(&format!("/cases/{id}/dossier.zip"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let t = app.token("pingyin.staff").await;
+        assert_eq!(
+            api(
+                &app,
+                Method::GET,
+                &format!("/api/v1/cases/{id}"),
+                Some(&t),
+                None
+            )
+            .await
+            .status,
+            StatusCode::NOT_FOUND
+        );
+        let list = api(&app, Method::GET, "/api/v1/cases", Some(&t), None)
+            .await
+            .json();
+        assert_eq!(list["total"], 0);
+        // Administrators read no case content.
+        let t = app.token("sysadmin").await;
+        assert_eq!(
+            api(&app, Method::GET, "/api/v1/cases", Some(&t), None)
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        // The lead unit sees the resident ID; the assisting unit sees it masked.
+        let t = app.token("liaison.scjg").await;
+        let v = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(v["parties"][1]["code"], PERSON);
+        let t = app.token("handler.gaj").await;
+        let v = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(v["parties"][1]["code"], "110105********002X");
+        assert_eq!(v["parties"][0]["code"], CREDIT);
+        // The list filters.
+        let t = app.token("staff").await;
+        let v = api(
+            &app,
+            Method::GET,
+            "/api/v1/cases?listed=1&state=under_supervision&region=411521",
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(v["total"], 1);
+        let v = api(
+            &app,
+            Method::GET,
+            "/api/v1/cases?state=clue",
+            Some(&t),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(v["total"], 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_letters_keep_numbers_unique_and_gapless() {
+    each_db(true, |app| async move {
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            ids.push(started(&app, &format!("并发公函测试案{i}")).await);
+        }
+        let t = app.token("staff").await;
+        let mut tasks = Vec::new();
+        for id in ids {
+            let router = app.router.clone();
+            let t = t.clone();
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                let req = axum::http::Request::builder()
+                    .method("POST")
+                    .uri(format!("/api/v1/cases/{id}/steps"))
+                    .header("authorization", format!("Bearer {t}"))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(
+                        json!({"step": "issue_letter"}).to_string(),
+                    ))
+                    .expect("request");
+                router.oneshot(req).await.expect("response").status()
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.expect("join"), StatusCode::NO_CONTENT);
+        }
+        let mut numbers: Vec<String> = sqlx::query_scalar("SELECT number FROM case_letters")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("numbers");
+        numbers.sort_by_key(|n| {
+            n.trim_end_matches('号')
+                .rsplit('〕')
+                .next()
+                .and_then(|x| x.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+        let year = shuangda::db::time::today_beijing().format("%Y").to_string();
+        let expected: Vec<String> = (1..=6)
+            .map(|n| format!("信打假办督〔{year}〕{n}号"))
+            .collect();
+        assert_eq!(numbers, expected);
+    })
+    .await;
+}
