@@ -180,12 +180,24 @@ async fn the_whole_procedure_from_clue_to_archive() {
             .bind(id).fetch_all(&app.db.pool).await.expect("clocks");
         assert_eq!(clocks, [("000 §4".into(), "met".into()), ("000 §6".into(), "met".into()), ("000 §8".into(), "met".into()), ("000 §9".into(), "met".into())]);
 
+        let (s, v) = upload(&app, "liaison.scjg", id, "处罚决定书.txt", "行政处罚决定书（摘要）".as_bytes()).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
         // 000 §13: archived as one dossier, verified offline, read-only afterwards.
         let (s, v) = step(&app, "staff", id, json!({"step": "archive"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let r = lead.get(&format!("/cases/{id}/dossier.zip")).await;
         assert_eq!(r.status, StatusCode::OK);
         let zip: Vec<u8> = sqlx::query_scalar("SELECT zip FROM case_archives WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("zip");
+        let mut names = Vec::new();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.clone())).expect("zip");
+        for i in 0..archive.len() {
+            names.push(archive.by_index(i).expect("entry").name().expect("name").to_string());
+        }
+        for expected in ["00-卷内目录.pdf", "01-案件登记/案件信息.json", "04-附件/01-处罚决定书.txt", "audit-trail.json", "manifest.json"] {
+            assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+        }
+        assert_eq!(names.iter().filter(|n| n.starts_with("02-文书/")).count(), 3);
+        assert_eq!(names.iter().filter(|n| n.starts_with("03-办案单位报告/")).count(), 3);
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("dossier.zip");
         std::fs::write(&path, &zip).expect("write");
@@ -408,6 +420,93 @@ async fn concurrent_letters_keep_numbers_unique_and_gapless() {
             .map(|n| format!("信打假办督〔{year}〕{n}号"))
             .collect();
         assert_eq!(numbers, expected);
+    })
+    .await;
+}
+
+async fn upload(app: &App, who: &str, id: i64, name: &str, bytes: &[u8]) -> (StatusCode, Value) {
+    use tower::ServiceExt;
+    let t = app.token(who).await;
+    let boundary = "XxSdBoundaryxX";
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n现场照片\r\n").as_bytes());
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/cases/{id}/attachments"))
+        .header("authorization", format!("Bearer {t}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    let resp = app.router.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn attachments_are_checked_hashed_scoped_and_archived() {
+    each_db(true, |app| async move {
+        let id = started(&app, "附件测试案").await;
+        let jpg = [&b"\xff\xd8\xff\xe0"[..], &[7u8; 5000][..]].concat();
+        let (s, v) = upload(&app, "liaison.scjg", id, "现场照片.jpg", &jpg).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let aid = v["id"].as_i64().expect("id");
+        let (sha, size): (String, i64) =
+            sqlx::query_as("SELECT sha256, size FROM case_attachments WHERE id = $1")
+                .bind(aid)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("row");
+        use sha2::Digest;
+        assert_eq!(sha, shuangda::domain::hex(&sha2::Sha256::digest(&jpg)));
+        assert_eq!(size, 5004);
+        // An executable disguised as a PDF, an unknown type, and an outsider are refused.
+        let (s, v) = upload(&app, "liaison.scjg", id, "证据.pdf", b"MZ\x90\x00\x03").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["code"], "invalid_type");
+        let (s, _) = upload(&app, "liaison.scjg", id, "tool.exe", b"MZ").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = upload(&app, "county.luoshan", id, "a.txt", "文本".as_bytes()).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // Too large: over 20 MB.
+        let big = [&b"%PDF-"[..], &vec![0u8; 21 * 1024 * 1024][..]].concat();
+        let (s, _) = upload(&app, "liaison.scjg", id, "big.pdf", &big).await;
+        assert!(
+            s == StatusCode::PAYLOAD_TOO_LARGE || s == StatusCode::UNPROCESSABLE_ENTITY,
+            "{s}"
+        );
+        assert_eq!(
+            app.count("case_attachments").await,
+            1,
+            "refused uploads leave nothing"
+        );
+        // Downloads stay within scope.
+        let mut lead = app.client();
+        lead.login("liaison.scjg", PASSWORD).await;
+        let r = lead.get(&format!("/cases/{id}/attachments/{aid}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers["content-type"], "image/jpeg");
+        let mut outsider = app.client();
+        outsider.login("county.luoshan", PASSWORD).await;
+        assert_eq!(
+            outsider
+                .get(&format!("/cases/{id}/attachments/{aid}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }

@@ -523,6 +523,26 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
             .into_bytes(),
         });
     }
+    let attachments = sqlx::query(
+        "SELECT a.filename, a.description, u.name, a.uploaded_at, a.content FROM case_attachments a \
+         JOIN units u ON u.id = a.uploaded_by_unit WHERE a.case_id = $1 ORDER BY a.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, a) in attachments.iter().enumerate() {
+        let name: String = a.try_get(0)?;
+        let description: Option<String> = a.try_get(1)?;
+        let unit: String = a.try_get(2)?;
+        let at: String = a.try_get(3)?;
+        files.push(DossierFile {
+            path: format!("04-附件/{:02}-{name}", i + 1),
+            title: description.unwrap_or_else(|| name.clone()),
+            responsible: unit,
+            date: at.get(..10).unwrap_or("").to_string(),
+            bytes: a.try_get(4)?,
+        });
+    }
     let trail: Vec<crate::audit::AuditRecord> = sqlx::query_as(
         "SELECT * FROM audit_log WHERE (object_type = 'case' AND object_id = $1) OR (object_type = 'deadline' AND object_id IN \
          (SELECT CAST(id AS TEXT) FROM deadlines WHERE record_type = 'case' AND record_id = $2)) ORDER BY seq",

@@ -108,6 +108,8 @@ pub enum Step {
     Circulate,
     /// 000 §13: archive as one dossier.
     Archive,
+    /// Add an attachment (evidence, scanned letter, photo) to the case file.
+    Attach,
 }
 
 impl Step {
@@ -125,6 +127,7 @@ impl Step {
             Step::ReportClosure => "报送办结情况",
             Step::Circulate => "报批并通报结果",
             Step::Archive => "立卷归档",
+            Step::Attach => "上传附件",
         }
     }
 }
@@ -138,6 +141,8 @@ pub struct Standing {
     pub lead: bool,
     /// The actor's unit is an assisting unit.
     pub assisting: bool,
+    /// The actor's unit registered the clue (a member unit's own report).
+    pub reporter: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -198,6 +203,7 @@ pub fn check(
         Step::ReportClosure => (&[Concluded], Reported),
         Step::Circulate => (&[Reported], Circulated),
         Step::Archive => (&[Circulated], Archived),
+        Step::Attach => (&CaseState::ALL[..9], state),
     };
     let entitled = match step {
         Step::Approve | Step::Reject | Step::Circulate => standing.office && director(roles),
@@ -209,6 +215,10 @@ pub fn check(
         | Step::Archive => standing.office && office_role(roles),
         Step::ReportProgress => (standing.lead || standing.assisting) && unit_role(roles),
         Step::Conclude | Step::ReportClosure => standing.lead && unit_role(roles),
+        Step::Attach => {
+            (standing.office && office_role(roles))
+                || ((standing.lead || standing.assisting || standing.reporter) && unit_role(roles))
+        }
     };
     if !entitled {
         return Err(Refusal::NotEntitled(step.label()));
@@ -237,6 +247,7 @@ pub fn available(state: CaseState, roles: &[Role], standing: Standing) -> Vec<St
         Step::ReportClosure,
         Step::Circulate,
         Step::Archive,
+        Step::Attach,
     ]
     .into_iter()
     .filter(|s| check(state, *s, roles, standing).is_ok())
@@ -252,21 +263,25 @@ mod tests {
         office: true,
         lead: false,
         assisting: false,
+        reporter: false,
     };
     const LEAD: Standing = Standing {
         office: false,
         lead: true,
         assisting: false,
+        reporter: false,
     };
     const ASSIST: Standing = Standing {
         office: false,
         lead: false,
         assisting: true,
+        reporter: false,
     };
     const NONE: Standing = Standing {
         office: false,
         lead: false,
         assisting: false,
+        reporter: false,
     };
 
     #[test]
@@ -307,6 +322,7 @@ mod tests {
             office: true,
             lead: true,
             assisting: true,
+            reporter: true,
         };
         for state in CaseState::ALL {
             for step in available(Clue, &all, everyone).into_iter().chain([
@@ -372,6 +388,28 @@ mod tests {
         for step in [Step::Propose, Step::Start, Step::IssueLetter, Step::Archive] {
             assert!(check(Clue, step, &[Role::UnitLiaison], LEAD).is_err());
         }
+    }
+
+    #[test]
+    fn attachments_until_archived_by_those_involved() {
+        let reporter = Standing {
+            reporter: true,
+            ..NONE
+        };
+        assert_eq!(
+            check(Clue, Step::Attach, &[Role::UnitLiaison], reporter),
+            Ok(Clue)
+        );
+        assert_eq!(
+            check(Concluded, Step::Attach, &[Role::UnitHandler], ASSIST),
+            Ok(Concluded)
+        );
+        assert!(check(Clue, Step::Attach, &[Role::UnitLiaison], NONE).is_err());
+        assert!(check(Clue, Step::Attach, &[Role::GroupLeader], OFFICE).is_err());
+        assert_eq!(
+            check(Archived, Step::Attach, &[Role::OfficeStaff], OFFICE),
+            Err(Refusal::Archived)
+        );
     }
 
     #[test]

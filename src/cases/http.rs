@@ -3,7 +3,7 @@
 //! take), letter PDFs and the archived dossier.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,10 +33,22 @@ pub fn routes() -> Router<SharedState> {
         .route("/cases/{id}/step", post(step_page))
         .route("/cases/{id}/letters/{letter}", get(letter_pdf))
         .route("/cases/{id}/dossier.zip", get(dossier))
+        .route(
+            "/cases/{id}/attachments",
+            post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/attachments/{attachment}", get(attachment))
+        .route(
+            "/api/v1/cases/{id}/attachments",
+            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/api/v1/cases", get(api_list).post(api_create))
         .route("/api/v1/cases/{id}", get(api_get))
         .route("/api/v1/cases/{id}/steps", post(api_step))
 }
+
+/// A 20 MB file plus the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = crate::domain::upload::MAX_BYTES + 256 * 1024;
 
 pub struct Opt {
     pub code: &'static str,
@@ -305,6 +317,7 @@ struct ShowPage {
     deadlines: Vec<crate::deadline::store::Deadline>,
     letters: Vec<store::LetterRow>,
     reports: Vec<store::Report>,
+    attachments: Vec<store::AttachmentRow>,
     events: Vec<store::Event>,
     steps: Vec<Step>,
     staff: Vec<crate::users::User>,
@@ -395,6 +408,7 @@ async fn show(
         deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
         letters: store::letters(&state.db, id).await?,
         reports: store::reports(&state.db, id).await?,
+        attachments: store::attachments(&state.db, id).await?,
         events: store::events(&state.db, id).await?,
         units,
         steps,
@@ -732,6 +746,7 @@ pub struct CaseDetail {
     pub deadlines: Vec<crate::deadline::store::Deadline>,
     pub letters: Vec<store::LetterRow>,
     pub reports: Vec<store::Report>,
+    pub attachments: Vec<store::AttachmentRow>,
     pub events: Vec<store::Event>,
     /// Steps the caller may take now.
     pub steps: Vec<Step>,
@@ -760,6 +775,7 @@ pub async fn api_get(
         deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
         letters: store::letters(&state.db, id).await?,
         reports: store::reports(&state.db, id).await?,
+        attachments: store::attachments(&state.db, id).await?,
         events: store::events(&state.db, id).await?,
         units,
         case,
@@ -778,4 +794,135 @@ pub async fn api_step(
 ) -> AppResult<StatusCode> {
     run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The fields of an upload form: the file, its description, and the CSRF token if any.
+struct UploadForm {
+    filename: String,
+    bytes: Vec<u8>,
+    description: String,
+    csrf: Option<String>,
+}
+
+async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
+    let mut form = UploadForm {
+        filename: String::new(),
+        bytes: Vec::new(),
+        description: String::new(),
+        csrf: None,
+    };
+    let too_large = || AppError::field("file", "too_large", "单个文件不能超过20MB");
+    while let Some(field) = mp.next_field().await.map_err(|_| too_large())? {
+        match field.name() {
+            Some("file") => {
+                form.filename = field.file_name().unwrap_or("").to_string();
+                form.bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+            }
+            Some("description") => {
+                form.description = field.text().await.map_err(|_| too_large())?
+            }
+            Some("_csrf") => form.csrf = Some(field.text().await.map_err(|_| too_large())?),
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+async fn attach_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let form = read_upload(mp).await?;
+    let ok = form
+        .csrf
+        .as_deref()
+        .is_some_and(|c| crate::web::extract::constant_eq(c.as_bytes(), cu.csrf.as_bytes()));
+    if !ok {
+        return Err(AppError::Csrf.into());
+    }
+    match steps::attach(
+        &state.db,
+        &cu.actor,
+        &cu.who,
+        id,
+        &form.filename,
+        form.bytes,
+        &form.description,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
+        Err(AppError::Validation(f)) => {
+            let msg =
+                f.0.iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+            let mut r = show(&state, &cu, id, None, Some(msg)).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e @ AppError::Conflict { .. }) => {
+            show(&state, &cu, id, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn attachment(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let aid = path_id(&aid)?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (name, mime, bytes) = store::attachment(&state.db, id, aid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"file\"; filename*=UTF-8''{}",
+                    crate::web::extract::urlencode(&name)
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Upload an attachment (multipart form with `file` and optional `description`).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_attach(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let id = path_id(&id)?;
+    let form = read_upload(mp).await?;
+    let aid = steps::attach(
+        &state.db,
+        &u.actor,
+        &u.who,
+        id,
+        &form.filename,
+        form.bytes,
+        &form.description,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: aid })).into_response())
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
+use sha2::Digest;
 
 use super::flow::{self, CaseState, Step};
 use super::model::{ClueInput, Ground, NewClue, Party, Source, check_not_excluded};
@@ -849,4 +850,63 @@ pub async fn coordinate(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Add an attachment: its name and content checked (type by content, 20 MB), stored with its
+/// SHA-256, recorded on the timeline and in the audit trail.
+pub async fn attach(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    filename: &str,
+    bytes: Vec<u8>,
+    description: &str,
+) -> AppResult<i64> {
+    let upload = crate::domain::upload::check("file", filename, &bytes)?;
+    let description = crate::domain::text::optional("description", "说明", Some(description), 200)?;
+    let (mut tx, case, _) = begin_step(db, actor, id, Step::Attach).await?;
+    let sha = crate::domain::hex(&sha2::Sha256::digest(&bytes));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let aid: i64 = sqlx::query_scalar(
+        "INSERT INTO case_attachments (case_id, filename, mime, size, sha256, description, content, uploaded_by, \
+         uploaded_by_unit, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(id)
+    .bind(&upload.filename)
+    .bind(upload.mime)
+    .bind(size)
+    .bind(&sha)
+    .bind(&description)
+    .bind(bytes)
+    .bind(actor.user_id)
+    .bind(actor.unit_id)
+    .bind(time::now_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "attached",
+        &format!(
+            "上传附件《{}》（{} 字节，SHA-256 {}）",
+            upload.filename,
+            size,
+            &sha[..16]
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        who,
+        case_entry(
+            "case.attach",
+            &case,
+            json!({"attachment_id": aid, "filename": upload.filename, "size": size, "sha256": sha}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(aid)
 }

@@ -229,6 +229,7 @@ pub fn standing(actor: &Actor, case: &Case, parties: &[(i64, String, String)]) -
         assisting: parties
             .iter()
             .any(|(u, role, _)| *u == actor.unit_id && role == "assisting"),
+        reporter: case.registered_by_unit_id == actor.unit_id,
     }
 }
 
@@ -485,4 +486,43 @@ mod tests {
         assert_eq!(mask_id("11010519491231002X"), "110105********002X");
         assert_eq!(mask_id("123"), "***");
     }
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub filename: String,
+    pub mime: String,
+    pub size: i64,
+    pub sha256: String,
+    pub description: Option<String>,
+    pub unit_name: String,
+    pub uploaded_at: String,
+}
+
+pub async fn attachments(db: &Db, id: i64) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.filename, a.mime, a.size, a.sha256, a.description, u.name AS unit_name, a.uploaded_at \
+         FROM case_attachments a JOIN units u ON u.id = a.uploaded_by_unit WHERE a.case_id = $1 ORDER BY a.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// One attachment's name, type and content.
+pub async fn attachment(
+    db: &Db,
+    case_id: i64,
+    id: i64,
+) -> Result<Option<(String, String, Vec<u8>)>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT filename, mime, content FROM case_attachments WHERE id = $1 AND case_id = $2",
+    )
+    .bind(id)
+    .bind(case_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .transpose()
 }

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cases",
         sql: include_str!("../../migrations/0005_cases.sql"),
     },
+    Migration {
+        version: 6,
+        name: "attachments",
+        sql: include_str!("../../migrations/0006_attachments.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

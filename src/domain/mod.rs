@@ -9,6 +9,7 @@ pub mod phone;
 pub mod region;
 pub mod resident_id;
 pub mod text;
+pub mod upload;
 
 pub use email::Email;
 pub use fields::{FieldError, FieldErrors};

@@ -102,8 +102,12 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/assets/{*file}", get(assets::serve))
         .fallback(page::not_found)
+        // Extractors (forms, JSON) take at most `max_body`; upload routes raise their own
+        // limit, so the outer hard limit leaves room for them.
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(RequestBodyLimitLayer::new(
+            max_body.max(crate::cases::http::UPLOAD_BODY_LIMIT),
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         crate::cases::http::api_create,
         crate::cases::http::api_get,
         crate::cases::http::api_step,
+        crate::cases::http::api_attach,
     ),
     modifiers(&BearerAuth)
 )]

@@ -1,0 +1,1057 @@
+//! End-to-end test of the major-case procedure (seed 000) in a real browser: headless Chromium,
+//! driven over WebDriver (chromedriver and fantoccini), against the real server listening on a
+//! loopback port. One case is walked from clue to archive through the pages, signing in and out
+//! as the office staff, the office director, the lead unit's liaison and the assisting unit's
+//! handler. The supervision letter is downloaded with the browser's session and its PDF text
+//! checked (`pdftotext`); the archived dossier is downloaded the same way and verified offline
+//! with `shuangda archive verify`. Runs on SQLite and, when `SHUANGDA_TEST_DATABASE_URL` names a
+//! PostgreSQL server, once more on a throw-away PostgreSQL database.
+//!
+//! Needs the Debian packages `chromium`, `chromium-driver` and `poppler-utils`. Without them the
+//! test says so and passes, unless `SHUANGDA_REQUIRE_BROWSER=1` (set in CI), when it fails.
+//!
+//! On failure a screenshot of the page the browser was on is saved to the system temporary
+//! directory (`shuangda-e2e-cases-<database>-failure.png`) and the chromedriver log is printed.
+
+mod common;
+
+use std::fmt::Display;
+use std::fs::File;
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener as StdTcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{Request, header};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use tokio::task::JoinHandle;
+
+/// Return an error from the flow unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const PDFTOTEXT: &str = "/usr/bin/pdftotext";
+/// Longest wait for any one thing to appear in the browser (or a download to finish).
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
+const LEAD: &str = "信阳市市场监督管理局";
+const ASSISTING: &str = "信阳市公安局";
+const TITLE: &str = "假冒“信阳毛尖”茶叶案（端到端测试）";
+const ENTERPRISE: &str = "信阳某茶叶有限公司";
+/// A valid unified social credit code (GB 32100) and the same with a wrong check character.
+const CREDIT: &str = "91350100M000100Y43";
+const CREDIT_BAD: &str = "91350100M000100Y44";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_walks_a_case_from_clue_to_archive() {
+    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
+        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+    for bin in [CHROMEDRIVER, CHROMIUM, PDFTOTEXT] {
+        if !Path::new(bin).exists() {
+            assert!(
+                !required,
+                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
+                 (apt-get install chromium chromium-driver poppler-utils)"
+            );
+            // Straight to stderr: the test harness captures `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED browser end-to-end case test: {bin} not found. Install the Debian \
+                 packages chromium, chromium-driver and poppler-utils, or set \
+                 SHUANGDA_REQUIRE_BROWSER=1 to fail instead."
+            );
+            return;
+        }
+    }
+
+    let driver = Chromedriver::start().await;
+    let webdriver = driver.url.clone();
+    common::each_db(true, move |app| {
+        let webdriver = webdriver.clone();
+        async move { run(app, webdriver).await }
+    })
+    .await;
+    drop(driver);
+}
+
+/// What the flow needs to know about the demo data.
+struct Ids {
+    staff_user: i64,
+    lead_unit: i64,
+    assisting_unit: i64,
+}
+
+/// Serve `app` on a loopback port, open a browser session and walk through the flow.
+async fn run(app: common::App, webdriver: String) {
+    let label = format!("{:?}", app.db.dialect).to_lowercase();
+    let ids = Ids {
+        staff_user: app.user_id("staff").await,
+        lead_unit: app.unit_id(LEAD).await,
+        assisting_unit: app.unit_id(ASSISTING).await,
+    };
+
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
+        app.state.clone(),
+        listener,
+    )));
+    let base = format!("http://{addr}");
+
+    let profile = tempfile::tempdir().expect("temporary browser profile");
+    let client = connect(&webdriver, profile.path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let result = flow(&client, &base, &ids).await;
+    let mut report = String::new();
+    if result.is_err() {
+        report = failure_report(&client, &label).await;
+    }
+    // Ends the session, which quits Chromium.
+    let _ = client.close().await;
+    drop(server);
+    match result {
+        Ok(()) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "browser case flow on {label} passed in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Err(e) => panic!("browser case flow on {label} failed: {e}\n{report}"),
+    }
+}
+
+/// The issue's acceptance: one case from clue to archive through the pages, with the letter PDF
+/// and the dossier checked.
+async fn flow(c: &Client, base: &str, ids: &Ids) -> Step<()> {
+    let today = shuangda::db::time::today_beijing();
+    let yesterday = (today - chrono::Duration::days(1)).to_string();
+    let due = (today + chrono::Duration::days(10)).to_string();
+    let today = today.to_string();
+    let year = &today[..4];
+
+    // ---- 1. office staff registers the clue ----
+    c.goto(&format!("{base}/login"))
+        .await
+        .ctx("opening /login")?;
+    sign_in(c, "staff", PASSWORD).await?;
+    wait_for(c, "#logout").await?;
+    wait_path(c, "/").await?;
+
+    let nav = wait_for(c, "nav.nav a[href='/cases']").await?;
+    let label = nav.text().await.ctx("reading the 重大案件 link")?;
+    ensure!(label.trim() == "重大案件", "the cases link reads {label:?}");
+    nav.click().await.ctx("clicking 重大案件")?;
+    wait_path(c, "/cases").await?;
+    click(c, "#new-case").await?;
+    wait_for(c, "#case-form").await?;
+    wait_path(c, "/cases/new").await?;
+
+    fill(c, "#case-title", TITLE).await?;
+    select_value(c, "#case-source", "leader_instruction").await?;
+    fill(c, "#case-form input[name='leader_name']", "李副市长").await?;
+    set_date(c, "#case-form input[name='instruction_date']", &yesterday).await?;
+    fill(
+        c,
+        "#case-form textarea[name='instruction_text']",
+        "请市双打办督促依法查处。",
+    )
+    .await?;
+    set_date(c, "#case-received", &today).await?;
+    fill(
+        c,
+        "#case-summary",
+        "群众反映某茶叶公司在浉河区、罗山县销售假冒“信阳毛尖”地理标志产品。",
+    )
+    .await?;
+    check(
+        c,
+        "#case-form input[name='right_kinds'][value='geographical_indication']",
+    )
+    .await?;
+    check(c, "#case-form input[name='right_kinds'][value='trademark']").await?;
+    fill(c, "#case-regions", "411502,411521").await?;
+    fill(c, "#case-amount", "1,234,567.80").await?;
+    select_value(c, "#case-form select[name='party0_kind']", "enterprise").await?;
+    fill(c, "#case-form input[name='party0_name']", ENTERPRISE).await?;
+    fill(c, "#case-form input[name='party0_code']", CREDIT_BAD).await?;
+    click(c, "#case-submit").await?;
+
+    // A wrong check character: the form comes back with a Chinese field error and keeps what
+    // was typed.
+    let err = text(c, "#case-form p.field-error").await?;
+    ensure!(
+        err.contains("统一社会信用代码校验位不正确"),
+        "party code error not as expected: {err:?}"
+    );
+    let alert = text(c, "section.card > p.error-text").await?;
+    ensure!(
+        alert.contains("请修改标出的项目后再提交"),
+        "form-level error not as expected: {alert:?}"
+    );
+    wait_path(c, "/cases/new").await?;
+    for (css, want) in [
+        ("#case-title", TITLE),
+        ("#case-source", "leader_instruction"),
+        ("#case-form input[name='leader_name']", "李副市长"),
+        (
+            "#case-form input[name='instruction_date']",
+            yesterday.as_str(),
+        ),
+        ("#case-received", today.as_str()),
+        ("#case-regions", "411502,411521"),
+        ("#case-amount", "1,234,567.80"),
+        ("#case-form input[name='party0_name']", ENTERPRISE),
+        ("#case-form input[name='party0_code']", CREDIT_BAD),
+    ] {
+        let kept = prop(c, css, "value").await?;
+        ensure!(kept == want, "{css} not kept: {kept:?}, typed {want:?}");
+    }
+    for kind in ["geographical_indication", "trademark"] {
+        let css = format!("#case-form input[name='right_kinds'][value='{kind}']");
+        let on = wait_for(c, &css)
+            .await?
+            .is_selected()
+            .await
+            .ctx(&format!("reading {css}"))?;
+        ensure!(on, "right kind {kind} no longer ticked");
+    }
+
+    // Corrected: the case is registered and its page opens.
+    fill(c, "#case-form input[name='party0_code']", CREDIT).await?;
+    click(c, "#case-submit").await?;
+    let case_id = wait_case_page(c).await?;
+    let case_url = format!("{base}/cases/{case_id}");
+    let heading = text(c, "h1#case-title").await?;
+    ensure!(
+        heading.contains(TITLE),
+        "case page heading reads {heading:?}"
+    );
+    let state = text(c, "#case-state").await?;
+    ensure!(state.trim() == "线索", "new case is in state {state:?}");
+    let mark = text(c, "#listed-mark").await?;
+    ensure!(
+        mark.trim() == "挂牌督办",
+        "leader-instructed case marked {mark:?}"
+    );
+    let main = text(c, "main").await?;
+    for want in [CREDIT, ENTERPRISE, "1,234,567.80元", "李副市长", "411502"] {
+        ensure!(main.contains(want), "case page lacks {want:?}:\n{main}");
+    }
+
+    // ---- 2. office staff proposes supervision ----
+    check(
+        c,
+        "#step-propose input[name='ground'][value='leader_instruction']",
+    )
+    .await?;
+    fill(
+        c,
+        "#step-propose textarea[name='reason_leader_instruction']",
+        "李副市长批示督促查处",
+    )
+    .await?;
+    check(
+        c,
+        "#step-propose input[name='ground'][value='cross_department']",
+    )
+    .await?;
+    fill(
+        c,
+        "#step-propose textarea[name='reason_cross_department']",
+        "涉及浉河区、罗山县两地",
+    )
+    .await?;
+    submit_step(c, "step-propose", "已提请督办").await?;
+
+    // ---- 3. the director approves ----
+    switch_user(c, "director", None, &case_url).await?;
+    select_value(
+        c,
+        "#step-approve select[name='responsible_user_id']",
+        &ids.staff_user.to_string(),
+    )
+    .await?;
+    fill(c, "#step-approve textarea[name='reason']", "同意督办").await?;
+    submit_step(c, "step-approve", "已决定督办").await?;
+
+    // ---- 4. office staff names the units and issues the letter ----
+    switch_user(c, "staff", None, &case_url).await?;
+    let lead = wait_for(c, "#lead-select").await?;
+    lead.select_by_label(LEAD)
+        .await
+        .ctx("choosing the lead unit")?;
+    let chosen = prop(c, "#lead-select", "value").await?;
+    ensure!(
+        chosen == ids.lead_unit.to_string(),
+        "lead select holds {chosen:?}, expected unit {}",
+        ids.lead_unit
+    );
+    let assisting = wait_for(c, "#assisting-select").await?;
+    assisting
+        .select_by_label(ASSISTING)
+        .await
+        .ctx("choosing the assisting unit")?;
+    let chosen = c
+        .execute(
+            "return Array.from(arguments[0].selectedOptions).map(o => o.value).join(',');",
+            vec![json!(assisting)],
+        )
+        .await
+        .ctx("reading the assisting units chosen")?;
+    ensure!(
+        chosen.as_str() == Some(ids.assisting_unit.to_string().as_str()),
+        "assisting select holds {chosen}, expected unit {}",
+        ids.assisting_unit
+    );
+    submit_step(c, "step-start", "已启动督办").await?;
+    let lead_shown = text(c, "#lead-unit").await?;
+    ensure!(
+        lead_shown.trim() == LEAD,
+        "lead unit shown as {lead_shown:?}"
+    );
+    let units = text(c, "#case-units").await?;
+    ensure!(
+        units.contains(&format!("主办：{LEAD}")) && units.contains(&format!("协办：{ASSISTING}")),
+        "units listed: {units:?}"
+    );
+
+    fill(
+        c,
+        "#step-issue_letter textarea[name='text']",
+        "请于每月底前报送进展。",
+    )
+    .await?;
+    submit_step(c, "step-issue_letter", "督办中").await?;
+    let number = text(c, "#letter-number").await?;
+    let number = number.trim().to_string();
+    let prefix = format!("信打假办督〔{year}〕");
+    let serial = number
+        .strip_prefix(&prefix)
+        .and_then(|n| n.strip_suffix('号'))
+        .and_then(|n| n.parse::<u32>().ok());
+    ensure!(
+        serial.is_some_and(|n| n >= 1),
+        "letter number {number:?} is not {prefix}N号"
+    );
+    let link = wait_for(c, ".letter-link").await?;
+    let link_text = link.text().await.ctx("reading the letter link")?;
+    ensure!(
+        link_text.trim() == number,
+        "letter link reads {link_text:?}, the case shows {number:?}"
+    );
+    let href = link
+        .attr("href")
+        .await
+        .ctx("reading the letter link's href")?
+        .unwrap_or_default();
+    ensure!(
+        href.starts_with(&format!("/cases/{case_id}/letters/")) && href.ends_with(".pdf"),
+        "letter link goes to {href:?}"
+    );
+    // Without the session the letter is not served.
+    let anonymous = http_get(&format!("{base}{href}"), None).await?;
+    ensure!(
+        anonymous.status != 200 && !anonymous.body.starts_with(b"%PDF"),
+        "the letter was served without a session (status {})",
+        anonymous.status
+    );
+    let pdf = fetch_with_session(c, &format!("{base}{href}")).await?;
+    ensure!(pdf.status == 200, "letter download: status {}", pdf.status);
+    ensure!(
+        pdf.content_type == "application/pdf",
+        "letter download has content type {:?}",
+        pdf.content_type
+    );
+    ensure!(
+        pdf.body.starts_with(b"%PDF"),
+        "letter download is not a PDF"
+    );
+    let _ = std::fs::write("/tmp/e2e-letter.pdf", &pdf.body);
+    let pdf_text = pdftotext(&pdf.body)?;
+    let flat = squeeze(&pdf_text);
+    let letter_title = format!("关于督办{TITLE}的函");
+    for want in [
+        number.as_str(),
+        letter_title.as_str(),
+        LEAD,
+        ASSISTING,
+        "挂牌督办",
+    ] {
+        ensure!(
+            flat.contains(&squeeze(want)),
+            "the letter's PDF text lacks {want:?}:\n{pdf_text}"
+        );
+    }
+
+    // ---- 5. progress, conclusion, closure report, circulation, archive ----
+    set_date(c, "#step-request_progress input[name='date']", &due).await?;
+    fill(
+        c,
+        "#step-request_progress textarea[name='text']",
+        "请报送阶段性进展",
+    )
+    .await?;
+    submit_step(c, "step-request_progress", "督办中").await?;
+
+    // The assisting unit reads the case and reports progress, but may not conclude it.
+    switch_user(c, "handler.gaj", Some(ASSISTING), &case_url).await?;
+    wait_for(c, "#step-report_progress").await?;
+    absent(c, "#step-conclude").await?;
+    absent(c, "#step-report_closure").await?;
+    fill(
+        c,
+        "#step-report_progress textarea[name='text']",
+        "公安机关已提前介入。",
+    )
+    .await?;
+    submit_step(c, "step-report_progress", "督办中").await?;
+    absent(c, "#step-conclude").await?;
+
+    // The lead unit reports, concludes and sends the closure report.
+    switch_user(c, "liaison.scjg", Some(LEAD), &case_url).await?;
+    fill(
+        c,
+        "#step-report_progress textarea[name='text']",
+        "已查封涉案仓库一处，扣押假冒茶叶2000斤。",
+    )
+    .await?;
+    submit_step(c, "step-report_progress", "督办中").await?;
+    let reports = text(c, "main").await?;
+    ensure!(
+        reports.contains("已查封涉案仓库一处") && reports.contains("公安机关已提前介入"),
+        "progress reports not shown on the case page"
+    );
+    set_date(c, "#step-conclude input[name='date']", &today).await?;
+    fill(
+        c,
+        "#step-conclude textarea[name='text']",
+        "作出行政处罚并移送公安机关",
+    )
+    .await?;
+    submit_step(c, "step-conclude", "已办结").await?;
+    fill(
+        c,
+        "#step-report_closure textarea[name='text']",
+        "罚没款合计50万元，移送涉嫌犯罪线索一条。",
+    )
+    .await?;
+    submit_step(c, "step-report_closure", "已报送办结情况").await?;
+
+    // The director approves and circulates the result.
+    switch_user(c, "director", None, &case_url).await?;
+    fill(
+        c,
+        "#step-circulate textarea[name='text']",
+        "该案查处有力，予以通报。",
+    )
+    .await?;
+    submit_step(c, "step-circulate", "已通报").await?;
+
+    // Office staff archives the case as one dossier.
+    switch_user(c, "staff", None, &case_url).await?;
+    submit_step(c, "step-archive", "已归档").await?;
+    absent(c, "form[id^='step-']").await?;
+    let dossier = wait_for(c, "#dossier-link").await?;
+    let href = dossier
+        .attr("href")
+        .await
+        .ctx("reading the dossier link's href")?
+        .unwrap_or_default();
+    ensure!(
+        href == format!("/cases/{case_id}/dossier.zip"),
+        "dossier link goes to {href:?}"
+    );
+    let zip = fetch_with_session(c, &format!("{base}{href}")).await?;
+    ensure!(zip.status == 200, "dossier download: status {}", zip.status);
+    ensure!(
+        zip.content_type == "application/zip",
+        "dossier download has content type {:?}",
+        zip.content_type
+    );
+    verify_dossier(&zip.body)?;
+
+    // ---- 6. the timeline, and the assisting unit's view of the archived case ----
+    let timeline = text(c, "#case-timeline").await?;
+    let entries = find_all(c, "#case-timeline li").await?.len();
+    ensure!(entries >= 12, "timeline has {entries} entries:\n{timeline}");
+    let started_with = format!("主办：{LEAD}；协办：{ASSISTING}");
+    let letter_sent = format!("发出督办公函{number}");
+    let requested = format!("函请主办单位于{due}前反馈进展");
+    let concluded = format!("{today}办结");
+    for want in [
+        "登记线索",
+        "提请督办",
+        "批准督办",
+        started_with.as_str(),
+        letter_sent.as_str(),
+        requested.as_str(),
+        "信阳市公安局报送阶段性进展",
+        "信阳市市场监督管理局报送阶段性进展",
+        concluded.as_str(),
+        "信阳市市场监督管理局报送办结情况",
+        "内部报批后发出通报",
+        "单独立卷归档",
+    ] {
+        ensure!(
+            timeline.contains(want),
+            "timeline lacks {want:?}:\n{timeline}"
+        );
+    }
+
+    switch_user(c, "handler.gaj", Some(ASSISTING), &case_url).await?;
+    let state = text(c, "#case-state").await?;
+    ensure!(
+        state.trim() == "已归档",
+        "assisting unit sees state {state:?}"
+    );
+    let heading = text(c, "h1#case-title").await?;
+    ensure!(
+        heading.contains(TITLE),
+        "assisting unit sees heading {heading:?}"
+    );
+    wait_for(c, "#case-timeline").await?;
+    absent(c, "#step-conclude").await?;
+    absent(c, "form[id^='step-']").await?;
+    Ok(())
+}
+
+// ---- case-page helpers ----
+
+/// Wait until the browser is on a case page (`/cases/{id}`) and return the id.
+async fn wait_case_page(c: &Client) -> Step<i64> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let path = current_path(c).await?;
+        if let Some(id) = path
+            .strip_prefix("/cases/")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            wait_for(c, "h1#case-title").await?;
+            return Ok(id);
+        }
+        if Instant::now() > deadline {
+            let errors = match c.find_all(Locator::Css("p.field-error")).await {
+                Ok(found) => {
+                    let mut out = Vec::new();
+                    for e in found {
+                        out.push(e.text().await.unwrap_or_default());
+                    }
+                    out.join("；")
+                }
+                Err(_) => String::new(),
+            };
+            return Err(format!(
+                "expected a case page, browser is at {path} (field errors: {errors})"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Submit the step form `#form` and wait for the reloaded case page: one more timeline entry
+/// and the state `state`. A refusal shown on the page (`#step-error`) fails at once.
+async fn submit_step(c: &Client, form: &str, state: &str) -> Step<()> {
+    let before = find_all(c, "#case-timeline li").await?.len();
+    click(c, &format!("#{form} button[type='submit']")).await?;
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = String::new();
+    loop {
+        if let Ok(e) = c.find(Locator::Css("#step-error")).await
+            && let Ok(msg) = e.text().await
+        {
+            return Err(format!("step {form} was refused: {msg}"));
+        }
+        let entries = c
+            .find_all(Locator::Css("#case-timeline li"))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0);
+        if let Ok(e) = c.find(Locator::Css("#case-state")).await
+            && let Ok(s) = e.text().await
+        {
+            seen = s.trim().to_string();
+            if entries > before && seen == state {
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "after {form} expected state {state:?} and more than {before} timeline entries; \
+                 browser at {url} shows state {seen:?} with {entries} entries"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Sign out, sign in as `username` (checking the unit shown, if given) and open `case_url`.
+async fn switch_user(c: &Client, username: &str, unit: Option<&str>, case_url: &str) -> Step<()> {
+    click(c, "#logout").await?;
+    wait_for(c, "#login-submit").await?;
+    wait_path(c, "/login").await?;
+    sign_in(c, username, PASSWORD).await?;
+    wait_for(c, "#logout").await?;
+    wait_path(c, "/").await?;
+    if let Some(unit) = unit {
+        let shown = text(c, ".who-unit").await?;
+        ensure!(
+            shown.trim() == unit,
+            "{username} is shown in unit {shown:?}, expected {unit:?}"
+        );
+    }
+    c.goto(case_url).await.ctx(&format!("opening {case_url}"))?;
+    wait_for(c, "#case-timeline").await?;
+    Ok(())
+}
+
+/// Fail if `css` is on the page (checked once, without waiting: the page is already loaded).
+async fn absent(c: &Client, css: &str) -> Step<()> {
+    let found = find_all(c, css).await?;
+    ensure!(
+        found.is_empty(),
+        "{css} should not be on the page at {}",
+        current_path(c).await?
+    );
+    Ok(())
+}
+
+async fn find_all(c: &Client, css: &str) -> Step<Vec<Element>> {
+    c.find_all(Locator::Css(css))
+        .await
+        .ctx(&format!("looking for {css}"))
+}
+
+/// Tick a checkbox and read back that it is ticked.
+async fn check(c: &Client, css: &str) -> Step<()> {
+    let e = wait_for(c, css).await?;
+    if !e.is_selected().await.ctx(&format!("reading {css}"))? {
+        e.click().await.ctx(&format!("ticking {css}"))?;
+    }
+    let on = e.is_selected().await.ctx(&format!("reading {css}"))?;
+    ensure!(on, "{css} is not ticked after clicking it");
+    Ok(())
+}
+
+/// Set a date input. Typing into `<input type="date">` depends on the browser's locale (the
+/// keys go into a localised mm/dd/yyyy or yyyy/mm/dd widget), so the value is set by script,
+/// as the date picker would, and read back.
+async fn set_date(c: &Client, css: &str, value: &str) -> Step<()> {
+    let e = wait_for(c, css).await?;
+    c.execute(
+        "const e = arguments[0]; e.value = arguments[1]; \
+         e.dispatchEvent(new Event('input', {bubbles: true})); \
+         e.dispatchEvent(new Event('change', {bubbles: true}));",
+        vec![json!(e), json!(value)],
+    )
+    .await
+    .ctx(&format!("setting {css}"))?;
+    let got = e.prop("value").await.ctx(&format!("reading {css}"))?;
+    ensure!(
+        got.as_deref() == Some(value),
+        "set {value:?} in {css} but it holds {got:?}"
+    );
+    Ok(())
+}
+
+/// Text of a PDF as `pdftotext -layout` extracts it.
+fn pdftotext(pdf: &[u8]) -> Step<String> {
+    let dir = tempfile::tempdir().ctx("temporary directory")?;
+    let path = dir.path().join("letter.pdf");
+    std::fs::write(&path, pdf).ctx("saving the letter")?;
+    let out = Command::new(PDFTOTEXT)
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ctx("running pdftotext")?;
+    ensure!(
+        out.status.success(),
+        "pdftotext failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `s` without whitespace: the layout puts spaces and line breaks inside wrapped text.
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|ch| !ch.is_whitespace()).collect()
+}
+
+/// Write the dossier to a file and verify it with the built binary.
+fn verify_dossier(zip: &[u8]) -> Step<()> {
+    let dir = tempfile::tempdir().ctx("temporary directory")?;
+    let path = dir.path().join("dossier.zip");
+    std::fs::write(&path, zip).ctx("saving the dossier")?;
+    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
+        .args(["archive", "verify"])
+        .arg(&path)
+        .output()
+        .ctx("running shuangda archive verify")?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    ensure!(
+        out.status.code() == Some(0),
+        "archive verify exited with {}: {said}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ensure!(said.contains("校验通过"), "archive verify said: {said}");
+    Ok(())
+}
+
+// ---- downloads with the browser's session ----
+
+struct Download {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+}
+
+/// GET `url` with the browser session's cookies. (A PDF or ZIP opened in headless Chromium is
+/// downloaded rather than shown, so the test makes the request itself.)
+async fn fetch_with_session(c: &Client, url: &str) -> Step<Download> {
+    let cookies = c
+        .get_all_cookies()
+        .await
+        .ctx("reading the browser's cookies")?;
+    ensure!(!cookies.is_empty(), "the browser holds no cookies");
+    let jar = cookies
+        .iter()
+        .map(|k| format!("{}={}", k.name(), k.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    http_get(url, Some(&jar)).await
+}
+
+async fn http_get(url: &str, cookie: Option<&str>) -> Step<Download> {
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Empty<Bytes>>();
+    let mut req = Request::get(url);
+    if let Some(cookie) = cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    let req = req.body(Empty::new()).ctx(&format!("building GET {url}"))?;
+    let fetch = async {
+        let resp = client.request(req).await.ctx(&format!("GET {url}"))?;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .ctx(&format!("reading GET {url}"))?
+            .to_bytes()
+            .to_vec();
+        Ok(Download {
+            status,
+            content_type,
+            body,
+        })
+    };
+    tokio::time::timeout(TIMEOUT, fetch)
+        .await
+        .map_err(|_| format!("GET {url} took longer than {TIMEOUT:?}"))?
+}
+
+// ---- browser helpers (as in tests/e2e_browser.rs) ----
+
+type Step<T> = Result<T, String>;
+
+trait Ctx<T> {
+    fn ctx(self, what: &str) -> Step<T>;
+}
+
+impl<T, E: Display> Ctx<T> for Result<T, E> {
+    fn ctx(self, what: &str) -> Step<T> {
+        self.map_err(|e| format!("{what}: {e}"))
+    }
+}
+
+async fn current_path(c: &Client) -> Step<String> {
+    Ok(c.current_url()
+        .await
+        .ctx("reading the current URL")?
+        .path()
+        .to_string())
+}
+
+async fn wait_for(c: &Client, css: &str) -> Step<Element> {
+    match c
+        .wait()
+        .at_most(TIMEOUT)
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(e) => Ok(e),
+        Err(e) => {
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_else(|e| format!("(unknown: {e})"));
+            Err(format!("waiting for {css} (browser at {url}): {e}"))
+        }
+    }
+}
+
+async fn wait_path(c: &Client, want: &str) -> Step<()> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let path = current_path(c).await?;
+        if path == want {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("expected to be at {want}, browser is at {path}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(c: &Client, css: &str) -> Step<()> {
+    wait_for(c, css)
+        .await?
+        .click()
+        .await
+        .ctx(&format!("clicking {css}"))
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> Step<()> {
+    let e = wait_for(c, css).await?;
+    e.clear().await.ctx(&format!("clearing {css}"))?;
+    e.send_keys(value)
+        .await
+        .ctx(&format!("typing into {css}"))?;
+    let got = e.prop("value").await.ctx(&format!("reading {css}"))?;
+    ensure!(
+        got.as_deref() == Some(value),
+        "typed {value:?} into {css} but it holds {got:?}"
+    );
+    Ok(())
+}
+
+async fn select_value(c: &Client, css: &str, value: &str) -> Step<()> {
+    let e = wait_for(c, css).await?;
+    e.select_by_value(value)
+        .await
+        .ctx(&format!("choosing {value} in {css}"))?;
+    let got = e.prop("value").await.ctx(&format!("reading {css}"))?;
+    ensure!(
+        got.as_deref() == Some(value),
+        "chose {value:?} in {css} but it holds {got:?}"
+    );
+    Ok(())
+}
+
+async fn text(c: &Client, css: &str) -> Step<String> {
+    wait_for(c, css)
+        .await?
+        .text()
+        .await
+        .ctx(&format!("reading {css}"))
+}
+
+async fn prop(c: &Client, css: &str, name: &str) -> Step<String> {
+    Ok(wait_for(c, css)
+        .await?
+        .prop(name)
+        .await
+        .ctx(&format!("reading {css}.{name}"))?
+        .unwrap_or_default())
+}
+
+async fn sign_in(c: &Client, username: &str, password: &str) -> Step<()> {
+    fill(c, "#username", username).await?;
+    fill(c, "#password", password).await?;
+    click(c, "#login-submit").await
+}
+
+/// Where the browser was when the flow failed, with a screenshot saved to the temp directory.
+async fn failure_report(c: &Client, label: &str) -> String {
+    let url = c
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_else(|e| format!("(unknown: {e})"));
+    let shot: PathBuf =
+        std::env::temp_dir().join(format!("shuangda-e2e-cases-{label}-failure.png"));
+    let saved = match c.screenshot().await {
+        Ok(png) => match std::fs::write(&shot, png) {
+            Ok(()) => format!("screenshot saved to {}", shot.display()),
+            Err(e) => format!("could not save the screenshot to {}: {e}", shot.display()),
+        },
+        Err(e) => format!("could not take a screenshot: {e}"),
+    };
+    let main = match c.find(Locator::Css("main")).await {
+        Ok(m) => m.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let main: String = main.chars().take(3000).collect();
+    format!("browser at {url}; {saved}\npage text:\n{main}")
+}
+
+/// A headless Chromium session. The browser's flags keep it off the (closed) network.
+async fn connect(webdriver: &str, profile: &Path) -> Step<Client> {
+    let args = [
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        format!("--user-data-dir={}", profile.display()),
+        "--window-size=1280,900".into(),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": CHROMIUM, "args": args }),
+    );
+    let connecting = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(webdriver)
+        .await;
+    connecting.ctx(&format!("starting a Chromium session through {webdriver}"))
+}
+
+// ---- processes (as in tests/e2e_browser.rs) ----
+
+/// Aborts the server task when the flow ends, also when it panics.
+struct AbortOnDrop(JoinHandle<std::io::Result<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A chromedriver child process in its own process group; dropping it kills the group (the
+/// driver and any browser it started), also when the test fails.
+struct Chromedriver {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Chromedriver {
+    async fn start() -> Chromedriver {
+        let mut last = String::new();
+        // The port is chosen free but only claimed when chromedriver binds it; retry on a race.
+        for _ in 0..3 {
+            match Self::try_start().await {
+                Ok(d) => return d,
+                Err(e) => last = e,
+            }
+        }
+        panic!("could not start chromedriver: {last}");
+    }
+
+    async fn try_start() -> Step<Chromedriver> {
+        let port = StdTcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .ctx("finding a free port")?;
+        let dir = tempfile::tempdir().ctx("temporary directory")?;
+        let log = dir.path().join("chromedriver.log");
+        let out = File::create(&log).ctx("creating the chromedriver log")?;
+        let err = out.try_clone().ctx("creating the chromedriver log")?;
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .ctx(&format!("running {CHROMEDRIVER}"))?;
+        let mut driver = Chromedriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                return Err(format!(
+                    "chromedriver exited with {status}: {}",
+                    driver.log_tail()
+                ));
+            }
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(driver);
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "chromedriver did not listen on port {port}: {}",
+                    driver.log_tail()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "chromedriver log (last lines):\n{}",
+                self.log_tail()
+            );
+        }
+        if let Ok(None) = self.child.try_wait() {
+            // The child leads its own process group: take down the browser with the driver.
+            let group = format!("-{}", self.child.id());
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
