@@ -103,6 +103,31 @@ async fn store_letter(
     .await?)
 }
 
+/// A document of the case's office, dated today, with the responsible person as contact.
+fn office_document(
+    case: &Case,
+    number: &str,
+    title: &str,
+    addressee: String,
+    body: Vec<Paragraph>,
+    copy_to: Vec<String>,
+) -> OfficialDocument {
+    OfficialDocument {
+        issuer: case.office_unit_name.clone(),
+        joint_issuers: Vec::new(),
+        number: number.to_string(),
+        mark: None,
+        title: title.to_string(),
+        addressee,
+        body,
+        attachments: Vec::new(),
+        signature: case.office_unit_name.clone(),
+        date: time::today_beijing(),
+        copy_to,
+        contact: contact(case),
+    }
+}
+
 fn contact(case: &Case) -> Option<String> {
     case.responsible_user_name
         .as_ref()
@@ -192,18 +217,16 @@ pub async fn issue_letter(
         body.push(para(ParagraphKind::Text, note.trim()));
     }
     let doc = OfficialDocument {
-        issuer: case.office_unit_name.clone(),
         joint_issuers: joint_names.clone(),
-        number: number.clone(),
         mark: case.is_listed().then(|| "挂牌督办".to_string()),
-        title: title.clone(),
-        addressee: lead.clone(),
-        body: body.clone(),
-        attachments: Vec::new(),
-        signature: case.office_unit_name.clone(),
-        date: time::today_beijing(),
-        copy_to: assisting.clone(),
-        contact: contact(&case),
+        ..office_document(
+            &case,
+            &number,
+            &title,
+            lead.clone(),
+            body.clone(),
+            assisting.clone(),
+        )
     };
     let pdf = render(state, doc).await?;
     store_letter(
@@ -321,20 +344,14 @@ pub async fn circulate(
         para(ParagraphKind::Text, text.clone()),
     ];
     let names: Vec<String> = concerned.iter().map(|(_, n)| n.clone()).collect();
-    let doc = OfficialDocument {
-        issuer: case.office_unit_name.clone(),
-        joint_issuers: Vec::new(),
-        number: number.clone(),
-        mark: None,
-        title: title.clone(),
-        addressee: "有关地区、成员单位".into(),
-        body: body.clone(),
-        attachments: Vec::new(),
-        signature: case.office_unit_name.clone(),
-        date: time::today_beijing(),
-        copy_to: names.clone(),
-        contact: contact(&case),
-    };
+    let doc = office_document(
+        &case,
+        &number,
+        &title,
+        "有关地区、成员单位".into(),
+        body.clone(),
+        names.clone(),
+    );
     let pdf = render(state, doc).await?;
     store_letter(&mut tx, id, "circular", &number, &title, None, &body, &pdf).await?;
     let link = format!("/cases/{id}");
@@ -370,20 +387,14 @@ pub async fn circulate(
             ),
             para(ParagraphKind::Text, text.clone()),
         ];
-        let rdoc = OfficialDocument {
-            issuer: case.office_unit_name.clone(),
-            joint_issuers: Vec::new(),
-            number: rnumber.clone(),
-            mark: None,
-            title: rtitle.clone(),
-            addressee: format!("{leader}同志"),
-            body: rbody.clone(),
-            attachments: Vec::new(),
-            signature: case.office_unit_name.clone(),
-            date: time::today_beijing(),
-            copy_to: Vec::new(),
-            contact: contact(&case),
-        };
+        let rdoc = office_document(
+            &case,
+            &rnumber,
+            &rtitle,
+            format!("{leader}同志"),
+            rbody.clone(),
+            Vec::new(),
+        );
         let rpdf = render(state, rdoc).await?;
         store_letter(
             &mut tx,
@@ -396,13 +407,7 @@ pub async fn circulate(
             &rpdf,
         )
         .await?;
-        let leaders: Vec<i64> = sqlx::query_scalar(
-            "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
-        )
-        .bind(case.office_unit_id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let leaders = super::steps::leaders_of(&mut tx, case.office_unit_id).await?;
         for l in leaders {
             crate::notify::store::notify(
                 &mut tx,

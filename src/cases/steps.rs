@@ -83,6 +83,54 @@ pub(super) async fn notify_unit(
     Ok(())
 }
 
+/// A clock of this case (000 §4, §6, §8, §9).
+pub(super) struct CaseClock<'a> {
+    pub purpose: String,
+    pub clause: &'a str,
+    pub start_event: &'a str,
+    pub start: NaiveDate,
+    pub rule: Rule,
+    pub owner_unit_id: i64,
+    pub owner_user_id: Option<i64>,
+}
+
+pub(super) async fn open_clock(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    case_id: i64,
+    c: CaseClock<'_>,
+) -> AppResult<i64> {
+    crate::deadline::store::open(
+        tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: c.purpose,
+            clause: c.clause.into(),
+            start_event: c.start_event.into(),
+            start: c.start,
+            rule: c.rule,
+            record_type: Some(store::RESOURCE.into()),
+            record_id: Some(case_id),
+            owner_unit_id: c.owner_unit_id,
+            owner_user_id: c.owner_user_id,
+        },
+    )
+    .await
+}
+
+/// The group leaders of the region the case's office serves (000 §7, §9, §10 reports).
+pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+         WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
+    )
+    .bind(office_unit_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// Register a clue (000 §4). The office registers from any source; a member unit registers a
 /// case from its own work. The 000 §4 clock starts from the day the clue was received.
 pub async fn register(
@@ -174,18 +222,17 @@ pub async fn register(
     }
     store::add_party(&mut tx, id, office, "office").await?;
     store::add_party(&mut tx, id, actor.unit_id, "reporter").await?;
-    crate::deadline::store::open(
+    open_clock(
         &mut tx,
         cal,
         who,
-        &NewDeadline {
+        id,
+        CaseClock {
             purpose: format!("明确主办、协办单位：{}", clue.title),
-            clause: START_CLAUSE.into(),
-            start_event: "收到案件线索".into(),
+            clause: START_CLAUSE,
+            start_event: "收到案件线索",
             start: clue.received_on,
             rule: start_rule(clue.complex),
-            record_type: Some(store::RESOURCE.into()),
-            record_id: Some(id),
             owner_unit_id: office,
             owner_user_id: None,
         },
@@ -529,18 +576,17 @@ pub async fn request_progress(
         .lead_unit_id
         .ok_or_else(|| AppError::internal("case under supervision without lead"))?;
     let days = u32::try_from((due - t).num_days()).unwrap_or(u32::MAX);
-    crate::deadline::store::open(
+    open_clock(
         &mut tx,
         cal,
         who,
-        &NewDeadline {
+        id,
+        CaseClock {
             purpose: format!("反馈阶段性进展：{}", case.title),
-            clause: PROGRESS_CLAUSE.into(),
-            start_event: "督办办公室函请反馈进展".into(),
+            clause: PROGRESS_CLAUSE,
+            start_event: "督办办公室函请反馈进展",
             start: t,
             rule: Rule::Days(days),
-            record_type: Some(store::RESOURCE.into()),
-            record_id: Some(id),
             owner_unit_id: lead,
             owner_user_id: None,
         },
@@ -619,18 +665,17 @@ pub async fn report(
             Change::Met { on: today() },
         )
         .await?;
-        crate::deadline::store::open(
+        open_clock(
             &mut tx,
             cal,
             who,
-            &NewDeadline {
+            id,
+            CaseClock {
                 purpose: format!("报批并通报查处结果：{}", case.title),
-                clause: RESULT_CLAUSE.into(),
-                start_event: "收到办结报告".into(),
+                clause: RESULT_CLAUSE,
+                start_event: "收到办结报告",
                 start: today(),
                 rule: Rule::WorkingDays(5),
-                record_type: Some(store::RESOURCE.into()),
-                record_id: Some(id),
                 owner_unit_id: case.office_unit_id,
                 owner_user_id: case.responsible_user_id,
             },
@@ -725,18 +770,17 @@ pub async fn conclude(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    crate::deadline::store::open(
+    open_clock(
         &mut tx,
         cal,
         who,
-        &NewDeadline {
+        id,
+        CaseClock {
             purpose: format!("反馈办理结果：{}", case.title),
-            clause: CLOSURE_CLAUSE.into(),
-            start_event: "案件办结".into(),
+            clause: CLOSURE_CLAUSE,
+            start_event: "案件办结",
             start: concluded_on,
             rule: Rule::WorkingDays(20),
-            record_type: Some(store::RESOURCE.into()),
-            record_id: Some(id),
             owner_unit_id: actor.unit_id,
             owner_user_id: None,
         },
@@ -815,13 +859,7 @@ pub async fn coordinate(
     }
     if kind == "circular" || kind == "referral" {
         // Reported to the leading group (000 §7, §10).
-        let leaders: Vec<i64> = sqlx::query_scalar(
-            "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
-        )
-        .bind(case.office_unit_id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let leaders = leaders_of(&mut tx, case.office_unit_id).await?;
         for l in leaders {
             notify::store::notify(
                 &mut tx,
