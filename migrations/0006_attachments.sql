@@ -14,3 +14,6 @@ CREATE TABLE case_attachments (
     uploaded_at TEXT NOT NULL
 );
 CREATE INDEX case_attachments_case_idx ON case_attachments (case_id, id);
+
+-- The case list orders by last change; an index lets the first page be read without sorting.
+CREATE INDEX cases_updated_idx ON cases (updated_at, id);

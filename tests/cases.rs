@@ -316,7 +316,7 @@ async fn data_scope_and_masked_identifiers() {
         let list = api(&app, Method::GET, "/api/v1/cases", Some(&t), None)
             .await
             .json();
-        assert_eq!(list["total"], 0);
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
         // Administrators read no case content.
         let t = app.token("sysadmin").await;
         assert_eq!(
@@ -360,7 +360,8 @@ async fn data_scope_and_masked_identifiers() {
         )
         .await
         .json();
-        assert_eq!(v["total"], 1);
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(v["has_more"], false);
         let v = api(
             &app,
             Method::GET,
@@ -370,7 +371,7 @@ async fn data_scope_and_masked_identifiers() {
         )
         .await
         .json();
-        assert_eq!(v["total"], 0);
+        assert_eq!(v["items"].as_array().map(Vec::len), Some(0));
     })
     .await;
 }

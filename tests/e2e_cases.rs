@@ -386,7 +386,6 @@ async fn flow(c: &Client, base: &str, ids: &Ids) -> Step<()> {
         pdf.body.starts_with(b"%PDF"),
         "letter download is not a PDF"
     );
-    let _ = std::fs::write("/tmp/e2e-letter.pdf", &pdf.body);
     let pdf_text = pdftotext(&pdf.body)?;
     let flat = squeeze(&pdf_text);
     let letter_title = format!("关于督办{TITLE}的函");

@@ -60,12 +60,16 @@ pub fn parties_in_scope(scope: &Scope, resource: &str, id_expr: &str) -> Sql {
         Scope::All => {
             s.push("1=1");
         }
+        // Driven from the unit's own party rows (an index on unit_id), so a unit party to a
+        // few records among millions does not scan them all.
         Scope::Unit(id) => {
-            s.push("EXISTS (SELECT 1 FROM record_parties rp WHERE rp.resource = ")
-                .bind(resource)
-                .push(&format!(" AND rp.record_id = {id_expr} AND rp.unit_id = "))
-                .bind(*id)
-                .push(")");
+            s.push(&format!(
+                "{id_expr} IN (SELECT rp.record_id FROM record_parties rp WHERE rp.resource = "
+            ))
+            .bind(resource)
+            .push(" AND rp.unit_id = ")
+            .bind(*id)
+            .push(")");
         }
         Scope::Region(_) => {
             s.push("EXISTS (SELECT 1 FROM record_parties rp JOIN units pu ON pu.id = rp.unit_id WHERE rp.resource = ")

@@ -156,11 +156,7 @@ pub async fn issue_letter(
         .map(|(_, _, n)| n.clone())
         .collect();
     let joint_names = unit_names(&mut tx, joint).await?;
-    let grounds =
-        sqlx::query("SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY ground")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+    let grounds = store::grounds(&mut *tx, id).await?;
     let number = number(&mut tx, case.office_unit_id, "督").await?;
     let title = format!("关于督办{}的函", case.title);
     let mut body = vec![
@@ -202,11 +198,9 @@ pub async fn issue_letter(
         para(ParagraphKind::Heading1, "三、纳入督办的依据"),
     ];
     for g in &grounds {
-        let code: String = g.try_get(0)?;
-        let reason: String = g.try_get(1)?;
         body.push(para(
             ParagraphKind::Text,
-            format!("{}：{reason}", Ground::label_of(&code)),
+            format!("{}：{}", Ground::label_of(&g.ground), g.reason),
         ));
     }
     body.push(para(ParagraphKind::Heading1, "四、工作要求"));
@@ -463,8 +457,7 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
     let mut files = Vec::new();
     let record = json!({
         "case": case,
-        "grounds": sqlx::query("SELECT ground, reason FROM case_grounds WHERE case_id = $1").bind(id).fetch_all(&mut *tx).await?
-            .iter().map(|r| json!({"ground": r.try_get::<String, _>(0).unwrap_or_default(), "reason": r.try_get::<String, _>(1).unwrap_or_default()})).collect::<Vec<_>>(),
+        "grounds": store::grounds(&mut *tx, id).await?,
         "parties": sqlx::query("SELECT kind, name, code FROM case_parties WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?
             .iter().map(|r| json!({"kind": r.try_get::<String, _>(0).unwrap_or_default(), "name": r.try_get::<String, _>(1).unwrap_or_default(), "code": r.try_get::<String, _>(2).unwrap_or_default()})).collect::<Vec<_>>(),
         "units": store::parties_of(&mut *tx, id).await?,

@@ -126,9 +126,8 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Case>,
     q: ListQuery,
-    total: i64,
     page: i64,
-    pages: i64,
+    more: bool,
     query_string: String,
     states: Vec<Opt>,
     grounds: Vec<Opt>,
@@ -142,13 +141,12 @@ async fn list_page(
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, total) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "重大案件", "/cases"),
         rows,
-        total,
         page,
-        pages: (total + store::PAGE_SIZE - 1) / store::PAGE_SIZE,
+        more,
         query_string: q.query_string(),
         q,
         states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
@@ -400,7 +398,7 @@ async fn show(
             supporting,
         },
         parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
-        grounds: store::grounds(&state.db, id)
+        grounds: store::grounds(&state.db.pool, id)
             .await?
             .into_iter()
             .map(|g| (Ground::label_of(&g.ground).to_string(), g.reason))
@@ -698,8 +696,9 @@ async fn dossier(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseList {
     pub items: Vec<Case>,
-    pub total: i64,
     pub page: i64,
+    /// Whether a next page exists.
+    pub has_more: bool,
 }
 
 /// Cases visible to the caller, with the list filters.
@@ -713,8 +712,12 @@ pub async fn api_list(
 ) -> AppResult<Json<CaseList>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
-    let (items, total) = store::list(&state.db, &scope, &q.filter(), page).await?;
-    Ok(Json(CaseList { items, total, page }))
+    let (items, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(Json(CaseList {
+        items,
+        page,
+        has_more,
+    }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -771,7 +774,7 @@ pub async fn api_get(
     Ok(Json(CaseDetail {
         steps: flow::available(case.state()?, &u.actor.roles, standing),
         parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
-        grounds: store::grounds(&state.db, id).await?,
+        grounds: store::grounds(&state.db.pool, id).await?,
         deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
         letters: store::letters(&state.db, id).await?,
         reports: store::reports(&state.db, id).await?,

@@ -570,7 +570,11 @@ pub async fn request_progress(
     let request = text::required_long("request", "函请内容", request, 1000)?;
     let t = today();
     if due <= t {
-        return Err(AppError::field("due", "out_of_range", "反馈期限应晚于今天"));
+        return Err(AppError::field(
+            "date",
+            "out_of_range",
+            "反馈期限应晚于今天",
+        ));
     }
     let lead = case
         .lead_unit_id

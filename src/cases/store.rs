@@ -166,23 +166,24 @@ fn filtered(scope: &Scope, f: &Filter) -> Sql {
     s
 }
 
-/// One page of cases, most recently changed first, and the total.
+/// One page of cases, most recently changed first, and whether more follow. No total is
+/// counted: over a million cases an exact count costs more than the page itself.
 pub async fn list(
     db: &Db,
     scope: &Scope,
     f: &Filter,
     page: i64,
-) -> Result<(Vec<Case>, i64), sqlx::Error> {
-    let mut count = Sql::new("SELECT COUNT(*) FROM cases c WHERE ");
-    count.append(filtered(scope, f));
-    let total: i64 = count.query_scalar().fetch_one(&db.pool).await?;
+) -> Result<(Vec<Case>, bool), sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(filtered(scope, f));
     q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
-        .bind(PAGE_SIZE)
+        .bind(PAGE_SIZE + 1)
         .push(" OFFSET ")
         .bind((page.max(1) - 1) * PAGE_SIZE);
-    Ok((q.query_as().fetch_all(&db.pool).await?, total))
+    let mut rows: Vec<Case> = q.query_as().fetch_all(&db.pool).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((rows, more))
 }
 
 /// Units party to a case and their role (office, reporter, lead, assisting, joint).
@@ -318,11 +319,18 @@ pub struct GroundRow {
     pub reason: String,
 }
 
-pub async fn grounds(db: &Db, id: i64) -> Result<Vec<GroundRow>, sqlx::Error> {
-    sqlx::query_as("SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY ground")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await
+/// The grounds in the order of 000 §2.
+pub async fn grounds(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<GroundRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY CASE ground \
+         WHEN 'leader_instruction' THEN 1 WHEN 'cross_department' THEN 2 WHEN 'long_unresolved' THEN 3 ELSE 4 END",
+    )
+    .bind(id)
+    .fetch_all(exec)
+    .await
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
