@@ -1,0 +1,286 @@
+//! Case benchmark (issue #4): a generator fills a database with 1,000,000 cases and 10,000,000
+//! timeline events spread over units and regions; then the case list (first page and a
+//! filtered page), the case page and the to-do list are measured under 32 concurrent
+//! connections on loopback, against the real server.
+//!
+//! Run: `cargo bench --bench cases` (SQLite), with `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
+//! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
+//! 1000000), `BENCH_EVENTS_PER_CASE` (default 10) and `BENCH_SECONDS` (per endpoint, default 10)
+//! scale it. Results print as Markdown; bench/RESULTS.md records them.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Empty};
+use shuangda::config::Config;
+use shuangda::db::{Db, Dialect};
+use sqlx::Connection;
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn exec(db: &Db, sql: String) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Generate `cases` cases with `events` timeline events each, inside the database.
+async fn generate(db: &Db, cases: u64, events: u64) -> Result<(), Box<dyn std::error::Error>> {
+    shuangda::demo::load(db).await?;
+    let series = |n: u64| match db.dialect {
+        Dialect::Postgres => format!("SELECT generate_series(1, {n}) AS n"),
+        Dialect::Sqlite => format!(
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n}) SELECT n FROM s"
+        ),
+    };
+    let ts = |expr: &str| match db.dialect {
+        Dialect::Postgres => format!(
+            "to_char(TIMESTAMP '2020-01-01' + ({expr}) * INTERVAL '1 minute', 'YYYY-MM-DD\"T\"HH24:MI:SS') || '.000000Z'"
+        ),
+        Dialect::Sqlite => format!(
+            "strftime('%Y-%m-%dT%H:%M:%S', '2020-01-01', '+' || ({expr}) || ' minutes') || '.000000Z'"
+        ),
+    };
+    let day = |expr: &str| match db.dialect {
+        Dialect::Postgres => {
+            format!("to_char(DATE '2020-01-01' + (({expr}) % 2500)::int, 'YYYY-MM-DD')")
+        }
+        Dialect::Sqlite => format!("date('2020-01-01', '+' || (({expr}) % 2500) || ' days')"),
+    };
+    // Units: the Xinyang office supervises 9 in 10 cases, the Luoshan office the rest; leads
+    // cycle over the member units and county bureaus.
+    let office: i64 = sqlx::query_scalar("SELECT id FROM units WHERE kind = 'group_office'")
+        .fetch_one(&db.pool)
+        .await?;
+    let county: i64 = sqlx::query_scalar(
+        "SELECT id FROM units WHERE kind = 'county_office' AND region_code = '411521'",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let leads: Vec<i64> = sqlx::query_scalar("SELECT id FROM units WHERE kind NOT IN ('leading_group', 'group_office', 'county_group', 'county_office') AND region_code LIKE '4115%' ORDER BY id")
+        .fetch_all(&db.pool)
+        .await?;
+    let (lead_min, lead_n) = (leads[0], leads.len() as i64);
+    let states = "CASE g.n % 10 WHEN 0 THEN 'clue' WHEN 1 THEN 'proposed' WHEN 2 THEN 'supervised' WHEN 3 THEN 'started' \
+                  WHEN 4 THEN 'concluded' WHEN 5 THEN 'circulated' WHEN 6 THEN 'archived' ELSE 'under_supervision' END";
+    let t = Instant::now();
+    exec(db, format!(
+        "INSERT INTO cases (id, code, title, summary, source, source_detail, received_on, right_kinds, regions, amount_fen, \
+         judicial_status, complex, listed, state, office_unit_id, registered_by_unit_id, lead_unit_id, created_at, updated_at) \
+         SELECT g.n, 'B' || g.n, '基准测试案件' || g.n, '案情摘要' || g.n, 'daily_work', '{{}}', {day}, 'trademark', '411502,411521', g.n * 100, \
+         'none', 0, CASE WHEN g.n % 10 = 0 THEN 1 ELSE 0 END, {states}, \
+         CASE WHEN g.n % 10 = 9 THEN {county} ELSE {office} END, {office}, {lead_min} + (g.n % {lead_n}), {ts}, {ts} \
+         FROM ({series}) g",
+        day = day("g.n"), ts = ts("g.n"), series = series(cases)
+    )).await?;
+    if db.dialect == Dialect::Postgres {
+        exec(
+            db,
+            "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT MAX(id) FROM cases))"
+                .into(),
+        )
+        .await?;
+    }
+    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role) SELECT 'case', id, office_unit_id, 'office' FROM cases".into()).await?;
+    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role) SELECT 'case', id, lead_unit_id, 'lead' FROM cases".into()).await?;
+    let cases_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    exec(db, format!(
+        "INSERT INTO case_events (case_id, at, actor_name, actor_unit_id, kind, summary) \
+         SELECT c.id, c.created_at, '基准', c.lead_unit_id, 'progress_reported', '第' || e.n || '次进展' \
+         FROM cases c CROSS JOIN ({}) e",
+        series(events)
+    )).await?;
+    let events_s = t.elapsed().as_secs_f64();
+    // A to-do list of realistic length for the liaison officer's unit.
+    let unit: i64 = sqlx::query_scalar("SELECT unit_id FROM users WHERE username = 'liaison.scjg'")
+        .fetch_one(&db.pool)
+        .await?;
+    exec(db, format!(
+        "INSERT INTO todo_items (unit_id, title, link, due_date, urgent, created_at) \
+         SELECT {unit}, '待办' || g.n, '/cases/' || g.n, '2026-12-01', 0, '2026-11-01T00:00:00.000000Z' FROM ({}) g",
+        series(40)
+    )).await?;
+    let t = Instant::now();
+    sqlx::raw_sql("ANALYZE").execute(&db.pool).await?;
+    println!(
+        "| {:?} | generate {cases} cases (+2 party rows each) | {cases_s:.1} s |\n| {:?} | generate {} events | {events_s:.1} s |\n| {:?} | ANALYZE | {:.1} s |",
+        db.dialect,
+        db.dialect,
+        cases * events,
+        db.dialect,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+struct Measure {
+    p50: f64,
+    p99: f64,
+    rps: f64,
+    errors: u64,
+}
+
+/// Hit `paths` round-robin with 32 concurrent keep-alive connections for `secs` seconds.
+async fn load(base: &str, token: &str, paths: Vec<String>, secs: u64) -> Measure {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for worker in 0..32usize {
+        let base = base.to_string();
+        let token = token.to_string();
+        let paths = paths.clone();
+        tasks.push(tokio::spawn(async move {
+            let client =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .pool_max_idle_per_host(1)
+                    .build_http::<Empty<Bytes>>();
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            let mut i = worker;
+            while Instant::now() < deadline {
+                let path = &paths[i % paths.len()];
+                i += 7;
+                let req = axum::http::Request::get(format!("{base}{path}"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Empty::new());
+                let Ok(req) = req else { break };
+                let t = Instant::now();
+                match client.request(req).await {
+                    Ok(resp) => {
+                        let ok = resp.status().is_success();
+                        let _ = resp.into_body().collect().await;
+                        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                        if !ok {
+                            errors += 1;
+                        }
+                    }
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((lat, e)) = t.await {
+            all.extend(lat);
+            errors += e;
+        }
+    }
+    all.sort_by(f64::total_cmp);
+    let pick = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Measure {
+        p50: pick(0.50),
+        p99: pick(0.99),
+        rps: all.len() as f64 / secs as f64,
+        errors,
+    }
+}
+
+async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Error>> {
+    let cases = env_num("BENCH_CASES", 1_000_000);
+    let events = env_num("BENCH_EVENTS_PER_CASE", 10);
+    let secs = env_num("BENCH_SECONDS", 10);
+    let config = Config {
+        database_url: url.clone(),
+        db_max_connections: 16,
+        ..Config::default()
+    };
+    let db = Db::connect(&url, config.db_max_connections).await?;
+    shuangda::db::migrate(&db).await?;
+    generate(&db, cases, events).await?;
+    let token = |u: &'static str| {
+        let db = db.clone();
+        async move { shuangda::auth::token::issue_for_username(&db, u, "bench", None).await }
+    };
+    let staff = token("staff").await.map_err(|e| e.to_string())?;
+    let liaison = token("liaison.scjg").await.map_err(|e| e.to_string())?;
+    let lead: i64 = sqlx::query_scalar("SELECT lead_unit_id FROM cases WHERE id = 7")
+        .fetch_one(&db.pool)
+        .await?;
+    let state = shuangda::web::AppState::new(db.clone(), config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let server = tokio::spawn(shuangda::server::serve(state, listener));
+    let ids: Vec<String> = (0..200u64)
+        .map(|i| format!("/api/v1/cases/{}", 1 + (i * 4999) % cases))
+        .collect();
+    let runs: Vec<(&str, &str, Vec<String>)> = vec![
+        (
+            "case list, first page (office)",
+            &staff,
+            vec!["/api/v1/cases".into()],
+        ),
+        (
+            "case list, filtered (state + lead unit)",
+            &staff,
+            vec![format!(
+                "/api/v1/cases?state=under_supervision&lead_unit_id={lead}"
+            )],
+        ),
+        (
+            "case list, first page (member unit)",
+            &liaison,
+            vec!["/api/v1/cases".into()],
+        ),
+        ("case page (200 different cases)", &staff, ids),
+        (
+            "to-do list (/api/v1/me)",
+            &liaison,
+            vec!["/api/v1/me".into()],
+        ),
+    ];
+    for (name, tok, paths) in runs {
+        let _ = load(&base, tok, paths.clone(), 1).await; // warm-up
+        let m = load(&base, tok, paths, secs).await;
+        println!(
+            "| {label:?} | {name} | {:.2} ms | {:.2} ms | {:.0} | {} |",
+            m.p50, m.p99, m.rps, m.errors
+        );
+    }
+    server.abort();
+    db.pool.close().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("| database | what | p50 / time | p99 | req/s | errors |\n|---|---|---|---|---|---|");
+    let dir = tempfile::tempdir()?;
+    run(
+        format!("sqlite:{}", dir.path().join("cases.db").display()),
+        Dialect::Sqlite,
+    )
+    .await?;
+    if let Ok(admin) = std::env::var("BENCH_PG_URL") {
+        let name = format!("sd_bench_cases_{}", std::process::id());
+        let mut conn = sqlx::PgConnection::connect(&admin).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await?;
+        let url = match admin.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/{name}"),
+            None => admin.clone(),
+        };
+        let r = run(url, Dialect::Postgres).await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await?;
+        r?;
+    }
+    Ok(())
+}
