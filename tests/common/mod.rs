@@ -4,6 +4,17 @@
 
 #![allow(dead_code)]
 
+/// Return an error message from a browser step when a condition fails.
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)+) => {
+        if !$cond {
+            return Err(format!($($msg)+));
+        }
+    };
+}
+
+pub mod browser;
+
 use std::collections::HashMap;
 use std::future::Future;
 
