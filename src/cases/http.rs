@@ -131,6 +131,7 @@ struct ListPage {
     query_string: String,
     states: Vec<Opt>,
     grounds: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
     can_create: bool,
 }
 
@@ -151,6 +152,7 @@ async fn list_page(
         q,
         states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
         grounds: opts(Ground::ALL, Ground::code, Ground::label),
+        units: crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?,
         can_create: cu.actor.can(Resource::Case, Action::Create),
     }))
 }
