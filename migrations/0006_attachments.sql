@@ -17,3 +17,9 @@ CREATE INDEX case_attachments_case_idx ON case_attachments (case_id, id);
 
 -- The case list orders by last change; an index lets the first page be read without sorting.
 CREATE INDEX cases_updated_idx ON cases (updated_at, id);
+-- Filtering by lead unit and state while ordering by last change reads the index in order.
+CREATE INDEX cases_lead_state_updated_idx ON cases (lead_unit_id, state, updated_at, id);
+CREATE INDEX cases_state_updated_idx ON cases (state, updated_at, id);
+-- A unit's cases: its party rows (covering) and each case's last change without reading the row.
+CREATE INDEX record_parties_unit_record_idx ON record_parties (unit_id, resource, record_id);
+CREATE INDEX cases_id_updated_idx ON cases (id, updated_at);
