@@ -88,8 +88,8 @@ async fn generate(db: &Db, cases: u64, events: u64) -> Result<(), Box<dyn std::e
         )
         .await?;
     }
-    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role) SELECT 'case', id, office_unit_id, 'office' FROM cases".into()).await?;
-    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role) SELECT 'case', id, lead_unit_id, 'lead' FROM cases".into()).await?;
+    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) SELECT 'case', id, office_unit_id, 'office', updated_at FROM cases".into()).await?;
+    exec(db, "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) SELECT 'case', id, lead_unit_id, 'lead', updated_at FROM cases".into()).await?;
     let cases_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     exec(db, format!(
@@ -257,6 +257,8 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // RUST_LOG=warn shows statements slower than 500 ms with their SQL.
+    shuangda::server::init_logging("text");
     println!("| database | what | p50 / time | p99 | req/s | errors |\n|---|---|---|---|---|---|");
     let dir = tempfile::tempdir()?;
     run(

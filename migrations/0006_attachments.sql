@@ -23,3 +23,7 @@ CREATE INDEX cases_state_updated_idx ON cases (state, updated_at, id);
 -- A unit's cases: its party rows (covering) and each case's last change without reading the row.
 CREATE INDEX record_parties_unit_record_idx ON record_parties (unit_id, resource, record_id);
 CREATE INDEX cases_id_updated_idx ON cases (id, updated_at);
+-- A party row carries its record's last-change time, so a unit's first page of records reads
+-- one index in order instead of sorting all the unit's records.
+ALTER TABLE record_parties ADD COLUMN sort_key TEXT;
+CREATE INDEX record_parties_unit_sort_idx ON record_parties (unit_id, resource, sort_key, record_id);

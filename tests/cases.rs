@@ -317,6 +317,20 @@ async fn data_scope_and_masked_identifiers() {
             .await
             .json();
         assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
+        // Lead and assisting units find it on their own first page (unit scope, party rows).
+        for who in ["liaison.scjg", "handler.gaj"] {
+            let t = app.token(who).await;
+            let v = api(&app, Method::GET, "/api/v1/cases", Some(&t), None)
+                .await
+                .json();
+            let ids: Vec<i64> = v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|c| c["id"].as_i64())
+                .collect();
+            assert_eq!(ids, [id], "{who}: {v}");
+        }
         // Administrators read no case content.
         let t = app.token("sysadmin").await;
         assert_eq!(

@@ -304,13 +304,12 @@ pub(super) async fn begin_step(
 }
 
 pub(super) async fn set_state(tx: &mut Tx, id: i64, state: CaseState) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE cases SET state = $1, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE cases SET state = $1 WHERE id = $2")
         .bind(state.code())
-        .bind(time::now_text())
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    store::touch(tx, id).await
 }
 
 /// 000 §3: propose supervision on one or more grounds of 000 §2, each with its reason. Cases a

@@ -110,7 +110,7 @@ pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Case>, sqlx::Error> {
     q.query_as().fetch_optional(&mut **tx).await
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
     pub state: Option<String>,
     pub ground: Option<String>,
@@ -121,6 +121,12 @@ pub struct Filter {
     pub from: Option<String>,
     pub to: Option<String>,
     pub text: Option<String>,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        *self == Filter::default()
+    }
 }
 
 pub const PAGE_SIZE: i64 = 20;
@@ -176,13 +182,35 @@ pub async fn list(
     f: &Filter,
     page: i64,
 ) -> Result<(Vec<Case>, bool), sqlx::Error> {
-    let mut ids = Sql::new("SELECT c.id FROM cases c WHERE ");
-    ids.append(filtered(scope, f));
-    ids.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
-        .bind(PAGE_SIZE + 1)
-        .push(" OFFSET ")
-        .bind((page.max(1) - 1) * PAGE_SIZE);
-    let mut ids: Vec<i64> = ids.query_scalar().fetch_all(&db.pool).await?;
+    let offset = (page.max(1) - 1) * PAGE_SIZE;
+    let mut ids: Vec<i64> = match (scope, f.is_empty()) {
+        // A unit's unfiltered list reads its party rows in order (record_parties.sort_key).
+        (Scope::Unit(unit), true) => {
+            let mut q = Sql::new(
+                "SELECT DISTINCT rp.sort_key, rp.record_id FROM record_parties rp WHERE rp.resource = 'case' AND rp.unit_id = ",
+            );
+            q.bind(*unit)
+                .push(" ORDER BY rp.sort_key DESC, rp.record_id DESC LIMIT ")
+                .bind(PAGE_SIZE + 1)
+                .push(" OFFSET ")
+                .bind(offset);
+            q.query_as::<(Option<String>, i64)>()
+                .fetch_all(&db.pool)
+                .await?
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect()
+        }
+        _ => {
+            let mut q = Sql::new("SELECT c.id FROM cases c WHERE ");
+            q.append(filtered(scope, f));
+            q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
+                .bind(PAGE_SIZE + 1)
+                .push(" OFFSET ")
+                .bind(offset);
+            q.query_scalar().fetch_all(&db.pool).await?
+        }
+    };
     let more = ids.len() as i64 > PAGE_SIZE;
     ids.truncate(PAGE_SIZE as usize);
     if ids.is_empty() {
@@ -219,8 +247,8 @@ pub async fn parties_of(
 
 pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO record_parties (resource, record_id, unit_id, party_role) VALUES ('case', $1, $2, $3) \
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) \
+         VALUES ('case', $1, $2, $3, (SELECT updated_at FROM cases WHERE id = $1)) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(unit_id)
@@ -266,11 +294,24 @@ pub async fn event(
     .bind(summary)
     .execute(&mut **tx)
     .await?;
+    touch(tx, case_id).await
+}
+
+/// Mark the case changed now (the list's order), on the case and on its party rows.
+pub async fn touch(tx: &mut Tx, case_id: i64) -> Result<(), sqlx::Error> {
+    let now = time::now_text();
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
-        .bind(time::now_text())
+        .bind(&now)
         .bind(case_id)
         .execute(&mut **tx)
         .await?;
+    sqlx::query(
+        "UPDATE record_parties SET sort_key = $1 WHERE resource = 'case' AND record_id = $2",
+    )
+    .bind(&now)
+    .bind(case_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
