@@ -155,6 +155,12 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "conclude", "date": "2026-11-20", "text": "x"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "only the lead concludes");
 
+        // 000 §7: a progress bulletin reaches the units concerned.
+        let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "bulletin", "text": "本月查扣假冒茶叶2000斤"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'handler.gaj' AND n.title = '重大案件进展情况通报'")
+            .fetch_one(&app.db.pool).await.expect("count");
+        assert_eq!(told, 1);
         // 000 §7: a slow-progress circular names the unit and goes to the group's leaders.
         let police = app.unit_id(POLICE).await.to_string();
         let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "circular", "named_unit_id": police, "text": "协办进展缓慢"})).await;

@@ -860,6 +860,24 @@ pub async fn coordinate(
         )
         .await?;
     }
+    if kind == "bulletin" {
+        // Periodic progress bulletins go to the regions and units concerned (000 §7).
+        let parties = store::parties_of(&mut *tx, id).await?;
+        for (u, _, _) in parties
+            .iter()
+            .filter(|(_, r, _)| r == "lead" || r == "assisting")
+        {
+            notify_unit(
+                &mut tx,
+                *u,
+                "重大案件进展情况通报",
+                &format!("{}：{content}", case.title),
+                &format!("/cases/{id}"),
+                false,
+            )
+            .await?;
+        }
+    }
     if kind == "circular" || kind == "referral" {
         // Reported to the leading group (000 §7, §10).
         let leaders = leaders_of(&mut tx, case.office_unit_id).await?;
