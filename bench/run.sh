@@ -95,6 +95,10 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
         || { tail -30 "$OUT/build.log" >&2; die "release build failed (see $OUT/build.log)"; }
 fi
 [[ -x $BIN ]] || die "no binary at $BIN"
+# Run a private copy, so a concurrent cargo build in the same target dir cannot swap it mid-run.
+cp "$BIN" "$TMP/shuangda"
+BIN_BUILT=$BIN
+BIN=$TMP/shuangda
 for tool in curl od; do command -v "$tool" >/dev/null || die "$tool is required"; done
 if ! command -v wrk >/dev/null; then
     log "installing wrk from Debian"
@@ -173,6 +177,9 @@ start_server() {
     done
 }
 
+# CPU time (user+system) the process has used, in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+CLK_TCK=$(getconf CLK_TCK)
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
@@ -187,8 +194,8 @@ wrk_pct() {
 }
 
 # ---------------------------------------------------------------- measurements
-SUMMARY=$OUT/summary.tsv   # backend endpoint p50 p99 rps non2xx sockerr rss_med rss_peak
-BACKEND_SUM=$OUT/backends.tsv # backend cold_med cold_min cold_max rss_idle hwm shutdown_ms demo_ready_ms
+SUMMARY=$OUT/summary.tsv   # backend endpoint p50 p99 rps cpu_us non2xx sockerr rss_med rss_peak
+BACKEND_SUM=$OUT/backends.tsv # backend cold_med cold_min cold_max rss_idle hwm shutdown_ms demo_ready_ms rss_empty
 : >"$SUMMARY"; : >"$BACKEND_SUM"
 
 load_run() { # backend label path [token]
@@ -210,11 +217,14 @@ load_run() { # backend label path [token]
     local pid=$SERVER_PID
     (while alive "$pid"; do rss_kb "$pid"; sleep 0.2; done) >"$base.rss.txt" &
     SAMPLER_PID=$!
+    local ticks0 ticks1
+    ticks0=$(cpu_ticks "$pid")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${hdr[@]+"${hdr[@]}"}" "http://$ADDR$path" >"$base.wrk.txt" 2>&1
+    ticks1=$(cpu_ticks "$pid")
     kill "$SAMPLER_PID" 2>/dev/null || true
     wait "$SAMPLER_PID" 2>/dev/null || true
     SAMPLER_PID=""
-    local p50 p99 rps non2xx sockerr rss_med rss_peak
+    local p50 p99 rps non2xx sockerr rss_med rss_peak reqs cpu_us
     p50=$(wrk_pct 50% "$base.wrk.txt")
     p99=$(wrk_pct 99% "$base.wrk.txt")
     rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$base.wrk.txt")
@@ -222,23 +232,29 @@ load_run() { # backend label path [token]
     sockerr=$(grep -a 'Socket errors' "$base.wrk.txt" | sed 's/^ *Socket errors: *//' || true)
     rss_med=$(grep -v '^0$' "$base.rss.txt" | median)
     rss_peak=$(sort -n "$base.rss.txt" | tail -1)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$label $path" "${p50:--}" "${p99:--}" \
-        "${rps:--}" "${non2xx:-0}" "${sockerr:-none}" "$rss_med" "$rss_peak" >>"$SUMMARY"
-    log "$backend $label: p50 ${p50}ms p99 ${p99}ms ${rps} req/s, non-2xx ${non2xx:-0}, socket errors ${sockerr:-none}"
+    # Server CPU per request: less sensitive than req/s to other work on the machine.
+    reqs=$(awk '/ requests in / {print $1}' "$base.wrk.txt")
+    cpu_us=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n="${reqs:-0}" 'BEGIN {if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-"}')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$label $path" "${p50:--}" "${p99:--}" \
+        "${rps:--}" "$cpu_us" "${non2xx:-0}" "${sockerr:-none}" "$rss_med" "$rss_peak" >>"$SUMMARY"
+    log "$backend $label: p50 ${p50}ms p99 ${p99}ms ${rps} req/s, ${cpu_us} µs server CPU/req, non-2xx ${non2xx:-0}, socket errors ${sockerr:-none}"
 }
 
 bench_backend() {
     local backend=$1 i
     log "== $backend: cold start x$COLD_RUNS on an empty database"
-    local colds=()
+    local colds=() rss_empty=()
     for i in $(seq 1 "$COLD_RUNS"); do
         fresh_db "$backend"
         start_server "$OUT/$backend-cold-$i.log"
         colds+=("$READY_MS")
+        sleep 0.5
+        rss_empty+=("$(rss_kb "$SERVER_PID")")
         stop_server
         log "$backend cold start $i: ${READY_MS} ms"
     done
     printf '%s\n' "${colds[@]}" >"$OUT/$backend-cold.txt"
+    printf '%s\n' "${rss_empty[@]}" >"$OUT/$backend-cold-rss.txt"
     local cold_med cold_min cold_max
     cold_med=$(median <"$OUT/$backend-cold.txt")
     cold_min=$(sort -n "$OUT/$backend-cold.txt" | head -1)
@@ -264,11 +280,13 @@ bench_backend() {
     stop_server
     shutdown_ms=$SHUTDOWN_MS
     log "$backend: stopped (SIGTERM → exit ${shutdown_ms} ms)"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$cold_med" "$cold_min" "$cold_max" \
-        "$rss_idle" "$hwm" "$shutdown_ms" "$demo_ready" >>"$BACKEND_SUM"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$backend" "$cold_med" "$cold_min" "$cold_max" \
+        "$rss_idle" "$hwm" "$shutdown_ms" "$demo_ready" "$(median <"$OUT/$backend-cold-rss.txt")" >>"$BACKEND_SUM"
 }
 
 T_START=$(date +%s)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v l="${LOAD_START%% *}" 'BEGIN {exit !(l < 0.5)}' || log "load average is $LOAD_START: other work on the machine will distort the figures"
 for backend in $BACKENDS; do
     [[ $backend == sqlite || $backend == postgres ]] || die "unknown backend $backend"
     bench_backend "$backend"
@@ -280,22 +298,25 @@ T_END=$(date +%s)
     echo "## Benchmark run $STAMP"
     echo
     echo "- machine: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM; server and wrk share the cores (loopback)"
-    echo "- commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- src migrations templates assets Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes in the working tree)'), binary: release profile ($BIN)"
+    echo "- commit: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- src migrations templates assets Cargo.toml Cargo.lock 2>/dev/null || echo ' (+ uncommitted changes in the working tree)'), binary: release profile ($BIN_BUILT, built $(date -u -r "$BIN_BUILT" +%Y-%m-%dT%H:%MZ))"
     echo "- wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency after a $WARMUP warm-up; RUST_LOG=warn"
     if [[ -n $PG_BASE ]]; then echo "- PostgreSQL: $(psql "$PG_ADMIN" -qAtc 'SHOW server_version' 2>/dev/null) at ${PG_BASE#*@}"; fi
+    echo "- load average (1/5/15 min) before: $LOAD_START, after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- benchmark phase took $((T_END - T_START)) s; raw outputs in bench/out/$STAMP/"
     echo
-    echo "| backend | cold start to /readyz 200, median (min–max) | RSS idle after start | RSS peak (VmHWM) | SIGTERM → exit |"
-    echo "| --- | --- | --- | --- | --- |"
-    while IFS=$'\t' read -r b cm cmin cmax idle hwm sd_ms _; do
-        echo "| $b | $cm ms ($cmin–$cmax) | $(mib "$idle") MiB | $(mib "$hwm") MiB | $sd_ms ms |"
+    echo "| backend | cold start to /readyz 200, median (min–max) | RSS idle, empty DB | RSS idle, demo loaded | RSS peak (VmHWM) | SIGTERM → exit |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    while IFS=$'\t' read -r b cm cmin cmax idle hwm sd_ms _ empty; do
+        echo "| $b | $cm ms ($cmin–$cmax) | $(mib "$empty") MiB | $(mib "$idle") MiB | $(mib "$hwm") MiB | $sd_ms ms |"
     done <"$BACKEND_SUM"
     echo
-    echo "| backend | endpoint | p50 ms | p99 ms | req/s | non-2xx | socket errors | RSS under load, median / peak |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-    while IFS=$'\t' read -r b ep p50 p99 rps non2xx sockerr rmed rpeak; do
-        echo "| $b | $ep | $p50 | $p99 | $rps | $non2xx | $sockerr | $(mib "$rmed") / $(mib "$rpeak") MiB |"
+    echo "| backend | endpoint | p50 ms | p99 ms | req/s | server CPU µs/req | non-2xx | socket errors | RSS under load, median / peak |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    while IFS=$'\t' read -r b ep p50 p99 rps cpu non2xx sockerr rmed rpeak; do
+        echo "| $b | $ep | $p50 | $p99 | $rps | $cpu | $non2xx | $sockerr | $(mib "$rmed") / $(mib "$rpeak") MiB |"
     done <"$SUMMARY"
+    echo
+    echo 'RSS idle, empty DB: 0.5 s after a cold start (median of the cold runs); demo loaded: 2 s after `serve --demo` became ready, which includes what hashing the 11 demo passwords (Argon2, ~19 MiB each) left in the heap; VmHWM: peak over the whole `--demo` run.'
     echo
     echo "units-staff: Bearer token of \`staff\` (65 units visible); units-sysadmin: \`sysadmin\` (all 85)."
 } >"$OUT/table.md"
