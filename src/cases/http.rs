@@ -611,21 +611,30 @@ async fn step_page(
 ) -> PageResult {
     let id = path_id(&id)?;
     let input = step_from_pairs(&pairs);
-    match run_step(&state, &cu.actor, &cu.who, id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
+    let result = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    after_step(&state, &cu, id, result).await
+}
+
+/// Back to the case page: with a notice on success, with the reason when refused.
+async fn after_step<T>(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    result: AppResult<T>,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
         Err(AppError::Validation(f)) => {
             let msg =
                 f.0.iter()
                     .map(|x| x.message.clone())
                     .collect::<Vec<_>>()
                     .join("；");
-            let mut r = show(&state, &cu, id, None, Some(msg)).await?;
+            let mut r = show(state, cu, id, None, Some(msg)).await?;
             *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
-        Err(e @ AppError::Conflict { .. }) => {
-            show(&state, &cu, id, None, Some(e.to_string())).await
-        }
+        Err(e @ AppError::Conflict { .. }) => show(state, cu, id, None, Some(e.to_string())).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -848,7 +857,7 @@ async fn attach_page(
     if !ok {
         return Err(AppError::Csrf.into());
     }
-    match steps::attach(
+    let result = steps::attach(
         &state.db,
         &cu.actor,
         &cu.who,
@@ -857,24 +866,8 @@ async fn attach_page(
         form.bytes,
         &form.description,
     )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
-        Err(AppError::Validation(f)) => {
-            let msg =
-                f.0.iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；");
-            let mut r = show(&state, &cu, id, None, Some(msg)).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e @ AppError::Conflict { .. }) => {
-            show(&state, &cu, id, None, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    .await;
+    after_step(&state, &cu, id, result).await
 }
 
 async fn attachment(
