@@ -27,3 +27,8 @@ CREATE INDEX cases_id_updated_idx ON cases (id, updated_at);
 -- one index in order instead of sorting all the unit's records.
 ALTER TABLE record_parties ADD COLUMN sort_key TEXT;
 CREATE INDEX record_parties_unit_sort_idx ON record_parties (unit_id, resource, sort_key, record_id);
+
+-- Superseded by the wider indexes above (same leading columns).
+DROP INDEX cases_state_idx;
+DROP INDEX cases_lead_idx;
+DROP INDEX record_parties_unit_idx;
