@@ -37,6 +37,16 @@ impl Actor {
         )
     }
 
+    /// Like [`Actor::scope`], refusing with 403 when no role allows the action.
+    pub fn require(
+        &self,
+        resource: Resource,
+        action: Action,
+    ) -> Result<Scope, crate::error::AppError> {
+        self.scope(resource, action)
+            .ok_or(crate::error::AppError::Forbidden)
+    }
+
     pub fn can(&self, resource: Resource, action: Action) -> bool {
         self.scope(resource, action).is_some()
     }

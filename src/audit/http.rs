@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::store::{self, Filter, PAGE_SIZE};
 use super::{AuditRecord, Entry};
-use crate::access::{Action, Actor, Resource, Scope};
+use crate::access::{Action, Resource};
 use crate::db::time;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -87,12 +87,6 @@ impl SearchQuery {
     }
 }
 
-fn scope(actor: &Actor, action: Action) -> AppResult<Scope> {
-    actor
-        .scope(Resource::Audit, action)
-        .ok_or(AppError::Forbidden)
-}
-
 pub struct Row {
     pub r: AuditRecord,
     pub at_local: String,
@@ -133,7 +127,7 @@ async fn search_page(
     cu: CurrentUser,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Read)?;
+    let scope = cu.actor.require(Resource::Audit, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let (rows, total, error) = match q.filter() {
         Ok(f) => {
@@ -195,7 +189,7 @@ async fn export_csv(
     cu: CurrentUser,
     Query(q): Query<SearchQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Export)?;
+    let scope = cu.actor.require(Resource::Audit, Action::Export)?;
     let f = q.filter()?;
     let rows: Vec<AuditRecord> = store::export(&state.db, &scope, &f, EXPORT_LIMIT)
         .await?
@@ -267,7 +261,7 @@ pub async fn api_search(
     u: ApiUser,
     Query(q): Query<SearchQuery>,
 ) -> AppResult<Response> {
-    let scope = scope(&u.actor, Action::Read)?;
+    let scope = u.actor.require(Resource::Audit, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let (items, total) = store::search(&state.db, &scope, &q.filter()?, page).await?;
     let items = items

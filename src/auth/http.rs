@@ -309,10 +309,7 @@ async fn tokens_page(
     errors: FieldErrors,
     msg: Option<&str>,
 ) -> PageResult {
-    let scope = cu
-        .actor
-        .scope(Resource::ApiToken, Action::Read)
-        .ok_or(AppError::Forbidden)?;
+    let scope = cu.actor.require(Resource::ApiToken, Action::Read)?;
     let users = users::list(&state.db, &scope, &Default::default()).await?;
     let status = if errors.is_empty() {
         StatusCode::OK

@@ -434,16 +434,14 @@ pub async fn circulate(
         &format!("内部报批后发出通报{number}，通报{}", names.join("、")),
     )
     .await?;
-    audit::record(
-        &mut tx,
+    super::steps::finish(
+        tx,
         who,
         Entry::new("case.circulate", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"number": number})),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 async fn number_for_report(tx: &mut Tx, case: &Case) -> AppResult<String> {
@@ -603,16 +601,14 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
         &format!("单独立卷归档，案卷SHA-256：{sha}（{date}）"),
     )
     .await?;
-    audit::record(
-        &mut tx,
+    super::steps::finish(
+        tx,
         who,
         Entry::new("case.archive", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"sha256": sha})),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// The stored dossier of an archived case.

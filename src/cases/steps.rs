@@ -131,6 +131,13 @@ pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i
     .await
 }
 
+/// End a step: write its audit record, then commit.
+pub(super) async fn finish(mut tx: Tx, who: &Who, entry: Entry) -> AppResult<()> {
+    audit::record(&mut tx, who, entry).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Register a clue (000 §4). The office registers from any source; a member unit registers a
 /// case from its own work. The 000 §4 clock starts from the day the clue was received.
 pub async fn register(
@@ -361,14 +368,7 @@ pub async fn propose(
         &format!("提请督办，情形：{}", labels.join("；")),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        who,
-        case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    finish(tx, who, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
 }
 
 /// The office director's decision on a proposal.
@@ -464,8 +464,8 @@ pub async fn decide(
         &format!("{}：{reason}", step.label()),
     )
     .await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             if approve {
@@ -477,9 +477,7 @@ pub async fn decide(
             json!({"reason": reason, "responsible_user_id": responsible_user_id}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// 000 §4: name the lead region or unit and the assisting ones; settles the §4 clock.
@@ -541,8 +539,8 @@ pub async fn start(
         }
     );
     store::event(&mut tx, id, who, "started", &summary).await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             "case.start",
@@ -550,9 +548,7 @@ pub async fn start(
             json!({"lead": lead_unit_id, "assisting": assisting}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// 000 §6: ask the lead unit for staged progress by a date.
@@ -613,8 +609,8 @@ pub async fn request_progress(
         true,
     )
     .await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             "case.request_progress",
@@ -622,9 +618,7 @@ pub async fn request_progress(
             json!({"due": due.to_string(), "request": request}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// 000 §6 (progress) and §8 (closure): a handling unit reports. Reports are the unit's own and
@@ -730,8 +724,8 @@ pub async fn report(
         closure,
     )
     .await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             if closure {
@@ -743,9 +737,7 @@ pub async fn report(
             json!({"unit_id": actor.unit_id, "chars": body.chars().count()}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// 000 §8: the lead unit records the conclusion; its closure report is due within 20 working
@@ -798,8 +790,8 @@ pub async fn conclude(
         &format!("{concluded_on}办结：{result}"),
     )
     .await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             "case.conclude",
@@ -807,9 +799,7 @@ pub async fn conclude(
             json!({"concluded_on": concluded_on.to_string(), "result": result}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// 000 §7 and §10: coordination meetings, bulletins, on-site coordination, a circular on slow
@@ -897,8 +887,8 @@ pub async fn coordinate(
         }
     }
     store::event(&mut tx, id, who, kind, &summary).await?;
-    audit::record(
-        &mut tx,
+    finish(
+        tx,
         who,
         case_entry(
             "case.coordinate",
@@ -906,9 +896,7 @@ pub async fn coordinate(
             json!({"kind": kind, "named_unit_id": named_unit_id}),
         ),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Add an attachment: its name and content checked (type by content, 20 MB), stored with its

@@ -92,9 +92,7 @@ pub const SELECT: &str = "SELECT c.id, c.code, c.title, c.summary, c.source, c.s
      LEFT JOIN users r ON r.id = c.responsible_user_id WHERE ";
 
 pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
-    actor
-        .scope(Resource::Case, Action::Read)
-        .ok_or(AppError::Forbidden)
+    actor.require(Resource::Case, Action::Read)
 }
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Case>, sqlx::Error> {
@@ -356,16 +354,11 @@ pub async fn parties(db: &Db, id: i64, entitled: bool) -> Result<Vec<PartyRow>, 
     Ok(rows)
 }
 
+/// Stored IDs were verified on entry; masking goes through the value type so there is one rule.
 fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() != 18 {
-        return "*".repeat(chars.len());
-    }
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if (6..14).contains(&i) { '*' } else { *c })
-        .collect()
+    crate::domain::resident_id::ResidentId::parse(id, time::today_beijing())
+        .map(|r| r.masked())
+        .unwrap_or_else(|| "*".repeat(id.chars().count()))
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

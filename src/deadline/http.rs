@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::store::{self, Change, Deadline, Event};
-use crate::access::{Action, Actor, Resource, Scope};
+use crate::access::{Action, Resource};
 use crate::calendar::http::{parse_amount, parse_date};
 use crate::domain::{FieldErrors, text};
 use crate::error::{AppError, AppResult};
@@ -24,12 +24,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/deadlines/{id}/change", post(change_page))
         .route("/api/v1/deadlines", get(api_list))
         .route("/api/v1/deadlines/{id}", get(api_get))
-}
-
-fn scope(actor: &Actor) -> AppResult<Scope> {
-    actor
-        .scope(Resource::Deadline, Action::Read)
-        .ok_or(AppError::Forbidden)
 }
 
 fn state_filter(raw: &Option<String>) -> Option<String> {
@@ -62,7 +56,7 @@ async fn list_page(
     cu: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor)?;
+    let scope = cu.actor.require(Resource::Deadline, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let f = store::Filter {
         state: state_filter(&q.state),
@@ -98,7 +92,7 @@ async fn show(
     msg: Option<&str>,
     error: Option<String>,
 ) -> PageResult {
-    let scope = scope(&cu.actor)?;
+    let scope = cu.actor.require(Resource::Deadline, Action::Read)?;
     let d = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -235,7 +229,7 @@ pub async fn api_list(
     u: ApiUser,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Json<DeadlineList>> {
-    let scope = scope(&u.actor)?;
+    let scope = u.actor.require(Resource::Deadline, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let f = store::Filter {
         state: state_filter(&q.state),
@@ -253,7 +247,7 @@ pub async fn api_get(
     u: ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<DeadlineDetail>> {
-    let scope = scope(&u.actor)?;
+    let scope = u.actor.require(Resource::Deadline, Action::Read)?;
     let id = path_id(&id)?;
     let d = store::get(&state.db, &scope, id)
         .await?

@@ -282,9 +282,7 @@ pub async fn change(
     id: i64,
     change: Change,
 ) -> AppResult<Deadline> {
-    let scope = actor
-        .scope(Resource::Deadline, change.action())
-        .ok_or(AppError::Forbidden)?;
+    let scope = actor.require(Resource::Deadline, change.action())?;
     let mut tx = db.begin().await?;
     let mut q = Sql::new(SELECT);
     q.push("d.id = ").bind(id).push(" AND ");

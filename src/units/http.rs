@@ -29,12 +29,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/units/{id}", get(api_get).put(api_update))
 }
 
-fn scope(cu_actor: &crate::access::Actor, action: Action) -> AppResult<Scope> {
-    cu_actor
-        .scope(Resource::Unit, action)
-        .ok_or(AppError::Forbidden)
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
@@ -83,7 +77,7 @@ async fn list_page(
     cu: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Read)?;
+    let scope = cu.actor.require(Resource::Unit, Action::Read)?;
     let f = q.filter();
     let units = store::list(&state.db, &scope, &f).await?;
     let rows = if f.text.is_none() && f.kind.is_none() {
@@ -148,7 +142,7 @@ async fn form_page(
     form: UnitInput,
     errors: FieldErrors,
 ) -> PageResult {
-    let read = scope(&cu.actor, Action::Read)?;
+    let read = cu.actor.require(Resource::Unit, Action::Read)?;
     let parents = store::list(&state.db, &read, &Default::default()).await?;
     let title = if action.ends_with("/new") {
         "新建单位"
@@ -174,7 +168,7 @@ async fn form_page(
 }
 
 async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
-    scope(&cu.actor, Action::Create)?;
+    cu.actor.require(Resource::Unit, Action::Create)?;
     form_page(
         &state,
         &cu,
@@ -213,7 +207,7 @@ async fn show_page(
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Read)?;
+    let scope = cu.actor.require(Resource::Unit, Action::Read)?;
     let unit = store::get(&state.db, &scope, path_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -244,7 +238,7 @@ async fn edit_page(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    scope(&cu.actor, Action::Update)?;
+    cu.actor.require(Resource::Unit, Action::Update)?;
     let id = path_id(&id)?;
     let u = store::get(&state.db, &Scope::All, id)
         .await?
@@ -325,7 +319,7 @@ pub async fn api_list(
     u: ApiUser,
     Query(q): Query<ApiListQuery>,
 ) -> AppResult<Json<UnitList>> {
-    let scope = scope(&u.actor, Action::Read)?;
+    let scope = u.actor.require(Resource::Unit, Action::Read)?;
     let kind = match non_empty(&q.kind) {
         Some(k) if UnitKind::parse(&k).is_none() => {
             return Err(AppError::field("kind", "invalid_choice", "单位类型无效"));
@@ -364,7 +358,7 @@ pub async fn api_get(
     u: ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<Unit>> {
-    let scope = scope(&u.actor, Action::Read)?;
+    let scope = u.actor.require(Resource::Unit, Action::Read)?;
     store::get(&state.db, &scope, path_id(&id)?)
         .await?
         .map(Json)

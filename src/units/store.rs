@@ -139,12 +139,6 @@ async fn check_references(tx: &mut Tx, new: &NewUnit, self_id: Option<i64>) -> A
     Ok(())
 }
 
-fn require(actor: &Actor, action: Action) -> AppResult<Scope> {
-    actor
-        .scope(Resource::Unit, action)
-        .ok_or(AppError::Forbidden)
-}
-
 async fn insert(tx: &mut Tx, new: &NewUnit) -> AppResult<i64> {
     check_references(tx, new, None).await?;
     let now = time::now_text();
@@ -170,7 +164,7 @@ fn created(id: i64, new: &NewUnit) -> Entry {
 }
 
 pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &UnitInput) -> AppResult<Unit> {
-    require(actor, Action::Create)?;
+    actor.require(Resource::Unit, Action::Create)?;
     let new = NewUnit::parse(input)?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, &new).await?;
@@ -187,7 +181,7 @@ pub async fn update(
     id: i64,
     input: &UnitInput,
 ) -> AppResult<Unit> {
-    require(actor, Action::Update)?;
+    actor.require(Resource::Unit, Action::Update)?;
     let new = NewUnit::parse(input)?;
     let mut tx = db.begin().await?;
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -228,7 +222,7 @@ pub async fn set_active(
     id: i64,
     active: bool,
 ) -> AppResult<Unit> {
-    require(actor, Action::Update)?;
+    actor.require(Resource::Unit, Action::Update)?;
     let mut tx = db.begin().await?;
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !active {

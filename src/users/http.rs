@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::UserInput;
 use super::store::{self, User};
-use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::access::{Action, Resource, Role, Scope};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::units;
@@ -39,12 +39,6 @@ pub fn routes() -> Router<SharedState> {
         )
 }
 
-fn scope(actor: &Actor, action: Action) -> AppResult<Scope> {
-    actor
-        .scope(Resource::User, action)
-        .ok_or(AppError::Forbidden)
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
@@ -66,7 +60,7 @@ async fn list_page(
     cu: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Read)?;
+    let scope = cu.actor.require(Resource::User, Action::Read)?;
     let f = store::Filter {
         text: non_empty(&q.q),
         unit_id: non_empty(&q.unit_id).and_then(|s| s.parse().ok()),
@@ -123,10 +117,7 @@ async fn form_page(
     form: UserInput,
     errors: FieldErrors,
 ) -> PageResult {
-    let unit_scope = cu
-        .actor
-        .scope(Resource::Unit, Action::Read)
-        .ok_or(AppError::Forbidden)?;
+    let unit_scope = cu.actor.require(Resource::Unit, Action::Read)?;
     let units = units::store::list(&state.db, &unit_scope, &Default::default())
         .await?
         .into_iter()
@@ -160,7 +151,7 @@ async fn form_page(
 }
 
 async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
-    scope(&cu.actor, Action::Create)?;
+    cu.actor.require(Resource::User, Action::Create)?;
     form_page(
         &state,
         &cu,
@@ -224,7 +215,7 @@ async fn show(
     msg: Option<&str>,
     error: Option<String>,
 ) -> PageResult {
-    let scope = scope(&cu.actor, Action::Read)?;
+    let scope = cu.actor.require(Resource::User, Action::Read)?;
     let user = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -272,7 +263,7 @@ async fn edit_page(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    scope(&cu.actor, Action::Update)?;
+    cu.actor.require(Resource::User, Action::Update)?;
     let id = path_id(&id)?;
     let u = store::get(&state.db, &Scope::All, id)
         .await?
@@ -450,7 +441,7 @@ pub async fn api_list(
     u: ApiUser,
     Query(q): Query<ApiListQuery>,
 ) -> AppResult<Json<UserList>> {
-    let scope = scope(&u.actor, Action::Read)?;
+    let scope = u.actor.require(Resource::User, Action::Read)?;
     let f = store::Filter {
         text: non_empty(&q.q),
         unit_id: q.unit_id,
@@ -489,7 +480,7 @@ pub async fn api_get(
     u: ApiUser,
     Path(id): Path<String>,
 ) -> AppResult<Json<UserDetail>> {
-    let scope = scope(&u.actor, Action::Read)?;
+    let scope = u.actor.require(Resource::User, Action::Read)?;
     let id = path_id(&id)?;
     let user = store::get(&state.db, &scope, id)
         .await?

@@ -129,10 +129,6 @@ pub async fn load_actor(db: &Db, user_id: i64) -> Result<Option<(Actor, bool)>, 
     )))
 }
 
-fn require(actor: &Actor, resource: Resource, action: Action) -> AppResult<Scope> {
-    actor.scope(resource, action).ok_or(AppError::Forbidden)
-}
-
 async fn check_unit_and_name(tx: &mut Tx, new: &NewUser, self_id: Option<i64>) -> AppResult<()> {
     let active: Option<i64> = sqlx::query_scalar("SELECT active FROM units WHERE id = $1")
         .bind(new.unit_id)
@@ -205,7 +201,7 @@ pub async fn create(
     who: &Who,
     input: &UserInput,
 ) -> AppResult<(User, String)> {
-    require(actor, Resource::User, Action::Create)?;
+    actor.require(Resource::User, Action::Create)?;
     let new = NewUser::parse(input)?;
     let generated = password::generate();
     let h = hash(&generated).await?;
@@ -264,7 +260,7 @@ pub async fn update(
     id: i64,
     input: &UserInput,
 ) -> AppResult<User> {
-    require(actor, Resource::User, Action::Update)?;
+    actor.require(Resource::User, Action::Update)?;
     let new = NewUser::parse(input)?;
     let mut tx = db.begin().await?;
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -308,7 +304,7 @@ pub async fn set_active(
     id: i64,
     active: bool,
 ) -> AppResult<User> {
-    require(actor, Resource::User, Action::Update)?;
+    actor.require(Resource::User, Action::Update)?;
     if id == actor.user_id && !active {
         return Err(AppError::conflict("self_disable", "不能停用自己的账号"));
     }
@@ -346,7 +342,7 @@ pub async fn set_active(
 /// Replace the password with a generated one that must be changed at next sign-in; ends the
 /// account's sessions.
 pub async fn reset_password(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<String> {
-    require(actor, Resource::User, Action::Update)?;
+    actor.require(Resource::User, Action::Update)?;
     let generated = password::generate();
     let h = hash(&generated).await?;
     let mut tx = db.begin().await?;
@@ -457,7 +453,7 @@ pub async fn grant_role(
     user_id: i64,
     role: Role,
 ) -> AppResult<()> {
-    require(actor, Resource::RoleGrant, Action::Create)?;
+    actor.require(Resource::RoleGrant, Action::Create)?;
     let mut tx = db.begin().await?;
     let user = get_tx(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
     let held = roles_of(&mut *tx, user_id).await?;
@@ -483,7 +479,7 @@ pub async fn revoke_role(
     user_id: i64,
     role: Role,
 ) -> AppResult<()> {
-    require(actor, Resource::RoleGrant, Action::Update)?;
+    actor.require(Resource::RoleGrant, Action::Update)?;
     check_revoke(user_id == actor.user_id)
         .map_err(|e| AppError::conflict("grant_refused", e.to_string()))?;
     let mut tx = db.begin().await?;
@@ -510,7 +506,7 @@ pub async fn revoke_role(
 }
 
 pub async fn unlock(db: &Db, actor: &Actor, who: &Who, user_id: i64) -> AppResult<()> {
-    require(actor, Resource::User, Action::Unlock)?;
+    actor.require(Resource::User, Action::Unlock)?;
     let mut tx = db.begin().await?;
     let user = get_tx(&mut tx, user_id).await?.ok_or(AppError::NotFound)?;
     sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
