@@ -166,8 +166,11 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
         Command::Serve { demo, .. } => {
             let started = std::time::Instant::now();
             let db = server::open_db(&config).await?;
+            let mut demo_loaded = false;
             if demo {
-                print_demo(crate::demo::load(&db).await.map_err(|e| e.to_string())?);
+                let accounts = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
+                demo_loaded = !accounts.is_empty();
+                print_demo(accounts);
             } else if crate::users::store::count(&db)
                 .await
                 .map_err(|e| e.to_string())?
@@ -185,6 +188,11 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening");
             println!("双打协同平台已启动：http://{addr}/");
             let state = server::state(db, config);
+            if demo_loaded {
+                crate::demo::load_linkage(&state)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
             server::serve(state, listener)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -197,7 +205,14 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
         }
         Command::Demo => {
             let db = server::open_db(&config).await?;
-            print_demo(crate::demo::load(&db).await.map_err(|e| e.to_string())?);
+            let accounts = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
+            if !accounts.is_empty() {
+                let state = server::state(db, config);
+                crate::demo::load_linkage(&state)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            print_demo(accounts);
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { group_name, region } => {

@@ -40,6 +40,10 @@ pub struct Config {
     /// Directory with the office's licensed official-document fonts (方正小标宋, 仿宋_GB2312,
     /// 黑体, 楷体); free Noto CJK fonts are used for whatever is missing.
     pub fonts_dir: Option<PathBuf>,
+    /// Days the police have to review a transferred case (国务院令第310号第八条: 3).
+    pub linkage_review_days: u32,
+    /// Days the police have to decide a reconsideration (国务院令第310号第九条: 3).
+    pub linkage_reconsider_days: u32,
 }
 
 impl Default for Config {
@@ -60,6 +64,8 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: "双打协同平台 <noreply@localhost>".into(),
             fonts_dir: None,
+            linkage_review_days: 3,
+            linkage_reconsider_days: 3,
         }
     }
 }
@@ -165,7 +171,21 @@ impl Config {
         if let Some(v) = var("FONTS_DIR") {
             self.fonts_dir = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
         }
+        if let Some(v) = var("LINKAGE_REVIEW_DAYS") {
+            self.linkage_review_days = parse("SHUANGDA_LINKAGE_REVIEW_DAYS", v)?;
+        }
+        if let Some(v) = var("LINKAGE_RECONSIDER_DAYS") {
+            self.linkage_reconsider_days = parse("SHUANGDA_LINKAGE_RECONSIDER_DAYS", v)?;
+        }
         Ok(())
+    }
+
+    /// The configured periods of the transfer procedure.
+    pub fn linkage_periods(&self) -> crate::linkage::flow::Periods {
+        crate::linkage::flow::Periods {
+            review_days: self.linkage_review_days.max(1),
+            reconsider_days: self.linkage_reconsider_days.max(1),
+        }
     }
 }
 

@@ -228,11 +228,36 @@ pub async fn load(db: &Db) -> AppResult<Vec<DemoAccount>> {
             Role::ProcuratorateSupervisor,
             "信阳市人民检察院",
         ),
+        (
+            "liaison.luoshan.scjg",
+            "冯联络员",
+            Role::UnitLiaison,
+            "罗山县市场监督管理局",
+        ),
+        (
+            "handler.luoshan.gaj",
+            "陈经办",
+            Role::UnitHandler,
+            "罗山县公安局",
+        ),
         ("pingyin.staff", "郑专干", Role::CountyOfficeStaff, "平阴办"),
         ("sysadmin", "系统管理员", Role::SystemAdmin, "office"),
         ("secadmin", "安全管理员", Role::SecurityAdmin, "office"),
         ("auditadmin", "审计管理员", Role::AuditAdmin, "office"),
     ];
+    // Short names prefix the units' document numbers: 信市监移〔2026〕1号, 信公立〔2026〕1号.
+    for (name, short) in [
+        ("信阳市市场监督管理局", "信市监"),
+        ("信阳市公安局", "信公"),
+        ("罗山县市场监督管理局", "罗市监"),
+        ("罗山县公安局", "罗公"),
+    ] {
+        sqlx::query("UPDATE units SET short_name = $1 WHERE name = $2")
+            .bind(short)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+    }
     let names: std::collections::HashMap<i64, String> =
         sqlx::query_as::<_, (i64, String)>("SELECT id, name FROM units")
             .fetch_all(&mut *tx)
@@ -334,5 +359,159 @@ async fn demo_deadlines(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Linkage work in progress for the demo (seed 004), made through the real steps so that its
+/// documents, clocks, timeline and audit records are what the platform itself produces: a
+/// transfer refused by the city police with the 3-day window open, one under review, a
+/// hand-back in Luoshan waiting to be signed for, and an urgent notice to the police.
+/// Skipped when the fonts for official documents are missing or this year's holidays are not
+/// in the calendar.
+pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
+    use crate::linkage::{model, requests, steps};
+    use chrono::Datelike;
+    use serde_json::json;
+    let db = &state.db;
+    let cal = state.calendar();
+    let today = crate::db::time::today_beijing();
+    if state.fonts().is_err() || !cal.is_known_year(today.year()) {
+        return Ok(());
+    }
+    let unit = |name: &'static str| async move {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE name = $1")
+            .bind(name)
+            .fetch_one(&db.pool)
+            .await
+    };
+    let actor = |username: &'static str| async move {
+        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_one(&db.pool)
+            .await?;
+        let (actor, _) = users::load_actor(db, id)
+            .await?
+            .ok_or_else(|| AppError::internal(format!("demo user {username}")))?;
+        let who = crate::audit::Who {
+            user_id: Some(actor.user_id),
+            name: format!("{}（{}）", actor.display_name, actor.username),
+            unit_id: Some(actor.unit_id),
+            request_id: None,
+            client_addr: None,
+        };
+        Ok::<_, AppError>((actor, who))
+    };
+    let (msa, msa_who) = actor("liaison.scjg").await?;
+    let (police, police_who) = actor("handler.gaj").await?;
+    let (ls_police, ls_who) = actor("handler.luoshan.gaj").await?;
+    let periods = state.config.linkage_periods();
+    let report =
+        b"%PDF-1.4\n% demo investigation report\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let item = |name: &str, qty: &str, u: &str, at: &str| model::ItemInput {
+        name: name.into(),
+        quantity: qty.into(),
+        unit: u.into(),
+        storage: at.into(),
+    };
+    let city_police = unit("信阳市公安局").await?.to_string();
+    for (title, facts, refuse) in [
+        (
+            "某商贸公司销售假冒注册商标白酒案",
+            "经查，某商贸有限公司在浉河区批发市场销售假冒“五粮液”注册商标的白酒120箱，已销售金额4.6万元，库存货值21万余元。",
+            true,
+        ),
+        (
+            "某茶叶店销售假冒“信阳毛尖”地理标志茶叶案",
+            "经查，某茶叶店销售使用“信阳毛尖”地理标志的茶叶，无授权，货值8.2万元。",
+            false,
+        ),
+    ] {
+        let input = model::TransferInput {
+            situation: "own_investigation".into(),
+            title: title.into(),
+            facts: facts.into(),
+            suspects: "某商贸有限公司".into(),
+            to_unit_id: city_police.clone(),
+            items: vec![item(
+                "涉案商品",
+                "120",
+                "箱",
+                "信阳市市场监督管理局罚没物品仓库",
+            )],
+            ..Default::default()
+        };
+        let id = steps::create(
+            db,
+            &cal,
+            &msa,
+            &msa_who,
+            crate::linkage::flow::Direction::ToPolice,
+            &input,
+        )
+        .await?;
+        steps::attach(
+            db,
+            &msa,
+            &msa_who,
+            id,
+            "investigation_report",
+            "调查报告.pdf",
+            report.clone(),
+            "",
+            None,
+        )
+        .await?;
+        steps::send(state, &msa, &msa_who, id).await?;
+        steps::receive(db, &cal, periods, &police, &police_who, id).await?;
+        if refuse {
+            steps::refuse(
+                state,
+                &police,
+                &police_who,
+                id,
+                "现有证据不足以证明已销售金额达到立案追诉标准，库存货值尚需鉴定。",
+            )
+            .await?;
+        }
+    }
+    let decided = (crate::db::time::today_beijing() - chrono::Duration::days(3)).to_string();
+    let input = model::TransferInput {
+        title: "某超市销售侵犯注册商标专用权奶粉案".into(),
+        facts: "经审查，涉案金额未达到立案追诉标准，不构成犯罪，但需依法给予行政处罚。".into(),
+        to_unit_id: unit("罗山县市场监督管理局").await?.to_string(),
+        police_decided_on: Some(decided),
+        items: vec![item("奶粉", "36", "罐", "罗山县公安局涉案财物管理中心")],
+        ..Default::default()
+    };
+    let id = steps::create(
+        db,
+        &cal,
+        &ls_police,
+        &ls_who,
+        crate::linkage::flow::Direction::HandBack,
+        &input,
+    )
+    .await?;
+    steps::attach(
+        db,
+        &ls_police,
+        &ls_who,
+        id,
+        "case_materials",
+        "案卷材料.pdf",
+        report,
+        "",
+        None,
+    )
+    .await?;
+    steps::send(state, &ls_police, &ls_who, id).await?;
+    let notice: requests::RequestInput = serde_json::from_value(json!({
+        "kind": "urgent_notice",
+        "to_unit_id": city_police,
+        "subject": "执法现场遭遇聚众围堵",
+        "body": "浉河区某批发市场执法检查现场有人聚众围堵执法人员，请立即出警。"
+    }))
+    .map_err(AppError::internal)?;
+    requests::create(db, &msa, &msa_who, &notice).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! On failure a screenshot of the page the browser was on is saved to the system temporary
 //! directory (`shuangda-e2e-<database>-failure.png`) and the chromedriver log is printed.
 
+#[macro_use]
 mod common;
 
 use common::browser::*;
@@ -19,15 +20,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use fantoccini::Client;
-
-/// Return an error from the flow unless `cond` holds.
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
 
 const GROUP: &str = "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组";
 const UNIT_NAME: &str = "信阳市知识产权保护中心（端到端测试）";
@@ -101,7 +93,7 @@ async fn run(app: common::App, webdriver: String) {
                 started.elapsed().as_secs_f64()
             );
         }
-        Err(e) => panic!("browser flow on {label} failed: {e}\n{report}"),
+        Err(e) => panic!("{report}\nbrowser flow on {label} failed: {e}"),
     }
 }
 

@@ -13,6 +13,7 @@
 //! On failure a screenshot of the page the browser was on is saved to the system temporary
 //! directory (`shuangda-e2e-cases-<database>-failure.png`) and the chromedriver log is printed.
 
+#[macro_use]
 mod common;
 
 use common::browser::*;
@@ -23,23 +24,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{Request, header};
-use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use http_body_util::{BodyExt, Empty};
 use serde_json::json;
 
-/// Return an error from the flow unless `cond` holds.
-macro_rules! ensure {
-    ($cond:expr, $($msg:tt)+) => {
-        if !$cond {
-            return Err(format!($($msg)+));
-        }
-    };
-}
-
-const PDFTOTEXT: &str = "/usr/bin/pdftotext";
 const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
 const LEAD: &str = "信阳市市场监督管理局";
 const ASSISTING: &str = "信阳市公安局";
@@ -128,7 +115,7 @@ async fn run(app: common::App, webdriver: String) {
                 started.elapsed().as_secs_f64()
             );
         }
-        Err(e) => panic!("browser case flow on {label} failed: {e}\n{report}"),
+        Err(e) => panic!("{report}\nbrowser case flow on {label} failed: {e}"),
     }
 }
 
@@ -559,139 +546,14 @@ async fn wait_case_page(c: &Client) -> Step<i64> {
     }
 }
 
-/// Submit the step form `#form` and wait for the reloaded case page: one more timeline entry
-/// and the state `state`. A refusal shown on the page (`#step-error`) fails at once.
+/// Submit a step's form and wait until the case shows `state` with a new timeline entry.
 async fn submit_step(c: &Client, form: &str, state: &str) -> Step<()> {
-    let before = find_all(c, "#case-timeline li").await?.len();
-    click(c, &format!("#{form} button[type='submit']")).await?;
-    let deadline = Instant::now() + TIMEOUT;
-    let mut seen = String::new();
-    loop {
-        if let Ok(e) = c.find(Locator::Css("#step-error")).await
-            && let Ok(msg) = e.text().await
-        {
-            return Err(format!("step {form} was refused: {msg}"));
-        }
-        let entries = c
-            .find_all(Locator::Css("#case-timeline li"))
-            .await
-            .map(|v| v.len())
-            .unwrap_or(0);
-        if let Ok(e) = c.find(Locator::Css("#case-state")).await
-            && let Ok(s) = e.text().await
-        {
-            seen = s.trim().to_string();
-            if entries > before && seen == state {
-                return Ok(());
-            }
-        }
-        if Instant::now() > deadline {
-            let url = c
-                .current_url()
-                .await
-                .map(|u| u.to_string())
-                .unwrap_or_default();
-            return Err(format!(
-                "after {form} expected state {state:?} and more than {before} timeline entries; \
-                 browser at {url} shows state {seen:?} with {entries} entries"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    submit_and_wait(c, form, state, "#case-state", "#case-timeline", false).await
 }
 
 /// Sign out, sign in as `username` (checking the unit shown, if given) and open `case_url`.
 async fn switch_user(c: &Client, username: &str, unit: Option<&str>, case_url: &str) -> Step<()> {
-    click(c, "#logout").await?;
-    wait_for(c, "#login-submit").await?;
-    wait_path(c, "/login").await?;
-    sign_in(c, username, PASSWORD).await?;
-    wait_for(c, "#logout").await?;
-    wait_path(c, "/").await?;
-    if let Some(unit) = unit {
-        let shown = text(c, ".who-unit").await?;
-        ensure!(
-            shown.trim() == unit,
-            "{username} is shown in unit {shown:?}, expected {unit:?}"
-        );
-    }
-    c.goto(case_url).await.ctx(&format!("opening {case_url}"))?;
-    wait_for(c, "#case-timeline").await?;
-    Ok(())
-}
-
-/// Fail if `css` is on the page (checked once, without waiting: the page is already loaded).
-async fn absent(c: &Client, css: &str) -> Step<()> {
-    let found = find_all(c, css).await?;
-    ensure!(
-        found.is_empty(),
-        "{css} should not be on the page at {}",
-        current_path(c).await?
-    );
-    Ok(())
-}
-
-async fn find_all(c: &Client, css: &str) -> Step<Vec<Element>> {
-    c.find_all(Locator::Css(css))
-        .await
-        .ctx(&format!("looking for {css}"))
-}
-
-/// Tick a checkbox and read back that it is ticked.
-async fn check(c: &Client, css: &str) -> Step<()> {
-    let e = wait_for(c, css).await?;
-    if !e.is_selected().await.ctx(&format!("reading {css}"))? {
-        e.click().await.ctx(&format!("ticking {css}"))?;
-    }
-    let on = e.is_selected().await.ctx(&format!("reading {css}"))?;
-    ensure!(on, "{css} is not ticked after clicking it");
-    Ok(())
-}
-
-/// Set a date input. Typing into `<input type="date">` depends on the browser's locale (the
-/// keys go into a localised mm/dd/yyyy or yyyy/mm/dd widget), so the value is set by script,
-/// as the date picker would, and read back.
-async fn set_date(c: &Client, css: &str, value: &str) -> Step<()> {
-    let e = wait_for(c, css).await?;
-    c.execute(
-        "const e = arguments[0]; e.value = arguments[1]; \
-         e.dispatchEvent(new Event('input', {bubbles: true})); \
-         e.dispatchEvent(new Event('change', {bubbles: true}));",
-        vec![json!(e), json!(value)],
-    )
-    .await
-    .ctx(&format!("setting {css}"))?;
-    let got = e.prop("value").await.ctx(&format!("reading {css}"))?;
-    ensure!(
-        got.as_deref() == Some(value),
-        "set {value:?} in {css} but it holds {got:?}"
-    );
-    Ok(())
-}
-
-/// Text of a PDF as `pdftotext -layout` extracts it.
-fn pdftotext(pdf: &[u8]) -> Step<String> {
-    let dir = tempfile::tempdir().ctx("temporary directory")?;
-    let path = dir.path().join("letter.pdf");
-    std::fs::write(&path, pdf).ctx("saving the letter")?;
-    let out = Command::new(PDFTOTEXT)
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .ctx("running pdftotext")?;
-    ensure!(
-        out.status.success(),
-        "pdftotext failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// `s` without whitespace: the layout puts spaces and line breaks inside wrapped text.
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|ch| !ch.is_whitespace()).collect()
+    switch_to(c, username, PASSWORD, unit, case_url, "#case-timeline").await
 }
 
 /// Write the dossier to a file and verify it with the built binary.
@@ -713,63 +575,4 @@ fn verify_dossier(zip: &[u8]) -> Step<()> {
     );
     ensure!(said.contains("校验通过"), "archive verify said: {said}");
     Ok(())
-}
-
-// ---- downloads with the browser's session ----
-
-struct Download {
-    status: u16,
-    content_type: String,
-    body: Vec<u8>,
-}
-
-/// GET `url` with the browser session's cookies. (A PDF or ZIP opened in headless Chromium is
-/// downloaded rather than shown, so the test makes the request itself.)
-async fn fetch_with_session(c: &Client, url: &str) -> Step<Download> {
-    let cookies = c
-        .get_all_cookies()
-        .await
-        .ctx("reading the browser's cookies")?;
-    ensure!(!cookies.is_empty(), "the browser holds no cookies");
-    let jar = cookies
-        .iter()
-        .map(|k| format!("{}={}", k.name(), k.value()))
-        .collect::<Vec<_>>()
-        .join("; ");
-    http_get(url, Some(&jar)).await
-}
-
-async fn http_get(url: &str, cookie: Option<&str>) -> Step<Download> {
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build_http::<Empty<Bytes>>();
-    let mut req = Request::get(url);
-    if let Some(cookie) = cookie {
-        req = req.header(header::COOKIE, cookie);
-    }
-    let req = req.body(Empty::new()).ctx(&format!("building GET {url}"))?;
-    let fetch = async {
-        let resp = client.request(req).await.ctx(&format!("GET {url}"))?;
-        let status = resp.status().as_u16();
-        let content_type = resp
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .ctx(&format!("reading GET {url}"))?
-            .to_bytes()
-            .to_vec();
-        Ok(Download {
-            status,
-            content_type,
-            body,
-        })
-    };
-    tokio::time::timeout(TIMEOUT, fetch)
-        .await
-        .map_err(|_| format!("GET {url} took longer than {TIMEOUT:?}"))?
 }

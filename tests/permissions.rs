@@ -78,6 +78,95 @@ const MATRIX: &[(&str, &[&str])] = &[
             "county.luoshan",
         ],
     ),
+    (
+        "linkage.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    (
+        "linkage.export",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    (
+        "linkage.create",
+        &[
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+        ],
+    ),
+    (
+        "task.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    ("task.create", &["director", "staff", "county.luoshan"]),
+    (
+        "meeting.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    ("meeting.create", &["director", "staff", "county.luoshan"]),
+    (
+        "circular.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    ("circular.create", &["director", "staff", "county.luoshan"]),
+    (
+        "inspection.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
+    (
+        "inspection.create",
+        &["director", "staff", "county.luoshan"],
+    ),
 ];
 
 const Y2027: &str =
@@ -275,6 +364,76 @@ async fn attempt(
             )
             .await
             .status
+        }
+        "linkage.read" => {
+            api(app, Method::GET, "/api/v1/transfers", t, None)
+                .await
+                .status
+        }
+        "linkage.export" => {
+            api(app, Method::GET, "/api/v1/linkage/stats.xlsx", t, None)
+                .await
+                .status
+        }
+        "linkage.create" => {
+            let body = json!({"kind": "special_coordination",
+                "held_on": shuangda::db::time::today_beijing().to_string(),
+                "unit_ids": [own_unit.to_string()], "attendees": "矩阵", "topics": "矩阵", "minutes": "矩阵"});
+            api(app, Method::POST, "/api/v1/linkage/meetings", t, Some(body))
+                .await
+                .status
+        }
+        "task.read" => api(app, Method::GET, "/api/v1/tasks", t, None).await.status,
+        "task.create" => {
+            let due =
+                (shuangda::db::time::today_beijing() + chrono::Duration::days(10)).to_string();
+            let body = json!({"title": format!("矩阵任务{n}"), "description": "矩阵", "source": "unit_request",
+                "lead_unit_id": own_unit.to_string(), "due_on": due});
+            api(app, Method::POST, "/api/v1/tasks", t, Some(body))
+                .await
+                .status
+        }
+        "meeting.read" => {
+            api(app, Method::GET, "/api/v1/meetings", t, None)
+                .await
+                .status
+        }
+        "meeting.create" => {
+            let body = json!({"kind": "liaison", "title": format!("矩阵会议{n}"), "topics": "矩阵",
+                "planned_on": shuangda::db::time::today_beijing().to_string(), "unit_ids": [own_unit.to_string()]});
+            api(app, Method::POST, "/api/v1/meetings", t, Some(body))
+                .await
+                .status
+        }
+        "circular.read" => {
+            api(app, Method::GET, "/api/v1/circulars", t, None)
+                .await
+                .status
+        }
+        "circular.create" => {
+            let body = json!({"kind": "data", "title": format!("矩阵通报{n}"), "body": "矩阵",
+                "unit_ids": [own_unit.to_string()]});
+            api(app, Method::POST, "/api/v1/circulars", t, Some(body))
+                .await
+                .status
+        }
+        "inspection.read" => {
+            api(app, Method::GET, "/api/v1/inspections", t, None)
+                .await
+                .status
+        }
+        "inspection.create" => {
+            let today = shuangda::db::time::today_beijing().to_string();
+            let body = json!({"title": format!("矩阵检查{n}"), "team": "矩阵", "starts_on": today,
+                "ends_on": today, "unit_ids": [own_unit.to_string()]});
+            api(app, Method::POST, "/api/v1/inspections", t, Some(body))
+                .await
+                .status
+        }
+        "report.read" => {
+            api(app, Method::GET, "/api/v1/reports", t, None)
+                .await
+                .status
         }
         other => panic!("unknown operation {other}"),
     };

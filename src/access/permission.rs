@@ -19,6 +19,19 @@ pub enum Resource {
     Deadline,
     /// Major cases under coordination and supervision (seed 000), from clue to archive.
     Case,
+    /// Administrative–criminal linkage (seed 004): transfers both ways, assistance,
+    /// consultation, joint meetings and their figures.
+    Linkage,
+    /// Supervised tasks of the group's working system (003 三(五); 001 §22).
+    Task,
+    /// The group's meetings and their minutes (001 §19–23; 003 三(一)).
+    Meeting,
+    /// Circulars and work briefings (003 三(三), 三(六); 001 §26).
+    Circular,
+    /// Supervisory inspections (003 三(四)).
+    Inspection,
+    /// Major-matter and periodic reports from units (001 §24–25; 003 三(三)).
+    Report,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -35,7 +48,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 8] = [
+    pub const ALL: [Resource; 14] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -44,6 +57,12 @@ impl Resource {
         Resource::Calendar,
         Resource::Deadline,
         Resource::Case,
+        Resource::Linkage,
+        Resource::Task,
+        Resource::Meeting,
+        Resource::Circular,
+        Resource::Inspection,
+        Resource::Report,
     ];
 }
 
@@ -118,6 +137,56 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
             Some(OwnRegion)
         }
         (Case, Create) if matches!(role, UnitLiaison | UnitHandler) => Some(OwnUnit),
+        // Linkage: the office and leaders read their region's transfers, a unit (including the
+        // procuratorate asked to supervise) what it is party to. Units transfer, ask and
+        // answer; meetings are also convened by the office. Figures export within scope.
+        (Linkage, Read | Export) if region_roles => Some(OwnRegion),
+        (Linkage, Read | Export) if unit_roles => Some(OwnUnit),
+        (Linkage, Create) if matches!(role, UnitLiaison | UnitHandler) => Some(OwnUnit),
+        (Linkage, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        // Tasks: the office assigns and accepts; units see and work on the tasks they lead or
+        // cooperate on.
+        (Task, Read) if region_roles => Some(OwnRegion),
+        (Task, Read) if unit_roles => Some(OwnUnit),
+        (Task, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        // Meetings: the office proposes and records; the chair decides and signs (meetings/
+        // flow.rs); invited units read theirs.
+        (Meeting, Read) if region_roles => Some(OwnRegion),
+        (Meeting, Read) if unit_roles => Some(OwnUnit),
+        (Meeting, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        // Circulars: the office drafts, the leader signs (circulars/mod.rs), units read what
+        // is issued to them.
+        (Circular, Read) if region_roles => Some(OwnRegion),
+        (Circular, Read) if unit_roles => Some(OwnUnit),
+        (Circular, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        // Inspections: the office organises and reports; the units inspected read theirs.
+        (Inspection, Read) if region_roles => Some(OwnRegion),
+        (Inspection, Read) if unit_roles => Some(OwnUnit),
+        (Inspection, Create)
+            if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) =>
+        {
+            Some(OwnRegion)
+        }
+        // Reports: units report (a county office reports upward too); the office opens rounds
+        // and reads what is sent to it.
+        (Report, Read) if region_roles => Some(OwnRegion),
+        (Report, Read) if unit_roles => Some(OwnUnit),
+        (Report, Create)
+            if matches!(
+                role,
+                OfficeDirector | OfficeStaff | CountyOfficeStaff | UnitLiaison | UnitHandler
+            ) =>
+        {
+            Some(OwnRegion)
+        }
         _ => None,
     }
 }

@@ -13,8 +13,14 @@ use crate::access::{Action, Actor, Resource};
 /// Object types whose audit summaries carry case content, and the resource whose read
 /// permission is needed to see it. The audit administrator reviews who did what and when, but
 /// does not read case content by virtue of that role (三员分立).
-const CONTENT_TYPES: &[(&str, Resource)] =
-    &[("deadline", Resource::Deadline), ("case", Resource::Case)];
+const CONTENT_TYPES: &[(&str, Resource)] = &[
+    ("deadline", Resource::Deadline),
+    ("case", Resource::Case),
+    ("transfer", Resource::Linkage),
+    ("transfer_attachment", Resource::Linkage),
+    ("linkage_request", Resource::Linkage),
+    ("linkage_meeting", Resource::Linkage),
+];
 
 pub const WITHHELD: &str = "（业务内容，不向无业务权限者显示）";
 

@@ -87,6 +87,41 @@ pub async fn issue_for_username(
 }
 
 /// The account a presented token acts as, if the token is live.
+/// The actor a bearer token acts for, in one query (token, account, unit, roles); `None` for
+/// an unknown, revoked or expired token or an inactive account.
+pub async fn authenticate_actor(
+    db: &Db,
+    token: &str,
+) -> Result<Option<crate::access::Actor>, sqlx::Error> {
+    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
+        return Ok(None);
+    }
+    let now = time::now_text();
+    let sql = format!(
+        "{} JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2) AND s.active = 1",
+        crate::users::store::ACTOR_SELECT
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(hash_secret(token))
+        .bind(&now)
+        .fetch_all(&db.pool)
+        .await?;
+    let Some((actor, _)) = crate::users::store::actor_from_rows(&rows)? else {
+        return Ok(None);
+    };
+    // Record use at most once a minute; the common case reads only.
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(&now)
+    .bind(hash_secret(token))
+    .bind(time::to_text(time::now() - chrono::Duration::seconds(60)))
+    .execute(&db.pool)
+    .await?;
+    Ok(Some(actor))
+}
+
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);

@@ -3,14 +3,13 @@
 //! Documents are numbered in their office's yearly sequences and rendered as PDFs in the
 //! official letter layout.
 
-use chrono::Datelike;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::flow::Step;
 use super::model::{Ground, Source};
-use super::steps::{RESULT_CLAUSE, begin_step, notify_unit, set_state};
+use super::steps::{RESULT_CLAUSE, begin_step, set_state};
 use super::store::{self, Case};
 use crate::access::Actor;
 use crate::archive::{DossierFile, DossierInput};
@@ -19,6 +18,7 @@ use crate::db::{Db, Tx, time};
 use crate::deadline::store::{Change, settle_for_record};
 use crate::documents::{CatalogueRow, OfficialDocument, Paragraph, ParagraphKind};
 use crate::error::{AppError, AppResult};
+use crate::notify::store::notify_unit;
 use crate::web::SharedState;
 
 fn para(kind: ParagraphKind, text: impl Into<String>) -> Paragraph {
@@ -43,32 +43,13 @@ async fn unit_names(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<String>> {
     Ok(out)
 }
 
-/// The office's document-number prefix: its short name (e.g. 信打假办), else 双打办.
-async fn prefix(tx: &mut Tx, office: i64) -> AppResult<String> {
-    let short: Option<Option<String>> =
-        sqlx::query_scalar("SELECT short_name FROM units WHERE id = $1")
-            .bind(office)
-            .fetch_optional(&mut **tx)
-            .await?;
-    Ok(short.flatten().unwrap_or_else(|| "双打办".into()))
-}
-
 /// Next number of `kind` (督, 通, 报) for the office this year: "信打假办督〔2026〕7号".
 async fn number(tx: &mut Tx, office: i64, kind: &str) -> AppResult<String> {
-    let year = time::today_beijing().year();
-    let n = store::next_number(tx, &format!("{kind}:{office}"), year).await?;
-    Ok(format!(
-        "{}{kind}〔{year}〕{n}号",
-        prefix(tx, office).await?
-    ))
+    crate::numbering::document_number(tx, office, kind, "双打办").await
 }
 
 async fn render(state: &SharedState, doc: OfficialDocument) -> AppResult<Vec<u8>> {
-    let fonts = state.fonts()?;
-    tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| AppError::internal(format!("pdf: {e}")))
+    state.render_pdf(doc).await
 }
 
 #[allow(clippy::too_many_arguments)]

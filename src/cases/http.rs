@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,6 +23,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -46,9 +47,6 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/cases/{id}", get(api_get))
         .route("/api/v1/cases/{id}/steps", post(api_step))
 }
-
-/// A 20 MB file plus the form's other fields.
-pub const UPLOAD_BODY_LIMIT: usize = crate::domain::upload::MAX_BYTES + 256 * 1024;
 
 pub struct Opt {
     pub code: &'static str,
@@ -238,14 +236,9 @@ async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResu
 
 /// Build the clue input from the form's (possibly repeated) fields.
 fn clue_from_pairs(pairs: &[(String, String)]) -> ClueInput {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let opt = |k: &str| Some(one(k)).filter(|v| !v.trim().is_empty());
+    let p = crate::web::form::Pairs(pairs);
+    let one = |k: &str| p.one(k);
+    let opt = |k: &str| p.opt(k);
     let parties = (0..3)
         .map(|i| PartyInput {
             kind: one(&format!("party{i}_kind")),
@@ -266,11 +259,7 @@ fn clue_from_pairs(pairs: &[(String, String)]) -> ClueInput {
         reporter: opt("reporter"),
         product: opt("product"),
         product_category: opt("product_category"),
-        right_kinds: pairs
-            .iter()
-            .filter(|(k, _)| k == "right_kinds")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        right_kinds: p.many("right_kinds"),
         regions: one("regions")
             .split([',', '，', ' ', '、'])
             .filter(|s| !s.trim().is_empty())
@@ -467,19 +456,9 @@ pub struct StepInput {
 }
 
 fn step_from_pairs(pairs: &[(String, String)]) -> StepInput {
-    let one = |k: &str| {
-        pairs
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let many = |k: &str| {
-        pairs
-            .iter()
-            .filter(|(key, v)| key == k && !v.trim().is_empty())
-            .map(|(_, v)| v.clone())
-            .collect::<Vec<_>>()
-    };
+    let p = crate::web::form::Pairs(pairs);
+    let one = |k: &str| p.get(k);
+    let many = |k: &str| p.many(k);
     StepInput {
         step: one("step").unwrap_or_default(),
         grounds: many("ground")
@@ -622,21 +601,10 @@ async fn after_step<T>(
     id: i64,
     result: AppResult<T>,
 ) -> PageResult {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}?msg=saved")).into_response()),
-        Err(AppError::Validation(f)) => {
-            let msg =
-                f.0.iter()
-                    .map(|x| x.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("；");
-            let mut r = show(state, cu, id, None, Some(msg)).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e @ AppError::Conflict { .. }) => show(state, cu, id, None, Some(e.to_string())).await,
-        Err(e) => Err(e.into()),
-    }
+    crate::web::page::after_step(result, &format!("/cases/{id}?msg=saved"), |msg| {
+        show(state, cu, id, None, Some(msg))
+    })
+    .await
 }
 
 async fn letter_pdf(
@@ -656,23 +624,6 @@ async fn letter_pdf(
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
 }
 
-pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "inline; filename=\"document.pdf\"; filename*=UTF-8''{}",
-                    crate::web::extract::urlencode(name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn dossier(
     State(state): State<SharedState>,
     cu: CurrentUser,
@@ -686,20 +637,11 @@ async fn dossier(
     let zip = super::documents::dossier_bytes(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"dossier.zip\"; filename*=UTF-8''{}",
-                    crate::web::extract::urlencode(&format!("案卷-{}.zip", c.code))
-                ),
-            ),
-        ],
+    Ok(download(
+        &format!("案卷-{}.zip", c.code),
+        "application/zip",
         zip,
-    )
-        .into_response())
+    ))
 }
 
 // ---- API ----
@@ -810,38 +752,6 @@ pub async fn api_step(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The fields of an upload form: the file, its description, and the CSRF token if any.
-struct UploadForm {
-    filename: String,
-    bytes: Vec<u8>,
-    description: String,
-    csrf: Option<String>,
-}
-
-async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
-    let mut form = UploadForm {
-        filename: String::new(),
-        bytes: Vec::new(),
-        description: String::new(),
-        csrf: None,
-    };
-    let too_large = || AppError::field("file", "too_large", "单个文件不能超过20MB");
-    while let Some(field) = mp.next_field().await.map_err(|_| too_large())? {
-        match field.name() {
-            Some("file") => {
-                form.filename = field.file_name().unwrap_or("").to_string();
-                form.bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
-            }
-            Some("description") => {
-                form.description = field.text().await.map_err(|_| too_large())?
-            }
-            Some("_csrf") => form.csrf = Some(field.text().await.map_err(|_| too_large())?),
-            _ => {}
-        }
-    }
-    Ok(form)
-}
-
 async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
@@ -850,13 +760,7 @@ async fn attach_page(
 ) -> PageResult {
     let id = path_id(&id)?;
     let form = read_upload(mp).await?;
-    let ok = form
-        .csrf
-        .as_deref()
-        .is_some_and(|c| crate::web::extract::constant_eq(c.as_bytes(), cu.csrf.as_bytes()));
-    if !ok {
-        return Err(AppError::Csrf.into());
-    }
+    form.check_csrf(&cu)?;
     let result = steps::attach(
         &state.db,
         &cu.actor,
@@ -884,20 +788,7 @@ async fn attachment(
     let (name, mime, bytes) = store::attachment(&state.db, id, aid)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"file\"; filename*=UTF-8''{}",
-                    crate::web::extract::urlencode(&name)
-                ),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(download(&name, &mime, bytes))
 }
 
 /// Upload an attachment (multipart form with `file` and optional `description`).

@@ -8,27 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::money::Fen;
 use crate::domain::resident_id::ResidentId;
-use crate::domain::{FieldError, FieldErrors, RegionCode, text};
-
-macro_rules! coded_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            pub fn parse(code: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.code() == code.trim())
-            }
-            pub fn label_of(code: &str) -> &'static str {
-                $name::parse(code).map($name::label).unwrap_or("未知")
-            }
-        }
-    };
-}
+use crate::domain::{FieldError, FieldErrors, RegionCode, coded_enum, text};
 
 coded_enum!(
     /// Where a clue came from (000 §4), plus a member unit's own report.
@@ -196,21 +176,7 @@ impl NewClue {
 }
 
 fn date(field: &str, label: &str, raw: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let d = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| {
-        FieldError::new(
-            field,
-            "invalid_format",
-            format!("{label}格式应为YYYY-MM-DD"),
-        )
-    })?;
-    if d > today {
-        return Err(FieldError::new(
-            field,
-            "out_of_range",
-            format!("{label}不能晚于今天"),
-        ));
-    }
-    Ok(d)
+    crate::domain::date::not_after(field, label, raw, today)
 }
 
 fn optional_text(

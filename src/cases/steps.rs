@@ -18,6 +18,7 @@ use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::notify;
+use crate::notify::store::notify_unit;
 
 /// 000 §4: the lead and assisting units are named within 5 working days of the clue, 10 when
 /// the case is complex.
@@ -55,32 +56,6 @@ fn case_entry(action: &'static str, case: &Case, summary: serde_json::Value) -> 
     Entry::new(action, "case")
         .object(case.id, Some(case.office_unit_id))
         .summary(summary)
-}
-
-/// Users of a unit who act for it (liaison officers, handlers, office staff).
-pub(super) async fn notify_unit(
-    tx: &mut Tx,
-    unit_id: i64,
-    title: &str,
-    body: &str,
-    link: &str,
-    todo: bool,
-) -> Result<(), sqlx::Error> {
-    let users: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
-         WHERE u.unit_id = $1 AND u.active = 1 AND g.role IN \
-         ('unit_liaison', 'unit_handler', 'office_staff', 'office_director', 'county_office_staff')",
-    )
-    .bind(unit_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    for u in users {
-        notify::store::notify(tx, u, title, body, Some(link)).await?;
-    }
-    if todo {
-        notify::store::add_todo(tx, None, Some(unit_id), title, Some(link), None, false).await?;
-    }
-    Ok(())
 }
 
 /// A clock of this case (000 §4, §6, §8, §9).
@@ -131,8 +106,12 @@ pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i
     .await
 }
 
-/// End a step: write its audit record, then commit.
+/// End a step: close the acting unit's to-dos on the case, write its audit record, commit.
 pub(super) async fn finish(mut tx: Tx, who: &Who, entry: Entry) -> AppResult<()> {
+    // Acting on the case deals with the acting unit's to-dos on it.
+    if let Some(id) = entry.object_id.as_deref() {
+        crate::notify::store::close_todos_of(&mut tx, who, &format!("/cases/{id}")).await?;
+    }
     audit::record(&mut tx, who, entry).await?;
     tx.commit().await?;
     Ok(())
@@ -182,7 +161,7 @@ pub async fn register(
         office_for(&mut tx, actor).await?
     };
     let year = clue.received_on.year();
-    let n = store::next_number(&mut tx, "case", year).await?;
+    let n = crate::numbering::next_number(&mut tx, "case", year).await?;
     let code = format!("{year}-{n:04}");
     let now = time::now_text();
     let detail = serde_json::to_string(&clue.detail).map_err(AppError::internal)?;

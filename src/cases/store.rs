@@ -244,16 +244,11 @@ pub async fn parties_of(
 }
 
 pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) \
-         VALUES ('case', $1, $2, $3, (SELECT updated_at FROM cases WHERE id = $1)) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(unit_id)
-    .bind(role)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let at: String = sqlx::query_scalar("SELECT updated_at FROM cases WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    crate::access::parties::add(tx, RESOURCE, id, unit_id, role, &at).await
 }
 
 /// How the actor stands to the case (pure decision from the case's party list).
@@ -303,14 +298,7 @@ pub async fn touch(tx: &mut Tx, case_id: i64) -> Result<(), sqlx::Error> {
         .bind(case_id)
         .execute(&mut **tx)
         .await?;
-    sqlx::query(
-        "UPDATE record_parties SET sort_key = $1 WHERE resource = 'case' AND record_id = $2",
-    )
-    .bind(&now)
-    .bind(case_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    crate::access::parties::touch(tx, RESOURCE, case_id, &now).await
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -496,41 +484,6 @@ pub async fn supporting_facts(
         same_party_elsewhere: same,
         long_unresolved: long,
     })
-}
-
-/// The next number in a yearly sequence. Taking the row lock by updating it first keeps the
-/// numbers unique and gapless when two are issued at once; a rolled-back transaction gives its
-/// number back.
-pub async fn next_number(tx: &mut Tx, series: &str, year: i32) -> Result<i64, sqlx::Error> {
-    let updated: Option<i64> = sqlx::query_scalar(
-        "UPDATE doc_sequences SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last",
-    )
-    .bind(series)
-    .bind(i64::from(year))
-    .fetch_optional(&mut **tx)
-    .await?;
-    if let Some(n) = updated {
-        return Ok(n);
-    }
-    // First number of the year; a concurrent first insert makes one of us retry the update.
-    let inserted = sqlx::query(
-        "INSERT INTO doc_sequences (series, year, last) VALUES ($1, $2, 1) ON CONFLICT DO NOTHING",
-    )
-    .bind(series)
-    .bind(i64::from(year))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(1);
-    }
-    sqlx::query_scalar(
-        "UPDATE doc_sequences SET last = last + 1 WHERE series = $1 AND year = $2 RETURNING last",
-    )
-    .bind(series)
-    .bind(i64::from(year))
-    .fetch_one(&mut **tx)
-    .await
 }
 
 #[cfg(test)]

@@ -46,6 +46,46 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "attachments",
         sql: include_str!("../../migrations/0006_attachments.sql"),
     },
+    Migration {
+        version: 7,
+        name: "linkage",
+        sql: include_str!("../../migrations/0007_linkage.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "tasks",
+        sql: include_str!("../../migrations/0008_tasks.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "meetings",
+        sql: include_str!("../../migrations/0009_meetings.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "circulars",
+        sql: include_str!("../../migrations/0010_circulars.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "inspections",
+        sql: include_str!("../../migrations/0011_inspections.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "reports",
+        sql: include_str!("../../migrations/0012_reports.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "composition",
+        sql: include_str!("../../migrations/0013_composition.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "plans",
+        sql: include_str!("../../migrations/0014_plans.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

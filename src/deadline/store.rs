@@ -402,6 +402,26 @@ pub async fn settle_for_record(
     Ok(rows.len())
 }
 
+/// Settle one clock by id inside the caller's transaction (e.g. a meeting's follow-up item
+/// reported done); a clock already settled is left as it is.
+pub async fn settle_one(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    id: i64,
+    change: Change,
+) -> AppResult<bool> {
+    let mut q = Sql::new(SELECT);
+    q.push("d.id = ")
+        .bind(id)
+        .push(" AND d.state IN ('open', 'missed')");
+    let Some(d) = q.query_as::<Deadline>().fetch_optional(&mut **tx).await? else {
+        return Ok(false);
+    };
+    apply(tx, cal, who, &d, &change).await?;
+    Ok(true)
+}
+
 /// Deadlines of one record, for its page.
 pub async fn for_record(
     db: &Db,

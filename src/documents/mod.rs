@@ -22,6 +22,11 @@ pub use catalogue::{CatalogueRow, render_catalogue};
 pub use fonts::{FontSource, Fonts};
 pub use official::{OfficialDocument, Paragraph, ParagraphKind, render};
 
+/// A date as official documents write it: "2026年11月23日" (GB/T 9704-2012 7.3.5.1).
+pub fn official_date(date: chrono::NaiveDate) -> String {
+    official::format_date(date)
+}
+
 /// Value written into the PDF `Creator` metadata field.
 pub const PDF_CREATOR: &str = "双打协同平台";
 

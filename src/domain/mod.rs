@@ -2,6 +2,7 @@
 //! field-level error type every form and API shares. Pure: no I/O.
 
 pub mod credit_code;
+pub mod date;
 pub mod email;
 pub mod fields;
 pub mod money;
@@ -10,6 +11,28 @@ pub mod region;
 pub mod resident_id;
 pub mod text;
 pub mod upload;
+
+/// A closed set of choices with a stable code (forms, JSON, the database) and a Chinese label.
+macro_rules! coded_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn parse(code: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.code() == code.trim())
+            }
+            pub fn label_of(code: &str) -> &'static str {
+                $name::parse(code).map($name::label).unwrap_or("未知")
+            }
+        }
+    };
+}
+pub(crate) use coded_enum;
 
 pub use email::Email;
 pub use fields::{FieldError, FieldErrors};

@@ -110,3 +110,63 @@ pub async fn mark_read(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx:
     .rows_affected()
         > 0)
 }
+
+/// Users of a unit who act for it (liaison officers, handlers, office staff).
+pub async fn notify_unit(
+    tx: &mut Tx,
+    unit_id: i64,
+    title: &str,
+    body: &str,
+    link: &str,
+    todo: bool,
+) -> Result<(), sqlx::Error> {
+    let users: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.unit_id = $1 AND u.active = 1 AND g.role IN \
+         ('unit_liaison', 'unit_handler', 'office_staff', 'office_director', 'county_office_staff')",
+    )
+    .bind(unit_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for u in users {
+        notify(tx, u, title, body, Some(link)).await?;
+    }
+    if todo {
+        add_todo(tx, None, Some(unit_id), title, Some(link), None, false).await?;
+    }
+    Ok(())
+}
+
+/// Someone acted on the record at `link`: the open to-dos pointing there that were theirs to
+/// deal with — their unit's and their own — are done.
+pub async fn close_todos_of(
+    tx: &mut Tx,
+    who: &crate::audit::Who,
+    link: &str,
+) -> Result<(), sqlx::Error> {
+    if let Some(unit) = who.unit_id {
+        close_unit_todos(tx, unit, link).await?;
+    }
+    if let Some(user) = who.user_id {
+        sqlx::query("UPDATE todo_items SET done_at = $1 WHERE user_id = $2 AND link = $3 AND done_at IS NULL")
+            .bind(time::now_text())
+            .bind(user)
+            .bind(link)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The unit acted on the record at `link`: its open to-dos pointing there are done.
+pub async fn close_unit_todos(tx: &mut Tx, unit_id: i64, link: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND user_id IS NULL AND link = $3 AND done_at IS NULL",
+    )
+    .bind(time::now_text())
+    .bind(unit_id)
+    .bind(link)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -48,6 +48,20 @@ pub struct Filter {
     pub region_prefix: Option<String>,
 }
 
+/// The active units of the actor's city or county: the choices offered in the office's and the
+/// units' forms (a group's work names the units of its own region).
+pub async fn choices(db: &Db, actor: &crate::access::Actor) -> Result<Vec<Unit>, sqlx::Error> {
+    let f = Filter {
+        region_prefix: Some(actor.unit_region.scope_prefix().to_string()),
+        ..Filter::default()
+    };
+    Ok(list(db, &Scope::All, &f)
+        .await?
+        .into_iter()
+        .filter(Unit::is_active)
+        .collect())
+}
+
 pub async fn list(db: &Db, scope: &Scope, f: &Filter) -> Result<Vec<Unit>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(unit_in_scope(scope, "u"));

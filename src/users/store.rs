@@ -99,29 +99,50 @@ pub async fn roles_of(
     Ok(codes.iter().filter_map(|c| Role::parse(c)).collect())
 }
 
-/// The actor for an active account, and whether it must change its password first.
+/// The actor for an active account, and whether it must change its password first. One query:
+/// the account, its unit and its roles (one row per role).
 pub async fn load_actor(db: &Db, user_id: i64) -> Result<Option<(Actor, bool)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT s.username, s.display_name, s.unit_id, un.name, un.region_code, s.must_change_password \
-         FROM users s JOIN units un ON un.id = s.unit_id WHERE s.id = $1 AND s.active = 1",
-    )
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ACTOR_SELECT} WHERE s.id = $1 AND s.active = 1"
+    )))
     .bind(user_id)
-    .fetch_optional(&db.pool)
+    .fetch_all(&db.pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let region: String = row.try_get(4)?;
+    actor_from_rows(&rows)
+}
+
+/// The columns `actor_from_rows` reads: the account, its unit, one role per row.
+pub const ACTOR_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.unit_id, un.name, un.region_code, \
+    s.must_change_password, g.role FROM users s JOIN units un ON un.id = s.unit_id \
+    LEFT JOIN role_grants g ON g.user_id = s.id";
+
+/// Build the actor from the rows of an `ACTOR_SELECT` query (none: no such active account).
+pub fn actor_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Option<(Actor, bool)>, sqlx::Error> {
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let region: String = row.try_get(5)?;
     let Some(unit_region) = RegionCode::parse(&region) else {
         return Ok(None);
     };
-    let roles = roles_of(&db.pool, user_id).await?;
-    let must_change: i64 = row.try_get(5)?;
+    let mut roles = Vec::new();
+    for r in rows {
+        let code: Option<String> = r.try_get(7)?;
+        if let Some(role) = code.as_deref().and_then(Role::parse)
+            && !roles.contains(&role)
+        {
+            roles.push(role);
+        }
+    }
+    roles.sort();
+    let must_change: i64 = row.try_get(6)?;
     Ok(Some((
         Actor {
-            user_id,
-            username: row.try_get(0)?,
-            display_name: row.try_get(1)?,
-            unit_id: row.try_get(2)?,
-            unit_name: row.try_get(3)?,
+            user_id: row.try_get(0)?,
+            username: row.try_get(1)?,
+            display_name: row.try_get(2)?,
+            unit_id: row.try_get(3)?,
+            unit_name: row.try_get(4)?,
             unit_region,
             roles,
         },

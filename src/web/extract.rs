@@ -177,10 +177,7 @@ impl FromRequestParts<SharedState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
-        let (_, user_id) = token::authenticate(&state.db, bearer)
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let (actor, _) = users::store::load_actor(&state.db, user_id)
+        let actor = token::authenticate_actor(&state.db, bearer)
             .await?
             .ok_or(AppError::Unauthorized)?;
         let meta = Meta::from_parts(parts, state.config.trust_forwarded_for);

@@ -2,6 +2,8 @@
 
 pub mod assets;
 pub mod extract;
+pub mod files;
+pub mod form;
 pub mod openapi;
 pub mod page;
 
@@ -66,6 +68,18 @@ impl AppState {
             })
     }
 
+    /// Render an official document as PDF on the blocking pool (layout is CPU work).
+    pub async fn render_pdf(
+        &self,
+        doc: crate::documents::OfficialDocument,
+    ) -> Result<Vec<u8>, crate::error::AppError> {
+        let fonts = self.fonts()?;
+        tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
+            .await
+            .map_err(crate::error::AppError::internal)?
+            .map_err(|e| crate::error::AppError::internal(format!("pdf: {e}")))
+    }
+
     pub fn calendar(&self) -> Arc<Calendar> {
         match self.calendar.read() {
             Ok(c) => c.clone(),
@@ -97,6 +111,14 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::calendar::http::routes())
         .merge(crate::deadline::http::routes())
         .merge(crate::cases::http::routes())
+        .merge(crate::linkage::http::routes())
+        .merge(crate::tasks::http::routes())
+        .merge(crate::meetings::http::routes())
+        .merge(crate::circulars::http::routes())
+        .merge(crate::inspections::http::routes())
+        .merge(crate::reports::http::routes())
+        .merge(crate::composition::http::routes())
+        .merge(crate::plans::http::routes())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))
@@ -106,7 +128,7 @@ pub fn router(state: SharedState) -> Router {
         // limit, so the outer hard limit leaves room for them.
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(
-            max_body.max(crate::cases::http::UPLOAD_BODY_LIMIT),
+            max_body.max(files::UPLOAD_BODY_LIMIT),
         ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -32,6 +32,38 @@ impl Layout {
         let a = &cu.actor;
         let mut nav = vec![("首页", "/", true)];
         nav.push(("重大案件", "/cases", a.can(Resource::Case, Action::Read)));
+        nav.push((
+            "会议纪要",
+            "/meetings",
+            a.can(Resource::Meeting, Action::Read),
+        ));
+        nav.push(("督办任务", "/tasks", a.can(Resource::Task, Action::Read)));
+        nav.push(("工作要点", "/plans", a.can(Resource::Task, Action::Read)));
+        nav.push((
+            "通报简报",
+            "/circulars",
+            a.can(Resource::Circular, Action::Read),
+        ));
+        nav.push((
+            "督导检查",
+            "/inspections",
+            a.can(Resource::Inspection, Action::Read),
+        ));
+        nav.push((
+            "信息报送",
+            "/reports",
+            a.can(Resource::Report, Action::Read),
+        ));
+        nav.push((
+            "小组组成",
+            "/composition",
+            a.can(Resource::Unit, Action::Read) && !a.roles.iter().any(|r| r.is_admin()),
+        ));
+        let linkage = a.can(Resource::Linkage, Action::Read);
+        nav.push(("两法衔接", "/transfers", linkage));
+        nav.push(("协作咨询", "/linkage/requests", linkage));
+        nav.push(("联席会议", "/linkage/meetings", linkage));
+        nav.push(("衔接统计", "/linkage/stats", linkage));
         nav.push(("单位", "/units", a.can(Resource::Unit, Action::Read)));
         nav.push(("用户", "/users", a.can(Resource::User, Action::Read)));
         nav.push((
@@ -197,4 +229,29 @@ pub fn non_empty(v: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
+}
+
+/// The page after a step taken on a record's page: on success a redirect to `done`; when the
+/// input was refused, the record's page again with the messages (422); when a rule refused the
+/// step, the record's page with the reason (`show` answers 409); anything else an error page.
+pub async fn after_step<T, F, Fut>(result: Result<T, AppError>, done: &str, show: F) -> PageResult
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = PageResult>,
+{
+    match result {
+        Ok(_) => Ok(axum::response::Redirect::to(done).into_response()),
+        Err(AppError::Validation(f)) => {
+            let msg =
+                f.0.iter()
+                    .map(|x| x.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("；");
+            let mut r = show(msg).await?;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e @ AppError::Conflict { .. }) => show(e.to_string()).await,
+        Err(e) => Err(e.into()),
+    }
 }

@@ -184,6 +184,8 @@ pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The raw body (PDFs, spreadsheets, archives).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -232,6 +234,7 @@ impl Client {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -1,0 +1,317 @@
+//! Circular pages and API: the list, drafting, the page with the leader's signature or return,
+//! the read receipts, and the PDF.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, Circular, Recipient};
+use super::{CircularInput, Kind};
+use crate::access::{Action, Actor, Resource};
+use crate::audit::Who;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::pdf_response;
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, PageResult, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/circulars", get(list_page))
+        .route("/circulars/new", get(new_page).post(create_page))
+        .route("/circulars/{id}", get(show_page))
+        .route("/circulars/{id}/step", post(step_page))
+        .route("/circulars/{id}/document.pdf", get(pdf_page))
+        .route("/api/v1/circulars", get(api_list).post(api_create))
+        .route("/api/v1/circulars/{id}", get(api_get))
+        .route("/api/v1/circulars/{id}/steps", post(api_step))
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "circulars/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Circular>,
+    can_create: bool,
+}
+
+async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "通报与简报", "/circulars"),
+        rows: store::list(&state.db, &scope).await?,
+        can_create: cu.actor.can(Resource::Circular, Action::Create),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "circulars/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: CircularInput,
+    errors: FieldErrors,
+    kinds: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+    reports: Vec<crate::reports::store::ReportRow>,
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: CircularInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !cu.actor.can(Resource::Circular, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let units = crate::units::store::choices(&state.db, &cu.actor).await?;
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(cu, "起草通报或简报", "/circulars"),
+            form,
+            errors,
+            kinds: Kind::ALL
+                .iter()
+                .map(|k| Opt {
+                    code: k.code(),
+                    label: k.label(),
+                })
+                .collect(),
+            units,
+            reports: match cu.actor.scope(Resource::Report, Action::Read) {
+                Some(s) => crate::reports::store::reports(&state.db, &s, None).await?,
+                None => Vec::new(),
+            },
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    new_form(&state, &cu, CircularInput::default(), FieldErrors::new()).await
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let input = CircularInput {
+        kind: p.one("kind"),
+        title: p.one("title"),
+        body: p.one("body"),
+        named: p.opt("named"),
+        unit_ids: p.many("unit_ids"),
+        report_ids: p.many("report_ids"),
+        include_figures: p.one("include_figures") == "1",
+    };
+    match store::draft(&state.db, &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/circulars/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A circular with its read receipts and what the reader may do.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CircularDetail {
+    #[serde(flatten)]
+    pub circular: Circular,
+    pub recipients: Vec<Recipient>,
+    /// The reader may sign or return it.
+    pub can_sign: bool,
+    /// The reader's unit is addressed and has not yet confirmed.
+    pub can_confirm: bool,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<CircularDetail> {
+    let scope = store::read_scope(actor)?;
+    let circular = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let recipients = store::recipients(&state.db.pool, id).await?;
+    let state_now = super::State::parse(&circular.state).unwrap_or(super::State::Returned);
+    Ok(CircularDetail {
+        can_sign: super::check_sign(
+            state_now,
+            &actor.roles,
+            actor.unit_region.as_str() == circular.office_region,
+        )
+        .is_ok(),
+        can_confirm: state_now == super::State::Issued
+            && recipients
+                .iter()
+                .any(|r| r.unit_id == actor.unit_id && r.read_at.is_none()),
+        recipients,
+        circular,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "circulars/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: CircularDetail,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &ShowPage {
+            layout: Layout::new(cu, &d.circular.title, "/circulars").notice(msg),
+            d,
+            error,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// sign, return (with `text`), confirm_read
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    pub step: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+async fn run_step(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &StepInput,
+) -> AppResult<()> {
+    match input.step.trim() {
+        "sign" => store::sign(state, actor, who, id).await,
+        "return" => store::return_draft(&state.db, actor, who, id, &input.text).await,
+        "confirm_read" => store::confirm_read(&state.db, actor, who, id).await,
+        _ => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
+    }
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<StepInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    crate::web::page::after_step(r, &format!("/circulars/{id}?msg=saved"), |msg| {
+        show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn pdf_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (number, pdf) = store::pdf(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Circulars and briefings visible to the caller (a unit: those issued to it).
+#[utoipa::path(get, path = "/api/v1/circulars", tag = "circulars",
+    responses((status = 200, body = [Circular]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<Circular>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(store::list(&state.db, &scope).await?))
+}
+
+/// Draft a circular or briefing (the office); it goes to the group leader to sign.
+#[utoipa::path(post, path = "/api/v1/circulars", tag = "circulars", request_body = CircularInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<CircularInput>,
+) -> AppResult<Response> {
+    let id = store::draft(&state.db, &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One circular with its read receipts; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/circulars/{id}", tag = "circulars", params(("id" = i64, Path)),
+    responses((status = 200, body = CircularDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<CircularDetail>> {
+    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+/// Sign, return with reasons (the leader), or confirm reading (a unit addressed).
+#[utoipa::path(post, path = "/api/v1/circulars/{id}/steps", tag = "circulars", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> AppResult<StatusCode> {
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,485 @@
+//! Reading circulars within scope, and drafting, signing, returning and read receipts, each
+//! one transaction with its audit record.
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{CircularInput, Kind, NewCircular, State, check_sign};
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::audit::{self, Entry, Who};
+use crate::db::query::Sql;
+use crate::db::{Db, Tx, time};
+use crate::documents::{OfficialDocument, Paragraph};
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
+use crate::web::SharedState;
+
+pub const RESOURCE: &str = "circular";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Circular {
+    pub id: i64,
+    pub kind: String,
+    pub office_unit_id: i64,
+    pub office_unit_name: String,
+    pub office_region: String,
+    pub title: String,
+    pub body: String,
+    pub named: Option<String>,
+    pub state: String,
+    pub number: Option<String>,
+    pub signed_by_name: Option<String>,
+    pub signed_at: Option<String>,
+    pub return_reason: Option<String>,
+    pub sha256: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Circular {
+    pub fn kind_label(&self) -> &'static str {
+        Kind::label_of(&self.kind)
+    }
+    pub fn state_label(&self) -> &'static str {
+        State::label_of(&self.state)
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.kind, c.office_unit_id, ou.name AS office_unit_name, c.office_region, c.title, c.body, \
+    c.named, c.state, c.number, c.signed_by_name, c.signed_at, c.return_reason, c.sha256, c.created_at, c.updated_at \
+    FROM circulars c JOIN units ou ON ou.id = c.office_unit_id WHERE ";
+
+pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.require(Resource::Circular, Action::Read)
+}
+
+/// A unit sees what is addressed to it once issued; the office and the leaders see drafts too.
+fn visible(scope: &Scope) -> Sql {
+    let mut s = parties_in_scope(scope, RESOURCE, "c.id");
+    match scope {
+        Scope::Unit(u) => {
+            s.push(" AND (c.state = 'issued' OR c.office_unit_id = ")
+                .bind(*u)
+                .push(")");
+        }
+        Scope::Region(p) => {
+            s.push(" AND (c.state = 'issued' OR c.office_region LIKE ")
+                .bind(format!("{p}%"))
+                .push(")");
+        }
+        Scope::All => {}
+    }
+    s
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Circular>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("c.id = ").bind(id).push(" AND ");
+    q.append(visible(scope));
+    q.query_as().fetch_optional(&db.pool).await
+}
+
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Circular>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.append(visible(scope));
+    q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT 200");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Recipient {
+    pub unit_id: i64,
+    pub name: String,
+    pub read_at: Option<String>,
+    pub read_by_name: Option<String>,
+}
+
+pub async fn recipients(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<Recipient>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.unit_id, u.name, r.read_at, r.read_by_name FROM circular_recipients r JOIN units u ON u.id = r.unit_id \
+         WHERE r.circular_id = $1 ORDER BY u.id",
+    )
+    .bind(id)
+    .fetch_all(exec)
+    .await
+}
+
+pub async fn pdf(db: &Db, id: i64) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT number, pdf FROM circulars WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.and_then(|(n, p)| n.zip(p)))
+}
+
+async fn commit(
+    mut tx: Tx,
+    who: &Who,
+    c: &Circular,
+    action: &'static str,
+    summary: serde_json::Value,
+) -> AppResult<()> {
+    close_todos_of(&mut tx, who, &format!("/circulars/{}", c.id)).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new(action, RESOURCE)
+            .object(c.id, Some(c.office_unit_id))
+            .summary(summary),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Circular>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("c.id = ").bind(id);
+    q.query_as().fetch_optional(&mut **tx).await
+}
+
+/// The office drafts a circular or briefing; it goes to the group leader to sign.
+pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> AppResult<i64> {
+    actor.require(Resource::Circular, Action::Create)?;
+    let mut n = NewCircular::parse(input)?;
+    if n.kind == Kind::Briefing && (!n.report_ids.is_empty() || n.include_figures) {
+        n.body = briefing_body(db, actor, &n).await?;
+    }
+    let mut tx = db.begin().await?;
+    let now = time::now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO circulars (kind, office_unit_id, office_region, title, body, named, state, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8) RETURNING id",
+    )
+    .bind(n.kind.code())
+    .bind(actor.unit_id)
+    .bind(actor.unit_region.as_str())
+    .bind(&n.title)
+    .bind(&n.body)
+    .bind(&n.named)
+    .bind(actor.user_id)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
+    for u in &n.unit_ids {
+        let ok: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
+                .bind(u)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if ok.is_none() {
+            return Err(AppError::field(
+                "unit_ids",
+                "not_found",
+                "主送单位不存在或已停用",
+            ));
+        }
+        sqlx::query("INSERT INTO circular_recipients (circular_id, unit_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(u)
+            .execute(&mut *tx)
+            .await?;
+        crate::access::parties::add(&mut tx, RESOURCE, id, *u, "recipient", &now).await?;
+    }
+    let leaders: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+         WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = $1",
+    )
+    .bind(actor.unit_region.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    let link = format!("/circulars/{id}");
+    for l in leaders {
+        notify(
+            &mut tx,
+            l,
+            &format!("请签发：{}", n.title),
+            n.kind.label(),
+            Some(&link),
+        )
+        .await?;
+        add_todo(
+            &mut tx,
+            Some(l),
+            None,
+            &format!("签发{}：{}", n.kind.label(), n.title),
+            Some(&link),
+            None,
+            false,
+        )
+        .await?;
+    }
+    let c = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    commit(
+        tx,
+        who,
+        &c,
+        "circular.draft",
+        json!({"kind": n.kind.code(), "units": n.unit_ids}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Bring the selected reports (those the office may read) and this year's figures into the
+/// briefing's text.
+async fn briefing_body(db: &Db, actor: &Actor, n: &NewCircular) -> AppResult<String> {
+    let scope = actor.require(Resource::Report, Action::Read)?;
+    let all = crate::reports::store::reports(db, &scope, None).await?;
+    let mut picked = Vec::new();
+    for id in &n.report_ids {
+        let r = all.iter().find(|r| r.id == *id).ok_or_else(|| {
+            AppError::field("report_ids", "not_found", "所选报送信息不存在或无权查看")
+        })?;
+        picked.push(super::BriefingReport {
+            unit: r.unit_name.clone(),
+            title: r.title.clone(),
+            body: r.body.clone(),
+        });
+    }
+    let figures = if n.include_figures {
+        let today = time::today_beijing();
+        let jan1 =
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
+        let linkage = match actor.scope(Resource::Linkage, Action::Export) {
+            Some(s) => Some(
+                crate::linkage::stats::figures(db, &s, jan1, today)
+                    .await?
+                    .total,
+            ),
+            None => None,
+        };
+        let (tasks, done, overdue): (i64, i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.state = 'accepted' THEN 1 ELSE 0 END), 0),              COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = t.id AND d.state = 'missed') THEN 1 ELSE 0 END), 0)              FROM tasks t WHERE t.office_unit_id = $1 AND t.created_at >= $2",
+        )
+        .bind(actor.unit_id)
+        .bind(jan1.to_string())
+        .fetch_one(&db.pool)
+        .await?;
+        Some(super::BriefingFigures {
+            transfers: linkage.as_ref().map_or(0, |l| l.transfers),
+            filed: linkage.as_ref().map_or(0, |l| l.filed),
+            hand_backs: linkage.as_ref().map_or(0, |l| l.hand_backs),
+            tasks,
+            tasks_done: done,
+            tasks_overdue: overdue,
+        })
+    } else {
+        None
+    };
+    Ok(super::assemble(&n.body, &picked, figures.as_ref()))
+}
+
+async fn begin_signing(db: &Db, actor: &Actor, id: i64) -> AppResult<(Tx, Circular)> {
+    let scope = read_scope(actor)?;
+    let c = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let state = State::parse(&c.state).ok_or_else(|| AppError::internal("circular state"))?;
+    check_sign(
+        state,
+        &actor.roles,
+        actor.unit_region.as_str() == c.office_region,
+    )
+    .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
+    let mut tx = db.begin().await?;
+    let now = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if now.state != c.state {
+        return Err(AppError::conflict(
+            "state_changed",
+            "该文件已被他人处理，请刷新页面",
+        ));
+    }
+    Ok((tx, now))
+}
+
+fn document(
+    c: &Circular,
+    issuer: &str,
+    number: &str,
+    addressees: &[String],
+    signer: &str,
+) -> OfficialDocument {
+    let mut body: Vec<Paragraph> = Vec::new();
+    if let Some(n) = &c.named {
+        body.push(Paragraph::text(format!(
+            "{}：{}。",
+            if c.kind == Kind::Commendation.code() {
+                "通报表扬"
+            } else {
+                "通报批评"
+            },
+            n
+        )));
+    }
+    for p in c.body.split('\n').filter(|p| !p.trim().is_empty()) {
+        body.push(Paragraph::text(p.trim()));
+    }
+    OfficialDocument {
+        issuer: issuer.to_string(),
+        joint_issuers: Vec::new(),
+        number: number.to_string(),
+        mark: None,
+        title: c.title.clone(),
+        addressee: addressees.join("、"),
+        body,
+        attachments: Vec::new(),
+        signature: issuer.to_string(),
+        date: time::today_beijing(),
+        copy_to: Vec::new(),
+        contact: Some(format!("（签发人：{signer}）")),
+    }
+}
+
+/// 001 §26: the leader signs; the document is numbered, rendered and issued to the units
+/// addressed, each of which gets a to-do to confirm it has read it.
+pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let (mut tx, c) = begin_signing(&state.db, actor, id).await?;
+    let kind = Kind::parse(&c.kind).ok_or_else(|| AppError::internal("circular kind"))?;
+    let issuer: String = sqlx::query_scalar(
+        "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
+    )
+    .bind(c.office_unit_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let number =
+        crate::numbering::document_number(&mut tx, c.office_unit_id, kind.series(), "双打办")
+            .await?;
+    let recipients = recipients(&mut *tx, id).await?;
+    let names: Vec<String> = recipients.iter().map(|r| r.name.clone()).collect();
+    let pdf = state
+        .render_pdf(document(&c, &issuer, &number, &names, &actor.display_name))
+        .await?;
+    let sha = crate::domain::hex(&Sha256::digest(&pdf));
+    sqlx::query(
+        "UPDATE circulars SET state = 'issued', number = $1, signed_by_name = $2, signed_at = $3, sha256 = $4, pdf = $5, updated_at = $3 WHERE id = $6",
+    )
+    .bind(&number)
+    .bind(&actor.display_name)
+    .bind(time::now_text())
+    .bind(&sha)
+    .bind(pdf)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let link = format!("/circulars/{id}");
+    for r in &recipients {
+        notify_unit(
+            &mut tx,
+            r.unit_id,
+            &format!("{}{}：{}", kind.label(), number, c.title),
+            "请阅知并确认",
+            &link,
+            true,
+        )
+        .await?;
+    }
+    if kind == Kind::Briefing {
+        // A briefing also goes to the group's leaders (003 三(三)).
+        let leaders: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = $1",
+        )
+        .bind(&c.office_region)
+        .fetch_all(&mut *tx)
+        .await?;
+        for l in leaders {
+            notify(
+                &mut tx,
+                l,
+                &format!("工作简报{number}：{}", c.title),
+                "",
+                Some(&link),
+            )
+            .await?;
+        }
+    }
+    commit(
+        tx,
+        who,
+        &c,
+        "circular.sign",
+        json!({"number": number, "sha256": sha}),
+    )
+    .await
+}
+
+/// The leader returns the draft with reasons; the office drafts anew.
+pub async fn return_draft(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reason: &str,
+) -> AppResult<()> {
+    let reason = crate::domain::text::required_long("text", "退回的理由", reason, 1000)?;
+    let (mut tx, c) = begin_signing(db, actor, id).await?;
+    sqlx::query("UPDATE circulars SET state = 'returned', return_reason = $1, updated_at = $2 WHERE id = $3")
+        .bind(&reason)
+        .bind(time::now_text())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    notify_unit(
+        &mut tx,
+        c.office_unit_id,
+        &format!("退回：{}", c.title),
+        &reason,
+        &format!("/circulars/{id}"),
+        false,
+    )
+    .await?;
+    commit(tx, who, &c, "circular.return", json!({})).await
+}
+
+/// A unit addressed confirms it has read an issued circular (the read receipt).
+pub async fn confirm_read(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let scope = read_scope(actor)?;
+    let c = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let unit = actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::UnitLiaison
+                | Role::UnitHandler
+                | Role::CountyOfficeStaff
+                | Role::OfficeStaff
+                | Role::OfficeDirector
+        )
+    });
+    if c.state != State::Issued.code() || !unit {
+        return Err(AppError::conflict(
+            "step_refused",
+            "只有主送单位可以确认已阅已印发的文件",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE circular_recipients SET read_at = $1, read_by_name = $2 WHERE circular_id = $3 AND unit_id = $4 AND read_at IS NULL",
+    )
+    .bind(time::now_text())
+    .bind(&actor.display_name)
+    .bind(id)
+    .bind(actor.unit_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(AppError::conflict(
+            "step_refused",
+            "本单位不是主送单位，或已确认已阅",
+        ));
+    }
+    commit(
+        tx,
+        who,
+        &c,
+        "circular.read",
+        json!({"unit_id": actor.unit_id}),
+    )
+    .await
+}

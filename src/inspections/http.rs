@@ -1,0 +1,280 @@
+//! Inspection pages and API: the list, planning, the inspection page with the report form and
+//! the rectification tasks, and the report PDF.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::store::{self, FindingRow, Inspection};
+use super::{FindingInput, PlanInput, ReportInput};
+use crate::access::{Action, Actor, Resource};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::pdf_response;
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, PageResult, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/inspections", get(list_page))
+        .route("/inspections/new", get(new_page).post(create_page))
+        .route("/inspections/{id}", get(show_page))
+        .route("/inspections/{id}/report", post(report_page))
+        .route("/inspections/{id}/report.pdf", get(pdf_page))
+        .route("/api/v1/inspections", get(api_list).post(api_create))
+        .route("/api/v1/inspections/{id}", get(api_get))
+        .route("/api/v1/inspections/{id}/report", post(api_report))
+}
+
+#[derive(Template)]
+#[template(path = "inspections/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Inspection>,
+    can_create: bool,
+}
+
+async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "督导检查", "/inspections"),
+        rows: store::list(&state.db, &scope).await?,
+        can_create: cu.actor.can(Resource::Inspection, Action::Create),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "inspections/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: PlanInput,
+    errors: FieldErrors,
+    units: Vec<crate::units::Unit>,
+}
+
+async fn active_units(state: &SharedState, actor: &Actor) -> AppResult<Vec<crate::units::Unit>> {
+    Ok(crate::units::store::choices(&state.db, actor).await?)
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: PlanInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !cu.actor.can(Resource::Inspection, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(cu, "组织督导检查", "/inspections"),
+            form,
+            errors,
+            units: active_units(state, &cu.actor).await?,
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    new_form(&state, &cu, PlanInput::default(), FieldErrors::new()).await
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let input = PlanInput {
+        title: p.one("title"),
+        team: p.one("team"),
+        starts_on: p.one("starts_on"),
+        ends_on: p.one("ends_on"),
+        unit_ids: p.many("unit_ids"),
+    };
+    match store::plan(&state.db, &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/inspections/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An inspection with the units inspected and its findings.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct InspectionDetail {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    /// (unit id, name)
+    pub units: Vec<(i64, String)>,
+    pub findings: Vec<FindingRow>,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<InspectionDetail> {
+    let scope = store::read_scope(actor)?;
+    let inspection = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(InspectionDetail {
+        units: store::units(&state.db, id).await?,
+        findings: store::findings(&state.db, id).await?,
+        inspection,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "inspections/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: InspectionDetail,
+    can_report: bool,
+    rows: Vec<usize>,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    let can_report =
+        d.inspection.state == "planned" && cu.actor.unit_id == d.inspection.office_unit_id;
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &ShowPage {
+            layout: Layout::new(cu, &d.inspection.title, "/inspections").notice(msg),
+            d,
+            can_report,
+            rows: (0..5).collect(),
+            error,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+async fn report_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let p = Pairs(&pairs);
+    let input = ReportInput {
+        report: p.one("report"),
+        findings: (0..10)
+            .map(|i| FindingInput {
+                unit_id: p.one(&format!("f{i}_unit")),
+                text: p.one(&format!("f{i}_text")),
+                due_on: p.one(&format!("f{i}_due")),
+            })
+            .collect(),
+    };
+    let r = store::report(&state, &cu.actor, &cu.who, id, &input).await;
+    crate::web::page::after_step(r, &format!("/inspections/{id}?msg=saved"), |msg| {
+        show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn pdf_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (number, pdf) = store::pdf(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Inspections visible to the caller (a unit: those of it).
+#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections",
+    responses((status = 200, body = [Inspection]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<Inspection>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(store::list(&state.db, &scope).await?))
+}
+
+/// Plan an inspection (the office, 003 三(四)).
+#[utoipa::path(post, path = "/api/v1/inspections", tag = "inspections", request_body = PlanInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<PlanInput>,
+) -> AppResult<Response> {
+    let id = store::plan(&state.db, &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One inspection with its findings and their rectification tasks.
+#[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = i64, Path)),
+    responses((status = 200, body = InspectionDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<InspectionDetail>> {
+    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+/// Record the inspection report; each finding becomes a rectification task.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/report", tag = "inspections", params(("id" = i64, Path)), request_body = ReportInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_report(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReportInput>,
+) -> AppResult<StatusCode> {
+    store::report(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

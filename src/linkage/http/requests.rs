@@ -1,0 +1,659 @@
+//! Pages and API for assistance and consultation requests (004 二(四), 一(三)) and for joint
+//! meetings (004 二(五), 三(三)).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::super::meetings::{self, Meeting, MeetingInput, MeetingKind};
+use super::super::requests::{self, Request, RequestInput, RequestKind, Topic};
+use super::super::store;
+use super::transfers::{Created, Opt};
+use crate::access::{Action, Actor, Scope};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::page::{Layout, PageResult, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/linkage/requests", get(requests_page))
+        .route(
+            "/linkage/requests/new",
+            get(new_request_page).post(create_request_page),
+        )
+        .route("/linkage/requests/{id}", get(request_page))
+        .route("/linkage/requests/{id}/answer", post(answer_page))
+        .route("/linkage/requests/{id}/escalate", post(escalate_page))
+        .route("/linkage/meetings", get(meetings_page))
+        .route(
+            "/linkage/meetings/new",
+            get(new_meeting_page).post(create_meeting_page),
+        )
+        .route("/linkage/meetings/{id}", get(meeting_page))
+        .route(
+            "/linkage/meetings/{id}/items/{item}/done",
+            post(item_done_page),
+        )
+        .route(
+            "/api/v1/linkage/requests",
+            get(api_requests).post(api_create_request),
+        )
+        .route("/api/v1/linkage/requests/{id}", get(api_request))
+        .route("/api/v1/linkage/requests/{id}/answer", post(api_answer))
+        .route("/api/v1/linkage/requests/{id}/escalate", post(api_escalate))
+        .route(
+            "/api/v1/linkage/meetings",
+            get(api_meetings).post(api_create_meeting),
+        )
+        .route("/api/v1/linkage/meetings/{id}", get(api_meeting))
+        .route(
+            "/api/v1/linkage/meetings/{id}/items/{item}/done",
+            post(api_item_done),
+        )
+}
+
+fn opts<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Opt> {
+    all.iter()
+        .map(|v| Opt {
+            code: code(*v),
+            label: label(*v),
+        })
+        .collect()
+}
+
+async fn active_units(state: &SharedState, actor: &Actor) -> AppResult<Vec<crate::units::Unit>> {
+    Ok(crate::units::store::choices(&state.db, actor).await?)
+}
+
+// ---- requests ----
+
+async fn visible(state: &SharedState, actor: &Actor) -> AppResult<Vec<Request>> {
+    let scope = store::read_scope(actor)?;
+    let mut out = Vec::new();
+    for r in requests::list(&state.db, &scope, None).await? {
+        out.push(if requests::entitled(&state.db, actor, &r).await? {
+            r
+        } else {
+            r.redact()
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "linkage/requests.html")]
+struct RequestsPage {
+    layout: Layout,
+    rows: Vec<Request>,
+    can_create: bool,
+}
+
+async fn requests_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    Ok(render(&RequestsPage {
+        layout: Layout::new(&cu, "协作与咨询", "/linkage/requests"),
+        rows: visible(&state, &cu.actor).await?,
+        can_create: may_ask(&cu.actor),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "linkage/request_new.html")]
+struct NewRequestPage {
+    layout: Layout,
+    form: RequestInput,
+    errors: FieldErrors,
+    kinds: Vec<Opt>,
+    topics: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+}
+
+/// Requests are made by a unit's liaison officer or handler, on the unit's behalf.
+fn may_ask(actor: &Actor) -> bool {
+    actor.can(crate::access::Resource::Linkage, Action::Create)
+        && actor.roles.iter().any(|r| {
+            matches!(
+                r,
+                crate::access::Role::UnitLiaison | crate::access::Role::UnitHandler
+            )
+        })
+}
+
+async fn request_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: RequestInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !may_ask(&cu.actor) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let units = active_units(state, &cu.actor)
+        .await?
+        .into_iter()
+        .filter(|u| {
+            u.id != cu.actor.unit_id
+                && matches!(
+                    u.kind.as_str(),
+                    "police" | "market_regulation" | "administrative" | "customs" | "tax"
+                )
+        })
+        .collect();
+    Ok(render_status(
+        status,
+        &NewRequestPage {
+            layout: Layout::new(cu, "提出协作或咨询", "/linkage/requests"),
+            form,
+            errors,
+            kinds: opts(RequestKind::ALL, RequestKind::code, RequestKind::label),
+            topics: opts(Topic::ALL, Topic::code, Topic::label),
+            units,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    transfer_id: Option<String>,
+    kind: Option<String>,
+}
+
+async fn new_request_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    axum::extract::Query(q): axum::extract::Query<NewQuery>,
+) -> PageResult {
+    let form = RequestInput {
+        transfer_id: q.transfer_id,
+        kind: q.kind.unwrap_or_default(),
+        ..Default::default()
+    };
+    request_form(&state, &cu, form, FieldErrors::new()).await
+}
+
+fn request_from_pairs(pairs: &[(String, String)]) -> RequestInput {
+    let p = crate::web::form::Pairs(pairs);
+    let one = |k: &str| p.one(k);
+    let opt = |k: &str| p.opt(k);
+    RequestInput {
+        kind: one("kind"),
+        topic: opt("topic"),
+        to_unit_id: one("to_unit_id"),
+        subject: one("subject"),
+        body: one("body"),
+        transfer_id: opt("transfer_id"),
+        withheld: one("withheld") == "1",
+        secrecy_basis: opt("secrecy_basis"),
+        secrecy_user_ids: p.many("secrecy_user_ids"),
+    }
+}
+
+async fn create_request_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = request_from_pairs(&pairs);
+    match requests::create(&state.db, &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/linkage/requests/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => request_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "linkage/request_show.html")]
+struct RequestPage {
+    layout: Layout,
+    r: Request,
+    entitled: bool,
+    can_answer: bool,
+    error: Option<String>,
+    upper_units: Vec<crate::units::Unit>,
+}
+
+async fn request_detail(
+    state: &SharedState,
+    actor: &Actor,
+    who: &crate::audit::Who,
+    id: i64,
+) -> AppResult<(Request, bool)> {
+    let scope = store::read_scope(actor)?;
+    let r = requests::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entitled = requests::entitled(&state.db, actor, &r).await?;
+    if r.is_withheld() && entitled {
+        crate::secrecy::audit_view(
+            &state.db,
+            who,
+            "linkage_request",
+            id,
+            Some(r.from_unit_id),
+            "协作或咨询事项",
+        )
+        .await?;
+    }
+    Ok(if entitled {
+        (r, true)
+    } else {
+        (r.redact(), false)
+    })
+}
+
+async fn show_request(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    error: Option<String>,
+) -> PageResult {
+    let (r, entitled) = request_detail(state, &cu.actor, &cu.who, id).await?;
+    let can_answer = entitled && r.state == "open" && r.to_unit_id == cu.actor.unit_id;
+    let upper_units = if can_answer && r.kind == "consultation" {
+        // The level above lies outside a county's own region: all active units are candidates.
+        let me: Vec<crate::units::Unit> =
+            crate::units::store::list(&state.db, &Scope::All, &Default::default())
+                .await?
+                .into_iter()
+                .filter(|u| u.is_active())
+                .collect();
+        let mine = me.iter().find(|u| u.id == r.to_unit_id).cloned();
+        me.into_iter()
+            .filter(|u| {
+                mine.as_ref().is_some_and(|m| {
+                    requests::check_escalation(
+                        &m.kind,
+                        m.region_code.as_str(),
+                        &u.kind,
+                        u.region_code.as_str(),
+                    )
+                    .is_ok()
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &RequestPage {
+            layout: Layout::new(cu, &r.subject, "/linkage/requests"),
+            r,
+            entitled,
+            can_answer,
+            error,
+            upper_units,
+        },
+    ))
+}
+
+async fn request_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    show_request(&state, &cu, path_id(&id)?, None).await
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct AnswerInput {
+    #[serde(default)]
+    pub answer: String,
+    /// For escalation: the superior unit.
+    #[serde(default)]
+    pub to_unit_id: Option<String>,
+}
+
+async fn after_request<T>(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    r: AppResult<T>,
+) -> PageResult {
+    crate::web::page::after_step(r, &format!("/linkage/requests/{id}?msg=saved"), |msg| {
+        show_request(state, cu, id, Some(msg))
+    })
+    .await
+}
+
+fn opt_unit(raw: &Option<String>) -> AppResult<Option<i64>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => Ok(Some(crate::domain::text::id("to_unit_id", "上级单位", v)?)),
+    }
+}
+
+async fn answer_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<AnswerInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = requests::answer(&state.db, &cu.actor, &cu.who, id, &f.answer).await;
+    after_request(&state, &cu, id, r).await
+}
+
+async fn escalate_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<AnswerInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = match opt_unit(&f.to_unit_id) {
+        Ok(u) => requests::escalate(&state.db, &cu.actor, &cu.who, id, u, &f.answer).await,
+        Err(e) => Err(e),
+    };
+    after_request(&state, &cu, id, r).await
+}
+
+async fn api_requests(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<Request>>> {
+    Ok(Json(visible(&state, &u.actor).await?))
+}
+
+async fn api_create_request(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<RequestInput>,
+) -> AppResult<Response> {
+    let id = requests::create(&state.db, &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+async fn api_request(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<Request>> {
+    Ok(Json(
+        request_detail(&state, &u.actor, &u.who, path_id(&id)?)
+            .await?
+            .0,
+    ))
+}
+
+async fn api_answer(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(f): ApiJson<AnswerInput>,
+) -> AppResult<StatusCode> {
+    requests::answer(&state.db, &u.actor, &u.who, path_id(&id)?, &f.answer).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn api_escalate(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(f): ApiJson<AnswerInput>,
+) -> AppResult<Response> {
+    let new_id = requests::escalate(
+        &state.db,
+        &u.actor,
+        &u.who,
+        path_id(&id)?,
+        opt_unit(&f.to_unit_id)?,
+        &f.answer,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: new_id })).into_response())
+}
+
+// ---- meetings ----
+
+#[derive(Template)]
+#[template(path = "linkage/meetings.html")]
+struct MeetingsPage {
+    layout: Layout,
+    rows: Vec<Meeting>,
+    can_create: bool,
+}
+
+async fn meetings_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    Ok(render(&MeetingsPage {
+        layout: Layout::new(&cu, "联席会议", "/linkage/meetings"),
+        rows: meetings::list(&state.db, &scope).await?,
+        can_create: cu
+            .actor
+            .can(crate::access::Resource::Linkage, Action::Create),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "linkage/meeting_new.html")]
+struct NewMeetingPage {
+    layout: Layout,
+    form: MeetingInput,
+    errors: FieldErrors,
+    kinds: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+    item_rows: Vec<(usize, meetings::ItemInput)>,
+}
+
+async fn meeting_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: MeetingInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut items = form.items.clone();
+    while items.len() < 3 {
+        items.push(meetings::ItemInput::default());
+    }
+    Ok(render_status(
+        status,
+        &NewMeetingPage {
+            layout: Layout::new(cu, "记录联席会议", "/linkage/meetings"),
+            item_rows: items.into_iter().enumerate().collect(),
+            form,
+            errors,
+            kinds: opts(MeetingKind::ALL, MeetingKind::code, MeetingKind::label),
+            units: active_units(state, &cu.actor).await?,
+        },
+    ))
+}
+
+async fn new_meeting_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let form = MeetingInput {
+        held_on: crate::db::time::today_beijing().to_string(),
+        ..Default::default()
+    };
+    meeting_form(&state, &cu, form, FieldErrors::new()).await
+}
+
+fn meeting_from_pairs(pairs: &[(String, String)]) -> MeetingInput {
+    let p = crate::web::form::Pairs(pairs);
+    let one = |k: &str| p.one(k);
+    MeetingInput {
+        kind: one("kind"),
+        held_on: one("held_on"),
+        place: p.opt("place"),
+        unit_ids: p.many("unit_ids"),
+        attendees: one("attendees"),
+        topics: one("topics"),
+        minutes: one("minutes"),
+        transfer_id: p.opt("transfer_id"),
+        items: (0..10)
+            .map(|i| meetings::ItemInput {
+                text: one(&format!("item{i}_text")),
+                owner_unit_id: one(&format!("item{i}_owner")),
+                due_on: one(&format!("item{i}_due")),
+            })
+            .filter(|i| !(i.text.is_empty() && i.owner_unit_id.is_empty() && i.due_on.is_empty()))
+            .collect(),
+    }
+}
+
+async fn create_meeting_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = meeting_from_pairs(&pairs);
+    match meetings::create(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/linkage/meetings/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => meeting_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A meeting with its units and follow-up items.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    /// (unit id, name)
+    pub units: Vec<(i64, String)>,
+    pub items: Vec<meetings::ItemRow>,
+}
+
+async fn meeting_detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<MeetingDetail> {
+    let scope = store::read_scope(actor)?;
+    let meeting = meetings::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(MeetingDetail {
+        units: meetings::units(&state.db, id).await?,
+        items: meetings::items(&state.db, id).await?,
+        meeting,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "linkage/meeting_show.html")]
+struct MeetingPage {
+    layout: Layout,
+    d: MeetingDetail,
+    my_unit: i64,
+    error: Option<String>,
+}
+
+async fn show_meeting(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    error: Option<String>,
+) -> PageResult {
+    let d = meeting_detail(state, &cu.actor, id).await?;
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &MeetingPage {
+            layout: Layout::new(cu, d.meeting.kind_label(), "/linkage/meetings"),
+            my_unit: cu.actor.unit_id,
+            d,
+            error,
+        },
+    ))
+}
+
+async fn meeting_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    show_meeting(&state, &cu, path_id(&id)?, None).await
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct DoneInput {
+    #[serde(default)]
+    pub note: String,
+}
+
+async fn item_done_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<DoneInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = meetings::complete_item(
+        &state.db,
+        &state.calendar(),
+        &cu.actor,
+        &cu.who,
+        id,
+        path_id(&item)?,
+        &f.note,
+    )
+    .await;
+    crate::web::page::after_step(r, &format!("/linkage/meetings/{id}?msg=saved"), |msg| {
+        show_meeting(&state, &cu, id, Some(msg))
+    })
+    .await
+}
+
+async fn api_meetings(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<Meeting>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(meetings::list(&state.db, &scope).await?))
+}
+
+async fn api_create_meeting(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<MeetingInput>,
+) -> AppResult<Response> {
+    let id = meetings::create(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+async fn api_meeting(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<MeetingDetail>> {
+    Ok(Json(meeting_detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+async fn api_item_done(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(f): ApiJson<DoneInput>,
+) -> AppResult<StatusCode> {
+    meetings::complete_item(
+        &state.db,
+        &state.calendar(),
+        &u.actor,
+        &u.who,
+        path_id(&id)?,
+        path_id(&item)?,
+        &f.note,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,120 @@
+//! The figures page and its .xlsx download.
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::super::stats::{self, Figures};
+use crate::access::{Action, Actor, Resource};
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiUser, CurrentUser};
+use crate::web::files::{XLSX_MIME, download};
+use crate::web::page::{Layout, PageResult, render};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/linkage/stats", get(page))
+        .route("/linkage/stats.xlsx", get(xlsx_page))
+        .route("/api/v1/linkage/stats", get(api_stats))
+        .route("/api/v1/linkage/stats.xlsx", get(api_xlsx))
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+pub struct Period {
+    /// First day (YYYY-MM-DD); default 1 January of this year.
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD); default today.
+    pub to: Option<String>,
+}
+
+impl Period {
+    fn parse(&self) -> AppResult<(NaiveDate, NaiveDate)> {
+        let today = crate::db::time::today_beijing();
+        let day = |field: &str, raw: &Option<String>, default: NaiveDate| -> AppResult<NaiveDate> {
+            match raw.as_deref().map(str::trim) {
+                None | Some("") => Ok(default),
+                Some(v) => Ok(crate::domain::date::parse(field, "日期", v)?),
+            }
+        };
+        let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        let from = day("from", &self.from, jan1)?;
+        let to = day("to", &self.to, today)?;
+        if from > to {
+            return Err(AppError::field(
+                "to",
+                "out_of_range",
+                "截止日期不能早于起始日期",
+            ));
+        }
+        Ok((from, to))
+    }
+}
+
+async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Figures> {
+    let scope = actor.require(Resource::Linkage, Action::Export)?;
+    let (from, to) = p.parse()?;
+    stats::figures(&state.db, &scope, from, to).await
+}
+
+#[derive(Template)]
+#[template(path = "linkage/stats.html")]
+struct StatsPage {
+    layout: Layout,
+    f: Figures,
+}
+
+async fn page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    let f = compute(&state, &cu.actor, &p).await?;
+    Ok(render(&StatsPage {
+        layout: Layout::new(&cu, "两法衔接统计", "/linkage/stats"),
+        f,
+    }))
+}
+
+async fn xlsx(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Response> {
+    let f = compute(state, actor, p).await?;
+    let bytes = stats::workbook(&f, &actor.unit_name)?;
+    Ok(download(
+        &format!("两法衔接统计_{}_{}.xlsx", f.from, f.to),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+async fn xlsx_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    Ok(xlsx(&state, &cu.actor, &p).await?)
+}
+
+/// Figures by unit for the period (transfers sent in it), within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/linkage/stats", tag = "linkage", params(Period),
+    responses((status = 200, body = Figures), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_stats(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(p): Query<Period>,
+) -> AppResult<Json<Figures>> {
+    Ok(Json(compute(&state, &u.actor, &p).await?))
+}
+
+async fn api_xlsx(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(p): Query<Period>,
+) -> AppResult<Response> {
+    xlsx(&state, &u.actor, &p).await
+}

@@ -1,0 +1,883 @@
+//! Transfer pages and API: the list (overdue and refused first), registration of a transfer or
+//! a hand-back, the transfer page with its whole path, clocks, documents and package, and the
+//! steps the viewer may take; document and attachment downloads that respect secrecy markings.
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::super::flow::{Direction, Step, TransferState};
+use super::super::model::{EvidenceKind, ItemInput, Situation, TransferInput, parse_secrecy};
+use super::super::store::{self, Transfer};
+use super::super::{requests, steps};
+use crate::access::{Action, Actor, Resource, Scope};
+use crate::audit::Who;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
+use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/transfers", get(list_page))
+        .route("/transfers/new", get(new_page).post(create_page))
+        .route("/transfers/{id}", get(show_page))
+        .route("/transfers/{id}/step", post(step_page))
+        .route(
+            "/transfers/{id}/attachments",
+            post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/transfers/{id}/attachments/{aid}", get(attachment_page))
+        .route("/transfers/{id}/documents/{doc}", get(document_page))
+        .route("/api/v1/transfers", get(api_list).post(api_create))
+        .route("/api/v1/transfers/{id}", get(api_get))
+        .route("/api/v1/transfers/{id}/steps", post(api_step))
+        .route(
+            "/api/v1/transfers/{id}/attachments",
+            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/transfers/{id}/attachments/{aid}",
+            get(api_attachment),
+        )
+        .route("/api/v1/transfers/{id}/documents/{doc}", get(api_document))
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+// ---- list ----
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    /// to_police or hand_back
+    pub direction: Option<String>,
+    pub unit_id: Option<String>,
+    /// `1` for transfers with an overdue clock.
+    pub overdue: Option<String>,
+    /// Registered from (YYYY-MM-DD).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+}
+
+fn date_ok(v: &Option<String>) -> Option<String> {
+    non_empty(v).filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+}
+
+impl ListQuery {
+    fn filter(&self) -> store::Filter {
+        store::Filter {
+            state: non_empty(&self.state).filter(|s| TransferState::parse(s).is_some()),
+            direction: non_empty(&self.direction).filter(|d| Direction::parse(d).is_some()),
+            unit_id: non_empty(&self.unit_id).and_then(|s| s.parse().ok()),
+            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
+            from: date_ok(&self.from),
+            to: date_ok(&self.to),
+            text: non_empty(&self.q),
+        }
+    }
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("state", &self.state),
+            ("direction", &self.direction),
+            ("unit_id", &self.unit_id),
+            ("overdue", &self.overdue),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// What the reader may see of each listed transfer.
+async fn visible_rows(
+    state: &SharedState,
+    actor: &Actor,
+    rows: Vec<Transfer>,
+) -> AppResult<Vec<Transfer>> {
+    let mut out = Vec::with_capacity(rows.len());
+    for t in rows {
+        out.push(if t.is_withheld() && !entitled(state, actor, &t).await? {
+            t.redact()
+        } else {
+            t
+        });
+    }
+    Ok(out)
+}
+
+async fn entitled(state: &SharedState, actor: &Actor, t: &Transfer) -> AppResult<bool> {
+    if !t.is_withheld() {
+        return Ok(true);
+    }
+    let named = crate::secrecy::named(&state.db.pool, store::RESOURCE, t.id).await?;
+    Ok(crate::secrecy::entitled(
+        true,
+        &t.owner_units(),
+        &named,
+        actor,
+    ))
+}
+
+async fn unit_kind(state: &SharedState, id: i64) -> AppResult<String> {
+    Ok(sqlx::query_scalar("SELECT kind FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .unwrap_or_default())
+}
+
+fn unit_role(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            crate::access::Role::UnitLiaison | crate::access::Role::UnitHandler
+        )
+    })
+}
+
+/// Which kinds of transfer the actor's unit may register: administrative organs transfer to
+/// the police, police hand back to market regulation.
+async fn may_register(state: &SharedState, actor: &Actor) -> AppResult<Option<Direction>> {
+    if !unit_role(actor) || !actor.can(Resource::Linkage, Action::Create) {
+        return Ok(None);
+    }
+    let kind = unit_kind(state, actor.unit_id).await?;
+    Ok(if kind == "police" {
+        Some(Direction::HandBack)
+    } else if super::super::model::check_units(Direction::ToPolice, &kind, "police").is_ok() {
+        Some(Direction::ToPolice)
+    } else {
+        None
+    })
+}
+
+#[derive(Template)]
+#[template(path = "linkage/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Transfer>,
+    q: ListQuery,
+    page: i64,
+    more: bool,
+    query_string: String,
+    states: Vec<Opt>,
+    register: Option<Direction>,
+}
+
+async fn list_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "两法衔接", "/transfers"),
+        rows: visible_rows(&state, &cu.actor, rows).await?,
+        page,
+        more,
+        query_string: q.query_string(),
+        q,
+        states: TransferState::ALL
+            .iter()
+            .map(|s| Opt {
+                code: s.code(),
+                label: s.label(),
+            })
+            .collect(),
+        register: may_register(&state, &cu.actor).await?,
+    }))
+}
+
+// ---- registration ----
+
+#[derive(Template)]
+#[template(path = "linkage/new.html")]
+struct NewPage {
+    layout: Layout,
+    direction: Direction,
+    form: TransferInput,
+    errors: FieldErrors,
+    situations: Vec<Opt>,
+    receivers: Vec<crate::units::Unit>,
+    item_rows: Vec<(usize, ItemInput)>,
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: TransferInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let direction = may_register(state, &cu.actor)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    let want = if direction == Direction::ToPolice {
+        "police"
+    } else {
+        "market_regulation"
+    };
+    let receivers = crate::units::store::list(&state.db, &Scope::All, &Default::default())
+        .await?
+        .into_iter()
+        // Transfers stay within the city (its districts and counties included).
+        .filter(|u| {
+            u.is_active()
+                && u.kind == want
+                && u.region_code.get(..4) == cu.actor.unit_region.as_str().get(..4)
+        })
+        .collect();
+    let mut items = form.items.clone();
+    while items.len() < 5 {
+        items.push(ItemInput::default());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(
+                cu,
+                if direction == Direction::ToPolice {
+                    "移送涉嫌犯罪案件"
+                } else {
+                    "向市场监管部门移交案件"
+                },
+                "/transfers",
+            ),
+            direction,
+            item_rows: items.into_iter().enumerate().collect(),
+            form,
+            errors,
+            situations: Situation::ALL
+                .iter()
+                .filter(|s| s.direction() == direction)
+                .map(|s| Opt {
+                    code: s.code(),
+                    label: s.label(),
+                })
+                .collect(),
+            receivers,
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    new_form(&state, &cu, TransferInput::default(), FieldErrors::new()).await
+}
+
+fn transfer_from_pairs(pairs: &[(String, String)]) -> TransferInput {
+    let p = crate::web::form::Pairs(pairs);
+    let one = |k: &str| p.one(k);
+    let opt = |k: &str| p.opt(k);
+    let items = (0..20)
+        .map(|i| ItemInput {
+            name: one(&format!("item{i}_name")),
+            quantity: one(&format!("item{i}_quantity")),
+            unit: one(&format!("item{i}_unit")),
+            storage: one(&format!("item{i}_storage")),
+        })
+        .collect();
+    TransferInput {
+        situation: one("situation"),
+        title: one("title"),
+        facts: one("facts"),
+        suspects: one("suspects"),
+        amount: opt("amount"),
+        to_unit_id: one("to_unit_id"),
+        penalty_number: opt("penalty_number"),
+        police_decided_on: opt("police_decided_on"),
+        case_id: opt("case_id"),
+        items,
+        withheld: one("withheld") == "1",
+        secrecy_basis: opt("secrecy_basis"),
+        secrecy_user_ids: p.many("secrecy_user_ids"),
+    }
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = transfer_from_pairs(&pairs);
+    let direction = may_register(&state, &cu.actor)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    match steps::create(
+        &state.db,
+        &state.calendar(),
+        &cu.actor,
+        &cu.who,
+        direction,
+        &input,
+    )
+    .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/transfers/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => {
+            let mut input = input;
+            input
+                .items
+                .retain(|i| !(i.name.is_empty() && i.quantity.is_empty()));
+            new_form(&state, &cu, input, e).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- the transfer page ----
+
+/// Everything on a transfer's page, as the reader may see it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TransferDetail {
+    #[serde(flatten)]
+    pub transfer: Transfer,
+    /// Whether the reader sees the content of a withheld record.
+    pub entitled: bool,
+    pub items: Vec<store::ItemRow>,
+    pub documents: Vec<store::DocumentRow>,
+    pub attachments: Vec<store::AttachmentRow>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    pub events: Vec<store::Event>,
+    pub requests: Vec<requests::Request>,
+    /// The day the 3-day window for reconsideration or supervision closes, when one is open.
+    pub window_closes: Option<String>,
+    /// Steps the reader may take now.
+    pub steps: Vec<Step>,
+}
+
+async fn detail(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> AppResult<TransferDetail> {
+    let scope = store::read_scope(actor)?;
+    let t = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entitled = entitled(state, actor, &t).await?;
+    if t.is_withheld() && entitled {
+        crate::secrecy::audit_view(
+            &state.db,
+            who,
+            "transfer",
+            id,
+            Some(t.from_unit_id),
+            "移送案件",
+        )
+        .await?;
+    }
+    let office = store::office_covers(&state.db, actor, &t).await?;
+    let standing = store::standing(actor, &t, office);
+    let steps = super::super::flow::available(t.direction()?, t.state()?, &actor.roles, standing);
+    let mut attachments = Vec::new();
+    for a in store::attachments(&state.db.pool, id).await? {
+        let named = if a.is_withheld() {
+            crate::secrecy::named(&state.db.pool, store::ATTACHMENT_RESOURCE, a.id).await?
+        } else {
+            Vec::new()
+        };
+        let sees = entitled
+            && crate::secrecy::entitled(a.is_withheld(), &[a.uploaded_by_unit], &named, actor);
+        attachments.push(if sees { a } else { a.redact() });
+    }
+    let window_closes = match (t.state()?, t.served_on.as_deref()) {
+        (TransferState::Refused | TransferState::Upheld, Some(s)) => {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| super::super::flow::request_window_closes(&state.calendar(), d).ok())
+                .map(|d| d.to_string())
+        }
+        _ => None,
+    };
+    let mut reqs = Vec::new();
+    for r in requests::list(&state.db, &scope, Some(id)).await? {
+        reqs.push(if requests::entitled(&state.db, actor, &r).await? {
+            r
+        } else {
+            r.redact()
+        });
+    }
+    Ok(TransferDetail {
+        items: if entitled {
+            store::items(&state.db.pool, id).await?
+        } else {
+            Vec::new()
+        },
+        documents: if entitled {
+            store::documents(&state.db, id).await?
+        } else {
+            Vec::new()
+        },
+        attachments,
+        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        events: if entitled {
+            store::events(&state.db, id).await?
+        } else {
+            store::events(&state.db, id)
+                .await?
+                .into_iter()
+                .map(|e| store::Event {
+                    summary: crate::secrecy::WITHHELD_TEXT.into(),
+                    ..e
+                })
+                .collect()
+        },
+        requests: reqs,
+        window_closes,
+        steps: if entitled { steps } else { Vec::new() },
+        entitled,
+        transfer: if entitled { t } else { t.redact() },
+    })
+}
+
+#[derive(Template)]
+#[template(path = "linkage/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: TransferDetail,
+    t: Transfer,
+    error: Option<String>,
+    today: String,
+    evidence_kinds: Vec<Opt>,
+    procuratorates: Vec<crate::units::Unit>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, &cu.who, id).await?;
+    let procuratorates = if d.steps.contains(&Step::SuggestSupervision) {
+        crate::units::store::list(&state.db, &Scope::All, &Default::default())
+            .await?
+            .into_iter()
+            .filter(|u| u.is_active() && u.kind == "procuratorate")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &ShowPage {
+            layout: Layout::new(cu, &d.transfer.title, "/transfers").notice(msg),
+            t: d.transfer.clone(),
+            d,
+            error,
+            today: crate::db::time::today_beijing().to_string(),
+            evidence_kinds: EvidenceKind::ALL
+                .iter()
+                .map(|k| Opt {
+                    code: k.code(),
+                    label: k.label(),
+                })
+                .collect(),
+            procuratorates,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// A step as submitted from the page or the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// send, receive, file, refuse, request_reconsideration, suggest_supervision,
+    /// reconsider_file, reconsider_uphold, supervision_filed, supervision_sustained,
+    /// accept_refusal, grant_exception, record_decision, report_result
+    pub step: String,
+    /// Reasons, notes, the decision or the result, as the step needs.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The decision date (record_decision).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// The procuratorate asked to supervise (suggest_supervision).
+    #[serde(default)]
+    pub procuratorate_unit_id: Option<String>,
+}
+
+pub async fn run_step(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &StepInput,
+) -> AppResult<()> {
+    let db = &state.db;
+    let cal = state.calendar();
+    let periods = state.config.linkage_periods();
+    let text = input.text.clone().unwrap_or_default();
+    let step = Step::parse(&input.step)
+        .ok_or_else(|| AppError::field("step", "invalid_choice", "未知的办理步骤"))?;
+    match step {
+        Step::Send => steps::send(state, actor, who, id).await,
+        Step::Receive => steps::receive(db, &cal, periods, actor, who, id).await,
+        Step::File | Step::ReconsiderFile => steps::file(state, actor, who, id, step, &text).await,
+        Step::Refuse => steps::refuse(state, actor, who, id, &text).await,
+        Step::RequestReconsideration => {
+            steps::request_reconsideration(state, periods, actor, who, id, &text).await
+        }
+        Step::SuggestSupervision => {
+            let p = match input.procuratorate_unit_id.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(v) => Some(crate::domain::text::id(
+                    "procuratorate_unit_id",
+                    "人民检察院",
+                    v,
+                )?),
+            };
+            steps::suggest_supervision(db, &cal, actor, who, id, p, &text).await
+        }
+        Step::ReconsiderUphold => steps::reconsider_uphold(db, &cal, actor, who, id, &text).await,
+        Step::SupervisionFiled | Step::SupervisionSustained => {
+            steps::supervision_outcome(db, actor, who, id, step, &text).await
+        }
+        Step::AcceptRefusal => steps::accept_refusal(db, &cal, actor, who, id).await,
+        Step::GrantException => steps::grant_exception(db, &cal, actor, who, id, &text).await,
+        Step::RecordDecision => {
+            steps::record_decision(db, &cal, actor, who, id, input.date.as_deref(), &text).await
+        }
+        Step::ReportResult => steps::report_result(db, &cal, actor, who, id, &text).await,
+        Step::Attach => Err(AppError::field(
+            "step",
+            "invalid_choice",
+            "请通过上传接口添加材料",
+        )),
+    }
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<StepInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let result = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    after_step(&state, &cu, id, result).await
+}
+
+async fn after_step<T>(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    result: AppResult<T>,
+) -> PageResult {
+    crate::web::page::after_step(result, &format!("/transfers/{id}?msg=saved"), |msg| {
+        show(state, cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn attach(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    form: UploadForm,
+) -> AppResult<i64> {
+    let mut errors = FieldErrors::new();
+    let secrecy = parse_secrecy(
+        form.field("withheld") == Some("1"),
+        form.field("secrecy_basis"),
+        &form.all("secrecy_user_ids"),
+        &mut errors,
+    );
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let kind = form.field("kind").unwrap_or("").to_string();
+    steps::attach(
+        &state.db,
+        actor,
+        who,
+        id,
+        &kind,
+        &form.filename,
+        form.bytes,
+        &form.description,
+        secrecy,
+    )
+    .await
+}
+
+async fn attach_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let form = read_upload(mp).await?;
+    form.check_csrf(&cu)?;
+    let result = attach(&state, &cu.actor, &cu.who, id, form).await;
+    after_step(&state, &cu, id, result).await
+}
+
+/// An attachment's content for a reader entitled to it; a withheld file is refused to others
+/// (they know it exists) and each entitled download is audited.
+async fn attachment_bytes(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    aid: i64,
+) -> AppResult<Response> {
+    let scope = store::read_scope(actor)?;
+    let t = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (a, bytes) = store::attachment(&state.db, id, aid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let named = crate::secrecy::named(&state.db.pool, store::ATTACHMENT_RESOURCE, aid).await?;
+    let sees = entitled(state, actor, &t).await?
+        && crate::secrecy::entitled(a.is_withheld(), &[a.uploaded_by_unit], &named, actor);
+    if !sees {
+        return Err(AppError::conflict(
+            "withheld",
+            "该材料已按保密规定标注为涉密，您无权查看",
+        ));
+    }
+    if a.is_withheld() || t.is_withheld() {
+        crate::secrecy::audit_view(
+            &state.db,
+            who,
+            "transfer_attachment",
+            aid,
+            Some(a.uploaded_by_unit),
+            "移送材料",
+        )
+        .await?;
+    }
+    Ok(download(&a.filename, &a.mime, bytes))
+}
+
+async fn attachment_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    Ok(attachment_bytes(&state, &cu.actor, &cu.who, path_id(&id)?, path_id(&aid)?).await?)
+}
+
+async fn document_bytes(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    doc: &str,
+) -> AppResult<Response> {
+    let doc = path_id(doc.trim_end_matches(".pdf"))?;
+    let scope = store::read_scope(actor)?;
+    let t = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !entitled(state, actor, &t).await? {
+        return Err(AppError::conflict(
+            "withheld",
+            "该移送案件已按保密规定标注为涉密，您无权查看其文书",
+        ));
+    }
+    let (number, pdf) = store::document_pdf(&state.db, id, doc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if t.is_withheld() {
+        crate::secrecy::audit_view(
+            &state.db,
+            who,
+            "transfer",
+            id,
+            Some(t.from_unit_id),
+            &number,
+        )
+        .await?;
+    }
+    Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+async fn document_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, doc)): Path<(String, String)>,
+) -> PageResult {
+    Ok(document_bytes(&state, &cu.actor, &cu.who, path_id(&id)?, &doc).await?)
+}
+
+// ---- API ----
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TransferList {
+    pub items: Vec<Transfer>,
+    pub page: i64,
+    pub has_more: bool,
+}
+
+/// Transfers visible to the caller: overdue first, then refusals, then the latest changed.
+/// Withheld ones show only that they are withheld, unless the caller is entitled.
+#[utoipa::path(get, path = "/api/v1/transfers", tag = "linkage", params(ListQuery),
+    responses((status = 200, body = TransferList), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<TransferList>> {
+    let scope = store::read_scope(&u.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (rows, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(Json(TransferList {
+        items: visible_rows(&state, &u.actor, rows).await?,
+        page,
+        has_more,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CreateQuery {
+    /// `to_police` (default) or `hand_back`.
+    pub direction: Option<String>,
+}
+
+/// Register a transfer to the police (004 二(一)) or, with `?direction=hand_back`, a police
+/// hand-back to market regulation (004 二(三)). It starts as a draft; attach the package and
+/// take the `send` step.
+#[utoipa::path(post, path = "/api/v1/transfers", tag = "linkage", params(CreateQuery), request_body = TransferInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<CreateQuery>,
+    ApiJson(input): ApiJson<TransferInput>,
+) -> AppResult<Response> {
+    let direction = match q.direction.as_deref() {
+        None | Some("") | Some("to_police") => Direction::ToPolice,
+        Some("hand_back") => Direction::HandBack,
+        Some(_) => {
+            return Err(AppError::field(
+                "direction",
+                "invalid_choice",
+                "移送方向无效",
+            ));
+        }
+    };
+    let id = steps::create(
+        &state.db,
+        &state.calendar(),
+        &u.actor,
+        &u.who,
+        direction,
+        &input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One transfer with its path, clocks, documents and package; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}", tag = "linkage", params(("id" = i64, Path)),
+    responses((status = 200, body = TransferDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<TransferDetail>> {
+    Ok(Json(detail(&state, &u.actor, &u.who, path_id(&id)?).await?))
+}
+
+/// Take a step; refused with the reason (state, entitlement, closed window) when not allowed.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/steps", tag = "linkage", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> AppResult<StatusCode> {
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add a file to the package: multipart with `file`, `kind` (investigation_report, items_list,
+/// appraisal, penalty_decision, case_materials, other), optional `description`, and for a
+/// withheld file `withheld=1`, `secrecy_basis` and `secrecy_user_ids`.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/attachments", tag = "linkage", params(("id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_attach(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let form = read_upload(mp).await?;
+    let aid = attach(&state, &u.actor, &u.who, path_id(&id)?, form).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: aid })).into_response())
+}
+
+async fn api_attachment(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    attachment_bytes(&state, &u.actor, &u.who, path_id(&id)?, path_id(&aid)?).await
+}
+
+async fn api_document(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path((id, doc)): Path<(String, String)>,
+) -> AppResult<Response> {
+    document_bytes(&state, &u.actor, &u.who, path_id(&id)?, &doc).await
+}

@@ -1,0 +1,1099 @@
+//! Each step of a transfer as one transaction: authorise by the procedure's rule (flow.rs),
+//! check the input, change the record, open or settle its clocks, issue its document, record
+//! the timeline event and the audit record, and tell the other side.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+use sha2::Digest;
+
+use super::documents::{self, DocKind};
+use super::flow::{self, Direction, Periods, Step, TransferState};
+use super::model::{self, EvidenceKind, NewTransfer, Secrecy, TransferInput};
+use super::store::{self, Transfer};
+use crate::access::{Action, Actor, Resource, Role};
+use crate::audit::{self, Entry, Who};
+use crate::calendar::{Calendar, Period};
+use crate::db::{Db, Tx, time};
+use crate::deadline::store::{Change, NewDeadline, settle_for_record};
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{add_todo, notify_unit};
+use crate::web::SharedState;
+
+fn today() -> NaiveDate {
+    time::today_beijing()
+}
+
+fn entry(action: &'static str, t: &Transfer, summary: serde_json::Value) -> Entry {
+    Entry::new(action, "transfer")
+        .object(t.id, Some(t.from_unit_id))
+        .summary(summary)
+}
+
+/// End a step: the acting unit has dealt with its to-dos on this transfer; write the audit
+/// record; commit.
+async fn finish(mut tx: Tx, who: &Who, e: Entry) -> AppResult<()> {
+    if let Some(id) = e.object_id.as_deref() {
+        crate::notify::store::close_todos_of(&mut tx, who, &format!("/transfers/{id}")).await?;
+    }
+    audit::record(&mut tx, who, e).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn refused(r: flow::Refusal) -> AppError {
+    AppError::conflict("step_refused", r.to_string())
+}
+
+fn unit_role(actor: &Actor) -> bool {
+    actor
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler))
+}
+
+async fn unit_kind(tx: &mut Tx, id: i64, field: &str) -> AppResult<String> {
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT kind FROM units WHERE id = $1 AND active = 1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    kind.ok_or_else(|| AppError::field(field, "not_found", "单位不存在或已停用"))
+}
+
+/// A clock of this transfer: the clause that sets it, what is due, from which event and day,
+/// by which rule, and the unit that owes it.
+struct TransferClock<'a> {
+    clause: &'a str,
+    purpose: &'a str,
+    start_event: &'a str,
+    start: NaiveDate,
+    rule: Period,
+    owner: i64,
+}
+
+async fn open_clock(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    t: &Transfer,
+    c: TransferClock<'_>,
+) -> AppResult<i64> {
+    crate::deadline::store::open(
+        tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: format!("{}：{}", c.purpose, t.code),
+            clause: c.clause.into(),
+            start_event: c.start_event.into(),
+            start: c.start,
+            rule: c.rule,
+            record_type: Some(store::RESOURCE.into()),
+            record_id: Some(t.id),
+            owner_unit_id: c.owner,
+            owner_user_id: None,
+        },
+    )
+    .await
+}
+
+async fn settle(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    id: i64,
+    clause: &str,
+    change: Change,
+) -> AppResult<()> {
+    settle_for_record(tx, cal, who, store::RESOURCE, id, clause, change).await?;
+    Ok(())
+}
+
+async fn set_state(tx: &mut Tx, id: i64, s: TransferState) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE transfers SET state = $1 WHERE id = $2")
+        .bind(s.code())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Authorise `step` on transfer `id` and open its transaction: the record is re-read inside it
+/// so a concurrent step cannot be overwritten.
+async fn begin(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+) -> AppResult<(Tx, Transfer, TransferState)> {
+    let scope = store::read_scope(actor)?;
+    let visible = store::get(db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let office = store::office_covers(db, actor, &visible).await?;
+    let standing = store::standing(actor, &visible, office);
+    let next = flow::check(
+        visible.direction()?,
+        visible.state()?,
+        step,
+        &actor.roles,
+        standing,
+    )
+    .map_err(refused)?;
+    let mut tx = db.begin().await?;
+    let t = store::get_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if t.state != visible.state {
+        return Err(AppError::conflict(
+            "state_changed",
+            "移送案件状态已被他人更新，请刷新页面后重试",
+        ));
+    }
+    Ok((tx, t, next))
+}
+
+/// Register a transfer to the police (004 二(一)) or a hand-back to market regulation
+/// (004 二(三)) as a draft of the sending unit; the package is assembled before it is sent.
+pub async fn create(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    direction: Direction,
+    input: &TransferInput,
+) -> AppResult<i64> {
+    actor.require(Resource::Linkage, Action::Create)?;
+    if !unit_role(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let new = NewTransfer::parse(input, direction, today())?;
+    let mut tx = db.begin().await?;
+    let from_kind = unit_kind(&mut tx, actor.unit_id, "from_unit_id").await?;
+    let to_kind = unit_kind(&mut tx, new.to_unit_id, "to_unit_id").await?;
+    model::check_units(direction, &from_kind, &to_kind)?;
+    if let Some(case_id) = new.case_id {
+        let scope = actor.scope(Resource::Case, Action::Read);
+        let visible = match scope {
+            Some(s) => crate::cases::store::get(db, &s, case_id).await?.is_some(),
+            None => false,
+        };
+        if !visible {
+            return Err(AppError::field(
+                "case_id",
+                "not_found",
+                "关联的督办案件不存在",
+            ));
+        }
+    }
+    let year = today().year();
+    let prefix = if direction == Direction::ToPolice {
+        "移"
+    } else {
+        "交"
+    };
+    let n = crate::numbering::next_number(&mut tx, &format!("transfer:{prefix}"), year).await?;
+    let code = format!("{prefix}{year}-{n:04}");
+    let now = time::now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO transfers (code, direction, situation, title, facts, suspects, amount_fen, penalty_number, \
+         from_unit_id, to_unit_id, case_id, state, police_decided_on, withheld, secrecy_basis, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'draft', $12, $13, $14, $15, $16, $16) RETURNING id",
+    )
+    .bind(&code)
+    .bind(direction.code())
+    .bind(new.situation.code())
+    .bind(&new.title)
+    .bind(&new.facts)
+    .bind(&new.suspects)
+    .bind(new.amount.map(|a| a.as_i64()))
+    .bind(&new.penalty_number)
+    .bind(actor.unit_id)
+    .bind(new.to_unit_id)
+    .bind(new.case_id)
+    .bind(new.police_decided_on.map(|d| d.to_string()))
+    .bind(i64::from(new.secrecy.is_some()))
+    .bind(new.secrecy.as_ref().map(|s| s.basis.clone()))
+    .bind(actor.user_id)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for it in &new.items {
+        sqlx::query(
+            "INSERT INTO transfer_items (transfer_id, name, quantity, unit, storage) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(&it.name)
+        .bind(&it.quantity)
+        .bind(&it.unit)
+        .bind(&it.storage)
+        .execute(&mut *tx)
+        .await?;
+    }
+    store::add_party(&mut tx, id, actor.unit_id, "sender").await?;
+    store::add_party(&mut tx, id, new.to_unit_id, "receiver").await?;
+    if let Some(s) = &new.secrecy {
+        crate::secrecy::grant(&mut tx, store::RESOURCE, id, &s.user_ids).await?;
+    }
+    let t = store::get_tx(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(decided) = new.police_decided_on {
+        // 004 二(三): the 10 days run from the police's decision, not from the record.
+        open_clock(
+            &mut tx,
+            cal,
+            who,
+            &t,
+            TransferClock {
+                clause: flow::HANDBACK_CLAUSE,
+                purpose: "将案件材料和扣押财物清单移交市场监管部门",
+                start_event: "公安机关决定不构成犯罪、需给予行政处罚",
+                start: decided,
+                rule: Period::Days(flow::HANDBACK_DAYS),
+                owner: actor.unit_id,
+            },
+        )
+        .await?;
+    }
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "created",
+        &format!(
+            "登记{}（{}），接收单位{}{}",
+            direction.label(),
+            new.situation.label(),
+            t.to_unit_name,
+            if new.secrecy.is_some() {
+                "；标注涉密"
+            } else {
+                ""
+            }
+        ),
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.create", &t, json!({"code": code, "direction": direction.code(), "to_unit_id": new.to_unit_id, "withheld": new.secrecy.is_some()})),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Add a file to the package (type checked by content, 20 MB, SHA-256), optionally withheld.
+#[allow(clippy::too_many_arguments)]
+pub async fn attach(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    kind: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+    description: &str,
+    secrecy: Option<Secrecy>,
+) -> AppResult<i64> {
+    let kind = EvidenceKind::parse(kind)
+        .ok_or_else(|| AppError::field("kind", "invalid_choice", "请选择材料类别"))?;
+    let upload = crate::domain::upload::check("file", filename, &bytes)?;
+    let description = crate::domain::text::optional("description", "说明", Some(description), 200)?;
+    let (mut tx, t, _) = begin(db, actor, id, Step::Attach).await?;
+    let sha = crate::domain::hex(&sha2::Sha256::digest(&bytes));
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    let aid: i64 = sqlx::query_scalar(
+        "INSERT INTO transfer_attachments (transfer_id, kind, filename, mime, size, sha256, description, content, \
+         withheld, secrecy_basis, uploaded_by, uploaded_by_unit, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(id)
+    .bind(kind.code())
+    .bind(&upload.filename)
+    .bind(upload.mime)
+    .bind(size)
+    .bind(&sha)
+    .bind(&description)
+    .bind(bytes)
+    .bind(i64::from(secrecy.is_some()))
+    .bind(secrecy.as_ref().map(|s| s.basis.clone()))
+    .bind(actor.user_id)
+    .bind(actor.unit_id)
+    .bind(time::now_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(s) = &secrecy {
+        crate::secrecy::grant(&mut tx, store::ATTACHMENT_RESOURCE, aid, &s.user_ids).await?;
+    }
+    // A withheld file's name is content too: the timeline names only its kind.
+    let shown = if secrecy.is_some() {
+        format!("{}（涉密）", kind.label())
+    } else {
+        format!(
+            "{}《{}》（{} 字节，SHA-256 {}）",
+            kind.label(),
+            upload.filename,
+            size,
+            &sha[..16]
+        )
+    };
+    store::event(&mut tx, id, who, "attached", &format!("上传{shown}")).await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.attach", &t, json!({"attachment_id": aid, "kind": kind.code(), "size": size, "sha256": sha, "withheld": secrecy.is_some()})),
+    )
+    .await?;
+    Ok(aid)
+}
+
+/// Send the package: it must be complete (国务院令第310号第六条; 004 二(三)); the transfer or
+/// hand-back letter is issued and the receiving unit gets a to-do.
+pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let cal = state.calendar();
+    let (mut tx, t, next) = begin(&state.db, actor, id, Step::Send).await?;
+    let situation = model::Situation::parse(&t.situation)
+        .ok_or_else(|| AppError::internal("transfer situation"))?;
+    let kinds: Vec<EvidenceKind> = store::attachments(&mut *tx, id)
+        .await?
+        .iter()
+        .filter_map(|a| EvidenceKind::parse(&a.kind))
+        .collect();
+    let items = store::items(&mut *tx, id).await?;
+    let missing = model::missing_materials(situation, &kinds, items.len());
+    if !missing.is_empty() {
+        return Err(AppError::conflict(
+            "package_incomplete",
+            format!("移送材料不全，请先上传：{}", missing.join("、")),
+        ));
+    }
+    sqlx::query("UPDATE transfers SET sent_on = $1 WHERE id = $2")
+        .bind(today().to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let t = Transfer {
+        sent_on: Some(today().to_string()),
+        ..t
+    };
+    let kind = if t.direction()? == Direction::ToPolice {
+        DocKind::TransferLetter
+    } else {
+        settle(
+            &mut tx,
+            &cal,
+            who,
+            id,
+            flow::HANDBACK_CLAUSE,
+            Change::Met { on: today() },
+        )
+        .await?;
+        DocKind::HandBackLetter
+    };
+    let number = documents::issue(state, &mut tx, who, kind, &t, "").await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "sent",
+        &format!("{}，{}{}", t.direction_label(), kind.title(), number),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.to_unit_id,
+        &format!("收到{}{}，请签收", kind.title(), number),
+        &format!("{}移送：{}", t.from_unit_name, t.code),
+        &format!("/transfers/{id}"),
+        true,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.send", &t, json!({"number": number})),
+    )
+    .await
+}
+
+/// The receiving unit signs for the transfer; for the police the review clock starts.
+pub async fn receive(
+    db: &Db,
+    cal: &Calendar,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> AppResult<()> {
+    let (mut tx, t, next) = begin(db, actor, id, Step::Receive).await?;
+    sqlx::query("UPDATE transfers SET received_on = $1 WHERE id = $2")
+        .bind(today().to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if t.direction()? == Direction::ToPolice {
+        open_clock(
+            &mut tx,
+            cal,
+            who,
+            &t,
+            TransferClock {
+                clause: flow::REVIEW_CLAUSE,
+                purpose: "审查移送案件并作出是否立案的决定",
+                start_event: "公安机关签收移送案件",
+                start: today(),
+                rule: periods.review(),
+                owner: t.to_unit_id,
+            },
+        )
+        .await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "received",
+        &format!("{}签收", t.to_unit_name),
+    )
+    .await?;
+    finish(tx, who, entry("transfer.receive", &t, json!({}))).await
+}
+
+/// 004 二(二): the police file the case, with a written notice to the transferring unit.
+/// Also the end of a reconsideration that reverses the refusal.
+pub async fn file(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    step: Step,
+    note: &str,
+) -> AppResult<()> {
+    let cal = state.calendar();
+    let (mut tx, t, next) = begin(&state.db, actor, id, step).await?;
+    let note = crate::domain::text::optional("text", "说明", Some(note), 500)?.unwrap_or_default();
+    let clause = if step == Step::ReconsiderFile {
+        flow::RECONSIDER_CLAUSE
+    } else {
+        flow::REVIEW_CLAUSE
+    };
+    settle(&mut tx, &cal, who, id, clause, Change::Met { on: today() }).await?;
+    sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2, reconsideration = CASE WHEN $3 = 1 THEN 'filed' ELSE reconsideration END WHERE id = $4")
+        .bind(today().to_string())
+        .bind(if note.is_empty() { "立案".to_string() } else { format!("立案：{note}") })
+        .bind(i64::from(step == Step::ReconsiderFile))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let number = documents::issue(state, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "filed",
+        &format!(
+            "{}，{}{}",
+            step.label(),
+            DocKind::FilingNotice.title(),
+            number
+        ),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.from_unit_id,
+        &format!("移送案件{}已立案", t.code),
+        &number,
+        &format!("/transfers/{id}"),
+        false,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.file",
+            &t,
+            json!({"number": number, "step": step.code()}),
+        ),
+    )
+    .await
+}
+
+/// 004 二(二): the police refuse with written reasons and return the file; the transferring
+/// unit's 3-day window for reconsideration or supervision opens on the day it is served.
+pub async fn refuse(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
+    let cal = state.calendar();
+    let reasons = crate::domain::text::required_long("text", "不予立案的理由", reasons, 2000)?;
+    let (mut tx, t, next) = begin(&state.db, actor, id, Step::Refuse).await?;
+    settle(
+        &mut tx,
+        &cal,
+        who,
+        id,
+        flow::REVIEW_CLAUSE,
+        Change::Met { on: today() },
+    )
+    .await?;
+    let served = today();
+    sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1, decision = $2, refused = 1, late_exception = NULL WHERE id = $3")
+        .bind(served.to_string())
+        .bind(&reasons)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let number =
+        documents::issue(state, &mut tx, who, DocKind::NonFilingNotice, &t, &reasons).await?;
+    open_clock(
+        &mut tx,
+        &cal,
+        who,
+        &t,
+        TransferClock {
+            clause: flow::REQUEST_CLAUSE,
+            purpose: "提请复议或建议检察院立案监督（可选）",
+            start_event: "接到不予立案通知书",
+            start: served,
+            rule: Period::Days(flow::REQUEST_DAYS),
+            owner: t.from_unit_id,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "refused",
+        &format!(
+            "决定不予立案并退回案卷材料，{}{}",
+            DocKind::NonFilingNotice.title(),
+            number
+        ),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.from_unit_id,
+        &format!("移送案件{}不予立案：3日内可提请复议或建议立案监督", t.code),
+        &number,
+        &format!("/transfers/{id}"),
+        true,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.refuse", &t, json!({"number": number})),
+    )
+    .await
+}
+
+/// The closing day of the window the transfer is in (after a refusal, or after an upheld
+/// reconsideration), and whether the office admitted a late request.
+fn window(cal: &Calendar, t: &Transfer) -> AppResult<NaiveDate> {
+    let served = t
+        .served_on
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .ok_or_else(|| AppError::internal("refusal without service date"))?;
+    flow::request_window_closes(cal, served)
+        .map_err(|e| AppError::conflict("calendar", e.to_string()))
+}
+
+fn window_clause(t: &Transfer) -> &'static str {
+    if t.state == TransferState::Upheld.code() {
+        flow::SUPERVISION_WINDOW_CLAUSE
+    } else {
+        flow::REQUEST_CLAUSE
+    }
+}
+
+/// 004 二(二): ask the police to reconsider, within 3 days of the refusal notice.
+pub async fn request_reconsideration(
+    state: &SharedState,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
+    let cal = state.calendar();
+    let reasons = crate::domain::text::required_long("text", "提请复议的理由", reasons, 2000)?;
+    let (mut tx, t, next) = begin(&state.db, actor, id, Step::RequestReconsideration).await?;
+    flow::check_window(window(&cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
+    settle(
+        &mut tx,
+        &cal,
+        who,
+        id,
+        flow::REQUEST_CLAUSE,
+        Change::Met { on: today() },
+    )
+    .await?;
+    sqlx::query("UPDATE transfers SET reconsideration = 'requested' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let number = documents::issue(
+        state,
+        &mut tx,
+        who,
+        DocKind::ReconsiderationRequest,
+        &t,
+        &reasons,
+    )
+    .await?;
+    open_clock(
+        &mut tx,
+        &cal,
+        who,
+        &t,
+        TransferClock {
+            clause: flow::RECONSIDER_CLAUSE,
+            purpose: "作出复议决定并书面通知移送机关",
+            start_event: "收到提请复议书",
+            start: today(),
+            rule: periods.reconsider(),
+            owner: t.to_unit_id,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "reconsideration_requested",
+        &format!(
+            "提请复议，{}{}",
+            DocKind::ReconsiderationRequest.title(),
+            number
+        ),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.to_unit_id,
+        &format!("收到{}{}", DocKind::ReconsiderationRequest.title(), number),
+        &t.code,
+        &format!("/transfers/{id}"),
+        true,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.request_reconsideration",
+            &t,
+            json!({"number": number, "late_exception": t.late_exception.is_some()}),
+        ),
+    )
+    .await
+}
+
+/// 004 二(二): suggest that the procuratorate supervise the filing — after the refusal, or
+/// after the reconsideration upheld it (国务院令第310号第九条), within 3 days.
+pub async fn suggest_supervision(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    procuratorate: Option<i64>,
+    reasons: &str,
+) -> AppResult<()> {
+    let reasons = crate::domain::text::required_long("text", "建议立案监督的理由", reasons, 2000)?;
+    let procuratorate = procuratorate
+        .ok_or_else(|| AppError::field("procuratorate_unit_id", "required", "请选择人民检察院"))?;
+    let (mut tx, t, next) = begin(db, actor, id, Step::SuggestSupervision).await?;
+    if unit_kind(&mut tx, procuratorate, "procuratorate_unit_id").await? != "procuratorate" {
+        return Err(AppError::field(
+            "procuratorate_unit_id",
+            "invalid_choice",
+            "应选择人民检察院",
+        ));
+    }
+    flow::check_window(window(cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        window_clause(&t),
+        Change::Met { on: today() },
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE transfers SET procuratorate_unit_id = $1, supervision = 'requested' WHERE id = $2",
+    )
+    .bind(procuratorate)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    store::add_party(&mut tx, id, procuratorate, "procuratorate").await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "supervision_suggested",
+        &format!("建议人民检察院依法进行立案监督：{reasons}"),
+    )
+    .await?;
+    let link = format!("/transfers/{id}");
+    let users: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.unit_id = $1 AND u.active = 1 AND g.role = 'procuratorate_supervisor'",
+    )
+    .bind(procuratorate)
+    .fetch_all(&mut *tx)
+    .await?;
+    for u in users {
+        crate::notify::store::notify(
+            &mut tx,
+            u,
+            &format!("建议立案监督：{}", t.code),
+            &t.from_unit_name,
+            Some(&link),
+        )
+        .await?;
+    }
+    add_todo(
+        &mut tx,
+        None,
+        Some(procuratorate),
+        &format!("立案监督：移送案件{}", t.code),
+        Some(&link),
+        None,
+        false,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.suggest_supervision",
+            &t,
+            json!({"procuratorate_unit_id": procuratorate}),
+        ),
+    )
+    .await
+}
+
+/// The police uphold the refusal on reconsideration; the sender may still suggest supervision
+/// within 3 days of this decision.
+pub async fn reconsider_uphold(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
+    let reasons = crate::domain::text::required_long("text", "复议维持的理由", reasons, 2000)?;
+    let (mut tx, t, next) = begin(db, actor, id, Step::ReconsiderUphold).await?;
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        flow::RECONSIDER_CLAUSE,
+        Change::Met { on: today() },
+    )
+    .await?;
+    sqlx::query("UPDATE transfers SET reconsideration = 'upheld', served_on = $1, decision = $2, late_exception = NULL WHERE id = $3")
+        .bind(today().to_string())
+        .bind(&reasons)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    open_clock(
+        &mut tx,
+        cal,
+        who,
+        &t,
+        TransferClock {
+            clause: flow::SUPERVISION_WINDOW_CLAUSE,
+            purpose: "复议后建议检察院立案监督（可选）",
+            start_event: "接到复议决定通知",
+            start: today(),
+            rule: Period::Days(flow::REQUEST_DAYS),
+            owner: t.from_unit_id,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "reconsideration_upheld",
+        &format!("复议决定维持不予立案：{reasons}"),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.from_unit_id,
+        &format!("移送案件{}复议维持不予立案：3日内可建议立案监督", t.code),
+        &reasons,
+        &format!("/transfers/{id}"),
+        true,
+    )
+    .await?;
+    finish(tx, who, entry("transfer.reconsider_uphold", &t, json!({}))).await
+}
+
+/// The procuratorate records how its filing supervision ended.
+pub async fn supervision_outcome(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    step: Step,
+    note: &str,
+) -> AppResult<()> {
+    let note = crate::domain::text::required_long("text", "监督情况", note, 2000)?;
+    let (mut tx, t, next) = begin(db, actor, id, step).await?;
+    let outcome = if step == Step::SupervisionFiled {
+        "filed"
+    } else {
+        "sustained"
+    };
+    sqlx::query("UPDATE transfers SET supervision = $1 WHERE id = $2")
+        .bind(outcome)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if step == Step::SupervisionFiled {
+        sqlx::query("UPDATE transfers SET decided_on = $1, decision = '经检察院立案监督后立案' WHERE id = $2")
+            .bind(today().to_string())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "supervision_outcome",
+        &format!("{}：{note}", step.label()),
+    )
+    .await?;
+    for u in [t.from_unit_id, t.to_unit_id] {
+        notify_unit(
+            &mut tx,
+            u,
+            &format!("移送案件{}立案监督结果：{}", t.code, step.label()),
+            &note,
+            &format!("/transfers/{id}"),
+            false,
+        )
+        .await?;
+    }
+    finish(
+        tx,
+        who,
+        entry("transfer.supervision", &t, json!({"outcome": outcome})),
+    )
+    .await
+}
+
+/// The transferring unit accepts the refusal; an unused window is waived, not missed.
+pub async fn accept_refusal(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> AppResult<()> {
+    let (mut tx, t, next) = begin(db, actor, id, Step::AcceptRefusal).await?;
+    // An open window is waived; one that already lapsed stays as it ended.
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2 AND state = 'open'",
+    )
+    .bind(id)
+    .bind(window_clause(&t))
+    .fetch_all(&mut *tx)
+    .await?;
+    for d in open {
+        let reason = "移送机关接受不予立案决定".to_string();
+        crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Waive { reason }).await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "refusal_accepted",
+        "移送机关接受不予立案决定，本案移送程序终结",
+    )
+    .await?;
+    finish(tx, who, entry("transfer.accept_refusal", &t, json!({}))).await
+}
+
+/// The office admits a request after the window closed, with its reasons.
+pub async fn grant_exception(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
+    let reasons = crate::domain::text::required_long("text", "例外情形的理由", reasons, 1000)?;
+    let (mut tx, t, _) = begin(db, actor, id, Step::GrantException).await?;
+    let closes = window(cal, &t)?;
+    flow::check_exception(closes, today()).map_err(refused)?;
+    sqlx::query("UPDATE transfers SET late_exception = $1 WHERE id = $2")
+        .bind(&reasons)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "exception",
+        &format!("期限已于{closes}届满，双打办登记例外情形，准予逾期提出：{reasons}"),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.from_unit_id,
+        &format!("移送案件{}：准予逾期提请复议或建议立案监督", t.code),
+        &reasons,
+        &format!("/transfers/{id}"),
+        true,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.grant_exception",
+            &t,
+            json!({"closed_on": closes.to_string()}),
+        ),
+    )
+    .await
+}
+
+/// 004 二(三): market regulation records its decision on a hand-back; the 10 days for the
+/// written result run from that decision.
+pub async fn record_decision(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    on: Option<&str>,
+    decision: &str,
+) -> AppResult<()> {
+    let on = model::past_date("date", "处理决定日期", on, today())?;
+    let decision = crate::domain::text::required_long("text", "处理决定", decision, 2000)?;
+    let (mut tx, t, next) = begin(db, actor, id, Step::RecordDecision).await?;
+    if t.received_on
+        .as_deref()
+        .is_some_and(|r| on.to_string().as_str() < r)
+    {
+        return Err(AppError::field(
+            "date",
+            "out_of_range",
+            "处理决定日期不能早于接收日期",
+        ));
+    }
+    sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2 WHERE id = $3")
+        .bind(on.to_string())
+        .bind(&decision)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    open_clock(
+        &mut tx,
+        cal,
+        who,
+        &t,
+        TransferClock {
+            clause: flow::FEEDBACK_CLAUSE,
+            purpose: "将处理结果书面反馈移交的公安机关",
+            start_event: "市场监管部门作出处理决定",
+            start: on,
+            rule: Period::Days(flow::FEEDBACK_DAYS),
+            owner: t.to_unit_id,
+        },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "decided",
+        &format!("{on}作出处理决定：{decision}"),
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.record_decision",
+            &t,
+            json!({"decided_on": on.to_string()}),
+        ),
+    )
+    .await
+}
+
+/// 004 二(三): the written result goes back to the police.
+pub async fn report_result(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    text: &str,
+) -> AppResult<()> {
+    let text = crate::domain::text::required_long("text", "处理结果", text, 2000)?;
+    let (mut tx, t, next) = begin(db, actor, id, Step::ReportResult).await?;
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        flow::FEEDBACK_CLAUSE,
+        Change::Met { on: today() },
+    )
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "result_reported",
+        &format!("书面反馈处理结果：{text}"),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        t.from_unit_id,
+        &format!("移交案件{}处理结果反馈", t.code),
+        &text,
+        &format!("/transfers/{id}"),
+        false,
+    )
+    .await?;
+    finish(tx, who, entry("transfer.report_result", &t, json!({}))).await
+}

@@ -1,0 +1,379 @@
+//! Meeting pages and API: the list with the yearly-minimum warnings, the office's proposal, the
+//! meeting page with the chair's decision, the record of the meeting and the signature, and the
+//! minutes PDF.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::flow::{self, MeetingKind, Step};
+use super::model::{HeldInput, ItemInput, ProposalInput};
+use super::store::{self, Meeting};
+use crate::access::{Action, Actor, Resource};
+use crate::audit::Who;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::pdf_response;
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, PageResult, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/meetings", get(list_page))
+        .route("/meetings/new", get(new_page).post(create_page))
+        .route("/meetings/{id}", get(show_page))
+        .route("/meetings/{id}/step", post(step_page))
+        .route("/meetings/{id}/minutes.pdf", get(minutes_page))
+        .route("/api/v1/meetings", get(api_list).post(api_create))
+        .route("/api/v1/meetings/{id}", get(api_get))
+        .route("/api/v1/meetings/{id}/steps", post(api_step))
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Meeting>,
+    warnings: Vec<String>,
+    can_create: bool,
+}
+
+/// The office's yearly-minimum warnings (003 三(一)) for a county office.
+async fn warnings(state: &SharedState, actor: &Actor) -> AppResult<Vec<String>> {
+    if !actor
+        .roles
+        .contains(&crate::access::Role::CountyOfficeStaff)
+    {
+        return Ok(Vec::new());
+    }
+    let today = crate::db::time::today_beijing();
+    let mut out = Vec::new();
+    for kind in [MeetingKind::Liaison, MeetingKind::ResponsiblePersons] {
+        let n = store::held_this_year(&state.db, actor.unit_id, kind, today).await?;
+        out.extend(flow::minimum_warning(
+            kind,
+            u32::try_from(n).unwrap_or(u32::MAX),
+            today,
+        ));
+    }
+    Ok(out)
+}
+
+async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "会议与纪要", "/meetings"),
+        rows: store::list(&state.db, &scope).await?,
+        warnings: warnings(&state, &cu.actor).await?,
+        can_create: cu.actor.can(Resource::Meeting, Action::Create),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "meetings/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: ProposalInput,
+    errors: FieldErrors,
+    kinds: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+}
+
+async fn active_units(state: &SharedState, actor: &Actor) -> AppResult<Vec<crate::units::Unit>> {
+    Ok(crate::units::store::choices(&state.db, actor).await?)
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: ProposalInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !cu.actor.can(Resource::Meeting, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(cu, "提出会议建议", "/meetings"),
+            form,
+            errors,
+            kinds: MeetingKind::ALL
+                .iter()
+                .map(|k| Opt {
+                    code: k.code(),
+                    label: k.label(),
+                })
+                .collect(),
+            units: active_units(state, &cu.actor).await?,
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    new_form(&state, &cu, ProposalInput::default(), FieldErrors::new()).await
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let input = ProposalInput {
+        kind: p.one("kind"),
+        title: p.one("title"),
+        planned_on: p.one("planned_on"),
+        place: p.opt("place"),
+        topics: p.one("topics"),
+        unit_ids: p.many("unit_ids"),
+    };
+    match store::propose(&state.db, &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/meetings/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A meeting with its units, decided items and the steps the reader may take.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingDetail {
+    #[serde(flatten)]
+    pub meeting: Meeting,
+    pub units: Vec<store::UnitRow>,
+    pub items: Vec<store::ItemRow>,
+    pub steps: Vec<Step>,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<MeetingDetail> {
+    let scope = store::read_scope(actor)?;
+    let meeting = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let steps = flow::available(
+        meeting.kind()?,
+        meeting.state()?,
+        &actor.roles,
+        store::office_standing(actor, &meeting),
+    );
+    Ok(MeetingDetail {
+        units: store::units(&state.db, id).await?,
+        items: store::items(&state.db.pool, id).await?,
+        steps,
+        meeting,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "meetings/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: MeetingDetail,
+    error: Option<String>,
+    units: Vec<crate::units::Unit>,
+    today: String,
+    item_rows: Vec<(usize, ItemInput)>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    let units = if d.steps.contains(&Step::RecordHeld) {
+        active_units(state, &cu.actor).await?
+    } else {
+        Vec::new()
+    };
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &ShowPage {
+            layout: Layout::new(cu, &d.meeting.title, "/meetings").notice(msg),
+            d,
+            error,
+            units,
+            today: crate::db::time::today_beijing().to_string(),
+            item_rows: (0..5).map(|i| (i, ItemInput::default())).collect(),
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// A step as submitted from the page or the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// approve, cancel, record_held, sign_minutes
+    pub step: String,
+    /// The chair's note (approve, cancel).
+    #[serde(default)]
+    pub text: String,
+    /// The record of the meeting (record_held).
+    #[serde(default)]
+    pub held: Option<HeldInput>,
+}
+
+async fn run_step(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &StepInput,
+) -> AppResult<()> {
+    match Step::parse(&input.step) {
+        Some(s @ (Step::Approve | Step::Cancel)) => {
+            store::decide(&state.db, actor, who, id, s, &input.text).await
+        }
+        Some(Step::RecordHeld) => {
+            let held = input.held.clone().unwrap_or_default();
+            store::record_held(&state.db, actor, who, id, &held).await
+        }
+        Some(Step::SignMinutes) => store::sign(state, actor, who, id).await,
+        None => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
+    }
+}
+
+fn step_from_pairs(pairs: &[(String, String)]) -> StepInput {
+    let p = Pairs(pairs);
+    let step = p.one("step");
+    let held = (step == Step::RecordHeld.code()).then(|| HeldInput {
+        held_on: p.one("held_on"),
+        attended_unit_ids: p.many("attended_unit_ids"),
+        attendees: p.one("attendees"),
+        minutes: p.one("minutes"),
+        items: (0..10)
+            .map(|i| ItemInput {
+                text: p.one(&format!("item{i}_text")),
+                lead_unit_id: p.one(&format!("item{i}_lead")),
+                due_on: p.one(&format!("item{i}_due")),
+            })
+            .collect(),
+    });
+    StepInput {
+        step,
+        text: p.one("text"),
+        held,
+    }
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = run_step(&state, &cu.actor, &cu.who, id, &step_from_pairs(&pairs)).await;
+    crate::web::page::after_step(r, &format!("/meetings/{id}?msg=saved"), |msg| {
+        show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn minutes_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (number, pdf) = store::minutes_pdf(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Meetings visible to the caller.
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings",
+    responses((status = 200, body = [Meeting]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<Meeting>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(store::list(&state.db, &scope).await?))
+}
+
+/// Propose a meeting (the office, 001 §20).
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "meetings", request_body = ProposalInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<ProposalInput>,
+) -> AppResult<Response> {
+    let id = store::propose(&state.db, &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One meeting; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = i64, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<MeetingDetail>> {
+    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+/// Decide, record or sign; refused with the reason when the rules do not allow it.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/steps", tag = "meetings", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> AppResult<StatusCode> {
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

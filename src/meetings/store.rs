@@ -1,0 +1,625 @@
+//! Reading the group's meetings within scope, and each step as one transaction.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::flow::{self, MeetingKind, MeetingState, Step};
+use super::model::{Held, HeldInput, Proposal, ProposalInput};
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::audit::{self, Entry, Who};
+use crate::db::query::Sql;
+use crate::db::{Db, Tx, time};
+use crate::documents::{OfficialDocument, Paragraph};
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
+use crate::web::SharedState;
+
+pub const RESOURCE: &str = "meeting";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Meeting {
+    pub id: i64,
+    pub kind: String,
+    pub office_unit_id: i64,
+    pub office_unit_name: String,
+    pub office_region: String,
+    pub title: String,
+    pub planned_on: String,
+    pub place: Option<String>,
+    pub topics: String,
+    pub state: String,
+    pub decision_note: Option<String>,
+    pub held_on: Option<String>,
+    pub attendees: Option<String>,
+    pub minutes: Option<String>,
+    pub minutes_number: Option<String>,
+    pub signed_by_name: Option<String>,
+    pub signed_at: Option<String>,
+    pub minutes_sha256: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Meeting {
+    pub fn kind(&self) -> AppResult<MeetingKind> {
+        MeetingKind::parse(&self.kind).ok_or_else(|| AppError::internal("meeting kind"))
+    }
+    pub fn state(&self) -> AppResult<MeetingState> {
+        MeetingState::parse(&self.state).ok_or_else(|| AppError::internal("meeting state"))
+    }
+    pub fn kind_label(&self) -> &'static str {
+        MeetingKind::label_of(&self.kind)
+    }
+    pub fn state_label(&self) -> &'static str {
+        MeetingState::label_of(&self.state)
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.kind, m.office_unit_id, ou.name AS office_unit_name, ou.region_code AS office_region, \
+    m.title, m.planned_on, m.place, m.topics, m.state, m.decision_note, m.held_on, m.attendees, m.minutes, m.minutes_number, \
+    m.signed_by_name, m.signed_at, m.minutes_sha256, m.created_at, m.updated_at \
+    FROM group_meetings m JOIN units ou ON ou.id = m.office_unit_id WHERE ";
+
+pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.require(Resource::Meeting, Action::Read)
+}
+
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Meeting>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("m.id = ").bind(id).push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "m.id"));
+    q.query_as().fetch_optional(&db.pool).await
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Meeting>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("m.id = ").bind(id);
+    q.query_as().fetch_optional(&mut **tx).await
+}
+
+pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Meeting>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.append(parties_in_scope(scope, RESOURCE, "m.id"));
+    q.push(" ORDER BY m.planned_on DESC, m.id DESC LIMIT 200");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+/// Whether the actor speaks for the office that organises the meeting: its own staff, or the
+/// group's leaders of the same region.
+pub fn office_standing(actor: &Actor, m: &Meeting) -> bool {
+    let staff = actor.unit_id == m.office_unit_id;
+    let leader =
+        actor.roles.contains(&Role::GroupLeader) && actor.unit_region.as_str() == m.office_region;
+    staff || leader
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct UnitRow {
+    pub unit_id: i64,
+    pub name: String,
+    pub attended: i64,
+}
+
+pub async fn units(db: &Db, id: i64) -> Result<Vec<UnitRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT g.unit_id, u.name, g.attended FROM group_meeting_units g JOIN units u ON u.id = g.unit_id \
+         WHERE g.meeting_id = $1 ORDER BY u.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ItemRow {
+    pub seq: i64,
+    pub text: String,
+    pub lead_unit_id: i64,
+    pub lead_unit_name: String,
+    pub due_on: String,
+    pub task_id: Option<i64>,
+}
+
+pub async fn items(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<ItemRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.seq, i.text, i.lead_unit_id, u.name AS lead_unit_name, i.due_on, i.task_id FROM group_meeting_items i \
+         JOIN units u ON u.id = i.lead_unit_id WHERE i.meeting_id = $1 ORDER BY i.seq",
+    )
+    .bind(id)
+    .fetch_all(exec)
+    .await
+}
+
+pub async fn minutes_pdf(db: &Db, id: i64) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT minutes_number, minutes_pdf FROM group_meetings WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.and_then(|(n, p)| n.zip(p)))
+}
+
+/// The number of meetings of `kind` the office held this year (issued minutes or held).
+pub async fn held_this_year(
+    db: &Db,
+    office: i64,
+    kind: MeetingKind,
+    today: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM group_meetings WHERE office_unit_id = $1 AND kind = $2 AND state IN ('held', 'issued') \
+         AND held_on >= $3 AND held_on <= $4",
+    )
+    .bind(office)
+    .bind(kind.code())
+    .bind(format!("{}-01-01", today.year()))
+    .bind(format!("{}-12-31", today.year()))
+    .fetch_one(&db.pool)
+    .await
+}
+
+// ---- steps ----
+
+async fn touch(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
+    let now = time::now_text();
+    sqlx::query("UPDATE group_meetings SET updated_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    crate::access::parties::touch(tx, RESOURCE, id, &now).await
+}
+
+async fn finish(
+    mut tx: Tx,
+    who: &Who,
+    m: &Meeting,
+    action: &'static str,
+    summary: serde_json::Value,
+) -> AppResult<()> {
+    close_todos_of(&mut tx, who, &format!("/meetings/{}", m.id)).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new(action, RESOURCE)
+            .object(m.id, Some(m.office_unit_id))
+            .summary(summary),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The chairs who decide and sign for `kind` in the office's region.
+async fn chairs(tx: &mut Tx, office: i64, kind: MeetingKind) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+         WHERE g.role = $1 AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $2)",
+    )
+    .bind(kind.chair_role().code())
+    .bind(office)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// 001 §20: the office proposes the time and topics; the chair gets it to decide.
+pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -> AppResult<i64> {
+    actor.require(Resource::Meeting, Action::Create)?;
+    let p = Proposal::parse(input, time::today_beijing())?;
+    let mut tx = db.begin().await?;
+    let now = time::now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO group_meetings (kind, office_unit_id, title, planned_on, place, topics, state, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $8) RETURNING id",
+    )
+    .bind(p.kind.code())
+    .bind(actor.unit_id)
+    .bind(&p.title)
+    .bind(p.planned_on.to_string())
+    .bind(&p.place)
+    .bind(&p.topics)
+    .bind(actor.user_id)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
+    for u in &p.unit_ids {
+        let ok: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
+                .bind(u)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if ok.is_none() {
+            return Err(AppError::field(
+                "unit_ids",
+                "not_found",
+                "参会单位不存在或已停用",
+            ));
+        }
+        sqlx::query("INSERT INTO group_meeting_units (meeting_id, unit_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(u)
+            .execute(&mut *tx)
+            .await?;
+        crate::access::parties::add(&mut tx, RESOURCE, id, *u, "invited", &now).await?;
+    }
+    let link = format!("/meetings/{id}");
+    for chair in chairs(&mut tx, actor.unit_id, p.kind).await? {
+        notify(
+            &mut tx,
+            chair,
+            &format!("请决定是否召开：{}", p.title),
+            &format!("建议{}召开", p.planned_on),
+            Some(&link),
+        )
+        .await?;
+        add_todo(
+            &mut tx,
+            Some(chair),
+            None,
+            &format!("决定召开{}", p.title),
+            Some(&link),
+            Some(&p.planned_on.to_string()),
+            false,
+        )
+        .await?;
+    }
+    let m = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    finish(
+        tx,
+        who,
+        &m,
+        "meeting.propose",
+        json!({"kind": p.kind.code(), "planned_on": p.planned_on.to_string(), "units": p.unit_ids}),
+    )
+    .await?;
+    Ok(id)
+}
+
+async fn begin(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    step: Step,
+) -> AppResult<(Tx, Meeting, MeetingState)> {
+    let scope = read_scope(actor)?;
+    let visible = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let next = flow::check(
+        visible.kind()?,
+        visible.state()?,
+        step,
+        &actor.roles,
+        office_standing(actor, &visible),
+    )
+    .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
+    let mut tx = db.begin().await?;
+    let m = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if m.state != visible.state {
+        return Err(AppError::conflict(
+            "state_changed",
+            "会议状态已被他人更新，请刷新页面后重试",
+        ));
+    }
+    Ok((tx, m, next))
+}
+
+async fn set_state(tx: &mut Tx, id: i64, s: MeetingState) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE group_meetings SET state = $1 WHERE id = $2")
+        .bind(s.code())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    touch(tx, id).await
+}
+
+/// 001 §20: the chair decides to hold the meeting, or not, with a note.
+pub async fn decide(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    step: Step,
+    note: &str,
+) -> AppResult<()> {
+    let note = crate::domain::text::optional("text", "意见", Some(note), 500)?;
+    let (mut tx, m, next) = begin(db, actor, id, step).await?;
+    sqlx::query("UPDATE group_meetings SET decision_note = $1 WHERE id = $2")
+        .bind(&note)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    set_state(&mut tx, id, next).await?;
+    let link = format!("/meetings/{id}");
+    let title = if step == Step::Approve {
+        format!("决定召开：{}（{}）", m.title, m.planned_on)
+    } else {
+        format!("不予召开：{}", m.title)
+    };
+    notify_unit(
+        &mut tx,
+        m.office_unit_id,
+        &title,
+        note.as_deref().unwrap_or(""),
+        &link,
+        false,
+    )
+    .await?;
+    if step == Step::Approve {
+        let invited: Vec<i64> =
+            sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for u in invited {
+            notify_unit(
+                &mut tx,
+                u,
+                &format!("会议通知：{}", m.title),
+                &format!("{}，议题：{}", m.planned_on, m.topics),
+                &link,
+                false,
+            )
+            .await?;
+        }
+    }
+    finish(tx, who, &m, "meeting.decide", json!({"step": step.code()})).await
+}
+
+/// The office records the meeting: attendance, minutes and the decided items.
+pub async fn record_held(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &HeldInput,
+) -> AppResult<()> {
+    let h = Held::parse(input, time::today_beijing())?;
+    let (mut tx, m, next) = begin(db, actor, id, Step::RecordHeld).await?;
+    let invited: Vec<i64> =
+        sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    if let Some(u) = h.attended.iter().find(|u| !invited.contains(u)) {
+        return Err(AppError::field(
+            "attended_unit_ids",
+            "invalid_choice",
+            format!("出席单位（编号{u}）不在参会单位之列"),
+        ));
+    }
+    sqlx::query("UPDATE group_meeting_units SET attended = 0 WHERE meeting_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for u in &h.attended {
+        sqlx::query(
+            "UPDATE group_meeting_units SET attended = 1 WHERE meeting_id = $1 AND unit_id = $2",
+        )
+        .bind(id)
+        .bind(u)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (i, it) in h.items.iter().enumerate() {
+        let ok: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
+                .bind(it.lead_unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if ok.is_none() {
+            return Err(AppError::field(
+                &format!("items[{i}].lead_unit_id"),
+                "not_found",
+                "牵头单位不存在或已停用",
+            ));
+        }
+        sqlx::query("INSERT INTO group_meeting_items (meeting_id, seq, text, lead_unit_id, due_on) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
+            .bind(&it.text)
+            .bind(it.lead_unit_id)
+            .bind(it.due_on.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "UPDATE group_meetings SET held_on = $1, attendees = $2, minutes = $3 WHERE id = $4",
+    )
+    .bind(h.held_on.to_string())
+    .bind(&h.attendees)
+    .bind(&h.minutes)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    set_state(&mut tx, id, next).await?;
+    let link = format!("/meetings/{id}");
+    for chair in chairs(&mut tx, m.office_unit_id, m.kind()?).await? {
+        add_todo(
+            &mut tx,
+            Some(chair),
+            None,
+            &format!("签发会议纪要：{}", m.title),
+            Some(&link),
+            None,
+            false,
+        )
+        .await?;
+    }
+    finish(
+        tx,
+        who,
+        &m,
+        "meeting.record_held",
+        json!({"held_on": h.held_on.to_string(), "items": h.items.len(), "attended": h.attended}),
+    )
+    .await
+}
+
+fn minutes_document(
+    m: &Meeting,
+    issuer: &str,
+    number: &str,
+    items: &[ItemRow],
+    attended: &[String],
+    signer: &str,
+) -> OfficialDocument {
+    let mut body = vec![Paragraph::text(format!(
+        "{}，{}在{}召开{}。会议由{}主持。出席单位：{}。出席人员：{}。",
+        crate::documents::official_date(
+            m.held_on
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or_else(time::today_beijing)
+        ),
+        m.office_unit_name,
+        m.place.as_deref().unwrap_or("会议室"),
+        m.title,
+        signer,
+        if attended.is_empty() {
+            "无".to_string()
+        } else {
+            attended.join("、")
+        },
+        m.attendees.as_deref().unwrap_or("")
+    ))];
+    body.push(Paragraph::heading1("一、会议情况"));
+    for para in m
+        .minutes
+        .as_deref()
+        .unwrap_or("")
+        .split('\n')
+        .filter(|p| !p.trim().is_empty())
+    {
+        body.push(Paragraph::text(para.trim()));
+    }
+    body.push(Paragraph::heading1("二、议定事项"));
+    if items.is_empty() {
+        body.push(Paragraph::text("无。"));
+    }
+    for it in items {
+        body.push(Paragraph::text(format!(
+            "{}. {}（牵头单位：{}；办理时限：{}）",
+            it.seq, it.text, it.lead_unit_name, it.due_on
+        )));
+    }
+    body.push(Paragraph::text("请各成员单位认真落实会议确定的工作任务和议定事项（领导小组工作规则第二十二条），领导小组办公室将限时督办。"));
+    OfficialDocument {
+        issuer: issuer.to_string(),
+        joint_issuers: Vec::new(),
+        number: number.to_string(),
+        mark: None,
+        title: format!("{}纪要", m.title),
+        addressee: "各成员单位".into(),
+        body,
+        attachments: Vec::new(),
+        signature: issuer.to_string(),
+        date: time::today_beijing(),
+        copy_to: Vec::new(),
+        contact: Some(format!("（签发人：{signer}）")),
+    }
+}
+
+/// 001 §21: the chair signs the minutes; they are numbered in the office's yearly sequence and
+/// issued as a PDF to the units invited, and each decided item becomes a task (001 §22).
+pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let cal = state.calendar();
+    let (mut tx, m, next) = begin(&state.db, actor, id, Step::SignMinutes).await?;
+    let kind = m.kind()?;
+    // The group's minutes go out in the group's name; the liaison meeting's in the office's.
+    let issuer: String = if kind == MeetingKind::Liaison {
+        m.office_unit_name.clone()
+    } else {
+        sqlx::query_scalar::<_, String>(
+            "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
+        )
+        .bind(m.office_unit_id)
+        .fetch_one(&mut *tx)
+        .await?
+    };
+    let number =
+        crate::numbering::document_number(&mut tx, m.office_unit_id, "纪", "双打办").await?;
+    let items = items(&mut *tx, id).await?;
+    let attended: Vec<String> = sqlx::query_scalar(
+        "SELECT u.name FROM group_meeting_units g JOIN units u ON u.id = g.unit_id WHERE g.meeting_id = $1 AND g.attended = 1 ORDER BY u.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let pdf = state
+        .render_pdf(minutes_document(
+            &m,
+            &issuer,
+            &number,
+            &items,
+            &attended,
+            &actor.display_name,
+        ))
+        .await?;
+    let sha = crate::domain::hex(&Sha256::digest(&pdf));
+    sqlx::query(
+        "UPDATE group_meetings SET minutes_number = $1, signed_by_name = $2, signed_at = $3, minutes_sha256 = $4, minutes_pdf = $5 WHERE id = $6",
+    )
+    .bind(&number)
+    .bind(&actor.display_name)
+    .bind(time::now_text())
+    .bind(&sha)
+    .bind(pdf)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    for it in &items {
+        let new = crate::tasks::model::NewTask {
+            title: it.text.clone(),
+            description: format!("{}议定事项第{}项：{}", number, it.seq, it.text),
+            source: crate::tasks::flow::Source::DecidedItem,
+            source_ref: Some(format!("{number}第{}项", it.seq)),
+            lead_unit_id: it.lead_unit_id,
+            cooperating: Vec::new(),
+            due_on: NaiveDate::parse_from_str(&it.due_on, "%Y-%m-%d")
+                .map_err(AppError::internal)?,
+        };
+        let task =
+            crate::tasks::store::insert(&mut tx, &cal, who, m.office_unit_id, actor.user_id, &new)
+                .await?;
+        sqlx::query(
+            "UPDATE group_meeting_items SET task_id = $1 WHERE meeting_id = $2 AND seq = $3",
+        )
+        .bind(task)
+        .bind(id)
+        .bind(it.seq)
+        .execute(&mut *tx)
+        .await?;
+    }
+    set_state(&mut tx, id, next).await?;
+    let invited: Vec<i64> =
+        sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let link = format!("/meetings/{id}");
+    for u in invited.into_iter().chain(std::iter::once(m.office_unit_id)) {
+        notify_unit(
+            &mut tx,
+            u,
+            &format!("印发会议纪要{number}"),
+            &m.title,
+            &link,
+            false,
+        )
+        .await?;
+    }
+    finish(
+        tx,
+        who,
+        &m,
+        "meeting.sign",
+        json!({"number": number, "sha256": sha, "tasks": items.len()}),
+    )
+    .await
+}

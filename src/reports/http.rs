@@ -1,0 +1,340 @@
+//! Report pages and API: rounds with who is late or missing, unit reports, major-matter reports.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::store::{self, ReportRow, RoundRow, UnitStanding};
+use super::{Kind, ReportInput, RoundInput};
+use crate::access::{Action, Actor, Resource, Role};
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, PageResult, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/reports", get(index_page).post(submit_page))
+        .route(
+            "/reports/rounds/new",
+            get(new_round_page).post(create_round_page),
+        )
+        .route(
+            "/reports/rounds/{id}",
+            get(round_page).post(submit_round_page),
+        )
+        .route("/api/v1/reports", get(api_reports).post(api_submit))
+        .route(
+            "/api/v1/report-rounds",
+            get(api_rounds).post(api_open_round),
+        )
+        .route("/api/v1/report-rounds/{id}", get(api_round))
+}
+
+fn office_role(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
+        )
+    })
+}
+
+fn reporter(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::UnitLiaison | Role::UnitHandler | Role::CountyOfficeStaff
+        )
+    })
+}
+
+#[derive(Template)]
+#[template(path = "reports/index.html")]
+struct IndexPage {
+    layout: Layout,
+    rounds: Vec<RoundRow>,
+    reports: Vec<ReportRow>,
+    can_open: bool,
+    can_report: bool,
+    form: ReportInput,
+    errors: FieldErrors,
+}
+
+async fn index(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: ReportInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &IndexPage {
+            layout: Layout::new(cu, "信息报送", "/reports"),
+            rounds: store::rounds(&state.db, &scope).await?,
+            reports: store::reports(&state.db, &scope, None).await?,
+            can_open: office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create),
+            can_report: reporter(&cu.actor),
+            form,
+            errors,
+        },
+    ))
+}
+
+async fn index_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    index(&state, &cu, ReportInput::default(), FieldErrors::new()).await
+}
+
+fn report_from(p: &Pairs) -> ReportInput {
+    ReportInput {
+        kind: p.one("kind"),
+        round_id: p.opt("round_id"),
+        title: p.one("title"),
+        body: p.one("body"),
+        cases_filed: p.opt("cases_filed"),
+        amount: p.opt("amount"),
+        cases_transferred: p.opt("cases_transferred"),
+    }
+}
+
+async fn submit_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let mut input = report_from(&Pairs(&pairs));
+    input.kind = Kind::MajorMatter.code().into();
+    input.round_id = None;
+    match store::submit(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(_) => Ok(Redirect::to("/reports?msg=saved").into_response()),
+        Err(AppError::Validation(e)) => index(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reports/round_new.html")]
+struct NewRoundPage {
+    layout: Layout,
+    form: RoundInput,
+    errors: FieldErrors,
+    units: Vec<crate::units::Unit>,
+}
+
+async fn round_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: RoundInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !(office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create)) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let units = crate::units::store::choices(&state.db, &cu.actor).await?;
+    Ok(render_status(
+        status,
+        &NewRoundPage {
+            layout: Layout::new(cu, "通知报送定期信息", "/reports"),
+            form,
+            errors,
+            units,
+        },
+    ))
+}
+
+async fn new_round_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    round_form(&state, &cu, RoundInput::default(), FieldErrors::new()).await
+}
+
+async fn create_round_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let input = RoundInput {
+        kind: p.one("kind"),
+        period_label: p.one("period_label"),
+        period_start: p.one("period_start"),
+        period_end: p.one("period_end"),
+        due_on: p.one("due_on"),
+        unit_ids: p.many("unit_ids"),
+    };
+    match store::open_round(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/reports/rounds/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => round_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A round with each unit's standing and the reports received.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RoundDetail {
+    #[serde(flatten)]
+    pub round: RoundRow,
+    pub units: Vec<UnitStanding>,
+    pub reports: Vec<ReportRow>,
+}
+
+async fn round_detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<RoundDetail> {
+    let scope = store::read_scope(actor)?;
+    let round = store::round(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(RoundDetail {
+        units: store::standings(&state.db, &round, crate::db::time::today_beijing()).await?,
+        reports: store::reports(&state.db, &scope, Some(id)).await?,
+        round,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "reports/round.html")]
+struct RoundPage {
+    layout: Layout,
+    d: RoundDetail,
+    can_report: bool,
+    form: ReportInput,
+    errors: FieldErrors,
+}
+
+async fn show_round(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    form: ReportInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let d = round_detail(state, &cu.actor, id).await?;
+    let can_report = reporter(&cu.actor) && d.units.iter().any(|u| u.unit_id == cu.actor.unit_id);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &RoundPage {
+            layout: Layout::new(
+                cu,
+                &format!("{}（{}）", d.round.kind_label(), d.round.period_label),
+                "/reports",
+            ),
+            d,
+            can_report,
+            form,
+            errors,
+        },
+    ))
+}
+
+async fn round_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    show_round(
+        &state,
+        &cu,
+        path_id(&id)?,
+        ReportInput::default(),
+        FieldErrors::new(),
+    )
+    .await
+}
+
+async fn submit_round_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let mut input = report_from(&Pairs(&pairs));
+    input.round_id = Some(id.to_string());
+    match store::submit(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/reports/rounds/{id}?msg=saved")).into_response()),
+        Err(AppError::Validation(e)) => show_round(&state, &cu, id, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Reports visible to the caller (a unit: its own; the office: those sent to it).
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+    responses((status = 200, body = [ReportRow]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_reports(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<ReportRow>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(store::reports(&state.db, &scope, None).await?))
+}
+
+/// Submit a report: to a round (`round_id`), or a major-matter report (`kind = major_matter`).
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", request_body = ReportInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_submit(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<ReportInput>,
+) -> AppResult<Response> {
+    let id = store::submit(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+async fn api_rounds(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<RoundRow>>> {
+    let scope = store::read_scope(&u.actor)?;
+    Ok(Json(store::rounds(&state.db, &scope).await?))
+}
+
+/// Open a round of periodic reports (the office).
+#[utoipa::path(post, path = "/api/v1/report-rounds", tag = "reports", request_body = RoundInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_open_round(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<RoundInput>,
+) -> AppResult<Response> {
+    let id = store::open_round(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A round with who reported on time, late, or not at all.
+#[utoipa::path(get, path = "/api/v1/report-rounds/{id}", tag = "reports", params(("id" = i64, Path)),
+    responses((status = 200, body = RoundDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_round(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<RoundDetail>> {
+    Ok(Json(round_detail(&state, &u.actor, path_id(&id)?).await?))
+}

@@ -1,0 +1,404 @@
+//! Report rounds and unit reports: reads within scope, opening a round, submitting a report,
+//! each one transaction with its audit record.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{Kind, NewReport, ReportInput, Round, RoundInput, Standing, standing};
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::audit::{self, Entry, Who};
+use crate::calendar::{Calendar, Period};
+use crate::db::query::Sql;
+use crate::db::{Db, time};
+use crate::deadline::store::{Change, NewDeadline};
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{close_unit_todos, notify, notify_unit};
+
+pub const ROUND: &str = "report_round";
+pub const REPORT: &str = "unit_report";
+pub const CLAUSE: &str = "001 §25；003 三(三)";
+
+pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.require(Resource::Report, Action::Read)
+}
+
+fn office_role(actor: &Actor) -> bool {
+    actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
+        )
+    })
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct RoundRow {
+    pub id: i64,
+    pub office_unit_id: i64,
+    pub kind: String,
+    pub period_label: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub due_on: String,
+    pub created_at: String,
+}
+
+impl RoundRow {
+    pub fn kind_label(&self) -> &'static str {
+        Kind::label_of(&self.kind)
+    }
+}
+
+pub async fn rounds(db: &Db, scope: &Scope) -> Result<Vec<RoundRow>, sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT r.id, r.office_unit_id, r.kind, r.period_label, r.period_start, r.period_end, r.due_on, r.created_at \
+         FROM report_rounds r WHERE ",
+    );
+    q.append(parties_in_scope(scope, ROUND, "r.id"));
+    q.push(" ORDER BY r.due_on DESC, r.id DESC LIMIT 100");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+pub async fn round(db: &Db, scope: &Scope, id: i64) -> Result<Option<RoundRow>, sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT r.id, r.office_unit_id, r.kind, r.period_label, r.period_start, r.period_end, r.due_on, r.created_at \
+         FROM report_rounds r WHERE r.id = ",
+    );
+    q.bind(id).push(" AND ");
+    q.append(parties_in_scope(scope, ROUND, "r.id"));
+    q.query_as().fetch_optional(&db.pool).await
+}
+
+/// One unit's standing in a round.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UnitStanding {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub submitted_on: Option<String>,
+    pub standing: Standing,
+    pub standing_label: &'static str,
+}
+
+/// Who reported on time, late, or not at all; the late and missing first.
+pub async fn standings(
+    db: &Db,
+    r: &RoundRow,
+    today: NaiveDate,
+) -> Result<Vec<UnitStanding>, sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT x.unit_id, u.name, (SELECT MIN(p.submitted_on) FROM unit_reports p WHERE p.round_id = x.round_id AND p.unit_id = x.unit_id) \
+         FROM report_round_units x JOIN units u ON u.id = x.unit_id WHERE x.round_id = $1 ORDER BY u.id",
+    )
+    .bind(r.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let due = NaiveDate::parse_from_str(&r.due_on, "%Y-%m-%d").unwrap_or(today);
+    let mut out: Vec<UnitStanding> = rows
+        .into_iter()
+        .map(|(unit_id, unit_name, submitted_on)| {
+            let s = standing(
+                submitted_on
+                    .as_deref()
+                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                due,
+                today,
+            );
+            UnitStanding {
+                unit_id,
+                unit_name,
+                submitted_on,
+                standing: s,
+                standing_label: s.label(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|u| match u.standing {
+        Standing::Missing => 0,
+        Standing::Late => 1,
+        Standing::Pending => 2,
+        Standing::OnTime => 3,
+    });
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ReportRow {
+    pub id: i64,
+    pub kind: String,
+    pub round_id: Option<i64>,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub title: String,
+    pub body: String,
+    pub cases_filed: Option<i64>,
+    pub amount_fen: Option<i64>,
+    pub cases_transferred: Option<i64>,
+    pub submitted_by_name: String,
+    pub submitted_on: String,
+    pub submitted_at: String,
+}
+
+impl ReportRow {
+    pub fn kind_label(&self) -> &'static str {
+        Kind::label_of(&self.kind)
+    }
+    pub fn amount_text(&self) -> String {
+        self.amount_fen
+            .and_then(crate::domain::money::Fen::from_fen)
+            .map(|f| format!("{} 元", f.yuan_string()))
+            .unwrap_or_else(|| "—".into())
+    }
+}
+
+pub async fn reports(
+    db: &Db,
+    scope: &Scope,
+    round_id: Option<i64>,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT p.id, p.kind, p.round_id, p.unit_id, u.name AS unit_name, p.title, p.body, p.cases_filed, p.amount_fen, \
+         p.cases_transferred, p.submitted_by_name, p.submitted_on, p.submitted_at FROM unit_reports p JOIN units u ON u.id = p.unit_id WHERE ",
+    );
+    q.append(parties_in_scope(scope, REPORT, "p.id"));
+    if let Some(r) = round_id {
+        q.push(" AND p.round_id = ").bind(r);
+    }
+    q.push(" ORDER BY p.submitted_at DESC, p.id DESC LIMIT 200");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+/// The office opens a round of periodic reports with its due date; each unit gets a clock.
+pub async fn open_round(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    input: &RoundInput,
+) -> AppResult<i64> {
+    actor.require(Resource::Report, Action::Create)?;
+    if !office_role(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let today = time::today_beijing();
+    let r = Round::parse(input, today)?;
+    let mut tx = db.begin().await?;
+    let now = time::now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO report_rounds (office_unit_id, kind, period_label, period_start, period_end, due_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(actor.unit_id)
+    .bind(r.kind.code())
+    .bind(&r.period_label)
+    .bind(r.period_start.to_string())
+    .bind(r.period_end.to_string())
+    .bind(r.due_on.to_string())
+    .bind(actor.user_id)
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::access::parties::add(&mut tx, ROUND, id, actor.unit_id, "office", &now).await?;
+    let days = u32::try_from((r.due_on - today).num_days()).unwrap_or(u32::MAX);
+    for u in &r.unit_ids {
+        let ok: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
+                .bind(u)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if ok.is_none() {
+            return Err(AppError::field(
+                "unit_ids",
+                "not_found",
+                "报送单位不存在或已停用",
+            ));
+        }
+        let deadline = crate::deadline::store::open(
+            &mut tx,
+            cal,
+            who,
+            &NewDeadline {
+                purpose: format!("报送{}（{}）", r.kind.label(), r.period_label),
+                clause: CLAUSE.into(),
+                start_event: "领导小组办公室通知报送".into(),
+                start: today,
+                rule: Period::Days(days),
+                record_type: Some(ROUND.into()),
+                record_id: Some(id),
+                owner_unit_id: *u,
+                owner_user_id: None,
+            },
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO report_round_units (round_id, unit_id, deadline_id) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(u)
+        .bind(deadline)
+        .execute(&mut *tx)
+        .await?;
+        crate::access::parties::add(&mut tx, ROUND, id, *u, "reporter", &now).await?;
+        notify_unit(
+            &mut tx,
+            *u,
+            &format!("请报送{}（{}）", r.kind.label(), r.period_label),
+            &format!("{}前报送", r.due_on),
+            &format!("/reports/rounds/{id}"),
+            true,
+        )
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("report.open_round", ROUND)
+            .object(id, Some(actor.unit_id))
+            .summary(
+                json!({"kind": r.kind.code(), "due_on": r.due_on.to_string(), "units": r.unit_ids}),
+            ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The office a unit reports to: its own region's group office.
+async fn office_of(tx: &mut crate::db::Tx, actor: &Actor) -> AppResult<i64> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM units WHERE kind IN ('group_office', 'county_office') AND region_code = $1 AND active = 1 ORDER BY id LIMIT 1",
+    )
+    .bind(actor.unit_region.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    id.ok_or_else(|| AppError::conflict("no_office", "本地区尚未设立领导小组办公室，无法报送"))
+}
+
+/// A unit submits a report: to a round (its clock is met by the first report), or a
+/// major-matter report, which the office passes to the group's leaders at once (001 §24).
+pub async fn submit(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    input: &ReportInput,
+) -> AppResult<i64> {
+    actor.require(Resource::Report, Action::Create)?;
+    let reporter = actor.roles.iter().any(|r| {
+        matches!(
+            r,
+            Role::UnitLiaison | Role::UnitHandler | Role::CountyOfficeStaff
+        )
+    });
+    if !reporter {
+        return Err(AppError::Forbidden);
+    }
+    let round_id = match input.round_id.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(crate::domain::text::id("round_id", "报送期别", r)?),
+    };
+    let (kind, round) = match round_id {
+        Some(rid) => {
+            let r = round(db, &Scope::Unit(actor.unit_id), rid)
+                .await?
+                .filter(|r| r.office_unit_id != actor.unit_id)
+                .ok_or_else(|| {
+                    AppError::field("round_id", "not_found", "本单位不在该期报送范围内")
+                })?;
+            (
+                Kind::parse(&r.kind).ok_or_else(|| AppError::internal("round kind"))?,
+                Some(r),
+            )
+        }
+        None => match Kind::parse(&input.kind) {
+            Some(Kind::MajorMatter) => (Kind::MajorMatter, None),
+            _ => {
+                return Err(AppError::field(
+                    "kind",
+                    "invalid_choice",
+                    "定期信息请在相应报送期别中报送；其他情况请选择重大事项报告",
+                ));
+            }
+        },
+    };
+    let n = NewReport::parse(input, kind)?;
+    let mut tx = db.begin().await?;
+    let office = match &round {
+        Some(r) => r.office_unit_id,
+        None => office_of(&mut tx, actor).await?,
+    };
+    let today = time::today_beijing();
+    let now = time::now_text();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO unit_reports (kind, round_id, office_unit_id, unit_id, title, body, cases_filed, amount_fen, cases_transferred, \
+         submitted_by_name, submitted_on, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(round_id)
+    .bind(office)
+    .bind(actor.unit_id)
+    .bind(&n.title)
+    .bind(&n.body)
+    .bind(n.cases_filed)
+    .bind(n.amount.map(|a| a.as_i64()))
+    .bind(n.cases_transferred)
+    .bind(&who.name)
+    .bind(today.to_string())
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::access::parties::add(&mut tx, REPORT, id, actor.unit_id, "reporter", &now).await?;
+    crate::access::parties::add(&mut tx, REPORT, id, office, "office", &now).await?;
+    if let Some(r) = &round {
+        let deadline: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT deadline_id FROM report_round_units WHERE round_id = $1 AND unit_id = $2",
+        )
+        .bind(r.id)
+        .bind(actor.unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(Some(d)) = deadline {
+            crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Met { on: today })
+                .await?;
+        }
+        close_unit_todos(&mut tx, actor.unit_id, &format!("/reports/rounds/{}", r.id)).await?;
+    } else {
+        notify_unit(
+            &mut tx,
+            office,
+            &format!("重大事项报告：{}", n.title),
+            &actor.unit_name,
+            "/reports",
+            true,
+        )
+        .await?;
+        let leaders: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
+        )
+        .bind(office)
+        .fetch_all(&mut *tx)
+        .await?;
+        for l in leaders {
+            notify(
+                &mut tx,
+                l,
+                &format!("重大事项报告：{}", n.title),
+                &actor.unit_name,
+                Some("/reports"),
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("report.submit", REPORT)
+            .object(id, Some(actor.unit_id))
+            .summary(json!({"kind": kind.code(), "round_id": round_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,454 @@
+//! Task pages and API: the list (overdue first, then by time limit), assignment by the office,
+//! the task page with its reports, evidence, clock and the steps the viewer may take.
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::flow::{self, Source, Step, TaskState};
+use super::model::TaskInput;
+use super::store::{self, Task};
+use crate::access::{Action, Actor, Resource};
+use crate::audit::Who;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/tasks", get(list_page))
+        .route("/tasks/new", get(new_page).post(create_page))
+        .route("/tasks/{id}", get(show_page))
+        .route("/tasks/{id}/step", post(step_page))
+        .route(
+            "/tasks/{id}/attachments",
+            post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/tasks/{id}/attachments/{aid}", get(attachment_page))
+        .route("/api/v1/tasks", get(api_list).post(api_create))
+        .route("/api/v1/tasks/{id}", get(api_get))
+        .route("/api/v1/tasks/{id}/steps", post(api_step))
+        .route(
+            "/api/v1/tasks/{id}/attachments",
+            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub lead_unit_id: Option<String>,
+    /// `1` for tasks past their time limit.
+    pub overdue: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+}
+
+impl ListQuery {
+    fn filter(&self) -> store::Filter {
+        store::Filter {
+            state: non_empty(&self.state).filter(|s| TaskState::parse(s).is_some()),
+            lead_unit_id: non_empty(&self.lead_unit_id).and_then(|s| s.parse().ok()),
+            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
+            text: non_empty(&self.q),
+        }
+    }
+    fn query_string(&self) -> String {
+        let pairs: Vec<(&str, String)> = [
+            ("state", &self.state),
+            ("lead_unit_id", &self.lead_unit_id),
+            ("overdue", &self.overdue),
+            ("q", &self.q),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
+        .collect();
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tasks/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Task>,
+    q: ListQuery,
+    page: i64,
+    more: bool,
+    query_string: String,
+    states: Vec<Opt>,
+    can_create: bool,
+}
+
+async fn list_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "督办任务", "/tasks"),
+        rows,
+        page,
+        more,
+        query_string: q.query_string(),
+        q,
+        states: TaskState::ALL
+            .iter()
+            .map(|s| Opt {
+                code: s.code(),
+                label: s.label(),
+            })
+            .collect(),
+        can_create: cu.actor.can(Resource::Task, Action::Create),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "tasks/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: TaskInput,
+    errors: FieldErrors,
+    sources: Vec<Opt>,
+    units: Vec<crate::units::Unit>,
+}
+
+async fn new_form(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: TaskInput,
+    errors: FieldErrors,
+) -> PageResult {
+    if !cu.actor.can(Resource::Task, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let units = crate::units::store::choices(&state.db, &cu.actor).await?;
+    Ok(render_status(
+        status,
+        &NewPage {
+            layout: Layout::new(cu, "交办督办任务", "/tasks"),
+            form,
+            errors,
+            sources: Source::ALL
+                .iter()
+                .map(|s| Opt {
+                    code: s.code(),
+                    label: s.label(),
+                })
+                .collect(),
+            units,
+        },
+    ))
+}
+
+async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    new_form(&state, &cu, TaskInput::default(), FieldErrors::new()).await
+}
+
+fn task_from_pairs(pairs: &[(String, String)]) -> TaskInput {
+    let p = Pairs(pairs);
+    TaskInput {
+        title: p.one("title"),
+        description: p.one("description"),
+        source: p.one("source"),
+        source_ref: p.opt("source_ref"),
+        lead_unit_id: p.one("lead_unit_id"),
+        cooperating_unit_ids: p.many("cooperating_unit_ids"),
+        due_on: p.one("due_on"),
+    }
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = task_from_pairs(&pairs);
+    match store::create(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/tasks/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A task with everything on its page.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: Task,
+    /// (unit id, role, name): office, lead, cooperating.
+    pub units: Vec<(i64, String, String)>,
+    pub entries: Vec<store::EntryRow>,
+    pub attachments: Vec<store::AttachmentRow>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    /// Steps the reader may take now.
+    pub steps: Vec<Step>,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<TaskDetail> {
+    let scope = store::read_scope(actor)?;
+    let task = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let units = store::parties_of(&state.db, id).await?;
+    let steps = flow::available(
+        task.state()?,
+        &actor.roles,
+        store::standing(actor, &task, &units),
+    );
+    Ok(TaskDetail {
+        entries: store::entries(&state.db, id).await?,
+        attachments: store::attachments(&state.db, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        units,
+        steps,
+        task,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "tasks/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: TaskDetail,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    let status = if error.is_some() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(render_status(
+        status,
+        &ShowPage {
+            layout: Layout::new(cu, &d.task.title, "/tasks").notice(msg),
+            d,
+            error,
+        },
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// A step as submitted from the page or the API.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct StepInput {
+    /// report_progress, submit_completion, accept, send_back
+    pub step: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+async fn run_step(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: &StepInput,
+) -> AppResult<()> {
+    let step = Step::parse(&input.step)
+        .ok_or_else(|| AppError::field("step", "invalid_choice", "未知的办理步骤"))?;
+    store::step(
+        &state.db,
+        &state.calendar(),
+        actor,
+        who,
+        id,
+        step,
+        &input.text,
+    )
+    .await
+}
+
+async fn after_step<T>(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    result: AppResult<T>,
+) -> PageResult {
+    crate::web::page::after_step(result, &format!("/tasks/{id}?msg=saved"), |msg| {
+        show(state, cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(input): CsrfForm<StepInput>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    after_step(&state, &cu, id, r).await
+}
+
+async fn attach_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let form = read_upload(mp).await?;
+    form.check_csrf(&cu)?;
+    let r = store::attach(
+        &state.db,
+        &cu.actor,
+        &cu.who,
+        id,
+        &form.filename,
+        form.bytes,
+        &form.description,
+    )
+    .await;
+    after_step(&state, &cu, id, r).await
+}
+
+async fn attachment_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let scope = store::read_scope(&cu.actor)?;
+    store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (name, mime, bytes) = store::attachment(&state.db, id, path_id(&aid)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(download(&name, &mime, bytes))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TaskList {
+    pub items: Vec<Task>,
+    pub page: i64,
+    pub has_more: bool,
+}
+
+/// Tasks visible to the caller: overdue first, then by time limit.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(ListQuery),
+    responses((status = 200, body = TaskList), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<TaskList>> {
+    let scope = store::read_scope(&u.actor)?;
+    let page = page_number(q.page.as_deref());
+    let (items, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    Ok(Json(TaskList {
+        items,
+        page,
+        has_more,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Assign a task (the office).
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = TaskInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<TaskInput>,
+) -> AppResult<Response> {
+    let id = store::create(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One task with its reports, evidence and clock; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path)),
+    responses((status = 200, body = TaskDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<TaskDetail>> {
+    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+/// Take a step: report progress or completion (units), accept or send back (office).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/steps", tag = "tasks", params(("id" = i64, Path)), request_body = StepInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> AppResult<StatusCode> {
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn api_attach(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> AppResult<Response> {
+    let form = read_upload(mp).await?;
+    let aid = store::attach(
+        &state.db,
+        &u.actor,
+        &u.who,
+        path_id(&id)?,
+        &form.filename,
+        form.bytes,
+        &form.description,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id: aid })).into_response())
+}

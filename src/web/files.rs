@@ -1,0 +1,112 @@
+//! Files in and out: uploads read from multipart forms, and downloads (PDF letters, dossiers,
+//! attachments, spreadsheets) with names that survive Chinese characters.
+
+use axum::extract::Multipart;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::extract::{CurrentUser, constant_eq, urlencode};
+use crate::error::{AppError, AppResult};
+
+/// A 20 MB file plus the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = crate::domain::upload::MAX_BYTES + 256 * 1024;
+
+/// The fields of an upload form: the file, the other text fields, and the CSRF token if any.
+pub struct UploadForm {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub description: String,
+    /// Other text fields, in order (e.g. an evidence kind, a secrecy marking).
+    pub fields: Vec<(String, String)>,
+    pub csrf: Option<String>,
+}
+
+impl UploadForm {
+    /// A page upload must carry the session's CSRF token.
+    pub fn check_csrf(&self, cu: &CurrentUser) -> AppResult<()> {
+        let ok = self
+            .csrf
+            .as_deref()
+            .is_some_and(|c| constant_eq(c.as_bytes(), cu.csrf.as_bytes()));
+        if ok { Ok(()) } else { Err(AppError::Csrf) }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.fields
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+pub async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
+    let mut form = UploadForm {
+        filename: String::new(),
+        bytes: Vec::new(),
+        description: String::new(),
+        fields: Vec::new(),
+        csrf: None,
+    };
+    let too_large = || AppError::field("file", "too_large", "单个文件不能超过20MB");
+    while let Some(field) = mp.next_field().await.map_err(|_| too_large())? {
+        match field.name().map(str::to_string).as_deref() {
+            Some("file") => {
+                form.filename = field.file_name().unwrap_or("").to_string();
+                form.bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+            }
+            Some("description") => {
+                form.description = field.text().await.map_err(|_| too_large())?
+            }
+            Some("_csrf") => form.csrf = Some(field.text().await.map_err(|_| too_large())?),
+            Some(other) => {
+                let v = field.text().await.map_err(|_| too_large())?;
+                if form.fields.len() < 64 {
+                    form.fields.push((other.to_string(), v));
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(form)
+}
+
+fn disposition(kind: &str, name: &str) -> String {
+    format!(
+        "{kind}; filename=\"download\"; filename*=UTF-8''{}",
+        urlencode(name)
+    )
+}
+
+/// A PDF shown in the browser's viewer.
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition("inline", name)),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A file saved by the browser.
+pub fn download(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition("attachment", name)),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

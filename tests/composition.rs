@@ -1,0 +1,155 @@
+//! The group's composition (001 §3–5; 003 一) on both databases: a unit reports a change of its
+//! liaison officer in writing, the group leader approves it, past holders stay on record.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, PASSWORD, api, each_db};
+use serde_json::{Value, json};
+
+async fn call(
+    app: &App,
+    who: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let t = app.token(who).await;
+    let r = api(app, method, path, Some(&t), body).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+async fn request(app: &App, who: &str, position: &str, name: &str) -> (StatusCode, Value) {
+    call(app, who, Method::POST, "/api/v1/composition/changes", Some(json!({
+        "position": position, "person_name": name, "post": "科长", "phone": "0376-6221234", "reason": "原联络员工作调动"
+    }))).await
+}
+
+async fn decide(app: &App, who: &str, id: i64, decision: &str) -> StatusCode {
+    call(
+        app,
+        who,
+        Method::POST,
+        &format!("/api/v1/composition/changes/{id}/decision"),
+        Some(json!({"decision": decision, "note": "同意"})),
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn changes_are_reported_approved_and_kept_in_history() {
+    each_db(true, |app| async move {
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/composition/changes",
+            Some(json!({
+                "position": "liaison", "person_name": "", "phone": "12", "reason": ""
+            })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let f: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|x| x["field"].as_str())
+            .collect();
+        assert_eq!(f, ["person_name", "phone", "reason"]);
+        let (s, v) = request(&app, "liaison.scjg", "liaison", "钱联络员").await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let first = v["id"].as_i64().expect("id");
+        assert_eq!(
+            request(&app, "liaison.scjg", "liaison", "又一人").await.0,
+            StatusCode::CONFLICT,
+            "one pending at a time"
+        );
+        // A unit does not change the group's leadership; the office does not change a unit's people.
+        assert_eq!(
+            request(&app, "liaison.scjg", "deputy", "x").await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            request(&app, "staff", "liaison", "x").await.0,
+            StatusCode::FORBIDDEN
+        );
+        // Only the group leader decides.
+        assert_eq!(
+            decide(&app, "director", first, "approve").await,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            decide(&app, "leader", first, "approve").await,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            decide(&app, "leader", first, "approve").await,
+            StatusCode::CONFLICT,
+            "once"
+        );
+        let (_, second) = request(&app, "liaison.scjg", "liaison", "冯新").await;
+        assert_eq!(
+            decide(
+                &app,
+                "leader",
+                second["id"].as_i64().expect("id"),
+                "approve"
+            )
+            .await,
+            StatusCode::NO_CONTENT
+        );
+        let (_, deputy) = request(&app, "staff", "deputy", "王副市长").await;
+        assert_eq!(
+            decide(&app, "leader", deputy["id"].as_i64().expect("id"), "reject").await,
+            StatusCode::NO_CONTENT
+        );
+
+        let (_, c) = call(&app, "director", Method::GET, "/api/v1/composition", None).await;
+        let current: Vec<(String, String)> = c["current"]
+            .as_array()
+            .expect("current")
+            .iter()
+            .map(|p| {
+                (
+                    p["position"].as_str().unwrap_or("").into(),
+                    p["person_name"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect();
+        assert_eq!(current, vec![("liaison".to_string(), "冯新".to_string())]);
+        assert_eq!(c["history"][0]["person_name"], "钱联络员");
+        assert!(c["history"][0]["effective_until"].is_string());
+        let states: Vec<&str> = c["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .filter_map(|x| x["state"].as_str())
+            .collect();
+        assert!(
+            states.contains(&"rejected")
+                && states.iter().filter(|s| **s == "approved").count() == 2
+        );
+
+        let mut p = app.client();
+        p.login("leader", PASSWORD).await;
+        let page = p.get("/composition").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("冯新") && page.body.contains("历任"));
+        let mut u = app.client();
+        u.login("liaison.scjg", PASSWORD).await;
+        let r = u
+            .post(
+                "/composition",
+                &[("position", "liaison"), ("person_name", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("请填写姓名"));
+    })
+    .await;
+}

@@ -1,0 +1,270 @@
+//! End-to-end test of a transfer to the police (seed 004 二(一)–(二)) in a real browser:
+//! headless Chromium over WebDriver against the real server on a loopback port. The city
+//! market regulation bureau registers a transfer, uploads the investigation report through the
+//! file input and sends it; the city police sign for it and refuse to file; the bureau asks for
+//! reconsideration inside the 3-day window; the police file the case. The filing notice is
+//! downloaded with the browser's session and its PDF text checked. Runs on SQLite and, when
+//! `SHUANGDA_TEST_DATABASE_URL` is set, on a throw-away PostgreSQL database.
+//!
+//! Needs `chromium`, `chromium-driver` and `poppler-utils`; without them the test says so and
+//! passes, unless `SHUANGDA_REQUIRE_BROWSER=1` (set in CI), when it fails.
+
+#[macro_use]
+mod common;
+
+use common::browser::*;
+
+use std::io::Write;
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::time::Instant;
+
+use fantoccini::Client;
+
+const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
+const MSA: &str = "信阳市市场监督管理局";
+const POLICE: &str = "信阳市公安局";
+const TITLE: &str = "某商贸公司销售假冒注册商标白酒案（端到端测试）";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_walks_a_transfer_refused_reconsidered_and_filed() {
+    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
+        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+    for bin in [CHROMEDRIVER, CHROMIUM, PDFTOTEXT] {
+        if !Path::new(bin).exists() {
+            assert!(
+                !required,
+                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
+                 (apt-get install chromium chromium-driver poppler-utils)"
+            );
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED browser end-to-end transfer test: {bin} not found."
+            );
+            return;
+        }
+    }
+    let driver = Chromedriver::start().await;
+    let webdriver = driver.url.clone();
+    common::each_db(true, move |app| {
+        let webdriver = webdriver.clone();
+        async move { run(app, webdriver).await }
+    })
+    .await;
+    drop(driver);
+}
+
+async fn run(app: common::App, webdriver: String) {
+    let label = format!("{:?}", app.db.dialect).to_lowercase();
+    let police = app.unit_id(POLICE).await;
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
+        app.state.clone(),
+        listener,
+    )));
+    let base = format!("http://{addr}");
+    let profile = tempfile::tempdir().expect("temporary browser profile");
+    let files = tempfile::tempdir().expect("upload directory");
+    let client = connect(&webdriver, profile.path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let started = Instant::now();
+    let result = flow(&client, &base, police, files.path()).await;
+    let report = if result.is_err() {
+        failure_report(&client, &format!("linkage-{label}")).await
+    } else {
+        String::new()
+    };
+    let _ = client.close().await;
+    drop(server);
+    match result {
+        Ok(()) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "browser transfer flow on {label} passed in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Err(e) => panic!("{report}\nbrowser transfer flow on {label} failed: {e}"),
+    }
+}
+
+async fn submit(c: &Client, form: &str, state: &str) -> Step<()> {
+    submit_and_wait(
+        c,
+        form,
+        state,
+        "#transfer-state",
+        "#transfer-timeline",
+        false,
+    )
+    .await
+}
+
+/// A destructive step (a refusal): the page asks for confirmation first.
+async fn submit_confirmed(c: &Client, form: &str, state: &str) -> Step<()> {
+    submit_and_wait(
+        c,
+        form,
+        state,
+        "#transfer-state",
+        "#transfer-timeline",
+        true,
+    )
+    .await
+}
+
+async fn switch(c: &Client, username: &str, url: &str) -> Step<()> {
+    switch_to(c, username, PASSWORD, None, url, "#transfer-timeline").await
+}
+
+async fn flow(c: &Client, base: &str, police: i64, files: &Path) -> Step<()> {
+    let year = shuangda::db::time::today_beijing().format("%Y").to_string();
+
+    // ---- 1. the market regulation bureau registers the transfer ----
+    c.goto(&format!("{base}/login"))
+        .await
+        .ctx("opening /login")?;
+    sign_in(c, "liaison.scjg", PASSWORD).await?;
+    wait_for(c, "#logout").await?;
+    click(c, "nav.nav a[href='/transfers']").await?;
+    wait_path(c, "/transfers").await?;
+    click(c, "#new-transfer").await?;
+    wait_for(c, "#transfer-form").await?;
+    // Submitted empty first: the form comes back with field errors in Chinese.
+    click(c, "#transfer-submit").await?;
+    let err = text(c, "#transfer-form p.field-error[data-field='title']").await?;
+    ensure!(err.contains("请填写案件名称"), "title error reads {err:?}");
+    select_value(c, "#transfer-situation", "own_investigation").await?;
+    select_value(c, "#transfer-to", &police.to_string()).await?;
+    fill(c, "#transfer-title", TITLE).await?;
+    fill(
+        c,
+        "#transfer-facts",
+        "经查，该公司销售假冒注册商标的白酒120箱，货值25万余元。",
+    )
+    .await?;
+    fill(c, "#transfer-form input[name='amount']", "256000.50").await?;
+    fill(c, "#transfer-form input[name='item0_name']", "假冒白酒").await?;
+    fill(c, "#transfer-form input[name='item0_quantity']", "120").await?;
+    fill(c, "#transfer-form input[name='item0_unit']", "箱").await?;
+    fill(
+        c,
+        "#transfer-form input[name='item0_storage']",
+        "市场监管局罚没物品仓库",
+    )
+    .await?;
+    click(c, "#transfer-submit").await?;
+    wait_for(c, "#transfer-timeline").await?;
+    let url = c
+        .current_url()
+        .await
+        .ctx("reading the transfer URL")?
+        .to_string();
+    let state = text(c, "#transfer-state").await?;
+    ensure!(
+        state.trim() == "材料准备中",
+        "new transfer in state {state:?}"
+    );
+
+    // Sending without the investigation report is refused with what is missing.
+    click(c, "#step-send button[type='submit']").await?;
+    let refusal = text(c, "#step-error").await?;
+    ensure!(
+        refusal.contains("调查报告"),
+        "send refused with {refusal:?}"
+    );
+
+    // Upload the report through the file input, then send.
+    let report = files.join("调查报告.pdf");
+    std::fs::write(
+        &report,
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    )
+    .ctx("writing the report")?;
+    select_value(c, "#attach-kind", "investigation_report").await?;
+    let input = wait_for(c, "#attach-file").await?;
+    input
+        .send_keys(&report.display().to_string())
+        .await
+        .ctx("choosing the file")?;
+    submit(c, "step-attach", "材料准备中").await?;
+    let attachments = text(c, "#transfer-attachments").await?;
+    ensure!(
+        attachments.contains("调查报告.pdf"),
+        "attachments: {attachments}"
+    );
+    submit(c, "step-send", "已移送待签收").await?;
+    let docs = text(c, "#transfer-documents").await?;
+    ensure!(
+        docs.contains(&format!("信市监移〔{year}〕1号")),
+        "documents: {docs}"
+    );
+
+    // ---- 2. the police sign for it and refuse ----
+    switch(c, "handler.gaj", &url).await?;
+    submit(c, "step-receive", "审查中").await?;
+    let clocks = text(c, "#transfer-deadlines").await?;
+    ensure!(clocks.contains("国务院令第310号第八条"), "clocks: {clocks}");
+    fill(
+        c,
+        "#refuse-text",
+        "现有证据不足以证明销售金额达到立案追诉标准",
+    )
+    .await?;
+    submit_confirmed(c, "step-refuse", "不予立案").await?;
+
+    // ---- 3. the bureau asks for reconsideration inside the window ----
+    switch(c, "liaison.scjg", &url).await?;
+    let window = text(c, "#window-closes").await?;
+    ensure!(window.contains("3日内"), "window shown as {window:?}");
+    fill(
+        c,
+        "#reconsider-text",
+        "涉案白酒经鉴定为假冒，已销售金额超过5万元",
+    )
+    .await?;
+    submit(c, "step-request_reconsideration", "复议中").await?;
+
+    // ---- 4. the police file it on reconsideration ----
+    switch(c, "handler.gaj", &url).await?;
+    fill(c, "#reconsider-file-text", "经复议，决定立案侦查").await?;
+    submit(c, "step-reconsider_file", "已立案").await?;
+    absent(c, "form[id^='step-']").await?;
+    let timeline = text(c, "#transfer-timeline").await?;
+    for want in ["登记移送公安机关", "不予立案", "提请复议", "复议决定立案"] {
+        ensure!(
+            timeline.contains(want),
+            "timeline lacks {want:?}:\n{timeline}"
+        );
+    }
+
+    // The filing notice is the last document; it opens as a PDF with its number and title.
+    let links = find_all(c, "#transfer-documents a.document-link").await?;
+    ensure!(links.len() == 4, "{} documents listed", links.len());
+    let last = links.last().ok_or("no documents")?;
+    let href = last
+        .attr("href")
+        .await
+        .ctx("reading the link")?
+        .unwrap_or_default();
+    let pdf = fetch_with_session(c, &format!("{base}{href}")).await?;
+    ensure!(
+        pdf.status == 200,
+        "filing notice download: status {}",
+        pdf.status
+    );
+    ensure!(
+        pdf.content_type == "application/pdf",
+        "content type {:?}",
+        pdf.content_type
+    );
+    let text = squeeze(&pdftotext(&pdf.body)?);
+    for want in ["立案通知书", &format!("信公立〔{year}〕1号"), MSA, POLICE] {
+        ensure!(text.contains(want), "filing notice lacks {want:?}:\n{text}");
+    }
+    Ok(())
+}

@@ -1,0 +1,898 @@
+//! Administrative–criminal linkage (seed 004) through the HTTP API and pages, on both
+//! databases: transfers refused, reconsidered and filed; the 3-day window and the office's
+//! exception; procuratorate supervision; hand-backs with seized property; data scope; secrecy
+//! markings through the API, the pages and the downloads; requests, meetings and figures.
+
+mod common;
+
+use std::process::Command;
+
+use axum::http::{Method, StatusCode};
+use common::{App, PASSWORD, api, each_db};
+use serde_json::{Value, json};
+
+const MSA: &str = "信阳市市场监督管理局";
+const POLICE: &str = "信阳市公安局";
+const LS_POLICE: &str = "罗山县公安局";
+const PROCURATORATE: &str = "信阳市人民检察院";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+async fn call(
+    app: &App,
+    who: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let t = app.token(who).await;
+    let r = api(app, method, path, Some(&t), body).await;
+    let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+    (r.status, v)
+}
+
+async fn step(app: &App, who: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    call(
+        app,
+        who,
+        Method::POST,
+        &format!("/api/v1/transfers/{id}/steps"),
+        Some(body),
+    )
+    .await
+}
+
+async fn ok_step(app: &App, who: &str, id: i64, body: Value) {
+    let (s, v) = step(app, who, id, body.clone()).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{who} {body}: {v}");
+}
+
+fn transfer(to: i64, title: &str) -> Value {
+    json!({
+        "situation": "own_investigation",
+        "title": title,
+        "facts": "经查，某商贸公司销售假冒注册商标的白酒120箱，货值25万余元。",
+        "suspects": "某商贸有限公司",
+        "amount": "256000.50",
+        "to_unit_id": to.to_string(),
+        "items": [{"name": "假冒白酒", "quantity": "120", "unit": "箱", "storage": "市场监管局罚没物品仓库"}]
+    })
+}
+
+async fn create(app: &App, who: &str, body: Value, direction: &str) -> i64 {
+    let (s, v) = call(
+        app,
+        who,
+        Method::POST,
+        &format!("/api/v1/transfers?direction={direction}"),
+        Some(body),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+async fn upload(
+    app: &App,
+    who: &str,
+    id: i64,
+    kind: &str,
+    name: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, Value) {
+    use tower::ServiceExt;
+    let t = app.token(who).await;
+    let boundary = "XxSdBoundaryxX";
+    let mut body = Vec::new();
+    for (k, v) in [("kind", kind)].iter().chain(extra.iter()) {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+    body.extend_from_slice(PDF);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/transfers/{id}/attachments"))
+        .header("authorization", format!("Bearer {t}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    let resp = app.router.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A transfer from the city market regulation bureau to the city police, sent and signed for.
+async fn received(app: &App, title: &str) -> i64 {
+    let id = create(
+        app,
+        "liaison.scjg",
+        transfer(app.unit_id(POLICE).await, title),
+        "to_police",
+    )
+    .await;
+    let (s, v) = upload(
+        app,
+        "liaison.scjg",
+        id,
+        "investigation_report",
+        "调查报告.pdf",
+        &[],
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    ok_step(app, "liaison.scjg", id, json!({"step": "send"})).await;
+    ok_step(app, "handler.gaj", id, json!({"step": "receive"})).await;
+    id
+}
+
+async fn detail(app: &App, who: &str, id: i64) -> (StatusCode, Value) {
+    call(
+        app,
+        who,
+        Method::GET,
+        &format!("/api/v1/transfers/{id}"),
+        None,
+    )
+    .await
+}
+
+async fn clocks(app: &App, id: i64) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT clause, state FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("clocks")
+}
+
+fn year() -> String {
+    shuangda::db::time::today_beijing().format("%Y").to_string()
+}
+
+#[tokio::test]
+async fn refused_then_reconsidered_then_filed() {
+    each_db(true, |app| async move {
+        let id = received(&app, "某商贸公司销售假冒白酒案").await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "under_review");
+        assert_eq!(d["documents"][0]["number"], format!("信市监移〔{}〕1号", year()));
+        // The review clock runs from receipt, 3 days by default (国务院令第310号第八条).
+        assert_eq!(d["deadlines"][0]["clause"], "004 二(二)；国务院令第310号第八条");
+        assert_eq!(d["deadlines"][0]["rule_text"].as_str().map(|s| s.contains('3')), Some(true));
+
+        // The sender cannot decide; a refusal needs its reasons.
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "file"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        let (s, v) = step(&app, "handler.gaj", id, json!({"step": "refuse", "text": " "})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["field"], "text");
+        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "现有证据不足以证明销售金额达到立案追诉标准"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "refused");
+        assert!(d["window_closes"].as_str().is_some(), "{d}");
+        // The sender's to-do list has the refusal.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE unit_id = $1 AND title LIKE '%不予立案%'")
+            .bind(app.unit_id(MSA).await)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todo");
+        assert_eq!(n, 1);
+
+        ok_step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "涉案白酒经鉴定为假冒，货值已超过5万元"})).await;
+        // Acting on it deals with the to-do; the police's sign-for to-do went when they signed.
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE link = $1 AND done_at IS NULL AND unit_id <> $2")
+            .bind(format!("/transfers/{id}"))
+            .bind(app.unit_id(POLICE).await)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todos");
+        assert_eq!(open, 0);
+        // The police cannot leave it pending: the reconsideration has its own clock.
+        ok_step(&app, "handler.gaj", id, json!({"step": "reconsider_file", "text": "经复议，决定立案侦查"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "filed");
+        assert_eq!(d["refused"], 1);
+        assert_eq!(d["reconsideration"], "filed");
+        let kinds: Vec<&str> = d["documents"].as_array().expect("docs").iter().filter_map(|x| x["title"].as_str()).collect();
+        assert_eq!(kinds, ["涉嫌犯罪案件移送书", "不予立案通知书", "提请复议书", "立案通知书"]);
+        assert_eq!(
+            clocks(&app, id).await.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
+            ["met", "met", "met"]
+        );
+        // Nothing more can happen to a filed transfer.
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "x"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        // The non-filing notice is a real PDF with the reasons in it.
+        let doc = d["documents"][1]["id"].as_i64().expect("doc");
+        let t = app.token("liaison.scjg").await;
+        let r = api(&app, Method::GET, &format!("/api/v1/transfers/{id}/documents/{doc}.pdf"), Some(&t), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("n.pdf");
+        std::fs::write(&path, &r.bytes).expect("write");
+        // poppler-utils is installed by .ci/run (and named in the README).
+        let out = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
+        assert!(text.contains("不予立案通知书"), "{text}");
+        assert!(text.contains(&format!("信公不立〔{}〕1号", year())), "{text}");
+        assert!(text.contains("立案追诉标准"), "{text}");
+        // Every step is in the audit trail.
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE object_type = 'transfer' AND object_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+        assert!(n >= 10, "{n}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_package_must_be_complete_before_it_is_sent() {
+    each_db(true, |app| async move {
+        let mut body = transfer(app.unit_id(POLICE).await, "材料不全案");
+        body["items"] = json!([]);
+        let id = create(&app, "liaison.scjg", body, "to_police").await;
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let msg = v["error"]["message"].as_str().unwrap_or("");
+        assert!(
+            msg.contains("调查报告") && msg.contains("涉案物品清单"),
+            "{msg}"
+        );
+        // The receiver sees nothing until it is sent.
+        let (s, _) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(s, StatusCode::OK, "the receiver is a party from the start");
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        // Bad input is named field by field; a transfer to a non-police unit is refused.
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/transfers",
+            Some(json!({"situation": "x", "title": "", "facts": "", "to_unit_id": "abc"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["situation", "title", "facts", "to_unit_id"]);
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/transfers",
+            Some(transfer(app.unit_id(PROCURATORATE).await, "错投案")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        // The police do not transfer to themselves, nor does the office transfer at all.
+        let (s, _) = call(
+            &app,
+            "handler.gaj",
+            Method::POST,
+            "/api/v1/transfers",
+            Some(transfer(app.unit_id(POLICE).await, "x")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = call(
+            &app,
+            "staff",
+            Method::POST,
+            "/api/v1/transfers",
+            Some(transfer(app.unit_id(POLICE).await, "x")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        assert_eq!(app.count("transfers").await, 1, "nothing half-written");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratorate() {
+    each_db(true, |app| async move {
+        let id = received(&app, "窗口期测试案").await;
+        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
+        // Pretend the notice was served on a day whose window has long closed.
+        sqlx::query("UPDATE transfers SET served_on = '2026-09-29' WHERE id = $1")
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .expect("backdate");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "理由"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let msg = v["error"]["message"].as_str().unwrap_or("").to_string();
+        // 29 September + 3 days ends in the National Day holiday: the window closed on the first
+        // working day after it, and the refusal names that day.
+        assert!(msg.contains("届满") && msg.contains("2026-10-"), "{msg}");
+        // Only the office records an exception, with reasons.
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "grant_exception", "text": "通知书送达地址有误"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        ok_step(&app, "staff", id, json!({"step": "grant_exception", "text": "通知书送达地址有误，移送机关未能按时收到"})).await;
+
+        // Before it is asked, the procuratorate cannot see the transfer.
+        let (s, _) = detail(&app, "procurator", id).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "suggest_supervision", "text": "理由", "procuratorate_unit_id": app.unit_id(POLICE).await.to_string()})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "only a procuratorate: {v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "suggest_supervision", "text": "公安机关应当立案而不立案", "procuratorate_unit_id": app.unit_id(PROCURATORATE).await.to_string()})).await;
+        let (s, d) = detail(&app, "procurator", id).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["state"], "supervising");
+        assert_eq!(d["steps"], json!(["supervision_filed", "supervision_sustained"]));
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "supervision_filed", "text": "x"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the police do not record the procuratorate's act");
+        ok_step(&app, "procurator", id, json!({"step": "supervision_filed", "text": "经要求说明不立案理由，公安机关已立案"})).await;
+        let (_, d) = detail(&app, "staff", id).await;
+        assert_eq!(d["state"], "filed");
+        assert_eq!(d["supervision"], "filed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_accepted_refusal_waives_the_window() {
+    each_db(true, |app| async move {
+        let id = received(&app, "接受不予立案案").await;
+        ok_step(
+            &app,
+            "handler.gaj",
+            id,
+            json!({"step": "refuse", "text": "情节显著轻微"}),
+        )
+        .await;
+        ok_step(&app, "liaison.scjg", id, json!({"step": "accept_refusal"})).await;
+        let c = clocks(&app, id).await;
+        assert_eq!(c.last().map(|(_, s)| s.as_str()), Some("waived"));
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "not_filed");
+
+        // A window that lapsed unused is an option not taken: the transfer is not listed as
+        // overdue, and accepting the refusal afterwards still works.
+        let late = received(&app, "期满后接受案").await;
+        ok_step(
+            &app,
+            "handler.gaj",
+            late,
+            json!({"step": "refuse", "text": "情节显著轻微"}),
+        )
+        .await;
+        let later = shuangda::db::time::today_beijing() + chrono::Duration::days(30);
+        shuangda::deadline::scheduler::run_pass(
+            &app.db,
+            &app.state.calendar(),
+            later,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("scheduler pass");
+        assert_eq!(
+            clocks(&app, late).await.last().map(|(_, s)| s.as_str()),
+            Some("missed")
+        );
+        let (_, d) = detail(&app, "liaison.scjg", late).await;
+        assert_eq!(d["overdue"], 0);
+        ok_step(
+            &app,
+            "liaison.scjg",
+            late,
+            json!({"step": "accept_refusal"}),
+        )
+        .await;
+        assert_eq!(
+            clocks(&app, late).await.last().map(|(_, s)| s.as_str()),
+            Some("missed")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
+    each_db(true, |app| async move {
+        let decided = (shuangda::db::time::today_beijing() - chrono::Duration::days(2)).to_string();
+        let body = json!({
+            "title": "某超市销售侵犯注册商标专用权奶粉案",
+            "facts": "经审查，涉案金额未达到立案追诉标准，不构成犯罪，但需依法给予行政处罚。",
+            "to_unit_id": app.unit_id(MSA).await.to_string(),
+            "police_decided_on": decided,
+            "items": [
+                {"name": "奶粉", "quantity": "36", "unit": "罐", "storage": "市公安局涉案财物管理中心"},
+                {"name": "包装箱", "quantity": "2.5", "unit": "立方米", "storage": "市公安局涉案财物管理中心"}
+            ]
+        });
+        // Market regulation does not hand back to market regulation.
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, "/api/v1/transfers?direction=hand_back", Some(body.clone())).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let id = create(&app, "handler.gaj", body, "hand_back").await;
+        let (s, v) = step(&app, "handler.gaj", id, json!({"step": "send"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "case materials first: {v}");
+        let (s, _) = upload(&app, "handler.gaj", id, "case_materials", "案卷.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED);
+        ok_step(&app, "handler.gaj", id, json!({"step": "send"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["documents"][0]["number"], format!("信公移交〔{}〕1号", year()));
+        assert_eq!(d["items"].as_array().map(Vec::len), Some(2));
+        // The 10 days ran from the police's decision and were kept.
+        assert_eq!(clocks(&app, id).await, vec![("004 二(三)（移交市场监管部门）".to_string(), "met".to_string())]);
+        ok_step(&app, "liaison.scjg", id, json!({"step": "receive"})).await;
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": "2999-01-01", "text": "罚款"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": shuangda::db::time::today_beijing().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
+        ok_step(&app, "liaison.scjg", id, json!({"step": "report_result", "text": "已于今日作出行政处罚决定并书面反馈"})).await;
+        let (_, d) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(d["state"], "reported");
+        assert!(clocks(&app, id).await.iter().all(|(_, s)| s == "met"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_county_market_regulator_sees_only_its_own_transfers() {
+    each_db(true, |app| async move {
+        let city = received(&app, "市局移送案").await;
+        let county = create(
+            &app,
+            "liaison.luoshan.scjg",
+            transfer(app.unit_id(LS_POLICE).await, "罗山县局移送案"),
+            "to_police",
+        )
+        .await;
+        let list = |who: &'static str| {
+            let app = &app;
+            async move {
+                let (s, v) = call(app, who, Method::GET, "/api/v1/transfers", None).await;
+                assert_eq!(s, StatusCode::OK);
+                v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|t| t["id"].as_i64())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(list("liaison.luoshan.scjg").await, vec![county]);
+        assert_eq!(list("handler.luoshan.gaj").await, vec![county]);
+        assert_eq!(list("liaison.scjg").await, vec![city]);
+        assert_eq!(
+            list("county.luoshan").await,
+            vec![county],
+            "the county office sees its county"
+        );
+        let all = list("director").await;
+        assert!(
+            all.contains(&city) && all.contains(&county),
+            "the city office sees all"
+        );
+        assert!(list("procurator").await.is_empty());
+        for (who, id) in [
+            ("liaison.luoshan.scjg", city),
+            ("liaison.scjg", county),
+            ("pingyin.staff", city),
+        ] {
+            let (s, _) = detail(&app, who, id).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who} {id}");
+            let (s, _) = step(&app, who, id, json!({"step": "send"})).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who} {id}");
+        }
+        // Administrators read no case work.
+        let (s, _) = call(&app, "sysadmin", Method::GET, "/api/v1/transfers", None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_withheld_record_stays_withheld_in_the_api_the_pages_and_downloads() {
+    each_db(true, |app| async move {
+        let director = app.user_id("director").await;
+        let mut body = transfer(app.unit_id(POLICE).await, "涉密的制售假药案");
+        body["withheld"] = json!(true);
+        body["secrecy_basis"] = json!("涉及正在侦办案件的工作秘密");
+        let id = create(&app, "liaison.scjg", body, "to_police").await;
+        let (s, v) = upload(
+            &app,
+            "liaison.scjg",
+            id,
+            "investigation_report",
+            "秘密报告.pdf",
+            &[("withheld", "1"), ("secrecy_basis", "工作秘密")],
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let aid = v["id"].as_i64().expect("aid");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+
+        // The city office sees that something is withheld, and nothing of it.
+        let (s, d) = detail(&app, "staff", id).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["entitled"], false);
+        assert_eq!(d["title"], "（涉密移送案件）");
+        assert!(!d.to_string().contains("制售假药"), "{d}");
+        assert!(!d.to_string().contains("秘密报告"), "{d}");
+        assert_eq!(d["documents"], json!([]));
+        assert_eq!(d["withheld"], 1);
+        let (_, l) = call(&app, "staff", Method::GET, "/api/v1/transfers", None).await;
+        assert!(!l.to_string().contains("制售假药"));
+        let t = app.token("staff").await;
+        let r = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/transfers/{id}/attachments/{aid}"),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(!r.bytes.starts_with(b"%PDF"));
+        let r = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/transfers/{id}/documents/1.pdf"),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        // The page too.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let page = c.get(&format!("/transfers/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("withheld-notice") && !page.body.contains("制售假药"));
+        let page = c.get("/transfers").await;
+        assert!(page.body.contains("涉密") && !page.body.contains("制售假药"));
+
+        // The receiving police unit sees it, and each view is audited.
+        let (_, d) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(d["title"], "涉密的制售假药案");
+        // The attachment is its uploader's own: the police see that it exists, not what it is.
+        assert_eq!(d["attachments"][0]["sha256"], "");
+        let t = app.token("liaison.scjg").await;
+        let r = api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/transfers/{id}/attachments/{aid}"),
+            Some(&t),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.bytes.starts_with(b"%PDF"));
+        let views: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'secrecy.view'")
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("views");
+        assert!(views >= 2, "{views}");
+
+        // A named person outside the two units sees it.
+        let mut body = transfer(app.unit_id(POLICE).await, "指定知悉人员案");
+        body["withheld"] = json!(true);
+        body["secrecy_basis"] = json!("工作秘密");
+        body["secrecy_user_ids"] = json!([director.to_string()]);
+        let named = create(&app, "liaison.scjg", body, "to_police").await;
+        let (_, d) = detail(&app, "director", named).await;
+        assert_eq!(d["title"], "指定知悉人员案");
+        let (_, d) = detail(&app, "staff", named).await;
+        assert_eq!(d["title"], "（涉密移送案件）");
+        // The audit administrator reviews who did what, not the content.
+        let (s, v) = call(
+            &app,
+            "auditadmin",
+            Method::GET,
+            "/api/v1/audit?object_type=transfer",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!v.to_string().contains("制售假药"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn requests_reach_the_other_side_and_consultations_go_up_a_level() {
+    each_db(true, |app| async move {
+        let police = app.unit_id(POLICE).await;
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/requests", Some(json!({
+            "kind": "urgent_notice", "to_unit_id": police.to_string(),
+            "subject": "执法现场遭遇暴力抗法", "body": "某批发市场执法现场有人聚众围堵，请立即出警。"
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let rid = v["id"].as_i64().expect("id");
+        // It is on the police unit's to-do list at once, marked urgent.
+        let urgent: i64 = sqlx::query_scalar("SELECT urgent FROM todo_items WHERE unit_id = $1 AND link = $2")
+            .bind(police)
+            .bind(format!("/linkage/requests/{rid}"))
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todo");
+        assert_eq!(urgent, 1);
+        let mut c = app.client();
+        c.login("handler.gaj", PASSWORD).await;
+        let home = c.get("/").await;
+        assert!(home.body.contains("【紧急】"), "the home page's to-do list shows it");
+        // Police cannot send an urgent notice the other way; the sender cannot answer itself.
+        let (s, _) = call(&app, "handler.gaj", Method::POST, "/api/v1/linkage/requests", Some(json!({
+            "kind": "urgent_notice", "to_unit_id": app.unit_id(MSA).await.to_string(), "subject": "x", "body": "x"
+        }))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/requests/{rid}/answer"), Some(json!({"answer": "x"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{rid}/answer"), Some(json!({"answer": "已出警处置"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+
+        // A county consultation the county police cannot settle goes to the city bureau.
+        let (s, v) = call(&app, "liaison.luoshan.scjg", Method::POST, "/api/v1/linkage/requests", Some(json!({
+            "kind": "consultation", "topic": "filing_threshold", "to_unit_id": app.unit_id(LS_POLICE).await.to_string(),
+            "subject": "销售假冒茶叶的追诉标准", "body": "销售金额4.8万元、另有库存货值3万元，是否达到追诉标准？"
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let cid = v["id"].as_i64().expect("id");
+        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/escalate"), Some(json!({"to_unit_id": app.unit_id(MSA).await.to_string(), "answer": "x"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "not the same line: {v}");
+        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/escalate"), Some(json!({"to_unit_id": police.to_string(), "answer": "库存货值能否计入存在分歧"}))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let up = v["id"].as_i64().expect("up");
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{up}/answer"), Some(json!({"answer": "已销售金额和库存货值合计计算"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        // The asking county unit follows its question upward.
+        let (s, v) = call(&app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/linkage/requests/{up}"), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["state"], "answered");
+        let (_, v) = call(&app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/linkage/requests/{cid}"), None).await;
+        assert_eq!(v["state"], "escalated");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn meetings_record_decisions_as_items_with_clocks() {
+    each_db(true, |app| async move {
+        let police = app.unit_id(POLICE).await;
+        let today = shuangda::db::time::today_beijing();
+        let due = (today + chrono::Duration::days(10)).to_string();
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/meetings", Some(json!({
+            "kind": "joint_supervision", "held_on": today.to_string(), "unit_ids": [police.to_string()],
+            "attendees": "市市场监管局分管领导，市公安局食药环侦支队负责人，案件主办人员",
+            "topics": "研究白酒案移送及联合调查下步意见", "minutes": "会议决定由公安机关提前介入。",
+            "items": [{"text": "提前介入并固定证据", "owner_unit_id": police.to_string(), "due_on": due}]
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let mid = v["id"].as_i64().expect("id");
+        let (_, m) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), None).await;
+        let item = m["items"][0]["id"].as_i64().expect("item");
+        let (clause, state): (String, String) = sqlx::query_as("SELECT clause, state FROM deadlines WHERE record_type = 'linkage_meeting' AND record_id = $1")
+            .bind(mid)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("clock");
+        assert_eq!((clause.as_str(), state.as_str()), ("004 三(三)", "open"));
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "x"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "only the owner reports");
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "已提前介入，固定证据12份"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let state: String = sqlx::query_scalar("SELECT state FROM deadlines WHERE record_type = 'linkage_meeting' AND record_id = $1")
+            .bind(mid)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("clock");
+        assert_eq!(state, "met");
+        // Not a party: not found.
+        let (s, _) = call(&app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        // A meeting item due in the past is refused by field.
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/meetings", Some(json!({
+            "kind": "special_coordination", "held_on": today.to_string(), "unit_ids": [police.to_string()],
+            "attendees": "a", "topics": "b", "minutes": "c",
+            "items": [{"text": "x", "owner_unit_id": police.to_string(), "due_on": "2020-01-01"}]
+        }))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["field"], "items[0].due_on");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn figures_by_unit_on_screen_and_as_xlsx() {
+    each_db(true, |app| async move {
+        let a = received(&app, "统计案一").await;
+        ok_step(&app, "handler.gaj", a, json!({"step": "file"})).await;
+        let b = received(&app, "统计案二").await;
+        ok_step(
+            &app,
+            "handler.gaj",
+            b,
+            json!({"step": "refuse", "text": "证据不足"}),
+        )
+        .await;
+        ok_step(
+            &app,
+            "liaison.scjg",
+            b,
+            json!({"step": "request_reconsideration", "text": "补充证据"}),
+        )
+        .await;
+        ok_step(
+            &app,
+            "handler.gaj",
+            b,
+            json!({"step": "reconsider_uphold", "text": "维持"}),
+        )
+        .await;
+        let (s, f) = call(&app, "director", Method::GET, "/api/v1/linkage/stats", None).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        let row = |name: &str| {
+            f["rows"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .find(|r| r["unit_name"] == name)
+                .cloned()
+                .expect("row")
+        };
+        let msa = row(MSA);
+        assert_eq!(
+            (
+                msa["transfers"].as_i64(),
+                msa["filed"].as_i64(),
+                msa["refused"].as_i64()
+            ),
+            (Some(2), Some(1), Some(1))
+        );
+        assert_eq!(msa["filing_rate"], 50.0);
+        assert_eq!(msa["reconsidered_upheld"], 1);
+        assert_eq!(row(POLICE)["transfers"], 2);
+        // The police kept every clock so far (review, reconsideration): 100 %.
+        assert_eq!(row(POLICE)["on_time_rate"], 100.0);
+        assert_eq!(f["total"]["transfers"], 2);
+        // A unit sees only its own row.
+        let (_, f) = call(
+            &app,
+            "handler.gaj",
+            Method::GET,
+            "/api/v1/linkage/stats",
+            None,
+        )
+        .await;
+        assert_eq!(f["rows"].as_array().map(Vec::len), Some(1));
+        // A bad period is refused by field.
+        let (s, v) = call(
+            &app,
+            "director",
+            Method::GET,
+            "/api/v1/linkage/stats?from=2026-12-01&to=2026-01-01",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["field"], "to");
+        // The workbook opens as an .xlsx (a ZIP with the sheet).
+        let mut c = app.client();
+        c.login("director", PASSWORD).await;
+        let r = c.get("/linkage/stats.xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.bytes.starts_with(b"PK"));
+        let mut zip =
+            zip::ZipArchive::new(std::io::Cursor::new(r.bytes.to_vec())).expect("xlsx is a zip");
+        let mut strings = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/sharedStrings.xml").expect("strings"),
+            &mut strings,
+        )
+        .expect("read");
+        assert!(strings.contains(MSA) && strings.contains("立案率"));
+        let page = c.get("/linkage/stats").await;
+        assert!(page.body.contains("stats-table") && page.body.contains(MSA));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_linkage_page_renders_for_those_who_may_see_it() {
+    each_db(true, |app| async move {
+        let id = received(&app, "页面测试案").await;
+        let (_, r) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/requests", Some(json!({
+            "kind": "verify", "to_unit_id": app.unit_id(POLICE).await.to_string(), "subject": "协助查证", "body": "请协助查证当事人身份",
+            "transfer_id": id.to_string()
+        }))).await;
+        let rid = r["id"].as_i64().expect("request");
+        let pages = [
+            "/transfers".to_string(),
+            format!("/transfers/{id}"),
+            "/linkage/requests".into(),
+            format!("/linkage/requests/{rid}"),
+            "/linkage/meetings".into(),
+            "/linkage/stats".into(),
+        ];
+        for who in ["leader", "director", "staff", "liaison.scjg", "handler.gaj", "county.luoshan"] {
+            let mut c = app.client();
+            c.login(who, PASSWORD).await;
+            for p in &pages {
+                let r = c.get(p).await;
+                let expect = if who == "county.luoshan" && (p.contains(&id.to_string()) || p.contains(&format!("/{rid}"))) {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::OK
+                };
+                assert_eq!(r.status, expect, "{who} {p}");
+            }
+        }
+        // The registration forms: a transfer for market regulation, a hand-back for the police,
+        // neither for the office; requests and meetings for the units and the office.
+        for (who, status, heading) in [
+            ("liaison.scjg", StatusCode::OK, "移送涉嫌犯罪案件"),
+            ("handler.gaj", StatusCode::OK, "向市场监管部门移交案件"),
+            ("staff", StatusCode::FORBIDDEN, ""),
+        ] {
+            let mut c = app.client();
+            c.login(who, PASSWORD).await;
+            let r = c.get("/transfers/new").await;
+            assert_eq!(r.status, status, "{who}");
+            assert!(r.body.contains(heading));
+            assert_eq!(c.get("/linkage/meetings/new").await.status, StatusCode::OK, "{who}");
+            let asks = if who == "staff" { StatusCode::FORBIDDEN } else { StatusCode::OK };
+            assert_eq!(c.get("/linkage/requests/new").await.status, asks, "{who}");
+        }
+        // The police answer from the request page.
+        let mut c = app.client();
+        c.login("handler.gaj", PASSWORD).await;
+        let page = c.get(&format!("/linkage/requests/{rid}")).await;
+        assert!(page.body.contains("answer-form"));
+        let r = c.post(&format!("/linkage/requests/{rid}/answer"), &[("answer", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("请填写答复内容"));
+        let r = c.post(&format!("/linkage/requests/{rid}/answer"), &[("answer", "经查证属实")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demo_linkage_work_is_made_through_the_real_steps() {
+    each_db(true, |app| async move {
+        shuangda::demo::load_linkage(&app.state)
+            .await
+            .expect("demo linkage");
+        let states: Vec<String> = sqlx::query_scalar("SELECT state FROM transfers ORDER BY id")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("states");
+        assert_eq!(states, ["refused", "under_review", "sent"]);
+        assert_eq!(
+            app.count("transfer_documents").await,
+            4,
+            "3 letters and 1 non-filing notice"
+        );
+        // The office sees the refusal first.
+        let (_, l) = call(&app, "director", Method::GET, "/api/v1/transfers", None).await;
+        assert_eq!(l["items"][0]["state"], "refused");
+        let urgent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE urgent = 1")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("urgent");
+        assert_eq!(urgent, 1);
+    })
+    .await;
+}
