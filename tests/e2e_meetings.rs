@@ -91,7 +91,7 @@ async fn run(app: common::App, webdriver: String) {
 
 /// Submit a form of the page and wait for the state shown in `state_css` to read `state`.
 async fn submit_until(c: &Client, form: &str, state_css: &str, state: &str) -> Step<()> {
-    click(c, &format!("#{form} button[type='submit']")).await?;
+    submit_form(c, form, false).await?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
         if let Ok(msg) = text_now(c, "#step-error").await {

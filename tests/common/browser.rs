@@ -296,6 +296,32 @@ impl Drop for Chromedriver {
 
 // ---- page helpers shared by the browser tests ----
 
+/// Click the submit button of `#form` and wait until the answer has replaced the page: until
+/// then, what is on screen (a refusal from an earlier step, say) says nothing about this one.
+/// Destructive steps ask first (app.js); `confirm` accepts as the user would.
+pub async fn submit_form(c: &Client, form: &str, confirm: bool) -> Step<()> {
+    let old_page = c
+        .find(Locator::Css("html"))
+        .await
+        .ctx("finding the page before the step")?;
+    click(c, &format!("#{form} button[type='submit']")).await?;
+    if confirm {
+        c.accept_alert()
+            .await
+            .ctx(&format!("accepting the confirmation of {form}"))?;
+    }
+    let deadline = Instant::now() + TIMEOUT;
+    while old_page.tag_name().await.is_ok() {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "after {form} the page was not replaced in {TIMEOUT:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 /// Submit the step form `#form` and wait for the reloaded case page: one more timeline entry
 /// and the state `state`. A refusal shown on the page (`#step-error`) fails at once.
 pub async fn submit_and_wait(
@@ -307,13 +333,7 @@ pub async fn submit_and_wait(
     confirm: bool,
 ) -> Step<()> {
     let before = find_all(c, &format!("{timeline_css} li")).await?.len();
-    click(c, &format!("#{form} button[type='submit']")).await?;
-    // Destructive steps ask first (app.js); accept as the user would.
-    if confirm {
-        c.accept_alert()
-            .await
-            .ctx(&format!("accepting the confirmation of {form}"))?;
-    }
+    submit_form(c, form, confirm).await?;
     let deadline = Instant::now() + TIMEOUT;
     let mut seen = String::new();
     loop {
