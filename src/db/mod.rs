@@ -75,6 +75,9 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is pinged on reuse.
+const STALE_AFTER: Duration = Duration::from_secs(10);
+
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
@@ -95,6 +98,19 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default: a second round trip for each
+            // query (on SQLite a thread hand-off). An embedded file cannot go away under us, and
+            // a PostgreSQL connection is only worth checking after it sat idle long enough for
+            // the server or a proxy to have dropped it.
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Postgres && meta.idle_for > STALE_AFTER {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
