@@ -277,6 +277,29 @@ async fn bearer_tokens_are_issued_once_stored_hashed_and_revocable() {
         assert_eq!(me.status, StatusCode::OK);
         assert_eq!(me.json()["username"], "staff");
 
+        // Use is recorded, then refreshed only once it is a minute old (reads stay read-only).
+        let last_used = || async {
+            sqlx::query_scalar::<_, Option<String>>("SELECT last_used_at FROM api_tokens")
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("row")
+        };
+        let first = last_used().await.expect("use recorded");
+        let old = "2020-01-01T00:00:00.000000Z";
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1")
+            .bind(old)
+            .execute(&app.db.pool)
+            .await
+            .expect("age the token");
+        api(&app, Method::GET, "/api/v1/me", Some(&token), None).await;
+        let refreshed = last_used().await.expect("use recorded");
+        assert!(
+            refreshed != old && refreshed.as_str() >= first.as_str(),
+            "{refreshed} after {first}"
+        );
+        api(&app, Method::GET, "/api/v1/me", Some(&token), None).await;
+        assert_eq!(last_used().await.as_deref(), Some(refreshed.as_str()));
+
         let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens")
             .fetch_one(&app.db.pool)
             .await

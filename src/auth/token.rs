@@ -86,7 +86,6 @@ pub async fn issue_for_username(
     Ok(token)
 }
 
-/// The account a presented token acts as, if the token is live.
 /// The actor a bearer token acts for, in one query (token, account, unit, roles); `None` for
 /// an unknown, revoked or expired token or an inactive account.
 pub async fn authenticate_actor(
@@ -96,61 +95,31 @@ pub async fn authenticate_actor(
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);
     }
-    let now = time::now_text();
-    let sql = format!(
-        "{} JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
-         AND (t.expires_at IS NULL OR t.expires_at > $2) AND s.active = 1",
-        crate::users::store::ACTOR_SELECT
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(hash_secret(token))
-        .bind(&now)
+    let now = time::now();
+    let hash = hash_secret(token);
+    let rows = sqlx::query(crate::users::store::ACTOR_BY_TOKEN)
+        .bind(&hash)
+        .bind(time::to_text(now))
         .fetch_all(&db.pool)
         .await?;
     let Some((actor, _)) = crate::users::store::actor_from_rows(&rows)? else {
         return Ok(None);
     };
-    // Record use at most once a minute; the common case reads only.
-    sqlx::query(
-        "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
-    )
-    .bind(&now)
-    .bind(hash_secret(token))
-    .bind(time::to_text(time::now() - chrono::Duration::seconds(60)))
-    .execute(&db.pool)
-    .await?;
-    Ok(Some(actor))
-}
-
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
-    if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
-        return Ok(None);
-    }
-    let now = time::now_text();
-    let row = sqlx::query(
-        "SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 \
-         AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
-    )
-    .bind(hash_secret(token))
-    .bind(&now)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.try_get(0)?;
-    let last: Option<String> = row.try_get(2)?;
-    // Record use at most once a minute.
-    let stale = last
+    // Record use at most once a minute. Deciding here keeps the common request read-only: even
+    // an UPDATE that matches no row takes SQLite's single write lock.
+    let last: Option<String> = rows.first().map(|r| r.try_get(8)).transpose()?.flatten();
+    if last
         .as_deref()
         .and_then(time::parse)
-        .is_none_or(|t| time::now() - t > chrono::Duration::seconds(60));
-    if stale {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(&now)
-            .bind(id)
+        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+    {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(time::to_text(now))
+            .bind(&hash)
             .execute(&db.pool)
             .await?;
     }
-    Ok(Some((id, row.try_get(1)?)))
+    Ok(Some(actor))
 }
 
 pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {

@@ -111,10 +111,32 @@ pub async fn load_actor(db: &Db, user_id: i64) -> Result<Option<(Actor, bool)>, 
     actor_from_rows(&rows)
 }
 
-/// The columns `actor_from_rows` reads: the account, its unit, one role per row.
-pub const ACTOR_SELECT: &str = "SELECT s.id, s.username, s.display_name, s.unit_id, un.name, un.region_code, \
-    s.must_change_password, g.role FROM users s JOIN units un ON un.id = s.unit_id \
-    LEFT JOIN role_grants g ON g.user_id = s.id";
+// The columns `actor_from_rows` reads (the account, its unit, one role per row) and where
+// they come from, as macros so both queries below are built at compile time.
+macro_rules! actor_columns {
+    () => {
+        "SELECT s.id, s.username, s.display_name, s.unit_id, un.name, un.region_code, \
+         s.must_change_password, g.role"
+    };
+}
+macro_rules! actor_tables {
+    () => {
+        " FROM users s JOIN units un ON un.id = s.unit_id LEFT JOIN role_grants g ON g.user_id = s.id"
+    };
+}
+
+/// The account, its unit and its roles; the caller adds the WHERE clause.
+pub const ACTOR_SELECT: &str = concat!(actor_columns!(), actor_tables!());
+
+/// The same for the holder of an API token (`$1` its hash, `$2` now), with the token's last use
+/// as column 8 so the caller writes it only when it is stale.
+pub const ACTOR_BY_TOKEN: &str = concat!(
+    actor_columns!(),
+    ", t.last_used_at",
+    actor_tables!(),
+    " JOIN api_tokens t ON t.user_id = s.id WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+     AND (t.expires_at IS NULL OR t.expires_at > $2) AND s.active = 1"
+);
 
 /// Build the actor from the rows of an `ACTOR_SELECT` query (none: no such active account).
 pub fn actor_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Option<(Actor, bool)>, sqlx::Error> {
