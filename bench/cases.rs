@@ -1,17 +1,18 @@
 //! Case benchmark (issue #4): a generator fills a database with 1,000,000 cases and 10,000,000
 //! timeline events spread over units and regions; then the case list (first page and a
 //! filtered page), the case page and the to-do list are measured under 32 concurrent
-//! connections on loopback, against the real server.
+//! connections on loopback, against the real server, with `wrk` (Debian package `wrk`) as the
+//! load generator in its own process.
 //!
 //! Run: `cargo bench --bench cases` (SQLite), with `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
 //! 1000000), `BENCH_EVENTS_PER_CASE` (default 10) and `BENCH_SECONDS` (per endpoint, default 10)
-//! scale it. Results print as Markdown; bench/RESULTS.md records them.
+//! scale it. `BENCH_SQLITE_PATH` keeps the SQLite file there, and a later run that finds the
+//! cases in it measures them again without regenerating. Results print as Markdown;
+//! bench/RESULTS.md records them.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::Bytes;
-use http_body_util::{BodyExt, Empty};
 use shuangda::config::Config;
 use shuangda::db::{Db, Dialect};
 use sqlx::Connection;
@@ -128,65 +129,85 @@ struct Measure {
     errors: u64,
 }
 
-/// Hit `paths` round-robin with 32 concurrent keep-alive connections for `secs` seconds.
-async fn load(base: &str, token: &str, paths: Vec<String>, secs: u64) -> Measure {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let mut tasks = Vec::new();
-    for worker in 0..32usize {
-        let base = base.to_string();
-        let token = token.to_string();
-        let paths = paths.clone();
-        tasks.push(tokio::spawn(async move {
-            let client =
-                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                    .pool_max_idle_per_host(1)
-                    .build_http::<Empty<Bytes>>();
-            let mut lat = Vec::new();
-            let mut errors = 0u64;
-            let mut i = worker;
-            while Instant::now() < deadline {
-                let path = &paths[i % paths.len()];
-                i += 7;
-                let req = axum::http::Request::get(format!("{base}{path}"))
-                    .header("authorization", format!("Bearer {token}"))
-                    .body(Empty::new());
-                let Ok(req) = req else { break };
-                let t = Instant::now();
-                match client.request(req).await {
-                    Ok(resp) => {
-                        let ok = resp.status().is_success();
-                        let _ = resp.into_body().collect().await;
-                        lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                        if !ok {
-                            errors += 1;
-                        }
-                    }
-                    Err(_) => errors += 1,
-                }
-            }
-            (lat, errors)
-        }));
+/// Hit `paths` round-robin with 32 concurrent keep-alive connections for `secs` seconds, from
+/// `wrk` in its own process: a C load generator costs far less CPU per request than a client in
+/// the server's own runtime, so more of the two cores go to the server being measured.
+async fn load(base: &str, token: &str, paths: &[String], secs: u64) -> Result<Measure, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let script = dir.path().join("paths.lua");
+    let list: Vec<String> = paths.iter().map(|p| format!("{p:?}")).collect();
+    std::fs::write(
+        &script,
+        format!(
+            "local paths = {{{}}}\nlocal i = 0\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
+             request = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
+            list.join(", ")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    // On the blocking pool: the server runs on this process's async workers.
+    let (script, base) = (script.clone(), base.to_string());
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("wrk")
+            .args(["-t2", "-c32", "--latency", "-d"])
+            .arg(format!("{secs}s"))
+            .arg("-s")
+            .arg(&script)
+            .arg(&base)
+            .output()
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot run wrk ({e}); install it: apt-get install wrk"))?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        return Err(format!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        if let Ok((lat, e)) = t.await {
-            all.extend(lat);
-            errors += e;
-        }
-    }
-    all.sort_by(f64::total_cmp);
-    let pick = |q: f64| {
-        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(f64::NAN)
+    parse_wrk(&text).ok_or_else(|| format!("unexpected wrk output:\n{text}"))
+}
+
+/// The 50 % and 99 % latencies, requests per second and non-2xx/socket errors from `wrk --latency`.
+fn parse_wrk(text: &str) -> Option<Measure> {
+    let ms = |v: &str| -> Option<f64> {
+        let (num, factor) = if let Some(n) = v.strip_suffix("us") {
+            (n, 0.001)
+        } else if let Some(n) = v.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = v.strip_suffix('s') {
+            (n, 1000.0)
+        } else {
+            return None;
+        };
+        num.parse::<f64>().ok().map(|x| x * factor)
     };
-    Measure {
-        p50: pick(0.50),
-        p99: pick(0.99),
-        rps: all.len() as f64 / secs as f64,
+    let field = |prefix: &str| -> Option<&str> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+    };
+    let errors = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("Non-2xx") || l.starts_with("Socket errors"))
+        // "Non-2xx or 3xx responses: N", "Socket errors: connect N, read N, write N, timeout N"
+        .filter_map(|l| l.split_once(':').map(|(_, counts)| counts))
+        .flat_map(|counts| {
+            counts
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|n| n.parse::<u64>().ok())
+        })
+        .sum();
+    Some(Measure {
+        p50: ms(field("50%")?)?,
+        p99: ms(field("99%")?)?,
+        rps: field("Requests/sec:")?.parse().ok()?,
         errors,
-    }
+    })
 }
 
 async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Error>> {
@@ -200,7 +221,16 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     };
     let db = Db::connect(&url, config.db_max_connections).await?;
     shuangda::db::migrate(&db).await?;
-    generate(&db, cases, events).await?;
+    // A kept SQLite file (BENCH_SQLITE_PATH) that already holds the cases is measured again
+    // without regenerating them.
+    let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cases")
+        .fetch_one(&db.pool)
+        .await?;
+    if have == 0 {
+        generate(&db, cases, events).await?;
+    } else {
+        println!("| {label:?} | reusing {have} generated cases | | | | |");
+    }
     let token = |u: &'static str| {
         let db = db.clone();
         async move { shuangda::auth::token::issue_for_username(&db, u, "bench", None).await }
@@ -243,8 +273,8 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
         ),
     ];
     for (name, tok, paths) in runs {
-        let _ = load(&base, tok, paths.clone(), 1).await; // warm-up
-        let m = load(&base, tok, paths, secs).await;
+        load(&base, tok, &paths, 2).await?; // warm-up
+        let m = load(&base, tok, &paths, secs).await?;
         println!(
             "| {label:?} | {name} | {:.2} ms | {:.2} ms | {:.0} | {} |",
             m.p50, m.p99, m.rps, m.errors
@@ -261,11 +291,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     shuangda::server::init_logging("text");
     println!("| database | what | p50 / time | p99 | req/s | errors |\n|---|---|---|---|---|---|");
     let dir = tempfile::tempdir()?;
-    run(
-        format!("sqlite:{}", dir.path().join("cases.db").display()),
-        Dialect::Sqlite,
-    )
-    .await?;
+    let file = std::env::var("BENCH_SQLITE_PATH")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("cases.db"));
+    run(format!("sqlite:{}", file.display()), Dialect::Sqlite).await?;
     if let Ok(admin) = std::env::var("BENCH_PG_URL") {
         let name = format!("sd_bench_cases_{}", std::process::id());
         let mut conn = sqlx::PgConnection::connect(&admin).await?;
