@@ -531,3 +531,64 @@ async fn attachments_are_checked_hashed_scoped_and_archived() {
     })
     .await;
 }
+
+/// The list pages by 20, most recently changed first, and says whether more follow; a case
+/// that changes moves to the top. The list rows carry the list columns, not the whole case.
+#[tokio::test]
+async fn the_case_list_pages_in_order_of_last_change() {
+    each_db(true, |app| async move {
+        let mut ids = Vec::new();
+        for i in 0..23 {
+            ids.push(register(&app, &format!("分页测试案件{i:02}")).await);
+        }
+        let t = app.token("staff").await;
+        let page = |n: u32| {
+            let (app, t) = (&app, &t);
+            async move {
+                let v = api(
+                    app,
+                    Method::GET,
+                    &format!("/api/v1/cases?page={n}"),
+                    Some(t),
+                    None,
+                )
+                .await
+                .json();
+                let ids: Vec<i64> = v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .filter_map(|c| c["id"].as_i64())
+                    .collect();
+                (ids, v["has_more"].as_bool().expect("has_more"), v)
+            }
+        };
+        let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+        let (first, more, v) = page(1).await;
+        assert_eq!(first, newest_first[..20], "{v}");
+        assert!(more);
+        assert_eq!(v["items"][0]["title"], "分页测试案件22");
+        assert_eq!(v["items"][0]["state"], "clue");
+        assert!(
+            v["items"][0].get("summary").is_none(),
+            "list rows are narrow"
+        );
+        let (second, more, _) = page(2).await;
+        assert_eq!(second, newest_first[20..]);
+        assert!(!more);
+
+        // Proposing the oldest case moves it to the top.
+        let (s, v) = step(
+            &app,
+            "staff",
+            ids[0],
+            json!({"step": "propose", "grounds": [["leader_instruction", "李副市长批示"]]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (first, _, v) = page(1).await;
+        assert_eq!(first[0], ids[0], "{v}");
+        assert_eq!(v["items"][0]["state"], "proposed");
+    })
+    .await;
+}

@@ -122,7 +122,7 @@ impl ListQuery {
 #[template(path = "cases/list.html")]
 struct ListPage {
     layout: Layout,
-    rows: Vec<Case>,
+    rows: Vec<store::CaseSummary>,
     q: ListQuery,
     page: i64,
     more: bool,
@@ -377,6 +377,7 @@ async fn show(
     } else {
         Vec::new()
     };
+    let records = store::records(&state.db, id, standing.office || standing.lead).await?;
     let status = if error.is_some() {
         StatusCode::CONFLICT
     } else {
@@ -388,17 +389,17 @@ async fn show(
             source_detail: source_detail(&c),
             supporting,
         },
-        parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
-        grounds: store::grounds(&state.db.pool, id)
-            .await?
+        parties: records.parties,
+        grounds: records
+            .grounds
             .into_iter()
             .map(|g| (Ground::label_of(&g.ground).to_string(), g.reason))
             .collect(),
-        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
-        letters: store::letters(&state.db, id).await?,
-        reports: store::reports(&state.db, id).await?,
-        attachments: store::attachments(&state.db, id).await?,
-        events: store::events(&state.db, id).await?,
+        deadlines: records.deadlines,
+        letters: records.letters,
+        reports: records.reports,
+        attachments: records.attachments,
+        events: records.events,
         units,
         steps,
         staff,
@@ -648,7 +649,7 @@ async fn dossier(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseList {
-    pub items: Vec<Case>,
+    pub items: Vec<store::CaseSummary>,
     pub page: i64,
     /// Whether a next page exists.
     pub has_more: bool,
@@ -695,15 +696,10 @@ pub async fn api_create(
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: Case,
-    pub parties: Vec<store::PartyRow>,
-    pub grounds: Vec<store::GroundRow>,
+    #[serde(flatten)]
+    pub records: store::Records,
     /// (unit id, role, unit name)
     pub units: Vec<(i64, String, String)>,
-    pub deadlines: Vec<crate::deadline::store::Deadline>,
-    pub letters: Vec<store::LetterRow>,
-    pub reports: Vec<store::Report>,
-    pub attachments: Vec<store::AttachmentRow>,
-    pub events: Vec<store::Event>,
     /// Steps the caller may take now.
     pub steps: Vec<Step>,
 }
@@ -726,13 +722,7 @@ pub async fn api_get(
     let standing = store::standing(&u.actor, &case, &units);
     Ok(Json(CaseDetail {
         steps: flow::available(case.state()?, &u.actor.roles, standing),
-        parties: store::parties(&state.db, id, standing.office || standing.lead).await?,
-        grounds: store::grounds(&state.db.pool, id).await?,
-        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
-        letters: store::letters(&state.db, id).await?,
-        reports: store::reports(&state.db, id).await?,
-        attachments: store::attachments(&state.db, id).await?,
-        events: store::events(&state.db, id).await?,
+        records: store::records(&state.db, id, standing.office || standing.lead).await?,
         units,
         case,
     }))

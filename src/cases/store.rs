@@ -170,60 +170,81 @@ fn filtered(scope: &Scope, f: &Filter) -> Sql {
     s
 }
 
+/// A case as the list shows it: what tells cases apart and where each stands. The full row,
+/// with the summary and source details, is on the case itself.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub source: String,
+    pub received_on: String,
+    pub state: String,
+    pub complex: i64,
+    /// 1 for 挂牌督办.
+    pub listed: i64,
+    pub lead_unit_id: Option<i64>,
+    pub lead_unit_name: Option<String>,
+    pub letter_number: Option<String>,
+    pub concluded_on: Option<String>,
+    pub updated_at: String,
+}
+
+impl CaseSummary {
+    pub fn state_label(&self) -> &'static str {
+        CaseState::parse(&self.state)
+            .map(CaseState::label)
+            .unwrap_or("未知")
+    }
+    pub fn source_label(&self) -> &'static str {
+        super::model::Source::label_of(&self.source)
+    }
+    pub fn is_listed(&self) -> bool {
+        self.listed != 0
+    }
+}
+
 /// One page of cases, most recently changed first, and whether more follow. No total is
-/// counted: over a million cases an exact count costs more than the page itself. The page's
-/// ids are found first with a narrow query (indexes cover the filters and the order), then the
-/// full rows are read for those ids only.
+/// counted: over a million cases an exact count costs more than the page itself. An inner
+/// query finds the page's ids through the indexes that cover the filters and the order; the
+/// outer one reads the list columns for those ids only, in the same round trip.
 pub async fn list(
     db: &Db,
     scope: &Scope,
     f: &Filter,
     page: i64,
-) -> Result<(Vec<Case>, bool), sqlx::Error> {
+) -> Result<(Vec<CaseSummary>, bool), sqlx::Error> {
     let offset = (page.max(1) - 1) * PAGE_SIZE;
-    let mut ids: Vec<i64> = match (scope, f.is_empty()) {
-        // A unit's unfiltered list reads its party rows in order (record_parties.sort_key).
+    let mut q = Sql::new(
+        "SELECT c.id, c.code, c.title, c.source, c.received_on, c.state, c.complex, c.listed, \
+         c.lead_unit_id, l.name AS lead_unit_name, c.letter_number, c.concluded_on, c.updated_at FROM (",
+    );
+    match (scope, f.is_empty()) {
+        // A unit's unfiltered list reads its party rows in order (record_parties.sort_key,
+        // which moves with cases.updated_at).
         (Scope::Unit(unit), true) => {
-            let mut q = Sql::new(
-                "SELECT DISTINCT rp.sort_key, rp.record_id FROM record_parties rp WHERE rp.resource = 'case' AND rp.unit_id = ",
-            );
-            q.bind(*unit)
-                .push(" ORDER BY rp.sort_key DESC, rp.record_id DESC LIMIT ")
-                .bind(PAGE_SIZE + 1)
-                .push(" OFFSET ")
-                .bind(offset);
-            q.query_as::<(Option<String>, i64)>()
-                .fetch_all(&db.pool)
-                .await?
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect()
+            q.push("SELECT DISTINCT rp.sort_key, rp.record_id AS id FROM record_parties rp WHERE rp.resource = 'case' AND rp.unit_id = ")
+                .bind(*unit)
+                .push(" ORDER BY rp.sort_key DESC, rp.record_id DESC");
         }
         _ => {
-            let mut q = Sql::new("SELECT c.id FROM cases c WHERE ");
+            q.push("SELECT c.id FROM cases c WHERE ");
             q.append(filtered(scope, f));
-            q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
-                .bind(PAGE_SIZE + 1)
-                .push(" OFFSET ")
-                .bind(offset);
-            q.query_scalar().fetch_all(&db.pool).await?
+            q.push(" ORDER BY c.updated_at DESC, c.id DESC");
         }
-    };
-    let more = ids.len() as i64 > PAGE_SIZE;
-    ids.truncate(PAGE_SIZE as usize);
-    if ids.is_empty() {
-        return Ok((Vec::new(), more));
     }
-    let mut q = Sql::new(SELECT);
-    q.push("c.id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(") ORDER BY c.updated_at DESC, c.id DESC");
-    Ok((q.query_as().fetch_all(&db.pool).await?, more))
+    q.push(" LIMIT ")
+        .bind(PAGE_SIZE + 1)
+        .push(" OFFSET ")
+        .bind(offset)
+        .push(
+            ") p JOIN cases c ON c.id = p.id LEFT JOIN units l ON l.id = c.lead_unit_id \
+             ORDER BY c.updated_at DESC, c.id DESC",
+        );
+    let mut rows: Vec<CaseSummary> = q.query_as().fetch_all(&db.pool).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((rows, more))
 }
 
 /// Units party to a case and their role (office, reporter, lead, assisting, joint).
@@ -299,6 +320,42 @@ pub async fn touch(tx: &mut Tx, case_id: i64) -> Result<(), sqlx::Error> {
         .execute(&mut **tx)
         .await?;
     crate::access::parties::touch(tx, RESOURCE, case_id, &now).await
+}
+
+/// Everything recorded on a case besides its own row, as its page and the API show it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Records {
+    pub parties: Vec<PartyRow>,
+    pub grounds: Vec<GroundRow>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    pub letters: Vec<LetterRow>,
+    pub reports: Vec<Report>,
+    pub attachments: Vec<AttachmentRow>,
+    pub events: Vec<Event>,
+}
+
+/// The case's records; `entitled` viewers see resident IDs unmasked. The reads do not depend
+/// on each other, so they run side by side on separate connections: a page waits for the
+/// slowest, not for the sum.
+pub async fn records(db: &Db, id: i64, entitled: bool) -> Result<Records, sqlx::Error> {
+    let (parties, grounds, deadlines, letters, reports, attachments, events) = tokio::try_join!(
+        parties(db, id, entitled),
+        grounds(&db.pool, id),
+        crate::deadline::store::for_record(db, RESOURCE, id),
+        letters(db, id),
+        reports(db, id),
+        attachments(db, id),
+        events(db, id),
+    )?;
+    Ok(Records {
+        parties,
+        grounds,
+        deadlines,
+        letters,
+        reports,
+        attachments,
+        events,
+    })
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
