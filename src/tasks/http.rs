@@ -220,7 +220,7 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<TaskDe
     Ok(TaskDetail {
         entries: store::entries(&state.db, id).await?,
         attachments: store::attachments(&state.db, id).await?,
-        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,
         units,
         steps,
         task,
@@ -433,7 +433,11 @@ pub async fn api_step(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn api_attach(
+/// Upload evidence for a task (multipart form with `file` and optional `description`).
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/attachments", tag = "tasks", params(("id" = i64, Path)),
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,

@@ -38,10 +38,23 @@ use utoipa::{Modify, OpenApi};
         crate::linkage::http::transfers::api_step,
         crate::linkage::http::transfers::api_attach,
         crate::linkage::http::stats::api_stats,
+        crate::linkage::http::stats::api_xlsx,
+        crate::linkage::http::transfers::api_attachment,
+        crate::linkage::http::transfers::api_document,
+        crate::linkage::http::requests::api_requests,
+        crate::linkage::http::requests::api_create_request,
+        crate::linkage::http::requests::api_request,
+        crate::linkage::http::requests::api_answer,
+        crate::linkage::http::requests::api_escalate,
+        crate::linkage::http::requests::api_meetings,
+        crate::linkage::http::requests::api_create_meeting,
+        crate::linkage::http::requests::api_meeting,
+        crate::linkage::http::requests::api_item_done,
         crate::tasks::http::api_list,
         crate::tasks::http::api_create,
         crate::tasks::http::api_get,
         crate::tasks::http::api_step,
+        crate::tasks::http::api_attach,
         crate::meetings::http::api_list,
         crate::meetings::http::api_create,
         crate::meetings::http::api_get,
@@ -82,4 +95,56 @@ impl Modify for BearerAuth {
 
 pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use utoipa::OpenApi;
+
+    /// The `/api/v1/…` paths routed anywhere under `dir` (the string after each `.route(`).
+    fn routed(dir: &Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                routed(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for piece in text.split(".route(").skip(1) {
+                    if let Some((route, _)) = piece
+                        .trim_start()
+                        .strip_prefix('"')
+                        .and_then(|p| p.split_once('"'))
+                        && route.starts_with("/api/v1/")
+                    {
+                        out.push((route.to_string(), path.display().to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_api_route_is_in_the_openapi_document() {
+        let doc = super::ApiDoc::openapi();
+        let mut routes = Vec::new();
+        routed(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut routes,
+        );
+        assert!(routes.len() > 40, "found only {} API routes", routes.len());
+        let missing: Vec<String> = routes
+            .iter()
+            .filter(|(r, _)| r != "/api/v1/openapi.json" && !doc.paths.paths.contains_key(r))
+            .map(|(r, file)| format!("{r} ({file})"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "routes without OpenAPI paths: {missing:#?}"
+        );
+    }
 }

@@ -363,14 +363,23 @@ async fn escalate_page(
     after_request(&state, &cu, id, r).await
 }
 
-async fn api_requests(
+/// Assistance and consultation requests the caller's unit sent or received (004 二(四), 一(三)).
+#[utoipa::path(get, path = "/api/v1/linkage/requests", tag = "linkage",
+    responses((status = 200, body = Vec<Request>), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_requests(
     State(state): State<SharedState>,
     u: ApiUser,
 ) -> AppResult<Json<Vec<Request>>> {
     Ok(Json(visible(&state, &u.actor).await?))
 }
 
-async fn api_create_request(
+/// Send a request: verification, certification, early intervention, an urgent notice or a
+/// consultation question.
+#[utoipa::path(post, path = "/api/v1/linkage/requests", tag = "linkage", request_body = RequestInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create_request(
     State(state): State<SharedState>,
     u: ApiUser,
     ApiJson(input): ApiJson<RequestInput>,
@@ -379,7 +388,11 @@ async fn api_create_request(
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-async fn api_request(
+/// One request; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/linkage/requests/{id}", tag = "linkage", params(("id" = i64, Path)),
+    responses((status = 200, body = Request), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_request(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
@@ -391,7 +404,11 @@ async fn api_request(
     ))
 }
 
-async fn api_answer(
+/// Answer a request addressed to the caller's unit.
+#[utoipa::path(post, path = "/api/v1/linkage/requests/{id}/answer", tag = "linkage", params(("id" = i64, Path)), request_body = AnswerInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_answer(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
@@ -401,7 +418,11 @@ async fn api_answer(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn api_escalate(
+/// Take an unresolved consultation to the same line one level up (004 一(三)).
+#[utoipa::path(post, path = "/api/v1/linkage/requests/{id}/escalate", tag = "linkage", params(("id" = i64, Path)), request_body = AnswerInput,
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_escalate(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
@@ -614,7 +635,11 @@ async fn item_done_page(
     .await
 }
 
-async fn api_meetings(
+/// Joint supervision and special coordination meetings in the caller's scope (004 二(五), 三(三)).
+#[utoipa::path(get, path = "/api/v1/linkage/meetings", tag = "linkage",
+    responses((status = 200, body = Vec<Meeting>), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_meetings(
     State(state): State<SharedState>,
     u: ApiUser,
 ) -> AppResult<Json<Vec<Meeting>>> {
@@ -622,7 +647,11 @@ async fn api_meetings(
     Ok(Json(meetings::list(&state.db, &scope).await?))
 }
 
-async fn api_create_meeting(
+/// Record a meeting with its participants, topics and decided follow-up items.
+#[utoipa::path(post, path = "/api/v1/linkage/meetings", tag = "linkage", request_body = MeetingInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create_meeting(
     State(state): State<SharedState>,
     u: ApiUser,
     ApiJson(input): ApiJson<MeetingInput>,
@@ -631,7 +660,11 @@ async fn api_create_meeting(
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-async fn api_meeting(
+/// One meeting with its units and follow-up items; 404 outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/linkage/meetings/{id}", tag = "linkage", params(("id" = i64, Path)),
+    responses((status = 200, body = MeetingDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_meeting(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
@@ -639,7 +672,12 @@ async fn api_meeting(
     Ok(Json(meeting_detail(&state, &u.actor, path_id(&id)?).await?))
 }
 
-async fn api_item_done(
+/// The owner unit reports a follow-up item done.
+#[utoipa::path(post, path = "/api/v1/linkage/meetings/{id}/items/{item}/done", tag = "linkage",
+    params(("id" = i64, Path), ("item" = i64, Path)), request_body = DoneInput,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_item_done(
     State(state): State<SharedState>,
     u: ApiUser,
     Path((id, item)): Path<(String, String)>,

@@ -111,7 +111,12 @@ pub async fn api_stats(
     Ok(Json(compute(&state, &u.actor, &p).await?))
 }
 
-async fn api_xlsx(
+/// The same figures as an .xlsx workbook.
+#[utoipa::path(get, path = "/api/v1/linkage/stats.xlsx", tag = "linkage", params(Period),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_xlsx(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(p): Query<Period>,
