@@ -896,3 +896,50 @@ async fn the_demo_linkage_work_is_made_through_the_real_steps() {
     })
     .await;
 }
+
+/// The list's date filter takes Beijing days: a transfer registered at 07:00 on 24 November in
+/// Beijing (23:00 on the 23rd in UTC) belongs to the 24th.
+#[tokio::test]
+async fn the_transfer_list_filters_by_beijing_registration_day() {
+    each_db(true, |app| async move {
+        let id = create(
+            &app,
+            "liaison.scjg",
+            transfer(app.unit_id(POLICE).await, "早间登记的移送案"),
+            "to_police",
+        )
+        .await;
+        sqlx::query("UPDATE transfers SET created_at = $1 WHERE id = $2")
+            .bind("2026-11-23T23:00:00.000000Z")
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .expect("backdate");
+        let found = |query: &'static str| {
+            let app = &app;
+            async move {
+                let (s, v) = call(
+                    app,
+                    "liaison.scjg",
+                    Method::GET,
+                    &format!("/api/v1/transfers?{query}"),
+                    None,
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .any(|t| t["id"].as_i64() == Some(id))
+            }
+        };
+        assert!(found("from=2026-11-24&to=2026-11-24").await);
+        assert!(found("to=2026-11-24").await);
+        assert!(!found("to=2026-11-23").await);
+        assert!(!found("from=2026-11-25").await);
+        // A malformed date filters nothing rather than failing.
+        assert!(found("from=2026-13-40").await);
+    })
+    .await;
+}

@@ -38,6 +38,21 @@ pub fn display(text: &str) -> String {
         .unwrap_or_else(|| text.to_string())
 }
 
+/// The stored (UTC) timestamp text at which the Beijing day `d` begins, for comparing stored
+/// timestamps with dates people pick: a record made at 07:00 on the 24th in Beijing is stored
+/// as the 23rd in UTC.
+pub fn beijing_day_start(d: NaiveDate) -> String {
+    let start = d
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(beijing()).single())
+        .map(|t| t.with_timezone(&Utc));
+    match start {
+        Some(t) => to_text(t),
+        // Only out-of-range dates get here; they bound nothing.
+        None => d.to_string(),
+    }
+}
+
 pub fn today_beijing() -> NaiveDate {
     now().with_timezone(&beijing()).date_naive()
 }
@@ -61,5 +76,15 @@ mod tests {
             display("2026-11-23T17:32:05.000000Z"),
             "2026-11-24 01:32:05"
         );
+    }
+
+    #[test]
+    fn a_beijing_day_begins_at_16_00_utc_the_day_before() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+        assert_eq!(beijing_day_start(d), "2026-11-23T16:00:00.000000Z");
+        // 07:00 on the 24th in Beijing is inside the 24th, not the 23rd.
+        let morning = "2026-11-23T23:00:00.000000Z";
+        assert!(morning >= beijing_day_start(d).as_str());
+        assert!(morning < beijing_day_start(d.succ_opt().expect("next")).as_str());
     }
 }

@@ -157,8 +157,10 @@ pub struct Filter {
     pub direction: Option<String>,
     pub unit_id: Option<i64>,
     pub overdue: bool,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Registered on or after this Beijing day.
+    pub from: Option<chrono::NaiveDate>,
+    /// Registered on or before this Beijing day.
+    pub to: Option<chrono::NaiveDate>,
     pub text: Option<String>,
 }
 
@@ -188,12 +190,14 @@ pub async fn list(
             .bind(u)
             .push(")");
     }
-    if let Some(from) = &f.from {
-        q.push(" AND t.created_at >= ").bind(from.as_str());
+    // Registration dates are Beijing days; stored timestamps are UTC.
+    if let Some(from) = f.from {
+        q.push(" AND t.created_at >= ")
+            .bind(time::beijing_day_start(from));
     }
-    if let Some(to) = &f.to {
-        // Dates compare as text with the RFC 3339 timestamps: the whole `to` day counts.
-        q.push(" AND t.created_at < ").bind(format!("{to}~"));
+    if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
+        q.push(" AND t.created_at < ")
+            .bind(time::beijing_day_start(to));
     }
     if let Some(t) = &f.text {
         q.push(" AND (t.title LIKE ")

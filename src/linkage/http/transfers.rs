@@ -72,8 +72,8 @@ pub struct ListQuery {
     pub page: Option<String>,
 }
 
-fn date_ok(v: &Option<String>) -> Option<String> {
-    non_empty(v).filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok())
+fn date_ok(v: &Option<String>) -> Option<NaiveDate> {
+    non_empty(v).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
 }
 
 impl ListQuery {
@@ -433,7 +433,7 @@ async fn detail(
             Vec::new()
         },
         attachments,
-        deadlines: crate::deadline::store::for_record(&state.db, store::RESOURCE, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,
         events: if entitled {
             store::events(&state.db, id).await?
         } else {
@@ -866,7 +866,13 @@ pub async fn api_attach(
     Ok((StatusCode::CREATED, Json(Created { id: aid })).into_response())
 }
 
-async fn api_attachment(
+/// One file of a transfer's package; 404 outside the caller's scope. A withheld file is served
+/// only to its own unit and the people named, and each such view is audited.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}/attachments/{aid}", tag = "linkage",
+    params(("id" = i64, Path), ("aid" = i64, Path)),
+    responses((status = 200, description = "The file, with its stored type"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_attachment(
     State(state): State<SharedState>,
     u: ApiUser,
     Path((id, aid)): Path<(String, String)>,
@@ -874,7 +880,12 @@ async fn api_attachment(
     attachment_bytes(&state, &u.actor, &u.who, path_id(&id)?, path_id(&aid)?).await
 }
 
-async fn api_document(
+/// One of the transfer's documents (transfer letter, notices, hand-back letter) as PDF.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}/documents/{doc}", tag = "linkage",
+    params(("id" = i64, Path), ("doc" = String, Path, description = "the document id, optionally followed by .pdf")),
+    responses((status = 200, description = "The document", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_document(
     State(state): State<SharedState>,
     u: ApiUser,
     Path((id, doc)): Path<(String, String)>,
