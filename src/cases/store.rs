@@ -334,27 +334,19 @@ pub struct Records {
     pub events: Vec<Event>,
 }
 
-/// The case's records; `entitled` viewers see resident IDs unmasked. The reads do not depend
-/// on each other, so they run side by side on separate connections: a page waits for the
-/// slowest, not for the sum.
+/// The case's records; `entitled` viewers see resident IDs unmasked. They are read one after
+/// another on one pooled connection: under load, fanning a page out over several connections
+/// only makes requests queue for the pool.
 pub async fn records(db: &Db, id: i64, entitled: bool) -> Result<Records, sqlx::Error> {
-    let (parties, grounds, deadlines, letters, reports, attachments, events) = tokio::try_join!(
-        parties(db, id, entitled),
-        grounds(&db.pool, id),
-        crate::deadline::store::for_record(db, RESOURCE, id),
-        letters(db, id),
-        reports(db, id),
-        attachments(db, id),
-        events(db, id),
-    )?;
+    let mut conn = db.pool.acquire().await?;
     Ok(Records {
-        parties,
-        grounds,
-        deadlines,
-        letters,
-        reports,
-        attachments,
-        events,
+        parties: parties(&mut *conn, id, entitled).await?,
+        grounds: grounds(&mut *conn, id).await?,
+        deadlines: crate::deadline::store::for_record(&mut *conn, RESOURCE, id).await?,
+        letters: letters(&mut *conn, id).await?,
+        reports: reports(&mut *conn, id).await?,
+        attachments: attachments(&mut *conn, id).await?,
+        events: events(&mut *conn, id).await?,
     })
 }
 
@@ -366,12 +358,15 @@ pub struct Event {
     pub summary: String,
 }
 
-pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
+pub async fn events(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as(
         "SELECT at, actor_name, kind, summary FROM case_events WHERE case_id = $1 ORDER BY id",
     )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(exec)
     .await
 }
 
@@ -385,11 +380,15 @@ pub struct PartyRow {
 
 /// Parties, with resident ID numbers masked for those not entitled to see them (the office of
 /// the case and its lead unit are).
-pub async fn parties(db: &Db, id: i64, entitled: bool) -> Result<Vec<PartyRow>, sqlx::Error> {
+pub async fn parties(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+    entitled: bool,
+) -> Result<Vec<PartyRow>, sqlx::Error> {
     let mut rows: Vec<PartyRow> =
         sqlx::query_as("SELECT kind, name, code FROM case_parties WHERE case_id = $1 ORDER BY id")
             .bind(id)
-            .fetch_all(&db.pool)
+            .fetch_all(exec)
             .await?;
     if !entitled {
         for r in rows.iter_mut().filter(|r| r.kind == "person") {
@@ -436,14 +435,17 @@ pub struct Report {
     pub submitted_at: String,
 }
 
-pub async fn reports(db: &Db, id: i64) -> Result<Vec<Report>, sqlx::Error> {
+pub async fn reports(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<Report>, sqlx::Error> {
     sqlx::query_as(
         "SELECT r.id, r.kind, u.name AS unit_name, a.display_name AS author_name, r.body, r.submitted_at \
          FROM case_reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_user_id \
          WHERE r.case_id = $1 ORDER BY r.id",
     )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(exec)
     .await
 }
 
@@ -456,12 +458,15 @@ pub struct LetterRow {
     pub issued_at: String,
 }
 
-pub async fn letters(db: &Db, id: i64) -> Result<Vec<LetterRow>, sqlx::Error> {
+pub async fn letters(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<LetterRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, kind, number, title, issued_at FROM case_letters WHERE case_id = $1 ORDER BY id",
     )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(exec)
     .await
 }
 
@@ -566,13 +571,16 @@ pub struct AttachmentRow {
     pub uploaded_at: String,
 }
 
-pub async fn attachments(db: &Db, id: i64) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+pub async fn attachments(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<AttachmentRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT a.id, a.filename, a.mime, a.size, a.sha256, a.description, u.name AS unit_name, a.uploaded_at \
          FROM case_attachments a JOIN units u ON u.id = a.uploaded_by_unit WHERE a.case_id = $1 ORDER BY a.id",
     )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(exec)
     .await
 }
 

@@ -424,7 +424,7 @@ pub async fn settle_one(
 
 /// Deadlines of one record, for its page.
 pub async fn for_record(
-    db: &Db,
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     record_type: &str,
     record_id: i64,
 ) -> Result<Vec<Deadline>, sqlx::Error> {
@@ -434,5 +434,5 @@ pub async fn for_record(
         .push(" AND d.record_id = ")
         .bind(record_id)
         .push(" ORDER BY d.id");
-    q.query_as().fetch_all(&db.pool).await
+    q.query_as().fetch_all(exec).await
 }
