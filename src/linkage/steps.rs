@@ -109,6 +109,11 @@ async fn settle(
     Ok(())
 }
 
+/// The duty under `clause` was done today.
+async fn met(tx: &mut Tx, cal: &Calendar, who: &Who, id: i64, clause: &str) -> AppResult<()> {
+    settle(tx, cal, who, id, clause, Change::Met { on: today() }).await
+}
+
 async fn set_state(tx: &mut Tx, id: i64, s: TransferState) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE transfers SET state = $1 WHERE id = $2")
         .bind(s.code())
@@ -380,15 +385,7 @@ pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     let kind = if t.direction()? == Direction::ToPolice {
         DocKind::TransferLetter
     } else {
-        settle(
-            &mut tx,
-            &cal,
-            who,
-            id,
-            flow::HANDBACK_CLAUSE,
-            Change::Met { on: today() },
-        )
-        .await?;
+        met(&mut tx, &cal, who, id, flow::HANDBACK_CLAUSE).await?;
         DocKind::HandBackLetter
     };
     let number = documents::issue(state, &mut tx, who, kind, &t, "").await?;
@@ -480,7 +477,7 @@ pub async fn file(
     } else {
         flow::REVIEW_CLAUSE
     };
-    settle(&mut tx, &cal, who, id, clause, Change::Met { on: today() }).await?;
+    met(&mut tx, &cal, who, id, clause).await?;
     sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2, reconsideration = CASE WHEN $3 = 1 THEN 'filed' ELSE reconsideration END WHERE id = $4")
         .bind(today().to_string())
         .bind(if note.is_empty() { "立案".to_string() } else { format!("立案：{note}") })
@@ -536,15 +533,7 @@ pub async fn refuse(
     let cal = state.calendar();
     let reasons = crate::domain::text::required_long("text", "不予立案的理由", reasons, 2000)?;
     let (mut tx, t, next) = begin(&state.db, actor, id, Step::Refuse).await?;
-    settle(
-        &mut tx,
-        &cal,
-        who,
-        id,
-        flow::REVIEW_CLAUSE,
-        Change::Met { on: today() },
-    )
-    .await?;
+    met(&mut tx, &cal, who, id, flow::REVIEW_CLAUSE).await?;
     let served = today();
     sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1, decision = $2, refused = 1, late_exception = NULL WHERE id = $3")
         .bind(served.to_string())
@@ -632,15 +621,7 @@ pub async fn request_reconsideration(
     let reasons = crate::domain::text::required_long("text", "提请复议的理由", reasons, 2000)?;
     let (mut tx, t, next) = begin(&state.db, actor, id, Step::RequestReconsideration).await?;
     flow::check_window(window(&cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
-    settle(
-        &mut tx,
-        &cal,
-        who,
-        id,
-        flow::REQUEST_CLAUSE,
-        Change::Met { on: today() },
-    )
-    .await?;
+    met(&mut tx, &cal, who, id, flow::REQUEST_CLAUSE).await?;
     sqlx::query("UPDATE transfers SET reconsideration = 'requested' WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -726,15 +707,7 @@ pub async fn suggest_supervision(
         ));
     }
     flow::check_window(window(cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
-    settle(
-        &mut tx,
-        cal,
-        who,
-        id,
-        window_clause(&t),
-        Change::Met { on: today() },
-    )
-    .await?;
+    met(&mut tx, cal, who, id, window_clause(&t)).await?;
     sqlx::query(
         "UPDATE transfers SET procuratorate_unit_id = $1, supervision = 'requested' WHERE id = $2",
     )
@@ -804,15 +777,7 @@ pub async fn reconsider_uphold(
 ) -> AppResult<()> {
     let reasons = crate::domain::text::required_long("text", "复议维持的理由", reasons, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::ReconsiderUphold).await?;
-    settle(
-        &mut tx,
-        cal,
-        who,
-        id,
-        flow::RECONSIDER_CLAUSE,
-        Change::Met { on: today() },
-    )
-    .await?;
+    met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
     sqlx::query("UPDATE transfers SET reconsideration = 'upheld', served_on = $1, decision = $2, late_exception = NULL WHERE id = $3")
         .bind(today().to_string())
         .bind(&reasons)
@@ -1068,15 +1033,7 @@ pub async fn report_result(
 ) -> AppResult<()> {
     let text = crate::domain::text::required_long("text", "处理结果", text, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::ReportResult).await?;
-    settle(
-        &mut tx,
-        cal,
-        who,
-        id,
-        flow::FEEDBACK_CLAUSE,
-        Change::Met { on: today() },
-    )
-    .await?;
+    met(&mut tx, cal, who, id, flow::FEEDBACK_CLAUSE).await?;
     set_state(&mut tx, id, next).await?;
     store::event(
         &mut tx,
