@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::users::store::{self as users, PasswordChange, SignInError};
 use crate::web::SharedState;
 use crate::web::extract::{CsrfForm, CurrentUser, Meta, SESSION_COOKIE, constant_eq};
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 const LOGIN_CSRF_COOKIE: &str = "sd_login_csrf";
@@ -294,11 +295,6 @@ pub struct TokenForm {
     name: String,
     #[serde(default)]
     days: String,
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn tokens_page(

@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -410,11 +411,6 @@ async fn show(
         c,
     };
     Ok(render_status(status, &page))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(

@@ -19,6 +19,7 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -193,11 +194,6 @@ async fn show(
             error,
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::store::{self, FindingRow, Inspection};
 use super::{FindingInput, PlanInput, ReportInput};
@@ -18,6 +18,7 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -168,11 +169,6 @@ async fn show(
             error,
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(

@@ -21,6 +21,7 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -220,11 +221,6 @@ async fn show(
             item_rows: (0..5).map(|i| (i, ItemInput::default())).collect(),
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(

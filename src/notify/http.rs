@@ -14,6 +14,7 @@ use crate::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiUser, CsrfForm, CurrentUser};
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 
 pub fn routes() -> Router<SharedState> {
@@ -32,11 +33,6 @@ struct HomePage {
     unread: Vec<Notification>,
     /// For whoever maintains the calendar: next year's schedule is missing (from 1 November).
     missing_year: Option<i32>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn home(

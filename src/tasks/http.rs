@@ -20,6 +20,7 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
 use crate::web::form::Pairs;
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -256,11 +257,6 @@ async fn show(
             error,
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(

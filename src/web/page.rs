@@ -255,3 +255,9 @@ where
         Err(e) => Err(e.into()),
     }
 }
+
+/// The `?msg=` a page shows after a redirect (see `after_step`).
+#[derive(serde::Deserialize, Default)]
+pub struct MsgQuery {
+    pub msg: Option<String>,
+}

@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
+use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -506,11 +507,6 @@ async fn show(
             procuratorates,
         },
     ))
-}
-
-#[derive(Deserialize, Default)]
-pub struct MsgQuery {
-    msg: Option<String>,
 }
 
 async fn show_page(
