@@ -169,18 +169,8 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &n.unit_ids {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                "unit_ids",
-                "not_found",
-                "主送单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(&mut tx, *u, "unit_ids", "主送单位不存在或已停用")
+            .await?;
         sqlx::query("INSERT INTO circular_recipients (circular_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)

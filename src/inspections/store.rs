@@ -127,18 +127,8 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &p.unit_ids {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                "unit_ids",
-                "not_found",
-                "被检查单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(&mut tx, *u, "unit_ids", "被检查单位不存在或已停用")
+            .await?;
         sqlx::query("INSERT INTO inspection_units (inspection_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)

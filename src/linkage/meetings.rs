@@ -311,18 +311,13 @@ pub async fn create(
         .iter()
         .chain(m.items.iter().map(|i| &i.owner_unit_id))
     {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                "unit_ids",
-                "not_found",
-                "参会或责任单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(
+            &mut tx,
+            *u,
+            "unit_ids",
+            "参会或责任单位不存在或已停用",
+        )
+        .await?;
         if !all_units.contains(u) {
             all_units.push(*u);
         }

@@ -230,18 +230,8 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &p.unit_ids {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                "unit_ids",
-                "not_found",
-                "参会单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(&mut tx, *u, "unit_ids", "参会单位不存在或已停用")
+            .await?;
         sqlx::query("INSERT INTO group_meeting_units (meeting_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)
@@ -407,18 +397,13 @@ pub async fn record_held(
         .await?;
     }
     for (i, it) in h.items.iter().enumerate() {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(it.lead_unit_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                &format!("items[{i}].lead_unit_id"),
-                "not_found",
-                "牵头单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(
+            &mut tx,
+            it.lead_unit_id,
+            &format!("items[{i}].lead_unit_id"),
+            "牵头单位不存在或已停用",
+        )
+        .await?;
         sqlx::query("INSERT INTO group_meeting_items (meeting_id, seq, text, lead_unit_id, due_on) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
             .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))

@@ -87,22 +87,24 @@ pub async fn standings(
     r: &RoundRow,
     today: NaiveDate,
 ) -> Result<Vec<UnitStanding>, sqlx::Error> {
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT x.unit_id, u.name, (SELECT MIN(p.submitted_on) FROM unit_reports p WHERE p.round_id = x.round_id AND p.unit_id = x.unit_id) \
-         FROM report_round_units x JOIN units u ON u.id = x.unit_id WHERE x.round_id = $1 ORDER BY u.id",
+    // Each unit is judged against its own clock: the engine may have moved a due date off a
+    // rest day, or the office may have extended it.
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT x.unit_id, u.name, (SELECT MIN(p.submitted_on) FROM unit_reports p WHERE p.round_id = x.round_id AND p.unit_id = x.unit_id), \
+         d.due_date FROM report_round_units x JOIN units u ON u.id = x.unit_id LEFT JOIN deadlines d ON d.id = x.deadline_id \
+         WHERE x.round_id = $1 ORDER BY u.id",
     )
     .bind(r.id)
     .fetch_all(&db.pool)
     .await?;
-    let due = NaiveDate::parse_from_str(&r.due_on, "%Y-%m-%d").unwrap_or(today);
+    let date = |d: Option<&str>| d.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let round_due = date(Some(&r.due_on)).unwrap_or(today);
     let mut out: Vec<UnitStanding> = rows
         .into_iter()
-        .map(|(unit_id, unit_name, submitted_on)| {
+        .map(|(unit_id, unit_name, submitted_on, due_date)| {
             let s = standing(
-                submitted_on
-                    .as_deref()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
-                due,
+                date(submitted_on.as_deref()),
+                date(due_date.as_deref()).unwrap_or(round_due),
                 today,
             );
             UnitStanding {
@@ -202,18 +204,8 @@ pub async fn open_round(
     crate::access::parties::add(&mut tx, ROUND, id, actor.unit_id, "office", &now).await?;
     let days = u32::try_from((r.due_on - today).num_days()).unwrap_or(u32::MAX);
     for u in &r.unit_ids {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(
-                "unit_ids",
-                "not_found",
-                "报送单位不存在或已停用",
-            ));
-        }
+        crate::units::store::require_active(&mut tx, *u, "unit_ids", "报送单位不存在或已停用")
+            .await?;
         let deadline = crate::deadline::store::open(
             &mut tx,
             cal,

@@ -309,14 +309,7 @@ pub async fn insert(
     for (field, u) in std::iter::once(("lead_unit_id", &new.lead_unit_id))
         .chain(new.cooperating.iter().map(|c| ("cooperating_unit_ids", c)))
     {
-        let ok: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
-                .bind(u)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if ok.is_none() {
-            return Err(AppError::field(field, "not_found", "单位不存在或已停用"));
-        }
+        crate::units::store::require_active(tx, *u, field, "单位不存在或已停用").await?;
     }
     let n = crate::numbering::next_number(tx, "task", today.year()).await?;
     let code = format!("任{}-{n:04}", today.year());

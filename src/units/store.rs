@@ -62,6 +62,18 @@ pub async fn choices(db: &Db, actor: &crate::access::Actor) -> Result<Vec<Unit>,
         .collect())
 }
 
+/// Refuse on `field` with `message` unless `id` is an active unit.
+pub async fn require_active(tx: &mut Tx, id: i64, field: &str, message: &str) -> AppResult<()> {
+    let ok: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match ok {
+        Some(_) => Ok(()),
+        None => Err(AppError::field(field, "not_found", message)),
+    }
+}
+
 pub async fn list(db: &Db, scope: &Scope, f: &Filter) -> Result<Vec<Unit>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(unit_in_scope(scope, "u"));
