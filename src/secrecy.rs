@@ -20,6 +20,23 @@ pub fn entitled(withheld: bool, owner_units: &[i64], named: &[i64], actor: &Acto
     !withheld || owner_units.contains(&actor.unit_id) || named.contains(&actor.user_id)
 }
 
+/// `entitled` for a stored record: the people named on it are read only when the answer
+/// depends on them (a withheld record the actor's unit does not own).
+pub async fn may_see(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    resource: &str,
+    record_id: i64,
+    withheld: bool,
+    owner_units: &[i64],
+    actor: &Actor,
+) -> Result<bool, sqlx::Error> {
+    if entitled(withheld, owner_units, &[], actor) {
+        return Ok(true);
+    }
+    let named = named(exec, resource, record_id).await?;
+    Ok(entitled(withheld, owner_units, &named, actor))
+}
+
 /// Name the people (beyond the owning units) who may see a withheld record.
 pub async fn grant(tx: &mut Tx, resource: &str, record_id: i64, users: &[i64]) -> AppResult<()> {
     for u in users {

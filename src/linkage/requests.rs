@@ -234,6 +234,7 @@ impl Request {
         self.subject = "（涉密事项）".into();
         self.body = crate::secrecy::WITHHELD_TEXT.into();
         self.answer = self.answer.map(|_| crate::secrecy::WITHHELD_TEXT.into());
+        self.secrecy_basis = None;
         self
     }
 }
@@ -267,13 +268,15 @@ pub async fn list(
 
 /// Whether the actor may see the content of a request (004 一(二)).
 pub async fn entitled(db: &Db, actor: &Actor, r: &Request) -> Result<bool, sqlx::Error> {
-    let named = crate::secrecy::named(&db.pool, RESOURCE, r.id).await?;
-    Ok(crate::secrecy::entitled(
+    crate::secrecy::may_see(
+        &db.pool,
+        RESOURCE,
+        r.id,
         r.is_withheld(),
         &[r.from_unit_id, r.to_unit_id],
-        &named,
         actor,
-    ))
+    )
+    .await
 }
 
 fn unit_role(actor: &Actor) -> bool {

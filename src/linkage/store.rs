@@ -106,6 +106,8 @@ impl Transfer {
         self.penalty_number = None;
         self.decision = self.decision.map(|_| w.clone());
         self.late_exception = self.late_exception.map(|_| w);
+        // The basis of the marking is for those entitled, like the content it guards.
+        self.secrecy_basis = None;
         self
     }
 }
@@ -376,6 +378,7 @@ impl AttachmentRow {
         self.description = None;
         self.sha256 = String::new();
         self.mime = String::new();
+        self.secrecy_basis = None;
         self
     }
 }

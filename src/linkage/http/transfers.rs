@@ -124,16 +124,15 @@ async fn visible_rows(
 }
 
 async fn entitled(state: &SharedState, actor: &Actor, t: &Transfer) -> AppResult<bool> {
-    if !t.is_withheld() {
-        return Ok(true);
-    }
-    let named = crate::secrecy::named(&state.db.pool, store::RESOURCE, t.id).await?;
-    Ok(crate::secrecy::entitled(
-        true,
+    Ok(crate::secrecy::may_see(
+        &state.db.pool,
+        store::RESOURCE,
+        t.id,
+        t.is_withheld(),
         &t.owner_units(),
-        &named,
         actor,
-    ))
+    )
+    .await?)
 }
 
 async fn unit_kind(state: &SharedState, id: i64) -> AppResult<String> {
@@ -396,13 +395,16 @@ async fn detail(
     let steps = super::super::flow::available(t.direction()?, t.state()?, &actor.roles, standing);
     let mut attachments = Vec::new();
     for a in store::attachments(&state.db.pool, id).await? {
-        let named = if a.is_withheld() {
-            crate::secrecy::named(&state.db.pool, store::ATTACHMENT_RESOURCE, a.id).await?
-        } else {
-            Vec::new()
-        };
         let sees = entitled
-            && crate::secrecy::entitled(a.is_withheld(), &[a.uploaded_by_unit], &named, actor);
+            && crate::secrecy::may_see(
+                &state.db.pool,
+                store::ATTACHMENT_RESOURCE,
+                a.id,
+                a.is_withheld(),
+                &[a.uploaded_by_unit],
+                actor,
+            )
+            .await?;
         attachments.push(if sees { a } else { a.redact() });
     }
     let window_closes = match (t.state()?, t.served_on.as_deref()) {
@@ -670,9 +672,16 @@ async fn attachment_bytes(
     let (a, bytes) = store::attachment(&state.db, id, aid)
         .await?
         .ok_or(AppError::NotFound)?;
-    let named = crate::secrecy::named(&state.db.pool, store::ATTACHMENT_RESOURCE, aid).await?;
     let sees = entitled(state, actor, &t).await?
-        && crate::secrecy::entitled(a.is_withheld(), &[a.uploaded_by_unit], &named, actor);
+        && crate::secrecy::may_see(
+            &state.db.pool,
+            store::ATTACHMENT_RESOURCE,
+            aid,
+            a.is_withheld(),
+            &[a.uploaded_by_unit],
+            actor,
+        )
+        .await?;
     if !sees {
         return Err(AppError::conflict(
             "withheld",
