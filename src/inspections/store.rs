@@ -186,11 +186,9 @@ pub async fn report(
     if i.state != "planned" {
         return Err(AppError::conflict("step_refused", "该检查已形成检查报告"));
     }
-    let inspected: Vec<i64> = units(&state.db, id)
-        .await?
-        .into_iter()
-        .map(|(u, _)| u)
-        .collect();
+    // Read once, before the write transaction (which must not wait for a second connection).
+    let inspected_units = units(&state.db, id).await?;
+    let inspected: Vec<i64> = inspected_units.iter().map(|(u, _)| *u).collect();
     let today = time::today_beijing();
     let (report, found) = parse_report(input, &inspected, today)?;
     let mut tx = state.db.begin().await?;
@@ -209,11 +207,14 @@ pub async fn report(
     }
     let number =
         crate::numbering::document_number(&mut tx, i.office_unit_id, "检", "双打办").await?;
-    let names: Vec<String> = units(&state.db, id)
-        .await?
-        .into_iter()
-        .map(|(_, n)| n)
-        .collect();
+    let name_of = |u: i64| {
+        inspected_units
+            .iter()
+            .find(|(id, _)| *id == u)
+            .map(|(_, n)| n.as_str())
+            .unwrap_or_default()
+    };
+    let names: Vec<&str> = inspected_units.iter().map(|(_, n)| n.as_str()).collect();
     let cal = state.calendar();
     let mut body = vec![Paragraph::text(format!(
         "{}至{}，检查组（{}）对{}开展了督导检查。",
@@ -230,14 +231,11 @@ pub async fn report(
     if found.is_empty() {
         body.push(Paragraph::text("未发现需要整改的问题。"));
     }
-    let unit_name =
-        |u: i64| sqlx::query_scalar::<_, String>("SELECT name FROM units WHERE id = $1").bind(u);
     for (n, f) in found.iter().enumerate() {
-        let name = unit_name(f.unit_id).fetch_one(&mut *tx).await?;
         body.push(Paragraph::text(format!(
             "{}. {}：{}（{}前整改到位）",
             n + 1,
-            name,
+            name_of(f.unit_id),
             f.text,
             f.due_on
         )));

@@ -304,6 +304,17 @@ pub async fn create(
         return Err(AppError::Forbidden);
     }
     let m = NewMeeting::parse(input, time::today_beijing())?;
+    // The visibility check reads through the pool, so it runs before the write transaction.
+    if let Some(t) = m.transfer_id {
+        let scope = super::store::read_scope(actor)?;
+        if super::store::get(db, &scope, t).await?.is_none() {
+            return Err(AppError::field(
+                "transfer_id",
+                "not_found",
+                "关联的移送案件不存在",
+            ));
+        }
+    }
     let mut tx = db.begin().await?;
     let mut all_units = vec![actor.unit_id];
     for u in m
@@ -320,16 +331,6 @@ pub async fn create(
         .await?;
         if !all_units.contains(u) {
             all_units.push(*u);
-        }
-    }
-    if let Some(t) = m.transfer_id {
-        let scope = super::store::read_scope(actor)?;
-        if super::store::get(db, &scope, t).await?.is_none() {
-            return Err(AppError::field(
-                "transfer_id",
-                "not_found",
-                "关联的移送案件不存在",
-            ));
         }
     }
     let now = time::now_text();

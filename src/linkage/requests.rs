@@ -366,6 +366,17 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &RequestInput) -> 
         return Err(AppError::Forbidden);
     }
     let n = parse(input)?;
+    // The visibility check reads through the pool, so it runs before the write transaction.
+    if let Some(t) = n.transfer_id {
+        let scope = super::store::read_scope(actor)?;
+        if super::store::get(db, &scope, t).await?.is_none() {
+            return Err(AppError::field(
+                "transfer_id",
+                "not_found",
+                "关联的移送案件不存在",
+            ));
+        }
+    }
     let mut tx = db.begin().await?;
     let (from_kind, _, _) = unit_row(&mut tx, actor.unit_id, "to_unit_id").await?;
     let (to_kind, _, _) = unit_row(&mut tx, n.to_unit_id, "to_unit_id").await?;
@@ -380,16 +391,6 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &RequestInput) -> 
             m,
         )
     })?;
-    if let Some(t) = n.transfer_id {
-        let scope = super::store::read_scope(actor)?;
-        if super::store::get(db, &scope, t).await?.is_none() {
-            return Err(AppError::field(
-                "transfer_id",
-                "not_found",
-                "关联的移送案件不存在",
-            ));
-        }
-    }
     let id = insert(&mut tx, actor, actor.unit_id, &n, None).await?;
     audit::record(
         &mut tx,

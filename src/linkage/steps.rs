@@ -173,10 +173,8 @@ pub async fn create(
         return Err(AppError::Forbidden);
     }
     let new = NewTransfer::parse(input, direction, today())?;
-    let mut tx = db.begin().await?;
-    let from_kind = unit_kind(&mut tx, actor.unit_id, "from_unit_id").await?;
-    let to_kind = unit_kind(&mut tx, new.to_unit_id, "to_unit_id").await?;
-    model::check_units(direction, &from_kind, &to_kind)?;
+    // Read checks on the pool come before the write transaction: on SQLite that transaction
+    // holds the write lock and a connection, and must not wait for a second one.
     if let Some(case_id) = new.case_id {
         let scope = actor.scope(Resource::Case, Action::Read);
         let visible = match scope {
@@ -191,6 +189,10 @@ pub async fn create(
             ));
         }
     }
+    let mut tx = db.begin().await?;
+    let from_kind = unit_kind(&mut tx, actor.unit_id, "from_unit_id").await?;
+    let to_kind = unit_kind(&mut tx, new.to_unit_id, "to_unit_id").await?;
+    model::check_units(direction, &from_kind, &to_kind)?;
     let year = today().year();
     let prefix = if direction == Direction::ToPolice {
         "移"
