@@ -592,3 +592,46 @@ async fn the_case_list_pages_in_order_of_last_change() {
     })
     .await;
 }
+
+/// Rejecting supervision waives the 000 §4 clock while it is open; a clock that already
+/// lapsed stays missed, and the rejection still goes through.
+#[tokio::test]
+async fn rejecting_after_the_start_clock_lapsed_keeps_it_missed() {
+    each_db(true, |app| async move {
+        let id = register(&app, "起始期限已过的线索").await;
+        let (s, v) = step(
+            &app,
+            "staff",
+            id,
+            json!({"step": "propose", "grounds": [["leader_instruction", "李副市长批示"]]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let lapsed = sqlx::query(
+            "UPDATE deadlines SET state = 'missed' WHERE record_type = 'case' AND record_id = $1",
+        )
+        .bind(id)
+        .execute(&app.db.pool)
+        .await
+        .expect("lapse the clock")
+        .rows_affected();
+        assert_eq!(lapsed, 1);
+        let (s, v) = step(
+            &app,
+            "director",
+            id,
+            json!({"step": "reject", "reason": "情节一般，由属地依法处理"}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let states: Vec<String> = sqlx::query_scalar(
+            "SELECT state FROM deadlines WHERE record_type = 'case' AND record_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("clocks");
+        assert_eq!(states, ["missed"]);
+    })
+    .await;
+}

@@ -530,7 +530,10 @@ async fn a_withheld_record_stays_withheld_in_the_api_the_pages_and_downloads() {
         assert_eq!(d["title"], "（涉密移送案件）");
         assert!(!d.to_string().contains("制售假药"), "{d}");
         assert!(!d.to_string().contains("秘密报告"), "{d}");
-        assert!(!d.to_string().contains("工作秘密"), "the basis is withheld too: {d}");
+        assert!(
+            !d.to_string().contains("工作秘密"),
+            "the basis is withheld too: {d}"
+        );
         assert_eq!(d["documents"], json!([]));
         assert_eq!(d["withheld"], 1);
         let (_, l) = call(&app, "staff", Method::GET, "/api/v1/transfers", None).await;

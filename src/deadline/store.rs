@@ -378,6 +378,15 @@ async fn apply(
 
 /// Settle the open (or missed) clocks of a record that a clause sets, e.g. the 000 §4 clock of
 /// a case when its lead unit is named.
+/// The clocks a change can settle. A duty met late still closes a missed clock (with its
+/// date), but only an open clock can be waived: one that already lapsed stays as it ended.
+fn settleable(change: &Change) -> &'static str {
+    match change {
+        Change::Waive { .. } => " AND d.state = 'open'",
+        _ => " AND d.state IN ('open', 'missed')",
+    }
+}
+
 pub async fn settle_for_record(
     tx: &mut Tx,
     cal: &Calendar,
@@ -394,7 +403,7 @@ pub async fn settle_for_record(
         .bind(record_id)
         .push(" AND d.clause = ")
         .bind(clause)
-        .push(" AND d.state IN ('open', 'missed')");
+        .push(settleable(&change));
     let rows: Vec<Deadline> = q.query_as().fetch_all(&mut **tx).await?;
     for d in &rows {
         apply(tx, cal, who, d, &change).await?;
@@ -412,9 +421,7 @@ pub async fn settle_one(
     change: Change,
 ) -> AppResult<bool> {
     let mut q = Sql::new(SELECT);
-    q.push("d.id = ")
-        .bind(id)
-        .push(" AND d.state IN ('open', 'missed')");
+    q.push("d.id = ").bind(id).push(settleable(&change));
     let Some(d) = q.query_as::<Deadline>().fetch_optional(&mut **tx).await? else {
         return Ok(false);
     };

@@ -888,17 +888,16 @@ pub async fn accept_refusal(
 ) -> AppResult<()> {
     let (mut tx, t, next) = begin(db, actor, id, Step::AcceptRefusal).await?;
     // An open window is waived; one that already lapsed stays as it ended.
-    let open: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2 AND state = 'open'",
+    let reason = "移送机关接受不予立案决定".to_string();
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        window_clause(&t),
+        Change::Waive { reason },
     )
-    .bind(id)
-    .bind(window_clause(&t))
-    .fetch_all(&mut *tx)
     .await?;
-    for d in open {
-        let reason = "移送机关接受不予立案决定".to_string();
-        crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Waive { reason }).await?;
-    }
     set_state(&mut tx, id, next).await?;
     store::event(
         &mut tx,
