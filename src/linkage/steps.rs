@@ -16,7 +16,7 @@ use crate::calendar::{Calendar, Period};
 use crate::db::{Db, Tx, time};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, notify_unit};
+use crate::notify::store::notify_unit;
 use crate::web::SharedState;
 
 fn today() -> NaiveDate {
@@ -727,32 +727,13 @@ pub async fn suggest_supervision(
         &format!("建议人民检察院依法进行立案监督：{reasons}"),
     )
     .await?;
-    let link = format!("/transfers/{id}");
-    let users: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
-         WHERE u.unit_id = $1 AND u.active = 1 AND g.role = 'procuratorate_supervisor'",
-    )
-    .bind(procuratorate)
-    .fetch_all(&mut *tx)
-    .await?;
-    for u in users {
-        crate::notify::store::notify(
-            &mut tx,
-            u,
-            &format!("建议立案监督：{}", t.code),
-            &t.from_unit_name,
-            Some(&link),
-        )
-        .await?;
-    }
-    add_todo(
+    notify_unit(
         &mut tx,
-        None,
-        Some(procuratorate),
-        &format!("立案监督：移送案件{}", t.code),
-        Some(&link),
-        None,
-        false,
+        procuratorate,
+        &format!("建议立案监督：{}", t.code),
+        &t.from_unit_name,
+        &format!("/transfers/{id}"),
+        true,
     )
     .await?;
     finish(

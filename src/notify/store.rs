@@ -111,7 +111,8 @@ pub async fn mark_read(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx:
         > 0)
 }
 
-/// Users of a unit who act for it (liaison officers, handlers, office staff).
+/// Users of a unit who act for it (liaison officers, handlers, office staff, procuratorate
+/// supervisors).
 pub async fn notify_unit(
     tx: &mut Tx,
     unit_id: i64,
@@ -123,7 +124,8 @@ pub async fn notify_unit(
     let users: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
          WHERE u.unit_id = $1 AND u.active = 1 AND g.role IN \
-         ('unit_liaison', 'unit_handler', 'office_staff', 'office_director', 'county_office_staff')",
+         ('unit_liaison', 'unit_handler', 'office_staff', 'office_director', 'county_office_staff', \
+         'procuratorate_supervisor')",
     )
     .bind(unit_id)
     .fetch_all(&mut **tx)
