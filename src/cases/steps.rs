@@ -97,13 +97,7 @@ pub(super) async fn open_clock(
 
 /// The group leaders of the region the case's office serves (000 §7, §9, §10 reports).
 pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-         WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
-    )
-    .bind(office_unit_id)
-    .fetch_all(&mut **tx)
-    .await
+    crate::notify::store::holders_of_role(tx, Role::GroupLeader, office_unit_id).await
 }
 
 /// End a step: close the acting unit's to-dos on the case, write its audit record, commit.

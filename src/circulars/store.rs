@@ -178,13 +178,8 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
             .await?;
         crate::access::parties::add(&mut tx, RESOURCE, id, *u, "recipient", &now).await?;
     }
-    let leaders: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-         WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = $1",
-    )
-    .bind(actor.unit_region.as_str())
-    .fetch_all(&mut *tx)
-    .await?;
+    let leaders =
+        crate::notify::store::holders_of_role(&mut tx, Role::GroupLeader, actor.unit_id).await?;
     let link = format!("/circulars/{id}");
     for l in leaders {
         notify(
@@ -371,13 +366,9 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     }
     if kind == Kind::Briefing {
         // A briefing also goes to the group's leaders (003 三(三)).
-        let leaders: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = $1",
-        )
-        .bind(&c.office_region)
-        .fetch_all(&mut *tx)
-        .await?;
+        let leaders =
+            crate::notify::store::holders_of_role(&mut tx, Role::GroupLeader, c.office_unit_id)
+                .await?;
         for l in leaders {
             notify(
                 &mut tx,

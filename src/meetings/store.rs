@@ -198,14 +198,7 @@ async fn finish(
 
 /// The chairs who decide and sign for `kind` in the office's region.
 async fn chairs(tx: &mut Tx, office: i64, kind: MeetingKind) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-         WHERE g.role = $1 AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $2)",
-    )
-    .bind(kind.chair_role().code())
-    .bind(office)
-    .fetch_all(&mut **tx)
-    .await
+    crate::notify::store::holders_of_role(tx, kind.chair_role(), office).await
 }
 
 /// 001 §20: the office proposes the time and topics; the chair gets it to decide.

@@ -111,6 +111,24 @@ pub async fn mark_read(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx:
         > 0)
 }
 
+/// Active holders of `role` (the group leader, say) in the region of the unit `office_unit_id`:
+/// the leaders a city or county office reports to.
+pub async fn holders_of_role(
+    tx: &mut Tx,
+    role: crate::access::Role,
+    office_unit_id: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
+         WHERE g.role = $1 AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $2) \
+         ORDER BY u.id",
+    )
+    .bind(role.code())
+    .bind(office_unit_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// Users of a unit who act for it (liaison officers, handlers, office staff, procuratorate
 /// supervisors).
 pub async fn notify_unit(

@@ -365,13 +365,8 @@ pub async fn submit(
             true,
         )
         .await?;
-        let leaders: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id JOIN units un ON un.id = u.unit_id \
-             WHERE g.role = 'group_leader' AND u.active = 1 AND un.region_code = (SELECT region_code FROM units WHERE id = $1)",
-        )
-        .bind(office)
-        .fetch_all(&mut *tx)
-        .await?;
+        let leaders =
+            crate::notify::store::holders_of_role(&mut tx, Role::GroupLeader, office).await?;
         for l in leaders {
             notify(
                 &mut tx,
