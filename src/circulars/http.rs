@@ -16,7 +16,7 @@ use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
@@ -254,11 +254,6 @@ async fn pdf_page(
         .ok_or(AppError::NotFound)?;
     let (number, pdf) = store::pdf(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 /// Circulars and briefings visible to the caller (a unit: those issued to it).

@@ -15,7 +15,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::page::{Layout, PageResult, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -187,11 +187,6 @@ async fn decide_page(
         )
     })
     .await
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 /// The caller's group: current holders, changes and history.

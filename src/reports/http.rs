@@ -14,7 +14,7 @@ use crate::access::{Action, Actor, Resource, Role};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::form::Pairs;
 use crate::web::page::{Layout, PageResult, render_status};
 
@@ -274,11 +274,6 @@ async fn submit_round_page(
         Err(AppError::Validation(e)) => show_round(&state, &cu, id, input, e).await,
         Err(e) => Err(e.into()),
     }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 /// Reports visible to the caller (a unit: its own; the office: those sent to it).

@@ -17,7 +17,7 @@ use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
@@ -383,11 +383,6 @@ pub async fn api_list(
         page,
         has_more,
     }))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 /// Assign a task (the office).

@@ -254,3 +254,9 @@ pub fn path_id(raw: &str) -> Result<i64, AppError> {
         .filter(|n| *n > 0)
         .ok_or(AppError::NotFound)
 }
+
+/// The answer to an API call that made a record: its id (with status 201).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Created {
+    pub id: i64,
+}

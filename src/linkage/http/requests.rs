@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use super::super::meetings::{self, Meeting, MeetingInput, MeetingKind};
 use super::super::requests::{self, Request, RequestInput, RequestKind, Topic};
 use super::super::store;
-use super::transfers::{Created, Opt};
+use super::transfers::Opt;
 use crate::access::{Action, Actor, Scope};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {

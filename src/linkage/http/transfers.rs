@@ -20,7 +20,7 @@ use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
@@ -780,11 +780,6 @@ pub async fn api_list(
         page,
         has_more,
     }))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Created {
-    pub id: i64,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
