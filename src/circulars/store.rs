@@ -217,7 +217,7 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
 /// briefing's text.
 async fn briefing_body(db: &Db, actor: &Actor, n: &NewCircular) -> AppResult<String> {
     let scope = actor.require(Resource::Report, Action::Read)?;
-    let all = crate::reports::store::reports(db, &scope, None).await?;
+    let all = crate::reports::store::chosen(db, &scope, &n.report_ids).await?;
     let mut picked = Vec::new();
     for id in &n.report_ids {
         let r = all.iter().find(|r| r.id == *id).ok_or_else(|| {

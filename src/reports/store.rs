@@ -154,20 +154,42 @@ impl ReportRow {
     }
 }
 
-pub async fn reports(
-    db: &Db,
-    scope: &Scope,
-    round_id: Option<i64>,
-) -> Result<Vec<ReportRow>, sqlx::Error> {
+fn select_reports(scope: &Scope) -> Sql {
     let mut q = Sql::new(
         "SELECT p.id, p.kind, p.round_id, p.unit_id, u.name AS unit_name, p.title, p.body, p.cases_filed, p.amount_fen, \
          p.cases_transferred, p.submitted_by_name, p.submitted_on, p.submitted_at FROM unit_reports p JOIN units u ON u.id = p.unit_id WHERE ",
     );
     q.append(parties_in_scope(scope, REPORT, "p.id"));
+    q
+}
+
+pub async fn reports(
+    db: &Db,
+    scope: &Scope,
+    round_id: Option<i64>,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    let mut q = select_reports(scope);
     if let Some(r) = round_id {
         q.push(" AND p.round_id = ").bind(r);
     }
     q.push(" ORDER BY p.submitted_at DESC, p.id DESC LIMIT 200");
+    q.query_as().fetch_all(&db.pool).await
+}
+
+/// The reports among `ids` that `scope` may read, however old (a briefing's selection).
+pub async fn chosen(db: &Db, scope: &Scope, ids: &[i64]) -> Result<Vec<ReportRow>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = select_reports(scope);
+    q.push(" AND p.id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(")");
     q.query_as().fetch_all(&db.pool).await
 }
 
