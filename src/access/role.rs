@@ -90,6 +90,14 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == code.trim())
     }
 
+    /// Staff of a city or county leading-group office, its director included.
+    pub fn is_office(self) -> bool {
+        matches!(
+            self,
+            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
+        )
+    }
+
     pub fn is_admin(self) -> bool {
         matches!(
             self,

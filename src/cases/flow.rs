@@ -159,12 +159,7 @@ pub enum Refusal {
 }
 
 fn office_role(roles: &[Role]) -> bool {
-    roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    })
+    roles.iter().any(|r| r.is_office())
 }
 
 fn director(roles: &[Role]) -> bool {

@@ -120,12 +120,7 @@ pub async fn register(
     who: &Who,
     input: &ClueInput,
 ) -> AppResult<i64> {
-    let office_staff = actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    });
+    let office_staff = actor.roles.iter().any(|r| r.is_office());
     if !actor.can(Resource::Case, Action::Create) {
         return Err(AppError::Forbidden);
     }

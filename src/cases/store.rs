@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::flow::{CaseState, Standing};
 use crate::access::sql::parties_in_scope;
-use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::access::{Action, Actor, Resource, Scope};
 use crate::db::query::{Sql, like_escape};
 use crate::db::{Db, Tx, time};
 use crate::error::{AppError, AppResult};
@@ -274,12 +274,7 @@ pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result
 
 /// How the actor stands to the case (pure decision from the case's party list).
 pub fn standing(actor: &Actor, case: &Case, parties: &[(i64, String, String)]) -> Standing {
-    let office_role = actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    });
+    let office_role = actor.roles.iter().any(|r| r.is_office());
     Standing {
         office: office_role && actor.unit_id == case.office_unit_id,
         lead: case.lead_unit_id == Some(actor.unit_id),

@@ -37,12 +37,7 @@ pub fn may_request(position: Position, roles: &[Role], own_unit: bool) -> bool {
     let unit = roles
         .iter()
         .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler));
-    let office = roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    });
+    let office = roles.iter().any(|r| r.is_office());
     if position.of_unit() {
         unit && own_unit
     } else {

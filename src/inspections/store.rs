@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Plan, PlanInput, ReportInput, parse_report};
 use crate::access::sql::parties_in_scope;
-use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::db::query::Sql;
 use crate::db::{Db, time};
@@ -170,13 +170,7 @@ pub async fn report(
     let i = get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let office = actor.unit_id == i.office_unit_id
-        && actor.roles.iter().any(|r| {
-            matches!(
-                r,
-                Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-            )
-        });
+    let office = actor.unit_id == i.office_unit_id && actor.roles.iter().any(|r| r.is_office());
     if !office {
         return Err(AppError::conflict(
             "step_refused",

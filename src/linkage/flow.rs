@@ -275,12 +275,7 @@ fn unit_role(roles: &[Role]) -> bool {
 }
 
 fn office_role(roles: &[Role]) -> bool {
-    roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    })
+    roles.iter().any(|r| r.is_office())
 }
 
 /// The rule for each step: the direction and states it applies to, where it leads, and who

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::flow::{Direction, Standing, TransferState};
 use crate::access::sql::parties_in_scope;
-use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::access::{Action, Actor, Resource, Scope};
 use crate::db::query::{Sql, like_escape};
 use crate::db::{Db, Tx, time};
 use crate::error::{AppError, AppResult};
@@ -231,12 +231,7 @@ pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result
 }
 
 fn office_role(actor: &Actor) -> bool {
-    actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    })
+    actor.roles.iter().any(|r| r.is_office())
 }
 
 /// How the actor stands to the transfer. The office's standing comes from its data scope: a

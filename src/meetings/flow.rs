@@ -131,12 +131,7 @@ pub fn check(
             }
         }
         Step::RecordHeld => {
-            let staff = roles.iter().any(|r| {
-                matches!(
-                    r,
-                    Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-                )
-            });
+            let staff = roles.iter().any(|r| r.is_office());
             if !(office && staff) {
                 return Err(Refusal::NotEntitled(step.label()));
             }

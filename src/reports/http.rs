@@ -38,12 +38,7 @@ pub fn routes() -> Router<SharedState> {
 }
 
 fn office_role(actor: &Actor) -> bool {
-    actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    })
+    actor.roles.iter().any(|r| r.is_office())
 }
 
 fn reporter(actor: &Actor) -> bool {

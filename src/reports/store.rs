@@ -25,12 +25,7 @@ pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
 }
 
 fn office_role(actor: &Actor) -> bool {
-    actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    })
+    actor.roles.iter().any(|r| r.is_office())
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

@@ -112,12 +112,7 @@ pub fn check(
     let unit = roles
         .iter()
         .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler));
-    let office = roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    });
+    let office = roles.iter().any(|r| r.is_office());
     let (from, to): (&[TaskState], TaskState) = match step {
         Step::ReportProgress => (
             &[Assigned, InProgress, SentBack],

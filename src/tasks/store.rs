@@ -8,7 +8,7 @@ use sha2::Digest;
 use super::flow::{self, Standing, Step, TaskState};
 use super::model::{NewTask, TaskInput};
 use crate::access::sql::parties_in_scope;
-use crate::access::{Action, Actor, Resource, Role, Scope};
+use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::{Calendar, Period};
 use crate::db::query::{Sql, like_escape};
@@ -139,12 +139,7 @@ pub async fn parties_of(db: &Db, id: i64) -> Result<Vec<(i64, String, String)>, 
 }
 
 pub fn standing(actor: &Actor, t: &Task, parties: &[(i64, String, String)]) -> Standing {
-    let office_role = actor.roles.iter().any(|r| {
-        matches!(
-            r,
-            Role::OfficeStaff | Role::OfficeDirector | Role::CountyOfficeStaff
-        )
-    });
+    let office_role = actor.roles.iter().any(|r| r.is_office());
     Standing {
         office: office_role && actor.unit_id == t.office_unit_id,
         lead: actor.unit_id == t.lead_unit_id,
