@@ -102,12 +102,10 @@ pub async fn roles_of(
 /// The actor for an active account, and whether it must change its password first. One query:
 /// the account, its unit and its roles (one row per role).
 pub async fn load_actor(db: &Db, user_id: i64) -> Result<Option<(Actor, bool)>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ACTOR_SELECT} WHERE s.id = $1 AND s.active = 1"
-    )))
-    .bind(user_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let rows = sqlx::query(ACTOR_BY_ID)
+        .bind(user_id)
+        .fetch_all(&db.pool)
+        .await?;
     actor_from_rows(&rows)
 }
 
@@ -125,8 +123,13 @@ macro_rules! actor_tables {
     };
 }
 
-/// The account, its unit and its roles; the caller adds the WHERE clause.
-pub const ACTOR_SELECT: &str = concat!(actor_columns!(), actor_tables!());
+/// The account, its unit and its roles for an active account by id (`$1`): every page
+/// request's session lookup.
+const ACTOR_BY_ID: &str = concat!(
+    actor_columns!(),
+    actor_tables!(),
+    " WHERE s.id = $1 AND s.active = 1"
+);
 
 /// The same for the holder of an API token (`$1` its hash, `$2` now), with the token's last use
 /// as column 8 so the caller writes it only when it is stale.
@@ -138,7 +141,7 @@ pub const ACTOR_BY_TOKEN: &str = concat!(
      AND (t.expires_at IS NULL OR t.expires_at > $2) AND s.active = 1"
 );
 
-/// Build the actor from the rows of an `ACTOR_SELECT` query (none: no such active account).
+/// Build the actor from the rows of `ACTOR_BY_ID` or `ACTOR_BY_TOKEN` (none: no such active account).
 pub fn actor_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Option<(Actor, bool)>, sqlx::Error> {
     let Some(row) = rows.first() else {
         return Ok(None);
