@@ -379,11 +379,6 @@ async fn show(
         Vec::new()
     };
     let records = store::records(&state.db, id, standing.office || standing.lead).await?;
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
     let page = ShowPage {
         layout: Layout::new(cu, &c.title, "/cases").notice(msg),
         facts: Facts {
@@ -410,7 +405,7 @@ async fn show(
         today: time::today_beijing().to_string(),
         c,
     };
-    Ok(render_status(status, &page))
+    Ok(render(&page))
 }
 
 async fn show_page(

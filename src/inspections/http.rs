@@ -154,21 +154,13 @@ async fn show(
     let d = detail(state, &cu.actor, id).await?;
     let can_report =
         d.inspection.state == "planned" && cu.actor.unit_id == d.inspection.office_unit_id;
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &ShowPage {
-            layout: Layout::new(cu, &d.inspection.title, "/inspections").notice(msg),
-            d,
-            can_report,
-            rows: (0..5).collect(),
-            error,
-        },
-    ))
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.inspection.title, "/inspections").notice(msg),
+        d,
+        can_report,
+        rows: (0..5).collect(),
+        error,
+    }))
 }
 
 async fn show_page(

@@ -205,22 +205,14 @@ async fn show(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &ShowPage {
-            layout: Layout::new(cu, &d.meeting.title, "/meetings").notice(msg),
-            d,
-            error,
-            units,
-            today: crate::db::time::today_beijing().to_string(),
-            item_rows: (0..5).map(|i| (i, ItemInput::default())).collect(),
-        },
-    ))
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.meeting.title, "/meetings").notice(msg),
+        d,
+        error,
+        units,
+        today: crate::db::time::today_beijing().to_string(),
+        item_rows: (0..5).map(|i| (i, ItemInput::default())).collect(),
+    }))
 }
 
 async fn show_page(

@@ -244,19 +244,11 @@ async fn show(
     error: Option<String>,
 ) -> PageResult {
     let d = detail(state, &cu.actor, id).await?;
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &ShowPage {
-            layout: Layout::new(cu, &d.task.title, "/tasks").notice(msg),
-            d,
-            error,
-        },
-    ))
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.task.title, "/tasks").notice(msg),
+        d,
+        error,
+    }))
 }
 
 async fn show_page(

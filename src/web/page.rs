@@ -153,7 +153,11 @@ pub fn render(t: &impl Template) -> Response {
 }
 
 pub fn render_status(status: StatusCode, t: &impl Template) -> Response {
-    let mut r = render(t);
+    with_status(render(t), status)
+}
+
+/// `status` for a page that rendered; an error page keeps its own.
+fn with_status(mut r: Response, status: StatusCode) -> Response {
     if r.status() == StatusCode::OK {
         *r.status_mut() = status;
     }
@@ -233,7 +237,8 @@ pub fn non_empty(v: &Option<String>) -> Option<String> {
 
 /// The page after a step taken on a record's page: on success a redirect to `done`; when the
 /// input was refused, the record's page again with the messages (422); when a rule refused the
-/// step, the record's page with the reason (`show` answers 409); anything else an error page.
+/// step, the record's page with the reason (409); anything else an error page. A page that
+/// failed to render keeps its own error status.
 pub async fn after_step<T, F, Fut>(result: Result<T, AppError>, done: &str, show: F) -> PageResult
 where
     F: FnOnce(String) -> Fut,
@@ -247,11 +252,15 @@ where
                     .map(|x| x.message.clone())
                     .collect::<Vec<_>>()
                     .join("；");
-            let mut r = show(msg).await?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
+            Ok(with_status(
+                show(msg).await?,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
         }
-        Err(e @ AppError::Conflict { .. }) => show(e.to_string()).await,
+        Err(e @ AppError::Conflict { .. }) => Ok(with_status(
+            show(e.to_string()).await?,
+            StatusCode::CONFLICT,
+        )),
         Err(e) => Err(e.into()),
     }
 }

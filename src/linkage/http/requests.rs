@@ -284,22 +284,14 @@ async fn show_request(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &RequestPage {
-            layout: Layout::new(cu, &r.subject, "/linkage/requests"),
-            r,
-            entitled,
-            can_answer,
-            error,
-            upper_units,
-        },
-    ))
+    Ok(render(&RequestPage {
+        layout: Layout::new(cu, &r.subject, "/linkage/requests"),
+        r,
+        entitled,
+        can_answer,
+        error,
+        upper_units,
+    }))
 }
 
 async fn request_page(
@@ -582,20 +574,12 @@ async fn show_meeting(
     error: Option<String>,
 ) -> PageResult {
     let d = meeting_detail(state, &cu.actor, id).await?;
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &MeetingPage {
-            layout: Layout::new(cu, d.meeting.kind_label(), "/linkage/meetings"),
-            my_unit: cu.actor.unit_id,
-            d,
-            error,
-        },
-    ))
+    Ok(render(&MeetingPage {
+        layout: Layout::new(cu, d.meeting.kind_label(), "/linkage/meetings"),
+        my_unit: cu.actor.unit_id,
+        d,
+        error,
+    }))
 }
 
 async fn meeting_page(

@@ -486,29 +486,21 @@ async fn show(
     } else {
         Vec::new()
     };
-    let status = if error.is_some() {
-        StatusCode::CONFLICT
-    } else {
-        StatusCode::OK
-    };
-    Ok(render_status(
-        status,
-        &ShowPage {
-            layout: Layout::new(cu, &d.transfer.title, "/transfers").notice(msg),
-            t: d.transfer.clone(),
-            d,
-            error,
-            today: crate::db::time::today_beijing().to_string(),
-            evidence_kinds: EvidenceKind::ALL
-                .iter()
-                .map(|k| Opt {
-                    code: k.code(),
-                    label: k.label(),
-                })
-                .collect(),
-            procuratorates,
-        },
-    ))
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.transfer.title, "/transfers").notice(msg),
+        t: d.transfer.clone(),
+        d,
+        error,
+        today: crate::db::time::today_beijing().to_string(),
+        evidence_kinds: EvidenceKind::ALL
+            .iter()
+            .map(|k| Opt {
+                code: k.code(),
+                label: k.label(),
+            })
+            .collect(),
+        procuratorates,
+    }))
 }
 
 async fn show_page(
