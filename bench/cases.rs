@@ -8,7 +8,8 @@
 //! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
 //! 1000000), `BENCH_EVENTS_PER_CASE` (default 10) and `BENCH_SECONDS` (per endpoint, default 10)
 //! scale it. `BENCH_SQLITE_PATH` keeps the SQLite file there, and a later run that finds the
-//! cases in it measures them again without regenerating. Results print as Markdown;
+//! cases in it measures them again without regenerating; `BENCH_PG_DATABASE` does the same for
+//! a PostgreSQL database of that name. Results print as Markdown;
 //! bench/RESULTS.md records them.
 
 use std::time::Instant;
@@ -296,21 +297,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|_| dir.path().join("cases.db"));
     run(format!("sqlite:{}", file.display()), Dialect::Sqlite).await?;
     if let Ok(admin) = std::env::var("BENCH_PG_URL") {
-        let name = format!("sd_bench_cases_{}", std::process::id());
+        // BENCH_PG_DATABASE names a database that is kept (and reused when it holds the
+        // cases), like BENCH_SQLITE_PATH; otherwise a throw-away one is created and dropped.
+        let kept = std::env::var("BENCH_PG_DATABASE")
+            .ok()
+            .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let name = kept
+            .clone()
+            .unwrap_or_else(|| format!("sd_bench_cases_{}", std::process::id()));
         let mut conn = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut conn)
+                .await?;
+        if !exists {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
+        }
         let url = match admin.rsplit_once('/') {
             Some((base, _)) => format!("{base}/{name}"),
             None => admin.clone(),
         };
         let r = run(url, Dialect::Postgres).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut conn)
-        .await?;
+        if kept.is_none() {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
+        }
         r?;
     }
     Ok(())
