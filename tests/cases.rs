@@ -635,3 +635,86 @@ async fn rejecting_after_the_start_clock_lapsed_keeps_it_missed() {
     })
     .await;
 }
+
+/// A malformed list filter is refused field by field (422), never dropped: dropping it would
+/// silently widen the list. Good filters, dates included, still narrow it.
+#[tokio::test]
+async fn a_malformed_list_filter_is_named_not_dropped() {
+    each_db(true, |app| async move {
+        let id = register(&app, "筛选测试案件").await;
+        let t = app.token("staff").await;
+        let get = |path: String| {
+            let (app, t) = (&app, &t);
+            async move {
+                let r = api(app, Method::GET, &path, Some(t), None).await;
+                (r.status, r.json())
+            }
+        };
+        let (s, v) = get(
+            "/api/v1/cases?from=2026-02-30&to=2026-11-01&state=open&ground=x&region=4115&lead_unit_id=abc&overdue=yes"
+                .into(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["code"], "validation_failed");
+        let fields: Vec<(&str, &str)> = v["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| {
+                (
+                    f["field"].as_str().unwrap_or(""),
+                    f["code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        for expected in [
+            ("from", "invalid_format"),
+            ("state", "invalid_choice"),
+            ("ground", "invalid_choice"),
+            ("region", "invalid_format"),
+            ("lead_unit_id", "invalid_format"),
+            ("overdue", "invalid_choice"),
+        ] {
+            assert!(fields.contains(&expected), "{expected:?} in {v}");
+        }
+        let (s, v) = get("/api/v1/cases?from=2026-11-20&to=2026-11-01".into()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "to");
+        assert_eq!(v["error"]["fields"][0]["code"], "invalid_range");
+
+        // The clue was received on 2026-11-16: the range finds it on its first and last day.
+        let ids = |v: &Value| -> Vec<i64> {
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|c| c["id"].as_i64())
+                .collect()
+        };
+        for (range, found) in [
+            ("from=2026-11-16&to=2026-11-16", true),
+            ("from=2026-11-17", false),
+            ("to=2026-11-15", false),
+            ("from=2026-11-01&to=2026-11-30&state=clue&region=411521", true),
+        ] {
+            let (s, v) = get(format!("/api/v1/cases?{range}")).await;
+            assert_eq!(s, StatusCode::OK, "{range}: {v}");
+            assert_eq!(ids(&v).contains(&id), found, "{range}: {v}");
+        }
+
+        // The page says what is wrong beside the filter, in Chinese, and lists nothing.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let r = c.get("/cases?from=2026-13-01&state=open").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"filter-errors\""), "{}", r.body);
+        assert!(r.body.contains("线索收到起：日期格式应为YYYY-MM-DD"), "{}", r.body);
+        assert!(r.body.contains("状态：不是可选的值"), "{}", r.body);
+        assert!(!r.body.contains("筛选测试案件"));
+        let r = c.get("/cases?from=2026-11-16").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("筛选测试案件"));
+    })
+    .await;
+}

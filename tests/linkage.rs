@@ -942,8 +942,48 @@ async fn the_transfer_list_filters_by_beijing_registration_day() {
         assert!(found("to=2026-11-24").await);
         assert!(!found("to=2026-11-23").await);
         assert!(!found("from=2026-11-25").await);
-        // A malformed date filters nothing rather than failing.
-        assert!(found("from=2026-13-40").await);
+    })
+    .await;
+}
+
+/// A malformed transfer-list filter is refused field by field (422) instead of being dropped.
+#[tokio::test]
+async fn a_malformed_transfer_filter_is_named_not_dropped() {
+    each_db(true, |app| async move {
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            "/api/v1/transfers?state=lost&direction=sideways&unit_id=x&from=2026-11-31",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["from", "state", "direction", "unit_id"], "{v}");
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            "/api/v1/transfers?state=refused&direction=to_police&from=2026-11-01&to=2026-11-30",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut c = app.client();
+        c.login("liaison.scjg", PASSWORD).await;
+        let r = c.get("/transfers?to=yesterday").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("登记日期止：日期格式应为YYYY-MM-DD"),
+            "{}",
+            r.body
+        );
     })
     .await;
 }

@@ -244,3 +244,32 @@ async fn bad_input_scope_and_the_time_limit() {
     })
     .await;
 }
+
+/// A malformed task-list filter is refused field by field (422) instead of being dropped.
+#[tokio::test]
+async fn a_malformed_task_filter_is_named_not_dropped() {
+    each_db(true, |app| async move {
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/tasks?state=someday&lead_unit_id=0&overdue=2",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let fields: Vec<&str> = v["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["field"].as_str())
+            .collect();
+        assert_eq!(fields, ["state", "lead_unit_id", "overdue"], "{v}");
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let r = c.get("/tasks?state=someday").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("状态：不是可选的值"), "{}", r.body);
+    })
+    .await;
+}

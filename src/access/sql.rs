@@ -4,6 +4,20 @@
 use super::scope::Scope;
 use crate::db::query::Sql;
 
+/// Predicate: the six-digit division code in `column` lies under `prefix` ("4115" → 411500
+/// to 411599). Written as a range, not `LIKE 'prefix%'`: SQLite recompiles a statement every
+/// time a value is bound to a LIKE pattern (its LIKE optimisation depends on the value), which
+/// made every scoped request parse and plan its SQL afresh. Digit strings of equal length
+/// compare the same under any collation, so PostgreSQL agrees.
+pub fn region_within(column: &str, prefix: &str) -> Sql {
+    let mut s = Sql::default();
+    s.push(&format!("{column} BETWEEN "))
+        .bind(format!("{prefix:0<6}"))
+        .push(" AND ")
+        .bind(format!("{prefix:9<6}"));
+    s
+}
+
 /// Predicate over a `units` row aliased `alias` (the unit itself is the party).
 pub fn unit_in_scope(scope: &Scope, alias: &str) -> Sql {
     let mut s = Sql::default();
@@ -12,8 +26,7 @@ pub fn unit_in_scope(scope: &Scope, alias: &str) -> Sql {
             s.push("1=1");
         }
         Scope::Region(prefix) => {
-            s.push(&format!("{alias}.region_code LIKE "))
-                .bind(format!("{prefix}%"));
+            s.append(region_within(&format!("{alias}.region_code"), prefix));
         }
         Scope::Unit(id) => {
             s.push(&format!("{alias}.id = ")).bind(*id);
@@ -91,11 +104,34 @@ mod tests {
         assert_eq!(unit_in_scope(&Scope::All, "u").text(), "1=1");
         assert_eq!(
             unit_in_scope(&Scope::Region("4115".into()), "u").text(),
-            "u.region_code LIKE $1"
+            "u.region_code BETWEEN $1 AND $2"
         );
         let s = any_unit_in_scope(&Scope::Unit(3), &["a.x", "a.y"]);
         assert_eq!(s.text(), "(a.x = $1 OR a.y = $2)");
         let s = parties_in_scope(&Scope::Region("4115".into()), "case", "c.id");
-        assert!(s.text().contains("rp.resource = $1") && s.text().contains("LIKE $2"));
+        assert!(s.text().contains("rp.resource = $1") && s.text().contains("BETWEEN $2 AND $3"));
+    }
+
+    /// The range holds exactly the codes the prefix starts, for every prefix length in use.
+    #[test]
+    fn region_range_matches_the_prefix() {
+        use crate::domain::RegionCode;
+        let codes = [
+            "411500", "411502", "411521", "411599", "411600", "411499", "410000",
+        ];
+        for prefix in ["41", "4115", "411521"] {
+            let lo = format!("{prefix:0<6}");
+            let hi = format!("{prefix:9<6}");
+            for c in codes {
+                let code = RegionCode::parse(c).expect("code");
+                let in_range = lo.as_str() <= code.as_str() && code.as_str() <= hi.as_str();
+                assert_eq!(in_range, c.starts_with(prefix), "{prefix} {c}");
+                assert_eq!(
+                    Scope::Region(prefix.into()).admits(&[(1, &code)]),
+                    in_range,
+                    "{prefix} {c}"
+                );
+            }
+        }
     }
 }

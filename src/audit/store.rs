@@ -231,10 +231,8 @@ pub async fn search(
     let total: i64 = count.query_scalar().fetch_one(&db.pool).await?;
     let mut q = Sql::new("SELECT a.*");
     q.append(filtered(scope, f));
-    q.push(" ORDER BY a.seq DESC LIMIT ")
-        .bind(PAGE_SIZE)
-        .push(" OFFSET ")
-        .bind((page.max(1) - 1) * PAGE_SIZE);
+    q.push(" ORDER BY a.seq DESC")
+        .limit_offset(PAGE_SIZE, (page.max(1) - 1) * PAGE_SIZE);
     let rows = q.query_as().fetch_all(&db.pool).await?;
     Ok((rows, total))
 }
@@ -248,6 +246,6 @@ pub async fn export(
 ) -> Result<Vec<AuditRecord>, sqlx::Error> {
     let mut q = Sql::new("SELECT a.*");
     q.append(filtered(scope, f));
-    q.push(" ORDER BY a.seq LIMIT ").bind(limit);
+    q.push(" ORDER BY a.seq").limit_offset(limit, 0);
     q.query_as().fetch_all(&db.pool).await
 }

@@ -24,6 +24,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
+use crate::web::filter::FilterParser;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
@@ -84,20 +85,24 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> store::Filter {
-        store::Filter {
-            state: non_empty(&self.state).filter(|s| CaseState::parse(s).is_some()),
-            ground: non_empty(&self.ground).filter(|g| Ground::parse(g).is_some()),
-            listed: (non_empty(&self.listed).as_deref() == Some("1")).then_some(true),
-            lead_unit_id: non_empty(&self.lead_unit_id).and_then(|s| s.parse().ok()),
-            region: non_empty(&self.region)
-                .filter(|r| crate::domain::RegionCode::parse(r).is_some()),
-            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
-            from: non_empty(&self.from)
-                .filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
-            to: non_empty(&self.to).filter(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+    /// The typed filter, or what is wrong with each malformed parameter.
+    fn filter(&self) -> Result<store::Filter, FieldErrors> {
+        let mut p = FilterParser::default();
+        let from = p.date("from", &self.from);
+        let to = p.date("to", &self.to);
+        let (from, to) = p.range("to", from, to);
+        let filter = store::Filter {
+            state: p.choice("state", &self.state, CaseState::parse),
+            ground: p.choice("ground", &self.ground, Ground::parse),
+            listed: p.flag("listed", &self.listed).then_some(true),
+            lead_unit_id: p.id("lead_unit_id", &self.lead_unit_id),
+            region: p.region("region", &self.region),
+            overdue: p.flag("overdue", &self.overdue),
+            from,
+            to,
             text: non_empty(&self.q),
-        }
+        };
+        p.finish(filter)
     }
 
     fn query_string(&self) -> String {
@@ -124,6 +129,8 @@ impl ListQuery {
 struct ListPage {
     layout: Layout,
     rows: Vec<store::CaseSummary>,
+    /// Malformed filter parameters; the list is not read while there are any.
+    errors: FieldErrors,
     q: ListQuery,
     page: i64,
     more: bool,
@@ -134,6 +141,23 @@ struct ListPage {
     can_create: bool,
 }
 
+impl ListPage {
+    /// The list filter's label for a parameter, for its error messages.
+    fn filter_label(&self, field: &str) -> &'static str {
+        match field {
+            "state" => "状态",
+            "ground" => "督办情形",
+            "listed" => "督办级别",
+            "lead_unit_id" => "主办单位",
+            "region" => "涉案地区",
+            "overdue" => "有逾期",
+            "from" => "线索收到起",
+            "to" => "线索收到止",
+            _ => "筛选条件",
+        }
+    }
+}
+
 async fn list_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
@@ -141,19 +165,34 @@ async fn list_page(
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
-    Ok(render(&ListPage {
-        layout: Layout::new(&cu, "重大案件", "/cases"),
-        rows,
-        page,
-        more,
-        query_string: q.query_string(),
-        q,
-        states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
-        grounds: opts(Ground::ALL, Ground::code, Ground::label),
-        units: crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?,
-        can_create: cu.actor.can(Resource::Case, Action::Create),
-    }))
+    let (rows, more, errors) = match q.filter() {
+        Ok(f) => {
+            let (rows, more) = store::list(&state.db, &scope, &f, page).await?;
+            (rows, more, FieldErrors::new())
+        }
+        Err(errors) => (Vec::new(), false, errors),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &ListPage {
+            layout: Layout::new(&cu, "重大案件", "/cases"),
+            rows,
+            errors,
+            page,
+            more,
+            query_string: q.query_string(),
+            q,
+            states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
+            grounds: opts(Ground::ALL, Ground::code, Ground::label),
+            units: crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?,
+            can_create: cu.actor.can(Resource::Case, Action::Create),
+        },
+    ))
 }
 
 // ---- clue registration ----
@@ -648,7 +687,7 @@ pub struct CaseList {
 
 /// Cases visible to the caller, with the list filters.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
-    responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
@@ -657,7 +696,7 @@ pub async fn api_list(
 ) -> AppResult<Json<CaseList>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
-    let (items, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    let (items, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
     Ok(Json(CaseList {
         items,
         page,

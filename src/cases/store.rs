@@ -1,14 +1,17 @@
 //! Reading and writing case records. The steps of the procedure are in `steps.rs`; this file
 //! holds the rows, the scoped reads and the small writes they share.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::Row;
 
 use super::flow::{CaseState, Standing};
+use super::model::Ground;
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::db::query::{Sql, like_escape};
 use crate::db::{Db, Tx, time};
+use crate::domain::RegionCode;
 use crate::error::{AppError, AppResult};
 
 pub const RESOURCE: &str = "case";
@@ -110,14 +113,17 @@ pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Case>, sqlx::Error> {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
-    pub state: Option<String>,
-    pub ground: Option<String>,
+    pub state: Option<CaseState>,
+    pub ground: Option<Ground>,
     pub listed: Option<bool>,
     pub lead_unit_id: Option<i64>,
-    pub region: Option<String>,
+    /// Among the regions involved.
+    pub region: Option<RegionCode>,
     pub overdue: bool,
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Clue received on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Clue received on or before this day.
+    pub to: Option<NaiveDate>,
     pub text: Option<String>,
 }
 
@@ -133,11 +139,11 @@ fn filtered(scope: &Scope, f: &Filter) -> Sql {
     let mut s = Sql::default();
     s.append(parties_in_scope(scope, RESOURCE, "c.id"));
     if let Some(st) = &f.state {
-        s.push(" AND c.state = ").bind(st.as_str());
+        s.push(" AND c.state = ").bind(st.code());
     }
     if let Some(g) = &f.ground {
         s.push(" AND EXISTS (SELECT 1 FROM case_grounds g WHERE g.case_id = c.id AND g.ground = ")
-            .bind(g.as_str())
+            .bind(g.code())
             .push(")");
     }
     if let Some(l) = f.listed {
@@ -148,17 +154,17 @@ fn filtered(scope: &Scope, f: &Filter) -> Sql {
     }
     if let Some(r) = &f.region {
         s.push(" AND c.regions LIKE ")
-            .bind(format!("%{}%", like_escape(r)))
+            .bind(format!("%{}%", like_escape(r.as_str())))
             .push(" ESCAPE '\\'");
     }
     if f.overdue {
         s.push(" AND EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'case' AND d.record_id = c.id AND d.state = 'missed')");
     }
     if let Some(from) = &f.from {
-        s.push(" AND c.received_on >= ").bind(from.as_str());
+        s.push(" AND c.received_on >= ").bind(from.to_string());
     }
     if let Some(to) = &f.to {
-        s.push(" AND c.received_on <= ").bind(to.as_str());
+        s.push(" AND c.received_on <= ").bind(to.to_string());
     }
     if let Some(t) = &f.text {
         s.push(" AND (c.title LIKE ")
@@ -233,14 +239,10 @@ pub async fn list(
             q.push(" ORDER BY c.updated_at DESC, c.id DESC");
         }
     }
-    q.push(" LIMIT ")
-        .bind(PAGE_SIZE + 1)
-        .push(" OFFSET ")
-        .bind(offset)
-        .push(
-            ") p JOIN cases c ON c.id = p.id LEFT JOIN units l ON l.id = c.lead_unit_id \
+    q.limit_offset(PAGE_SIZE + 1, offset).push(
+        ") p JOIN cases c ON c.id = p.id LEFT JOIN units l ON l.id = c.lead_unit_id \
              ORDER BY c.updated_at DESC, c.id DESC",
-        );
+    );
     let mut rows: Vec<CaseSummary> = q.query_as().fetch_all(&db.pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);

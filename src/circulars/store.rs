@@ -65,9 +65,9 @@ fn visible(scope: &Scope) -> Sql {
                 .push(")");
         }
         Scope::Region(p) => {
-            s.push(" AND (c.state = 'issued' OR c.office_region LIKE ")
-                .bind(format!("{p}%"))
-                .push(")");
+            s.push(" AND (c.state = 'issued' OR ");
+            s.append(crate::access::sql::region_within("c.office_region", p));
+            s.push(")");
         }
         Scope::All => {}
     }

@@ -119,6 +119,17 @@ impl Db {
                         )
                         .execute(conn)
                         .await?;
+                    } else {
+                        // Plan each prepared statement once per connection. PostgreSQL would
+                        // otherwise plan most of ours afresh on every execution: a custom plan
+                        // for the bound values looks cheaper than the generic one, and planning
+                        // cost as much as running the query (bench/RESULTS.md). Paging is
+                        // written as literals (`Sql::limit_offset`), so the generic plans know
+                        // the page is small. SQLite is built with the same guarantee
+                        // (SQLITE_ENABLE_QPSG in .cargo/config.toml).
+                        sqlx::raw_sql("SET plan_cache_mode = force_generic_plan")
+                            .execute(conn)
+                            .await?;
                     }
                     Ok(())
                 })

@@ -219,11 +219,9 @@ pub async fn list(
     let mut q = Sql::new(SELECT);
     q.append(w);
     q.push(
-        " ORDER BY CASE d.state WHEN 'missed' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, d.due_date, d.id LIMIT ",
+        " ORDER BY CASE d.state WHEN 'missed' THEN 0 WHEN 'open' THEN 1 ELSE 2 END, d.due_date, d.id",
     )
-    .bind(PAGE_SIZE)
-    .push(" OFFSET ")
-    .bind((page.max(1) - 1) * PAGE_SIZE);
+    .limit_offset(PAGE_SIZE, (page.max(1) - 1) * PAGE_SIZE);
     Ok((q.query_as().fetch_all(&db.pool).await?, total))
 }
 

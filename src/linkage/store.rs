@@ -155,8 +155,8 @@ mod tests {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
-    pub state: Option<String>,
-    pub direction: Option<String>,
+    pub state: Option<TransferState>,
+    pub direction: Option<Direction>,
     pub unit_id: Option<i64>,
     pub overdue: bool,
     /// Registered on or after this Beijing day.
@@ -180,10 +180,10 @@ pub async fn list(
     let mut q = Sql::new(&format!("SELECT * FROM ({SELECT}"));
     q.append(parties_in_scope(scope, RESOURCE, "t.id"));
     if let Some(s) = &f.state {
-        q.push(" AND t.state = ").bind(s.as_str());
+        q.push(" AND t.state = ").bind(s.code());
     }
     if let Some(d) = &f.direction {
-        q.push(" AND t.direction = ").bind(d.as_str());
+        q.push(" AND t.direction = ").bind(d.code());
     }
     if let Some(u) = f.unit_id {
         q.push(" AND (t.from_unit_id = ")
@@ -214,11 +214,9 @@ pub async fn list(
     }
     q.push(
         " ORDER BY x.overdue DESC, CASE WHEN x.state IN ('refused', 'upheld') THEN 0 ELSE 1 END, \
-         x.updated_at DESC, x.id DESC LIMIT ",
+         x.updated_at DESC, x.id DESC",
     )
-    .bind(PAGE_SIZE + 1)
-    .push(" OFFSET ")
-    .bind(offset);
+    .limit_offset(PAGE_SIZE + 1, offset);
     let mut rows: Vec<Transfer> = q.query_as().fetch_all(&db.pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);

@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
+use crate::web::filter::FilterParser;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
@@ -59,13 +60,16 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn filter(&self) -> store::Filter {
-        store::Filter {
-            state: non_empty(&self.state).filter(|s| TaskState::parse(s).is_some()),
-            lead_unit_id: non_empty(&self.lead_unit_id).and_then(|s| s.parse().ok()),
-            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
+    /// The typed filter, or what is wrong with each malformed parameter.
+    fn filter(&self) -> Result<store::Filter, FieldErrors> {
+        let mut p = FilterParser::default();
+        let filter = store::Filter {
+            state: p.choice("state", &self.state, TaskState::parse),
+            lead_unit_id: p.id("lead_unit_id", &self.lead_unit_id),
+            overdue: p.flag("overdue", &self.overdue),
             text: non_empty(&self.q),
-        }
+        };
+        p.finish(filter)
     }
     fn query_string(&self) -> String {
         let pairs: Vec<(&str, String)> = [
@@ -86,12 +90,26 @@ impl ListQuery {
 struct ListPage {
     layout: Layout,
     rows: Vec<Task>,
+    /// Malformed filter parameters; the list is not read while there are any.
+    errors: FieldErrors,
     q: ListQuery,
     page: i64,
     more: bool,
     query_string: String,
     states: Vec<Opt>,
     can_create: bool,
+}
+
+impl ListPage {
+    /// The list filter's label for a parameter, for its error messages.
+    fn filter_label(&self, field: &str) -> &'static str {
+        match field {
+            "state" => "状态",
+            "lead_unit_id" => "牵头单位",
+            "overdue" => "已超时限",
+            _ => "筛选条件",
+        }
+    }
 }
 
 async fn list_page(
@@ -101,23 +119,38 @@ async fn list_page(
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
-    Ok(render(&ListPage {
-        layout: Layout::new(&cu, "督办任务", "/tasks"),
-        rows,
-        page,
-        more,
-        query_string: q.query_string(),
-        q,
-        states: TaskState::ALL
-            .iter()
-            .map(|s| Opt {
-                code: s.code(),
-                label: s.label(),
-            })
-            .collect(),
-        can_create: cu.actor.can(Resource::Task, Action::Create),
-    }))
+    let (rows, more, errors) = match q.filter() {
+        Ok(f) => {
+            let (rows, more) = store::list(&state.db, &scope, &f, page).await?;
+            (rows, more, FieldErrors::new())
+        }
+        Err(errors) => (Vec::new(), false, errors),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &ListPage {
+            layout: Layout::new(&cu, "督办任务", "/tasks"),
+            rows,
+            errors,
+            page,
+            more,
+            query_string: q.query_string(),
+            q,
+            states: TaskState::ALL
+                .iter()
+                .map(|s| Opt {
+                    code: s.code(),
+                    label: s.label(),
+                })
+                .collect(),
+            can_create: cu.actor.can(Resource::Task, Action::Create),
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -360,7 +393,7 @@ pub struct TaskList {
 
 /// Tasks visible to the caller: overdue first, then by time limit.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(ListQuery),
-    responses((status = 200, body = TaskList), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = TaskList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
@@ -369,7 +402,7 @@ pub async fn api_list(
 ) -> AppResult<Json<TaskList>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
-    let (items, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    let (items, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
     Ok(Json(TaskList {
         items,
         page,

@@ -82,7 +82,7 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Task>, sqlx::Error> {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filter {
-    pub state: Option<String>,
+    pub state: Option<TaskState>,
     pub lead_unit_id: Option<i64>,
     pub overdue: bool,
     pub text: Option<String>,
@@ -101,7 +101,7 @@ pub async fn list(
     let mut q = Sql::new(&format!("SELECT * FROM ({SELECT}"));
     q.append(parties_in_scope(scope, RESOURCE, "t.id"));
     if let Some(s) = &f.state {
-        q.push(" AND t.state = ").bind(s.as_str());
+        q.push(" AND t.state = ").bind(s.code());
     }
     if let Some(u) = f.lead_unit_id {
         q.push(" AND t.lead_unit_id = ").bind(u);
@@ -117,10 +117,8 @@ pub async fn list(
     if f.overdue {
         q.push(" WHERE x.overdue = 1");
     }
-    q.push(" ORDER BY x.overdue DESC, CASE WHEN x.state = 'accepted' THEN 1 ELSE 0 END, x.due_on, x.id DESC LIMIT ")
-        .bind(PAGE_SIZE + 1)
-        .push(" OFFSET ")
-        .bind(offset);
+    q.push(" ORDER BY x.overdue DESC, CASE WHEN x.state = 'accepted' THEN 1 ELSE 0 END, x.due_on, x.id DESC")
+        .limit_offset(PAGE_SIZE + 1, offset);
     let mut rows: Vec<Task> = q.query_as().fetch_all(&db.pool).await?;
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);

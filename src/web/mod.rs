@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod extract;
 pub mod files;
+pub mod filter;
 pub mod form;
 pub mod openapi;
 pub mod page;

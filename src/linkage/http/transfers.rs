@@ -22,6 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
+use crate::web::filter::FilterParser;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
@@ -73,22 +74,25 @@ pub struct ListQuery {
     pub page: Option<String>,
 }
 
-fn date_ok(v: &Option<String>) -> Option<NaiveDate> {
-    non_empty(v).and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-}
-
 impl ListQuery {
-    fn filter(&self) -> store::Filter {
-        store::Filter {
-            state: non_empty(&self.state).filter(|s| TransferState::parse(s).is_some()),
-            direction: non_empty(&self.direction).filter(|d| Direction::parse(d).is_some()),
-            unit_id: non_empty(&self.unit_id).and_then(|s| s.parse().ok()),
-            overdue: non_empty(&self.overdue).as_deref() == Some("1"),
-            from: date_ok(&self.from),
-            to: date_ok(&self.to),
+    /// The typed filter, or what is wrong with each malformed parameter.
+    fn filter(&self) -> Result<store::Filter, FieldErrors> {
+        let mut p = FilterParser::default();
+        let from = p.date("from", &self.from);
+        let to = p.date("to", &self.to);
+        let (from, to) = p.range("to", from, to);
+        let filter = store::Filter {
+            state: p.choice("state", &self.state, TransferState::parse),
+            direction: p.choice("direction", &self.direction, Direction::parse),
+            unit_id: p.id("unit_id", &self.unit_id),
+            overdue: p.flag("overdue", &self.overdue),
+            from,
+            to,
             text: non_empty(&self.q),
-        }
+        };
+        p.finish(filter)
     }
+
     fn query_string(&self) -> String {
         let pairs: Vec<(&str, String)> = [
             ("state", &self.state),
@@ -173,12 +177,29 @@ async fn may_register(state: &SharedState, actor: &Actor) -> AppResult<Option<Di
 struct ListPage {
     layout: Layout,
     rows: Vec<Transfer>,
+    /// Malformed filter parameters; the list is not read while there are any.
+    errors: FieldErrors,
     q: ListQuery,
     page: i64,
     more: bool,
     query_string: String,
     states: Vec<Opt>,
     register: Option<Direction>,
+}
+
+impl ListPage {
+    /// The list filter's label for a parameter, for its error messages.
+    fn filter_label(&self, field: &str) -> &'static str {
+        match field {
+            "state" => "状态",
+            "direction" => "移送方向",
+            "unit_id" => "单位",
+            "overdue" => "有逾期",
+            "from" => "登记日期起",
+            "to" => "登记日期止",
+            _ => "筛选条件",
+        }
+    }
 }
 
 async fn list_page(
@@ -188,23 +209,42 @@ async fn list_page(
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, more) = store::list(&state.db, &scope, &q.filter(), page).await?;
-    Ok(render(&ListPage {
-        layout: Layout::new(&cu, "两法衔接", "/transfers"),
-        rows: visible_rows(&state, &cu.actor, rows).await?,
-        page,
-        more,
-        query_string: q.query_string(),
-        q,
-        states: TransferState::ALL
-            .iter()
-            .map(|s| Opt {
-                code: s.code(),
-                label: s.label(),
-            })
-            .collect(),
-        register: may_register(&state, &cu.actor).await?,
-    }))
+    let (rows, more, errors) = match q.filter() {
+        Ok(f) => {
+            let (rows, more) = store::list(&state.db, &scope, &f, page).await?;
+            (
+                visible_rows(&state, &cu.actor, rows).await?,
+                more,
+                FieldErrors::new(),
+            )
+        }
+        Err(errors) => (Vec::new(), false, errors),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(render_status(
+        status,
+        &ListPage {
+            layout: Layout::new(&cu, "两法衔接", "/transfers"),
+            rows,
+            errors,
+            page,
+            more,
+            query_string: q.query_string(),
+            q,
+            states: TransferState::ALL
+                .iter()
+                .map(|s| Opt {
+                    code: s.code(),
+                    label: s.label(),
+                })
+                .collect(),
+            register: may_register(&state, &cu.actor).await?,
+        },
+    ))
 }
 
 // ---- registration ----
@@ -757,7 +797,7 @@ pub struct TransferList {
 /// Transfers visible to the caller: overdue first, then refusals, then the latest changed.
 /// Withheld ones show only that they are withheld, unless the caller is entitled.
 #[utoipa::path(get, path = "/api/v1/transfers", tag = "linkage", params(ListQuery),
-    responses((status = 200, body = TransferList), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = TransferList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
@@ -766,7 +806,7 @@ pub async fn api_list(
 ) -> AppResult<Json<TransferList>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, has_more) = store::list(&state.db, &scope, &q.filter(), page).await?;
+    let (rows, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
     Ok(Json(TransferList {
         items: visible_rows(&state, &u.actor, rows).await?,
         page,
