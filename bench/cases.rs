@@ -7,7 +7,8 @@
 //! Run: `cargo bench --bench cases` (SQLite), with `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
 //! 1000000), `BENCH_EVENTS_PER_CASE` (default 10) and `BENCH_SECONDS` (per endpoint, default 10)
-//! scale it. `BENCH_SQLITE_PATH` keeps the SQLite file there, and a later run that finds the
+//! scale it; `BENCH_DB_CONNECTIONS` sets the server's pool size (default: the
+//! server's own, four per core from 8 to 32) and `BENCH_SQLITE=0` skips SQLite. `BENCH_SQLITE_PATH` keeps the SQLite file there, and a later run that finds the
 //! cases in it measures them again without regenerating; `BENCH_PG_DATABASE` does the same for
 //! a PostgreSQL database of that name. Results print as Markdown;
 //! bench/RESULTS.md records them.
@@ -215,10 +216,14 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     let cases = env_num("BENCH_CASES", 1_000_000);
     let events = env_num("BENCH_EVENTS_PER_CASE", 10);
     let secs = env_num("BENCH_SECONDS", 10);
+    let defaults = Config::default();
     let config = Config {
         database_url: url.clone(),
-        db_max_connections: 16,
-        ..Config::default()
+        db_max_connections: std::env::var("BENCH_DB_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(defaults.db_max_connections),
+        ..defaults
     };
     let db = Db::connect(&url, config.db_max_connections).await?;
     shuangda::db::migrate(&db).await?;
@@ -295,7 +300,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let file = std::env::var("BENCH_SQLITE_PATH")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| dir.path().join("cases.db"));
-    run(format!("sqlite:{}", file.display()), Dialect::Sqlite).await?;
+    // BENCH_SQLITE=0 measures PostgreSQL only (for reruns that tune one database).
+    if std::env::var("BENCH_SQLITE").as_deref() != Ok("0") {
+        run(format!("sqlite:{}", file.display()), Dialect::Sqlite).await?;
+    }
     if let Ok(admin) = std::env::var("BENCH_PG_URL") {
         // BENCH_PG_DATABASE names a database that is kept (and reused when it holds the
         // cases), like BENCH_SQLITE_PATH; otherwise a throw-away one is created and dropped.

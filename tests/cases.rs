@@ -225,6 +225,33 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let t = app.token("director").await;
         let detail = api(&app, Method::GET, &format!("/api/v1/cases/{id}"), Some(&t), None).await.json();
         assert!(detail["events"].as_array().expect("events").len() >= 12, "{detail}");
+
+        // The page reads the child lists nested in one statement; they are exactly what the
+        // per-table reads (used by the documents and the dossier) return.
+        use shuangda::cases::store;
+        fn json<T: serde::Serialize>(v: &T) -> Value {
+            serde_json::to_value(v).expect("json")
+        }
+        // A county office is neither the case's office nor its lead: IDs stay masked.
+        let (outsider, _) = shuangda::users::store::load_actor(&app.db, app.user_id("county.luoshan").await)
+            .await
+            .expect("actor")
+            .expect("active");
+        let r = store::view(&app.db, &outsider, &shuangda::access::Scope::All, id)
+            .await
+            .expect("view")
+            .expect("found")
+            .records;
+        let pool = &app.db.pool;
+        assert_eq!(json(&r.parties), json(&store::parties(pool, id, false).await.expect("parties")));
+        assert_eq!(json(&r.grounds), json(&store::grounds(pool, id).await.expect("grounds")));
+        assert_eq!(json(&r.letters), json(&store::letters(pool, id).await.expect("letters")));
+        assert_eq!(json(&r.reports), json(&store::reports(pool, id).await.expect("reports")));
+        assert_eq!(json(&r.attachments), json(&store::attachments(pool, id).await.expect("attachments")));
+        assert_eq!(json(&r.events), json(&store::events(pool, id).await.expect("events")));
+        assert_eq!((r.grounds.len(), r.letters.len(), r.reports.len(), r.attachments.len()), (2, 3, 3, 1));
+        assert_eq!(r.parties[1].code, "110105********002X", "masked for the unentitled");
+        assert!(r.attachments[0].size > 0, "{:?}", r.attachments);
     })
     .await;
 }

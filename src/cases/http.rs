@@ -381,11 +381,14 @@ async fn show(
     error: Option<String>,
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
-    let c = store::get(&state.db, &scope, id)
+    let store::CaseView {
+        case: c,
+        units,
+        standing,
+        records,
+    } = store::view(&state.db, &cu.actor, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let units = store::parties_of(&state.db.pool, id).await?;
-    let standing = store::standing(&cu.actor, &c, &units);
     let steps = flow::available(c.state()?, &cu.actor.roles, standing);
     let supporting = if steps.contains(&Step::Propose) {
         Some(
@@ -417,7 +420,6 @@ async fn show(
     } else {
         Vec::new()
     };
-    let records = store::records(&state.db, id, standing.office || standing.lead).await?;
     let page = ShowPage {
         layout: Layout::new(cu, &c.title, "/cases").notice(msg),
         facts: Facts {
@@ -740,16 +742,14 @@ pub async fn api_get(
 ) -> AppResult<Json<CaseDetail>> {
     let id = path_id(&id)?;
     let scope = store::read_scope(&u.actor)?;
-    let case = store::get(&state.db, &scope, id)
+    let v = store::view(&state.db, &u.actor, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let units = store::parties_of(&state.db.pool, id).await?;
-    let standing = store::standing(&u.actor, &case, &units);
     Ok(Json(CaseDetail {
-        steps: flow::available(case.state()?, &u.actor.roles, standing),
-        records: store::records(&state.db, id, standing.office || standing.lead).await?,
-        units,
-        case,
+        steps: flow::available(v.case.state()?, &u.actor.roles, v.standing),
+        records: v.records,
+        units: v.units,
+        case: v.case,
     }))
 }
 

@@ -1,16 +1,19 @@
 //! Reading and writing case records. The steps of the procedure are in `steps.rs`; this file
 //! holds the rows, the scoped reads and the small writes they share.
 
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::flow::{CaseState, Standing};
 use super::model::Ground;
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
+use crate::db::nested::{self, Children};
 use crate::db::query::{Sql, like_escape};
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Dialect, Tx, time};
 use crate::domain::RegionCode;
 use crate::error::{AppError, AppResult};
 
@@ -331,23 +334,105 @@ pub struct Records {
     pub events: Vec<Event>,
 }
 
-/// The case's records; `entitled` viewers see resident IDs unmasked. They are read one after
-/// another on one pooled connection: under load, fanning a page out over several connections
-/// only makes requests queue for the pool.
-pub async fn records(db: &Db, id: i64, entitled: bool) -> Result<Records, sqlx::Error> {
-    let mut conn = db.pool.acquire().await?;
-    Ok(Records {
-        parties: parties(&mut *conn, id, entitled).await?,
-        grounds: grounds(&mut *conn, id).await?,
-        deadlines: crate::deadline::store::for_record(&mut *conn, RESOURCE, id).await?,
-        letters: letters(&mut *conn, id).await?,
-        reports: reports(&mut *conn, id).await?,
-        attachments: attachments(&mut *conn, id).await?,
-        events: events(&mut *conn, id).await?,
-    })
+/// A case as its page and the API show it: the row, its party units, how the viewer stands to
+/// it, and its records with resident IDs masked unless the viewer is entitled.
+pub struct CaseView {
+    pub case: Case,
+    pub units: Vec<(i64, String, String)>,
+    pub standing: Standing,
+    pub records: Records,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+/// Party units as the nested JSON carries them.
+#[derive(Deserialize)]
+struct UnitParty {
+    unit_id: i64,
+    party_role: String,
+    name: String,
+}
+
+const UNITS: Children = Children {
+    columns: &[
+        ("unit_id", "rp.unit_id"),
+        ("party_role", "rp.party_role"),
+        ("name", "u.name"),
+    ],
+    from_where: "record_parties rp JOIN units u ON u.id = rp.unit_id \
+                 WHERE rp.resource = 'case' AND rp.record_id = {id}",
+    order_by: "rp.party_role, u.id",
+};
+
+/// The case row with its party units and six child lists nested as JSON columns.
+fn view_select(dialect: Dialect) -> &'static str {
+    static SQL: LazyLock<[String; 2]> = LazyLock::new(|| {
+        let one = |d| {
+            let nested: Vec<String> = [
+                ("j_units", &UNITS),
+                ("j_parties", &PARTIES),
+                ("j_grounds", &GROUNDS),
+                ("j_letters", &LETTERS),
+                ("j_reports", &REPORTS),
+                ("j_attachments", &ATTACHMENTS),
+                ("j_events", &EVENTS),
+            ]
+            .iter()
+            .map(|(name, c)| format!("{} AS {name}", c.json_array(d, "c.id")))
+            .collect();
+            SELECT.replacen("SELECT ", &format!("SELECT {}, ", nested.join(", ")), 1)
+        };
+        [one(Dialect::Sqlite), one(Dialect::Postgres)]
+    });
+    match dialect {
+        Dialect::Sqlite => &SQL[0],
+        Dialect::Postgres => &SQL[1],
+    }
+}
+
+/// The case within `scope` as `actor` sees it, or `None` (404). Two statements on one pooled
+/// connection: the case with everything nested, and its clocks (the deadline engine's). Under
+/// load every round trip counts (bench/RESULTS.md), and fanning a page out over several
+/// connections only makes requests queue for the pool.
+pub async fn view(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<CaseView>, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    let mut q = Sql::new(view_select(db.dialect));
+    q.push("c.id = ").bind(id).push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "c.id"));
+    let Some(row) = q.query().fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let case = <Case as sqlx::FromRow<sqlx::any::AnyRow>>::from_row(&row)?;
+    let units: Vec<(i64, String, String)> = nested::decode::<UnitParty>(&row, "j_units")?
+        .into_iter()
+        .map(|u| (u.unit_id, u.party_role, u.name))
+        .collect();
+    let standing = standing(actor, &case, &units);
+    let mut parties: Vec<PartyRow> = nested::decode(&row, "j_parties")?;
+    if !(standing.office || standing.lead) {
+        mask_parties(&mut parties);
+    }
+    let records = Records {
+        parties,
+        grounds: nested::decode(&row, "j_grounds")?,
+        deadlines: crate::deadline::store::for_record(&mut *conn, RESOURCE, id).await?,
+        letters: nested::decode(&row, "j_letters")?,
+        reports: nested::decode(&row, "j_reports")?,
+        attachments: nested::decode(&row, "j_attachments")?,
+        events: nested::decode(&row, "j_events")?,
+    };
+    Ok(Some(CaseView {
+        case,
+        units,
+        standing,
+        records,
+    }))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Event {
     pub at: String,
     pub actor_name: String,
@@ -355,19 +440,26 @@ pub struct Event {
     pub summary: String,
 }
 
+const EVENTS: Children = Children {
+    columns: &[
+        ("at", "at"),
+        ("actor_name", "actor_name"),
+        ("kind", "kind"),
+        ("summary", "summary"),
+    ],
+    from_where: "case_events WHERE case_id = {id}",
+    order_by: "id",
+};
+
 pub async fn events(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<Event>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT at, actor_name, kind, summary FROM case_events WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(exec)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| EVENTS.select());
+    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PartyRow {
     pub kind: String,
     pub name: String,
@@ -377,22 +469,32 @@ pub struct PartyRow {
 
 /// Parties, with resident ID numbers masked for those not entitled to see them (the office of
 /// the case and its lead unit are).
+const PARTIES: Children = Children {
+    columns: &[("kind", "kind"), ("name", "name"), ("code", "code")],
+    from_where: "case_parties WHERE case_id = {id}",
+    order_by: "id",
+};
+
 pub async fn parties(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
     entitled: bool,
 ) -> Result<Vec<PartyRow>, sqlx::Error> {
-    let mut rows: Vec<PartyRow> =
-        sqlx::query_as("SELECT kind, name, code FROM case_parties WHERE case_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(exec)
-            .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| PARTIES.select());
+    let mut rows: Vec<PartyRow> = sqlx::query_as(SQL.as_str())
+        .bind(id)
+        .fetch_all(exec)
+        .await?;
     if !entitled {
-        for r in rows.iter_mut().filter(|r| r.kind == "person") {
-            r.code = mask_id(&r.code);
-        }
+        mask_parties(&mut rows);
     }
     Ok(rows)
+}
+
+fn mask_parties(rows: &mut [PartyRow]) {
+    for r in rows.iter_mut().filter(|r| r.kind == "person") {
+        r.code = mask_id(&r.code);
+    }
 }
 
 /// Stored IDs were verified on entry; masking goes through the value type so there is one rule.
@@ -402,7 +504,7 @@ fn mask_id(id: &str) -> String {
         .unwrap_or_else(|| "*".repeat(id.chars().count()))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GroundRow {
     pub ground: String,
     pub reason: String,
@@ -413,16 +515,18 @@ pub async fn grounds(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<GroundRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT ground, reason FROM case_grounds WHERE case_id = $1 ORDER BY CASE ground \
-         WHEN 'leader_instruction' THEN 1 WHEN 'cross_department' THEN 2 WHEN 'long_unresolved' THEN 3 ELSE 4 END",
-    )
-    .bind(id)
-    .fetch_all(exec)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| GROUNDS.select());
+    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+const GROUNDS: Children = Children {
+    columns: &[("ground", "ground"), ("reason", "reason")],
+    from_where: "case_grounds WHERE case_id = {id}",
+    order_by: "CASE ground WHEN 'leader_instruction' THEN 1 WHEN 'cross_department' THEN 2 \
+               WHEN 'long_unresolved' THEN 3 ELSE 4 END",
+};
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Report {
     pub id: i64,
     pub kind: String,
@@ -432,21 +536,29 @@ pub struct Report {
     pub submitted_at: String,
 }
 
+const REPORTS: Children = Children {
+    columns: &[
+        ("id", "r.id"),
+        ("kind", "r.kind"),
+        ("unit_name", "u.name"),
+        ("author_name", "a.display_name"),
+        ("body", "r.body"),
+        ("submitted_at", "r.submitted_at"),
+    ],
+    from_where: "case_reports r JOIN units u ON u.id = r.unit_id \
+                 JOIN users a ON a.id = r.author_user_id WHERE r.case_id = {id}",
+    order_by: "r.id",
+};
+
 pub async fn reports(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<Report>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id, r.kind, u.name AS unit_name, a.display_name AS author_name, r.body, r.submitted_at \
-         FROM case_reports r JOIN units u ON u.id = r.unit_id JOIN users a ON a.id = r.author_user_id \
-         WHERE r.case_id = $1 ORDER BY r.id",
-    )
-    .bind(id)
-    .fetch_all(exec)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| REPORTS.select());
+    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct LetterRow {
     pub id: i64,
     pub kind: String,
@@ -455,16 +567,24 @@ pub struct LetterRow {
     pub issued_at: String,
 }
 
+const LETTERS: Children = Children {
+    columns: &[
+        ("id", "id"),
+        ("kind", "kind"),
+        ("number", "number"),
+        ("title", "title"),
+        ("issued_at", "issued_at"),
+    ],
+    from_where: "case_letters WHERE case_id = {id}",
+    order_by: "id",
+};
+
 pub async fn letters(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<LetterRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, kind, number, title, issued_at FROM case_letters WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(exec)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| LETTERS.select());
+    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
 }
 
 /// The PDF of one of the case's letters.
@@ -556,7 +676,7 @@ mod tests {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AttachmentRow {
     pub id: i64,
     pub filename: String,
@@ -568,17 +688,27 @@ pub struct AttachmentRow {
     pub uploaded_at: String,
 }
 
+const ATTACHMENTS: Children = Children {
+    columns: &[
+        ("id", "a.id"),
+        ("filename", "a.filename"),
+        ("mime", "a.mime"),
+        ("size", "a.size"),
+        ("sha256", "a.sha256"),
+        ("description", "a.description"),
+        ("unit_name", "u.name"),
+        ("uploaded_at", "a.uploaded_at"),
+    ],
+    from_where: "case_attachments a JOIN units u ON u.id = a.uploaded_by_unit WHERE a.case_id = {id}",
+    order_by: "a.id",
+};
+
 pub async fn attachments(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<AttachmentRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT a.id, a.filename, a.mime, a.size, a.sha256, a.description, u.name AS unit_name, a.uploaded_at \
-         FROM case_attachments a JOIN units u ON u.id = a.uploaded_by_unit WHERE a.case_id = $1 ORDER BY a.id",
-    )
-    .bind(id)
-    .fetch_all(exec)
-    .await
+    static SQL: LazyLock<String> = LazyLock::new(|| ATTACHMENTS.select());
+    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
 }
 
 /// One attachment's name, type and content.

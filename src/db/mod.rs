@@ -6,6 +6,7 @@
 //! `YYYY-MM-DD` text and flags as 0/1 integers.
 
 mod migrate;
+pub mod nested;
 pub mod query;
 pub mod time;
 
