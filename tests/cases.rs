@@ -193,6 +193,14 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let r = lead.get(&format!("/cases/{id}/dossier.zip")).await;
         assert_eq!(r.status, StatusCode::OK);
+        // An assisting unit reads the case with IDs masked; the sealed dossier holds them in
+        // full, so it is refused.
+        let mut assisting = app.client();
+        assisting.login("handler.gaj", PASSWORD).await;
+        let page = assisting.get(&format!("/cases/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains("dossier-link") && page.body.contains("仅督办的双打办和主办单位可以下载"));
+        assert_eq!(assisting.get(&format!("/cases/{id}/dossier.zip")).await.status, StatusCode::FORBIDDEN);
         let zip: Vec<u8> = sqlx::query_scalar("SELECT zip FROM case_archives WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("zip");
         let mut names = Vec::new();
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.clone())).expect("zip");

@@ -145,6 +145,14 @@ pub struct Standing {
     pub reporter: bool,
 }
 
+impl Standing {
+    /// Entitled to parties' resident ID numbers in full (GB 11643; shown masked to everyone
+    /// else): the office supervising the case and the lead unit handling it.
+    pub fn sees_identities(self) -> bool {
+        self.office || self.lead
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("案件当前处于“{state}”状态，不能{step}")]

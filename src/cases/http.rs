@@ -354,6 +354,8 @@ struct ShowPage {
     ground_opts: Vec<Opt>,
     error: Option<String>,
     today: String,
+    /// Office or lead: may download the dossier (it holds resident IDs in full).
+    sees_identities: bool,
 }
 
 fn source_detail(c: &Case) -> Vec<(&'static str, String)> {
@@ -444,6 +446,7 @@ async fn show(
         ground_opts: opts(Ground::ALL, Ground::code, Ground::label),
         error,
         today: time::today_beijing().to_string(),
+        sees_identities: standing.sees_identities(),
         c,
     };
     Ok(render(&page))
@@ -667,6 +670,12 @@ async fn dossier(
     let c = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // The dossier holds the parties' resident IDs in full and its hashes seal it as archived,
+    // so it cannot be masked: only those entitled to the IDs may download it.
+    let units = store::parties_of(&state.db.pool, id).await?;
+    if !store::standing(&cu.actor, &c, &units).sees_identities() {
+        return Err(AppError::Forbidden.into());
+    }
     let zip = super::documents::dossier_bytes(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;

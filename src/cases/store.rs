@@ -412,7 +412,7 @@ pub async fn view(
         .collect();
     let standing = standing(actor, &case, &units);
     let mut parties: Vec<PartyRow> = nested::decode(&row, "j_parties")?;
-    if !(standing.office || standing.lead) {
+    if !standing.sees_identities() {
         mask_parties(&mut parties);
     }
     let records = Records {

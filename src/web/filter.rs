@@ -14,12 +14,13 @@ pub struct FilterParser {
 }
 
 impl FilterParser {
-    /// A calendar day `YYYY-MM-DD`.
+    /// A calendar day `YYYY-MM-DD`. Exactly ten characters: chrono also takes signed and
+    /// five-digit years, which would compare wrongly with the stored dates.
     pub fn date(&mut self, field: &str, raw: &Option<String>) -> Option<NaiveDate> {
         let v = non_empty(raw)?;
         match NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
+            Ok(d) if v.len() == 10 => Some(d),
+            _ => {
                 self.errors.add(
                     field,
                     "invalid_format",
@@ -71,10 +72,11 @@ impl FilterParser {
         parsed
     }
 
-    /// A check box: `1` ticks it, absent or empty leaves it off.
+    /// A check box: `1` ticks it, absent or empty leaves it off. Anything else (`0` too,
+    /// which a caller might mean as "only those without") is refused rather than ignored.
     pub fn flag(&mut self, field: &str, raw: &Option<String>) -> bool {
         match non_empty(raw).as_deref() {
-            None | Some("0") => false,
+            None => false,
             Some("1") => true,
             Some(_) => {
                 self.errors.add(field, "invalid_choice", "只能为1或留空");
@@ -137,7 +139,6 @@ mod tests {
         );
         assert_eq!(p.id("unit_id", &s("42")), Some(42));
         assert!(p.flag("overdue", &s("1")));
-        assert!(!p.flag("overdue", &s("0")));
         assert_eq!(
             p.region("region", &s("411502"))
                 .map(|r| r.as_str().to_string()),
@@ -155,6 +156,8 @@ mod tests {
         let mut p = FilterParser::default();
         p.date("from", &s("2026-02-30"));
         p.date("to", &s("24/11/2026"));
+        p.date("to", &s("+12026-01-01"));
+        p.flag("listed", &s("0"));
         p.id("unit_id", &s("abc"));
         p.id("lead_unit_id", &s("-3"));
         p.flag("overdue", &s("yes"));
@@ -171,6 +174,8 @@ mod tests {
             [
                 ("from", "invalid_format"),
                 ("to", "invalid_format"),
+                ("to", "invalid_format"),
+                ("listed", "invalid_choice"),
                 ("unit_id", "invalid_format"),
                 ("lead_unit_id", "invalid_format"),
                 ("overdue", "invalid_choice"),
