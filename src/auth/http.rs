@@ -21,6 +21,7 @@ use crate::users::store::{self as users, PasswordChange, SignInError};
 use crate::web::SharedState;
 use crate::web::extract::{CsrfForm, CurrentUser, Meta, SESSION_COOKIE, constant_eq};
 use crate::web::page::MsgQuery;
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 const LOGIN_CSRF_COOKIE: &str = "sd_login_csrf";
@@ -307,11 +308,7 @@ async fn tokens_page(
 ) -> PageResult {
     let scope = cu.actor.require(Resource::ApiToken, Action::Read)?;
     let users = users::list(&state.db, &scope, &Default::default()).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &TokensPage {

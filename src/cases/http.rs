@@ -24,8 +24,9 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
-use crate::web::filter::FilterParser;
+use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -165,18 +166,12 @@ async fn list_page(
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let page = page_number(q.page.as_deref());
-    let (rows, more, errors) = match q.filter() {
-        Ok(f) => {
-            let (rows, more) = store::list(&state.db, &scope, &f, page).await?;
-            (rows, more, FieldErrors::new())
-        }
-        Err(errors) => (Vec::new(), false, errors),
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let (db, scope) = (&state.db, &scope);
+    let (rows, more, errors) = rows_or_errors(q.filter(), |f| async move {
+        Ok(store::list(db, scope, &f, page).await?)
+    })
+    .await?;
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &ListPage {
@@ -239,11 +234,7 @@ async fn new_form(
             ..Default::default()
         });
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &NewPage {

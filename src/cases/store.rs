@@ -455,8 +455,7 @@ pub async fn events(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<Event>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| EVENTS.select());
-    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
+    EVENTS.fetch_all(exec, id).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -480,11 +479,7 @@ pub async fn parties(
     id: i64,
     entitled: bool,
 ) -> Result<Vec<PartyRow>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| PARTIES.select());
-    let mut rows: Vec<PartyRow> = sqlx::query_as(SQL.as_str())
-        .bind(id)
-        .fetch_all(exec)
-        .await?;
+    let mut rows: Vec<PartyRow> = PARTIES.fetch_all(exec, id).await?;
     if !entitled {
         mask_parties(&mut rows);
     }
@@ -515,8 +510,7 @@ pub async fn grounds(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<GroundRow>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| GROUNDS.select());
-    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
+    GROUNDS.fetch_all(exec, id).await
 }
 
 const GROUNDS: Children = Children {
@@ -554,8 +548,7 @@ pub async fn reports(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<Report>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| REPORTS.select());
-    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
+    REPORTS.fetch_all(exec, id).await
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -583,8 +576,7 @@ pub async fn letters(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<LetterRow>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| LETTERS.select());
-    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
+    LETTERS.fetch_all(exec, id).await
 }
 
 /// The PDF of one of the case's letters.
@@ -707,8 +699,7 @@ pub async fn attachments(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
 ) -> Result<Vec<AttachmentRow>, sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| ATTACHMENTS.select());
-    sqlx::query_as(SQL.as_str()).bind(id).fetch_all(exec).await
+    ATTACHMENTS.fetch_all(exec, id).await
 }
 
 /// One attachment's name, type and content.

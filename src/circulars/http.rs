@@ -20,6 +20,7 @@ use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -76,11 +77,7 @@ async fn new_form(
     if !cu.actor.can(Resource::Circular, Action::Create) {
         return Err(AppError::Forbidden.into());
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let units = crate::units::store::choices(&state.db, &cu.actor).await?;
     Ok(render_status(
         status,

@@ -54,6 +54,22 @@ impl Children {
             self.tables_for(id)
         )
     }
+
+    /// The rows on their own, for the parent `id`. The SQL is assembled per call: these reads
+    /// serve documents and dossiers, not the hot page, which nests them.
+    pub async fn fetch_all<'e, T>(
+        &self,
+        exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+        id: i64,
+    ) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as(sqlx::AssertSqlSafe(self.select()))
+            .bind(id)
+            .fetch_all(exec)
+            .await
+    }
 }
 
 /// Decode the JSON array column `column` read through [`Children::json_array`].

@@ -19,6 +19,7 @@ use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -72,11 +73,7 @@ async fn new_form(
     if !cu.actor.can(Resource::Inspection, Action::Create) {
         return Err(AppError::Forbidden.into());
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &NewPage {

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
 use crate::web::form::Pairs;
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -69,11 +70,7 @@ async fn index(
     errors: FieldErrors,
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &IndexPage {
@@ -137,11 +134,7 @@ async fn round_form(
     if !(office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create)) {
         return Err(AppError::Forbidden.into());
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let units = crate::units::store::choices(&state.db, &cu.actor).await?;
     Ok(render_status(
         status,
@@ -219,11 +212,7 @@ async fn show_round(
 ) -> PageResult {
     let d = round_detail(state, &cu.actor, id).await?;
     let can_report = reporter(&cu.actor) && d.units.iter().any(|u| u.unit_id == cu.actor.unit_id);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &RoundPage {

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::users;
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -149,11 +150,7 @@ async fn form_page(
     } else {
         "编辑单位"
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &FormPage {

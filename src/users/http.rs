@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::units;
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -124,11 +125,7 @@ async fn form_page(
         .filter(|u| u.is_active())
         .collect();
     let editing = action.ends_with("/edit");
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     Ok(render_status(
         status,
         &FormPage {

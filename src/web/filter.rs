@@ -5,8 +5,28 @@
 use chrono::NaiveDate;
 
 use crate::domain::{FieldErrors, RegionCode};
+use crate::error::AppError;
 
 use super::page::non_empty;
+
+/// A list page's rows (and whether more follow) read with the parsed filter; or, when the
+/// filter was malformed, no rows and what is wrong with it. The page shows the errors beside
+/// its filter form with status 422 (`web::page::form_status`).
+pub async fn rows_or_errors<F, T, Fut>(
+    filter: Result<F, FieldErrors>,
+    read: impl FnOnce(F) -> Fut,
+) -> Result<(Vec<T>, bool, FieldErrors), AppError>
+where
+    Fut: Future<Output = Result<(Vec<T>, bool), AppError>>,
+{
+    match filter {
+        Ok(f) => {
+            let (rows, more) = read(f).await?;
+            Ok((rows, more, FieldErrors::new()))
+        }
+        Err(errors) => Ok((Vec::new(), false, errors)),
+    }
+}
 
 #[derive(Default)]
 pub struct FilterParser {

@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::extract::CurrentUser;
 use crate::access::{Action, Resource};
+use crate::domain::FieldErrors;
 use crate::error::AppError;
 
 pub struct NavItem {
@@ -149,6 +150,15 @@ pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => error_page(AppError::internal(format!("template: {e}"))),
+    }
+}
+
+/// A form page's status: 422 while it shows field errors, 200 otherwise.
+pub fn form_status(errors: &FieldErrors) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }
 

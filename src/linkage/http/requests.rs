@@ -18,6 +18,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -133,11 +134,7 @@ async fn request_form(
     if !may_ask(&cu.actor) {
         return Err(AppError::Forbidden.into());
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let units = active_units(state, &cu.actor)
         .await?
         .into_iter()
@@ -470,11 +467,7 @@ async fn meeting_form(
     form: MeetingInput,
     errors: FieldErrors,
 ) -> PageResult {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = form_status(&errors);
     let mut items = form.items.clone();
     while items.len() < 3 {
         items.push(meetings::ItemInput::default());
