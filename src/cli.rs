@@ -298,14 +298,14 @@ async fn calendar_in_force(config: &Config) -> crate::calendar::Calendar {
     };
     match db {
         Some(db) if matches!(crate::db::pending_migrations(&db).await, Ok(0)) => {
-            match crate::calendar::store::load(&db).await {
+            match crate::calendar::store::load(&db, crate::db::time::today_beijing()).await {
                 Ok(c) => return c,
                 Err(e) => eprintln!("注意：无法读取数据库中的节假日安排（{e}），仅使用内置年份。"),
             }
         }
         _ => eprintln!("注意：数据库不可用，仅使用内置的节假日安排。"),
     }
-    crate::calendar::store::shipped()
+    crate::calendar::store::shipped(crate::db::time::today_beijing())
 }
 
 async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode, String> {
@@ -319,6 +319,9 @@ async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode,
             println!("{}", a.workday);
             if explain {
                 println!("{} 是{}。", a.date, a.kind);
+                if let Some(note) = &a.provisional_note {
+                    println!("{note}");
+                }
             }
         }
         CalendarCommand::AddWorkdays { date, n, explain } => {
@@ -337,8 +340,12 @@ async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode,
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
             let db = server::open_db(config).await?;
-            let s = crate::calendar::store::save_year(
+            let in_force = crate::calendar::store::load(&db, crate::db::time::today_beijing())
+                .await
+                .map_err(|e| e.to_string())?;
+            let (s, r) = crate::calendar::store::save_year(
                 &db,
+                &in_force,
                 None,
                 &crate::audit::Who::system("命令行导入节假日安排"),
                 &text,
@@ -354,9 +361,10 @@ async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode,
                 other => other.to_string(),
             })?;
             println!(
-                "已导入{}年节假日安排（{}）。正在运行的服务将在重启或下次保存时载入。",
+                "已导入{}年节假日安排（{}）。{}正在运行的服务将在重启或下次保存时载入。",
                 s.year(),
-                s.source()
+                s.source(),
+                r.summary_zh(false)
             );
         }
         CalendarCommand::Export { year } => {

@@ -303,9 +303,9 @@ async fn demo_deadlines(
     use chrono::Datelike;
 
     use crate::deadline::{Rule, store::NewDeadline};
-    let cal = crate::calendar::store::shipped();
     let today = crate::db::time::today_beijing();
-    if !cal.is_known_year(today.year()) || !cal.is_known_year(today.year() - 1) {
+    let cal = crate::calendar::store::shipped(today);
+    if cal.schedule(today.year()).is_none() || cal.schedule(today.year() - 1).is_none() {
         return Ok(());
     }
     let unit = |k: &str| {

@@ -106,11 +106,11 @@ async fn calendar_api_counts_like_the_law() {
         .json();
         assert_eq!(v["workday"], true);
         assert!(v["kind"].as_str().unwrap_or("").contains("调休"));
-        // Beyond the known years: an error naming the year, not a guess.
+        // Beyond the provisional horizon: an error naming the year, not a guess.
         let r = api(
             &app,
             Method::GET,
-            "/api/v1/calendar/add-workdays?date=2026-12-28&n=5",
+            "/api/v1/calendar/add-workdays?date=2099-12-28&n=5",
             Some(&t),
             None,
         )
@@ -121,7 +121,7 @@ async fn calendar_api_counts_like_the_law() {
             r.json()["error"]["message"]
                 .as_str()
                 .unwrap_or("")
-                .contains("2027")
+                .contains("2099")
         );
         let r = api(
             &app,
@@ -157,10 +157,10 @@ async fn the_system_administrator_adds_a_year_and_it_takes_effect() {
     each_db(true, |app| async move {
         let t = app.token("staff").await;
         let q = "/api/v1/calendar/add-workdays?date=2026-12-28&n=5";
-        assert_eq!(
-            api(&app, Method::GET, q, Some(&t), None).await.status,
-            StatusCode::CONFLICT
-        );
+        // Until the year is imported, the answer is provisional.
+        let before = api(&app, Method::GET, q, Some(&t), None).await;
+        assert_eq!(before.status, StatusCode::OK);
+        assert_eq!(before.json()["provisional"], true);
 
         // Only the system administrator may save a year.
         let mut staff = app.client();
@@ -180,11 +180,27 @@ async fn the_system_administrator_adds_a_year_and_it_takes_effect() {
         assert!(r.body.contains("2028-01-03"), "typed text kept");
         assert_eq!(app.count("holiday_years").await, 0);
 
+        // A valid file is shown with what it would change, and saved only when confirmed.
         let r = admin.post("/calendar", &[("schedule", Y2027)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("id=\"schedule-confirm-submit\""),
+            "{}",
+            r.body
+        );
+        assert_eq!(
+            app.count("holiday_years").await,
+            0,
+            "not saved before confirming"
+        );
+        let r = admin
+            .post("/calendar", &[("schedule", Y2027), ("confirm", "1")])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let v = api(&app, Method::GET, q, Some(&t), None).await.json();
         // 29, 30, 31 Dec; 1–3 Jan are the holiday; then 4, 5 Jan.
         assert_eq!(v["due"], "2027-01-05", "{v}");
+        assert_eq!(v["provisional"], false, "{v}");
         let audited: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.save_year'",
         )
@@ -216,7 +232,7 @@ async fn the_system_administrator_adds_a_year_and_it_takes_effect() {
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(
-            r.json()["known"]
+            r.json()["years"]["known"]
                 .as_array()
                 .expect("known")
                 .iter()
@@ -250,10 +266,22 @@ fn command_line_prints_dates_and_explains() {
     assert_eq!(out, "true\n");
     let (_, out, _) = run(&["calendar", "is-workday", "2026-10-01"]);
     assert_eq!(out, "false\n");
-    let (code, out, err) = run(&["calendar", "add-workdays", "2026-12-30", "3"]);
+    // Into a year without its notice: the date alone, and 暂定 with --explain. 31 December,
+    // then 1 January 2027 (元旦, provisional) is skipped: 4 and 5 January.
+    let (code, out, _) = run(&["calendar", "add-workdays", "2026-12-30", "3"]);
+    assert_eq!((code, out.as_str()), (Some(0), "2027-01-05\n"));
+    let (_, out, _) = run(&["calendar", "add-workdays", "2026-12-30", "3", "--explain"]);
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("2027-01-05"));
+    assert!(lines.next().unwrap_or("").contains("暂定"), "{out}");
+    let (_, out, _) = run(&["calendar", "is-workday", "2027-02-05"]);
+    assert_eq!(out, "false\n");
+    let (_, out, _) = run(&["calendar", "is-workday", "2027-02-05", "--explain"]);
+    assert!(out.contains("暂定"), "{out}");
+    let (code, out, err) = run(&["calendar", "add-workdays", "2099-12-30", "3"]);
     assert_eq!(code, Some(1));
     assert!(out.is_empty());
-    assert!(err.contains("缺少2027年"), "{err}");
+    assert!(err.contains("缺少2099年"), "{err}");
     let (code, _, err) = run(&["calendar", "add-days", "2026-02-30", "1"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("YYYY-MM-DD"));

@@ -113,7 +113,7 @@ fn roll_forward_zh(c: &Computation, base_year: i32) -> String {
 pub(super) fn explain(c: &Computation) -> String {
     let base = c.start.year();
     let mut s = format!("自{}（不计当日）起算{}", format_date_zh(c.start), c.period);
-    if c.period.amount() == 0 {
+    if c.period.is_zero() {
         s.push_str(&format!(
             "，期限为零，届满日即为起算日{}。",
             format_date_zh(c.due)
@@ -150,6 +150,21 @@ pub(super) fn explain(c: &Computation) -> String {
             s.push_str(&format!("，期间最后一日为{}", format_date_zh(c.period_end)));
             s.push_str(&roll_forward_zh(c, base));
         }
+        Period::Until(named) => {
+            s = format!(
+                "自{}起，至交办时指定的{}",
+                format_date_zh(c.start),
+                format_date_zh(named)
+            );
+            if c.excluded_count > 0 {
+                s.push_str(&format!(
+                    "，加上不计入期间{}共{}日",
+                    spans_zh(&c.excluded_spans, base),
+                    c.excluded_count
+                ));
+            }
+            s.push_str("（指定日期不因节假日顺延）");
+        }
         Period::Months { roll_forward, .. } | Period::Years { roll_forward, .. } => {
             if let Some(corr) = c.corresponding_day {
                 if c.month_end_clamped {
@@ -177,5 +192,22 @@ pub(super) fn explain(c: &Computation) -> String {
         }
     }
     s.push_str(&format!("，届满日为{}。", format_date_zh(c.due)));
+    s.push_str(&provisional_zh(c));
     s
+}
+
+/// The 暂定 sentence when the arithmetic touched a provisional year, or nothing.
+pub(super) fn provisional_zh(c: &Computation) -> String {
+    if c.provisional_years.is_empty() {
+        return String::new();
+    }
+    let years = c
+        .provisional_years
+        .iter()
+        .map(|y| format!("{y}年"))
+        .collect::<Vec<_>>()
+        .join("、");
+    format!(
+        "（暂定：国务院办公厅关于{years}部分节假日安排的通知尚未导入，{years}的节假日按《全国年节及纪念日放假办法》推算，不含调休上班日；通知导入后届满日将重新计算。）"
+    )
 }

@@ -76,14 +76,29 @@ pub struct WorkdayAnswer {
     pub workday: bool,
     /// 工作日 / 调休上班日（…） / 周末休息日 / 法定节假日（…）
     pub kind: String,
+    /// The year's notice is not imported: the answer follows the statutory rule and may change
+    /// when the notice (with its 调休 make-up working days) is imported.
+    pub provisional: bool,
+    /// Why the answer is provisional, in Chinese; absent when it is not.
+    pub provisional_note: Option<String>,
+}
+
+/// The 暂定 note for a provisional year.
+pub fn provisional_note(year: i32) -> String {
+    format!(
+        "暂定：国务院办公厅关于{year}年部分节假日安排的通知尚未导入，{year}年的节假日按《全国年节及纪念日放假办法》推算，不含调休上班日。"
+    )
 }
 
 pub fn workday(cal: &Calendar, date: NaiveDate) -> AppResult<WorkdayAnswer> {
     let kind = cal.day_kind(date).map_err(calendar_error)?;
+    let provisional = cal.is_provisional_year(date.year());
     Ok(WorkdayAnswer {
         date: date.to_string(),
         workday: kind.is_workday(),
         kind: describe(&kind),
+        provisional,
+        provisional_note: provisional.then(|| provisional_note(date.year())),
     })
 }
 
@@ -93,8 +108,13 @@ pub struct PeriodAnswer {
     pub n: u32,
     /// The last day of the period, YYYY-MM-DD.
     pub due: String,
-    /// The arithmetic in Chinese: skipped holidays, counted make-up days, roll-forward.
+    /// The arithmetic in Chinese: skipped holidays, counted make-up days, roll-forward, and
+    /// the 暂定 note when a provisional year was used.
     pub explanation: String,
+    /// The arithmetic used a year whose notice is not imported (暂定).
+    pub provisional: bool,
+    /// The provisional years used, ascending.
+    pub provisional_years: Vec<i32>,
 }
 
 fn answer(c: Computation, n: u32) -> PeriodAnswer {
@@ -103,6 +123,8 @@ fn answer(c: Computation, n: u32) -> PeriodAnswer {
         n,
         due: c.due.to_string(),
         explanation: c.explain_zh(),
+        provisional: c.is_provisional(),
+        provisional_years: c.provisional_years,
     }
 }
 
@@ -186,8 +208,13 @@ pub async fn api_add_days(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Years {
-    /// Years the calendar knows.
+    /// Years whose notice is shipped or imported.
     pub known: Vec<i32>,
+    /// Years computed provisionally from 《全国年节及纪念日放假办法》 (暂定) until their notice is
+    /// imported.
+    pub provisional: Vec<i32>,
+    /// Open deadlines whose due date is provisional.
+    pub open_provisional_deadlines: i64,
     /// Years stored by an administrator (overriding or adding to the shipped ones).
     pub stored: Vec<super::store::StoredYear>,
     /// Set from 1 November when next year's schedule is still missing.
@@ -198,12 +225,27 @@ pub struct Years {
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar",
     responses((status = 200, body = Years)), security(("bearer" = [])))]
 pub async fn api_years(State(state): State<SharedState>, _u: ApiUser) -> AppResult<Json<Years>> {
+    years(&state).await.map(Json)
+}
+
+async fn years(state: &SharedState) -> AppResult<Years> {
     let cal = state.calendar();
-    Ok(Json(Years {
+    Ok(Years {
         known: cal.known_years(),
+        provisional: cal.provisional_years(),
+        open_provisional_deadlines: crate::deadline::store::count_open_provisional(&state.db)
+            .await?,
         stored: super::store::stored_years(&state.db).await?,
         missing_next_year: cal.missing_year_warning(time::today_beijing()),
-    }))
+    })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SavedYear {
+    /// The years in force after the import.
+    pub years: Years,
+    /// What the import did to the open deadlines that touched the year.
+    pub recomputation: crate::deadline::store::Recomputation,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -213,16 +255,17 @@ pub struct ScheduleInput {
     pub schedule: String,
 }
 
-/// Add or correct a year's holiday schedule (system administrator).
+/// Add or correct a year's holiday schedule (system administrator). Every open deadline whose
+/// arithmetic touched the year is recomputed in the same transaction.
 #[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar", params(("year" = i32, Path)), request_body = ScheduleInput,
-    responses((status = 200, body = Years), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = SavedYear), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_save_year(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(year): Path<String>,
     ApiJson(input): ApiJson<ScheduleInput>,
-) -> AppResult<Json<Years>> {
+) -> AppResult<Json<SavedYear>> {
     if !u.actor.can(Resource::Calendar, Action::Update) {
         return Err(AppError::Forbidden);
     }
@@ -237,9 +280,19 @@ pub async fn api_save_year(
             format!("地址中的年份与安排中的年份（{}）不一致", schedule.year()),
         ));
     }
-    super::store::save_year(&state.db, Some(&u.actor), &u.who, &input.schedule).await?;
+    let (_, recomputation) = super::store::save_year(
+        &state.db,
+        &state.calendar(),
+        Some(&u.actor),
+        &u.who,
+        &input.schedule,
+    )
+    .await?;
     state.reload_calendar().await?;
-    api_years(State(state), u).await
+    Ok(Json(SavedYear {
+        years: years(&state).await?,
+        recomputation,
+    }))
 }
 
 // ---- page ----
@@ -304,6 +357,7 @@ struct CalendarPage {
     layout: Layout,
     year: i32,
     known: bool,
+    provisional: bool,
     source: String,
     months: Vec<Month>,
     known_years: Vec<i32>,
@@ -311,6 +365,8 @@ struct CalendarPage {
     can_edit: bool,
     schedule_text: String,
     errors: FieldErrors,
+    /// Set when a valid submission awaits confirmation: how the deadlines would move.
+    preview: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -319,12 +375,27 @@ pub struct PageQuery {
     msg: Option<String>,
 }
 
+struct Submission {
+    text: String,
+    errors: FieldErrors,
+    preview: Option<String>,
+}
+
+impl Submission {
+    fn none() -> Self {
+        Self {
+            text: String::new(),
+            errors: FieldErrors::new(),
+            preview: None,
+        }
+    }
+}
+
 fn calendar_page(
     state: &SharedState,
     cu: &CurrentUser,
     year: i32,
-    schedule_text: String,
-    errors: FieldErrors,
+    sub: Submission,
     msg: Option<&str>,
 ) -> Response {
     let cal = state.calendar();
@@ -332,14 +403,16 @@ fn calendar_page(
     let page = CalendarPage {
         layout: Layout::new(cu, "节假日与工作日", "/calendar").notice(msg),
         year,
-        known: schedule.is_some(),
+        known: cal.is_known_year(year),
+        provisional: cal.is_provisional_year(year),
         source: schedule.map(|s| s.source().to_string()).unwrap_or_default(),
         months: month_grid(&cal, year),
         known_years: cal.known_years(),
         missing_next: cal.missing_year_warning(time::today_beijing()),
         can_edit: cu.actor.can(Resource::Calendar, Action::Update),
-        schedule_text,
-        errors,
+        schedule_text: sub.text,
+        errors: sub.errors,
+        preview: sub.preview,
     };
     if page.errors.is_empty() {
         render(&page)
@@ -363,8 +436,7 @@ async fn page(
         &state,
         &cu,
         year,
-        String::new(),
-        FieldErrors::new(),
+        Submission::none(),
         q.msg.as_deref(),
     ))
 }
@@ -373,6 +445,9 @@ async fn page(
 pub struct SaveForm {
     #[serde(default)]
     schedule: String,
+    /// Absent: check the text and show how the open deadlines would move; "1": import.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn save_page(
@@ -380,14 +455,38 @@ async fn save_page(
     cu: CurrentUser,
     CsrfForm(form): CsrfForm<SaveForm>,
 ) -> PageResult {
-    match super::store::save_year(&state.db, Some(&cu.actor), &cu.who, &form.schedule).await {
-        Ok(s) => {
+    let cal = state.calendar();
+    let result = if form.confirm == "1" {
+        super::store::save_year(&state.db, &cal, Some(&cu.actor), &cu.who, &form.schedule).await
+    } else {
+        super::store::preview(&state.db, &cal, Some(&cu.actor), &form.schedule).await
+    };
+    match result {
+        Ok((s, _)) if form.confirm == "1" => {
             state.reload_calendar().await?;
             Ok(Redirect::to(&format!("/calendar?year={}&msg=saved", s.year())).into_response())
         }
+        Ok((s, r)) => {
+            let sub = Submission {
+                text: form.schedule,
+                errors: FieldErrors::new(),
+                preview: Some(format!(
+                    "即将导入{}年节假日安排（{}）。{}",
+                    s.year(),
+                    s.source(),
+                    r.summary_zh(true)
+                )),
+            };
+            Ok(calendar_page(&state, &cu, s.year(), sub, None))
+        }
         Err(AppError::Validation(e)) => {
             let year = time::today_beijing().year();
-            Ok(calendar_page(&state, &cu, year, form.schedule, e, None))
+            let sub = Submission {
+                text: form.schedule,
+                errors: e,
+                preview: None,
+            };
+            Ok(calendar_page(&state, &cu, year, sub, None))
         }
         Err(e) => Err(e.into()),
     }
@@ -424,7 +523,7 @@ mod tests {
 
     #[test]
     fn grid_marks_spring_festival_2026() {
-        let cal = super::super::store::shipped();
+        let cal = Calendar::shipped().expect("shipped");
         let months = month_grid(&cal, 2026);
         assert_eq!(months.len(), 12);
         let feb = &months[1];
@@ -440,5 +539,12 @@ mod tests {
             unknown[0].weeks[0].iter().flatten().next().map(|c| c.class),
             Some("unknown")
         );
+        // With the provisional horizon, 2027 is drawn from the statutory rule: 5 February 2027
+        // is 除夕, a day off.
+        let cal = cal.with_provisional_until(2056);
+        let feb = &month_grid(&cal, 2027)[1];
+        let cells: Vec<&Cell> = feb.weeks.iter().flatten().flatten().collect();
+        assert_eq!(cells[4].class, "holiday");
+        assert_eq!(cells[4].title, "休：春节");
     }
 }

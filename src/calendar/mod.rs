@@ -5,11 +5,16 @@
 //! is published every year by the General Office of the State Council; the
 //! known years are shipped as `src/calendar/holidays/<year>.toml` and embedded at
 //! compile time, and an administrator can add the next year through
-//! [`YearSchedule::parse`] and [`Calendar::insert_year`]. Any date outside the
-//! known years yields [`CalendarError::UnknownYear`], never a guess.
+//! [`YearSchedule::parse`] and [`Calendar::insert_year`]. Until a year's notice is
+//! imported, a calendar built [`Calendar::with_provisional_until`] a horizon computes that
+//! year from the statutory rule (`provisional.rs`) and marks every result that touched it
+//! (`Computation::provisional_years`): never a silent guess, never a refusal at the year end.
+//! Years before the first known year and past the horizon are
+//! [`CalendarError::UnknownYear`].
 
 mod explain;
 pub mod http;
+pub mod provisional;
 mod schedule;
 pub mod store;
 #[cfg(test)]
@@ -40,8 +45,11 @@ pub const SHIPPED_SCHEDULES: [(i32, &str); 7] = [
 /// Errors of calendar arithmetic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CalendarError {
-    /// The computation needs a year whose holiday schedule is not loaded.
-    #[error("缺少{0}年的节假日安排，请管理员先导入该年度安排")]
+    /// The computation needs a year whose holiday schedule is neither loaded nor computable
+    /// (before the first known year, or past the provisional horizon).
+    #[error(
+        "缺少{0}年的节假日安排，且该年度不在可推算的范围内（早于已知的最早年度，或距今超过30年）"
+    )]
     UnknownYear(i32),
     /// The result is outside the range of representable dates.
     #[error("日期超出可计算范围")]
@@ -105,43 +113,60 @@ pub enum Period {
         /// As for [`Period::Months`].
         roll_forward: bool,
     },
+    /// A date the office named itself (a task's time limit, a decided item's due date): kept
+    /// as named, no holiday arithmetic and no roll-forward. Suspended days move it later, and
+    /// an extension adds calendar days.
+    Until(NaiveDate),
 }
 
 impl Period {
     /// The amount N.
+    /// A named date has no amount: 0.
     pub fn amount(&self) -> u32 {
         match *self {
             Period::WorkingDays(n) | Period::Days(n) => n,
             Period::Months { n, .. } | Period::Years { n, .. } => n,
+            Period::Until(_) => 0,
         }
     }
 
-    /// The same unit with another amount.
-    pub fn with_amount(self, n: u32) -> Self {
-        match self {
+    /// Add `extra` units (calendar days for a named date); `None` on overflow.
+    pub fn checked_add(self, extra: u32) -> Option<Self> {
+        let n = self.amount().checked_add(extra)?;
+        Some(match self {
             Period::WorkingDays(_) => Period::WorkingDays(n),
             Period::Days(_) => Period::Days(n),
             Period::Months { roll_forward, .. } => Period::Months { n, roll_forward },
             Period::Years { roll_forward, .. } => Period::Years { n, roll_forward },
-        }
+            Period::Until(d) => Period::Until(d.checked_add_days(Days::new(u64::from(extra)))?),
+        })
     }
 
-    /// Add `extra` units; `None` on overflow.
-    pub fn checked_add(self, extra: u32) -> Option<Self> {
-        self.amount()
-            .checked_add(extra)
-            .map(|n| self.with_amount(n))
+    /// `n` units of this rule's unit, in Chinese: "5个工作日", "3日" (a named date's unit is
+    /// the calendar day).
+    pub fn units_zh(&self, n: u32) -> String {
+        match *self {
+            Period::WorkingDays(_) => format!("{n}个工作日"),
+            Period::Days(_) | Period::Until(_) => format!("{n}日"),
+            Period::Months { .. } => format!("{n}个月"),
+            Period::Years { .. } => format!("{n}年"),
+        }
     }
 
     /// Whether the end rolls forward to the next working day.
     pub fn rolls_forward(&self) -> bool {
         match *self {
-            Period::WorkingDays(_) => false,
+            Period::WorkingDays(_) | Period::Until(_) => false,
             Period::Days(_) => true,
             Period::Months { roll_forward, .. } | Period::Years { roll_forward, .. } => {
                 roll_forward
             }
         }
+    }
+
+    /// Whether the period ends where it starts (an amount of zero).
+    pub(crate) fn is_zero(&self) -> bool {
+        !matches!(self, Period::Until(_)) && self.amount() == 0
     }
 }
 
@@ -153,6 +178,7 @@ impl fmt::Display for Period {
             Period::Days(n) => write!(f, "{n}日"),
             Period::Months { n, .. } => write!(f, "{n}个月"),
             Period::Years { n, .. } => write!(f, "{n}年"),
+            Period::Until(d) => write!(f, "指定日期{}", format_date_zh(d)),
         }
     }
 }
@@ -211,6 +237,9 @@ pub struct Computation {
     /// Units excluded: working days for [`Period::WorkingDays`], calendar days
     /// otherwise.
     pub excluded_count: u32,
+    /// Provisional years whose days the arithmetic looked at (ascending): the result is
+    /// 暂定 until their notices are imported.
+    pub provisional_years: Vec<i32>,
 }
 
 impl Computation {
@@ -228,7 +257,13 @@ impl Computation {
             rolled_forward_from: None,
             excluded_spans: Vec::new(),
             excluded_count: 0,
+            provisional_years: Vec::new(),
         }
+    }
+
+    /// Whether the result is provisional (暂定).
+    pub fn is_provisional(&self) -> bool {
+        !self.provisional_years.is_empty()
     }
 
     /// A readable Chinese explanation of the arithmetic.
@@ -246,6 +281,8 @@ enum Mark {
 #[derive(Debug, Clone)]
 struct YearIndex {
     schedule: YearSchedule,
+    /// Computed from the statutory rule, not imported from a notice.
+    provisional: bool,
     marks: HashMap<NaiveDate, (Mark, String)>,
     /// `worked[i]`: working days among the year's days `0..=i` (by ordinal0). Lets
     /// [`Calendar::due_date`] find the n-th working day by binary search instead of walking.
@@ -253,7 +290,7 @@ struct YearIndex {
 }
 
 impl YearIndex {
-    fn new(schedule: YearSchedule) -> Self {
+    fn new(schedule: YearSchedule, provisional: bool) -> Self {
         let mut marks = HashMap::new();
         for block in schedule.blocks() {
             for d in block.days() {
@@ -278,8 +315,18 @@ impl YearIndex {
         }
         Self {
             schedule,
+            provisional,
             marks,
             worked,
+        }
+    }
+
+    fn kind(&self, date: NaiveDate) -> Kind<'_> {
+        match self.marks.get(&date) {
+            Some((Mark::DayOff, name)) => Kind::Holiday(name),
+            Some((Mark::Makeup, name)) => Kind::Makeup(name),
+            None if is_weekend(date) => Kind::Weekend,
+            None => Kind::Workday,
         }
     }
 
@@ -304,10 +351,12 @@ impl Kind<'_> {
     }
 }
 
-/// The working-day calendar: a set of validated year schedules.
+/// The working-day calendar: a set of validated year schedules, imported or provisional.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
     years: BTreeMap<i32, YearIndex>,
+    /// The last year a provisional schedule may be computed for; `None`: none are.
+    provisional_until: Option<i32>,
 }
 
 impl Calendar {
@@ -342,31 +391,87 @@ impl Calendar {
         self
     }
 
-    /// Add a year, or replace it; returns the replaced schedule.
+    /// Add a year, or replace it (also a provisional one); returns the replaced imported
+    /// schedule.
     pub fn insert_year(&mut self, schedule: YearSchedule) -> Option<YearSchedule> {
         self.years
-            .insert(schedule.year(), YearIndex::new(schedule))
+            .insert(schedule.year(), YearIndex::new(schedule, false))
+            .filter(|old| !old.provisional)
             .map(|old| old.schedule)
     }
 
-    /// Remove a year; returns its schedule.
+    /// Remove an imported year; returns its schedule. Within the provisional horizon the year
+    /// becomes provisional again.
     pub fn remove_year(&mut self, year: i32) -> Option<YearSchedule> {
-        self.years.remove(&year).map(|y| y.schedule)
+        let removed = match self.years.get(&year) {
+            Some(y) if !y.provisional => self.years.remove(&year).map(|y| y.schedule),
+            _ => None,
+        };
+        if let Some(until) = self.provisional_until {
+            self.fill_provisional(until);
+        }
+        removed
     }
 
-    /// The schedule of `year`, if known.
+    /// Compute a provisional schedule, by the statutory rule, for every year from the first
+    /// imported one to `last` that has no imported schedule. Years before the first imported
+    /// year stay unknown: the platform does not reach back before its data.
+    pub fn with_provisional_until(mut self, last: i32) -> Self {
+        self.fill_provisional(last);
+        self
+    }
+
+    fn fill_provisional(&mut self, last: i32) {
+        self.provisional_until = Some(last);
+        let Some(first) = self.known_years().first().copied() else {
+            return;
+        };
+        self.years.retain(|y, idx| !idx.provisional || *y <= last);
+        for year in first..=last.min(MAX_YEAR) {
+            if self.years.contains_key(&year) {
+                continue;
+            }
+            match provisional::schedule(year) {
+                Ok(s) => {
+                    self.years.insert(year, YearIndex::new(s, true));
+                }
+                // Only a year the rule cannot describe gets here; it stays unknown.
+                Err(e) => tracing::error!(year, error = %e, "provisional holiday year"),
+            }
+        }
+    }
+
+    /// The schedule of `year`, imported or provisional.
     pub fn schedule(&self, year: i32) -> Option<&YearSchedule> {
         self.years.get(&year).map(|y| &y.schedule)
     }
 
-    /// Known years, ascending.
+    /// Years with an imported (or shipped) schedule, ascending.
     pub fn known_years(&self) -> Vec<i32> {
-        self.years.keys().copied().collect()
+        self.years
+            .iter()
+            .filter(|(_, y)| !y.provisional)
+            .map(|(year, _)| *year)
+            .collect()
     }
 
-    /// Whether `year`'s schedule is loaded.
+    /// Years computed provisionally, ascending.
+    pub fn provisional_years(&self) -> Vec<i32> {
+        self.years
+            .iter()
+            .filter(|(_, y)| y.provisional)
+            .map(|(year, _)| *year)
+            .collect()
+    }
+
+    /// Whether `year`'s schedule is imported (or shipped).
     pub fn is_known_year(&self, year: i32) -> bool {
-        self.years.contains_key(&year)
+        self.years.get(&year).is_some_and(|y| !y.provisional)
+    }
+
+    /// Whether `year` is computed provisionally.
+    pub fn is_provisional_year(&self, year: i32) -> bool {
+        self.years.get(&year).is_some_and(|y| y.provisional)
     }
 
     /// The year administrators should import now, if any: from 1 November of
@@ -380,17 +485,27 @@ impl Calendar {
         (today.month() >= 11 && !self.is_known_year(y + 1)).then_some(y + 1)
     }
 
+    fn year(&self, year: i32) -> Result<&YearIndex, CalendarError> {
+        self.years
+            .get(&year)
+            .ok_or(CalendarError::UnknownYear(year))
+    }
+
     fn classify(&self, date: NaiveDate) -> Result<Kind<'_>, CalendarError> {
-        let year = self
-            .years
-            .get(&date.year())
-            .ok_or(CalendarError::UnknownYear(date.year()))?;
-        Ok(match year.marks.get(&date) {
-            Some((Mark::DayOff, name)) => Kind::Holiday(name),
-            Some((Mark::Makeup, name)) => Kind::Makeup(name),
-            None if is_weekend(date) => Kind::Weekend,
-            None => Kind::Workday,
-        })
+        Ok(self.year(date.year())?.kind(date))
+    }
+
+    /// As [`Calendar::classify`], noting a provisional year in the computation.
+    fn classify_for(
+        &self,
+        c: &mut Computation,
+        date: NaiveDate,
+    ) -> Result<Kind<'_>, CalendarError> {
+        let year = self.year(date.year())?;
+        if year.provisional && c.provisional_years.last() != Some(&date.year()) {
+            c.provisional_years.push(date.year());
+        }
+        Ok(year.kind(date))
     }
 
     /// The kind of `date`.
@@ -464,7 +579,7 @@ impl Calendar {
     ) -> Result<Computation, CalendarError> {
         let spans = merge_spans(excluded)?;
         let mut c = Computation::trivial(start, period);
-        if period.amount() == 0 {
+        if period.is_zero() {
             return Ok(c);
         }
         match period {
@@ -482,6 +597,16 @@ impl Calendar {
                 let months = n.checked_mul(12).ok_or(CalendarError::DateOverflow)?;
                 self.months(&mut c, months, roll_forward, &spans)?;
             }
+            Period::Until(named) => {
+                // The named day itself is the last day; suspended days push it later. A date
+                // on or before the start is kept as named (the office chose it).
+                c.period_end = if named > start {
+                    walk_calendar_days(&mut c, (named - start).num_days(), &spans)?
+                } else {
+                    named
+                };
+                c.due = c.period_end;
+            }
         }
         Ok(c)
     }
@@ -492,7 +617,7 @@ impl Calendar {
     /// working days, so it costs no allocation and no walk (used in bulk).
     pub fn due_date(&self, start: NaiveDate, period: Period) -> Result<NaiveDate, CalendarError> {
         match period {
-            _ if period.amount() == 0 => Ok(start),
+            _ if period.is_zero() => Ok(start),
             Period::WorkingDays(n) => {
                 let first = start.succ_opt().ok_or(CalendarError::DateOverflow)?;
                 self.nth_workday_from(first, n)
@@ -580,7 +705,7 @@ impl Calendar {
             while si < spans.len() && spans[si].last < d {
                 si += 1;
             }
-            let kind = self.classify(d)?;
+            let kind = self.classify_for(c, d)?;
             if si < spans.len() && spans[si].first <= d {
                 push_excluded(&mut c.excluded_spans, d);
                 if kind.is_workday() {
@@ -637,7 +762,7 @@ impl Calendar {
             if spans.iter().any(|s| s.contains(d)) {
                 push_excluded(&mut c.excluded_spans, d);
             } else {
-                match self.classify(d)? {
+                match self.classify_for(c, d)? {
                     Kind::Workday => break,
                     Kind::Makeup(name) => {
                         if d == c.period_end {

@@ -1,6 +1,7 @@
 //! Storing holiday years that an administrator adds or corrects. The shipped years are in the
 //! binary; a stored year overrides the shipped one of the same year.
 
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -9,20 +10,31 @@ use super::{Calendar, YearSchedule};
 use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
 use crate::db::{Db, time};
+use crate::deadline::{self, store::Recomputation};
 use crate::error::{AppError, AppResult};
 
-/// The shipped calendar. The shipped files are checked by tests; should one ever fail to parse,
-/// the calendar has no years and every date is an error naming its year, never a guess.
-pub fn shipped() -> Calendar {
-    Calendar::shipped().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "shipped holiday schedule does not parse");
-        Calendar::new()
-    })
+/// How many years ahead of today a provisional year may be computed (issue #11: further ahead
+/// the rule may well have changed; a clock that long is an error naming the year).
+pub const PROVISIONAL_YEARS_AHEAD: i32 = 30;
+
+/// The shipped calendar, with provisional years up to 30 years after `today`'s year. The
+/// shipped files are checked by tests; should one ever fail to parse, the calendar has no
+/// years and every date is an error naming its year, never a guess.
+pub fn shipped(today: NaiveDate) -> Calendar {
+    Calendar::shipped()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "shipped holiday schedule does not parse");
+            Calendar::new()
+        })
+        .with_provisional_until(today.year() + PROVISIONAL_YEARS_AHEAD)
 }
 
-/// Shipped years overlaid with the stored ones.
-pub async fn load(db: &Db) -> Result<Calendar, sqlx::Error> {
-    let mut cal = shipped();
+/// Shipped years overlaid with the stored ones, and provisional years after them.
+pub async fn load(db: &Db, today: NaiveDate) -> Result<Calendar, sqlx::Error> {
+    let mut cal = Calendar::shipped().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "shipped holiday schedule does not parse");
+        Calendar::new()
+    });
     let rows = sqlx::query("SELECT year, schedule FROM holiday_years ORDER BY year")
         .fetch_all(&db.pool)
         .await?;
@@ -37,7 +49,7 @@ pub async fn load(db: &Db) -> Result<Calendar, sqlx::Error> {
             Err(e) => tracing::error!(year, error = %e, "stored holiday year does not parse"),
         }
     }
-    Ok(cal)
+    Ok(cal.with_provisional_until(today.year() + PROVISIONAL_YEARS_AHEAD))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -62,14 +74,9 @@ pub async fn stored_years(db: &Db) -> Result<Vec<StoredYear>, sqlx::Error> {
         .collect()
 }
 
-/// Validate and store one year's schedule (system administrator). Returns the parsed schedule;
-/// the caller reloads the calendar in force.
-pub async fn save_year(
-    db: &Db,
-    actor: Option<&Actor>,
-    who: &Who,
-    text: &str,
-) -> AppResult<YearSchedule> {
+/// Check who may import and parse the text: the administrator's submission, before anything is
+/// read or written.
+pub fn parse_submission(actor: Option<&Actor>, text: &str) -> AppResult<YearSchedule> {
     if let Some(a) = actor
         && !a.can(Resource::Calendar, Action::Update)
     {
@@ -89,9 +96,37 @@ pub async fn save_year(
             "年度安排不能超过64KB",
         ));
     }
-    let schedule = YearSchedule::parse(text)
-        .map_err(|e| AppError::field("schedule", "invalid_format", e.to_string()))?;
+    YearSchedule::parse(text)
+        .map_err(|e| AppError::field("schedule", "invalid_format", e.to_string()))
+}
+
+/// How the open deadlines would move if the submitted year were imported into `in_force`.
+pub async fn preview(
+    db: &Db,
+    in_force: &Calendar,
+    actor: Option<&Actor>,
+    text: &str,
+) -> AppResult<(YearSchedule, Recomputation)> {
+    let schedule = parse_submission(actor, text)?;
+    let cal = in_force.clone().with_year(schedule.clone());
+    let r = deadline::store::preview_recomputation(db, &cal, schedule.year()).await?;
+    Ok((schedule, r))
+}
+
+/// Validate and store one year's schedule (system administrator), and recompute in the same
+/// transaction every open deadline whose arithmetic touched that year (`in_force` is the
+/// calendar the deadlines were computed with). Returns the schedule and what moved; the caller
+/// reloads the calendar in force.
+pub async fn save_year(
+    db: &Db,
+    in_force: &Calendar,
+    actor: Option<&Actor>,
+    who: &Who,
+    text: &str,
+) -> AppResult<(YearSchedule, Recomputation)> {
+    let schedule = parse_submission(actor, text)?;
     let year = i64::from(schedule.year());
+    let cal = in_force.clone().with_year(schedule.clone());
     let mut tx = db.begin().await?;
     let replaced = sqlx::query("DELETE FROM holiday_years WHERE year = $1")
         .bind(year)
@@ -109,6 +144,9 @@ pub async fn save_year(
     .bind(actor.map(|a| a.user_id))
     .execute(&mut *tx)
     .await?;
+    let recomputed =
+        deadline::store::recompute_year(&mut tx, &cal, who, schedule.year(), schedule.source())
+            .await?;
     audit::record(
         &mut tx,
         who,
@@ -120,9 +158,11 @@ pub async fn save_year(
                 "holiday_days": schedule.holiday_day_count(),
                 "makeup_workdays": schedule.makeup_day_count(),
                 "replaced_stored": replaced,
+                "was_provisional": in_force.is_provisional_year(schedule.year()),
+                "deadlines_moved": recomputed.moved,
             })),
     )
     .await?;
     tx.commit().await?;
-    Ok(schedule)
+    Ok((schedule, recomputed))
 }

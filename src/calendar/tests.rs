@@ -359,12 +359,12 @@ fn unknown_years_are_errors_naming_the_year() {
     assert_eq!(e, CalendarError::UnknownYear(2019));
     assert_eq!(
         e.to_string(),
-        "缺少2019年的节假日安排，请管理员先导入该年度安排"
+        "缺少2019年的节假日安排，且该年度不在可推算的范围内（早于已知的最早年度，或距今超过30年）"
     );
     let e = c.is_workday(d(2027, 1, 1)).expect_err("2027 unknown");
     assert_eq!(
         e.to_string(),
-        "缺少2027年的节假日安排，请管理员先导入该年度安排"
+        "缺少2027年的节假日安排，且该年度不在可推算的范围内（早于已知的最早年度，或距今超过30年）"
     );
     assert_eq!(
         c.add_workdays(d(2026, 12, 25), 10).map(|x| x.due),

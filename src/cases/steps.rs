@@ -542,7 +542,6 @@ pub async fn request_progress(
     let lead = case
         .lead_unit_id
         .ok_or_else(|| AppError::internal("case under supervision without lead"))?;
-    let days = u32::try_from((due - t).num_days()).unwrap_or(u32::MAX);
     open_clock(
         &mut tx,
         cal,
@@ -553,7 +552,8 @@ pub async fn request_progress(
             clause: PROGRESS_CLAUSE,
             start_event: "督办办公室函请反馈进展",
             start: t,
-            rule: Rule::Days(days),
+            // The date the office named, kept as named.
+            rule: Rule::Until(due),
             owner_unit_id: lead,
             owner_user_id: None,
         },

@@ -86,6 +86,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "plans",
         sql: include_str!("../../migrations/0014_plans.sql"),
     },
+    Migration {
+        version: 15,
+        name: "deadline_provisional",
+        sql: include_str!("../../migrations/0015_deadline_provisional.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

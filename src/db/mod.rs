@@ -20,6 +20,17 @@ pub use migrate::{MIGRATIONS, migrate, pending_migrations};
 
 pub type Tx = Transaction<'static, Any>;
 
+/// A 0/1 integer flag column read as a boolean (the `Any` driver carries no booleans).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Flag(pub bool);
+
+impl From<i64> for Flag {
+    fn from(v: i64) -> Self {
+        Flag(v != 0)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,

@@ -335,7 +335,7 @@ impl Clock {
             for e in &self.extensions {
                 s.push_str(&format!(
                     "，延长{}（原因：{}；决定人：{}）",
-                    self.rule.with_amount(e.rule_extra),
+                    self.rule.units_zh(e.rule_extra),
                     e.reason,
                     e.by
                 ));

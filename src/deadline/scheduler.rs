@@ -57,7 +57,7 @@ const REGION_PREFIX: &str = "CASE WHEN substr(uu.region_code, 3, 4) = '0000' THE
 /// Notify the people responsible for the deadlines this pass just marked (`marker` names the
 /// timestamp column set to `now`): the owner if one is named, otherwise the owner unit's
 /// liaison officers and office staff.
-async fn notify_owners(
+pub(crate) async fn notify_owners(
     tx: &mut crate::db::Tx,
     marker: &str,
     title: &str,
@@ -85,6 +85,37 @@ async fn notify_owners(
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// One digest per office user of the region of each owner unit among the deadlines just marked
+/// (`marker` = `now_text`): "{before}N{after}", linking to `link`.
+pub(crate) async fn notify_offices(
+    tx: &mut crate::db::Tx,
+    marker: &str,
+    title: &str,
+    (before, after): (&str, &str),
+    link: &str,
+    now_text: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) \
+         SELECT u.id, $2, $3 || COUNT(*) || $4, $5, $1 \
+         FROM deadlines d JOIN units ou ON ou.id = d.owner_unit_id \
+         JOIN role_grants g ON g.role IN ('office_director', 'office_staff', 'county_office_staff') \
+         JOIN users u ON u.id = g.user_id AND u.active = 1 \
+         JOIN units uu ON uu.id = u.unit_id \
+         WHERE d.{marker} = $1 AND ou.region_code LIKE ({REGION_PREFIX}) || '%' \
+         GROUP BY u.id"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(now_text)
+        .bind(title)
+        .bind(before)
+        .bind(after)
+        .bind(link)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -134,20 +165,15 @@ pub async fn run_pass(
         notify_owners(&mut tx, "escalated_at", "期限已逾期", "已逾期：", &now_text).await?;
         // The office of the region each overdue owner belongs to hears of it: one digest per
         // office user and pass.
-        let sql = format!(
-            "INSERT INTO notifications (user_id, title, body, link, created_at) \
-             SELECT u.id, '期限逾期提醒', '本辖区新增' || COUNT(*) || '项逾期期限，请督促办理。', '/deadlines?state=missed', $1 \
-             FROM deadlines d JOIN units ou ON ou.id = d.owner_unit_id \
-             JOIN role_grants g ON g.role IN ('office_director', 'office_staff', 'county_office_staff') \
-             JOIN users u ON u.id = g.user_id AND u.active = 1 \
-             JOIN units uu ON uu.id = u.unit_id \
-             WHERE d.escalated_at = $1 AND d.state = 'missed' AND ou.region_code LIKE ({REGION_PREFIX}) || '%' \
-             GROUP BY u.id"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&now_text)
-            .execute(&mut *tx)
-            .await?;
+        notify_offices(
+            &mut tx,
+            "escalated_at",
+            "期限逾期提醒",
+            ("本辖区新增", "项逾期期限，请督促办理。"),
+            "/deadlines?state=missed",
+            &now_text,
+        )
+        .await?;
     }
 
     // Due soon: at most DUE_SOON_WORKDAYS working days left.

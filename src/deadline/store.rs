@@ -53,11 +53,25 @@ pub struct Deadline {
     pub owner_unit_id: i64,
     pub owner_unit_name: String,
     pub owner_user_id: Option<i64>,
+    /// The due date's arithmetic used a provisional holiday year (暂定): it is recomputed when
+    /// that year's notice is imported.
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = bool)]
+    pub provisional: crate::db::Flag,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl Deadline {
+    /// The due date as pages show it: "2027-01-08", with "（暂定）" when provisional.
+    pub fn due_label(&self) -> String {
+        match &self.due_date {
+            Some(d) if self.provisional.0 => format!("{d}（暂定）"),
+            Some(d) => d.clone(),
+            None => "中止".to_owned(),
+        }
+    }
+
     pub fn state_label(&self) -> &'static str {
         match self.state.as_str() {
             "open" if self.suspended_since.is_some() => "已中止计时",
@@ -108,13 +122,22 @@ fn refused(e: DeadlineError) -> AppError {
     }
 }
 
-/// Derived columns of a clock: due date and open suspension.
-fn derived(clock: &Clock, cal: &Calendar) -> AppResult<(Option<String>, Option<String>)> {
-    let due = clock.due(cal).map_err(refused)?;
-    Ok((
-        due.date.map(|d| d.to_string()),
-        due.suspended_since.map(|d| d.to_string()),
-    ))
+/// Derived columns of a clock: due date, open suspension, and whether the arithmetic used a
+/// provisional year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Derived {
+    due: Option<String>,
+    suspended: Option<String>,
+    provisional: bool,
+}
+
+fn derived(clock: &Clock, cal: &Calendar) -> Result<Derived, DeadlineError> {
+    let due = clock.due(cal)?;
+    Ok(Derived {
+        due: due.date.map(|d| d.to_string()),
+        suspended: due.suspended_since.map(|d| d.to_string()),
+        provisional: due.computation.is_provisional(),
+    })
 }
 
 async fn event(tx: &mut Tx, id: i64, who: &Who, kind: &str, detail: &str) -> AppResult<()> {
@@ -135,13 +158,17 @@ async fn event(tx: &mut Tx, id: i64, who: &Who, kind: &str, detail: &str) -> App
 /// the due date cannot be computed, e.g. because the year's holiday schedule is missing.
 pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> AppResult<i64> {
     let clock = Clock::new(new.rule, new.start, new.clause.clone(), new.purpose.clone());
-    let (due, suspended) = derived(&clock, cal)?;
+    let Derived {
+        due,
+        suspended,
+        provisional,
+    } = derived(&clock, cal).map_err(refused)?;
     let clock_json = serde_json::to_string(&clock).map_err(AppError::internal)?;
     let now = time::now_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
-         suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+         suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at, provisional) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(&new.purpose)
     .bind(&new.clause)
@@ -156,6 +183,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     .bind(new.owner_unit_id)
     .bind(new.owner_user_id)
     .bind(&now)
+    .bind(i64::from(provisional))
     .fetch_one(&mut **tx)
     .await?;
     event(
@@ -174,7 +202,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
         who,
         Entry::new("deadline.open", "deadline")
             .object(id, Some(new.owner_unit_id))
-            .summary(json!({"purpose": new.purpose, "clause": new.clause, "start": new.start.to_string(), "rule": new.rule.to_string(), "due": due})),
+            .summary(json!({"purpose": new.purpose, "clause": new.clause, "start": new.start.to_string(), "rule": new.rule.to_string(), "due": due, "provisional": provisional})),
     )
     .await?;
     Ok(id)
@@ -182,7 +210,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
 
 const SELECT: &str = "SELECT d.id, d.purpose, d.clause, d.start_event, d.start_date, d.rule_text, d.clock, \
      d.due_date, d.state, d.suspended_since, d.record_type, d.record_id, d.owner_unit_id, \
-     un.name AS owner_unit_name, d.owner_user_id, d.created_at, d.updated_at \
+     un.name AS owner_unit_name, d.owner_user_id, d.provisional, d.created_at, d.updated_at \
      FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE ";
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Deadline>, sqlx::Error> {
@@ -190,6 +218,13 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Deadline>, sq
     q.push("d.id = ").bind(id).push(" AND ");
     q.append(unit_in_scope(scope, "un"));
     q.query_as().fetch_optional(&db.pool).await
+}
+
+/// Open deadlines whose due date is provisional (暂定), for the year-end warning.
+pub async fn count_open_provisional(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE provisional = 1 AND state = 'open'")
+        .fetch_one(&db.pool)
+        .await
 }
 
 #[derive(Debug, Clone, Default)]
@@ -327,13 +362,17 @@ async fn apply(
             format!("豁免：{reason}"),
         ),
     };
-    let (due, suspended) = derived(&next, cal)?;
+    let Derived {
+        due,
+        suspended,
+        provisional,
+    } = derived(&next, cal).map_err(refused)?;
     let clock_json = serde_json::to_string(&next).map_err(AppError::internal)?;
     let now = time::now_text();
     let moved = due != before.due_date;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
-         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END WHERE id = $7",
+         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, provisional = $7 WHERE id = $8",
     )
     .bind(&clock_json)
     .bind(&due)
@@ -341,6 +380,7 @@ async fn apply(
     .bind(&suspended)
     .bind(&now)
     .bind(i64::from(moved))
+    .bind(i64::from(provisional))
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -440,4 +480,214 @@ pub async fn for_record(
         .bind(record_id)
         .push(" ORDER BY d.id");
     q.query_as().fetch_all(exec).await
+}
+
+/// What importing (or correcting) a year's holiday notice does to the open deadlines whose
+/// arithmetic may have used that year. The same figures serve the preview before the import
+/// and the answer after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Recomputation {
+    /// The year imported.
+    pub year: i32,
+    /// Open deadlines whose arithmetic may have used the year.
+    pub examined: u64,
+    /// Due dates that move.
+    pub moved: u64,
+    /// Of those, how many move earlier and how many later.
+    pub earlier: u64,
+    pub later: u64,
+    /// The largest move earlier and later, in calendar days (0 when none).
+    pub max_earlier_days: i64,
+    pub max_later_days: i64,
+    /// Deadlines that were provisional (暂定) and no longer are.
+    pub confirmed: u64,
+}
+
+impl Recomputation {
+    /// "将有3项进行中期限的届满日变更（提前2项，最多提前2日；推后1项，最多推后1日），5项不再为暂定。"
+    pub fn summary_zh(&self, future: bool) -> String {
+        let verb = if future { "将有" } else { "已有" };
+        if self.moved == 0 && self.confirmed == 0 {
+            return format!(
+                "涉及{}年的{}项进行中期限，届满日均无变化。",
+                self.year, self.examined
+            );
+        }
+        let mut parts = Vec::new();
+        if self.earlier > 0 {
+            parts.push(format!(
+                "提前{}项，最多提前{}日",
+                self.earlier, self.max_earlier_days
+            ));
+        }
+        if self.later > 0 {
+            parts.push(format!(
+                "推后{}项，最多推后{}日",
+                self.later, self.max_later_days
+            ));
+        }
+        let mut s = format!(
+            "涉及{}年的{}项进行中期限中，{verb}{}项的届满日变更",
+            self.year, self.examined, self.moved
+        );
+        if !parts.is_empty() {
+            s.push_str(&format!("（{}）", parts.join("；")));
+        }
+        if self.confirmed > 0 {
+            s.push_str(&format!("，{}项不再为暂定", self.confirmed));
+        }
+        s.push('。');
+        s
+    }
+}
+
+/// One open deadline and its columns under the new calendar.
+struct Replanned {
+    before: Deadline,
+    after: Derived,
+}
+
+/// The open deadlines whose arithmetic may have touched `year`: started by its end and due
+/// (or suspended) no earlier than its start. Closed clocks keep the dates they were judged by.
+async fn open_touching(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    year: i32,
+) -> Result<Vec<Deadline>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("d.state = 'open' AND d.start_date <= ")
+        .bind(format!("{year}-12-31"))
+        .push(" AND (d.due_date IS NULL OR d.due_date >= ")
+        .bind(format!("{year}-01-01"))
+        .push(") ORDER BY d.id");
+    q.query_as().fetch_all(exec).await
+}
+
+fn replan(year: i32, rows: Vec<Deadline>, cal: &Calendar) -> (Recomputation, Vec<Replanned>) {
+    let mut r = Recomputation {
+        year,
+        examined: rows.len() as u64,
+        ..Recomputation::default()
+    };
+    let mut changed = Vec::new();
+    for before in rows {
+        // A clock the new calendar cannot compute (a year past the horizon) keeps its date.
+        let Ok(after) = before.clock().ok().map(|c| derived(&c, cal)).transpose() else {
+            continue;
+        };
+        let Some(after) = after else { continue };
+        if after.due == before.due_date && after.provisional == before.provisional.0 {
+            continue;
+        }
+        if before.provisional.0 && !after.provisional {
+            r.confirmed += 1;
+        }
+        if after.due != before.due_date {
+            r.moved += 1;
+            let days = match (
+                before.due_date.as_deref().and_then(parse_date),
+                after.due.as_deref().and_then(parse_date),
+            ) {
+                (Some(a), Some(b)) => (b - a).num_days(),
+                _ => 0,
+            };
+            if days < 0 {
+                r.earlier += 1;
+                r.max_earlier_days = r.max_earlier_days.max(-days);
+            } else if days > 0 {
+                r.later += 1;
+                r.max_later_days = r.max_later_days.max(days);
+            }
+        }
+        changed.push(Replanned { before, after });
+    }
+    (r, changed)
+}
+
+/// How the open deadlines would move if `cal` (the calendar with the new year) were in force.
+/// Reads only.
+pub async fn preview_recomputation(db: &Db, cal: &Calendar, year: i32) -> AppResult<Recomputation> {
+    let rows = open_touching(&db.pool, year).await?;
+    Ok(replan(year, rows, cal).0)
+}
+
+/// Recompute, inside the import's transaction, every open deadline whose arithmetic may have
+/// touched `year`, under `cal` (the calendar with the imported year). Each due date that moves
+/// gets a history event naming the notice, an audit record, its to-do's date, and a notice to
+/// its owner and to the office of its region; a reminder already sent is sent again for the
+/// new date. A date now in the past is marked missed by the scheduler's next pass.
+pub async fn recompute_year(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    year: i32,
+    notice: &str,
+) -> AppResult<Recomputation> {
+    let rows = open_touching(&mut **tx, year).await?;
+    let (report, changed) = replan(year, rows, cal);
+    let now = time::now_text();
+    for Replanned { before, after } in &changed {
+        let moved = after.due != before.due_date;
+        sqlx::query(
+            "UPDATE deadlines SET due_date = $1, suspended_since = $2, provisional = $3, updated_at = $4, \
+             reminded_at = CASE WHEN $5 = 1 THEN NULL ELSE reminded_at END, \
+             recomputed_at = CASE WHEN $5 = 1 THEN $4 ELSE recomputed_at END \
+             WHERE id = $6 AND state = 'open'",
+        )
+        .bind(&after.due)
+        .bind(&after.suspended)
+        .bind(i64::from(after.provisional))
+        .bind(&now)
+        .bind(i64::from(moved))
+        .bind(before.id)
+        .execute(&mut **tx)
+        .await?;
+        if !moved {
+            continue;
+        }
+        let old = before.due_date.as_deref().unwrap_or("（中止计时）");
+        let new = after.due.as_deref().unwrap_or("（中止计时）");
+        let detail = format!("因导入《{notice}》重新计算，届满日由{old}变更为{new}");
+        event(tx, before.id, who, "recomputed", &detail).await?;
+        sqlx::query(
+            "UPDATE todo_items SET due_date = $1 WHERE source_type = 'deadline' AND source_id = $2 AND done_at IS NULL",
+        )
+        .bind(&after.due)
+        .bind(before.id)
+        .execute(&mut **tx)
+        .await?;
+        audit::record(
+            tx,
+            who,
+            Entry::new("deadline.recompute", "deadline")
+                .object(before.id, Some(before.owner_unit_id))
+                .summary(json!({
+                    "year": year, "notice": notice, "due_before": before.due_date,
+                    "due_after": after.due, "provisional": after.provisional,
+                })),
+        )
+        .await?;
+    }
+    if report.moved > 0 {
+        super::scheduler::notify_owners(
+            tx,
+            "recomputed_at",
+            "期限届满日变更",
+            &format!("因导入{year}年节假日安排，届满日已重新计算："),
+            &now,
+        )
+        .await?;
+        super::scheduler::notify_offices(
+            tx,
+            "recomputed_at",
+            "期限届满日变更",
+            (
+                &format!("导入{year}年节假日安排后，本辖区"),
+                "项期限的届满日已重新计算，请留意。",
+            ),
+            "/deadlines?state=open",
+            &now,
+        )
+        .await?;
+    }
+    Ok(report)
 }

@@ -148,9 +148,17 @@ fn suspension_with_extension_and_unknown_next_year() {
         err,
         DeadlineError::Calendar(CalendarError::UnknownYear(2027))
     );
-    assert_eq!(
-        err.to_string(),
-        "缺少2027年的节假日安排，请管理员先导入该年度安排"
+    // With provisional years (the calendar in force), the clock runs on into 2027 and says
+    // so: 3 working days before the suspension, 9 after it in December, 元旦 (Friday 1
+    // January 2027, provisional) skipped, and 4–6 January.
+    let in_force = cal().clone().with_provisional_until(2056);
+    let due = suspended.due(&in_force).expect("provisional 2027");
+    assert_eq!(due.date, Some(d(2027, 1, 6)));
+    assert_eq!(due.computation.provisional_years, vec![2027]);
+    assert!(
+        due.explanation_zh.contains("暂定"),
+        "{}",
+        due.explanation_zh
     );
 }
 

@@ -356,7 +356,6 @@ pub async fn create(
     }
     let link = format!("/linkage/meetings/{id}");
     for it in &m.items {
-        let days = u32::try_from((it.due_on - m.held_on).num_days()).unwrap_or(u32::MAX);
         let deadline = crate::deadline::store::open(
             &mut tx,
             cal,
@@ -366,7 +365,8 @@ pub async fn create(
                 clause: m.kind.clause().into(),
                 start_event: format!("{}召开", m.kind.label()),
                 start: m.held_on,
-                rule: Period::Days(days),
+                // The date the meeting named, kept as named (no holiday roll-forward).
+                rule: Period::Until(it.due_on),
                 record_type: Some(RESOURCE.into()),
                 record_id: Some(id),
                 owner_unit_id: it.owner_unit_id,

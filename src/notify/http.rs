@@ -31,8 +31,9 @@ struct HomePage {
     layout: Layout,
     todos: Vec<Todo>,
     unread: Vec<Notification>,
-    /// For whoever maintains the calendar: next year's schedule is missing (from 1 November).
-    missing_year: Option<i32>,
+    /// For the office and whoever maintains the calendar: next year's notice is not imported
+    /// (from 1 November), and how many open deadlines are provisional meanwhile.
+    missing_year: Option<(i32, i64)>,
 }
 
 async fn home(
@@ -44,14 +45,27 @@ async fn home(
         layout: Layout::new(&cu, "我的待办", "/").notice(q.msg.as_deref()),
         todos: store::todos(&state.db, &cu.actor).await?,
         unread: store::notifications(&state.db, cu.actor.user_id, true).await?,
-        missing_year: if cu.actor.can(Resource::Calendar, Action::Update) {
+        missing_year: missing_year(&state, &cu).await?,
+    }))
+}
+
+/// The year-end warning (issue #11): the office director and staff act on deadlines and the
+/// system administrator imports the notice, so both see it.
+async fn missing_year(state: &SharedState, cu: &CurrentUser) -> AppResult<Option<(i32, i64)>> {
+    let concerned = cu.actor.can(Resource::Calendar, Action::Update)
+        || cu.actor.roles.iter().any(|r| r.is_office());
+    let Some(year) = concerned
+        .then(|| {
             state
                 .calendar()
                 .missing_year_warning(crate::db::time::today_beijing())
-        } else {
-            None
-        },
-    }))
+        })
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let open = crate::deadline::store::count_open_provisional(&state.db).await?;
+    Ok(Some((year, open)))
 }
 
 #[derive(Template)]

@@ -219,7 +219,6 @@ pub async fn open_round(
     .fetch_one(&mut *tx)
     .await?;
     crate::access::parties::add(&mut tx, ROUND, id, actor.unit_id, "office", &now).await?;
-    let days = u32::try_from((r.due_on - today).num_days()).unwrap_or(u32::MAX);
     for u in &r.unit_ids {
         crate::units::store::require_active(&mut tx, *u, "unit_ids", "报送单位不存在或已停用")
             .await?;
@@ -232,7 +231,8 @@ pub async fn open_round(
                 clause: CLAUSE.into(),
                 start_event: "领导小组办公室通知报送".into(),
                 start: today,
-                rule: Period::Days(days),
+                // The due date the office named, kept as named.
+                rule: Period::Until(r.due_on),
                 record_type: Some(ROUND.into()),
                 record_id: Some(id),
                 owner_unit_id: *u,

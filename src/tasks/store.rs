@@ -328,7 +328,6 @@ pub async fn insert(
     for c in &new.cooperating {
         crate::access::parties::add(tx, RESOURCE, id, *c, "cooperating", &now).await?;
     }
-    let days = u32::try_from((new.due_on - today).num_days()).unwrap_or(u32::MAX);
     crate::deadline::store::open(
         tx,
         cal,
@@ -338,7 +337,8 @@ pub async fn insert(
             clause: flow::CLAUSE.into(),
             start_event: "领导小组办公室交办".into(),
             start: today,
-            rule: Period::Days(days),
+            // The time limit the office named, kept as named (no holiday roll-forward).
+            rule: Period::Until(new.due_on),
             record_type: Some(RESOURCE.into()),
             record_id: Some(id),
             owner_unit_id: new.lead_unit_id,

@@ -50,7 +50,9 @@ impl AppState {
             db,
             config,
             sign_in_limiter: limiter,
-            calendar: std::sync::RwLock::new(Arc::new(crate::calendar::store::shipped())),
+            calendar: std::sync::RwLock::new(Arc::new(crate::calendar::store::shipped(
+                crate::db::time::today_beijing(),
+            ))),
             fonts: std::sync::OnceLock::new(),
         })
     }
@@ -90,7 +92,9 @@ impl AppState {
 
     /// Re-read the stored years (at start and after an administrator saves one).
     pub async fn reload_calendar(&self) -> Result<(), sqlx::Error> {
-        let cal = Arc::new(crate::calendar::store::load(&self.db).await?);
+        let cal = Arc::new(
+            crate::calendar::store::load(&self.db, crate::db::time::today_beijing()).await?,
+        );
         match self.calendar.write() {
             Ok(mut c) => *c = cal,
             Err(poisoned) => *poisoned.into_inner() = cal,

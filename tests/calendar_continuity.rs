@@ -1,0 +1,367 @@
+//! Clocks across the year end (issue #11), on both databases: a year without an imported notice
+//! is computed provisionally and says so; importing the notice recomputes the open deadlines
+//! that touched it, with history, audit, notices and the scheduler's next pass; a date the
+//! office names is kept as named.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
+use common::{App, api, each_db};
+use serde_json::{Value, json};
+use shuangda::audit::Who;
+use shuangda::deadline::Rule;
+use shuangda::deadline::scheduler::run_pass;
+use shuangda::deadline::store::{self, Change, NewDeadline};
+
+const MSA: &str = "信阳市市场监督管理局";
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("date")
+}
+
+async fn call(
+    app: &App,
+    who: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let t = app.token(who).await;
+    let r = api(app, method, path, Some(&t), body).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+async fn open(app: &App, purpose: &str, start: NaiveDate, rule: Rule) -> i64 {
+    let owner = app.unit_id(MSA).await;
+    let mut tx = app.db.begin().await.expect("tx");
+    let id = store::open(
+        &mut tx,
+        &app.state.calendar(),
+        &Who::system("测试"),
+        &NewDeadline {
+            purpose: purpose.into(),
+            clause: "000 §8".into(),
+            start_event: "督办".into(),
+            start,
+            rule,
+            record_type: None,
+            record_id: None,
+            owner_unit_id: owner,
+            owner_user_id: None,
+        },
+    )
+    .await
+    .expect("open");
+    // A reminder as the owner would have it on the to-do list.
+    sqlx::query(
+        "INSERT INTO todo_items (unit_id, title, link, due_date, urgent, source_type, source_id, created_at) \
+         SELECT owner_unit_id, purpose, '/deadlines/' || id, due_date, 0, 'deadline', id, '2026-12-01T00:00:00.000000Z' FROM deadlines WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .expect("todo");
+    tx.commit().await.expect("commit");
+    id
+}
+
+async fn deadline(app: &App, id: i64) -> Value {
+    let (s, v) = call(
+        app,
+        "director",
+        Method::GET,
+        &format!("/api/v1/deadlines/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+/// A 2027 notice unlike the statutory rule: 春节 off Friday 5 to Thursday 11 February, with
+/// Saturday 20 February a make-up working day.
+const NOTICE_2027: &str = r#"year = 2027
+source = "国务院办公厅关于2027年部分节假日安排的通知（测试用）"
+
+[[holidays]]
+name = "元旦"
+days = ["2027-01-01", "2027-01-02", "2027-01-03"]
+
+[[holidays]]
+name = "春节"
+days = ["2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11"]
+makeup_workdays = ["2027-02-20"]
+"#;
+
+#[tokio::test]
+async fn calendar_endpoints_say_provisional_for_a_year_without_its_notice() {
+    each_db(true, |app| async move {
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/calendar/workday?date=2027-02-05",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["workday"], false);
+        assert_eq!(
+            v["kind"], "法定节假日（春节）",
+            "除夕 2027 under the 2024 revision"
+        );
+        assert_eq!(v["provisional"], true);
+        assert!(
+            v["provisional_note"]
+                .as_str()
+                .expect("note")
+                .contains("2027年")
+        );
+        // A shipped year is not provisional.
+        let (_, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/calendar/workday?date=2026-02-14",
+            None,
+        )
+        .await;
+        assert_eq!(v["provisional"], false);
+        assert_eq!(v["workday"], true, "调休上班");
+        // 000 §8: 20 working days from 10 December 2026 end on 8 January 2027, provisionally.
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/calendar/add-workdays?date=2026-12-10&n=20",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["due"], "2027-01-08");
+        assert_eq!(v["provisional"], true);
+        assert_eq!(v["provisional_years"], json!([2027]));
+        assert!(v["explanation"].as_str().expect("text").contains("暂定"));
+        let (_, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/calendar/add-days?date=2026-11-02&n=3",
+            None,
+        )
+        .await;
+        assert_eq!(v["provisional"], false);
+        let (_, v) = call(&app, "staff", Method::GET, "/api/v1/calendar/years", None).await;
+        assert!(
+            v["provisional"]
+                .as_array()
+                .expect("list")
+                .contains(&json!(2027))
+        );
+        assert!(!v["known"].as_array().expect("list").contains(&json!(2027)));
+        // More than 30 years ahead is still an error naming the year.
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/calendar/workday?date=2099-06-01",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(v["error"]["code"], "calendar_year_missing");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .expect("msg")
+                .contains("2099年")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_is_imported() {
+    each_db(true, |app| async move {
+        // B: 20 working days from 10 December 2026: 8 January 2027 under both calendars.
+        let b = open(&app, "跨年期限", d(2026, 12, 10), Rule::WorkingDays(20)).await;
+        // A: 5 working days from 1 February 2027: 12 Feb provisionally, 15 Feb by the notice.
+        let a = open(&app, "春节前后期限", d(2027, 2, 1), Rule::WorkingDays(5)).await;
+        // C: 8 working days from 11 February: 23 Feb provisionally, 22 Feb by the notice (the
+        // make-up Saturday counts).
+        let c = open(&app, "调休影响的期限", d(2027, 2, 11), Rule::WorkingDays(8)).await;
+        // D: like A but already met: a closed clock keeps the date it was judged by.
+        let done = open(&app, "已完成的期限", d(2027, 2, 1), Rule::WorkingDays(5)).await;
+        let director = app.user_id("director").await;
+        let (actor, _) = shuangda::users::store::load_actor(&app.db, director).await.expect("actor").expect("active");
+        store::change(&app.db, &app.state.calendar(), &actor, &Who::system("测试"), done, Change::Met { on: d(2027, 2, 3) })
+            .await
+            .expect("met");
+        // E: wholly inside 2026: never touched.
+        let plain = open(&app, "年内期限", d(2026, 11, 2), Rule::WorkingDays(5)).await;
+        // F: 20 working days from 11 February: 11 March provisionally, 10 March by the notice;
+        // still running on 23 February.
+        let later = open(&app, "三月到期的期限", d(2027, 2, 11), Rule::WorkingDays(20)).await;
+
+        for (id, due) in [(b, "2027-01-08"), (a, "2027-02-12"), (c, "2027-02-23")] {
+            let v = deadline(&app, id).await;
+            assert_eq!(v["due_date"], due, "{v}");
+            assert_eq!(v["provisional"], true, "{v}");
+            assert!(v["explanation"].as_str().expect("text").contains("暂定"));
+        }
+        assert_eq!(deadline(&app, plain).await["provisional"], false);
+        // The deadline page says 暂定 beside the date.
+        let mut client = app.client();
+        client.login("director", common::PASSWORD).await;
+        let page = client.get(&format!("/deadlines/{a}")).await;
+        assert!(page.body.contains("2027-02-12（暂定）"), "{}", page.body);
+
+        // The import page previews before it confirms.
+        let mut admin = app.client();
+        admin.login("sysadmin", common::PASSWORD).await;
+        let r = admin.post("/calendar", &[("schedule", NOTICE_2027)]).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("id=\"schedule-preview\""), "{}", r.body);
+        assert!(r.body.contains("3项的届满日变更"), "{}", r.body);
+        assert!(r.body.contains("提前2项，最多提前1日"), "{}", r.body);
+        assert!(r.body.contains("推后1项，最多推后3日"), "{}", r.body);
+        assert!(deadline(&app, a).await["provisional"] == true, "a preview changes nothing");
+
+        let events_before = app.count("audit_log").await;
+        let (s, v) = call(&app, "sysadmin", Method::PUT, "/api/v1/calendar/years/2027", Some(json!({"schedule": NOTICE_2027}))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let r = &v["recomputation"];
+        assert_eq!(r["moved"], 3, "{v}");
+        assert_eq!(r["later"], 1);
+        assert_eq!(r["max_later_days"], 3);
+        assert_eq!(r["earlier"], 2);
+        assert_eq!(r["max_earlier_days"], 1);
+        assert_eq!(r["confirmed"], 4, "A, B, C and F are no longer provisional");
+        assert!(v["years"]["known"].as_array().expect("known").contains(&json!(2027)));
+
+        let va = deadline(&app, a).await;
+        assert_eq!(va["due_date"], "2027-02-15");
+        assert_eq!(va["provisional"], false);
+        let ev = va["events"].as_array().expect("events").last().expect("event").clone();
+        assert_eq!(ev["kind"], "recomputed");
+        let detail = ev["detail"].as_str().expect("detail");
+        assert!(detail.contains("2027-02-12") && detail.contains("2027-02-15"), "{detail}");
+        assert!(detail.contains("国务院办公厅关于2027年部分节假日安排的通知（测试用）"), "{detail}");
+        let vb = deadline(&app, b).await;
+        assert_eq!(vb["due_date"], "2027-01-08");
+        assert_eq!(vb["provisional"], false);
+        assert_ne!(vb["events"].as_array().expect("events").last().expect("event")["kind"], "recomputed");
+        assert_eq!(deadline(&app, c).await["due_date"], "2027-02-22");
+        assert_eq!(deadline(&app, later).await["due_date"], "2027-03-10");
+        let vd = deadline(&app, done).await;
+        assert_eq!(vd["due_date"], "2027-02-12", "a closed clock keeps its date");
+        assert_eq!(vd["state"], "met");
+        assert_eq!(deadline(&app, plain).await["events"].as_array().expect("events").len(), 1);
+
+        // One audit record per moved date and one for the import.
+        assert_eq!(app.count("audit_log").await - events_before, 4);
+        let recomputes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'deadline.recompute'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
+        assert_eq!(recomputes, 3);
+        // The to-do carries the new date.
+        let todo_due: Option<String> = sqlx::query_scalar("SELECT due_date FROM todo_items WHERE source_type = 'deadline' AND source_id = $1")
+            .bind(a)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todo");
+        assert_eq!(todo_due.as_deref(), Some("2027-02-15"));
+        // The owner unit's liaison officer and the city office are told.
+        let owner_notes: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'liaison.scjg' AND n.title = '期限届满日变更'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        assert_eq!(owner_notes, 3, "one notice per moved deadline");
+        let office_body: String = sqlx::query_scalar(
+            "SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'director' AND n.title = '期限届满日变更'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("office digest");
+        assert!(office_body.contains("本辖区3项期限"), "{office_body}");
+
+        // C's new date (22 Feb) is past on 23 Feb (its old one was not): the next pass marks it
+        // missed; F runs on.
+        let now = Utc.with_ymd_and_hms(2027, 2, 23, 1, 0, 0).single().expect("instant");
+        let report = run_pass(&app.db, &app.state.calendar(), d(2027, 2, 23), now).await.expect("pass");
+        assert!(report.missed >= 1);
+        assert_eq!(deadline(&app, c).await["state"], "missed");
+        assert_eq!(deadline(&app, later).await["state"], "open");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn importing_needs_the_system_administrator_and_a_valid_notice() {
+    each_db(true, |app| async move {
+        let (s, _) = call(
+            &app,
+            "director",
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(json!({"schedule": NOTICE_2027})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let bad = NOTICE_2027.replace("2027-02-20", "2027-02-22");
+        let (s, v) = call(
+            &app,
+            "sysadmin",
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(json!({"schedule": bad})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["error"]["fields"][0]["field"], "schedule");
+        let (_, v) = call(&app, "staff", Method::GET, "/api/v1/calendar/years", None).await;
+        assert!(
+            v["provisional"]
+                .as_array()
+                .expect("list")
+                .contains(&json!(2027)),
+            "nothing imported"
+        );
+    })
+    .await;
+}
+
+/// A task's time limit is the date the office named: kept as named, not rolled forward from a
+/// rest day (DOMAIN.md §6 applies to "N日" periods, not to a named date).
+#[tokio::test]
+async fn a_named_time_limit_is_kept_as_named() {
+    each_db(true, |app| async move {
+        // A Saturday at least three weeks ahead of the server's today.
+        let today = shuangda::db::time::today_beijing();
+        let mut due = today + chrono::Duration::days(21);
+        while due.weekday() != Weekday::Sat {
+            due = due.succ_opt().expect("date");
+        }
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/tasks", Some(json!({
+            "title": "周六到期的任务", "description": "按指定日期完成。", "source": "decided_item",
+            "lead_unit_id": app.unit_id(MSA).await.to_string(), "due_on": due.to_string()
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().expect("id");
+        let row: (String, String) = sqlx::query_as("SELECT due_date, rule_text FROM deadlines WHERE record_type = 'task' AND record_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("clock");
+        assert_eq!(row.0, due.to_string(), "not rolled forward to Monday");
+        assert!(row.1.starts_with("指定日期"), "{}", row.1);
+    })
+    .await;
+}
