@@ -17,3 +17,32 @@ document.addEventListener("change", function (ev) {
   reader.onload = function () { if (target) target.value = reader.result; };
   reader.readAsText(input.files[0], "utf-8");
 });
+
+// A date the office names (data-named-due) is kept as named; when it falls on a rest day the
+// page says so and offers the next working day, without refusing the date.
+document.addEventListener("change", function (ev) {
+  var input = ev.target;
+  if (!input.dataset || input.dataset.namedDue === undefined) return;
+  var note = input.parentNode.querySelector(".rest-day-warning");
+  if (note) note.remove();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.value)) return;
+  fetch("/calendar/day?date=" + encodeURIComponent(input.value), { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (d) {
+      if (!d || d.workday || !d.warning) return;
+      var p = document.createElement("p");
+      p.className = "hint rest-day-warning";
+      p.setAttribute("role", "status");
+      p.textContent = d.warning + " ";
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "link use-next-workday";
+      b.textContent = "改为下一个工作日" + d.next_workday_zh;
+      b.addEventListener("click", function () {
+        input.value = d.next_workday;
+        p.remove();
+      });
+      p.appendChild(b);
+      input.parentNode.appendChild(p);
+    });
+});

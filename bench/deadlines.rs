@@ -1,6 +1,9 @@
 //! Deadline-engine benchmark (issue #3):
 //! 1. compute 1,000,000 due dates with the legal-period calendar (goal: < 100 ms);
-//! 2. one scheduler pass over 1,000,000 open deadlines on SQLite and on PostgreSQL (goal: < 1 s).
+//! 2. one scheduler pass over 1,000,000 open deadlines on SQLite and on PostgreSQL (goal: < 1 s);
+//! 3. importing a year's holiday notice with 1,000,000 open deadlines of which 100,000 touch that
+//!    year, every one of those moving (goal: < 2 s), with the latency of deadline-page reads
+//!    taken meanwhile (issue #11).
 //!
 //! Run: `cargo bench --bench deadlines` (add `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! for PostgreSQL; it creates and drops its own database). Results are printed as Markdown;
@@ -106,6 +109,106 @@ async fn scheduler(db: &Db) -> Result<String, sqlx::Error> {
     ))
 }
 
+/// A 2027 notice that differs from the provisional year (元旦 3 days).
+const NOTICE_2027: &str = "year = 2027\nsource = \"基准测试用2027年安排\"\n\n[[holidays]]\nname = \"元旦\"\ndays = [\"2027-01-01\", \"2027-01-02\", \"2027-01-03\"]\n";
+
+/// 1,000,000 open clocks: 100,000 of 20 working days started 10–29 December 2026 (provisional,
+/// stored with a due date the import will move), 900,000 due within 2026.
+async fn fill_for_import(db: &Db) -> Result<(), sqlx::Error> {
+    shuangda::demo::load(db)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let (series, start) = match db.dialect {
+        Dialect::Postgres => (
+            "SELECT generate_series(1, 1000000) AS n",
+            "to_char(CASE WHEN g.n <= 100000 THEN DATE '2026-12-10' + (g.n % 20)::int ELSE DATE '2026-03-01' + (g.n % 200)::int END, 'YYYY-MM-DD')",
+        ),
+        Dialect::Sqlite => (
+            "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000000) SELECT n FROM s",
+            "CASE WHEN g.n <= 100000 THEN date('2026-12-10', '+' || (g.n % 20) || ' days') ELSE date('2026-03-01', '+' || (g.n % 200) || ' days') END",
+        ),
+    };
+    let sql = format!(
+        "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
+         owner_unit_id, created_at, updated_at, provisional) \
+         SELECT 'bench ' || x.n, '000 §8', 'bench', x.start, '20个工作日', \
+         '{{\"rule\":{{\"WorkingDays\":20}},\"start\":\"' || x.start || '\",\"clause\":\"000 §8\",\"purpose\":\"bench\",\"suspensions\":[],\"extensions\":[],\"state\":\"Open\"}}', \
+         CASE WHEN x.n <= 100000 THEN '2027-01-31' ELSE '2026-10-31' END, 'open', \
+         (SELECT MIN(id) FROM units) + (x.n % 80), '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z', \
+         CASE WHEN x.n <= 100000 THEN 1 ELSE 0 END \
+         FROM (SELECT g.n AS n, {start} AS start FROM ({series}) g) x"
+    );
+    let mut tx = db.begin().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if db.dialect == Dialect::Postgres {
+        sqlx::raw_sql("ANALYZE deadlines").execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
+/// Import the 2027 notice over 1,000,000 open deadlines while four readers load deadline pages.
+async fn import(db: &Db) -> Result<String, Box<dyn std::error::Error>> {
+    let t = Instant::now();
+    fill_for_import(db).await?;
+    let fill_s = t.elapsed().as_secs_f64();
+    let today = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
+    let cal = shipped(today);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for r in 0..4i64 {
+        let db = db.clone();
+        let stop = stop.clone();
+        readers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = r;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i = (i * 7919 + 13) % 1_000_000 + 1;
+                let t = Instant::now();
+                let _ = shuangda::deadline::store::get(&db, &shuangda::access::Scope::All, i).await;
+                let _ = shuangda::deadline::store::events(&db, i).await;
+                lat.push(t.elapsed().as_micros());
+            }
+            lat
+        }));
+    }
+    // Let the readers warm up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let t = Instant::now();
+    let (_, r) = shuangda::calendar::store::save_year(
+        db,
+        &cal,
+        None,
+        &shuangda::audit::Who::system("基准测试"),
+        NOTICE_2027,
+    )
+    .await?;
+    let import_ms = t.elapsed().as_millis();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut lat = Vec::new();
+    for h in readers {
+        lat.extend(h.await?);
+    }
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 - 1.0) * p) as usize)
+            .map(|us| *us as f64 / 1000.0)
+            .unwrap_or(0.0)
+    };
+    Ok(format!(
+        "| {:?} | {import_ms} ms | {} examined, {} moved | {} reads: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms | {fill_s:.1} s |\n",
+        db.dialect,
+        r.examined,
+        r.moved,
+        lat.len(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+    ))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (ms, sum) = due_dates();
@@ -116,11 +219,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "## Scheduler pass over 1,000,000 open deadlines\n\n| database | pass | time | changed |\n|---|---|---|---|"
     );
 
+    let only_import = std::env::var("BENCH_ONLY").as_deref() == Ok("import");
     let dir = tempfile::tempdir()?;
-    let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-    let db = Db::connect(&url, 4).await?;
+    if !only_import {
+        let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+        let db = Db::connect(&url, 4).await?;
+        shuangda::db::migrate(&db).await?;
+        print!("{}", scheduler(&db).await?);
+        db.pool.close().await;
+    }
+    let mut imports = String::new();
+    let url = format!("sqlite:{}", dir.path().join("import.db").display());
+    let db = Db::connect(&url, 5).await?;
     shuangda::db::migrate(&db).await?;
-    print!("{}", scheduler(&db).await?);
+    imports.push_str(&import(&db).await?);
     db.pool.close().await;
 
     if let Ok(admin) = std::env::var("BENCH_PG_URL") {
@@ -134,9 +246,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             None => admin.clone(),
         };
         let result = async {
-            let db = Db::connect(&url, 4).await?;
+            let db = Db::connect(&url, 5).await?;
             shuangda::db::migrate(&db).await?;
-            let out = scheduler(&db).await?;
+            let out = if only_import {
+                String::new()
+            } else {
+                scheduler(&db).await?
+            };
+            sqlx::raw_sql("DELETE FROM deadlines")
+                .execute(&db.pool)
+                .await?;
+            db.pool.close().await;
+            Ok::<_, Box<dyn std::error::Error>>(out)
+        }
+        .await;
+        let imported = async {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await?;
+            let db = Db::connect(&url, 5).await?;
+            shuangda::db::migrate(&db).await?;
+            let out = import(&db).await?;
             db.pool.close().await;
             Ok::<_, Box<dyn std::error::Error>>(out)
         }
@@ -147,6 +282,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute(&mut conn)
         .await?;
         print!("{}", result?);
+        imports.push_str(&imported?);
     }
+    println!(
+        "\n## Importing a year's notice over 1,000,000 open deadlines (100,000 touching the year)\n\n| database | import (one transaction) | deadlines | reads meanwhile | (fill) |\n|---|---|---|---|---|\n{imports}"
+    );
     Ok(())
 }

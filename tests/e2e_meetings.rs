@@ -170,6 +170,27 @@ async fn flow(c: &Client, base: &str, msa: i64) -> Step<()> {
     .await?;
     fill(c, "#item0-text", ITEM).await?;
     select_value(c, "#item0-lead", &msa.to_string()).await?;
+    // A time limit on a rest day is kept if wanted, but the page says so and offers the next
+    // working day (issue #11).
+    let mut saturday = today + chrono::Duration::days(21);
+    while chrono::Datelike::weekday(&saturday) != chrono::Weekday::Sat {
+        saturday = saturday.succ_opt().ok_or("date overflow")?;
+    }
+    let next = shuangda::calendar::store::shipped(today)
+        .next_workday(saturday)
+        .map_err(|e| e.to_string())?;
+    set_date(c, "#item0-due", &saturday.to_string()).await?;
+    let warning = text(c, ".rest-day-warning").await?;
+    ensure!(
+        warning.contains("不因节假日顺延"),
+        "rest-day warning not as expected: {warning:?}"
+    );
+    click(c, ".use-next-workday").await?;
+    let moved = prop(c, "#item0-due", "value").await?;
+    ensure!(
+        moved == next.to_string(),
+        "offered working day {moved:?}, expected {next}"
+    );
     set_date(c, "#item0-due", &due).await?;
     submit_until(c, "step-record_held", "#meeting-state", "已召开待签发纪要").await?;
 

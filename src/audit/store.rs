@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::chain::{self, AuditRecord, Finding, Verifier};
 use crate::access::{Actor, Scope, sql::any_unit_in_scope};
-use crate::db::query::{Sql, like_escape};
+use crate::db::query::{Sql, Value, like_escape};
 use crate::db::{Db, Tx, time};
 
 /// Who acted, from where: the user (or the system) and the request.
@@ -73,54 +73,85 @@ impl Entry {
 /// Append one record inside the caller's transaction. Taking the head row first (an UPDATE)
 /// serialises concurrent appends on both databases, so the chain never forks.
 pub async fn record(tx: &mut Tx, who: &Who, entry: Entry) -> Result<i64, sqlx::Error> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+    let seqs = record_many(tx, who, vec![entry]).await?;
+    Ok(seqs.end - 1)
+}
+
+/// How many records one INSERT carries (14 values each, well under both databases' limits).
+const INSERT_BATCH: usize = 500;
+
+/// Append several records in order inside the caller's transaction, with one head update and
+/// multi-row inserts: for operations that touch many objects at once (a holiday import that
+/// moves thousands of due dates). Returns their sequence numbers.
+pub async fn record_many(
+    tx: &mut Tx,
+    who: &Who,
+    entries: Vec<Entry>,
+) -> Result<std::ops::Range<i64>, sqlx::Error> {
+    let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(0..0);
+    }
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
         .fetch_one(&mut **tx)
         .await?;
-    let seq: i64 = head.try_get(0)?;
-    let prev_hash: String = head.try_get(1)?;
-    let mut r = AuditRecord {
-        seq,
-        at: time::now_text(),
-        actor_user_id: who.user_id,
-        actor_name: who.name.clone(),
-        acting_unit_id: who.unit_id,
-        action: entry.action.to_string(),
-        object_type: entry.object_type.to_string(),
-        object_id: entry.object_id,
-        object_unit_id: entry.object_unit_id,
-        summary: entry.summary.to_string(),
-        request_id: who.request_id.clone(),
-        client_addr: who.client_addr.clone(),
-        prev_hash,
-        hash: String::new(),
-    };
-    r.hash = chain::compute_hash(&r);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, \
-         object_type, object_id, object_unit_id, summary, request_id, client_addr, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(r.seq)
-    .bind(&r.at)
-    .bind(r.actor_user_id)
-    .bind(&r.actor_name)
-    .bind(r.acting_unit_id)
-    .bind(&r.action)
-    .bind(&r.object_type)
-    .bind(&r.object_id)
-    .bind(r.object_unit_id)
-    .bind(&r.summary)
-    .bind(&r.request_id)
-    .bind(&r.client_addr)
-    .bind(&r.prev_hash)
-    .bind(&r.hash)
-    .execute(&mut **tx)
-    .await?;
+    let last: i64 = head.try_get(0)?;
+    let mut prev_hash: String = head.try_get(1)?;
+    let first = last - n + 1;
+    let at = time::now_text();
+    let mut records = Vec::with_capacity(entries.len());
+    for (seq, entry) in (first..).zip(entries) {
+        let mut r = AuditRecord {
+            seq,
+            at: at.clone(),
+            actor_user_id: who.user_id,
+            actor_name: who.name.clone(),
+            acting_unit_id: who.unit_id,
+            action: entry.action.to_string(),
+            object_type: entry.object_type.to_string(),
+            object_id: entry.object_id,
+            object_unit_id: entry.object_unit_id,
+            summary: entry.summary.to_string(),
+            request_id: who.request_id.clone(),
+            client_addr: who.client_addr.clone(),
+            prev_hash: std::mem::take(&mut prev_hash),
+            hash: String::new(),
+        };
+        r.hash = chain::compute_hash(&r);
+        prev_hash = r.hash.clone();
+        records.push(r);
+    }
+    for chunk in records.chunks(INSERT_BATCH) {
+        let mut q = Sql::new(
+            "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, \
+             object_type, object_id, object_unit_id, summary, request_id, client_addr, prev_hash, hash) VALUES ",
+        );
+        q.rows(chunk.iter().map(|r| {
+            [
+                Value::from(r.seq),
+                Value::from(r.at.as_str()),
+                Value::from(r.actor_user_id),
+                Value::from(r.actor_name.as_str()),
+                Value::from(r.acting_unit_id),
+                Value::from(r.action.as_str()),
+                Value::from(r.object_type.as_str()),
+                Value::from(r.object_id.clone()),
+                Value::from(r.object_unit_id),
+                Value::from(r.summary.as_str()),
+                Value::from(r.request_id.clone()),
+                Value::from(r.client_addr.clone()),
+                Value::from(r.prev_hash.as_str()),
+                Value::from(r.hash.as_str()),
+            ]
+        }));
+        q.query().execute(&mut **tx).await?;
+    }
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&r.hash)
+        .bind(&prev_hash)
         .execute(&mut **tx)
         .await?;
-    Ok(seq)
+    Ok(first..last + 1)
 }
 
 /// Record an event that is its own transaction (sign-in attempts, sign-out).

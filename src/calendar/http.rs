@@ -23,6 +23,7 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/calendar", get(page).post(save_page))
         .route("/calendar/{year}/schedule.toml", get(download))
+        .route("/calendar/day", get(day_check))
         .route("/api/v1/calendar/workday", get(api_workday))
         .route("/api/v1/calendar/add-workdays", get(api_add_workdays))
         .route("/api/v1/calendar/add-days", get(api_add_days))
@@ -292,6 +293,54 @@ pub async fn api_save_year(
     Ok(Json(SavedYear {
         years: years(&state).await?,
         recomputation,
+    }))
+}
+
+// ---- a date the office names ----
+
+#[derive(Serialize)]
+struct DayCheck {
+    workday: bool,
+    /// Set when the date is a rest day: the warning to show beside the field.
+    warning: Option<String>,
+    /// The next working day, YYYY-MM-DD, offered instead.
+    next_workday: Option<String>,
+    next_workday_zh: Option<String>,
+}
+
+/// For forms that take a date the office names (a time limit): whether it is a rest day and the
+/// working day to offer instead. The date is kept as named either way; this only warns.
+async fn day_check(
+    State(state): State<SharedState>,
+    _cu: CurrentUser,
+    Query(q): Query<DateQuery>,
+) -> AppResult<Json<DayCheck>> {
+    let date = parse_date("date", q.date.as_deref().unwrap_or(""))?;
+    let cal = state.calendar();
+    let kind = cal.day_kind(date).map_err(calendar_error)?;
+    if kind.is_workday() {
+        return Ok(Json(DayCheck {
+            workday: true,
+            warning: None,
+            next_workday: None,
+            next_workday_zh: None,
+        }));
+    }
+    let next = cal.next_workday(date).map_err(calendar_error)?;
+    let provisional = if cal.is_provisional_year(date.year()) {
+        "（暂定，该年度节假日安排尚未导入）"
+    } else {
+        ""
+    };
+    Ok(Json(DayCheck {
+        workday: false,
+        warning: Some(format!(
+            "{}是{}{provisional}。指定的日期将按原样保留，不因节假日顺延。",
+            super::format_date_zh(date),
+            describe(&kind)
+        )),
+        next_workday: Some(next.to_string()),
+        next_workday_zh: Some(super::format_date_zh(next)),
     }))
 }
 

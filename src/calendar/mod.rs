@@ -632,6 +632,11 @@ impl Calendar {
         }
     }
 
+    /// The first working day on or after `date` (the date itself when it is one).
+    pub fn next_workday(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        self.nth_workday_from(date, 1)
+    }
+
     /// The `n`-th working day (n ≥ 1) counting `from` itself.
     fn nth_workday_from(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         let mut year = from.year();

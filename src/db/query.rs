@@ -8,7 +8,11 @@ use sqlx::{Any, Arguments};
 pub enum Value {
     Int(i64),
     Text(String),
+    /// A NULL of type text.
     Null,
+    /// A NULL of an integer type: PostgreSQL refuses a text NULL for an integer column in a
+    /// multi-row VALUES list.
+    NullInt,
 }
 
 impl From<i64> for Value {
@@ -33,7 +37,7 @@ impl From<Option<String>> for Value {
 }
 impl From<Option<i64>> for Value {
     fn from(v: Option<i64>) -> Self {
-        v.map(Value::Int).unwrap_or(Value::Null)
+        v.map(Value::Int).unwrap_or(Value::NullInt)
     }
 }
 
@@ -100,6 +104,25 @@ impl Sql {
         self
     }
 
+    /// Append rows of bound values, "($1, $2), ($3, $4)", for a multi-row INSERT or a
+    /// `WITH v(...) AS (VALUES ...)` list (both databases accept either).
+    pub fn rows<R>(&mut self, rows: impl IntoIterator<Item = R>) -> &mut Self
+    where
+        R: IntoIterator<Item = Value>,
+    {
+        for (i, row) in rows.into_iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, v) in row.into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                self.bind(v);
+            }
+            self.push(")");
+        }
+        self
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -122,6 +145,7 @@ impl Sql {
                 Value::Int(i) => args.add(*i),
                 Value::Text(s) => args.add(s.clone()),
                 Value::Null => args.add(Option::<String>::None),
+                Value::NullInt => args.add(Option::<i64>::None),
             };
         }
         args

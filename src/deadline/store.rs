@@ -12,7 +12,7 @@ use crate::access::sql::unit_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
-use crate::db::query::Sql;
+use crate::db::query::{Sql, Value};
 use crate::db::{Db, Tx, time};
 use crate::error::{AppError, AppResult};
 
@@ -541,6 +541,10 @@ impl Recomputation {
     }
 }
 
+/// Rows written per statement when an import recomputes deadlines (five values each in the
+/// update, five in the event insert: far below both databases' parameter limits).
+const RECOMPUTE_BATCH: usize = 1000;
+
 /// One open deadline and its columns under the new calendar.
 struct Replanned {
     before: Deadline,
@@ -625,47 +629,78 @@ pub async fn recompute_year(
     let rows = open_touching(&mut **tx, year).await?;
     let (report, changed) = replan(year, rows, cal);
     let now = time::now_text();
-    for Replanned { before, after } in &changed {
-        let moved = after.due != before.due_date;
-        sqlx::query(
-            "UPDATE deadlines SET due_date = $1, suspended_since = $2, provisional = $3, updated_at = $4, \
-             reminded_at = CASE WHEN $5 = 1 THEN NULL ELSE reminded_at END, \
-             recomputed_at = CASE WHEN $5 = 1 THEN $4 ELSE recomputed_at END \
-             WHERE id = $6 AND state = 'open'",
+    // Set-based writes in batches: an import can move a hundred thousand dates, and one
+    // statement per row would hold SQLite's write lock (and PostgreSQL's round trips) for
+    // minutes (bench/RESULTS.md).
+    for batch in changed.chunks(RECOMPUTE_BATCH) {
+        let mut q = Sql::new("WITH v (id, due, suspended, provisional, moved) AS (VALUES ");
+        q.rows(batch.iter().map(|r| {
+            [
+                Value::from(r.before.id),
+                Value::from(r.after.due.clone()),
+                Value::from(r.after.suspended.clone()),
+                Value::from(i64::from(r.after.provisional)),
+                Value::from(i64::from(r.after.due != r.before.due_date)),
+            ]
+        }));
+        q.push(
+            ") UPDATE deadlines SET due_date = v.due, suspended_since = v.suspended, \
+             provisional = v.provisional, updated_at = ",
         )
-        .bind(&after.due)
-        .bind(&after.suspended)
-        .bind(i64::from(after.provisional))
-        .bind(&now)
-        .bind(i64::from(moved))
-        .bind(before.id)
-        .execute(&mut **tx)
-        .await?;
-        if !moved {
+        .bind(now.as_str())
+        .push(", reminded_at = CASE WHEN v.moved = 1 THEN NULL ELSE deadlines.reminded_at END, recomputed_at = CASE WHEN v.moved = 1 THEN ")
+        .bind(now.as_str())
+        .push(" ELSE deadlines.recomputed_at END FROM v WHERE deadlines.id = v.id AND deadlines.state = 'open'");
+        q.query().execute(&mut **tx).await?;
+
+        let moved: Vec<&Replanned> = batch
+            .iter()
+            .filter(|r| r.after.due != r.before.due_date)
+            .collect();
+        if moved.is_empty() {
             continue;
         }
-        let old = before.due_date.as_deref().unwrap_or("（中止计时）");
-        let new = after.due.as_deref().unwrap_or("（中止计时）");
-        let detail = format!("因导入《{notice}》重新计算，届满日由{old}变更为{new}");
-        event(tx, before.id, who, "recomputed", &detail).await?;
-        sqlx::query(
-            "UPDATE todo_items SET due_date = $1 WHERE source_type = 'deadline' AND source_id = $2 AND done_at IS NULL",
-        )
-        .bind(&after.due)
-        .bind(before.id)
-        .execute(&mut **tx)
-        .await?;
-        audit::record(
-            tx,
-            who,
-            Entry::new("deadline.recompute", "deadline")
-                .object(before.id, Some(before.owner_unit_id))
-                .summary(json!({
-                    "year": year, "notice": notice, "due_before": before.due_date,
-                    "due_after": after.due, "provisional": after.provisional,
-                })),
-        )
-        .await?;
+        let detail = |r: &Replanned| {
+            let old = r.before.due_date.as_deref().unwrap_or("（中止计时）");
+            let new = r.after.due.as_deref().unwrap_or("（中止计时）");
+            format!("因导入《{notice}》重新计算，届满日由{old}变更为{new}")
+        };
+        let mut q = Sql::new(
+            "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) VALUES ",
+        );
+        q.rows(moved.iter().map(|r| {
+            [
+                Value::from(r.before.id),
+                Value::from(now.as_str()),
+                Value::from(who.name.as_str()),
+                Value::from("recomputed"),
+                Value::from(detail(r)),
+            ]
+        }));
+        q.query().execute(&mut **tx).await?;
+        let mut q = Sql::new("WITH v (id, due) AS (VALUES ");
+        q.rows(
+            moved
+                .iter()
+                .map(|r| [Value::from(r.before.id), Value::from(r.after.due.clone())]),
+        );
+        q.push(
+            ") UPDATE todo_items SET due_date = v.due FROM v WHERE todo_items.source_type = 'deadline' \
+             AND todo_items.source_id = v.id AND todo_items.done_at IS NULL",
+        );
+        q.query().execute(&mut **tx).await?;
+        let entries = moved
+            .iter()
+            .map(|r| {
+                Entry::new("deadline.recompute", "deadline")
+                    .object(r.before.id, Some(r.before.owner_unit_id))
+                    .summary(json!({
+                        "year": year, "notice": notice, "due_before": r.before.due_date,
+                        "due_after": r.after.due, "provisional": r.after.provisional,
+                    }))
+            })
+            .collect();
+        audit::record_many(tx, who, entries).await?;
     }
     if report.moved > 0 {
         super::scheduler::notify_owners(
