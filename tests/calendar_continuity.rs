@@ -220,6 +220,13 @@ async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_
         let page = client.get(&format!("/deadlines/{a}")).await;
         assert!(page.body.contains("2027-02-12（暂定）"), "{}", page.body);
 
+        // So does the owner's to-do list.
+        let mut liaison = app.client();
+        liaison.login("liaison.scjg", common::PASSWORD).await;
+        let home = liaison.get("/").await;
+        assert!(home.body.contains("期限 2027-02-12（暂定）"), "{}", home.body);
+        assert!(home.body.contains("期限 2026-11-09</span>"), "a 2026 date is not provisional");
+
         // The import page previews before it confirms.
         let mut admin = app.client();
         admin.login("sysadmin", common::PASSWORD).await;

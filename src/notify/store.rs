@@ -13,6 +13,10 @@ pub struct Todo {
     pub due_date: Option<String>,
     pub urgent: i64,
     pub created_at: String,
+    /// The due date is a deadline's provisional date (暂定).
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = bool)]
+    pub provisional: crate::db::Flag,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -28,9 +32,10 @@ pub struct Notification {
 /// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
 pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, title, link, due_date, urgent, created_at FROM todo_items \
-         WHERE done_at IS NULL AND (user_id = $1 OR (user_id IS NULL AND unit_id = $2)) \
-         ORDER BY urgent DESC, due_date, id LIMIT 200",
+        "SELECT t.id, t.title, t.link, t.due_date, t.urgent, t.created_at, COALESCE(d.provisional, 0) AS provisional \
+         FROM todo_items t LEFT JOIN deadlines d ON t.source_type = 'deadline' AND d.id = t.source_id \
+         WHERE t.done_at IS NULL AND (t.user_id = $1 OR (t.user_id IS NULL AND t.unit_id = $2)) \
+         ORDER BY t.urgent DESC, t.due_date, t.id LIMIT 200",
     )
     .bind(actor.user_id)
     .bind(actor.unit_id)
