@@ -128,7 +128,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于每月底前报送进展。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let number: String = sqlx::query_scalar("SELECT letter_number FROM cases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.expect("number");
-        assert_eq!(number, format!("信打假办督〔{}〕1号", shuangda::db::time::today_beijing().format("%Y")));
+        assert_eq!(number, format!("信打假办督〔{}〕1号", app.today().format("%Y")));
         let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("letter");
         let mut lead = app.client();
         lead.login("liaison.scjg", PASSWORD).await;
@@ -143,7 +143,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         }
 
         // 000 §6: progress requested from the lead unit, which answers; the office may not.
-        let due = (shuangda::db::time::today_beijing() + chrono::Duration::days(10)).to_string();
+        let due = (app.today() + chrono::Duration::days(10)).to_string();
         let (s, v) = step(&app, "staff", id, json!({"step": "request_progress", "date": due, "text": "请报送阶段性进展"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "staff", id, json!({"step": "report_progress", "text": "办公室代报"})).await;
@@ -170,7 +170,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert!(leader_told >= 1);
 
         // 000 §8: conclusion and closure report within 20 working days.
-        let today = shuangda::db::time::today_beijing().to_string();
+        let today = app.today().to_string();
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": today, "text": "作出行政处罚并移送公安机关"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_closure", "text": "罚没款合计50万元，移送涉嫌犯罪线索一条。"})).await;
@@ -471,7 +471,7 @@ async fn concurrent_letters_keep_numbers_unique_and_gapless() {
                 .and_then(|x| x.parse::<u32>().ok())
                 .unwrap_or(0)
         });
-        let year = shuangda::db::time::today_beijing().format("%Y").to_string();
+        let year = app.today().format("%Y").to_string();
         let expected: Vec<String> = (1..=6)
             .map(|n| format!("信打假办督〔{year}〕{n}号"))
             .collect();

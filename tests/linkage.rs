@@ -158,7 +158,7 @@ async fn clocks(app: &App, id: i64) -> Vec<(String, String)> {
 }
 
 fn year() -> String {
-    shuangda::db::time::today_beijing().format("%Y").to_string()
+    common::test_today().format("%Y").to_string()
 }
 
 #[tokio::test]
@@ -377,15 +377,10 @@ async fn an_accepted_refusal_waives_the_window() {
             json!({"step": "refuse", "text": "情节显著轻微"}),
         )
         .await;
-        let later = shuangda::db::time::today_beijing() + chrono::Duration::days(30);
-        shuangda::deadline::scheduler::run_pass(
-            &app.db,
-            &app.state.calendar(),
-            later,
-            chrono::Utc::now(),
-        )
-        .await
-        .expect("scheduler pass");
+        let later = app.today() + chrono::Duration::days(30);
+        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, app.now())
+            .await
+            .expect("scheduler pass");
         assert_eq!(
             clocks(&app, late).await.last().map(|(_, s)| s.as_str()),
             Some("missed")
@@ -410,7 +405,7 @@ async fn an_accepted_refusal_waives_the_window() {
 #[tokio::test]
 async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
     each_db(true, |app| async move {
-        let decided = (shuangda::db::time::today_beijing() - chrono::Duration::days(2)).to_string();
+        let decided = (app.today() - chrono::Duration::days(2)).to_string();
         let body = json!({
             "title": "某超市销售侵犯注册商标专用权奶粉案",
             "facts": "经审查，涉案金额未达到立案追诉标准，不构成犯罪，但需依法给予行政处罚。",
@@ -438,7 +433,7 @@ async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
         ok_step(&app, "liaison.scjg", id, json!({"step": "receive"})).await;
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": "2999-01-01", "text": "罚款"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": shuangda::db::time::today_beijing().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
+        ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": app.today().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
         ok_step(&app, "liaison.scjg", id, json!({"step": "report_result", "text": "已于今日作出行政处罚决定并书面反馈"})).await;
         let (_, d) = detail(&app, "handler.gaj", id).await;
         assert_eq!(d["state"], "reported");
@@ -675,7 +670,7 @@ async fn requests_reach_the_other_side_and_consultations_go_up_a_level() {
 async fn meetings_record_decisions_as_items_with_clocks() {
     each_db(true, |app| async move {
         let police = app.unit_id(POLICE).await;
-        let today = shuangda::db::time::today_beijing();
+        let today = app.today();
         let due = (today + chrono::Duration::days(10)).to_string();
         let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/meetings", Some(json!({
             "kind": "joint_supervision", "held_on": today.to_string(), "unit_ids": [police.to_string()],

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Calendar, CalendarError, Computation, DayKind};
 use crate::access::{Action, Resource};
-use crate::db::time;
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -202,7 +201,7 @@ pub async fn api_years(State(state): State<SharedState>, _u: ApiUser) -> AppResu
     Ok(Json(Years {
         known: cal.known_years(),
         stored: super::store::stored_years(&state.db).await?,
-        missing_next_year: cal.missing_year_warning(time::today_beijing()),
+        missing_next_year: cal.missing_year_warning(state.clock.today()),
     }))
 }
 
@@ -336,7 +335,7 @@ fn calendar_page(
         source: schedule.map(|s| s.source().to_string()).unwrap_or_default(),
         months: month_grid(&cal, year),
         known_years: cal.known_years(),
-        missing_next: cal.missing_year_warning(time::today_beijing()),
+        missing_next: cal.missing_year_warning(state.clock.today()),
         can_edit: cu.actor.can(Resource::Calendar, Action::Update),
         schedule_text,
         errors,
@@ -358,7 +357,7 @@ async fn page(
         .as_deref()
         .and_then(|y| y.parse::<i32>().ok())
         .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| time::today_beijing().year());
+        .unwrap_or_else(|| state.clock.today().year());
     Ok(calendar_page(
         &state,
         &cu,
@@ -386,7 +385,7 @@ async fn save_page(
             Ok(Redirect::to(&format!("/calendar?year={}&msg=saved", s.year())).into_response())
         }
         Err(AppError::Validation(e)) => {
-            let year = time::today_beijing().year();
+            let year = state.clock.today().year();
             Ok(calendar_page(&state, &cu, year, form.schedule, e, None))
         }
         Err(e) => Err(e.into()),

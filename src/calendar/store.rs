@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::{Calendar, YearSchedule};
 use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
-use crate::db::{Db, time};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
 /// The shipped calendar. The shipped files are checked by tests; should one ever fail to parse,
@@ -105,7 +105,7 @@ pub async fn save_year(
     .bind(year)
     .bind(text)
     .bind(schedule.source())
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(actor.map(|a| a.user_id))
     .execute(&mut *tx)
     .await?;

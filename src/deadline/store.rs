@@ -13,7 +13,7 @@ use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
 use crate::db::query::Sql;
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
 
 /// What a capability needs to open a deadline.
@@ -122,7 +122,7 @@ async fn event(tx: &mut Tx, id: i64, who: &Who, kind: &str, detail: &str) -> App
         "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&who.name)
     .bind(kind)
     .bind(detail)
@@ -137,7 +137,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     let clock = Clock::new(new.rule, new.start, new.clause.clone(), new.purpose.clone());
     let (due, suspended) = derived(&clock, cal)?;
     let clock_json = serde_json::to_string(&clock).map_err(AppError::internal)?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
          suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at) \
@@ -329,7 +329,7 @@ async fn apply(
     };
     let (due, suspended) = derived(&next, cal)?;
     let clock_json = serde_json::to_string(&next).map_err(AppError::internal)?;
-    let now = time::now_text();
+    let now = who.at_text();
     let moved = due != before.due_date;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \

@@ -45,9 +45,7 @@ async fn home(
         todos: store::todos(&state.db, &cu.actor).await?,
         unread: store::notifications(&state.db, cu.actor.user_id, true).await?,
         missing_year: if cu.actor.can(Resource::Calendar, Action::Update) {
-            state
-                .calendar()
-                .missing_year_warning(crate::db::time::today_beijing())
+            state.calendar().missing_year_warning(state.clock.today())
         } else {
             None
         },
@@ -82,7 +80,7 @@ async fn mark_read(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
     let mut tx = state.db.begin().await?;
-    if !store::mark_read(&mut tx, cu.actor.user_id, id).await? {
+    if !store::mark_read(&mut tx, &cu.who, cu.actor.user_id, id).await? {
         return Err(AppError::NotFound.into());
     }
     audit::record(

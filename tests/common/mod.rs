@@ -23,13 +23,27 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use shuangda::clock::Clock;
 use shuangda::config::Config;
+use shuangda::context::Ctx;
 use shuangda::db::{Db, Dialect};
 use shuangda::web::{self, SharedState};
 use sqlx::Connection;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
+
+/// The day the tests run on: `SHUANGDA_TEST_TODAY` (YYYY-MM-DD), else a fixed mid-year day, so
+/// that no test depends on the real date. CI runs the suite again at other days.
+pub fn test_today() -> chrono::NaiveDate {
+    const DEFAULT: &str = "2026-06-15";
+    let raw = std::env::var("SHUANGDA_TEST_TODAY")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT.to_string());
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .unwrap_or_else(|_| panic!("SHUANGDA_TEST_TODAY must be YYYY-MM-DD, not {raw:?}"))
+}
 
 pub struct App {
     pub state: SharedState,
@@ -39,6 +53,21 @@ pub struct App {
 }
 
 impl App {
+    /// Today's date on the app's clock (Beijing).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state.clock.today()
+    }
+
+    /// The current instant on the app's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state.clock.now()
+    }
+
+    /// The acting party for work a test does directly, at the app's current instant.
+    pub fn system(&self, what: &str) -> shuangda::audit::Who {
+        self.state.system(what)
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
@@ -55,9 +84,10 @@ impl App {
             .await
             .expect("user exists");
         let mut tx = self.db.begin().await.expect("tx");
-        let (_, token) = shuangda::auth::token::issue(&mut tx, id, "test", None, Some(id))
-            .await
-            .expect("issue");
+        let (_, token) =
+            shuangda::auth::token::issue(&mut tx, id, "test", None, Some(id), self.now())
+                .await
+                .expect("issue");
         tx.commit().await.expect("commit");
         token
     }
@@ -127,10 +157,11 @@ async fn build(url: String, demo: bool) -> App {
         .await
         .expect("connect test database");
     shuangda::db::migrate(&db).await.expect("migrate");
+    let ctx = Ctx::new(db.clone(), Clock::on(test_today()), None);
+    let state = web::AppState::new(std::sync::Arc::new(ctx), config);
     if demo {
-        shuangda::demo::load(&db).await.expect("demo data");
+        shuangda::demo::load(&state).await.expect("demo data");
     }
-    let state = web::AppState::new(db.clone(), config);
     App {
         router: web::router(state.clone()),
         state,
