@@ -314,7 +314,7 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         let id = received(&app, "窗口期测试案").await;
         ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
         // Pretend the notice was served on a day whose window has long closed.
-        sqlx::query("UPDATE transfers SET served_on = '2026-09-29' WHERE id = $1")
+        sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
             .bind(id)
             .execute(&app.db.pool)
             .await
@@ -322,9 +322,10 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "理由"})).await;
         assert_eq!(s, StatusCode::CONFLICT);
         let msg = v["error"]["message"].as_str().unwrap_or("").to_string();
-        // 29 September + 3 days ends in the National Day holiday: the window closed on the first
-        // working day after it, and the refusal names that day.
-        assert!(msg.contains("届满") && msg.contains("2026-10-"), "{msg}");
+        // 29 September 2025 + 3 days ends in the National Day holiday (1–8 October): the window
+        // closed on the first working day after it, and the refusal names that day. (A past
+        // year, so that the window has closed whatever day the tests run on.)
+        assert!(msg.contains("届满") && msg.contains("2025-10-09"), "{msg}");
         // Only the office records an exception, with reasons.
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "grant_exception", "text": "通知书送达地址有误"})).await;
         assert_eq!(s, StatusCode::CONFLICT);

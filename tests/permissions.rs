@@ -342,7 +342,7 @@ async fn attempt(
         "case.read" => api(app, Method::GET, "/api/v1/cases", t, None).await.status,
         "case.create" => {
             let body = json!({"title": format!("矩阵测试线索{n}"), "summary": "测试", "source": "daily_work",
-                "received_on": "2026-11-16", "right_kinds": ["trademark"]});
+                "received_on": app.today().to_string(), "right_kinds": ["trademark"]});
             api(app, Method::POST, "/api/v1/cases", t, Some(body))
                 .await
                 .status
