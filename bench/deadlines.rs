@@ -41,7 +41,10 @@ fn due_dates() -> (u128, u64) {
 /// Fill the deadlines table with `N` open clocks whose due dates spread over 2026, owned by the
 /// demo units, generated inside the database.
 async fn fill(db: &Db) -> Result<(), sqlx::Error> {
-    shuangda::demo::load(db)
+    // The demo's own clocks start from the day the passes below run on.
+    let day = NaiveDate::from_ymd_opt(2026, 6, 16).unwrap_or_default();
+    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
+    shuangda::demo::load(&ctx)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let series = match db.dialect {

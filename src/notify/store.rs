@@ -39,6 +39,7 @@ pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn add_todo(
     tx: &mut Tx,
     who: &Who,
