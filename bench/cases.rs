@@ -36,7 +36,8 @@ async fn exec(db: &Db, sql: String) -> Result<(), sqlx::Error> {
 
 /// Generate `cases` cases with `events` timeline events each, inside the database.
 async fn generate(db: &Db, cases: u64, events: u64) -> Result<(), Box<dyn std::error::Error>> {
-    shuangda::demo::load(db).await?;
+    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::system(), None);
+    shuangda::demo::load(&ctx).await?;
     let series = |n: u64| match db.dialect {
         Dialect::Postgres => format!("SELECT generate_series(1, {n}) AS n"),
         Dialect::Sqlite => format!(
@@ -239,14 +240,17 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     }
     let token = |u: &'static str| {
         let db = db.clone();
-        async move { shuangda::auth::token::issue_for_username(&db, u, "bench", None).await }
+        async move {
+            let now = shuangda::clock::Clock::system().now();
+            shuangda::auth::token::issue_for_username(&db, u, "bench", None, now).await
+        }
     };
     let staff = token("staff").await.map_err(|e| e.to_string())?;
     let liaison = token("liaison.scjg").await.map_err(|e| e.to_string())?;
     let lead: i64 = sqlx::query_scalar("SELECT lead_unit_id FROM cases WHERE id = 7")
         .fetch_one(&db.pool)
         .await?;
-    let state = shuangda::web::AppState::new(db.clone(), config);
+    let state = shuangda::server::state(db.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let server = tokio::spawn(shuangda::server::serve(state, listener));

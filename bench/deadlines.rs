@@ -44,7 +44,10 @@ fn due_dates() -> (u128, u64) {
 /// Fill the deadlines table with `N` open clocks whose due dates spread over 2026, owned by the
 /// demo units, generated inside the database.
 async fn fill(db: &Db) -> Result<(), sqlx::Error> {
-    shuangda::demo::load(db)
+    // The demo's own clocks start from the day the passes below run on.
+    let day = NaiveDate::from_ymd_opt(2026, 6, 16).unwrap_or_default();
+    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
+    shuangda::demo::load(&ctx)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let series = match db.dialect {
@@ -115,7 +118,9 @@ const NOTICE_2027: &str = "year = 2027\nsource = \"基准测试用2027年安排\
 /// 1,000,000 open clocks: 100,000 of 20 working days started 10–29 December 2026 (provisional,
 /// stored with a due date the import will move), 900,000 due within 2026.
 async fn fill_for_import(db: &Db) -> Result<(), sqlx::Error> {
-    shuangda::demo::load(db)
+    let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
+    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
+    shuangda::demo::load(&ctx)
         .await
         .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
     let (series, start) = match db.dialect {
@@ -181,7 +186,7 @@ async fn import(db: &Db) -> Result<String, Box<dyn std::error::Error>> {
         db,
         &cal,
         None,
-        &shuangda::audit::Who::system("基准测试"),
+        &shuangda::audit::Who::system("基准测试", shuangda::clock::Clock::on(today).now()),
         NOTICE_2027,
     )
     .await?;

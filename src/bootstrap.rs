@@ -2,7 +2,7 @@
 
 use crate::access::Role;
 use crate::auth::password;
-use crate::db::Db;
+use crate::context::Ctx;
 use crate::domain::RegionCode;
 use crate::error::{AppError, AppResult};
 use crate::units::{NewUnit, UnitKind, store as units};
@@ -11,10 +11,12 @@ use crate::users::{model::NewUser, store as users};
 /// Create the root group, its office and the three administrators; refuses a database that
 /// already has accounts. Returns (user name, role, one-time password).
 pub async fn init(
-    db: &Db,
+    ctx: &Ctx,
     group_name: &str,
     region: RegionCode,
 ) -> AppResult<Vec<(String, Role, String)>> {
+    let db = &ctx.db;
+    let who = ctx.system("初始化");
     if users::count(db).await? > 0 {
         return Err(AppError::conflict(
             "already_initialised",
@@ -25,6 +27,7 @@ pub async fn init(
     let mut tx = db.begin().await?;
     let group = units::insert_system(
         &mut tx,
+        &who,
         &NewUnit {
             name: name.clone(),
             short_name: None,
@@ -37,6 +40,7 @@ pub async fn init(
     .await?;
     let office = units::insert_system(
         &mut tx,
+        &who,
         &NewUnit {
             name: format!("{name}办公室"),
             short_name: None,
@@ -56,6 +60,7 @@ pub async fn init(
         let pw = password::generate();
         users::insert_system(
             &mut tx,
+            &who,
             &NewUser {
                 username: username.into(),
                 display_name: display.into(),

@@ -166,12 +166,13 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
         Command::Serve { demo, .. } => {
             let started = std::time::Instant::now();
             let db = server::open_db(&config).await?;
+            let state = server::state(db, config);
             let mut demo_loaded = false;
             if demo {
-                let accounts = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
+                let accounts = crate::demo::load(&state).await.map_err(|e| e.to_string())?;
                 demo_loaded = !accounts.is_empty();
                 print_demo(accounts);
-            } else if crate::users::store::count(&db)
+            } else if crate::users::store::count(&state.db)
                 .await
                 .map_err(|e| e.to_string())?
                 == 0
@@ -181,13 +182,12 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                      或用 `shuangda serve --demo` 载入演示数据。"
                 );
             }
-            let listener = tokio::net::TcpListener::bind(&config.bind)
+            let listener = tokio::net::TcpListener::bind(&state.config.bind)
                 .await
-                .map_err(|e| format!("无法监听 {}: {e}", config.bind))?;
+                .map_err(|e| format!("无法监听 {}: {e}", state.config.bind))?;
             let addr = listener.local_addr().map_err(|e| e.to_string())?;
             tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening");
             println!("双打协同平台已启动：http://{addr}/");
-            let state = server::state(db, config);
             if demo_loaded {
                 crate::demo::load_linkage(&state)
                     .await
@@ -205,9 +205,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
         }
         Command::Demo => {
             let db = server::open_db(&config).await?;
-            let accounts = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
+            let state = server::state(db, config);
+            let accounts = crate::demo::load(&state).await.map_err(|e| e.to_string())?;
             if !accounts.is_empty() {
-                let state = server::state(db, config);
                 crate::demo::load_linkage(&state)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -219,7 +219,8 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let region = RegionCode::parse(&region)
                 .ok_or("行政区划代码应为6位数字（GB/T 2260），如411500")?;
             let db = server::open_db(&config).await?;
-            let accounts = crate::bootstrap::init(&db, &group_name, region)
+            let ctx = server::context(db, &config);
+            let accounts = crate::bootstrap::init(&ctx, &group_name, region)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
@@ -254,9 +255,15 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 },
         } => {
             let db = server::open_db(&config).await?;
-            let token = crate::auth::token::issue_for_username(&db, &username, &name, days)
-                .await
-                .map_err(|e| e.to_string())?;
+            let token = crate::auth::token::issue_for_username(
+                &db,
+                &username,
+                &name,
+                days,
+                config.clock().now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
@@ -298,14 +305,14 @@ async fn calendar_in_force(config: &Config) -> crate::calendar::Calendar {
     };
     match db {
         Some(db) if matches!(crate::db::pending_migrations(&db).await, Ok(0)) => {
-            match crate::calendar::store::load(&db, crate::db::time::today_beijing()).await {
+            match crate::calendar::store::load(&db, config.clock().today()).await {
                 Ok(c) => return c,
                 Err(e) => eprintln!("注意：无法读取数据库中的节假日安排（{e}），仅使用内置年份。"),
             }
         }
         _ => eprintln!("注意：数据库不可用，仅使用内置的节假日安排。"),
     }
-    crate::calendar::store::shipped(crate::db::time::today_beijing())
+    crate::calendar::store::shipped(config.clock().today())
 }
 
 async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode, String> {
@@ -340,14 +347,14 @@ async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode,
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("无法读取 {}: {e}", file.display()))?;
             let db = server::open_db(config).await?;
-            let in_force = crate::calendar::store::load(&db, crate::db::time::today_beijing())
+            let in_force = crate::calendar::store::load(&db, config.clock().today())
                 .await
                 .map_err(|e| e.to_string())?;
             let (s, r) = crate::calendar::store::save_year(
                 &db,
                 &in_force,
                 None,
-                &crate::audit::Who::system("命令行导入节假日安排"),
+                &crate::audit::Who::system("命令行导入节假日安排", config.clock().now()),
                 &text,
             )
             .await

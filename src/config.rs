@@ -44,6 +44,9 @@ pub struct Config {
     pub linkage_review_days: u32,
     /// Days the police have to decide a reconsideration (国务院令第310号第九条: 3).
     pub linkage_reconsider_days: u32,
+    /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
+    /// date matrix. Production must leave it unset.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// Four connections per core, 8 to 32. More connections than the cores can serve only add
@@ -75,6 +78,7 @@ impl Default for Config {
             fonts_dir: None,
             linkage_review_days: 3,
             linkage_reconsider_days: 3,
+            today: None,
         }
     }
 }
@@ -186,7 +190,28 @@ impl Config {
         if let Some(v) = var("LINKAGE_RECONSIDER_DAYS") {
             self.linkage_reconsider_days = parse("SHUANGDA_LINKAGE_RECONSIDER_DAYS", v)?;
         }
+        if let Some(v) = var("TODAY") {
+            self.today = if v.trim().is_empty() {
+                None
+            } else {
+                let d = chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
+                    ConfigError::Env {
+                        name: "SHUANGDA_TODAY".into(),
+                        value: v.clone(),
+                    }
+                })?;
+                Some(d)
+            };
+        }
         Ok(())
+    }
+
+    /// The clock operations read: the wall clock, or the set day (`today`).
+    pub fn clock(&self) -> crate::clock::Clock {
+        match self.today {
+            Some(d) => crate::clock::Clock::on(d),
+            None => crate::clock::Clock::system(),
+        }
     }
 
     /// The configured periods of the transfer procedure.
@@ -235,5 +260,26 @@ mod tests {
             .expect_err("bad");
         assert!(e.to_string().contains("SHUANGDA_SESSION_IDLE_MINUTES"));
         assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+        let e = c
+            .apply_env(|k| (k == "SHUANGDA_TODAY").then(|| "2026-13-01".into()))
+            .expect_err("bad date");
+        assert!(e.to_string().contains("SHUANGDA_TODAY"));
+    }
+
+    #[test]
+    fn today_sets_the_clock() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 31).expect("date");
+        assert_eq!(Config::default().today, None);
+        assert_eq!(Config::default().clock().set_to(), None);
+        let from_file: Config = toml::from_str("today = \"2026-12-31\"").expect("parse");
+        assert_eq!(from_file.today, Some(d));
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "SHUANGDA_TODAY").then(|| " 2026-12-31 ".into()))
+            .expect("env");
+        assert_eq!(c.today, Some(d));
+        assert_eq!(c.clock().today(), d);
+        c.apply_env(|k| (k == "SHUANGDA_TODAY").then(String::new))
+            .expect("empty");
+        assert_eq!(c.today, None);
     }
 }

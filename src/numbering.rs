@@ -3,7 +3,7 @@
 
 use chrono::Datelike;
 
-use crate::db::{Tx, time};
+use crate::db::Tx;
 use crate::error::AppResult;
 
 /// The next number in a yearly sequence. Taking the row lock by updating it first keeps the
@@ -54,15 +54,16 @@ pub async fn prefix(tx: &mut Tx, unit_id: i64, fallback: &str) -> AppResult<Stri
         .unwrap_or_else(|| fallback.to_string()))
 }
 
-/// The next document number of `kind` (督, 通, 移, …) for the unit this year, in the official
-/// form "信打假办督〔2026〕7号".
+/// The next document number of `kind` (督, 通, 移, …) for the unit in the year of `on` (the
+/// issuing day), in the official form "信打假办督〔2026〕7号".
 pub async fn document_number(
     tx: &mut Tx,
     unit_id: i64,
     kind: &str,
     fallback_prefix: &str,
+    on: chrono::NaiveDate,
 ) -> AppResult<String> {
-    let year = time::today_beijing().year();
+    let year = on.year();
     let n = next_number(tx, &format!("{kind}:{unit_id}"), year).await?;
     Ok(format!(
         "{}{kind}〔{year}〕{n}号",

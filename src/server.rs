@@ -2,11 +2,13 @@
 //! graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::context::Ctx;
 use crate::db::{self, Db};
 use crate::web::{self, AppState, SharedState};
 
@@ -44,19 +46,26 @@ pub async fn open_db(config: &Config) -> anyhow_lite::Result<Db> {
 
 /// Serve until SIGINT/SIGTERM, then finish in-flight requests.
 pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<()> {
+    if let Some(day) = state.clock.set_to() {
+        tracing::warn!(
+            today = %day,
+            "the clock is set (SHUANGDA_TODAY / today): the platform acts as if today were {day}; \
+             production must leave it unset"
+        );
+    }
     if let Err(e) = state.reload_calendar().await {
         tracing::error!(error = %e, "could not load stored holiday years; using the shipped ones");
     }
     // Background jobs live exactly as long as this future, even when it is dropped.
     let mut jobs = vec![
-        crate::deadline::scheduler::spawn(state.clone(), Duration::from_secs(60)),
-        spawn_session_purge(state.db.clone()),
+        crate::deadline::scheduler::spawn(state.ctx.clone(), Duration::from_secs(60)),
+        spawn_session_purge(state.ctx.clone()),
     ];
     match crate::notify::mail::Mailer::from_config(&state.config) {
         Ok(Some(mailer)) => {
             tracing::info!("e-mail notifications on");
             jobs.push(crate::notify::mail::spawn(
-                state.clone(),
+                state.ctx.clone(),
                 mailer,
                 Duration::from_secs(30),
             ));
@@ -81,12 +90,12 @@ impl Drop for AbortOnDrop {
     }
 }
 
-fn spawn_session_purge(db: Db) -> tokio::task::JoinHandle<()> {
+fn spawn_session_purge(ctx: Arc<Ctx>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = crate::auth::session::purge_expired(&db).await {
+            if let Err(e) = crate::auth::session::purge_expired(&ctx.db, ctx.clock.now()).await {
                 tracing::warn!(error = %e, "session purge failed");
             }
         }
@@ -115,8 +124,14 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing in-flight requests");
 }
 
+/// The operation context for this configuration: its clock (the wall clock unless `today` is
+/// set) and its fonts.
+pub fn context(db: Db, config: &Config) -> Arc<Ctx> {
+    Arc::new(Ctx::new(db, config.clock(), config.fonts_dir.clone()))
+}
+
 pub fn state(db: Db, config: Config) -> SharedState {
-    AppState::new(db, config)
+    AppState::new(context(db, &config), config)
 }
 
 /// Minimal string-error result for start-up paths, where the message goes straight to the

@@ -186,7 +186,7 @@ async fn the_audit_administrator_searches_and_exports() {
         shuangda::deadline::store::open(
             &mut tx,
             &app.state.calendar(),
-            &audit::Who::system("测试"),
+            &app.system("测试"),
             &shuangda::deadline::store::NewDeadline {
                 purpose: "确定主办单位（假冒信阳毛尖线索）".into(),
                 clause: "000 §4".into(),

@@ -229,8 +229,7 @@ async fn idle_sessions_expire() {
         let mut c = app.client();
         c.login("staff", PASSWORD).await;
         // Pretend the last activity was 31 minutes ago (idle timeout is 30).
-        let past =
-            shuangda::db::time::to_text(shuangda::db::time::now() - chrono::Duration::minutes(31));
+        let past = shuangda::db::time::to_text(app.now() - chrono::Duration::minutes(31));
         sqlx::query("UPDATE sessions SET last_seen_at = $1")
             .bind(past)
             .execute(&app.db.pool)

@@ -7,9 +7,8 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
-use common::{App, api, each_db};
+use common::{App, api, each_db, each_db_on};
 use serde_json::{Value, json};
-use shuangda::audit::Who;
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::run_pass;
 use shuangda::deadline::store::{self, Change, NewDeadline};
@@ -41,7 +40,7 @@ async fn open(app: &App, purpose: &str, start: NaiveDate, rule: Rule) -> i64 {
     let id = store::open(
         &mut tx,
         &app.state.calendar(),
-        &Who::system("测试"),
+        &app.system("测试"),
         &NewDeadline {
             purpose: purpose.into(),
             clause: "000 §8".into(),
@@ -198,7 +197,7 @@ async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_
         let done = open(&app, "已完成的期限", d(2027, 2, 1), Rule::WorkingDays(5)).await;
         let director = app.user_id("director").await;
         let (actor, _) = shuangda::users::store::load_actor(&app.db, director).await.expect("actor").expect("active");
-        store::change(&app.db, &app.state.calendar(), &actor, &Who::system("测试"), done, Change::Met { on: d(2027, 2, 3) })
+        store::change(&app.db, &app.state.calendar(), &actor, &app.system("测试"), done, Change::Met { on: d(2027, 2, 3) })
             .await
             .expect("met");
         // E: wholly inside 2026: never touched.
@@ -351,7 +350,7 @@ async fn importing_needs_the_system_administrator_and_a_valid_notice() {
 async fn a_named_time_limit_is_kept_as_named() {
     each_db(true, |app| async move {
         // A Saturday at least three weeks ahead of the server's today.
-        let today = shuangda::db::time::today_beijing();
+        let today = app.today();
         let mut due = today + chrono::Duration::days(21);
         while due.weekday() != Weekday::Sat {
             due = due.succ_opt().expect("date");
@@ -369,6 +368,58 @@ async fn a_named_time_limit_is_kept_as_named() {
             .expect("clock");
         assert_eq!(row.0, due.to_string(), "not rolled forward to Monday");
         assert!(row.1.starts_with("指定日期"), "{}", row.1);
+    })
+    .await;
+}
+
+/// From 1 November the office director and staff, and the system administrator, see on their
+/// home page that next year's notice is missing and how many open deadlines are provisional;
+/// a member unit's liaison officer does not (issue #11).
+#[tokio::test]
+async fn the_year_end_warning_reaches_the_office_and_the_administrator() {
+    each_db_on(d(2026, 11, 16), true, |app| async move {
+        let existing: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM deadlines WHERE state = 'open' AND provisional = 1",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        open(&app, "跨年期限", d(2026, 12, 10), Rule::WorkingDays(20)).await;
+        open(&app, "跨年期限二", d(2026, 12, 20), Rule::Days(30)).await;
+        let want = (existing + 2).to_string();
+        for who in ["director", "staff", "sysadmin"] {
+            let mut c = app.client();
+            c.login(who, common::PASSWORD).await;
+            let home = c.get("/").await;
+            assert!(
+                home.body.contains("id=\"missing-year\""),
+                "{who}: {}",
+                home.body
+            );
+            assert!(
+                home.body.contains("关于2027年部分节假日安排的通知尚未导入"),
+                "{who}"
+            );
+            assert!(
+                home.body
+                    .contains(&format!("<strong id=\"provisional-count\">{want}</strong>")),
+                "{who}: {}",
+                home.body
+            );
+        }
+        let mut c = app.client();
+        c.login("liaison.scjg", common::PASSWORD).await;
+        assert!(!c.get("/").await.body.contains("id=\"missing-year\""));
+        let (_, v) = call(&app, "staff", Method::GET, "/api/v1/calendar/years", None).await;
+        assert_eq!(v["missing_next_year"], 2027);
+        assert_eq!(v["open_provisional_deadlines"].as_i64(), Some(existing + 2));
+    })
+    .await;
+    // Before November nobody is warned yet.
+    each_db_on(d(2026, 10, 15), true, |app| async move {
+        let mut c = app.client();
+        c.login("director", common::PASSWORD).await;
+        assert!(!c.get("/").await.body.contains("id=\"missing-year\""));
     })
     .await;
 }

@@ -17,14 +17,20 @@ const POLICE: &str = "信阳市公安局";
 const CREDIT: &str = "91350100M000100Y43";
 const PERSON: &str = "11010519491231002X";
 
+/// The test clue came in yesterday (on the tests' clock), on the day after the leader's
+/// instruction.
+fn received_on() -> chrono::NaiveDate {
+    common::test_today() - chrono::Duration::days(1)
+}
+
 fn clue(title: &str) -> Value {
     json!({
         "title": title,
         "summary": "群众举报某茶叶公司在浉河区、罗山县销售假冒“信阳毛尖”地理标志产品。",
         "source": "leader_instruction",
-        "received_on": "2026-11-16",
+        "received_on": received_on().to_string(),
         "leader_name": "李副市长",
-        "instruction_date": "2026-11-15",
+        "instruction_date": (received_on() - chrono::Duration::days(1)).to_string(),
         "instruction_text": "请市双打办督促依法查处。",
         "right_kinds": ["geographical_indication", "trademark"],
         "regions": ["411502", "411521"],
@@ -128,7 +134,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于每月底前报送进展。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let number: String = sqlx::query_scalar("SELECT letter_number FROM cases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.expect("number");
-        assert_eq!(number, format!("信打假办督〔{}〕1号", shuangda::db::time::today_beijing().format("%Y")));
+        assert_eq!(number, format!("信打假办督〔{}〕1号", app.today().format("%Y")));
         let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("letter");
         let mut lead = app.client();
         lead.login("liaison.scjg", PASSWORD).await;
@@ -143,7 +149,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         }
 
         // 000 §6: progress requested from the lead unit, which answers; the office may not.
-        let due = (shuangda::db::time::today_beijing() + chrono::Duration::days(10)).to_string();
+        let due = (app.today() + chrono::Duration::days(10)).to_string();
         let (s, v) = step(&app, "staff", id, json!({"step": "request_progress", "date": due, "text": "请报送阶段性进展"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "staff", id, json!({"step": "report_progress", "text": "办公室代报"})).await;
@@ -152,7 +158,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "handler.gaj", id, json!({"step": "report_progress", "text": "公安机关已提前介入。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "assisting units report too: {v}");
-        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "conclude", "date": "2026-11-20", "text": "x"})).await;
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "conclude", "date": app.today().to_string(), "text": "x"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "only the lead concludes");
 
         // 000 §7: a progress bulletin reaches the units concerned.
@@ -170,7 +176,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert!(leader_told >= 1);
 
         // 000 §8: conclusion and closure report within 20 working days.
-        let today = shuangda::db::time::today_beijing().to_string();
+        let today = app.today().to_string();
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": today, "text": "作出行政处罚并移送公安机关"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_closure", "text": "罚没款合计50万元，移送涉嫌犯罪线索一条。"})).await;
@@ -471,7 +477,7 @@ async fn concurrent_letters_keep_numbers_unique_and_gapless() {
                 .and_then(|x| x.parse::<u32>().ok())
                 .unwrap_or(0)
         });
-        let year = shuangda::db::time::today_beijing().format("%Y").to_string();
+        let year = app.today().format("%Y").to_string();
         let expected: Vec<String> = (1..=6)
             .map(|n| format!("信打假办督〔{year}〕{n}号"))
             .collect();
@@ -718,7 +724,14 @@ async fn a_malformed_list_filter_is_named_not_dropped() {
         assert_eq!(v["error"]["fields"][0]["field"], "to");
         assert_eq!(v["error"]["fields"][0]["code"], "invalid_range");
 
-        // The clue was received on 2026-11-16: the range finds it on its first and last day.
+        // The range finds the clue on the day it was received, and only on that day.
+        let day = |n: i64| (received_on() + chrono::Duration::days(n)).to_string();
+        let month = received_on().format("%Y-%m").to_string();
+        let month_start = format!("{month}-01");
+        let month_end = (chrono::NaiveDate::parse_from_str(&month_start, "%Y-%m-%d").expect("month")
+            + chrono::Months::new(1)
+            - chrono::Duration::days(1))
+        .to_string();
         let ids = |v: &Value| -> Vec<i64> {
             v["items"]
                 .as_array()
@@ -728,10 +741,10 @@ async fn a_malformed_list_filter_is_named_not_dropped() {
                 .collect()
         };
         for (range, found) in [
-            ("from=2026-11-16&to=2026-11-16", true),
-            ("from=2026-11-17", false),
-            ("to=2026-11-15", false),
-            ("from=2026-11-01&to=2026-11-30&state=clue&region=411521", true),
+            (format!("from={}&to={}", day(0), day(0)), true),
+            (format!("from={}", day(1)), false),
+            (format!("to={}", day(-1)), false),
+            (format!("from={month_start}&to={month_end}&state=clue&region=411521"), true),
         ] {
             let (s, v) = get(format!("/api/v1/cases?{range}")).await;
             assert_eq!(s, StatusCode::OK, "{range}: {v}");
@@ -747,7 +760,7 @@ async fn a_malformed_list_filter_is_named_not_dropped() {
         assert!(r.body.contains("线索收到起：日期格式应为YYYY-MM-DD"), "{}", r.body);
         assert!(r.body.contains("状态：不是可选的值"), "{}", r.body);
         assert!(!r.body.contains("筛选测试案件"));
-        let r = c.get("/cases?from=2026-11-16").await;
+        let r = c.get(&format!("/cases?from={}", day(0))).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("筛选测试案件"));
     })

@@ -60,7 +60,7 @@ async fn step(app: &App, who: &str, id: i64, step: &str) -> StatusCode {
 #[tokio::test]
 async fn signed_by_the_leader_numbered_issued_and_read() {
     each_db(true, |app| async move {
-        let year = &shuangda::db::time::today_beijing().to_string()[..4];
+        let year = &app.today().to_string()[..4];
         let id = draft(
             &app,
             "commendation",

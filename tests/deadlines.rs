@@ -9,7 +9,6 @@ use axum::http::{Method, StatusCode};
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{App, PASSWORD, api, each_db};
 use serde_json::json;
-use shuangda::audit::Who;
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::{acquire_lease, run_pass};
 use shuangda::deadline::store::{self, NewDeadline};
@@ -24,7 +23,7 @@ async fn open_deadline(app: &App, purpose: &str, start: NaiveDate, rule: Rule, o
     let id = store::open(
         &mut tx,
         &app.state.calendar(),
-        &Who::system("测试"),
+        &app.system("测试"),
         &NewDeadline {
             purpose: purpose.into(),
             clause: "000 §4".into(),
@@ -70,7 +69,7 @@ async fn without_demo_deadlines(app: &App) {
 async fn calendar_api_counts_like_the_law() {
     each_db(false, |app| async move {
         // An account to call the API with.
-        shuangda::demo::load(&app.db).await.expect("demo");
+        shuangda::demo::load(&app.state).await.expect("demo");
         let t = app.token("staff").await;
         let r = api(
             &app,

@@ -99,7 +99,7 @@ async fn run(app: common::App, webdriver: String) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
-    let result = flow(&client, &base, &ids).await;
+    let result = flow(&client, &base, &ids, app.today()).await;
     let mut report = String::new();
     if result.is_err() {
         report = failure_report(&client, &label).await;
@@ -121,8 +121,8 @@ async fn run(app: common::App, webdriver: String) {
 
 /// The acceptance: one case from clue to archive through the pages, with the letter PDF
 /// and the dossier checked.
-async fn flow(c: &Client, base: &str, ids: &Ids) -> Step<()> {
-    let today = shuangda::db::time::today_beijing();
+/// `today`: the date on the server's clock.
+async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> Step<()> {
     let yesterday = (today - chrono::Duration::days(1)).to_string();
     let due = (today + chrono::Duration::days(10)).to_string();
     let today = today.to_string();

@@ -72,7 +72,7 @@ async fn run(app: common::App, webdriver: String) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
-    let result = flow(&client, &base, police, files.path()).await;
+    let result = flow(&client, &base, police, files.path(), app.today()).await;
     let report = if result.is_err() {
         failure_report(&client, &format!("linkage-{label}")).await
     } else {
@@ -121,8 +121,15 @@ async fn switch(c: &Client, username: &str, url: &str) -> Step<()> {
     switch_to(c, username, PASSWORD, None, url, "#transfer-timeline").await
 }
 
-async fn flow(c: &Client, base: &str, police: i64, files: &Path) -> Step<()> {
-    let year = shuangda::db::time::today_beijing().format("%Y").to_string();
+/// `today`: the date on the server's clock.
+async fn flow(
+    c: &Client,
+    base: &str,
+    police: i64,
+    files: &Path,
+    today: chrono::NaiveDate,
+) -> Step<()> {
+    let year = today.format("%Y").to_string();
 
     // ---- 1. the market regulation bureau registers the transfer ----
     c.goto(&format!("{base}/login"))

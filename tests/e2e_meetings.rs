@@ -69,7 +69,7 @@ async fn run(app: common::App, webdriver: String) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let started = Instant::now();
-    let result = flow(&client, &base, msa).await;
+    let result = flow(&client, &base, msa, app.today()).await;
     let report = if result.is_err() {
         failure_report(&client, &format!("meetings-{label}")).await
     } else {
@@ -119,8 +119,8 @@ async fn text_now(c: &Client, css: &str) -> Step<String> {
     e.text().await.ctx(&format!("reading {css}"))
 }
 
-async fn flow(c: &Client, base: &str, msa: i64) -> Step<()> {
-    let today = shuangda::db::time::today_beijing();
+/// `today`: the date on the server's clock.
+async fn flow(c: &Client, base: &str, msa: i64, today: chrono::NaiveDate) -> Step<()> {
     let planned = (today + chrono::Duration::days(3)).to_string();
     let due = (today + chrono::Duration::days(20)).to_string();
     let year = &today.to_string()[..4];

@@ -26,7 +26,7 @@ async fn call(
 }
 
 fn day(n: i64) -> String {
-    (shuangda::db::time::today_beijing() + chrono::Duration::days(n)).to_string()
+    (common::test_today() + chrono::Duration::days(n)).to_string()
 }
 
 #[tokio::test]
@@ -56,7 +56,7 @@ async fn findings_become_rectification_tasks() {
         assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good.clone())).await.0, StatusCode::NO_CONTENT);
         assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good)).await.0, StatusCode::CONFLICT, "once");
         let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/inspections/{id}"), None).await;
-        let year = &shuangda::db::time::today_beijing().to_string()[..4];
+        let year = &app.today().to_string()[..4];
         assert_eq!(d["number"], format!("信打假办检〔{year}〕1号"));
         let task = d["findings"][1]["task_id"].as_i64().expect("task");
         let (s, t) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/tasks/{task}"), None).await;

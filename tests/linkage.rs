@@ -158,7 +158,7 @@ async fn clocks(app: &App, id: i64) -> Vec<(String, String)> {
 }
 
 fn year() -> String {
-    shuangda::db::time::today_beijing().format("%Y").to_string()
+    common::test_today().format("%Y").to_string()
 }
 
 #[tokio::test]
@@ -314,7 +314,7 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         let id = received(&app, "窗口期测试案").await;
         ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
         // Pretend the notice was served on a day whose window has long closed.
-        sqlx::query("UPDATE transfers SET served_on = '2026-09-29' WHERE id = $1")
+        sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
             .bind(id)
             .execute(&app.db.pool)
             .await
@@ -322,9 +322,10 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "理由"})).await;
         assert_eq!(s, StatusCode::CONFLICT);
         let msg = v["error"]["message"].as_str().unwrap_or("").to_string();
-        // 29 September + 3 days ends in the National Day holiday: the window closed on the first
-        // working day after it, and the refusal names that day.
-        assert!(msg.contains("届满") && msg.contains("2026-10-"), "{msg}");
+        // 29 September 2025 + 3 days ends in the National Day holiday (1–8 October): the window
+        // closed on the first working day after it, and the refusal names that day. (A past
+        // year, so that the window has closed whatever day the tests run on.)
+        assert!(msg.contains("届满") && msg.contains("2025-10-09"), "{msg}");
         // Only the office records an exception, with reasons.
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "grant_exception", "text": "通知书送达地址有误"})).await;
         assert_eq!(s, StatusCode::CONFLICT);
@@ -377,15 +378,10 @@ async fn an_accepted_refusal_waives_the_window() {
             json!({"step": "refuse", "text": "情节显著轻微"}),
         )
         .await;
-        let later = shuangda::db::time::today_beijing() + chrono::Duration::days(30);
-        shuangda::deadline::scheduler::run_pass(
-            &app.db,
-            &app.state.calendar(),
-            later,
-            chrono::Utc::now(),
-        )
-        .await
-        .expect("scheduler pass");
+        let later = app.today() + chrono::Duration::days(30);
+        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, app.now())
+            .await
+            .expect("scheduler pass");
         assert_eq!(
             clocks(&app, late).await.last().map(|(_, s)| s.as_str()),
             Some("missed")
@@ -410,7 +406,7 @@ async fn an_accepted_refusal_waives_the_window() {
 #[tokio::test]
 async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
     each_db(true, |app| async move {
-        let decided = (shuangda::db::time::today_beijing() - chrono::Duration::days(2)).to_string();
+        let decided = (app.today() - chrono::Duration::days(2)).to_string();
         let body = json!({
             "title": "某超市销售侵犯注册商标专用权奶粉案",
             "facts": "经审查，涉案金额未达到立案追诉标准，不构成犯罪，但需依法给予行政处罚。",
@@ -438,7 +434,7 @@ async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
         ok_step(&app, "liaison.scjg", id, json!({"step": "receive"})).await;
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": "2999-01-01", "text": "罚款"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": shuangda::db::time::today_beijing().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
+        ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": app.today().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
         ok_step(&app, "liaison.scjg", id, json!({"step": "report_result", "text": "已于今日作出行政处罚决定并书面反馈"})).await;
         let (_, d) = detail(&app, "handler.gaj", id).await;
         assert_eq!(d["state"], "reported");
@@ -675,7 +671,7 @@ async fn requests_reach_the_other_side_and_consultations_go_up_a_level() {
 async fn meetings_record_decisions_as_items_with_clocks() {
     each_db(true, |app| async move {
         let police = app.unit_id(POLICE).await;
-        let today = shuangda::db::time::today_beijing();
+        let today = app.today();
         let due = (today + chrono::Duration::days(10)).to_string();
         let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/meetings", Some(json!({
             "kind": "joint_supervision", "held_on": today.to_string(), "unit_ids": [police.to_string()],

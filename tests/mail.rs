@@ -86,9 +86,11 @@ async fn notifications_are_mailed_when_smtp_is_configured() {
         let director = app.user_id("director").await;
         let leader = app.user_id("leader").await;
         let mut tx = app.db.begin().await.expect("tx");
+        let who = app.system("测试");
         for uid in [staff, director, leader] {
             shuangda::notify::store::notify(
                 &mut tx,
+                &who,
                 uid,
                 "期限逾期提醒",
                 "本辖区新增1项逾期期限。",
@@ -99,7 +101,7 @@ async fn notifications_are_mailed_when_smtp_is_configured() {
         }
         tx.commit().await.expect("commit");
 
-        let now = shuangda::db::time::now();
+        let now = app.now();
         let r = send_pending(&app.db, &mailer, now).await.expect("send");
         // staff: sent; director: refused by the server, kept for retry; leader: no address.
         assert_eq!(r, MailReport { sent: 1, failed: 1 });

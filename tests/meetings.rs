@@ -40,7 +40,7 @@ async fn step(app: &App, who: &str, id: i64, body: Value) -> (StatusCode, Value)
 }
 
 fn day(n: i64) -> String {
-    (shuangda::db::time::today_beijing() + chrono::Duration::days(n)).to_string()
+    (common::test_today() + chrono::Duration::days(n)).to_string()
 }
 
 async fn propose(app: &App, who: &str, kind: &str, units: &[&str]) -> i64 {
@@ -88,7 +88,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         assert_eq!(step(&app, "staff", id, json!({"step": "sign_minutes"})).await.0, StatusCode::CONFLICT);
         assert_eq!(step(&app, "leader", id, json!({"step": "sign_minutes"})).await.0, StatusCode::NO_CONTENT);
         let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
-        let year = &shuangda::db::time::today_beijing().to_string()[..4];
+        let year = &app.today().to_string()[..4];
         let number = format!("信打假办纪〔{year}〕1号");
         assert_eq!(d["state"], "issued");
         assert_eq!(d["minutes_number"], number.as_str());
@@ -150,7 +150,7 @@ async fn liaison_meetings_scope_and_the_yearly_minimum() {
         c.login("county.luoshan", PASSWORD).await;
         let page = c.get("/meetings").await;
         assert_eq!(page.status, StatusCode::OK);
-        let month: u32 = shuangda::db::time::today_beijing().format("%m").to_string().parse().expect("month");
+        let month: u32 = app.today().format("%m").to_string().parse().expect("month");
         if month >= 7 {
             assert!(page.body.contains("不少于2次"), "warning missing");
         }

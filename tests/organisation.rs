@@ -439,7 +439,7 @@ async fn demo_organisation_follows_seeds_001_and_003() {
             .expect("count");
         assert_eq!(n, 18);
         // Loading again changes nothing.
-        assert!(shuangda::demo::load(&app.db).await.expect("reload").is_empty());
+        assert!(shuangda::demo::load(&app.state).await.expect("reload").is_empty());
     })
     .await;
 }

@@ -179,7 +179,7 @@ async fn fresh_deadline(app: &App) -> i64 {
     let id = shuangda::deadline::store::open(
         &mut tx,
         &app.state.calendar(),
-        &shuangda::audit::Who::system("测试"),
+        &app.system("测试"),
         &shuangda::deadline::store::NewDeadline {
             purpose: "矩阵测试期限".into(),
             clause: "000 §4".into(),
@@ -342,7 +342,7 @@ async fn attempt(
         "case.read" => api(app, Method::GET, "/api/v1/cases", t, None).await.status,
         "case.create" => {
             let body = json!({"title": format!("矩阵测试线索{n}"), "summary": "测试", "source": "daily_work",
-                "received_on": "2026-11-16", "right_kinds": ["trademark"]});
+                "received_on": app.today().to_string(), "right_kinds": ["trademark"]});
             api(app, Method::POST, "/api/v1/cases", t, Some(body))
                 .await
                 .status
@@ -377,7 +377,7 @@ async fn attempt(
         }
         "linkage.create" => {
             let body = json!({"kind": "special_coordination",
-                "held_on": shuangda::db::time::today_beijing().to_string(),
+                "held_on": app.today().to_string(),
                 "unit_ids": [own_unit.to_string()], "attendees": "矩阵", "topics": "矩阵", "minutes": "矩阵"});
             api(app, Method::POST, "/api/v1/linkage/meetings", t, Some(body))
                 .await
@@ -385,8 +385,7 @@ async fn attempt(
         }
         "task.read" => api(app, Method::GET, "/api/v1/tasks", t, None).await.status,
         "task.create" => {
-            let due =
-                (shuangda::db::time::today_beijing() + chrono::Duration::days(10)).to_string();
+            let due = (app.today() + chrono::Duration::days(10)).to_string();
             let body = json!({"title": format!("矩阵任务{n}"), "description": "矩阵", "source": "unit_request",
                 "lead_unit_id": own_unit.to_string(), "due_on": due});
             api(app, Method::POST, "/api/v1/tasks", t, Some(body))
@@ -400,7 +399,7 @@ async fn attempt(
         }
         "meeting.create" => {
             let body = json!({"kind": "liaison", "title": format!("矩阵会议{n}"), "topics": "矩阵",
-                "planned_on": shuangda::db::time::today_beijing().to_string(), "unit_ids": [own_unit.to_string()]});
+                "planned_on": app.today().to_string(), "unit_ids": [own_unit.to_string()]});
             api(app, Method::POST, "/api/v1/meetings", t, Some(body))
                 .await
                 .status
@@ -423,7 +422,7 @@ async fn attempt(
                 .status
         }
         "inspection.create" => {
-            let today = shuangda::db::time::today_beijing().to_string();
+            let today = app.today().to_string();
             let body = json!({"title": format!("矩阵检查{n}"), "team": "矩阵", "starts_on": today,
                 "ends_on": today, "unit_ids": [own_unit.to_string()]});
             api(app, Method::POST, "/api/v1/inspections", t, Some(body))

@@ -75,7 +75,7 @@ async fn upload(
 }
 
 fn later(n: i64) -> String {
-    (shuangda::db::time::today_beijing() + chrono::Duration::days(n)).to_string()
+    (common::test_today() + chrono::Duration::days(n)).to_string()
 }
 
 #[tokio::test]

@@ -26,7 +26,7 @@ async fn call(
 }
 
 fn day(n: i64) -> String {
-    (shuangda::db::time::today_beijing() + chrono::Duration::days(n)).to_string()
+    (common::test_today() + chrono::Duration::days(n)).to_string()
 }
 
 #[tokio::test]
@@ -65,8 +65,8 @@ async fn a_round_shows_who_reported_and_who_is_missing() {
             .expect("clocks");
         assert!(states.contains(&"met".to_string()) && states.contains(&"open".to_string()), "{states:?}");
         // After the due date the silent unit shows as missing, first.
-        let later = shuangda::db::time::today_beijing() + chrono::Duration::days(10);
-        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, chrono::Utc::now())
+        let later = app.today() + chrono::Duration::days(10);
+        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, app.now())
             .await
             .expect("pass");
         let missed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE record_type = 'report_round' AND record_id = $1 AND state = 'missed'")

@@ -38,7 +38,7 @@ async fn step(app: &App, who: &str, id: i64, step: &str, text: &str) -> (StatusC
 }
 
 fn due(days: i64) -> String {
-    (shuangda::db::time::today_beijing() + chrono::Duration::days(days)).to_string()
+    (common::test_today() + chrono::Duration::days(days)).to_string()
 }
 
 async fn assign(app: &App, who: &str, lead: &str, title: &str) -> i64 {
@@ -218,8 +218,8 @@ async fn bad_input_scope_and_the_time_limit() {
         assert_eq!(s, StatusCode::NOT_FOUND);
 
         // Past the time limit the engine marks it overdue and the list puts it first.
-        let later = shuangda::db::time::today_beijing() + chrono::Duration::days(40);
-        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, chrono::Utc::now())
+        let later = app.today() + chrono::Duration::days(40);
+        shuangda::deadline::scheduler::run_pass(&app.db, &app.state.calendar(), later, app.now())
             .await
             .expect("scheduler pass");
         let (_, v) = call(&app, "director", Method::GET, "/api/v1/tasks?overdue=1", None).await;

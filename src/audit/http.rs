@@ -230,7 +230,7 @@ async fn export_csv(
         );
         out.push('\n');
     }
-    let name = format!("audit-{}.csv", time::today_beijing());
+    let name = format!("audit-{}.csv", state.clock.today());
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -1,5 +1,6 @@
 //! Appending to, searching and verifying the stored audit trail.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value as Json;
 use sqlx::Row;
 
@@ -8,32 +9,57 @@ use crate::access::{Actor, Scope, sql::any_unit_in_scope};
 use crate::db::query::{Sql, Value, like_escape};
 use crate::db::{Db, Tx, time};
 
-/// Who acted, from where: the user (or the system) and the request.
-#[derive(Debug, Clone, Default)]
+/// Who acted, from where, and when: the user (or the system), the request, and the operation's
+/// instant. The instant is read once from the operation's clock (`context::Ctx::clock`) when the
+/// operation starts and travels with `Who` into its transaction, so every row and the audit
+/// record of one operation carry the same time, and no step reads the wall clock.
+#[derive(Debug, Clone)]
 pub struct Who {
     pub user_id: Option<i64>,
     pub name: String,
     pub unit_id: Option<i64>,
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    /// When the operation acts.
+    pub at: DateTime<Utc>,
 }
 
 impl Who {
-    pub fn system(what: &str) -> Who {
+    pub fn system(what: &str, at: DateTime<Utc>) -> Who {
         Who {
+            user_id: None,
             name: format!("系统（{what}）"),
-            ..Who::default()
+            unit_id: None,
+            request_id: None,
+            client_addr: None,
+            at,
         }
     }
 
-    pub fn actor(actor: &Actor, request_id: Option<String>, client_addr: Option<String>) -> Who {
+    pub fn actor(
+        actor: &Actor,
+        request_id: Option<String>,
+        client_addr: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Who {
         Who {
             user_id: Some(actor.user_id),
             name: format!("{}（{}）", actor.display_name, actor.username),
             unit_id: Some(actor.unit_id),
             request_id,
             client_addr,
+            at,
         }
+    }
+
+    /// The operation's instant as stored (`time::to_text`).
+    pub fn at_text(&self) -> String {
+        time::to_text(self.at)
+    }
+
+    /// The operation's date in Beijing.
+    pub fn today(&self) -> NaiveDate {
+        time::beijing_date(self.at)
     }
 }
 
@@ -99,7 +125,7 @@ pub async fn record_many(
     let last: i64 = head.try_get(0)?;
     let mut prev_hash: String = head.try_get(1)?;
     let first = last - n + 1;
-    let at = time::now_text();
+    let at = who.at_text();
     let mut records = Vec::with_capacity(entries.len());
     for (seq, entry) in (first..).zip(entries) {
         let mut r = AuditRecord {

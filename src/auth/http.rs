@@ -254,6 +254,7 @@ async fn change_password(
                 cu.actor.user_id,
                 cu.who.client_addr.as_deref(),
                 lifetime,
+                cu.who.at,
             )
             .await?;
             tx.commit().await?;
@@ -377,13 +378,14 @@ async fn issue_token(
         let e = FieldErrors::single("user_id", "not_found", "所选账号不存在或已停用");
         return tokens_page(&state, &cu, None, form, e, None).await;
     };
-    let expires = days.map(|d| time::to_text(time::now() + Duration::days(d)));
+    let expires = days.map(|d| time::to_text(cu.who.at + Duration::days(d)));
     let (id, secret) = token::issue(
         &mut tx,
         user_id,
         &name,
         expires.clone(),
         Some(cu.actor.user_id),
+        cu.who.at,
     )
     .await?;
     audit::record(
@@ -416,7 +418,7 @@ async fn revoke_token(
         return Err(AppError::Forbidden.into());
     }
     let mut tx = state.db.begin().await?;
-    let owner = token::revoke(&mut tx, id)
+    let owner = token::revoke(&mut tx, id, cu.who.at)
         .await?
         .ok_or(AppError::NotFound)?;
     audit::record(

@@ -3,7 +3,7 @@
 //! timeout, after an absolute lifetime, and when the password changes or the account is
 //! disabled.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
 use super::{hash_secret, new_secret};
@@ -24,10 +24,10 @@ pub async fn create(
     user_id: i64,
     client_addr: Option<&str>,
     lifetime: Duration,
+    now: DateTime<Utc>,
 ) -> Result<NewSession, sqlx::Error> {
     let (token, id_hash) = new_secret();
     let (csrf, _) = new_secret();
-    let now = time::now();
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_addr) \
          VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -45,7 +45,12 @@ pub async fn create(
 
 /// The live session for a cookie token, refreshed; `None` if unknown, expired or idle too long
 /// (an expired one is deleted).
-pub async fn find(db: &Db, token: &str, idle: Duration) -> Result<Option<Found>, sqlx::Error> {
+pub async fn find(
+    db: &Db,
+    token: &str,
+    idle: Duration,
+    now: DateTime<Utc>,
+) -> Result<Option<Found>, sqlx::Error> {
     if token.len() != 64 {
         return Ok(None);
     }
@@ -59,7 +64,6 @@ pub async fn find(db: &Db, token: &str, idle: Duration) -> Result<Option<Found>,
     else {
         return Ok(None);
     };
-    let now = time::now();
     let last_seen = time::parse(&row.try_get::<String, _>(2)?);
     let expires = time::parse(&row.try_get::<String, _>(3)?);
     let alive = matches!((last_seen, expires), (Some(l), Some(e)) if now < e && now - l < idle);
@@ -101,9 +105,9 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Erro
 }
 
 /// Remove sessions past their lifetime (run periodically).
-pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-        .bind(time::now_text())
+        .bind(time::to_text(now))
         .execute(&db.pool)
         .await?
         .rows_affected())

@@ -1,6 +1,7 @@
 //! Bearer tokens for integrations: issued and revoked by the security administrator, shown
 //! once, stored as SHA-256. A token acts as the account it was issued for.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -29,6 +30,7 @@ pub async fn issue(
     name: &str,
     expires_at: Option<String>,
     created_by: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<(i64, String), sqlx::Error> {
     let (secret, _) = new_secret();
     let token = format!("{PREFIX}{secret}");
@@ -41,7 +43,7 @@ pub async fn issue(
     .bind(&token[..PREFIX.len() + 8])
     .bind(hash_secret(&token))
     .bind(created_by)
-    .bind(time::now_text())
+    .bind(time::to_text(now))
     .bind(expires_at)
     .fetch_one(&mut **tx)
     .await?;
@@ -54,6 +56,7 @@ pub async fn issue_for_username(
     username: &str,
     name: &str,
     days: Option<i64>,
+    now: DateTime<Utc>,
 ) -> Result<String, crate::error::AppError> {
     use crate::error::AppError;
     let name = crate::domain::text::required("name", "令牌用途", name, 60)?;
@@ -72,11 +75,11 @@ pub async fn issue_for_username(
             .await?;
     let (user_id, unit_id) =
         row.ok_or_else(|| AppError::field("username", "not_found", "账号不存在或已停用"))?;
-    let expires = days.map(|d| time::to_text(time::now() + chrono::Duration::days(d)));
-    let (id, token) = issue(&mut tx, user_id, &name, expires.clone(), None).await?;
+    let expires = days.map(|d| time::to_text(now + chrono::Duration::days(d)));
+    let (id, token) = issue(&mut tx, user_id, &name, expires.clone(), None, now).await?;
     crate::audit::record(
         &mut tx,
-        &crate::audit::Who::system("命令行"),
+        &crate::audit::Who::system("命令行", now),
         crate::audit::Entry::new("token.issue", "api_token")
             .object(id, Some(unit_id))
             .summary(serde_json::json!({"user_id": user_id, "name": name, "expires_at": expires})),
@@ -91,11 +94,11 @@ pub async fn issue_for_username(
 pub async fn authenticate_actor(
     db: &Db,
     token: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<crate::access::Actor>, sqlx::Error> {
     if !token.starts_with(PREFIX) || token.len() != PREFIX.len() + 64 {
         return Ok(None);
     }
-    let now = time::now();
     let hash = hash_secret(token);
     let rows = sqlx::query(crate::users::store::ACTOR_BY_TOKEN)
         .bind(&hash)
@@ -133,11 +136,11 @@ pub async fn list(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
 }
 
 /// Revoke; returns the owner's id, or `None` if no live token has this id.
-pub async fn revoke(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn revoke(tx: &mut Tx, id: i64, now: DateTime<Utc>) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query(
         "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING user_id",
     )
-    .bind(time::now_text())
+    .bind(time::to_text(now))
     .bind(id)
     .fetch_optional(&mut **tx)
     .await?;

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Calendar, CalendarError, Computation, DayKind};
 use crate::access::{Action, Resource};
-use crate::db::time;
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -237,7 +236,7 @@ async fn years(state: &SharedState) -> AppResult<Years> {
         open_provisional_deadlines: crate::deadline::store::count_open_provisional(&state.db)
             .await?,
         stored: super::store::stored_years(&state.db).await?,
-        missing_next_year: cal.missing_year_warning(time::today_beijing()),
+        missing_next_year: cal.missing_year_warning(state.clock.today()),
     })
 }
 
@@ -457,7 +456,7 @@ fn calendar_page(
         source: schedule.map(|s| s.source().to_string()).unwrap_or_default(),
         months: month_grid(&cal, year),
         known_years: cal.known_years(),
-        missing_next: cal.missing_year_warning(time::today_beijing()),
+        missing_next: cal.missing_year_warning(state.clock.today()),
         can_edit: cu.actor.can(Resource::Calendar, Action::Update),
         schedule_text: sub.text,
         errors: sub.errors,
@@ -480,7 +479,7 @@ async fn page(
         .as_deref()
         .and_then(|y| y.parse::<i32>().ok())
         .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| time::today_beijing().year());
+        .unwrap_or_else(|| state.clock.today().year());
     Ok(calendar_page(
         &state,
         &cu,
@@ -529,7 +528,7 @@ async fn save_page(
             Ok(calendar_page(&state, &cu, s.year(), sub, None))
         }
         Err(AppError::Validation(e)) => {
-            let year = time::today_beijing().year();
+            let year = state.clock.today().year();
             let sub = Submission {
                 text: form.schedule,
                 errors: e,

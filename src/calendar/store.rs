@@ -9,7 +9,7 @@ use sqlx::Row;
 use super::{Calendar, YearSchedule};
 use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
-use crate::db::{Db, time};
+use crate::db::Db;
 use crate::deadline::{self, store::Recomputation};
 use crate::error::{AppError, AppResult};
 
@@ -140,7 +140,7 @@ pub async fn save_year(
     .bind(year)
     .bind(text)
     .bind(schedule.source())
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(actor.map(|a| a.user_id))
     .execute(&mut *tx)
     .await?;

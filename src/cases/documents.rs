@@ -3,6 +3,7 @@
 //! Documents are numbered in their office's yearly sequences and rendered as PDFs in the
 //! official letter layout.
 
+use chrono::NaiveDate;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -14,12 +15,12 @@ use super::store::{self, Case};
 use crate::access::Actor;
 use crate::archive::{DossierFile, DossierInput};
 use crate::audit::{self, Entry, Who};
+use crate::context::Ctx;
 use crate::db::{Db, Tx, time};
 use crate::deadline::store::{Change, settle_for_record};
 use crate::documents::{CatalogueRow, OfficialDocument, Paragraph, ParagraphKind};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::notify_unit;
-use crate::web::SharedState;
 
 fn para(kind: ParagraphKind, text: impl Into<String>) -> Paragraph {
     Paragraph {
@@ -44,17 +45,18 @@ async fn unit_names(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<String>> {
 }
 
 /// Next number of `kind` (督, 通, 报) for the office this year: "信打假办督〔2026〕7号".
-async fn number(tx: &mut Tx, office: i64, kind: &str) -> AppResult<String> {
-    crate::numbering::document_number(tx, office, kind, "双打办").await
+async fn number(tx: &mut Tx, who: &Who, office: i64, kind: &str) -> AppResult<String> {
+    crate::numbering::document_number(tx, office, kind, "双打办", who.today()).await
 }
 
-async fn render(state: &SharedState, doc: OfficialDocument) -> AppResult<Vec<u8>> {
-    state.render_pdf(doc).await
+async fn render(ctx: &Ctx, doc: OfficialDocument) -> AppResult<Vec<u8>> {
+    ctx.render_pdf(doc).await
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn store_letter(
     tx: &mut Tx,
+    who: &Who,
     case_id: i64,
     kind: &str,
     number: &str,
@@ -78,7 +80,7 @@ async fn store_letter(
     .bind(title)
     .bind(addressee)
     .bind(body_text)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(pdf.to_vec())
     .fetch_one(&mut **tx)
     .await?)
@@ -86,6 +88,7 @@ async fn store_letter(
 
 /// A document of the case's office, dated today, with the responsible person as contact.
 fn office_document(
+    date: NaiveDate,
     case: &Case,
     number: &str,
     title: &str,
@@ -103,7 +106,7 @@ fn office_document(
         body,
         attachments: Vec::new(),
         signature: case.office_unit_name.clone(),
-        date: time::today_beijing(),
+        date,
         copy_to,
         contact: contact(case),
     }
@@ -118,14 +121,14 @@ fn contact(case: &Case) -> Option<String> {
 /// 000 §5: the supervision letter to the lead unit, copied to the assisting units; jointly with
 /// other member units when named. Leader-instructed and especially major cases carry 挂牌督办.
 pub async fn issue_letter(
-    state: &SharedState,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     note: &str,
     joint: &[i64],
 ) -> AppResult<()> {
-    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::IssueLetter).await?;
+    let (mut tx, case, next) = begin_step(&ctx.db, actor, id, Step::IssueLetter).await?;
     let parties = store::parties_of(&mut *tx, id).await?;
     let lead = case
         .lead_unit_name
@@ -138,7 +141,7 @@ pub async fn issue_letter(
         .collect();
     let joint_names = unit_names(&mut tx, joint).await?;
     let grounds = store::grounds(&mut *tx, id).await?;
-    let number = number(&mut tx, case.office_unit_id, "督").await?;
+    let number = number(&mut tx, who, case.office_unit_id, "督").await?;
     let title = format!("关于督办{}的函", case.title);
     let mut body = vec![
         para(
@@ -195,6 +198,7 @@ pub async fn issue_letter(
         joint_issuers: joint_names.clone(),
         mark: case.is_listed().then(|| "挂牌督办".to_string()),
         ..office_document(
+            who.today(),
             &case,
             &number,
             &title,
@@ -203,9 +207,10 @@ pub async fn issue_letter(
             assisting.clone(),
         )
     };
-    let pdf = render(state, doc).await?;
+    let pdf = render(ctx, doc).await?;
     store_letter(
         &mut tx,
+        who,
         id,
         "supervision",
         &number,
@@ -223,7 +228,7 @@ pub async fn issue_letter(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -243,6 +248,7 @@ pub async fn issue_letter(
     if let Some(lead_id) = case.lead_unit_id {
         notify_unit(
             &mut tx,
+            who,
             lead_id,
             &format!("收到督办公函{number}"),
             &title,
@@ -255,6 +261,7 @@ pub async fn issue_letter(
         if role == "assisting" {
             notify_unit(
                 &mut tx,
+                who,
                 *u,
                 &format!("督办公函{number}（抄送）"),
                 &title,
@@ -271,14 +278,8 @@ pub async fn issue_letter(
 
 /// 000 §9: internal approval, the circular of the result to the regions and units concerned,
 /// and for a leader-instructed case the report to that leader; settles the §9 clock.
-pub async fn circulate(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    text: &str,
-) -> AppResult<()> {
-    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::Circulate).await?;
+pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(&ctx.db, actor, id, Step::Circulate).await?;
     let text = crate::domain::text::required_long("text", "通报内容", text, 5000)?;
     let parties = store::parties_of(&mut *tx, id).await?;
     let concerned: Vec<(i64, String)> = parties
@@ -297,7 +298,7 @@ pub async fn circulate(
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let number = number(&mut tx, case.office_unit_id, "通").await?;
+    let number = number(&mut tx, who, case.office_unit_id, "通").await?;
     let title = format!("关于{}查处结果的通报", case.title);
     let body = vec![
         para(
@@ -320,6 +321,7 @@ pub async fn circulate(
     ];
     let names: Vec<String> = concerned.iter().map(|(_, n)| n.clone()).collect();
     let doc = office_document(
+        who.today(),
         &case,
         &number,
         &title,
@@ -327,12 +329,16 @@ pub async fn circulate(
         body.clone(),
         names.clone(),
     );
-    let pdf = render(state, doc).await?;
-    store_letter(&mut tx, id, "circular", &number, &title, None, &body, &pdf).await?;
+    let pdf = render(ctx, doc).await?;
+    store_letter(
+        &mut tx, who, id, "circular", &number, &title, None, &body, &pdf,
+    )
+    .await?;
     let link = format!("/cases/{id}");
     for (u, _) in &concerned {
         notify_unit(
             &mut tx,
+            who,
             *u,
             &format!("重大案件查处结果通报（{number}）"),
             &case.title,
@@ -350,7 +356,7 @@ pub async fn circulate(
             .and_then(|v| v.as_str())
             .unwrap_or("领导小组")
             .to_string();
-        let rnumber = number_for_report(&mut tx, &case).await?;
+        let rnumber = number_for_report(&mut tx, who, &case).await?;
         let rtitle = format!("关于{}办理情况的报告", case.title);
         let rbody = vec![
             para(
@@ -363,6 +369,7 @@ pub async fn circulate(
             para(ParagraphKind::Text, text.clone()),
         ];
         let rdoc = office_document(
+            who.today(),
             &case,
             &rnumber,
             &rtitle,
@@ -370,9 +377,10 @@ pub async fn circulate(
             rbody.clone(),
             Vec::new(),
         );
-        let rpdf = render(state, rdoc).await?;
+        let rpdf = render(ctx, rdoc).await?;
         store_letter(
             &mut tx,
+            who,
             id,
             "leader_report",
             &rnumber,
@@ -386,6 +394,7 @@ pub async fn circulate(
         for l in leaders {
             crate::notify::store::notify(
                 &mut tx,
+                who,
                 l,
                 &format!("领导批示案件办理情况报告（{rnumber}）"),
                 &case.title,
@@ -396,17 +405,15 @@ pub async fn circulate(
     }
     settle_for_record(
         &mut tx,
-        &state.calendar(),
+        &ctx.calendar(),
         who,
         store::RESOURCE,
         id,
         RESULT_CLAUSE,
-        Change::Met {
-            on: time::today_beijing(),
-        },
+        Change::Met { on: who.today() },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -425,14 +432,14 @@ pub async fn circulate(
     .await
 }
 
-async fn number_for_report(tx: &mut Tx, case: &Case) -> AppResult<String> {
-    number(tx, case.office_unit_id, "报").await
+async fn number_for_report(tx: &mut Tx, who: &Who, case: &Case) -> AppResult<String> {
+    number(tx, who, case.office_unit_id, "报").await
 }
 
 /// 000 §13: archive the case as one dossier: catalogue, every document, the reports, the case
 /// record and its audit trail, with a manifest of SHA-256 hashes. The case is read-only after.
-pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
-    let (mut tx, case, next) = begin_step(&state.db, actor, id, Step::Archive).await?;
+pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let (mut tx, case, next) = begin_step(&ctx.db, actor, id, Step::Archive).await?;
     let mut files = Vec::new();
     let record = json!({
         "case": case,
@@ -443,8 +450,8 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
         "timeline": sqlx::query("SELECT at, actor_name, kind, summary FROM case_events WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?
             .iter().map(|r| json!({"at": r.try_get::<String, _>(0).unwrap_or_default(), "actor": r.try_get::<String, _>(1).unwrap_or_default(), "kind": r.try_get::<String, _>(2).unwrap_or_default(), "summary": r.try_get::<String, _>(3).unwrap_or_default()})).collect::<Vec<_>>(),
     });
-    let created = time::now_text();
-    let date = time::today_beijing().to_string();
+    let created = who.at_text();
+    let date = who.today().to_string();
     files.push(DossierFile {
         path: "01-案件登记/案件信息.json".into(),
         title: "案件登记信息、督办情形、当事人及办理过程".into(),
@@ -540,7 +547,7 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
             note: String::new(),
         })
         .collect();
-    let fonts = state.fonts()?;
+    let fonts = ctx.fonts()?;
     let label = format!("{}（{}）", case.title, case.code);
     let catalogue_pdf = tokio::task::spawn_blocking(move || {
         crate::documents::render_catalogue("卷内目录", &label, &rows, &fonts)
@@ -573,7 +580,7 @@ pub async fn archive(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> 
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,

@@ -18,7 +18,6 @@ use super::model::{
 use super::steps;
 use super::store::{self, Case};
 use crate::access::{Action, Actor, Resource, Scope};
-use crate::db::time;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -253,7 +252,7 @@ async fn new_form(
 
 async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
     let form = ClueInput {
-        received_on: time::today_beijing().to_string(),
+        received_on: state.clock.today().to_string(),
         source: if office_staff(&cu.actor) {
             ""
         } else {
@@ -384,10 +383,7 @@ async fn show(
         .ok_or(AppError::NotFound)?;
     let steps = flow::available(c.state()?, &cu.actor.roles, standing);
     let supporting = if steps.contains(&Step::Propose) {
-        Some(
-            store::supporting_facts(&state.db, &state.calendar(), &c, time::today_beijing())
-                .await?,
-        )
+        Some(store::supporting_facts(&state.db, &state.calendar(), &c, state.clock.today()).await?)
     } else {
         None
     };
@@ -436,7 +432,7 @@ async fn show(
         all_units,
         ground_opts: opts(Ground::ALL, Ground::code, Ground::label),
         error,
-        today: time::today_beijing().to_string(),
+        today: state.clock.today().to_string(),
         sees_identities: standing.sees_identities(),
         c,
     };

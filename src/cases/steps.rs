@@ -12,7 +12,7 @@ use super::store::{self, Case};
 use crate::access::{Action, Actor, Resource, Role};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::deadline::Rule;
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::text;
@@ -29,10 +29,6 @@ pub const RESULT_CLAUSE: &str = "000 §9";
 
 fn start_rule(complex: bool) -> Rule {
     Rule::WorkingDays(if complex { 10 } else { 5 })
-}
-
-fn today() -> NaiveDate {
-    time::today_beijing()
 }
 
 /// The group office of the actor's region, which supervises the cases registered there.
@@ -129,7 +125,7 @@ pub async fn register(
         // A member unit reports from its own work.
         input.source = Source::MemberReport.code().into();
     }
-    let clue = NewClue::parse(&input, today())?;
+    let clue = NewClue::parse(&input, who.today())?;
     let mut tx = db.begin().await?;
     if let Some(letter_unit) = clue.detail.letter_unit_id {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1")
@@ -152,7 +148,7 @@ pub async fn register(
     let year = clue.received_on.year();
     let n = crate::numbering::next_number(&mut tx, "case", year).await?;
     let code = format!("{year}-{n:04}");
-    let now = time::now_text();
+    let now = who.at_text();
     let detail = serde_json::to_string(&clue.detail).map_err(AppError::internal)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO cases (code, title, summary, source, source_detail, received_on, product, product_category, \
@@ -237,6 +233,7 @@ pub async fn register(
     if !office_staff {
         notify_unit(
             &mut tx,
+            who,
             office,
             "成员单位报送案件线索",
             &clue.title,
@@ -278,13 +275,18 @@ pub(super) async fn begin_step(
     Ok((tx, case, next))
 }
 
-pub(super) async fn set_state(tx: &mut Tx, id: i64, state: CaseState) -> Result<(), sqlx::Error> {
+pub(super) async fn set_state(
+    tx: &mut Tx,
+    who: &Who,
+    id: i64,
+    state: CaseState,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE cases SET state = $1 WHERE id = $2")
         .bind(state.code())
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    store::touch(tx, id).await
+    store::touch(tx, who, id).await
 }
 
 /// 000 §3: propose supervision on one or more grounds of 000 §2, each with its reason. Cases a
@@ -326,7 +328,7 @@ pub async fn propose(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     let labels: Vec<&str> = grounds.iter().map(|(g, _)| g.label()).collect();
     store::event(
         &mut tx,
@@ -402,6 +404,7 @@ pub async fn decide(
             .await?;
         notify::store::notify(
             &mut tx,
+            who,
             uid,
             "您被指定为重大案件督办负责人",
             &case.title,
@@ -423,7 +426,7 @@ pub async fn decide(
         )
         .await?;
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -493,10 +496,10 @@ pub async fn start(
         store::RESOURCE,
         id,
         START_CLAUSE,
-        Change::Met { on: today() },
+        Change::Met { on: who.today() },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     let summary = format!(
         "主办：{}；协办：{}",
         names[0],
@@ -531,7 +534,7 @@ pub async fn request_progress(
 ) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(db, actor, id, Step::RequestProgress).await?;
     let request = text::required_long("request", "函请内容", request, 1000)?;
-    let t = today();
+    let t = who.today();
     if due <= t {
         return Err(AppError::field(
             "date",
@@ -559,7 +562,7 @@ pub async fn request_progress(
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -570,6 +573,7 @@ pub async fn request_progress(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         lead,
         "督办办公室函请反馈案件进展",
         &format!("{}：{request}", case.title),
@@ -615,7 +619,7 @@ pub async fn report(
     .bind(actor.unit_id)
     .bind(actor.user_id)
     .bind(&body)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .execute(&mut *tx)
     .await?;
     let is_lead = case.lead_unit_id == Some(actor.unit_id);
@@ -627,7 +631,7 @@ pub async fn report(
             store::RESOURCE,
             id,
             CLOSURE_CLAUSE,
-            Change::Met { on: today() },
+            Change::Met { on: who.today() },
         )
         .await?;
         open_clock(
@@ -639,7 +643,7 @@ pub async fn report(
                 purpose: format!("报批并通报查处结果：{}", case.title),
                 clause: RESULT_CLAUSE,
                 start_event: "收到办结报告",
-                start: today(),
+                start: who.today(),
                 rule: Rule::WorkingDays(5),
                 owner_unit_id: case.office_unit_id,
                 owner_user_id: case.responsible_user_id,
@@ -654,11 +658,11 @@ pub async fn report(
             store::RESOURCE,
             id,
             PROGRESS_CLAUSE,
-            Change::Met { on: today() },
+            Change::Met { on: who.today() },
         )
         .await?;
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -681,6 +685,7 @@ pub async fn report(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         case.office_unit_id,
         if closure {
             "主办单位报送办结情况"
@@ -721,7 +726,7 @@ pub async fn conclude(
 ) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(db, actor, id, Step::Conclude).await?;
     let result = text::required_long("result", "办理结果", result, 1000)?;
-    if concluded_on > today() {
+    if concluded_on > who.today() {
         return Err(AppError::field(
             "concluded_on",
             "out_of_range",
@@ -749,7 +754,7 @@ pub async fn conclude(
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     store::event(
         &mut tx,
         id,
@@ -810,6 +815,7 @@ pub async fn coordinate(
         summary = format!("{label}，被通报单位：{name}。{content}");
         notify_unit(
             &mut tx,
+            who,
             unit,
             "重大案件办理进展缓慢通报",
             &case.title,
@@ -827,6 +833,7 @@ pub async fn coordinate(
         {
             notify_unit(
                 &mut tx,
+                who,
                 *u,
                 "重大案件进展情况通报",
                 &format!("{}：{content}", case.title),
@@ -842,6 +849,7 @@ pub async fn coordinate(
         for l in leaders {
             notify::store::notify(
                 &mut tx,
+                who,
                 l,
                 if kind == "circular" {
                     "重大案件进展缓慢通报（报领导小组）"
@@ -896,7 +904,7 @@ pub async fn attach(
     .bind(bytes)
     .bind(actor.user_id)
     .bind(actor.unit_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut *tx)
     .await?;
     store::event(

@@ -13,7 +13,7 @@ use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::db::nested::{self, Children};
 use crate::db::query::{Sql, like_escape};
-use crate::db::{Db, Dialect, Tx, time};
+use crate::db::{Db, Dialect, Tx};
 use crate::domain::RegionCode;
 use crate::error::{AppError, AppResult};
 
@@ -301,19 +301,19 @@ pub async fn event(
         "INSERT INTO case_events (case_id, at, actor_name, actor_unit_id, kind, summary) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(case_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&who.name)
     .bind(who.unit_id)
     .bind(kind)
     .bind(summary)
     .execute(&mut **tx)
     .await?;
-    touch(tx, case_id).await
+    touch(tx, who, case_id).await
 }
 
 /// Mark the case changed now (the list's order), on the case and on its party rows.
-pub async fn touch(tx: &mut Tx, case_id: i64) -> Result<(), sqlx::Error> {
-    let now = time::now_text();
+pub async fn touch(tx: &mut Tx, who: &crate::audit::Who, case_id: i64) -> Result<(), sqlx::Error> {
+    let now = who.at_text();
     sqlx::query("UPDATE cases SET updated_at = $1 WHERE id = $2")
         .bind(&now)
         .bind(case_id)
@@ -493,8 +493,9 @@ fn mask_parties(rows: &mut [PartyRow]) {
 }
 
 /// Stored IDs were verified on entry; masking goes through the value type so there is one rule.
+/// The birth date was checked against the day of entry, so no date bounds it here.
 fn mask_id(id: &str) -> String {
-    crate::domain::resident_id::ResidentId::parse(id, time::today_beijing())
+    crate::domain::resident_id::ResidentId::parse(id, chrono::NaiveDate::MAX)
         .map(|r| r.masked())
         .unwrap_or_else(|| "*".repeat(id.chars().count()))
 }

@@ -1,6 +1,7 @@
 //! Reading circulars within scope, and drafting, signing, returning and read receipts, each
 //! one transaction with its audit record.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -9,12 +10,12 @@ use super::{CircularInput, Kind, NewCircular, State, check_sign};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
+use crate::context::Ctx;
 use crate::db::query::Sql;
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
-use crate::web::SharedState;
 
 pub const RESOURCE: &str = "circular";
 
@@ -149,10 +150,10 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
     actor.require(Resource::Circular, Action::Create)?;
     let mut n = NewCircular::parse(input)?;
     if n.kind == Kind::Briefing && (!n.report_ids.is_empty() || n.include_figures) {
-        n.body = briefing_body(db, actor, &n).await?;
+        n.body = briefing_body(db, actor, &n, who.today()).await?;
     }
     let mut tx = db.begin().await?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO circulars (kind, office_unit_id, office_region, title, body, named, state, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8) RETURNING id",
@@ -184,6 +185,7 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
     for l in leaders {
         notify(
             &mut tx,
+            who,
             l,
             &format!("请签发：{}", n.title),
             n.kind.label(),
@@ -192,6 +194,7 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
         .await?;
         add_todo(
             &mut tx,
+            who,
             Some(l),
             None,
             &format!("签发{}：{}", n.kind.label(), n.title),
@@ -215,7 +218,12 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
 
 /// Bring the selected reports (those the office may read) and this year's figures into the
 /// briefing's text.
-async fn briefing_body(db: &Db, actor: &Actor, n: &NewCircular) -> AppResult<String> {
+async fn briefing_body(
+    db: &Db,
+    actor: &Actor,
+    n: &NewCircular,
+    today: NaiveDate,
+) -> AppResult<String> {
     let scope = actor.require(Resource::Report, Action::Read)?;
     let all = crate::reports::store::chosen(db, &scope, &n.report_ids).await?;
     let mut picked = Vec::new();
@@ -230,7 +238,6 @@ async fn briefing_body(db: &Db, actor: &Actor, n: &NewCircular) -> AppResult<Str
         });
     }
     let figures = if n.include_figures {
-        let today = time::today_beijing();
         let jan1 =
             chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1).unwrap_or(today);
         let linkage = match actor.scope(Resource::Linkage, Action::Export) {
@@ -284,6 +291,7 @@ async fn begin_signing(db: &Db, actor: &Actor, id: i64) -> AppResult<(Tx, Circul
 }
 
 fn document(
+    date: NaiveDate,
     c: &Circular,
     issuer: &str,
     number: &str,
@@ -315,7 +323,7 @@ fn document(
         body,
         attachments: Vec::new(),
         signature: issuer.to_string(),
-        date: time::today_beijing(),
+        date,
         copy_to: Vec::new(),
         contact: Some(format!("（签发人：{signer}）")),
     }
@@ -323,8 +331,8 @@ fn document(
 
 /// 001 §26: the leader signs; the document is numbered, rendered and issued to the units
 /// addressed, each of which gets a to-do to confirm it has read it.
-pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
-    let (mut tx, c) = begin_signing(&state.db, actor, id).await?;
+pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let (mut tx, c) = begin_signing(&ctx.db, actor, id).await?;
     let kind = Kind::parse(&c.kind).ok_or_else(|| AppError::internal("circular kind"))?;
     let issuer: String = sqlx::query_scalar(
         "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
@@ -332,13 +340,25 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     .bind(c.office_unit_id)
     .fetch_one(&mut *tx)
     .await?;
-    let number =
-        crate::numbering::document_number(&mut tx, c.office_unit_id, kind.series(), "双打办")
-            .await?;
+    let number = crate::numbering::document_number(
+        &mut tx,
+        c.office_unit_id,
+        kind.series(),
+        "双打办",
+        who.today(),
+    )
+    .await?;
     let recipients = recipients(&mut *tx, id).await?;
     let names: Vec<String> = recipients.iter().map(|r| r.name.clone()).collect();
-    let pdf = state
-        .render_pdf(document(&c, &issuer, &number, &names, &actor.display_name))
+    let pdf = ctx
+        .render_pdf(document(
+            who.today(),
+            &c,
+            &issuer,
+            &number,
+            &names,
+            &actor.display_name,
+        ))
         .await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));
     sqlx::query(
@@ -346,7 +366,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     )
     .bind(&number)
     .bind(&actor.display_name)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&sha)
     .bind(pdf)
     .bind(id)
@@ -356,6 +376,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     for r in &recipients {
         notify_unit(
             &mut tx,
+            who,
             r.unit_id,
             &format!("{}{}：{}", kind.label(), number, c.title),
             "请阅知并确认",
@@ -372,6 +393,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
         for l in leaders {
             notify(
                 &mut tx,
+                who,
                 l,
                 &format!("工作简报{number}：{}", c.title),
                 "",
@@ -402,12 +424,13 @@ pub async fn return_draft(
     let (mut tx, c) = begin_signing(db, actor, id).await?;
     sqlx::query("UPDATE circulars SET state = 'returned', return_reason = $1, updated_at = $2 WHERE id = $3")
         .bind(&reason)
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(id)
         .execute(&mut *tx)
         .await?;
     notify_unit(
         &mut tx,
+        who,
         c.office_unit_id,
         &format!("退回：{}", c.title),
         &reason,
@@ -442,7 +465,7 @@ pub async fn confirm_read(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
     let changed = sqlx::query(
         "UPDATE circular_recipients SET read_at = $1, read_by_name = $2 WHERE circular_id = $3 AND unit_id = $4 AND read_at IS NULL",
     )
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&actor.display_name)
     .bind(id)
     .bind(actor.unit_id)

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Change, ChangeInput, Position, may_decide, may_request};
 use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
-use crate::db::{Db, time};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{add_todo, notify_unit};
 
@@ -150,7 +150,7 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
     .bind(&c.reason)
     .bind(&who.name)
     .bind(actor.unit_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut *tx)
     .await?;
     let leaders: Vec<i64> = sqlx::query_scalar(
@@ -162,6 +162,7 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
     for l in leaders {
         add_todo(
             &mut tx,
+            who,
             Some(l),
             None,
             &format!("审批{}变更：{}", c.position.label(), c.person_name),
@@ -233,8 +234,8 @@ pub async fn decide(
     if state != "pending" {
         return Err(AppError::conflict("step_refused", "该变更已审批"));
     }
-    let today = time::today_beijing().to_string();
-    let now = time::now_text();
+    let today = who.today().to_string();
+    let now = who.at_text();
     sqlx::query("UPDATE composition_changes SET state = $1, decided_by_name = $2, decided_at = $3, decision_note = $4 WHERE id = $5")
         .bind(if approve { "approved" } else { "rejected" })
         .bind(&actor.display_name)
@@ -275,6 +276,7 @@ pub async fn decide(
     crate::notify::store::close_todos_of(&mut tx, who, "/composition").await?;
     notify_unit(
         &mut tx,
+        who,
         requester,
         &format!(
             "{}变更{}",

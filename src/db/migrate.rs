@@ -7,7 +7,7 @@
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use super::{Db, DbError, Dialect, time};
+use super::{Db, DbError, Dialect};
 
 pub struct Migration {
     pub version: i64,
@@ -169,7 +169,9 @@ async fn apply_all(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<usize, DbE
         .bind(m.version)
         .bind(m.name)
         .bind(&sum)
-        .bind(time::now_text())
+        // When the schema really changed: an operational fact, not an operation's business
+        // time, so the wall clock even when the server runs on a set date.
+        .bind(crate::clock::Clock::system().now_text())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -1,19 +1,12 @@
 //! Instants are stored as UTC text with a fixed width so that text order is time order on both
 //! databases, and shown to people in Beijing time (Asia/Shanghai has been UTC+8 without DST
-//! since 1991, so a fixed offset is exact).
+//! since 1991, so a fixed offset is exact). The current time comes from the operation's clock
+//! (`crate::clock::Clock`), never from here.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
-}
-
 pub fn to_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-pub fn now_text() -> String {
-    to_text(now())
 }
 
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
@@ -53,8 +46,9 @@ pub fn beijing_day_start(d: NaiveDate) -> String {
     }
 }
 
-pub fn today_beijing() -> NaiveDate {
-    now().with_timezone(&beijing()).date_naive()
+/// The date in Beijing at the instant `t`.
+pub fn beijing_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&beijing()).date_naive()
 }
 
 #[cfg(test)]

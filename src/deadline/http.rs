@@ -113,7 +113,7 @@ async fn show(
         can_update: open && cu.actor.can(Resource::Deadline, Action::Update),
         can_decide: d.state == "open" && cu.actor.can(Resource::Deadline, Action::Decide),
         error,
-        today: crate::db::time::today_beijing().to_string(),
+        today: state.clock.today().to_string(),
         d,
     };
     Ok(crate::web::page::render_status(status, &page))

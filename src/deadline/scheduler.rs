@@ -4,6 +4,7 @@
 //! of it is set-based SQL over the indexed due date, so a pass costs the same whether 100 or
 //! 1,000,000 deadlines are open.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,8 +12,8 @@ use serde_json::json;
 
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
+use crate::context::Ctx;
 use crate::db::{Db, time};
-use crate::web::SharedState;
 
 /// Reminders go out when at most this many working days remain.
 pub const DUE_SOON_WORKDAYS: u32 = 2;
@@ -218,7 +219,7 @@ pub async fn run_pass(
     if report.missed > 0 || report.due_soon > 0 {
         audit::record(
             &mut tx,
-            &Who::system("期限提醒"),
+            &Who::system("期限提醒", now),
             Entry::new("deadline.scheduler_pass", "deadline").summary(json!({
                 "today": today_text, "due_soon": report.due_soon, "missed": report.missed,
             })),
@@ -230,18 +231,18 @@ pub async fn run_pass(
 }
 
 /// Run forever in the background: every `every`, try the lease and, if held, run a pass.
-pub fn spawn(state: SharedState, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
     let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let now = time::now();
+            let now = ctx.clock.now();
             let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
-            match acquire_lease(&state.db, LEASE, &holder, now, ttl).await {
+            match acquire_lease(&ctx.db, LEASE, &holder, now, ttl).await {
                 Ok(true) => {
-                    let cal = state.calendar();
-                    match run_pass(&state.db, &cal, time::today_beijing(), now).await {
+                    let cal = ctx.calendar();
+                    match run_pass(&ctx.db, &cal, time::beijing_date(now), now).await {
                         Ok(r) => {
                             if r.due_soon > 0 || r.missed > 0 {
                                 tracing::info!(

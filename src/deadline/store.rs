@@ -13,7 +13,7 @@ use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
 use crate::db::query::{Sql, Value};
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
 
 /// What a capability needs to open a deadline.
@@ -145,7 +145,7 @@ async fn event(tx: &mut Tx, id: i64, who: &Who, kind: &str, detail: &str) -> App
         "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&who.name)
     .bind(kind)
     .bind(detail)
@@ -164,7 +164,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
         provisional,
     } = derived(&clock, cal).map_err(refused)?;
     let clock_json = serde_json::to_string(&clock).map_err(AppError::internal)?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
          suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at, provisional) \
@@ -368,7 +368,7 @@ async fn apply(
         provisional,
     } = derived(&next, cal).map_err(refused)?;
     let clock_json = serde_json::to_string(&next).map_err(AppError::internal)?;
-    let now = time::now_text();
+    let now = who.at_text();
     let moved = due != before.due_date;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
@@ -628,7 +628,7 @@ pub async fn recompute_year(
 ) -> AppResult<Recomputation> {
     let rows = open_touching(&mut **tx, year).await?;
     let (report, changed) = replan(year, rows, cal);
-    let now = time::now_text();
+    let now = who.at_text();
     // Set-based writes in batches: an import can move a hundred thousand dates, and one
     // statement per row would hold SQLite's write lock (and PostgreSQL's round trips) for
     // minutes (bench/RESULTS.md).

@@ -9,12 +9,12 @@ use super::{Plan, PlanInput, ReportInput, parse_report};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
+use crate::context::Ctx;
+use crate::db::Db;
 use crate::db::query::Sql;
-use crate::db::{Db, time};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::notify_unit;
-use crate::web::SharedState;
 
 pub const RESOURCE: &str = "inspection";
 
@@ -111,7 +111,7 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
     actor.require(Resource::Inspection, Action::Create)?;
     let p = Plan::parse(input)?;
     let mut tx = db.begin().await?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO inspections (office_unit_id, title, team, starts_on, ends_on, state, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'planned', $6, $7, $7) RETURNING id",
@@ -137,6 +137,7 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
         crate::access::parties::add(&mut tx, RESOURCE, id, *u, "inspected", &now).await?;
         notify_unit(
             &mut tx,
+            who,
             *u,
             &format!("督导检查通知：{}", p.title),
             &format!("{}至{}", p.starts_on, p.ends_on),
@@ -160,16 +161,14 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
 /// 003 三(四): the team's written report, numbered and rendered as a PDF; each finding becomes
 /// a rectification task for the unit inspected (003 三(五)).
 pub async fn report(
-    state: &SharedState,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     input: &ReportInput,
 ) -> AppResult<()> {
     let scope = read_scope(actor)?;
-    let i = get(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let i = get(&ctx.db, &scope, id).await?.ok_or(AppError::NotFound)?;
     let office = actor.unit_id == i.office_unit_id && actor.roles.iter().any(|r| r.is_office());
     if !office {
         return Err(AppError::conflict(
@@ -181,14 +180,14 @@ pub async fn report(
         return Err(AppError::conflict("step_refused", "该检查已形成检查报告"));
     }
     // Read once, before the write transaction (which must not wait for a second connection).
-    let inspected_units = units(&state.db, id).await?;
+    let inspected_units = units(&ctx.db, id).await?;
     let inspected: Vec<i64> = inspected_units.iter().map(|(u, _)| *u).collect();
-    let today = time::today_beijing();
+    let today = who.today();
     let (report, found) = parse_report(input, &inspected, today)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = ctx.db.begin().await?;
     let changed = sqlx::query("UPDATE inspections SET state = 'reported', report = $1, updated_at = $2 WHERE id = $3 AND state = 'planned'")
         .bind(&report)
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(id)
         .execute(&mut *tx)
         .await?
@@ -200,7 +199,8 @@ pub async fn report(
         ));
     }
     let number =
-        crate::numbering::document_number(&mut tx, i.office_unit_id, "检", "双打办").await?;
+        crate::numbering::document_number(&mut tx, i.office_unit_id, "检", "双打办", who.today())
+            .await?;
     let name_of = |u: i64| {
         inspected_units
             .iter()
@@ -209,7 +209,7 @@ pub async fn report(
             .unwrap_or_default()
     };
     let names: Vec<&str> = inspected_units.iter().map(|(_, n)| n.as_str()).collect();
-    let cal = state.calendar();
+    let cal = ctx.calendar();
     let mut body = vec![Paragraph::text(format!(
         "{}至{}，检查组（{}）对{}开展了督导检查。",
         i.starts_on,
@@ -248,7 +248,7 @@ pub async fn report(
         copy_to: Vec::new(),
         contact: None,
     };
-    let pdf = state.render_pdf(doc).await?;
+    let pdf = ctx.render_pdf(doc).await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));
     sqlx::query("UPDATE inspections SET number = $1, sha256 = $2, pdf = $3 WHERE id = $4")
         .bind(&number)

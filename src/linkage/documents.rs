@@ -11,10 +11,10 @@ use sha2::{Digest, Sha256};
 use super::model::Situation;
 use super::store::{ItemRow, Transfer};
 use crate::audit::Who;
-use crate::db::{Tx, time};
+use crate::context::Ctx;
+use crate::db::Tx;
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::AppResult;
-use crate::web::SharedState;
 
 /// A kind of document: its code, the character in its number, and its title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub fn body(
 
 /// Draft, number, render and store one document of the transfer; returns its number.
 pub async fn issue(
-    state: &SharedState,
+    ctx: &Ctx,
     tx: &mut Tx,
     who: &Who,
     kind: DocKind,
@@ -212,7 +212,9 @@ pub async fn issue(
     } else {
         (t.to_unit_id, &t.to_unit_name, &t.from_unit_name)
     };
-    let number = crate::numbering::document_number(tx, issuer_id, kind.series(), issuer).await?;
+    let number =
+        crate::numbering::document_number(tx, issuer_id, kind.series(), issuer, who.today())
+            .await?;
     let doc = OfficialDocument {
         issuer: issuer.clone(),
         joint_issuers: Vec::new(),
@@ -223,11 +225,11 @@ pub async fn issue(
         body: body(kind, t, &items, &evidence, text),
         attachments: Vec::new(),
         signature: issuer.clone(),
-        date: time::today_beijing(),
+        date: who.today(),
         copy_to: t.procuratorate_unit_name.iter().cloned().collect(),
         contact: Some(format!("（经办人：{}）", who.name)),
     };
-    let pdf = state.render_pdf(doc).await?;
+    let pdf = ctx.render_pdf(doc).await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));
     sqlx::query(
         "INSERT INTO transfer_documents (transfer_id, kind, number, title, issuer_unit_id, issued_at, sha256, pdf) \
@@ -238,7 +240,7 @@ pub async fn issue(
     .bind(&number)
     .bind(kind.title())
     .bind(issuer_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&sha)
     .bind(pdf)
     .execute(&mut **tx)

@@ -10,8 +10,8 @@ use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::{Calendar, Period};
+use crate::db::Db;
 use crate::db::query::Sql;
-use crate::db::{Db, time};
 use crate::deadline::store::{Change, NewDeadline};
 use crate::domain::{FieldErrors, coded_enum, text};
 use crate::error::{AppError, AppResult};
@@ -303,7 +303,7 @@ pub async fn create(
     if !may_convene(actor) {
         return Err(AppError::Forbidden);
     }
-    let m = NewMeeting::parse(input, time::today_beijing())?;
+    let m = NewMeeting::parse(input, who.today())?;
     // The visibility check reads through the pool, so it runs before the write transaction.
     if let Some(t) = m.transfer_id {
         let scope = super::store::read_scope(actor)?;
@@ -333,7 +333,7 @@ pub async fn create(
             all_units.push(*u);
         }
     }
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO linkage_meetings (kind, requested_by_unit_id, transfer_id, held_on, place, attendees, topics, minutes, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -386,6 +386,7 @@ pub async fn create(
         .await?;
         notify_unit(
             &mut tx,
+            who,
             it.owner_unit_id,
             &format!("会议决定事项：{}", it.text),
             &format!("{}前完成", it.due_on),
@@ -442,22 +443,14 @@ pub async fn complete_item(
         return Err(AppError::conflict("step_refused", "该决定事项已报告完成"));
     }
     sqlx::query("UPDATE linkage_meeting_items SET done_at = $1, done_note = $2 WHERE id = $3")
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(&note)
         .bind(item)
         .execute(&mut *tx)
         .await?;
     if let Some(d) = deadline {
-        crate::deadline::store::settle_one(
-            &mut tx,
-            cal,
-            who,
-            d,
-            Change::Met {
-                on: time::today_beijing(),
-            },
-        )
-        .await?;
+        crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Met { on: who.today() })
+            .await?;
     }
     audit::record(
         &mut tx,

@@ -10,7 +10,7 @@ use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::db::query::Sql;
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::domain::{FieldErrors, coded_enum, text};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{add_todo, notify_unit};
@@ -295,18 +295,25 @@ async fn unit_row(tx: &mut Tx, id: i64, field: &str) -> AppResult<(String, Strin
     row.ok_or_else(|| AppError::field(field, "not_found", "单位不存在或已停用"))
 }
 
-async fn add_party(tx: &mut Tx, id: i64, unit: i64, role: &str) -> Result<(), sqlx::Error> {
-    crate::access::parties::add(tx, RESOURCE, id, unit, role, &time::now_text()).await
+async fn add_party(
+    tx: &mut Tx,
+    who: &Who,
+    id: i64,
+    unit: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    crate::access::parties::add(tx, RESOURCE, id, unit, role, &who.at_text()).await
 }
 
 async fn insert(
     tx: &mut Tx,
+    who: &Who,
     actor: &Actor,
     from: i64,
     n: &NewRequest,
     escalated_from: Option<i64>,
 ) -> AppResult<i64> {
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO linkage_requests (kind, from_unit_id, to_unit_id, transfer_id, escalated_from, topic, subject, body, \
          urgent, state, withheld, secrecy_basis, created_by, created_at, updated_at) \
@@ -327,8 +334,8 @@ async fn insert(
     .bind(&now)
     .fetch_one(&mut **tx)
     .await?;
-    add_party(tx, id, from, "from").await?;
-    add_party(tx, id, n.to_unit_id, "to").await?;
+    add_party(tx, who, id, from, "from").await?;
+    add_party(tx, who, id, n.to_unit_id, "to").await?;
     if let Some(s) = &n.secrecy {
         crate::secrecy::grant(tx, RESOURCE, id, &s.user_ids).await?;
     }
@@ -347,6 +354,7 @@ async fn insert(
     let link = format!("/linkage/requests/{id}");
     add_todo(
         tx,
+        who,
         None,
         Some(n.to_unit_id),
         &title,
@@ -355,7 +363,16 @@ async fn insert(
         urgent,
     )
     .await?;
-    notify_unit(tx, n.to_unit_id, &title, &actor.unit_name, &link, false).await?;
+    notify_unit(
+        tx,
+        who,
+        n.to_unit_id,
+        &title,
+        &actor.unit_name,
+        &link,
+        false,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -391,7 +408,7 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &RequestInput) -> 
             m,
         )
     })?;
-    let id = insert(&mut tx, actor, actor.unit_id, &n, None).await?;
+    let id = insert(&mut tx, who, actor, actor.unit_id, &n, None).await?;
     audit::record(
         &mut tx,
         who,
@@ -433,7 +450,7 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
     )
     .bind(&answer)
     .bind(actor.user_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(id)
     .execute(&mut *tx)
     .await?
@@ -444,9 +461,10 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
             "该事项已被他人处理，请刷新页面",
         ));
     }
-    close_todo(&mut tx, r.to_unit_id, id).await?;
+    close_todo(&mut tx, who, r.to_unit_id, id).await?;
     notify_unit(
         &mut tx,
+        who,
         r.from_unit_id,
         &format!("{}已答复", r.kind_label()),
         &r.to_unit_name,
@@ -466,11 +484,11 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
     Ok(())
 }
 
-async fn close_todo(tx: &mut Tx, unit: i64, id: i64) -> Result<(), sqlx::Error> {
+async fn close_todo(tx: &mut Tx, who: &Who, unit: i64, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND link = $3 AND done_at IS NULL",
     )
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(unit)
     .bind(format!("/linkage/requests/{id}"))
     .execute(&mut **tx)
@@ -504,11 +522,11 @@ pub async fn escalate(
     sqlx::query("UPDATE linkage_requests SET state = 'escalated', answer = $1, answered_by = $2, answered_at = $3, updated_at = $3 WHERE id = $4")
         .bind(format!("无法认定，已请示{t_name}：{note}"))
         .bind(actor.user_id)
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    close_todo(&mut tx, r.to_unit_id, id).await?;
+    close_todo(&mut tx, who, r.to_unit_id, id).await?;
     let n = NewRequest {
         kind: RequestKind::Consultation,
         topic: r.topic.as_deref().and_then(Topic::parse),
@@ -518,7 +536,7 @@ pub async fn escalate(
         transfer_id: r.transfer_id,
         secrecy: None,
     };
-    let new_id = insert(&mut tx, actor, r.to_unit_id, &n, Some(id)).await?;
+    let new_id = insert(&mut tx, who, actor, r.to_unit_id, &n, Some(id)).await?;
     if r.is_withheld() {
         sqlx::query("UPDATE linkage_requests SET withheld = 1, secrecy_basis = $1 WHERE id = $2")
             .bind(&r.secrecy_basis)
@@ -527,7 +545,7 @@ pub async fn escalate(
             .await?;
     }
     // The asking unit follows the question upward.
-    add_party(&mut tx, new_id, r.from_unit_id, "asker").await?;
+    add_party(&mut tx, who, new_id, r.from_unit_id, "asker").await?;
     audit::record(
         &mut tx,
         who,

@@ -13,15 +13,11 @@ use super::store::{self, Transfer};
 use crate::access::{Action, Actor, Resource, Role};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::{Calendar, Period};
-use crate::db::{Db, Tx, time};
+use crate::context::Ctx;
+use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::notify_unit;
-use crate::web::SharedState;
-
-fn today() -> NaiveDate {
-    time::today_beijing()
-}
 
 fn entry(action: &'static str, t: &Transfer, summary: serde_json::Value) -> Entry {
     Entry::new(action, "transfer")
@@ -111,7 +107,7 @@ async fn settle(
 
 /// The duty under `clause` was done today.
 async fn met(tx: &mut Tx, cal: &Calendar, who: &Who, id: i64, clause: &str) -> AppResult<()> {
-    settle(tx, cal, who, id, clause, Change::Met { on: today() }).await
+    settle(tx, cal, who, id, clause, Change::Met { on: who.today() }).await
 }
 
 async fn set_state(tx: &mut Tx, id: i64, s: TransferState) -> Result<(), sqlx::Error> {
@@ -172,7 +168,7 @@ pub async fn create(
     if !unit_role(actor) {
         return Err(AppError::Forbidden);
     }
-    let new = NewTransfer::parse(input, direction, today())?;
+    let new = NewTransfer::parse(input, direction, who.today())?;
     // Read checks on the pool come before the write transaction: on SQLite that transaction
     // holds the write lock and a connection, and must not wait for a second one.
     if let Some(case_id) = new.case_id {
@@ -193,7 +189,7 @@ pub async fn create(
     let from_kind = unit_kind(&mut tx, actor.unit_id, "from_unit_id").await?;
     let to_kind = unit_kind(&mut tx, new.to_unit_id, "to_unit_id").await?;
     model::check_units(direction, &from_kind, &to_kind)?;
-    let year = today().year();
+    let year = who.today().year();
     let prefix = if direction == Direction::ToPolice {
         "移"
     } else {
@@ -201,7 +197,7 @@ pub async fn create(
     };
     let n = crate::numbering::next_number(&mut tx, &format!("transfer:{prefix}"), year).await?;
     let code = format!("{prefix}{year}-{n:04}");
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO transfers (code, direction, situation, title, facts, suspects, amount_fen, penalty_number, \
          from_unit_id, to_unit_id, case_id, state, police_decided_on, withheld, secrecy_basis, created_by, created_at, updated_at) \
@@ -237,8 +233,8 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
-    store::add_party(&mut tx, id, actor.unit_id, "sender").await?;
-    store::add_party(&mut tx, id, new.to_unit_id, "receiver").await?;
+    store::add_party(&mut tx, who, id, actor.unit_id, "sender").await?;
+    store::add_party(&mut tx, who, id, new.to_unit_id, "receiver").await?;
     if let Some(s) = &new.secrecy {
         crate::secrecy::grant(&mut tx, store::RESOURCE, id, &s.user_ids).await?;
     }
@@ -327,7 +323,7 @@ pub async fn attach(
     .bind(secrecy.as_ref().map(|s| s.basis.clone()))
     .bind(actor.user_id)
     .bind(actor.unit_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut *tx)
     .await?;
     if let Some(s) = &secrecy {
@@ -357,9 +353,9 @@ pub async fn attach(
 
 /// Send the package: it must be complete (国务院令第310号第六条; 004 二(三)); the transfer or
 /// hand-back letter is issued and the receiving unit gets a to-do.
-pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
-    let cal = state.calendar();
-    let (mut tx, t, next) = begin(&state.db, actor, id, Step::Send).await?;
+pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let cal = ctx.calendar();
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Send).await?;
     let situation = model::Situation::parse(&t.situation)
         .ok_or_else(|| AppError::internal("transfer situation"))?;
     let kinds: Vec<EvidenceKind> = store::attachments(&mut *tx, id)
@@ -376,12 +372,12 @@ pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
         ));
     }
     sqlx::query("UPDATE transfers SET sent_on = $1 WHERE id = $2")
-        .bind(today().to_string())
+        .bind(who.today().to_string())
         .bind(id)
         .execute(&mut *tx)
         .await?;
     let t = Transfer {
-        sent_on: Some(today().to_string()),
+        sent_on: Some(who.today().to_string()),
         ..t
     };
     let kind = if t.direction()? == Direction::ToPolice {
@@ -390,7 +386,7 @@ pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
         met(&mut tx, &cal, who, id, flow::HANDBACK_CLAUSE).await?;
         DocKind::HandBackLetter
     };
-    let number = documents::issue(state, &mut tx, who, kind, &t, "").await?;
+    let number = documents::issue(ctx, &mut tx, who, kind, &t, "").await?;
     set_state(&mut tx, id, next).await?;
     store::event(
         &mut tx,
@@ -402,6 +398,7 @@ pub async fn send(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.to_unit_id,
         &format!("收到{}{}，请签收", kind.title(), number),
         &format!("{}移送：{}", t.from_unit_name, t.code),
@@ -428,7 +425,7 @@ pub async fn receive(
 ) -> AppResult<()> {
     let (mut tx, t, next) = begin(db, actor, id, Step::Receive).await?;
     sqlx::query("UPDATE transfers SET received_on = $1 WHERE id = $2")
-        .bind(today().to_string())
+        .bind(who.today().to_string())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -442,7 +439,7 @@ pub async fn receive(
                 clause: flow::REVIEW_CLAUSE,
                 purpose: "审查移送案件并作出是否立案的决定",
                 start_event: "公安机关签收移送案件",
-                start: today(),
+                start: who.today(),
                 rule: periods.review(),
                 owner: t.to_unit_id,
             },
@@ -464,15 +461,15 @@ pub async fn receive(
 /// 004 二(二): the police file the case, with a written notice to the transferring unit.
 /// Also the end of a reconsideration that reverses the refusal.
 pub async fn file(
-    state: &SharedState,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     step: Step,
     note: &str,
 ) -> AppResult<()> {
-    let cal = state.calendar();
-    let (mut tx, t, next) = begin(&state.db, actor, id, step).await?;
+    let cal = ctx.calendar();
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, step).await?;
     let note = crate::domain::text::optional("text", "说明", Some(note), 500)?.unwrap_or_default();
     let clause = if step == Step::ReconsiderFile {
         flow::RECONSIDER_CLAUSE
@@ -481,13 +478,13 @@ pub async fn file(
     };
     met(&mut tx, &cal, who, id, clause).await?;
     sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2, reconsideration = CASE WHEN $3 = 1 THEN 'filed' ELSE reconsideration END WHERE id = $4")
-        .bind(today().to_string())
+        .bind(who.today().to_string())
         .bind(if note.is_empty() { "立案".to_string() } else { format!("立案：{note}") })
         .bind(i64::from(step == Step::ReconsiderFile))
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let number = documents::issue(state, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
+    let number = documents::issue(ctx, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
     set_state(&mut tx, id, next).await?;
     store::event(
         &mut tx,
@@ -504,6 +501,7 @@ pub async fn file(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.from_unit_id,
         &format!("移送案件{}已立案", t.code),
         &number,
@@ -525,18 +523,12 @@ pub async fn file(
 
 /// 004 二(二): the police refuse with written reasons and return the file; the transferring
 /// unit's 3-day window for reconsideration or supervision opens on the day it is served.
-pub async fn refuse(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    reasons: &str,
-) -> AppResult<()> {
-    let cal = state.calendar();
+pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str) -> AppResult<()> {
+    let cal = ctx.calendar();
     let reasons = crate::domain::text::required_long("text", "不予立案的理由", reasons, 2000)?;
-    let (mut tx, t, next) = begin(&state.db, actor, id, Step::Refuse).await?;
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Refuse).await?;
     met(&mut tx, &cal, who, id, flow::REVIEW_CLAUSE).await?;
-    let served = today();
+    let served = who.today();
     sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1, decision = $2, refused = 1, late_exception = NULL WHERE id = $3")
         .bind(served.to_string())
         .bind(&reasons)
@@ -544,7 +536,7 @@ pub async fn refuse(
         .execute(&mut *tx)
         .await?;
     let number =
-        documents::issue(state, &mut tx, who, DocKind::NonFilingNotice, &t, &reasons).await?;
+        documents::issue(ctx, &mut tx, who, DocKind::NonFilingNotice, &t, &reasons).await?;
     open_clock(
         &mut tx,
         &cal,
@@ -575,6 +567,7 @@ pub async fn refuse(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.from_unit_id,
         &format!("移送案件{}不予立案：3日内可提请复议或建议立案监督", t.code),
         &number,
@@ -612,24 +605,25 @@ fn window_clause(t: &Transfer) -> &'static str {
 
 /// 004 二(二): ask the police to reconsider, within 3 days of the refusal notice.
 pub async fn request_reconsideration(
-    state: &SharedState,
+    ctx: &Ctx,
     periods: Periods,
     actor: &Actor,
     who: &Who,
     id: i64,
     reasons: &str,
 ) -> AppResult<()> {
-    let cal = state.calendar();
+    let cal = ctx.calendar();
     let reasons = crate::domain::text::required_long("text", "提请复议的理由", reasons, 2000)?;
-    let (mut tx, t, next) = begin(&state.db, actor, id, Step::RequestReconsideration).await?;
-    flow::check_window(window(&cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::RequestReconsideration).await?;
+    flow::check_window(window(&cal, &t)?, who.today(), t.late_exception.is_some())
+        .map_err(refused)?;
     met(&mut tx, &cal, who, id, flow::REQUEST_CLAUSE).await?;
     sqlx::query("UPDATE transfers SET reconsideration = 'requested' WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
     let number = documents::issue(
-        state,
+        ctx,
         &mut tx,
         who,
         DocKind::ReconsiderationRequest,
@@ -646,7 +640,7 @@ pub async fn request_reconsideration(
             clause: flow::RECONSIDER_CLAUSE,
             purpose: "作出复议决定并书面通知移送机关",
             start_event: "收到提请复议书",
-            start: today(),
+            start: who.today(),
             rule: periods.reconsider(),
             owner: t.to_unit_id,
         },
@@ -667,6 +661,7 @@ pub async fn request_reconsideration(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.to_unit_id,
         &format!("收到{}{}", DocKind::ReconsiderationRequest.title(), number),
         &t.code,
@@ -708,7 +703,8 @@ pub async fn suggest_supervision(
             "应选择人民检察院",
         ));
     }
-    flow::check_window(window(cal, &t)?, today(), t.late_exception.is_some()).map_err(refused)?;
+    flow::check_window(window(cal, &t)?, who.today(), t.late_exception.is_some())
+        .map_err(refused)?;
     met(&mut tx, cal, who, id, window_clause(&t)).await?;
     sqlx::query(
         "UPDATE transfers SET procuratorate_unit_id = $1, supervision = 'requested' WHERE id = $2",
@@ -717,7 +713,7 @@ pub async fn suggest_supervision(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    store::add_party(&mut tx, id, procuratorate, "procuratorate").await?;
+    store::add_party(&mut tx, who, id, procuratorate, "procuratorate").await?;
     set_state(&mut tx, id, next).await?;
     store::event(
         &mut tx,
@@ -729,6 +725,7 @@ pub async fn suggest_supervision(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         procuratorate,
         &format!("建议立案监督：{}", t.code),
         &t.from_unit_name,
@@ -762,7 +759,7 @@ pub async fn reconsider_uphold(
     let (mut tx, t, next) = begin(db, actor, id, Step::ReconsiderUphold).await?;
     met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
     sqlx::query("UPDATE transfers SET reconsideration = 'upheld', served_on = $1, decision = $2, late_exception = NULL WHERE id = $3")
-        .bind(today().to_string())
+        .bind(who.today().to_string())
         .bind(&reasons)
         .bind(id)
         .execute(&mut *tx)
@@ -776,7 +773,7 @@ pub async fn reconsider_uphold(
             clause: flow::SUPERVISION_WINDOW_CLAUSE,
             purpose: "复议后建议检察院立案监督（可选）",
             start_event: "接到复议决定通知",
-            start: today(),
+            start: who.today(),
             rule: Period::Days(flow::REQUEST_DAYS),
             owner: t.from_unit_id,
         },
@@ -793,6 +790,7 @@ pub async fn reconsider_uphold(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.from_unit_id,
         &format!("移送案件{}复议维持不予立案：3日内可建议立案监督", t.code),
         &reasons,
@@ -826,7 +824,7 @@ pub async fn supervision_outcome(
         .await?;
     if step == Step::SupervisionFiled {
         sqlx::query("UPDATE transfers SET decided_on = $1, decision = '经检察院立案监督后立案' WHERE id = $2")
-            .bind(today().to_string())
+            .bind(who.today().to_string())
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -843,6 +841,7 @@ pub async fn supervision_outcome(
     for u in [t.from_unit_id, t.to_unit_id] {
         notify_unit(
             &mut tx,
+            who,
             u,
             &format!("移送案件{}立案监督结果：{}", t.code, step.label()),
             &note,
@@ -903,7 +902,7 @@ pub async fn grant_exception(
     let reasons = crate::domain::text::required_long("text", "例外情形的理由", reasons, 1000)?;
     let (mut tx, t, _) = begin(db, actor, id, Step::GrantException).await?;
     let closes = window(cal, &t)?;
-    flow::check_exception(closes, today()).map_err(refused)?;
+    flow::check_exception(closes, who.today()).map_err(refused)?;
     sqlx::query("UPDATE transfers SET late_exception = $1 WHERE id = $2")
         .bind(&reasons)
         .bind(id)
@@ -919,6 +918,7 @@ pub async fn grant_exception(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.from_unit_id,
         &format!("移送案件{}：准予逾期提请复议或建议立案监督", t.code),
         &reasons,
@@ -949,7 +949,7 @@ pub async fn record_decision(
     on: Option<&str>,
     decision: &str,
 ) -> AppResult<()> {
-    let on = model::past_date("date", "处理决定日期", on, today())?;
+    let on = model::past_date("date", "处理决定日期", on, who.today())?;
     let decision = crate::domain::text::required_long("text", "处理决定", decision, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::RecordDecision).await?;
     if t.received_on
@@ -1027,6 +1027,7 @@ pub async fn report_result(
     .await?;
     notify_unit(
         &mut tx,
+        who,
         t.from_unit_id,
         &format!("移交案件{}处理结果反馈", t.code),
         &text,

@@ -224,8 +224,14 @@ pub async fn list(
 }
 
 /// Add a unit as party (sender, receiver, procuratorate) so data scope reaches it.
-pub async fn add_party(tx: &mut Tx, id: i64, unit_id: i64, role: &str) -> Result<(), sqlx::Error> {
-    crate::access::parties::add(tx, RESOURCE, id, unit_id, role, &time::now_text()).await
+pub async fn add_party(
+    tx: &mut Tx,
+    who: &crate::audit::Who,
+    id: i64,
+    unit_id: i64,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    crate::access::parties::add(tx, RESOURCE, id, unit_id, role, &who.at_text()).await
 }
 
 fn office_role(actor: &Actor) -> bool {
@@ -251,7 +257,7 @@ pub async fn event(
     kind: &str,
     summary: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = time::now_text();
+    let now = who.at_text();
     sqlx::query(
         "INSERT INTO transfer_events (transfer_id, at, actor_name, actor_unit_id, kind, summary) VALUES ($1, $2, $3, $4, $5, $6)",
     )

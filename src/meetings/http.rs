@@ -59,7 +59,7 @@ async fn warnings(state: &SharedState, actor: &Actor) -> AppResult<Vec<String>> 
     {
         return Ok(Vec::new());
     }
-    let today = crate::db::time::today_beijing();
+    let today = state.clock.today();
     let mut out = Vec::new();
     for kind in [MeetingKind::Liaison, MeetingKind::ResponsiblePersons] {
         let n = store::held_this_year(&state.db, actor.unit_id, kind, today).await?;
@@ -207,7 +207,7 @@ async fn show(
         d,
         error,
         units,
-        today: crate::db::time::today_beijing().to_string(),
+        today: state.clock.today().to_string(),
         item_rows: (0..5).map(|i| (i, ItemInput::default())).collect(),
     }))
 }

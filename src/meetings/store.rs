@@ -10,12 +10,12 @@ use super::model::{Held, HeldInput, Proposal, ProposalInput};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
+use crate::context::Ctx;
 use crate::db::query::Sql;
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
-use crate::web::SharedState;
 
 pub const RESOURCE: &str = "meeting";
 
@@ -166,8 +166,8 @@ pub async fn held_this_year(
 
 // ---- steps ----
 
-async fn touch(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    let now = time::now_text();
+async fn touch(tx: &mut Tx, who: &Who, id: i64) -> Result<(), sqlx::Error> {
+    let now = who.at_text();
     sqlx::query("UPDATE group_meetings SET updated_at = $1 WHERE id = $2")
         .bind(&now)
         .bind(id)
@@ -204,9 +204,9 @@ async fn chairs(tx: &mut Tx, office: i64, kind: MeetingKind) -> Result<Vec<i64>,
 /// 001 §20: the office proposes the time and topics; the chair gets it to decide.
 pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -> AppResult<i64> {
     actor.require(Resource::Meeting, Action::Create)?;
-    let p = Proposal::parse(input, time::today_beijing())?;
+    let p = Proposal::parse(input, who.today())?;
     let mut tx = db.begin().await?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO group_meetings (kind, office_unit_id, title, planned_on, place, topics, state, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 'proposed', $7, $8, $8) RETURNING id",
@@ -236,6 +236,7 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
     for chair in chairs(&mut tx, actor.unit_id, p.kind).await? {
         notify(
             &mut tx,
+            who,
             chair,
             &format!("请决定是否召开：{}", p.title),
             &format!("建议{}召开", p.planned_on),
@@ -244,6 +245,7 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
         .await?;
         add_todo(
             &mut tx,
+            who,
             Some(chair),
             None,
             &format!("决定召开{}", p.title),
@@ -292,13 +294,13 @@ async fn begin(
     Ok((tx, m, next))
 }
 
-async fn set_state(tx: &mut Tx, id: i64, s: MeetingState) -> Result<(), sqlx::Error> {
+async fn set_state(tx: &mut Tx, who: &Who, id: i64, s: MeetingState) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE group_meetings SET state = $1 WHERE id = $2")
         .bind(s.code())
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    touch(tx, id).await
+    touch(tx, who, id).await
 }
 
 /// 001 §20: the chair decides to hold the meeting, or not, with a note.
@@ -317,7 +319,7 @@ pub async fn decide(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     let link = format!("/meetings/{id}");
     let title = if step == Step::Approve {
         format!("决定召开：{}（{}）", m.title, m.planned_on)
@@ -326,6 +328,7 @@ pub async fn decide(
     };
     notify_unit(
         &mut tx,
+        who,
         m.office_unit_id,
         &title,
         note.as_deref().unwrap_or(""),
@@ -342,6 +345,7 @@ pub async fn decide(
         for u in invited {
             notify_unit(
                 &mut tx,
+                who,
                 u,
                 &format!("会议通知：{}", m.title),
                 &format!("{}，议题：{}", m.planned_on, m.topics),
@@ -362,7 +366,7 @@ pub async fn record_held(
     id: i64,
     input: &HeldInput,
 ) -> AppResult<()> {
-    let h = Held::parse(input, time::today_beijing())?;
+    let h = Held::parse(input, who.today())?;
     let (mut tx, m, next) = begin(db, actor, id, Step::RecordHeld).await?;
     let invited: Vec<i64> =
         sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
@@ -415,11 +419,12 @@ pub async fn record_held(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     let link = format!("/meetings/{id}");
     for chair in chairs(&mut tx, m.office_unit_id, m.kind()?).await? {
         add_todo(
             &mut tx,
+            who,
             Some(chair),
             None,
             &format!("签发会议纪要：{}", m.title),
@@ -440,6 +445,7 @@ pub async fn record_held(
 }
 
 fn minutes_document(
+    date: NaiveDate,
     m: &Meeting,
     issuer: &str,
     number: &str,
@@ -453,7 +459,7 @@ fn minutes_document(
             m.held_on
                 .as_deref()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .unwrap_or_else(time::today_beijing)
+                .unwrap_or(date)
         ),
         m.office_unit_name,
         m.place.as_deref().unwrap_or("会议室"),
@@ -497,7 +503,7 @@ fn minutes_document(
         body,
         attachments: Vec::new(),
         signature: issuer.to_string(),
-        date: time::today_beijing(),
+        date,
         copy_to: Vec::new(),
         contact: Some(format!("（签发人：{signer}）")),
     }
@@ -505,9 +511,9 @@ fn minutes_document(
 
 /// 001 §21: the chair signs the minutes; they are numbered in the office's yearly sequence and
 /// issued as a PDF to the units invited, and each decided item becomes a task (001 §22).
-pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
-    let cal = state.calendar();
-    let (mut tx, m, next) = begin(&state.db, actor, id, Step::SignMinutes).await?;
+pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let cal = ctx.calendar();
+    let (mut tx, m, next) = begin(&ctx.db, actor, id, Step::SignMinutes).await?;
     let kind = m.kind()?;
     // The group's minutes go out in the group's name; the liaison meeting's in the office's.
     let issuer: String = if kind == MeetingKind::Liaison {
@@ -521,7 +527,8 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
         .await?
     };
     let number =
-        crate::numbering::document_number(&mut tx, m.office_unit_id, "纪", "双打办").await?;
+        crate::numbering::document_number(&mut tx, m.office_unit_id, "纪", "双打办", who.today())
+            .await?;
     let items = items(&mut *tx, id).await?;
     let attended: Vec<String> = sqlx::query_scalar(
         "SELECT u.name FROM group_meeting_units g JOIN units u ON u.id = g.unit_id WHERE g.meeting_id = $1 AND g.attended = 1 ORDER BY u.id",
@@ -529,8 +536,9 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let pdf = state
+    let pdf = ctx
         .render_pdf(minutes_document(
+            who.today(),
             &m,
             &issuer,
             &number,
@@ -545,7 +553,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     )
     .bind(&number)
     .bind(&actor.display_name)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(&sha)
     .bind(pdf)
     .bind(id)
@@ -574,7 +582,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
         .execute(&mut *tx)
         .await?;
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, who, id, next).await?;
     let invited: Vec<i64> =
         sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
             .bind(id)
@@ -584,6 +592,7 @@ pub async fn sign(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> App
     for u in invited.into_iter().chain(std::iter::once(m.office_unit_id)) {
         notify_unit(
             &mut tx,
+            who,
             u,
             &format!("印发会议纪要{number}"),
             &m.title,

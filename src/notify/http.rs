@@ -55,11 +55,7 @@ async fn missing_year(state: &SharedState, cu: &CurrentUser) -> AppResult<Option
     let concerned = cu.actor.can(Resource::Calendar, Action::Update)
         || cu.actor.roles.iter().any(|r| r.is_office());
     let Some(year) = concerned
-        .then(|| {
-            state
-                .calendar()
-                .missing_year_warning(crate::db::time::today_beijing())
-        })
+        .then(|| state.calendar().missing_year_warning(state.clock.today()))
         .flatten()
     else {
         return Ok(None);
@@ -96,7 +92,7 @@ async fn mark_read(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
     let mut tx = state.db.begin().await?;
-    if !store::mark_read(&mut tx, cu.actor.user_id, id).await? {
+    if !store::mark_read(&mut tx, &cu.who, cu.actor.user_id, id).await? {
         return Err(AppError::NotFound.into());
     }
     audit::record(

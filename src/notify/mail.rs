@@ -3,6 +3,7 @@
 //! a sender job (one instance at a time, by lease) mails those not yet mailed and records the
 //! outcome on each, retrying a few times.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -11,8 +12,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 
 use crate::config::Config;
+use crate::context::Ctx;
 use crate::db::{Db, time};
-use crate::web::SharedState;
 
 const MAX_ATTEMPTS: i64 = 5;
 /// Notifications older than this when mail is switched on are not mailed after the fact.
@@ -121,16 +122,16 @@ pub async fn send_pending(
 }
 
 /// Drain the outbox every `every` while this instance holds the mail lease.
-pub fn spawn(state: SharedState, mailer: Mailer, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(ctx: Arc<Ctx>, mailer: Mailer, every: Duration) -> tokio::task::JoinHandle<()> {
     let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            let now = time::now();
+            let now = ctx.clock.now();
             let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
             match crate::deadline::scheduler::acquire_lease(
-                &state.db,
+                &ctx.db,
                 "mail-sender",
                 &holder,
                 now,
@@ -138,7 +139,7 @@ pub fn spawn(state: SharedState, mailer: Mailer, every: Duration) -> tokio::task
             )
             .await
             {
-                Ok(true) => match send_pending(&state.db, &mailer, now).await {
+                Ok(true) => match send_pending(&ctx.db, &mailer, now).await {
                     Ok(r) if r.sent + r.failed > 0 => {
                         tracing::info!(sent = r.sent, failed = r.failed, "mail pass")
                     }

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::access::Actor;
-use crate::db::{Db, Tx, time};
+use crate::audit::Who;
+use crate::db::{Db, Tx};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Todo {
@@ -43,8 +44,10 @@ pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     .await
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn add_todo(
     tx: &mut Tx,
+    who: &Who,
     user_id: Option<i64>,
     unit_id: Option<i64>,
     title: &str,
@@ -62,13 +65,14 @@ pub async fn add_todo(
     .bind(link)
     .bind(due_date)
     .bind(i64::from(urgent))
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut **tx)
     .await
 }
 
 pub async fn notify(
     tx: &mut Tx,
+    who: &Who,
     user_id: i64,
     title: &str,
     body: &str,
@@ -82,7 +86,7 @@ pub async fn notify(
     .bind(title)
     .bind(body)
     .bind(link)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut **tx)
     .await
 }
@@ -103,11 +107,11 @@ pub async fn notifications(
 }
 
 /// Mark one of the user's own notifications read; false if it is not theirs.
-pub async fn mark_read(tx: &mut Tx, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn mark_read(tx: &mut Tx, who: &Who, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS NULL",
     )
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(id)
     .bind(user_id)
     .execute(&mut **tx)
@@ -138,6 +142,7 @@ pub async fn holders_of_role(
 /// supervisors).
 pub async fn notify_unit(
     tx: &mut Tx,
+    who: &Who,
     unit_id: i64,
     title: &str,
     body: &str,
@@ -154,27 +159,23 @@ pub async fn notify_unit(
     .fetch_all(&mut **tx)
     .await?;
     for u in users {
-        notify(tx, u, title, body, Some(link)).await?;
+        notify(tx, who, u, title, body, Some(link)).await?;
     }
     if todo {
-        add_todo(tx, None, Some(unit_id), title, Some(link), None, false).await?;
+        add_todo(tx, who, None, Some(unit_id), title, Some(link), None, false).await?;
     }
     Ok(())
 }
 
 /// Someone acted on the record at `link`: the open to-dos pointing there that were theirs to
 /// deal with — their unit's and their own — are done.
-pub async fn close_todos_of(
-    tx: &mut Tx,
-    who: &crate::audit::Who,
-    link: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn close_todos_of(tx: &mut Tx, who: &Who, link: &str) -> Result<(), sqlx::Error> {
     if let Some(unit) = who.unit_id {
-        close_unit_todos(tx, unit, link).await?;
+        close_unit_todos(tx, who, unit, link).await?;
     }
     if let Some(user) = who.user_id {
         sqlx::query("UPDATE todo_items SET done_at = $1 WHERE user_id = $2 AND link = $3 AND done_at IS NULL")
-            .bind(time::now_text())
+            .bind(who.at_text())
             .bind(user)
             .bind(link)
             .execute(&mut **tx)
@@ -184,11 +185,16 @@ pub async fn close_todos_of(
 }
 
 /// The unit acted on the record at `link`: its open to-dos pointing there are done.
-pub async fn close_unit_todos(tx: &mut Tx, unit_id: i64, link: &str) -> Result<(), sqlx::Error> {
+pub async fn close_unit_todos(
+    tx: &mut Tx,
+    who: &Who,
+    unit_id: i64,
+    link: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND user_id IS NULL AND link = $3 AND done_at IS NULL",
     )
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(unit_id)
     .bind(link)
     .execute(&mut **tx)

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{Checked, RegistryUnit, check, sheet};
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
-use crate::db::{Db, time};
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
 pub const RESOURCE: &str = "plan";
@@ -76,7 +76,7 @@ pub async fn import(
     let title = crate::domain::text::required("title", "工作要点名称", title, 100)?;
     let rows = sheet::read(&bytes)?;
     let units = registry(db, actor.unit_region.scope_prefix()).await?;
-    let checked = check(&rows, &units, choices, time::today_beijing());
+    let checked = check(&rows, &units, choices, who.today());
     if !checked.errors.is_empty() {
         return Ok(Outcome::Rejected(checked));
     }
@@ -92,7 +92,7 @@ pub async fn import(
                 .bind(&title)
                 .bind(bytes)
                 .bind(actor.user_id)
-                .bind(time::now_text())
+                .bind(who.at_text())
                 .fetch_one(&mut *tx)
                 .await?;
                 audit::record(
@@ -111,7 +111,7 @@ pub async fn import(
     }
     let sha = crate::domain::hex(&Sha256::digest(&bytes));
     let mut tx = db.begin().await?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO plans (office_unit_id, title, file_sha256, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )

@@ -187,7 +187,7 @@ async fn round_detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(RoundDetail {
-        units: store::standings(&state.db, &round, crate::db::time::today_beijing()).await?,
+        units: store::standings(&state.db, &round, state.clock.today()).await?,
         reports: store::reports(&state.db, &scope, Some(id)).await?,
         round,
     })

@@ -10,8 +10,8 @@ use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::{Calendar, Period};
+use crate::db::Db;
 use crate::db::query::Sql;
-use crate::db::{Db, time};
 use crate::deadline::store::{Change, NewDeadline};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{close_unit_todos, notify, notify_unit};
@@ -200,10 +200,10 @@ pub async fn open_round(
     if !office_role(actor) {
         return Err(AppError::Forbidden);
     }
-    let today = time::today_beijing();
+    let today = who.today();
     let r = Round::parse(input, today)?;
     let mut tx = db.begin().await?;
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO report_rounds (office_unit_id, kind, period_label, period_start, period_end, due_on, created_by, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -251,6 +251,7 @@ pub async fn open_round(
         crate::access::parties::add(&mut tx, ROUND, id, *u, "reporter", &now).await?;
         notify_unit(
             &mut tx,
+            who,
             *u,
             &format!("请报送{}（{}）", r.kind.label(), r.period_label),
             &format!("{}前报送", r.due_on),
@@ -337,8 +338,8 @@ pub async fn submit(
         Some(r) => r.office_unit_id,
         None => office_of(&mut tx, actor).await?,
     };
-    let today = time::today_beijing();
-    let now = time::now_text();
+    let today = who.today();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO unit_reports (kind, round_id, office_unit_id, unit_id, title, body, cases_filed, amount_fen, cases_transferred, \
          submitted_by_name, submitted_on, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
@@ -371,10 +372,17 @@ pub async fn submit(
             crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Met { on: today })
                 .await?;
         }
-        close_unit_todos(&mut tx, actor.unit_id, &format!("/reports/rounds/{}", r.id)).await?;
+        close_unit_todos(
+            &mut tx,
+            who,
+            actor.unit_id,
+            &format!("/reports/rounds/{}", r.id),
+        )
+        .await?;
     } else {
         notify_unit(
             &mut tx,
+            who,
             office,
             &format!("重大事项报告：{}", n.title),
             &actor.unit_name,
@@ -387,6 +395,7 @@ pub async fn submit(
         for l in leaders {
             notify(
                 &mut tx,
+                who,
                 l,
                 &format!("重大事项报告：{}", n.title),
                 &actor.unit_name,

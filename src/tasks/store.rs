@@ -12,7 +12,7 @@ use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::{Calendar, Period};
 use crate::db::query::{Sql, like_escape};
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{close_todos_of, notify_unit};
@@ -226,7 +226,7 @@ async fn entry(
     kind: &str,
     body: &str,
 ) -> Result<(), sqlx::Error> {
-    let now = time::now_text();
+    let now = who.at_text();
     sqlx::query("INSERT INTO task_entries (task_id, kind, unit_id, author_name, body, at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(id)
         .bind(kind)
@@ -273,7 +273,7 @@ pub async fn create(
     input: &TaskInput,
 ) -> AppResult<i64> {
     actor.require(Resource::Task, Action::Create)?;
-    let new = NewTask::parse(input, time::today_beijing())?;
+    let new = NewTask::parse(input, who.today())?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, cal, who, actor.unit_id, actor.user_id, &new).await?;
     let t = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -298,7 +298,7 @@ pub async fn insert(
     created_by: i64,
     new: &NewTask,
 ) -> AppResult<i64> {
-    let today = time::today_beijing();
+    let today = who.today();
     for (field, u) in std::iter::once(("lead_unit_id", &new.lead_unit_id))
         .chain(new.cooperating.iter().map(|c| ("cooperating_unit_ids", c)))
     {
@@ -306,7 +306,7 @@ pub async fn insert(
     }
     let n = crate::numbering::next_number(tx, "task", today.year()).await?;
     let code = format!("任{}-{n:04}", today.year());
-    let now = time::now_text();
+    let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO tasks (code, title, description, source, source_ref, office_unit_id, lead_unit_id, due_on, state, \
          created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'assigned', $9, $10, $10) RETURNING id",
@@ -358,6 +358,7 @@ pub async fn insert(
     let link = format!("/tasks/{id}");
     notify_unit(
         tx,
+        who,
         new.lead_unit_id,
         &format!("督办任务（牵头）：{}", new.title),
         &format!("{}前完成", new.due_on),
@@ -368,6 +369,7 @@ pub async fn insert(
     for c in &new.cooperating {
         notify_unit(
             tx,
+            who,
             *c,
             &format!("督办任务（配合）：{}", new.title),
             &format!("{}前完成", new.due_on),
@@ -435,7 +437,7 @@ pub async fn step(
     };
     let text = crate::domain::text::required_long("text", label, text, 5000)?;
     let (mut tx, t, next) = begin(db, actor, id, step).await?;
-    let today = time::today_beijing();
+    let today = who.today();
     let link = format!("/tasks/{id}");
     match step {
         Step::ReportProgress => {
@@ -450,6 +452,7 @@ pub async fn step(
             entry(&mut tx, id, who, actor.unit_id, "completion", &text).await?;
             notify_unit(
                 &mut tx,
+                who,
                 t.office_unit_id,
                 &format!("督办任务报告完成，待验收：{}", t.title),
                 &t.lead_unit_name,
@@ -483,6 +486,7 @@ pub async fn step(
             entry(&mut tx, id, who, actor.unit_id, "accepted", &text).await?;
             notify_unit(
                 &mut tx,
+                who,
                 t.lead_unit_id,
                 &format!("督办任务已验收办结：{}", t.title),
                 &text,
@@ -495,6 +499,7 @@ pub async fn step(
             entry(&mut tx, id, who, actor.unit_id, "sent_back", &text).await?;
             notify_unit(
                 &mut tx,
+                who,
                 t.lead_unit_id,
                 &format!("督办任务被退回重办：{}", t.title),
                 &text,
@@ -537,7 +542,7 @@ pub async fn attach(
     .bind(bytes)
     .bind(actor.user_id)
     .bind(actor.unit_id)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .fetch_one(&mut *tx)
     .await?;
     entry(

@@ -8,7 +8,7 @@ use crate::access::sql::unit_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::db::query::{Sql, like_escape};
-use crate::db::{Db, Tx, time};
+use crate::db::{Db, Tx};
 use crate::domain::RegionCode;
 use crate::error::{AppError, AppResult};
 
@@ -165,9 +165,9 @@ async fn check_references(tx: &mut Tx, new: &NewUnit, self_id: Option<i64>) -> A
     Ok(())
 }
 
-async fn insert(tx: &mut Tx, new: &NewUnit) -> AppResult<i64> {
+async fn insert(tx: &mut Tx, who: &Who, new: &NewUnit) -> AppResult<i64> {
     check_references(tx, new, None).await?;
-    let now = time::now_text();
+    let now = who.at_text();
     Ok(sqlx::query_scalar(
         "INSERT INTO units (name, short_name, kind, region_code, parent_id, phone, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7) RETURNING id",
@@ -193,7 +193,7 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &UnitInput) -> App
     actor.require(Resource::Unit, Action::Create)?;
     let new = NewUnit::parse(input)?;
     let mut tx = db.begin().await?;
-    let id = insert(&mut tx, &new).await?;
+    let id = insert(&mut tx, who, &new).await?;
     audit::record(&mut tx, who, created(id, &new)).await?;
     let unit = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
@@ -222,7 +222,7 @@ pub async fn update(
     .bind(new.region.as_str())
     .bind(new.parent_id)
     .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -271,7 +271,7 @@ pub async fn set_active(
     }
     sqlx::query("UPDATE units SET active = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(active))
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -296,8 +296,8 @@ pub async fn set_active(
 }
 
 /// Insert without an actor check (demo loading, bootstrap), audited as the system.
-pub async fn insert_system(tx: &mut Tx, new: &NewUnit) -> AppResult<i64> {
-    let id = insert(tx, new).await?;
-    audit::record(tx, &Who::system("初始化"), created(id, new)).await?;
+pub async fn insert_system(tx: &mut Tx, who: &Who, new: &NewUnit) -> AppResult<i64> {
+    let id = insert(tx, who, new).await?;
+    audit::record(tx, who, created(id, new)).await?;
     Ok(id)
 }

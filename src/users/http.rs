@@ -54,6 +54,8 @@ struct ListPage {
     users: Vec<User>,
     q: String,
     can_create: bool,
+    /// When the page is shown, for whether an account is locked.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 async fn list_page(
@@ -71,6 +73,7 @@ async fn list_page(
         users: store::list(&state.db, &scope, &f).await?,
         q: q.q.clone().unwrap_or_default(),
         can_create: cu.actor.can(Resource::User, Action::Create),
+        now: cu.who.at,
     }))
 }
 
@@ -203,6 +206,7 @@ struct ShowPage {
     can_unlock: bool,
     is_self: bool,
     error: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 async fn show(
@@ -230,6 +234,7 @@ async fn show(
         status,
         &ShowPage {
             layout: Layout::new(cu, &user.display_name, "/users").notice(msg),
+            now: cu.who.at,
             roles: held.iter().map(|r| opt(*r)).collect(),
             grantable: Role::ALL
                 .into_iter()

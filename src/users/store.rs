@@ -38,11 +38,12 @@ impl User {
     pub fn is_active(&self) -> bool {
         self.active != 0
     }
-    pub fn is_locked(&self) -> bool {
+    /// Locked at the instant `now`.
+    pub fn is_locked(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
         self.locked_until
             .as_deref()
             .and_then(time::parse)
-            .is_some_and(|t| t > time::now())
+            .is_some_and(|t| t > now)
     }
 }
 
@@ -199,12 +200,13 @@ async fn check_unit_and_name(tx: &mut Tx, new: &NewUser, self_id: Option<i64>) -
 
 async fn insert(
     tx: &mut Tx,
+    who: &Who,
     new: &NewUser,
     password_hash: &str,
     must_change: bool,
 ) -> AppResult<i64> {
     check_unit_and_name(tx, new, None).await?;
-    let now = time::now_text();
+    let now = who.at_text();
     Ok(sqlx::query_scalar(
         "INSERT INTO users (username, display_name, unit_id, phone, email, password_hash, must_change_password, \
          active, failed_logins, password_changed_at, created_at, updated_at) \
@@ -252,7 +254,7 @@ pub async fn create(
     let generated = password::generate();
     let h = hash(&generated).await?;
     let mut tx = db.begin().await?;
-    let id = insert(&mut tx, &new, &h, true).await?;
+    let id = insert(&mut tx, who, &new, &h, true).await?;
     audit::record(
         &mut tx,
         who,
@@ -270,26 +272,26 @@ pub async fn create(
 /// system.
 pub async fn insert_system(
     tx: &mut Tx,
+    who: &Who,
     new: &NewUser,
     pw: &str,
     must_change: bool,
     roles: &[Role],
 ) -> AppResult<i64> {
-    let id = insert(tx, new, &hash(pw).await?, must_change).await?;
-    let who = Who::system("初始化");
+    let id = insert(tx, who, new, &hash(pw).await?, must_change).await?;
     audit::record(
         tx,
-        &who,
+        who,
         Entry::new("user.create", "user")
             .object(id, Some(new.unit_id))
             .summary(json!({"username": new.username, "display_name": new.display_name})),
     )
     .await?;
     for r in roles {
-        insert_grant(tx, id, *r, None).await?;
+        insert_grant(tx, who, id, *r, None).await?;
         audit::record(
             tx,
-            &who,
+            who,
             Entry::new("role.grant", "user")
                 .object(id, Some(new.unit_id))
                 .summary(json!({"role": r.code()})),
@@ -325,7 +327,7 @@ pub async fn update(
     .bind(new.unit_id)
     .bind(new.phone.as_ref().map(|p| p.as_str().to_string()))
     .bind(new.email.as_ref().map(|e| e.as_str().to_string()))
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -358,7 +360,7 @@ pub async fn set_active(
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     sqlx::query("UPDATE users SET active = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(active))
-        .bind(time::now_text())
+        .bind(who.at_text())
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -398,7 +400,7 @@ pub async fn reset_password(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppRe
          updated_at = $2 WHERE id = $3",
     )
     .bind(&h)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(id)
     .execute(&mut *tx)
     .await?;
@@ -459,7 +461,7 @@ pub async fn change_password(
          updated_at = $2 WHERE id = $3",
     )
     .bind(&h)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .bind(actor.user_id)
     .execute(&mut *tx)
     .await?;
@@ -476,6 +478,7 @@ pub async fn change_password(
 
 async fn insert_grant(
     tx: &mut Tx,
+    who: &Who,
     user_id: i64,
     role: Role,
     by: Option<i64>,
@@ -486,7 +489,7 @@ async fn insert_grant(
     .bind(user_id)
     .bind(role.code())
     .bind(by)
-    .bind(time::now_text())
+    .bind(who.at_text())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -505,7 +508,7 @@ pub async fn grant_role(
     let held = roles_of(&mut *tx, user_id).await?;
     check_grant(&held, role, user_id == actor.user_id)
         .map_err(|e| AppError::conflict("grant_refused", e.to_string()))?;
-    insert_grant(&mut tx, user_id, role, Some(actor.user_id)).await?;
+    insert_grant(&mut tx, who, user_id, role, Some(actor.user_id)).await?;
     audit::record(
         &mut tx,
         who,
@@ -632,7 +635,7 @@ pub async fn sign_in(
         unit_id: Some(unit_id),
         ..meta.clone()
     };
-    let now = time::now();
+    let now = who.at;
     if let Some(until) = locked_until.as_deref().and_then(time::parse)
         && until > now
     {
@@ -689,7 +692,7 @@ pub async fn sign_in(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    let s = session::create(&mut tx, id, meta.client_addr.as_deref(), lifetime).await?;
+    let s = session::create(&mut tx, id, meta.client_addr.as_deref(), lifetime, now).await?;
     audit::record(
         &mut tx,
         &who,

@@ -9,6 +9,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::CookieJar;
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 use super::{REQUEST_ID, SharedState};
@@ -21,14 +22,16 @@ use crate::users;
 pub const SESSION_COOKIE: &str = "sd_session";
 
 /// Request id and client address, for the audit trail.
-#[derive(Debug, Clone, Default)]
+/// Request id, client address, and the instant the request acts at (from the context clock).
+#[derive(Debug, Clone)]
 pub struct Meta {
     pub request_id: Option<String>,
     pub client_addr: Option<String>,
+    pub at: DateTime<Utc>,
 }
 
 impl Meta {
-    pub fn from_parts(parts: &Parts, trust_forwarded: bool) -> Meta {
+    pub fn from_parts(parts: &Parts, trust_forwarded: bool, at: DateTime<Utc>) -> Meta {
         let request_id = parts
             .headers
             .get(&REQUEST_ID)
@@ -51,15 +54,18 @@ impl Meta {
         Meta {
             request_id,
             client_addr: forwarded.or(peer),
+            at,
         }
     }
 
     pub fn anonymous(&self) -> Who {
         Who {
+            user_id: None,
             name: "匿名".into(),
+            unit_id: None,
             request_id: self.request_id.clone(),
             client_addr: self.client_addr.clone(),
-            ..Who::default()
+            at: self.at,
         }
     }
 }
@@ -70,7 +76,11 @@ impl FromRequestParts<SharedState> for Meta {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Meta::from_parts(parts, state.config.trust_forwarded_for))
+        Ok(Meta::from_parts(
+            parts,
+            state.config.trust_forwarded_for,
+            state.clock.now(),
+        ))
     }
 }
 
@@ -126,13 +136,14 @@ impl FromRequestParts<SharedState> for CurrentUser {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
+        let now = state.clock.now();
         let path = parts.uri.path().to_string();
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
             return Err(PageRejection::SignIn(path));
         };
         let idle = chrono::Duration::minutes(state.config.session_idle_minutes);
-        let found = session::find(&state.db, &token, idle)
+        let found = session::find(&state.db, &token, idle, now)
             .await
             .map_err(|e| PageRejection::Error(e.into()))?;
         let Some(found) = found else {
@@ -147,9 +158,9 @@ impl FromRequestParts<SharedState> for CurrentUser {
         if must_change && path != "/password" && path != "/logout" {
             return Err(PageRejection::ChangePassword);
         }
-        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for);
+        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for, now);
         parts.extensions.insert(SessionCsrf(found.csrf.clone()));
-        let who = Who::actor(&actor, meta.request_id, meta.client_addr);
+        let who = Who::actor(&actor, meta.request_id, meta.client_addr, now);
         Ok(CurrentUser {
             actor,
             csrf: found.csrf,
@@ -170,6 +181,7 @@ impl FromRequestParts<SharedState> for ApiUser {
         parts: &mut Parts,
         state: &SharedState,
     ) -> Result<Self, Self::Rejection> {
+        let now = state.clock.now();
         let bearer = parts
             .headers
             .get(AUTHORIZATION)
@@ -177,11 +189,11 @@ impl FromRequestParts<SharedState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or(AppError::Unauthorized)?;
-        let actor = token::authenticate_actor(&state.db, bearer)
+        let actor = token::authenticate_actor(&state.db, bearer, now)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for);
-        let who = Who::actor(&actor, meta.request_id, meta.client_addr);
+        let meta = Meta::from_parts(parts, state.config.trust_forwarded_for, now);
+        let who = Who::actor(&actor, meta.request_id, meta.client_addr, now);
         Ok(ApiUser { actor, who })
     }
 }

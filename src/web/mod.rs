@@ -23,83 +23,37 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::throttle::AddressLimiter;
-use crate::calendar::Calendar;
 use crate::config::Config;
-use crate::db::Db;
+use crate::context::Ctx;
 
+/// The HTTP edge's state: the operation context and what only the edge needs.
 pub struct AppState {
-    pub db: Db,
+    pub ctx: Arc<Ctx>,
     pub config: Config,
     pub sign_in_limiter: AddressLimiter,
-    /// The legal-period calendar in force: shipped years overlaid with those an administrator
-    /// stored. Replaced as a whole when a year is saved.
-    calendar: std::sync::RwLock<Arc<Calendar>>,
-    /// Fonts for official documents, found on first use.
-    fonts: std::sync::OnceLock<Result<Arc<crate::documents::Fonts>, String>>,
 }
 
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> SharedState {
+    pub fn new(ctx: Arc<Ctx>, config: Config) -> SharedState {
         let limiter = AddressLimiter::new(
             config.sign_in_attempts_per_address,
             Duration::from_secs(300),
         );
         Arc::new(AppState {
-            db,
+            ctx,
             config,
             sign_in_limiter: limiter,
-            calendar: std::sync::RwLock::new(Arc::new(crate::calendar::store::shipped(
-                crate::db::time::today_beijing(),
-            ))),
-            fonts: std::sync::OnceLock::new(),
         })
     }
+}
 
-    /// The document fonts (the office's licensed files from `fonts_dir`, else free Noto CJK).
-    pub fn fonts(&self) -> Result<Arc<crate::documents::Fonts>, crate::error::AppError> {
-        self.fonts
-            .get_or_init(|| {
-                crate::documents::Fonts::discover(self.config.fonts_dir.as_deref())
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
-            .map_err(|e| {
-                crate::error::AppError::conflict("fonts_missing", format!("无法生成公文：{e}"))
-            })
-    }
-
-    /// Render an official document as PDF on the blocking pool (layout is CPU work).
-    pub async fn render_pdf(
-        &self,
-        doc: crate::documents::OfficialDocument,
-    ) -> Result<Vec<u8>, crate::error::AppError> {
-        let fonts = self.fonts()?;
-        tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
-            .await
-            .map_err(crate::error::AppError::internal)?
-            .map_err(|e| crate::error::AppError::internal(format!("pdf: {e}")))
-    }
-
-    pub fn calendar(&self) -> Arc<Calendar> {
-        match self.calendar.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Re-read the stored years (at start and after an administrator saves one).
-    pub async fn reload_calendar(&self) -> Result<(), sqlx::Error> {
-        let cal = Arc::new(
-            crate::calendar::store::load(&self.db, crate::db::time::today_beijing()).await?,
-        );
-        match self.calendar.write() {
-            Ok(mut c) => *c = cal,
-            Err(poisoned) => *poisoned.into_inner() = cal,
-        }
-        Ok(())
+/// Handlers reach the context's database, calendar, renderer and clock through the state.
+impl std::ops::Deref for AppState {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        &self.ctx
     }
 }
 

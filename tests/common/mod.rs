@@ -23,13 +23,27 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use shuangda::clock::Clock;
 use shuangda::config::Config;
+use shuangda::context::Ctx;
 use shuangda::db::{Db, Dialect};
 use shuangda::web::{self, SharedState};
 use sqlx::Connection;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = shuangda::demo::DEMO_PASSWORD;
+
+/// The day the tests run on: `SHUANGDA_TEST_TODAY` (YYYY-MM-DD), else a fixed mid-year day, so
+/// that no test depends on the real date. CI runs the suite again at other days.
+pub fn test_today() -> chrono::NaiveDate {
+    const DEFAULT: &str = "2026-06-15";
+    let raw = std::env::var("SHUANGDA_TEST_TODAY")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT.to_string());
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .unwrap_or_else(|_| panic!("SHUANGDA_TEST_TODAY must be YYYY-MM-DD, not {raw:?}"))
+}
 
 pub struct App {
     pub state: SharedState,
@@ -39,6 +53,21 @@ pub struct App {
 }
 
 impl App {
+    /// Today's date on the app's clock (Beijing).
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.state.clock.today()
+    }
+
+    /// The current instant on the app's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.state.clock.now()
+    }
+
+    /// The acting party for work a test does directly, at the app's current instant.
+    pub fn system(&self, what: &str) -> shuangda::audit::Who {
+        self.state.system(what)
+    }
+
     pub fn client(&self) -> Client {
         Client {
             router: self.router.clone(),
@@ -55,9 +84,10 @@ impl App {
             .await
             .expect("user exists");
         let mut tx = self.db.begin().await.expect("tx");
-        let (_, token) = shuangda::auth::token::issue(&mut tx, id, "test", None, Some(id))
-            .await
-            .expect("issue");
+        let (_, token) =
+            shuangda::auth::token::issue(&mut tx, id, "test", None, Some(id), self.now())
+                .await
+                .expect("issue");
         tx.commit().await.expect("commit");
         token
     }
@@ -117,7 +147,7 @@ fn with_database(url: &str, db: &str) -> String {
     out
 }
 
-async fn build(url: String, demo: bool) -> App {
+async fn build(url: String, demo: bool, today: chrono::NaiveDate) -> App {
     let config = Config {
         database_url: url.clone(),
         db_max_connections: 8,
@@ -127,10 +157,11 @@ async fn build(url: String, demo: bool) -> App {
         .await
         .expect("connect test database");
     shuangda::db::migrate(&db).await.expect("migrate");
+    let ctx = Ctx::new(db.clone(), Clock::on(today), None);
+    let state = web::AppState::new(std::sync::Arc::new(ctx), config);
     if demo {
-        shuangda::demo::load(&db).await.expect("demo data");
+        shuangda::demo::load(&state).await.expect("demo data");
     }
-    let state = web::AppState::new(db.clone(), config);
     App {
         router: web::router(state.clone()),
         state,
@@ -139,8 +170,18 @@ async fn build(url: String, demo: bool) -> App {
     }
 }
 
-/// Run `body` against a fresh app on SQLite and, if configured, on PostgreSQL.
+/// Run `body` against a fresh app on SQLite and, if configured, on PostgreSQL, on the tests'
+/// day ([`test_today`]).
 pub async fn each_db<F, Fut>(demo: bool, body: F)
+where
+    F: Fn(App) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    each_db_on(test_today(), demo, body).await
+}
+
+/// As [`each_db`], with the app's clock on `today`: for rules that depend on the time of year.
+pub async fn each_db_on<F, Fut>(today: chrono::NaiveDate, demo: bool, body: F)
 where
     F: Fn(App) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -148,7 +189,7 @@ where
     // SQLite: a file in a temporary directory (several pooled connections share it).
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
-    let app = build(url, demo).await;
+    let app = build(url, demo, today).await;
     assert_eq!(app.db.dialect, Dialect::Sqlite);
     let r = tokio::spawn(body(app)).await;
     if let Err(e) = r {
@@ -164,7 +205,7 @@ where
             .execute(&mut conn)
             .await
             .expect("create test database");
-        let app = build(with_database(&admin, &name), demo).await;
+        let app = build(with_database(&admin, &name), demo, today).await;
         assert_eq!(app.db.dialect, Dialect::Postgres);
         let pool = app.db.pool.clone();
         let r = tokio::spawn(body(app)).await;

@@ -487,7 +487,7 @@ async fn meeting_form(
 
 async fn new_meeting_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
     let form = MeetingInput {
-        held_on: crate::db::time::today_beijing().to_string(),
+        held_on: state.clock.today().to_string(),
         ..Default::default()
     };
     meeting_form(&state, &cu, form, FieldErrors::new()).await

@@ -34,8 +34,7 @@ pub struct Period {
 }
 
 impl Period {
-    fn parse(&self) -> AppResult<(NaiveDate, NaiveDate)> {
-        let today = crate::db::time::today_beijing();
+    fn parse(&self, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
         let day = |field: &str, raw: &Option<String>, default: NaiveDate| -> AppResult<NaiveDate> {
             match raw.as_deref().map(str::trim) {
                 None | Some("") => Ok(default),
@@ -58,7 +57,7 @@ impl Period {
 
 async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Figures> {
     let scope = actor.require(Resource::Linkage, Action::Export)?;
-    let (from, to) = p.parse()?;
+    let (from, to) = p.parse(state.clock.today())?;
     stats::figures(&state.db, &scope, from, to).await
 }
 

@@ -519,7 +519,7 @@ async fn show(
         t: d.transfer.clone(),
         d,
         error,
-        today: crate::db::time::today_beijing().to_string(),
+        today: state.clock.today().to_string(),
         evidence_kinds: EvidenceKind::ALL
             .iter()
             .map(|k| Opt {

@@ -1,0 +1,81 @@
+//! The operation context: what every operation, whether started by a request, the scheduler,
+//! the mail sender or the command line, works with — the database, the calendar in force, the
+//! official-document renderer and the clock. The HTTP edge (`web::AppState`) holds one next to
+//! its own settings; nothing outside `web/` and the `http` modules needs the edge's state.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use crate::calendar::Calendar;
+use crate::clock::Clock;
+use crate::db::Db;
+use crate::documents::{Fonts, OfficialDocument};
+use crate::error::AppError;
+
+pub struct Ctx {
+    pub db: Db,
+    /// Where operations take the time from.
+    pub clock: Clock,
+    /// The legal-period calendar in force: shipped years overlaid with those an administrator
+    /// stored. Replaced as a whole when a year is saved.
+    calendar: RwLock<Arc<Calendar>>,
+    /// The office's licensed font files, if configured.
+    fonts_dir: Option<PathBuf>,
+    /// Fonts for official documents, found on first use.
+    fonts: OnceLock<Result<Arc<Fonts>, String>>,
+}
+
+impl Ctx {
+    pub fn new(db: Db, clock: Clock, fonts_dir: Option<PathBuf>) -> Ctx {
+        Ctx {
+            db,
+            clock,
+            calendar: RwLock::new(Arc::new(crate::calendar::store::shipped(clock.today()))),
+            fonts_dir,
+            fonts: OnceLock::new(),
+        }
+    }
+
+    /// The document fonts (the office's licensed files from `fonts_dir`, else free Noto CJK).
+    pub fn fonts(&self) -> Result<Arc<Fonts>, AppError> {
+        self.fonts
+            .get_or_init(|| {
+                Fonts::discover(self.fonts_dir.as_deref())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(|e| AppError::conflict("fonts_missing", format!("无法生成公文：{e}")))
+    }
+
+    /// Render an official document as PDF on the blocking pool (layout is CPU work).
+    pub async fn render_pdf(&self, doc: OfficialDocument) -> Result<Vec<u8>, AppError> {
+        let fonts = self.fonts()?;
+        tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(|e| AppError::internal(format!("pdf: {e}")))
+    }
+
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-read the stored years (at start and after an administrator saves one).
+    pub async fn reload_calendar(&self) -> Result<(), sqlx::Error> {
+        let cal = Arc::new(crate::calendar::store::load(&self.db, self.clock.today()).await?);
+        match self.calendar.write() {
+            Ok(mut c) => *c = cal,
+            Err(poisoned) => *poisoned.into_inner() = cal,
+        }
+        Ok(())
+    }
+
+    /// The acting party for work the platform does by itself (`what`: the job), at this moment.
+    pub fn system(&self, what: &str) -> crate::audit::Who {
+        crate::audit::Who::system(what, self.clock.now())
+    }
+}
