@@ -162,6 +162,13 @@ async fn calendar_endpoints_say_provisional_for_a_year_without_its_notice() {
                 .contains(&json!(2027))
         );
         assert!(!v["known"].as_array().expect("list").contains(&json!(2027)));
+        // The API describes the new fields.
+        let doc = app.client().get("/api/v1/openapi.json").await.json();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["Deadline"]["properties"]["provisional"]["type"], "boolean");
+        assert_eq!(schemas["PeriodAnswer"]["properties"]["provisional"]["type"], "boolean");
+        assert!(schemas["SavedYear"]["properties"]["recomputation"].is_object());
+        assert!(schemas["Recomputation"]["properties"]["moved"].is_object());
         // More than 30 years ahead is still an error naming the year.
         let (s, v) = call(
             &app,
