@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
-use common::{App, api, each_db, each_db_on};
+use common::{App, call, each_db, each_db_on};
 use serde_json::{Value, json};
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::run_pass;
@@ -17,21 +17,6 @@ const MSA: &str = "信阳市市场监督管理局";
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("date")
-}
-
-async fn call(
-    app: &App,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let t = app.token(who).await;
-    let r = api(app, method, path, Some(&t), body).await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
 }
 
 async fn open(app: &App, purpose: &str, start: NaiveDate, rule: Rule) -> i64 {
@@ -165,8 +150,14 @@ async fn calendar_endpoints_say_provisional_for_a_year_without_its_notice() {
         // The API describes the new fields.
         let doc = app.client().get("/api/v1/openapi.json").await.json();
         let schemas = &doc["components"]["schemas"];
-        assert_eq!(schemas["Deadline"]["properties"]["provisional"]["type"], "boolean");
-        assert_eq!(schemas["PeriodAnswer"]["properties"]["provisional"]["type"], "boolean");
+        assert_eq!(
+            schemas["Deadline"]["properties"]["provisional"]["type"],
+            "boolean"
+        );
+        assert_eq!(
+            schemas["PeriodAnswer"]["properties"]["provisional"]["type"],
+            "boolean"
+        );
         assert!(schemas["SavedYear"]["properties"]["recomputation"].is_object());
         assert!(schemas["Recomputation"]["properties"]["moved"].is_object());
         // More than 30 years ahead is still an error naming the year.

@@ -4,23 +4,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{App, PASSWORD, api, each_db};
+use common::{App, PASSWORD, call, each_db};
 use serde_json::{Value, json};
-
-async fn call(
-    app: &App,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let t = app.token(who).await;
-    let r = api(app, method, path, Some(&t), body).await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
-}
 
 async fn request(app: &App, who: &str, position: &str, name: &str) -> (StatusCode, Value) {
     call(app, who, Method::POST, "/api/v1/composition/changes", Some(json!({

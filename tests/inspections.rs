@@ -4,26 +4,11 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{App, PASSWORD, api, each_db};
-use serde_json::{Value, json};
+use common::{PASSWORD, call, each_db};
+use serde_json::json;
 
 const MSA: &str = "信阳市市场监督管理局";
 const POLICE: &str = "信阳市公安局";
-
-async fn call(
-    app: &App,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let t = app.token(who).await;
-    let r = api(app, method, path, Some(&t), body).await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
-}
 
 fn day(n: i64) -> String {
     (common::test_today() + chrono::Duration::days(n)).to_string()

@@ -345,6 +345,23 @@ impl Client {
 }
 
 /// Call the JSON API with a bearer token.
+/// An API call as the demo account `who` (a fresh bearer token): the status and the JSON body
+/// (null when the body is not JSON).
+pub async fn call(
+    app: &App,
+    who: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let t = app.token(who).await;
+    let r = api(app, method, path, Some(&t), body).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
 pub async fn api(
     app: &App,
     method: Method,
