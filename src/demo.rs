@@ -396,7 +396,7 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
     let db = &state.db;
     let cal = state.calendar();
     let today = state.clock.today();
-    if state.fonts().is_err() || !cal.is_known_year(today.year()) {
+    if state.fonts().is_err() || cal.schedule(today.year()).is_none() {
         return Ok(());
     }
     let unit = |name: &'static str| async move {
