@@ -7,7 +7,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
-use common::{App, call, each_db, each_db_on};
+use common::{App, api, call, each_db, each_db_on};
 use serde_json::{Value, json};
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::run_pass;
@@ -344,6 +344,43 @@ async fn importing_needs_the_system_administrator_and_a_valid_notice() {
                 .contains(&json!(2027)),
             "nothing imported"
         );
+    })
+    .await;
+}
+
+/// Two administrators importing the same year at once: both succeed in turn, one row stays,
+/// and both imports are on the audit trail (no key violation, no 500).
+#[tokio::test]
+async fn two_imports_of_the_same_year_at_once_queue() {
+    each_db(true, |app| async move {
+        let (t1, t2) = (app.token("sysadmin").await, app.token("sysadmin").await);
+        // Ten years, each imported twice at the same moment: the race is on the first insert.
+        for year in 2028..2038 {
+            let text = format!(
+                "year = {year}\nsource = \"测试用{year}年安排\"\n\n[[holidays]]\nname = \"元旦\"\ndays = [\"{year}-01-01\"]\n"
+            );
+            let body = json!({ "schedule": text });
+            let path = format!("/api/v1/calendar/years/{year}");
+            let (a, b) = tokio::join!(
+                api(&app, Method::PUT, &path, Some(&t1), Some(body.clone())),
+                api(&app, Method::PUT, &path, Some(&t2), Some(body.clone())),
+            );
+            assert_eq!(
+                (a.status, b.status),
+                (StatusCode::OK, StatusCode::OK),
+                "{year}: {} {}",
+                a.body,
+                b.body
+            );
+        }
+        assert_eq!(app.count("holiday_years").await, 10);
+        let saves: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.save_year'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        assert_eq!(saves, 20);
     })
     .await;
 }

@@ -128,14 +128,17 @@ pub async fn save_year(
     let year = i64::from(schedule.year());
     let cal = in_force.clone().with_year(schedule.clone());
     let mut tx = db.begin().await?;
-    let replaced = sqlx::query("DELETE FROM holiday_years WHERE year = $1")
+    let replaced: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM holiday_years WHERE year = $1")
         .bind(year)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        > 0;
+        .fetch_one(&mut *tx)
+        .await?;
+    // An upsert: two administrators importing the same year at once queue on the row (the later
+    // one replaces the earlier and recomputes after it), where a delete-then-insert would let
+    // the second fail on the key.
     sqlx::query(
-        "INSERT INTO holiday_years (year, schedule, source, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO holiday_years (year, schedule, source, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (year) DO UPDATE SET schedule = excluded.schedule, source = excluded.source, \
+         updated_at = excluded.updated_at, updated_by = excluded.updated_by",
     )
     .bind(year)
     .bind(text)
@@ -157,7 +160,7 @@ pub async fn save_year(
                 "source": schedule.source(),
                 "holiday_days": schedule.holiday_day_count(),
                 "makeup_workdays": schedule.makeup_day_count(),
-                "replaced_stored": replaced,
+                "replaced_stored": replaced > 0,
                 "was_provisional": in_force.is_provisional_year(schedule.year()),
                 "deadlines_moved": recomputed.moved,
             })),
