@@ -7,3 +7,6 @@ ALTER TABLE deadlines ADD COLUMN recomputed_at TEXT;
 CREATE INDEX deadlines_recomputed_idx ON deadlines (recomputed_at);
 -- The year-end warning counts the open provisional deadlines on every office home page.
 CREATE INDEX deadlines_provisional_idx ON deadlines (provisional, state);
+-- A deadline's to-dos are found by their source when it is settled or recomputed; without this
+-- index each lookup scanned every to-do.
+CREATE INDEX todo_source_idx ON todo_items (source_type, source_id);
