@@ -270,6 +270,11 @@ async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_
         let vd = deadline(&app, done).await;
         assert_eq!(vd["due_date"], "2027-02-12", "a closed clock keeps its date");
         assert_eq!(vd["state"], "met");
+        let text = vd["explanation"].as_str().expect("explanation");
+        assert!(
+            text.contains("认定的届满日为2027-02-12；按现行安排计算为2027-02-15"),
+            "{text}"
+        );
         assert_eq!(deadline(&app, plain).await["events"].as_array().expect("events").len(), 1);
 
         // One audit record per moved date and one for the import.

@@ -96,10 +96,7 @@ async fn show(
     let d = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let explanation = match d.clock()?.due(&state.calendar()) {
-        Ok(due) => due.explanation_zh,
-        Err(e) => format!("无法计算：{e}"),
-    };
+    let explanation = d.explanation(&state.calendar())?;
     let open = d.state == "open" || d.state == "missed";
     let status = if error.is_some() {
         axum::http::StatusCode::CONFLICT
@@ -252,10 +249,7 @@ pub async fn api_get(
     let d = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let explanation = match d.clock()?.due(&state.calendar()) {
-        Ok(due) => due.explanation_zh,
-        Err(e) => format!("无法计算：{e}"),
-    };
+    let explanation = d.explanation(&state.calendar())?;
     Ok(Json(DeadlineDetail {
         events: store::events(&state.db, id).await?,
         explanation,

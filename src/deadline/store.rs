@@ -83,6 +83,27 @@ impl Deadline {
         }
     }
 
+    /// How the due date was computed, in Chinese. A closed clock keeps the date it was judged
+    /// by; when the calendar in force (a notice imported since) would now give another date,
+    /// the explanation says both.
+    pub fn explanation(&self, cal: &Calendar) -> AppResult<String> {
+        let due = match self.clock()?.due(cal) {
+            Ok(due) => due,
+            Err(e) => return Ok(format!("无法计算：{e}")),
+        };
+        let mut text = due.explanation_zh;
+        let now = due.date.map(|d| d.to_string());
+        if self.state != "open"
+            && let (Some(judged), Some(now)) = (&self.due_date, now)
+            && *judged != now
+        {
+            text.push_str(&format!(
+                "本期限已结束，按当时的节假日安排认定的届满日为{judged}；按现行安排计算为{now}，不再变更。"
+            ));
+        }
+        Ok(text)
+    }
+
     /// The clock with the stored state (the state column is authoritative: the scheduler
     /// changes it in SQL).
     pub fn clock(&self) -> AppResult<Clock> {
