@@ -292,13 +292,14 @@ async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_
             .expect("todo");
         assert_eq!(todo_due.as_deref(), Some("2027-02-15"));
         // The owner unit's liaison officer and the city office are told.
-        let owner_notes: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'liaison.scjg' AND n.title = '期限届满日变更'",
+        let owner_notes: Vec<String> = sqlx::query_scalar(
+            "SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'liaison.scjg' AND n.title = '期限届满日变更'",
         )
-        .fetch_one(&app.db.pool)
+        .fetch_all(&app.db.pool)
         .await
-        .expect("count");
-        assert_eq!(owner_notes, 3, "one notice per moved deadline");
+        .expect("notes");
+        assert_eq!(owner_notes.len(), 1, "one notice per owner and import: {owner_notes:?}");
+        assert!(owner_notes[0].contains("您负责的3项期限的届满日已重新计算"), "{owner_notes:?}");
         let office_body: String = sqlx::query_scalar(
             "SELECT n.body FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.username = 'director' AND n.title = '期限届满日变更'",
         )

@@ -103,9 +103,6 @@ pub async fn record(tx: &mut Tx, who: &Who, entry: Entry) -> Result<i64, sqlx::E
     Ok(seqs.end - 1)
 }
 
-/// How many records one INSERT carries (14 values each, well under both databases' limits).
-const INSERT_BATCH: usize = 500;
-
 /// Append several records in order inside the caller's transaction, with one head update and
 /// multi-row inserts: for operations that touch many objects at once (a holiday import that
 /// moves thousands of due dates). Returns their sequence numbers.
@@ -148,7 +145,8 @@ pub async fn record_many(
         prev_hash = r.hash.clone();
         records.push(r);
     }
-    for chunk in records.chunks(INSERT_BATCH) {
+    let per_statement = crate::db::query::rows_per_statement(tx, 14);
+    for chunk in records.chunks(per_statement) {
         let mut q = Sql::new(
             "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, \
              object_type, object_id, object_unit_id, summary, request_id, client_addr, prev_hash, hash) VALUES ",

@@ -294,6 +294,15 @@ impl Clock {
     /// the amount. With an open suspension that began on or before the due
     /// date, `date` is `None`.
     pub fn due(&self, cal: &Calendar) -> Result<DueDate, DeadlineError> {
+        let mut due = self.due_unexplained(cal)?;
+        due.explanation_zh =
+            self.explain(due.effective_rule, &due.computation, due.suspended_since);
+        Ok(due)
+    }
+
+    /// [`Clock::due`] without the Chinese explanation (empty): for recomputing many clocks at
+    /// once, where only the dates and the provisional years are kept.
+    pub fn due_unexplained(&self, cal: &Calendar) -> Result<DueDate, DeadlineError> {
         let effective_rule = self.effective_rule()?;
         let spans = self.closed_spans()?;
         let computation = cal.compute(self.start, effective_rule, &spans)?;
@@ -305,11 +314,10 @@ impl Clock {
             Some(_) => None,
             None => Some(computation.due),
         };
-        let explanation_zh = self.explain(effective_rule, &computation, suspended_since);
         Ok(DueDate {
             date,
             effective_rule,
-            explanation_zh,
+            explanation_zh: String::new(),
             computation,
             suspended_since,
         })

@@ -153,7 +153,7 @@ struct Derived {
 }
 
 fn derived(clock: &Clock, cal: &Calendar) -> Result<Derived, DeadlineError> {
-    let due = clock.due(cal)?;
+    let due = clock.due_unexplained(cal)?;
     Ok(Derived {
         due: due.date.map(|d| d.to_string()),
         suspended: due.suspended_since.map(|d| d.to_string()),
@@ -562,13 +562,20 @@ impl Recomputation {
     }
 }
 
-/// Rows written per statement when an import recomputes deadlines (five values each in the
-/// update, five in the event insert: far below both databases' parameter limits).
-const RECOMPUTE_BATCH: usize = 1000;
+/// An open deadline as the recomputation reads it: only what it compares and writes.
+#[derive(sqlx::FromRow)]
+struct OpenClock {
+    id: i64,
+    clock: String,
+    due_date: Option<String>,
+    #[sqlx(try_from = "i64")]
+    provisional: crate::db::Flag,
+    owner_unit_id: i64,
+}
 
 /// One open deadline and its columns under the new calendar.
 struct Replanned {
-    before: Deadline,
+    before: OpenClock,
     after: Derived,
 }
 
@@ -577,17 +584,18 @@ struct Replanned {
 async fn open_touching(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     year: i32,
-) -> Result<Vec<Deadline>, sqlx::Error> {
-    let mut q = Sql::new(SELECT);
-    q.push("d.state = 'open' AND d.start_date <= ")
-        .bind(format!("{year}-12-31"))
-        .push(" AND (d.due_date IS NULL OR d.due_date >= ")
-        .bind(format!("{year}-01-01"))
-        .push(") ORDER BY d.id");
-    q.query_as().fetch_all(exec).await
+) -> Result<Vec<OpenClock>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, clock, due_date, provisional, owner_unit_id FROM deadlines \
+         WHERE state = 'open' AND start_date <= $1 AND (due_date IS NULL OR due_date >= $2) ORDER BY id",
+    )
+    .bind(format!("{year}-12-31"))
+    .bind(format!("{year}-01-01"))
+    .fetch_all(exec)
+    .await
 }
 
-fn replan(year: i32, rows: Vec<Deadline>, cal: &Calendar) -> (Recomputation, Vec<Replanned>) {
+fn replan(year: i32, rows: Vec<OpenClock>, cal: &Calendar) -> (Recomputation, Vec<Replanned>) {
     let mut r = Recomputation {
         year,
         examined: rows.len() as u64,
@@ -595,11 +603,14 @@ fn replan(year: i32, rows: Vec<Deadline>, cal: &Calendar) -> (Recomputation, Vec
     };
     let mut changed = Vec::new();
     for before in rows {
-        // A clock the new calendar cannot compute (a year past the horizon) keeps its date.
-        let Ok(after) = before.clock().ok().map(|c| derived(&c, cal)).transpose() else {
+        // A clock that does not parse, or that the new calendar cannot compute (a year past
+        // the horizon), keeps its date.
+        let Some(after) = serde_json::from_str::<Clock>(&before.clock)
+            .ok()
+            .and_then(|c| derived(&c, cal).ok())
+        else {
             continue;
         };
-        let Some(after) = after else { continue };
         if after.due == before.due_date && after.provisional == before.provisional.0 {
             continue;
         }
@@ -628,6 +639,34 @@ fn replan(year: i32, rows: Vec<Deadline>, cal: &Calendar) -> (Recomputation, Vec
     (r, changed)
 }
 
+/// One notice per owner (the named person, else the owner unit's liaison officers and office
+/// staff) for all of its deadlines this import moved (`recomputed_at` = `now`): a unit with
+/// hundreds of moved dates gets one message, and each deadline's history names its own change.
+async fn notify_recomputed(tx: &mut Tx, year: i32, now: &str) -> Result<(), sqlx::Error> {
+    let select = "SELECT u.id, '期限届满日变更', $2 || COUNT(DISTINCT d.id) || $3, '/deadlines?state=open', $1 \
+         FROM deadlines d";
+    let named = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) {select} \
+         JOIN users u ON u.id = d.owner_user_id AND u.active = 1 WHERE d.recomputed_at = $1 GROUP BY u.id"
+    );
+    let unit = format!(
+        "INSERT INTO notifications (user_id, title, body, link, created_at) {select} \
+         JOIN users u ON u.unit_id = d.owner_unit_id AND u.active = 1 \
+         JOIN role_grants g ON g.user_id = u.id AND g.role IN ('unit_liaison', 'office_staff', 'county_office_staff') \
+         WHERE d.recomputed_at = $1 AND d.owner_user_id IS NULL GROUP BY u.id"
+    );
+    let before = format!("因导入{year}年节假日安排，您负责的");
+    for sql in [named, unit] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(&before)
+            .bind("项期限的届满日已重新计算，新旧日期见各期限的历史记录。")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// How the open deadlines would move if `cal` (the calendar with the new year) were in force.
 /// Reads only.
 pub async fn preview_recomputation(db: &Db, cal: &Calendar, year: i32) -> AppResult<Recomputation> {
@@ -653,7 +692,8 @@ pub async fn recompute_year(
     // Set-based writes in batches: an import can move a hundred thousand dates, and one
     // statement per row would hold SQLite's write lock (and PostgreSQL's round trips) for
     // minutes (bench/RESULTS.md).
-    for batch in changed.chunks(RECOMPUTE_BATCH) {
+    let per_statement = crate::db::query::rows_per_statement(tx, 5);
+    for batch in changed.chunks(per_statement) {
         let mut q = Sql::new("WITH v (id, due, suspended, provisional, moved) AS (VALUES ");
         q.rows(batch.iter().map(|r| {
             [
@@ -724,14 +764,7 @@ pub async fn recompute_year(
         audit::record_many(tx, who, entries).await?;
     }
     if report.moved > 0 {
-        super::scheduler::notify_owners(
-            tx,
-            "recomputed_at",
-            "期限届满日变更",
-            &format!("因导入{year}年节假日安排，届满日已重新计算："),
-            &now,
-        )
-        .await?;
+        notify_recomputed(tx, year, &now).await?;
         super::scheduler::notify_offices(
             tx,
             "recomputed_at",
