@@ -216,6 +216,13 @@ async fn import(db: &Db) -> Result<String, Box<dyn std::error::Error>> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The import logs where its time went (read, compute, write, notify) on stderr.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            "shuangda::deadline=info",
+        ))
+        .init();
     let (ms, sum) = due_dates();
     println!(
         "## Due dates\n\n1,000,000 due dates (half working-day, half calendar-day periods, starts over 2020–2026): **{ms} ms** (checksum {sum})\n"

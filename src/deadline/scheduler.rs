@@ -99,14 +99,18 @@ pub(crate) async fn notify_offices(
     link: &str,
     now_text: &str,
 ) -> Result<(), sqlx::Error> {
+    // Counted per owner unit first (a handful of rows), then matched to the office users whose
+    // region holds the unit: the join never runs per deadline.
     let sql = format!(
         "INSERT INTO notifications (user_id, title, body, link, created_at) \
-         SELECT u.id, $2, $3 || COUNT(*) || $4, $5, $1 \
-         FROM deadlines d JOIN units ou ON ou.id = d.owner_unit_id \
-         JOIN role_grants g ON g.role IN ('office_director', 'office_staff', 'county_office_staff') \
+         SELECT u.id, $2, $3 || SUM(c.n) || $4, $5, $1 \
+         FROM (SELECT owner_unit_id, COUNT(*) AS n FROM deadlines WHERE {marker} = $1 GROUP BY owner_unit_id) c \
+         JOIN units ou ON ou.id = c.owner_unit_id \
+         JOIN (SELECT DISTINCT user_id FROM role_grants \
+               WHERE role IN ('office_director', 'office_staff', 'county_office_staff')) g ON 1 = 1 \
          JOIN users u ON u.id = g.user_id AND u.active = 1 \
          JOIN units uu ON uu.id = u.unit_id \
-         WHERE d.{marker} = $1 AND ou.region_code LIKE ({REGION_PREFIX}) || '%' \
+         WHERE ou.region_code LIKE ({REGION_PREFIX}) || '%' \
          GROUP BY u.id"
     );
     sqlx::query(sqlx::AssertSqlSafe(sql))
