@@ -145,9 +145,10 @@ pub async fn record_many(
         prev_hash = r.hash.clone();
         records.push(r);
     }
-    let per_statement = crate::db::query::rows_per_statement(tx, 14);
+    let per_statement = crate::db::query::bulk_rows(tx, 14);
     for chunk in records.chunks(per_statement) {
-        let mut q = Sql::new(
+        let mut q = Sql::bulk(
+            tx,
             "INSERT INTO audit_log (seq, at, actor_user_id, actor_name, acting_unit_id, action, \
              object_type, object_id, object_unit_id, summary, request_id, client_addr, prev_hash, hash) VALUES ",
         );

@@ -3,6 +3,8 @@
 //! that the scheduler can find due and overdue deadlines in SQL. Every change is one
 //! transaction with a history event and an audit record.
 
+use std::time::Duration;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
@@ -696,9 +698,16 @@ pub async fn recompute_year(
     // Set-based writes in batches: an import can move a hundred thousand dates, and one
     // statement per row would hold SQLite's write lock (and PostgreSQL's round trips) for
     // minutes (bench/RESULTS.md).
-    let per_statement = crate::db::query::rows_per_statement(tx, 5);
+    let per_statement = crate::db::query::bulk_rows(tx, 5);
+    let mut entries = Vec::new();
+    let (mut t_update, mut t_events, mut t_todos) =
+        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     for batch in changed.chunks(per_statement) {
-        let mut q = Sql::new("WITH v (id, due, suspended, provisional, moved) AS (VALUES ");
+        let t = std::time::Instant::now();
+        let mut q = Sql::bulk(
+            tx,
+            "WITH v (id, due, suspended, provisional, moved) AS (VALUES ",
+        );
         q.rows(batch.iter().map(|r| {
             [
                 Value::from(r.before.id),
@@ -717,6 +726,7 @@ pub async fn recompute_year(
         .bind(now.as_str())
         .push(" ELSE deadlines.recomputed_at END FROM v WHERE deadlines.id = v.id AND deadlines.state = 'open'");
         q.query().execute(&mut **tx).await?;
+        t_update += t.elapsed();
 
         let moved: Vec<&Replanned> = batch
             .iter()
@@ -730,7 +740,9 @@ pub async fn recompute_year(
             let new = r.after.due.as_deref().unwrap_or("（中止计时）");
             format!("因导入《{notice}》重新计算，届满日由{old}变更为{new}")
         };
-        let mut q = Sql::new(
+        let t = std::time::Instant::now();
+        let mut q = Sql::bulk(
+            tx,
             "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) VALUES ",
         );
         q.rows(moved.iter().map(|r| {
@@ -743,7 +755,9 @@ pub async fn recompute_year(
             ]
         }));
         q.query().execute(&mut **tx).await?;
-        let mut q = Sql::new("WITH v (id, due) AS (VALUES ");
+        t_events += t.elapsed();
+        let t = std::time::Instant::now();
+        let mut q = Sql::bulk(tx, "WITH v (id, due) AS (VALUES ");
         q.rows(
             moved
                 .iter()
@@ -754,19 +768,19 @@ pub async fn recompute_year(
              AND todo_items.source_id = v.id AND todo_items.done_at IS NULL",
         );
         q.query().execute(&mut **tx).await?;
-        let entries = moved
-            .iter()
-            .map(|r| {
-                Entry::new("deadline.recompute", "deadline")
-                    .object(r.before.id, Some(r.before.owner_unit_id))
-                    .summary(json!({
-                        "year": year, "notice": notice, "due_before": r.before.due_date,
-                        "due_after": r.after.due, "provisional": r.after.provisional,
-                    }))
-            })
-            .collect();
-        audit::record_many(tx, who, entries).await?;
+        t_todos += t.elapsed();
+        entries.extend(moved.iter().map(|r| {
+            Entry::new("deadline.recompute", "deadline")
+                .object(r.before.id, Some(r.before.owner_unit_id))
+                .summary(json!({
+                    "year": year, "notice": notice, "due_before": r.before.due_date,
+                    "due_after": r.after.due, "provisional": r.after.provisional,
+                }))
+        }));
     }
+    let t = std::time::Instant::now();
+    audit::record_many(tx, who, entries).await?;
+    let t_audit = t.elapsed();
     let written = started.elapsed();
     if report.moved > 0 {
         notify_recomputed(tx, year, &now).await?;
@@ -790,6 +804,10 @@ pub async fn recompute_year(
         read_ms = read.as_millis() as u64,
         compute_ms = (computed - read).as_millis() as u64,
         write_ms = (written - computed).as_millis() as u64,
+        update_ms = t_update.as_millis() as u64,
+        events_ms = t_events.as_millis() as u64,
+        todos_ms = t_todos.as_millis() as u64,
+        audit_ms = t_audit.as_millis() as u64,
         notify_ms = (started.elapsed() - written).as_millis() as u64,
         "deadlines recomputed after a holiday import"
     );
