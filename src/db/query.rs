@@ -233,6 +233,31 @@ mod tests {
     }
 
     #[test]
+    fn rows_bind_in_order_numbered_or_anonymous() {
+        let rows = || {
+            vec![
+                [Value::from(1), Value::from("a")],
+                [Value::from(2), Value::NullInt],
+            ]
+        };
+        let mut q = Sql::new("INSERT INTO t (a, b) VALUES ");
+        q.rows(rows());
+        assert_eq!(q.text(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        let mut q = Sql::new("INSERT INTO t (a, b) VALUES ");
+        q.anonymous = true;
+        q.rows(rows()).push(" RETURNING ").bind(5);
+        let mut tail = Sql::new(" AND c = ");
+        tail.bind(6);
+        q.append(tail);
+        assert_eq!(
+            q.text(),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) RETURNING ? AND c = ?"
+        );
+        assert_eq!(q.values().len(), 6);
+        assert_eq!(q.values()[5], Value::Int(6));
+    }
+
+    #[test]
     fn paging_is_literal_and_never_negative() {
         let mut q = Sql::new("SELECT id FROM t WHERE a = ");
         q.bind(1).limit_offset(21, 40);
