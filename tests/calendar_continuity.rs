@@ -11,7 +11,7 @@ use common::{App, api, call, each_db, each_db_on};
 use serde_json::{Value, json};
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::run_pass;
-use shuangda::deadline::store::{self, Change, NewDeadline};
+use shuangda::deadline::store::{self, Change};
 
 const MSA: &str = "信阳市市场监督管理局";
 
@@ -20,26 +20,8 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 async fn open(app: &App, purpose: &str, start: NaiveDate, rule: Rule) -> i64 {
-    let owner = app.unit_id(MSA).await;
+    let id = app.open_deadline(purpose, start, rule, MSA).await;
     let mut tx = app.db.begin().await.expect("tx");
-    let id = store::open(
-        &mut tx,
-        &app.state.calendar(),
-        &app.system("测试"),
-        &NewDeadline {
-            purpose: purpose.into(),
-            clause: "000 §8".into(),
-            start_event: "督办".into(),
-            start,
-            rule,
-            record_type: None,
-            record_id: None,
-            owner_unit_id: owner,
-            owner_user_id: None,
-        },
-    )
-    .await
-    .expect("open");
     // A reminder as the owner would have it on the to-do list.
     sqlx::query(
         "INSERT INTO todo_items (unit_id, title, link, due_date, urgent, source_type, source_id, created_at) \

@@ -11,35 +11,9 @@ use common::{App, PASSWORD, api, each_db};
 use serde_json::json;
 use shuangda::deadline::Rule;
 use shuangda::deadline::scheduler::{acquire_lease, run_pass};
-use shuangda::deadline::store::{self, NewDeadline};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("date")
-}
-
-async fn open_deadline(app: &App, purpose: &str, start: NaiveDate, rule: Rule, owner: &str) -> i64 {
-    let owner = app.unit_id(owner).await;
-    let mut tx = app.db.begin().await.expect("tx");
-    let id = store::open(
-        &mut tx,
-        &app.state.calendar(),
-        &app.system("测试"),
-        &NewDeadline {
-            purpose: purpose.into(),
-            clause: "000 §4".into(),
-            start_event: "线索登记".into(),
-            start,
-            rule,
-            record_type: None,
-            record_id: None,
-            owner_unit_id: owner,
-            owner_user_id: None,
-        },
-    )
-    .await
-    .expect("open");
-    tx.commit().await.expect("commit");
-    id
 }
 
 async fn due_of(app: &App, id: i64) -> Option<String> {
@@ -291,14 +265,9 @@ async fn suspension_extension_and_waiver_through_the_pages() {
     each_db(true, |app| async move {
         // 5 working days from 28 Sep 2026: 29, 30 Sep, then the National Day holiday, then
         // 9 Oct; 10 Oct is a make-up working day.
-        let id = open_deadline(
-            &app,
-            "确定主办单位",
-            d(2026, 9, 28),
-            Rule::WorkingDays(5),
-            MSA,
-        )
-        .await;
+        let id = app
+            .open_deadline("确定主办单位", d(2026, 9, 28), Rule::WorkingDays(5), MSA)
+            .await;
         assert_eq!(due_of(&app, id).await.as_deref(), Some("2026-10-10"));
 
         let mut staff = app.client();
@@ -416,15 +385,17 @@ async fn suspension_extension_and_waiver_through_the_pages() {
 async fn deadlines_follow_data_scope() {
     each_db(true, |app| async move {
         without_demo_deadlines(&app).await;
-        let own = open_deadline(&app, "本单位期限", d(2026, 3, 2), Rule::WorkingDays(5), MSA).await;
-        let other = open_deadline(
-            &app,
-            "他单位期限",
-            d(2026, 3, 2),
-            Rule::WorkingDays(5),
-            "信阳市公安局",
-        )
-        .await;
+        let own = app
+            .open_deadline("本单位期限", d(2026, 3, 2), Rule::WorkingDays(5), MSA)
+            .await;
+        let other = app
+            .open_deadline(
+                "他单位期限",
+                d(2026, 3, 2),
+                Rule::WorkingDays(5),
+                "信阳市公安局",
+            )
+            .await;
         let t = app.token("liaison.scjg").await;
         let list = api(&app, Method::GET, "/api/v1/deadlines", Some(&t), None)
             .await
@@ -487,7 +458,7 @@ async fn scheduler_reminds_escalates_and_runs_once() {
     each_db(true, |app| async move {
         without_demo_deadlines(&app).await;
         // Due 2026-03-09 (5 working days from Monday 2 March).
-        let id = open_deadline(&app, "报送阶段性进展", d(2026, 3, 2), Rule::WorkingDays(5), MSA).await;
+        let id = app.open_deadline("报送阶段性进展", d(2026, 3, 2), Rule::WorkingDays(5), MSA).await;
         assert_eq!(due_of(&app, id).await.as_deref(), Some("2026-03-09"));
         let cal = app.state.calendar();
         // Tuesday 3 March: 4 working days left, nothing happens.
@@ -548,8 +519,7 @@ async fn two_scheduler_instances_act_once() {
     each_db(true, |app| async move {
         without_demo_deadlines(&app).await;
         for i in 0..20 {
-            open_deadline(
-                &app,
+            app.open_deadline(
                 &format!("期限{i}"),
                 d(2026, 3, 2),
                 Rule::WorkingDays(5),

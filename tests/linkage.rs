@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use axum::http::{Method, StatusCode};
-use common::{App, PASSWORD, api, each_db};
+use common::{App, PASSWORD, api, call, each_db};
 use serde_json::{Value, json};
 
 const MSA: &str = "信阳市市场监督管理局";
@@ -16,19 +16,6 @@ const POLICE: &str = "信阳市公安局";
 const LS_POLICE: &str = "罗山县公安局";
 const PROCURATORATE: &str = "信阳市人民检察院";
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
-
-async fn call(
-    app: &App,
-    who: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let t = app.token(who).await;
-    let r = api(app, method, path, Some(&t), body).await;
-    let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-    (r.status, v)
-}
 
 async fn step(app: &App, who: &str, id: i64, body: Value) -> (StatusCode, Value) {
     call(

@@ -53,6 +53,39 @@ pub struct App {
 }
 
 impl App {
+    /// Open a deadline directly through the store, owned by the unit named `owner`, as the
+    /// system: for tests of the deadline engine itself.
+    pub async fn open_deadline(
+        &self,
+        purpose: &str,
+        start: chrono::NaiveDate,
+        rule: shuangda::deadline::Rule,
+        owner: &str,
+    ) -> i64 {
+        let owner = self.unit_id(owner).await;
+        let mut tx = self.db.begin().await.expect("tx");
+        let id = shuangda::deadline::store::open(
+            &mut tx,
+            &self.state.calendar(),
+            &self.system("测试"),
+            &shuangda::deadline::store::NewDeadline {
+                purpose: purpose.into(),
+                clause: "000 §4".into(),
+                start_event: "线索登记".into(),
+                start,
+                rule,
+                record_type: None,
+                record_id: None,
+                owner_unit_id: owner,
+                owner_user_id: None,
+            },
+        )
+        .await
+        .expect("open");
+        tx.commit().await.expect("commit");
+        id
+    }
+
     /// Today's date on the app's clock (Beijing).
     pub fn today(&self) -> chrono::NaiveDate {
         self.state.clock.today()
