@@ -452,3 +452,77 @@ async fn the_year_end_warning_reaches_the_office_and_the_administrator() {
     })
     .await;
 }
+
+/// A notice imported where this server did not see it (the command line while the server runs,
+/// or another instance): a deadline this server then opens with its stale calendar is stored
+/// provisional with the provisional date. The scheduler notices the stored years changed,
+/// reloads the calendar and recomputes the open provisional deadlines.
+#[tokio::test]
+async fn a_notice_imported_elsewhere_is_reconciled_by_the_scheduler() {
+    each_db(true, |app| async move {
+        sqlx::query("UPDATE deadlines SET state = 'waived'")
+            .execute(&app.db.pool)
+            .await
+            .expect("close the demo clocks");
+        // As `shuangda calendar import` does: store the year; this server's calendar is not
+        // reloaded.
+        let stale = app.state.calendar();
+        shuangda::calendar::store::save_year(
+            &app.db,
+            &stale,
+            None,
+            &app.system("命令行导入"),
+            NOTICE_2027,
+        )
+        .await
+        .expect("import");
+        assert!(
+            !app.state.calendar().is_known_year(2027),
+            "not reloaded yet"
+        );
+        // 5 working days from 1 February 2027 with the stale calendar: 12 February, provisional
+        // (the notice gives 15 February).
+        let id = app
+            .open_deadline(
+                "导入后以旧日历开立的期限",
+                d(2027, 2, 1),
+                Rule::WorkingDays(5),
+                MSA,
+            )
+            .await;
+        assert_eq!(deadline(&app, id).await["due_date"], "2027-02-12");
+        assert_eq!(deadline(&app, id).await["provisional"], true);
+
+        let scheduler = shuangda::deadline::scheduler::spawn(
+            app.state.ctx.clone(),
+            std::time::Duration::from_millis(50),
+        );
+        let mut fixed = Value::Null;
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            fixed = deadline(&app, id).await;
+            if fixed["provisional"] == false {
+                break;
+            }
+        }
+        scheduler.abort();
+        assert_eq!(fixed["due_date"], "2027-02-15", "{fixed}");
+        assert_eq!(fixed["provisional"], false);
+        let ev = fixed["events"]
+            .as_array()
+            .expect("events")
+            .last()
+            .expect("event")
+            .clone();
+        assert_eq!(ev["kind"], "recomputed");
+        assert!(
+            ev["detail"]
+                .as_str()
+                .expect("detail")
+                .contains("2027-02-12"),
+            "{ev}"
+        );
+        assert!(app.state.calendar().is_known_year(2027), "reloaded");
+    })
+    .await;
+}

@@ -414,8 +414,8 @@ impl Calendar {
     }
 
     /// Compute a provisional schedule, by the statutory rule, for every year from the first
-    /// imported one to `last` that has no imported schedule. Years before the first imported
-    /// year stay unknown: the platform does not reach back before its data.
+    /// imported one (and never before the first shipped year) to `last` that has no imported
+    /// schedule. Earlier years stay unknown: the platform does not reach back before its data.
     pub fn with_provisional_until(mut self, last: i32) -> Self {
         self.fill_provisional(last);
         self
@@ -423,7 +423,13 @@ impl Calendar {
 
     fn fill_provisional(&mut self, last: i32) {
         self.provisional_until = Some(last);
-        let Some(first) = self.known_years().first().copied() else {
+        // Never before the first shipped year: an administrator's import of an older year does
+        // not make the years between it and 2020 provisional (they stay errors).
+        let Some(first) = self
+            .known_years()
+            .first()
+            .map(|y| (*y).max(SHIPPED_SCHEDULES[0].0))
+        else {
             return;
         };
         self.years.retain(|y, idx| !idx.provisional || *y <= last);

@@ -459,6 +459,19 @@ mod tests {
             cal.is_workday(d("2019-06-03")),
             Err(CalendarError::UnknownYear(2019))
         );
+        // An imported year before the shipped ones does not make the years up to 2020
+        // provisional.
+        let older = YearSchedule::parse(
+            "year = 2010\nsource = \"旧通知\"\n\n[[holidays]]\nname = \"元旦\"\ndays = [\"2010-01-01\"]\n",
+        )
+        .expect("2010");
+        let with_older = cal.clone().with_year(older).with_provisional_until(2056);
+        assert!(with_older.is_known_year(2010));
+        assert!(!with_older.is_provisional_year(2015));
+        assert_eq!(
+            with_older.is_workday(d("2015-10-01")),
+            Err(CalendarError::UnknownYear(2015))
+        );
         // Shipped data wins over the rule: 4 January 2026 is a make-up working day (Sunday).
         assert_eq!(cal.is_workday(d("2026-01-04")), Ok(true));
         assert!(!cal.is_provisional_year(2026));

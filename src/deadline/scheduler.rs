@@ -89,6 +89,33 @@ pub(crate) async fn notify_owners(
     Ok(())
 }
 
+/// What identifies the stored holiday years' state: how many, and the last change.
+async fn holiday_years_stamp(db: &Db) -> Result<(i64, Option<String>), sqlx::Error> {
+    sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM holiday_years")
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Recompute the open provisional deadlines under the calendar in force, in one transaction.
+pub async fn reconcile_provisional(
+    db: &Db,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+) -> crate::error::AppResult<()> {
+    let mut tx = db.begin().await?;
+    let r = super::store::reconcile_provisional(&mut tx, cal, &Who::system("节假日安排更新", now))
+        .await?;
+    tx.commit().await?;
+    if r.moved > 0 || r.confirmed > 0 {
+        tracing::info!(
+            moved = r.moved,
+            confirmed = r.confirmed,
+            "provisional deadlines reconciled"
+        );
+    }
+    Ok(())
+}
+
 /// One digest per office user of the region of each owner unit among the deadlines just marked
 /// (`marker` = `now_text`): "{before}N{after}", linking to `link`.
 pub(crate) async fn notify_offices(
@@ -239,13 +266,36 @@ pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
     let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
+        // The stored holiday years as last seen, and whether dates computed before they
+        // changed (by another instance, or by the command line) still need reconciling.
+        let mut seen: Option<(i64, Option<String>)> = None;
+        let mut reconcile = false;
         loop {
             tick.tick().await;
             let now = ctx.clock.now();
+            match holiday_years_stamp(&ctx.db).await {
+                Ok(stamp) if seen.as_ref() != Some(&stamp) => match ctx.reload_calendar().await {
+                    Ok(()) => {
+                        seen = Some(stamp);
+                        reconcile = true;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reloading the holiday years failed"),
+                },
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reading the holiday years failed"),
+            }
             let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
             match acquire_lease(&ctx.db, LEASE, &holder, now, ttl).await {
                 Ok(true) => {
                     let cal = ctx.calendar();
+                    if reconcile {
+                        match reconcile_provisional(&ctx.db, &cal, now).await {
+                            Ok(()) => reconcile = false,
+                            Err(e) => {
+                                tracing::error!(error = %e, "reconciling provisional deadlines failed")
+                            }
+                        }
+                    }
                     match run_pass(&ctx.db, &cal, time::beijing_date(now), now).await {
                         Ok(r) => {
                             if r.due_soon > 0 || r.missed > 0 {

@@ -68,7 +68,8 @@ impl Deadline {
     /// The due date as pages show it: "2027-01-08", with "（暂定）" when provisional.
     pub fn due_label(&self) -> String {
         match &self.due_date {
-            Some(d) if self.provisional.0 => format!("{d}（暂定）"),
+            // A closed clock's date is final, whatever calendar it was judged by.
+            Some(d) if self.provisional.0 && self.state == "open" => format!("{d}（暂定）"),
             Some(d) => d.clone(),
             None => "中止".to_owned(),
         }
@@ -644,7 +645,7 @@ fn replan(year: i32, rows: Vec<OpenClock>, cal: &Calendar) -> (Recomputation, Ve
 /// One notice per owner (the named person, else the owner unit's liaison officers and office
 /// staff) for all of its deadlines this import moved (`recomputed_at` = `now`): a unit with
 /// hundreds of moved dates gets one message, and each deadline's history names its own change.
-async fn notify_recomputed(tx: &mut Tx, year: i32, now: &str) -> Result<(), sqlx::Error> {
+async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sqlx::Error> {
     // Counted per owner first, so the joins run over a few rows, not over every deadline.
     let named = "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, '期限届满日变更', $2 || c.n || $3, '/deadlines?state=open', $1 \
@@ -658,7 +659,7 @@ async fn notify_recomputed(tx: &mut Tx, year: i32, now: &str) -> Result<(), sqlx
          JOIN users u ON u.unit_id = c.owner_unit_id AND u.active = 1 \
          JOIN (SELECT DISTINCT user_id FROM role_grants \
                WHERE role IN ('unit_liaison', 'office_staff', 'county_office_staff')) g ON g.user_id = u.id";
-    let before = format!("因导入{year}年节假日安排，您负责的");
+    let before = format!("因{what}，您负责的");
     for sql in [named, unit] {
         sqlx::query(sql)
             .bind(now)
@@ -691,8 +692,59 @@ pub async fn recompute_year(
 ) -> AppResult<Recomputation> {
     let started = std::time::Instant::now();
     let rows = open_touching(&mut **tx, year).await?;
+    let cause = Cause {
+        year: Some(year),
+        event: format!("因导入《{notice}》重新计算"),
+        what: format!("导入{year}年节假日安排"),
+    };
+    rewrite(tx, cal, who, rows, &cause, started).await
+}
+
+/// Recompute every open provisional deadline under `cal`, the calendar in force: the safety net
+/// for dates computed with a calendar that did not yet have a notice imported since (by
+/// another server instance, or by `shuangda calendar import` while a server ran). The deadline
+/// scheduler runs it whenever it sees the stored holiday years change, and at start.
+pub async fn reconcile_provisional(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+) -> AppResult<Recomputation> {
+    let started = std::time::Instant::now();
+    let rows: Vec<OpenClock> = sqlx::query_as(
+        "SELECT id, clock, due_date, provisional, owner_unit_id FROM deadlines \
+         WHERE provisional = 1 AND state = 'open' ORDER BY id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let cause = Cause {
+        year: None,
+        event: "因节假日安排已导入，按现行安排重新计算".to_owned(),
+        what: "节假日安排更新".to_owned(),
+    };
+    rewrite(tx, cal, who, rows, &cause, started).await
+}
+
+/// Why dates are being recomputed, for the history, the audit trail and the notices.
+struct Cause {
+    /// The imported year, when one import caused it.
+    year: Option<i32>,
+    /// The history event's opening words.
+    event: String,
+    /// What happened, for the notices: "导入2027年节假日安排".
+    what: String,
+}
+
+async fn rewrite(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    rows: Vec<OpenClock>,
+    cause: &Cause,
+    started: std::time::Instant,
+) -> AppResult<Recomputation> {
     let read = started.elapsed();
-    let (report, changed) = replan(year, rows, cal);
+    let year = cause.year;
+    let (report, changed) = replan(year.unwrap_or(0), rows, cal);
     let computed = started.elapsed();
     let now = who.at_text();
     // Set-based writes in batches: an import can move a hundred thousand dates, and one
@@ -738,7 +790,7 @@ pub async fn recompute_year(
         let detail = |r: &Replanned| {
             let old = r.before.due_date.as_deref().unwrap_or("（中止计时）");
             let new = r.after.due.as_deref().unwrap_or("（中止计时）");
-            format!("因导入《{notice}》重新计算，届满日由{old}变更为{new}")
+            format!("{}，届满日由{old}变更为{new}", cause.event)
         };
         let t = std::time::Instant::now();
         let mut q = Sql::bulk(
@@ -773,7 +825,7 @@ pub async fn recompute_year(
             Entry::new("deadline.recompute", "deadline")
                 .object(r.before.id, Some(r.before.owner_unit_id))
                 .summary(json!({
-                    "year": year, "notice": notice, "due_before": r.before.due_date,
+                    "year": year, "cause": cause.what, "due_before": r.before.due_date,
                     "due_after": r.after.due, "provisional": r.after.provisional,
                 }))
         }));
@@ -783,13 +835,13 @@ pub async fn recompute_year(
     let t_audit = t.elapsed();
     let written = started.elapsed();
     if report.moved > 0 {
-        notify_recomputed(tx, year, &now).await?;
+        notify_recomputed(tx, &cause.what, &now).await?;
         super::scheduler::notify_offices(
             tx,
             "recomputed_at",
             "期限届满日变更",
             (
-                &format!("导入{year}年节假日安排后，本辖区"),
+                &format!("{}后，本辖区", cause.what),
                 "项期限的届满日已重新计算，请留意。",
             ),
             "/deadlines?state=open",
@@ -798,7 +850,7 @@ pub async fn recompute_year(
         .await?;
     }
     tracing::info!(
-        year,
+        cause = %cause.what,
         examined = report.examined,
         moved = report.moved,
         read_ms = read.as_millis() as u64,
