@@ -368,7 +368,7 @@ async fn calendar(command: CalendarCommand, config: &Config) -> Result<ExitCode,
                 other => other.to_string(),
             })?;
             println!(
-                "已导入{}年节假日安排（{}）。{}正在运行的服务将在重启或下次保存时载入。",
+                "已导入{}年节假日安排（{}）。{}正在运行的服务将在一分钟内载入，并重新计算暂定的期限。",
                 s.year(),
                 s.source(),
                 r.summary_zh(false)
