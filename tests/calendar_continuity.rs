@@ -324,6 +324,25 @@ async fn importing_needs_the_system_administrator_and_a_valid_notice() {
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["error"]["fields"][0]["field"], "schedule");
+        // A notice without holidays, and a loosely written year in the path, are refused.
+        let empty = json!({"schedule": "year = 2027\nsource = \"空的安排\"\n"});
+        let (s, v) = call(
+            &app,
+            "sysadmin",
+            Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(empty),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let good = json!({"schedule": NOTICE_2027});
+        for path in [
+            "/api/v1/calendar/years/02027",
+            "/api/v1/calendar/years/%2B2027",
+        ] {
+            let (s, _) = call(&app, "sysadmin", Method::PUT, path, Some(good.clone())).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        }
         let (_, v) = call(&app, "staff", Method::GET, "/api/v1/calendar/years", None).await;
         assert!(
             v["provisional"]

@@ -273,7 +273,10 @@ pub async fn api_save_year(
         Ok(s) => s,
         Err(e) => return Err(AppError::field("schedule", "invalid_format", e.to_string())),
     };
-    if year.parse::<i32>().ok() != Some(schedule.year()) {
+    let path_year = (year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| year.parse::<i32>().ok())
+        .flatten();
+    if path_year != Some(schedule.year()) {
         return Err(AppError::field(
             "schedule",
             "mismatch",

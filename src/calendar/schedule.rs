@@ -28,6 +28,10 @@ pub enum ScheduleError {
     /// The `source` field is empty.
     #[error("缺少所依据通知的名称及文号（source）")]
     EmptySource,
+    /// The schedule lists no holiday at all: a notice always has some, and saving an empty one
+    /// would wipe the provisional holidays of its year.
+    #[error("安排中未列出任何假期（[[holidays]]）")]
+    NoHolidays,
     /// A holiday entry has an empty name (1-based index).
     #[error("第{0}项假期缺少名称（name）")]
     EmptyName(usize),
@@ -221,6 +225,9 @@ impl YearSchedule {
         }
         if source.trim().is_empty() {
             return Err(ScheduleError::EmptySource);
+        }
+        if blocks.is_empty() {
+            return Err(ScheduleError::NoHolidays);
         }
         let mut seen: BTreeMap<NaiveDate, (Role, String)> = BTreeMap::new();
         for (index, block) in blocks.iter_mut().enumerate() {

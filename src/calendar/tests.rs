@@ -321,6 +321,11 @@ fn rejects_invalid_dates_and_fields() {
     let e = parse_err(&SAMPLE.replace("makeup_workdays", "makeup_days"));
     assert!(matches!(e, ScheduleError::Syntax(_)), "{e:?}");
     assert!(e.to_string().starts_with("节假日安排文件格式错误"), "{e}");
+    assert_eq!(
+        parse_err("year = 2027\nsource = \"x\"\n"),
+        ScheduleError::NoHolidays,
+        "an empty schedule would wipe a provisional year's holidays"
+    );
     let e = parse_err("year = 2027\nsource = \"x\"\n[[holidays]]\nname = \"元旦\"\n");
     assert!(matches!(e, ScheduleError::EmptyEntry { .. }), "{e:?}");
     let e = parse_err("year = \"2027\"");
