@@ -426,16 +426,28 @@ async fn a_named_time_limit_is_kept_as_named() {
 #[tokio::test]
 async fn the_year_end_warning_reaches_the_office_and_the_administrator() {
     each_db_on(d(2026, 11, 16), true, |app| async move {
-        let existing: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM deadlines WHERE state = 'open' AND provisional = 1",
-        )
-        .fetch_one(&app.db.pool)
-        .await
-        .expect("count");
+        sqlx::query("UPDATE deadlines SET state = 'waived'")
+            .execute(&app.db.pool)
+            .await
+            .expect("close the demo clocks");
+        // Two provisional clocks of a city unit, one of a Luoshan county unit.
         open(&app, "跨年期限", d(2026, 12, 10), Rule::WorkingDays(20)).await;
         open(&app, "跨年期限二", d(2026, 12, 20), Rule::Days(30)).await;
-        let want = (existing + 2).to_string();
-        for who in ["director", "staff", "sysadmin"] {
+        app.open_deadline(
+            "县级跨年期限",
+            d(2026, 12, 10),
+            Rule::WorkingDays(20),
+            "罗山县市场监督管理局",
+        )
+        .await;
+        // The city office sees its city's three, the county office its county's one; the
+        // system administrator, who imports the notice, the platform's three.
+        for (who, want) in [
+            ("director", 3),
+            ("staff", 3),
+            ("sysadmin", 3),
+            ("county.luoshan", 1),
+        ] {
             let mut c = app.client();
             c.login(who, common::PASSWORD).await;
             let home = c.get("/").await;
@@ -460,7 +472,16 @@ async fn the_year_end_warning_reaches_the_office_and_the_administrator() {
         assert!(!c.get("/").await.body.contains("id=\"missing-year\""));
         let (_, v) = call(&app, "staff", Method::GET, "/api/v1/calendar/years", None).await;
         assert_eq!(v["missing_next_year"], 2027);
-        assert_eq!(v["open_provisional_deadlines"].as_i64(), Some(existing + 2));
+        assert_eq!(v["open_provisional_deadlines"].as_i64(), Some(3));
+        let (_, v) = call(
+            &app,
+            "county.luoshan",
+            Method::GET,
+            "/api/v1/calendar/years",
+            None,
+        )
+        .await;
+        assert_eq!(v["open_provisional_deadlines"].as_i64(), Some(1));
     })
     .await;
     // Before November nobody is warned yet.

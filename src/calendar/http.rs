@@ -213,7 +213,8 @@ pub struct Years {
     /// Years computed provisionally from 《全国年节及纪念日放假办法》 (暂定) until their notice is
     /// imported.
     pub provisional: Vec<i32>,
-    /// Open deadlines whose due date is provisional.
+    /// Open deadlines whose due date is provisional, among those the caller may see (all, for
+    /// the system administrator).
     pub open_provisional_deadlines: i64,
     /// Years stored by an administrator (overriding or adding to the shipped ones).
     pub stored: Vec<super::store::StoredYear>,
@@ -224,17 +225,22 @@ pub struct Years {
 /// The years the calendar knows.
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar",
     responses((status = 200, body = Years)), security(("bearer" = [])))]
-pub async fn api_years(State(state): State<SharedState>, _u: ApiUser) -> AppResult<Json<Years>> {
-    years(&state).await.map(Json)
+pub async fn api_years(State(state): State<SharedState>, u: ApiUser) -> AppResult<Json<Years>> {
+    years(&state, &u.actor).await.map(Json)
 }
 
-async fn years(state: &SharedState) -> AppResult<Years> {
+async fn years(state: &SharedState, actor: &crate::access::Actor) -> AppResult<Years> {
     let cal = state.calendar();
     Ok(Years {
         known: cal.known_years(),
         provisional: cal.provisional_years(),
-        open_provisional_deadlines: crate::deadline::store::count_open_provisional(&state.db)
-            .await?,
+        open_provisional_deadlines: crate::deadline::store::count_open_provisional(
+            &state.db,
+            &actor
+                .scope(Resource::Deadline, Action::Read)
+                .unwrap_or(crate::access::Scope::All),
+        )
+        .await?,
         stored: super::store::stored_years(&state.db).await?,
         missing_next_year: cal.missing_year_warning(state.clock.today()),
     })
@@ -293,7 +299,7 @@ pub async fn api_save_year(
     .await?;
     state.reload_calendar().await?;
     Ok(Json(SavedYear {
-        years: years(&state).await?,
+        years: years(&state, &u.actor).await?,
         recomputation,
     }))
 }

@@ -244,11 +244,15 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Deadline>, sq
     q.query_as().fetch_optional(&db.pool).await
 }
 
-/// Open deadlines whose due date is provisional (暂定), for the year-end warning.
-pub async fn count_open_provisional(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE provisional = 1 AND state = 'open'")
-        .fetch_one(&db.pool)
-        .await
+/// Open deadlines whose due date is provisional (暂定) and whose owner unit lies in `scope`,
+/// for the year-end warning.
+pub async fn count_open_provisional(db: &Db, scope: &Scope) -> Result<i64, sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id \
+         WHERE d.provisional = 1 AND d.state = 'open' AND ",
+    );
+    q.append(unit_in_scope(scope, "un"));
+    q.query_scalar().fetch_one(&db.pool).await
 }
 
 #[derive(Debug, Clone, Default)]

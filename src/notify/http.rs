@@ -60,7 +60,13 @@ async fn missing_year(state: &SharedState, cu: &CurrentUser) -> AppResult<Option
     else {
         return Ok(None);
     };
-    let open = crate::deadline::store::count_open_provisional(&state.db).await?;
+    // Within what the viewer may see; the system administrator, who sees no deadlines but
+    // imports the notice, is told the platform's total.
+    let scope = cu
+        .actor
+        .scope(Resource::Deadline, Action::Read)
+        .unwrap_or(crate::access::Scope::All);
+    let open = crate::deadline::store::count_open_provisional(&state.db, &scope).await?;
     Ok(Some((year, open)))
 }
 
