@@ -41,15 +41,34 @@ fn due_dates() -> (u128, u64) {
     (t.elapsed().as_millis(), checksum)
 }
 
+/// Run one generated bulk insert in a transaction, then refresh PostgreSQL's statistics so the
+/// measured statements are planned for the table's real size.
+async fn insert_generated(db: &Db, sql: String) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    if db.dialect == Dialect::Postgres {
+        sqlx::raw_sql("ANALYZE deadlines").execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
+/// Load the demo organisation (units and accounts) with the clock on `day`.
+async fn demo_units(db: &Db, day: NaiveDate) -> Result<(), sqlx::Error> {
+    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
+    shuangda::demo::load(&ctx)
+        .await
+        .map(|_| ())
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))
+}
+
 /// Fill the deadlines table with `N` open clocks whose due dates spread over 2026, owned by the
 /// demo units, generated inside the database.
 async fn fill(db: &Db) -> Result<(), sqlx::Error> {
     // The demo's own clocks start from the day the passes below run on.
-    let day = NaiveDate::from_ymd_opt(2026, 6, 16).unwrap_or_default();
-    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
-    shuangda::demo::load(&ctx)
-        .await
-        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    demo_units(db, NaiveDate::from_ymd_opt(2026, 6, 16).unwrap_or_default()).await?;
     let series = match db.dialect {
         Dialect::Postgres => "SELECT generate_series(1, 1000000) AS n".to_string(),
         Dialect::Sqlite => "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000000) SELECT n FROM s".to_string(),
@@ -67,15 +86,7 @@ async fn fill(db: &Db) -> Result<(), sqlx::Error> {
          (SELECT MIN(id) FROM units) + (g.n % 80), '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z' \
          FROM ({series}) g"
     );
-    let mut tx = db.begin().await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if db.dialect == Dialect::Postgres {
-        sqlx::raw_sql("ANALYZE deadlines").execute(&db.pool).await?;
-    }
-    Ok(())
+    insert_generated(db, sql).await
 }
 
 async fn scheduler(db: &Db) -> Result<String, sqlx::Error> {
@@ -118,11 +129,7 @@ const NOTICE_2027: &str = "year = 2027\nsource = \"基准测试用2027年安排\
 /// 1,000,000 open clocks: 100,000 of 20 working days started 10–29 December 2026 (provisional,
 /// stored with a due date the import will move), 900,000 due within 2026.
 async fn fill_for_import(db: &Db) -> Result<(), sqlx::Error> {
-    let day = NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default();
-    let ctx = shuangda::context::Ctx::new(db.clone(), shuangda::clock::Clock::on(day), None);
-    shuangda::demo::load(&ctx)
-        .await
-        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    demo_units(db, NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default()).await?;
     let (series, start) = match db.dialect {
         Dialect::Postgres => (
             "SELECT generate_series(1, 1000000) AS n",
@@ -143,15 +150,7 @@ async fn fill_for_import(db: &Db) -> Result<(), sqlx::Error> {
          CASE WHEN x.n <= 100000 THEN 1 ELSE 0 END \
          FROM (SELECT g.n AS n, {start} AS start FROM ({series}) g) x"
     );
-    let mut tx = db.begin().await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    if db.dialect == Dialect::Postgres {
-        sqlx::raw_sql("ANALYZE deadlines").execute(&db.pool).await?;
-    }
-    Ok(())
+    insert_generated(db, sql).await
 }
 
 /// Import the 2027 notice over 1,000,000 open deadlines while four readers load deadline pages.

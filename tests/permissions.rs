@@ -174,28 +174,13 @@ const Y2027: &str =
 
 /// A fresh open deadline owned by a Luoshan county unit (visible to the city and that county).
 async fn fresh_deadline(app: &App) -> i64 {
-    let owner = app.unit_id("罗山县市场监督管理局").await;
-    let mut tx = app.db.begin().await.expect("tx");
-    let id = shuangda::deadline::store::open(
-        &mut tx,
-        &app.state.calendar(),
-        &app.system("测试"),
-        &shuangda::deadline::store::NewDeadline {
-            purpose: "矩阵测试期限".into(),
-            clause: "000 §4".into(),
-            start_event: "线索登记".into(),
-            start: chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
-            rule: shuangda::deadline::Rule::WorkingDays(5),
-            record_type: None,
-            record_id: None,
-            owner_unit_id: owner,
-            owner_user_id: None,
-        },
+    app.open_deadline(
+        "矩阵测试期限",
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 2).expect("date"),
+        shuangda::deadline::Rule::WorkingDays(5),
+        "罗山县市场监督管理局",
     )
     .await
-    .expect("open");
-    tx.commit().await.expect("commit");
-    id
 }
 
 async fn attempt(
