@@ -190,7 +190,7 @@ impl Sql {
     }
 }
 
-fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
+pub(crate) fn is_sqlite(conn: &sqlx::AnyConnection) -> bool {
     conn.backend_name().eq_ignore_ascii_case("sqlite")
 }
 

@@ -116,11 +116,19 @@ pub async fn reconcile_provisional(
     Ok(())
 }
 
-/// One digest per office user of the region of each owner unit among the deadlines just marked
-/// (`marker` = `now_text`): "{before}N{after}", linking to `link`.
+/// The deadlines just marked (`marker` = `now_text`, bound as `$1`), counted per owner unit:
+/// the `counts` that [`notify_offices`] takes.
+fn marked_per_unit(marker: &str) -> String {
+    format!(
+        "SELECT owner_unit_id, COUNT(*) AS n FROM deadlines WHERE {marker} = $1 GROUP BY owner_unit_id"
+    )
+}
+
+/// One digest per office user of the region of each owner unit in `counts` (a query giving
+/// `owner_unit_id, n`; it may use `$1`, the time): "{before}N{after}", linking to `link`.
 pub(crate) async fn notify_offices(
     tx: &mut crate::db::Tx,
-    marker: &str,
+    counts: &str,
     title: &str,
     (before, after): (&str, &str),
     link: &str,
@@ -131,7 +139,7 @@ pub(crate) async fn notify_offices(
     let sql = format!(
         "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, $2, $3 || SUM(c.n) || $4, $5, $1 \
-         FROM (SELECT owner_unit_id, COUNT(*) AS n FROM deadlines WHERE {marker} = $1 GROUP BY owner_unit_id) c \
+         FROM ({counts}) c \
          JOIN units ou ON ou.id = c.owner_unit_id \
          JOIN (SELECT DISTINCT user_id FROM role_grants \
                WHERE role IN ('office_director', 'office_staff', 'county_office_staff')) g ON 1 = 1 \
@@ -199,7 +207,7 @@ pub async fn run_pass(
         // office user and pass.
         notify_offices(
             &mut tx,
-            "escalated_at",
+            &marked_per_unit("escalated_at"),
             "期限逾期提醒",
             ("本辖区新增", "项逾期期限，请督促办理。"),
             "/deadlines?state=missed",

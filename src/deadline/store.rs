@@ -3,8 +3,6 @@
 //! that the scheduler can find due and overdue deadlines in SQL. Every change is one
 //! transaction with a history event and an audit record.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
@@ -14,7 +12,7 @@ use crate::access::sql::unit_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::calendar::Calendar;
-use crate::db::query::{Sql, Value};
+use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
 
@@ -578,6 +576,7 @@ struct OpenClock {
     #[sqlx(try_from = "i64")]
     provisional: crate::db::Flag,
     owner_unit_id: i64,
+    owner_user_id: Option<i64>,
 }
 
 /// One open deadline and its columns under the new calendar.
@@ -593,7 +592,7 @@ async fn open_touching(
     year: i32,
 ) -> Result<Vec<OpenClock>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, clock, due_date, provisional, owner_unit_id FROM deadlines \
+        "SELECT id, clock, due_date, provisional, owner_unit_id, owner_user_id FROM deadlines \
          WHERE state = 'open' AND start_date <= $1 AND (due_date IS NULL OR due_date >= $2) ORDER BY id",
     )
     .bind(format!("{year}-12-31"))
@@ -647,19 +646,19 @@ fn replan(year: i32, rows: Vec<OpenClock>, cal: &Calendar) -> (Recomputation, Ve
 }
 
 /// One notice per owner (the named person, else the owner unit's liaison officers and office
-/// staff) for all of its deadlines this import moved (`recomputed_at` = `now`): a unit with
+/// staff) for all of its deadlines this recomputation moved (the staged rows): a unit with
 /// hundreds of moved dates gets one message, and each deadline's history names its own change.
 async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sqlx::Error> {
     // Counted per owner first, so the joins run over a few rows, not over every deadline.
     let named = "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, '期限届满日变更', $2 || c.n || $3, '/deadlines?state=open', $1 \
-         FROM (SELECT owner_user_id, COUNT(*) AS n FROM deadlines \
-               WHERE recomputed_at = $1 AND owner_user_id IS NOT NULL GROUP BY owner_user_id) c \
+         FROM (SELECT owner_user_id, COUNT(*) AS n FROM recompute_stage \
+               WHERE moved = 1 AND owner_user_id IS NOT NULL GROUP BY owner_user_id) c \
          JOIN users u ON u.id = c.owner_user_id AND u.active = 1";
     let unit = "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, '期限届满日变更', $2 || c.n || $3, '/deadlines?state=open', $1 \
-         FROM (SELECT owner_unit_id, COUNT(*) AS n FROM deadlines \
-               WHERE recomputed_at = $1 AND owner_user_id IS NULL GROUP BY owner_unit_id) c \
+         FROM (SELECT owner_unit_id, COUNT(*) AS n FROM recompute_stage \
+               WHERE moved = 1 AND owner_user_id IS NULL GROUP BY owner_unit_id) c \
          JOIN users u ON u.unit_id = c.owner_unit_id AND u.active = 1 \
          JOIN (SELECT DISTINCT user_id FROM role_grants \
                WHERE role IN ('unit_liaison', 'office_staff', 'county_office_staff')) g ON g.user_id = u.id";
@@ -672,7 +671,18 @@ async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sql
             .execute(&mut **tx)
             .await?;
     }
-    Ok(())
+    super::scheduler::notify_offices(
+        tx,
+        "SELECT owner_unit_id, COUNT(*) AS n FROM recompute_stage WHERE moved = 1 GROUP BY owner_unit_id",
+        "期限届满日变更",
+        (
+            &format!("{what}后，本辖区"),
+            "项期限的届满日已重新计算，请留意。",
+        ),
+        "/deadlines?state=open",
+        now,
+    )
+    .await
 }
 
 /// How the open deadlines would move if `cal` (the calendar with the new year) were in force.
@@ -715,7 +725,7 @@ pub async fn reconcile_provisional(
 ) -> AppResult<Recomputation> {
     let started = std::time::Instant::now();
     let rows: Vec<OpenClock> = sqlx::query_as(
-        "SELECT id, clock, due_date, provisional, owner_unit_id FROM deadlines \
+        "SELECT id, clock, due_date, provisional, owner_unit_id, owner_user_id FROM deadlines \
          WHERE provisional = 1 AND state = 'open' ORDER BY id",
     )
     .fetch_all(&mut **tx)
@@ -747,112 +757,87 @@ async fn rewrite(
     started: std::time::Instant,
 ) -> AppResult<Recomputation> {
     let read = started.elapsed();
-    let year = cause.year;
-    let (report, changed) = replan(year.unwrap_or(0), rows, cal);
+    let (report, changed) = replan(cause.year.unwrap_or(0), rows, cal);
     let computed = started.elapsed();
-    let now = who.at_text();
-    // Set-based writes in batches: an import can move a hundred thousand dates, and one
-    // statement per row would hold SQLite's write lock (and PostgreSQL's round trips) for
-    // minutes (bench/RESULTS.md).
-    let per_statement = crate::db::query::bulk_rows(tx, 5);
-    let mut entries = Vec::new();
-    let (mut t_update, mut t_events, mut t_todos) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    for batch in changed.chunks(per_statement) {
-        let t = std::time::Instant::now();
-        let mut q = Sql::bulk(
-            tx,
-            "WITH v (id, due, suspended, provisional, moved) AS (VALUES ",
-        );
-        q.rows(batch.iter().map(|r| {
-            [
-                Value::from(r.before.id),
-                Value::from(r.after.due.clone()),
-                Value::from(r.after.suspended.clone()),
-                Value::from(i64::from(r.after.provisional)),
-                Value::from(i64::from(r.after.due != r.before.due_date)),
-            ]
-        }));
-        q.push(
-            ") UPDATE deadlines SET due_date = v.due, suspended_since = v.suspended, \
-             provisional = v.provisional, updated_at = ",
-        )
-        .bind(now.as_str())
-        .push(", reminded_at = CASE WHEN v.moved = 1 THEN NULL ELSE deadlines.reminded_at END, recomputed_at = CASE WHEN v.moved = 1 THEN ")
-        .bind(now.as_str())
-        .push(" ELSE deadlines.recomputed_at END FROM v WHERE deadlines.id = v.id AND deadlines.state = 'open'");
-        q.query().execute(&mut **tx).await?;
-        t_update += t.elapsed();
-
-        let moved: Vec<&Replanned> = batch
-            .iter()
-            .filter(|r| r.after.due != r.before.due_date)
-            .collect();
-        if moved.is_empty() {
-            continue;
-        }
-        let detail = |r: &Replanned| {
-            let old = r.before.due_date.as_deref().unwrap_or("（中止计时）");
-            let new = r.after.due.as_deref().unwrap_or("（中止计时）");
-            format!("{}，届满日由{old}变更为{new}", cause.event)
-        };
-        let t = std::time::Instant::now();
-        let mut q = Sql::bulk(
-            tx,
-            "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) VALUES ",
-        );
-        q.rows(moved.iter().map(|r| {
-            [
-                Value::from(r.before.id),
-                Value::from(now.as_str()),
-                Value::from(who.name.as_str()),
-                Value::from("recomputed"),
-                Value::from(detail(r)),
-            ]
-        }));
-        q.query().execute(&mut **tx).await?;
-        t_events += t.elapsed();
-        let t = std::time::Instant::now();
-        let mut q = Sql::bulk(tx, "WITH v (id, due) AS (VALUES ");
-        q.rows(
-            moved
-                .iter()
-                .map(|r| [Value::from(r.before.id), Value::from(r.after.due.clone())]),
-        );
-        q.push(
-            ") UPDATE todo_items SET due_date = v.due FROM v WHERE todo_items.source_type = 'deadline' \
-             AND todo_items.source_id = v.id AND todo_items.done_at IS NULL",
-        );
-        q.query().execute(&mut **tx).await?;
-        t_todos += t.elapsed();
-        entries.extend(moved.iter().map(|r| {
-            Entry::new("deadline.recompute", "deadline")
-                .object(r.before.id, Some(r.before.owner_unit_id))
-                .summary(json!({
-                    "year": year, "cause": cause.what, "due_before": r.before.due_date,
-                    "due_after": r.after.due, "provisional": r.after.provisional,
-                }))
-        }));
+    if changed.is_empty() {
+        return Ok(report);
     }
+    let now = who.at_text();
+    // Set-based: the changed clocks are staged once in a temporary table (one JSON parameter,
+    // not hundreds of thousands of bound values), and each write below is one statement over
+    // it. An import can move a hundred thousand dates (bench/RESULTS.md).
     let t = std::time::Instant::now();
-    audit::record_many(tx, who, entries).await?;
+    stage(tx, &changed).await?;
+    let t_stage = t.elapsed();
+
+    let t = std::time::Instant::now();
+    sqlx::query(
+        "UPDATE deadlines SET due_date = s.due, suspended_since = s.suspended, \
+         provisional = s.provisional, updated_at = $1, \
+         reminded_at = CASE WHEN s.moved = 1 THEN NULL ELSE deadlines.reminded_at END \
+         FROM recompute_stage s WHERE deadlines.id = s.id AND deadlines.state = 'open'",
+    )
+    .bind(now.as_str())
+    .execute(&mut **tx)
+    .await?;
+    let t_update = t.elapsed();
+
+    let t = std::time::Instant::now();
+    sqlx::query(
+        "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) \
+         SELECT s.id, $1, $2, 'recomputed', \
+         $3 || COALESCE(s.due_before, '（中止计时）') || '变更为' || COALESCE(s.due, '（中止计时）') \
+         FROM recompute_stage s WHERE s.moved = 1 ORDER BY s.id",
+    )
+    .bind(now.as_str())
+    .bind(who.name.as_str())
+    .bind(format!("{}，届满日由", cause.event))
+    .execute(&mut **tx)
+    .await?;
+    let t_events = t.elapsed();
+
+    let t = std::time::Instant::now();
+    sqlx::query(
+        "UPDATE todo_items SET due_date = s.due FROM recompute_stage s \
+         WHERE s.moved = 1 AND todo_items.source_type = 'deadline' \
+         AND todo_items.source_id = s.id AND todo_items.done_at IS NULL",
+    )
+    .execute(&mut **tx)
+    .await?;
+    let t_todos = t.elapsed();
+
+    // One audit record for the recomputation as a whole: it is one act (the import, or the
+    // reconciliation after one), and each moved deadline's history names its own old and new
+    // date. A record per deadline cost more than the rest of the import together.
+    let t = std::time::Instant::now();
+    let entry = Entry::new("deadline.recompute", "holiday_year");
+    let entry = match cause.year {
+        Some(year) => entry.object(year, None),
+        None => entry,
+    };
+    audit::record(
+        tx,
+        who,
+        entry.summary(json!({
+            "cause": cause.what,
+            "examined": report.examined,
+            "moved": report.moved,
+            "confirmed": report.confirmed,
+            "earlier": report.earlier,
+            "later": report.later,
+            "max_earlier_days": report.max_earlier_days,
+            "max_later_days": report.max_later_days,
+        })),
+    )
+    .await?;
     let t_audit = t.elapsed();
     let written = started.elapsed();
     if report.moved > 0 {
         notify_recomputed(tx, &cause.what, &now).await?;
-        super::scheduler::notify_offices(
-            tx,
-            "recomputed_at",
-            "期限届满日变更",
-            (
-                &format!("{}后，本辖区", cause.what),
-                "项期限的届满日已重新计算，请留意。",
-            ),
-            "/deadlines?state=open",
-            &now,
-        )
-        .await?;
     }
+    sqlx::query("DROP TABLE recompute_stage")
+        .execute(&mut **tx)
+        .await?;
     tracing::info!(
         cause = %cause.what,
         examined = report.examined,
@@ -860,6 +845,7 @@ async fn rewrite(
         read_ms = read.as_millis() as u64,
         compute_ms = (computed - read).as_millis() as u64,
         write_ms = (written - computed).as_millis() as u64,
+        stage_ms = t_stage.as_millis() as u64,
         update_ms = t_update.as_millis() as u64,
         events_ms = t_events.as_millis() as u64,
         todos_ms = t_todos.as_millis() as u64,
@@ -868,4 +854,65 @@ async fn rewrite(
         "deadlines recomputed after a holiday import"
     );
     Ok(report)
+}
+
+/// One changed clock as staged for the set-based writes.
+#[derive(Serialize)]
+struct Staged<'a> {
+    id: i64,
+    due_before: Option<&'a str>,
+    due: Option<&'a str>,
+    suspended: Option<&'a str>,
+    provisional: i64,
+    moved: i64,
+    owner_unit_id: i64,
+    owner_user_id: Option<i64>,
+}
+
+/// Fill the temporary table `recompute_stage` (dropped by the caller before commit) with the
+/// changed clocks, sent as one JSON array and unpacked by the database.
+async fn stage(tx: &mut Tx, changed: &[Replanned]) -> AppResult<()> {
+    let rows: Vec<Staged> = changed
+        .iter()
+        .map(|r| Staged {
+            id: r.before.id,
+            due_before: r.before.due_date.as_deref(),
+            due: r.after.due.as_deref(),
+            suspended: r.after.suspended.as_deref(),
+            provisional: i64::from(r.after.provisional),
+            moved: i64::from(r.after.due != r.before.due_date),
+            owner_unit_id: r.before.owner_unit_id,
+            owner_user_id: r.before.owner_user_id,
+        })
+        .collect();
+    let json = serde_json::to_string(&rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sqlite = crate::db::query::is_sqlite(tx);
+    // A connection may still hold the table if an earlier transaction on it failed midway.
+    sqlx::query("DROP TABLE IF EXISTS recompute_stage")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE recompute_stage (id BIGINT PRIMARY KEY, due_before TEXT, due TEXT, \
+         suspended TEXT, provisional INTEGER NOT NULL, moved INTEGER NOT NULL, \
+         owner_unit_id BIGINT NOT NULL, owner_user_id BIGINT)",
+    )
+    .execute(&mut **tx)
+    .await?;
+    let fill = if sqlite {
+        "INSERT INTO recompute_stage SELECT value ->> 'id', value ->> 'due_before', value ->> 'due', \
+         value ->> 'suspended', value ->> 'provisional', value ->> 'moved', \
+         value ->> 'owner_unit_id', value ->> 'owner_user_id' FROM json_each($1)"
+    } else {
+        "INSERT INTO recompute_stage SELECT * FROM json_to_recordset($1::json) AS v (id BIGINT, \
+         due_before TEXT, due TEXT, suspended TEXT, provisional INTEGER, moved INTEGER, \
+         owner_unit_id BIGINT, owner_user_id BIGINT)"
+    };
+    sqlx::query(fill).bind(json).execute(&mut **tx).await?;
+    if !sqlite {
+        // The planner does not see a temporary table's rows until it is analysed.
+        sqlx::query("ANALYZE recompute_stage")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
