@@ -34,8 +34,65 @@ pub enum AppError {
 }
 
 impl From<sqlx::Error> for AppError {
+    /// A constraint the database enforces is a conflict the user can act on, never a 500: the
+    /// constraints are the last line behind the rules in the operations, and what reaches them
+    /// is almost always two people submitting the same thing at once.
     fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            use sqlx::error::ErrorKind;
+            match db.kind() {
+                ErrorKind::UniqueViolation => {
+                    return AppError::conflict(
+                        "duplicate",
+                        "该记录已存在，可能已由他人同时提交，请刷新页面后查看",
+                    );
+                }
+                ErrorKind::ForeignKeyViolation => {
+                    return AppError::conflict(
+                        "reference_invalid",
+                        "所引用的记录不存在或已被删除，请刷新页面后重试",
+                    );
+                }
+                ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
+                    return AppError::conflict(
+                        "constraint_violated",
+                        "提交的内容不符合数据规则，请检查后重试",
+                    );
+                }
+                _ => {}
+            }
+            // PostgreSQL: deadlock_detected, serialization_failure.
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")) {
+                return AppError::conflict(
+                    "concurrent_update",
+                    "该记录正被他人同时处理，请刷新页面后重试",
+                );
+            }
+        }
         AppError::Internal(format!("database: {e}"))
+    }
+}
+
+/// Name what a unique constraint of one table means, where the generic mapping of
+/// [`AppError`]'s `From<sqlx::Error>` would be too vague (after realworld-axum-sqlx's
+/// `on_constraint`).
+pub trait OnConstraint<T> {
+    fn on_unique(self, table: &str, f: impl FnOnce() -> AppError) -> Result<T, AppError>;
+}
+
+impl<T> OnConstraint<T> for Result<T, sqlx::Error> {
+    fn on_unique(self, table: &str, f: impl FnOnce() -> AppError) -> Result<T, AppError> {
+        self.map_err(|e| match &e {
+            // PostgreSQL names the table; SQLite names "table.column" in its message.
+            sqlx::Error::Database(db)
+                if db.kind() == sqlx::error::ErrorKind::UniqueViolation
+                    && (db.table() == Some(table)
+                        || db.message().contains(&format!(" {table}."))) =>
+            {
+                f()
+            }
+            _ => AppError::from(e),
+        })
     }
 }
 

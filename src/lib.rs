@@ -26,6 +26,7 @@ pub mod meetings;
 pub mod notify;
 pub mod numbering;
 pub mod plans;
+pub mod procedure;
 pub mod reports;
 pub mod secrecy;
 pub mod server;

@@ -228,7 +228,7 @@ pub async fn issue_letter(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,
@@ -413,7 +413,7 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
         Change::Met { on: who.today() },
     )
     .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,
@@ -580,7 +580,7 @@ pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,

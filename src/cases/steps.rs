@@ -261,32 +261,29 @@ pub(super) async fn begin_step(
     let standing = store::standing(actor, &visible, &parties);
     let next = flow::check(visible.state()?, step, &actor.roles, standing)
         .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let mut tx = db.begin().await?;
-    // Re-read inside the transaction: another step may have moved the case meanwhile.
-    let case = store::get_tx(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if case.state != visible.state {
-        return Err(AppError::conflict(
-            "state_changed",
-            "案件状态已被他人更新，请刷新页面后重试",
-        ));
-    }
+    let (tx, case) = crate::procedure::open(db, &visible, id).await?;
     Ok((tx, case, next))
+}
+
+impl crate::procedure::Record for Case {
+    const TABLE: &'static str = "cases";
+    const CHANGED: &'static str = "案件状态已被他人更新，请刷新页面后重试";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        store::get_tx(tx, id).await
+    }
 }
 
 pub(super) async fn set_state(
     tx: &mut Tx,
     who: &Who,
-    id: i64,
+    case: &Case,
     state: CaseState,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE cases SET state = $1 WHERE id = $2")
-        .bind(state.code())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    store::touch(tx, who, id).await
+) -> AppResult<()> {
+    crate::procedure::transition::<Case>(tx, case.id, &case.state, state.code()).await?;
+    Ok(store::touch(tx, who, case.id).await?)
 }
 
 /// 000 §3: propose supervision on one or more grounds of 000 §2, each with its reason. Cases a
@@ -328,7 +325,7 @@ pub async fn propose(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     let labels: Vec<&str> = grounds.iter().map(|(g, _)| g.label()).collect();
     store::event(
         &mut tx,
@@ -426,7 +423,7 @@ pub async fn decide(
         )
         .await?;
     }
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,
@@ -499,7 +496,7 @@ pub async fn start(
         Change::Met { on: who.today() },
     )
     .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     let summary = format!(
         "主办：{}；协办：{}",
         names[0],
@@ -562,7 +559,7 @@ pub async fn request_progress(
         },
     )
     .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,
@@ -662,7 +659,7 @@ pub async fn report(
         )
         .await?;
     }
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,
@@ -754,7 +751,7 @@ pub async fn conclude(
         },
     )
     .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &case, next).await?;
     store::event(
         &mut tx,
         id,

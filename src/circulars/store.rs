@@ -279,15 +279,19 @@ async fn begin_signing(db: &Db, actor: &Actor, id: i64) -> AppResult<(Tx, Circul
         actor.unit_region.as_str() == c.office_region,
     )
     .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let mut tx = db.begin().await?;
-    let now = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if now.state != c.state {
-        return Err(AppError::conflict(
-            "state_changed",
-            "该文件已被他人处理，请刷新页面",
-        ));
-    }
+    let (tx, now) = crate::procedure::open(db, &c, id).await?;
     Ok((tx, now))
+}
+
+impl crate::procedure::Record for Circular {
+    const TABLE: &'static str = "circulars";
+    const CHANGED: &'static str = "该文件已被他人处理，请刷新页面";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        get_tx(tx, id).await
+    }
 }
 
 fn document(

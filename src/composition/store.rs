@@ -208,6 +208,8 @@ pub async fn decide(
 ) -> AppResult<()> {
     let note = crate::domain::text::optional("note", "审批意见", Some(note), 500)?;
     let mut tx = db.begin().await?;
+    // Two decisions on one change at once: the second waits here, then reads the first's.
+    crate::procedure::lock(&mut tx, "composition_changes", id).await?;
     let ch: PendingChange = sqlx::query_as(
         "SELECT group_unit_id, unit_id, position, person_name, post, phone, state, requested_by_unit FROM composition_changes WHERE id = $1",
     )

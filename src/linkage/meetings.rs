@@ -421,6 +421,7 @@ pub async fn complete_item(
     let scope = super::store::read_scope(actor)?;
     get(db, &scope, meeting).await?.ok_or(AppError::NotFound)?;
     let mut tx = db.begin().await?;
+    crate::procedure::lock(&mut tx, "linkage_meeting_items", item).await?;
     let row: Option<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
         "SELECT owner_unit_id, deadline_id, done_at FROM linkage_meeting_items WHERE id = $1 AND meeting_id = $2",
     )

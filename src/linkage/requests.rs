@@ -436,8 +436,20 @@ async fn open_for_answer(db: &Db, actor: &Actor, id: i64) -> AppResult<(Tx, Requ
             format!("该事项当前为“{}”，不能再答复或请示", r.state_label()),
         ));
     }
-    let tx = db.begin().await?;
-    Ok((tx, r))
+    crate::procedure::open(db, &r, id).await
+}
+
+impl crate::procedure::Record for Request {
+    const TABLE: &'static str = "linkage_requests";
+    const CHANGED: &'static str = "该事项已被他人答复或请示，请刷新页面";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        let mut q = Sql::new(SELECT);
+        q.push("r.id = ").bind(id);
+        q.query_as().fetch_optional(&mut **tx).await
+    }
 }
 
 /// The asked unit answers.
@@ -519,7 +531,7 @@ pub async fn escalate(
     let (t_kind, t_region, t_name) = unit_row(&mut tx, to_unit, "to_unit_id").await?;
     check_escalation(&cur_kind, &cur_region, &t_kind, &t_region)
         .map_err(|m| AppError::field("to_unit_id", "not_allowed", m))?;
-    sqlx::query("UPDATE linkage_requests SET state = 'escalated', answer = $1, answered_by = $2, answered_at = $3, updated_at = $3 WHERE id = $4")
+    sqlx::query("UPDATE linkage_requests SET state = 'escalated', answer = $1, answered_by = $2, answered_at = $3, updated_at = $3 WHERE id = $4 AND state = 'open'")
         .bind(format!("无法认定，已请示{t_name}：{note}"))
         .bind(actor.user_id)
         .bind(who.at_text())

@@ -110,13 +110,19 @@ async fn met(tx: &mut Tx, cal: &Calendar, who: &Who, id: i64, clause: &str) -> A
     settle(tx, cal, who, id, clause, Change::Met { on: who.today() }).await
 }
 
-async fn set_state(tx: &mut Tx, id: i64, s: TransferState) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE transfers SET state = $1 WHERE id = $2")
-        .bind(s.code())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+async fn set_state(tx: &mut Tx, t: &Transfer, s: TransferState) -> AppResult<()> {
+    crate::procedure::transition::<Transfer>(tx, t.id, &t.state, s.code()).await
+}
+
+impl crate::procedure::Record for Transfer {
+    const TABLE: &'static str = "transfers";
+    const CHANGED: &'static str = "移送案件状态已被他人更新，请刷新页面后重试";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        store::get_tx(tx, id).await
+    }
 }
 
 /// Authorise `step` on transfer `id` and open its transaction: the record is re-read inside it
@@ -141,16 +147,7 @@ async fn begin(
         standing,
     )
     .map_err(refused)?;
-    let mut tx = db.begin().await?;
-    let t = store::get_tx(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if t.state != visible.state {
-        return Err(AppError::conflict(
-            "state_changed",
-            "移送案件状态已被他人更新，请刷新页面后重试",
-        ));
-    }
+    let (tx, t) = crate::procedure::open(db, &visible, id).await?;
     Ok((tx, t, next))
 }
 
@@ -387,7 +384,7 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         DocKind::HandBackLetter
     };
     let number = documents::issue(ctx, &mut tx, who, kind, &t, "").await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -446,7 +443,7 @@ pub async fn receive(
         )
         .await?;
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -485,7 +482,7 @@ pub async fn file(
         .execute(&mut *tx)
         .await?;
     let number = documents::issue(ctx, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -552,7 +549,7 @@ pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str)
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -646,7 +643,7 @@ pub async fn request_reconsideration(
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -714,7 +711,7 @@ pub async fn suggest_supervision(
     .execute(&mut *tx)
     .await?;
     store::add_party(&mut tx, who, id, procuratorate, "procuratorate").await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -779,7 +776,7 @@ pub async fn reconsider_uphold(
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -829,7 +826,7 @@ pub async fn supervision_outcome(
             .execute(&mut *tx)
             .await?;
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -878,7 +875,7 @@ pub async fn accept_refusal(
         Change::Waive { reason },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -983,7 +980,7 @@ pub async fn record_decision(
         },
     )
     .await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -1016,7 +1013,7 @@ pub async fn report_result(
     let text = crate::domain::text::required_long("text", "处理结果", text, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::ReportResult).await?;
     met(&mut tx, cal, who, id, flow::FEEDBACK_CLAUSE).await?;
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     store::event(
         &mut tx,
         id,

@@ -283,24 +283,24 @@ async fn begin(
         office_standing(actor, &visible),
     )
     .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let mut tx = db.begin().await?;
-    let m = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if m.state != visible.state {
-        return Err(AppError::conflict(
-            "state_changed",
-            "会议状态已被他人更新，请刷新页面后重试",
-        ));
-    }
+    let (tx, m) = crate::procedure::open(db, &visible, id).await?;
     Ok((tx, m, next))
 }
 
-async fn set_state(tx: &mut Tx, who: &Who, id: i64, s: MeetingState) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE group_meetings SET state = $1 WHERE id = $2")
-        .bind(s.code())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    touch(tx, who, id).await
+impl crate::procedure::Record for Meeting {
+    const TABLE: &'static str = "group_meetings";
+    const CHANGED: &'static str = "会议状态已被他人更新，请刷新页面后重试";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        get_tx(tx, id).await
+    }
+}
+
+async fn set_state(tx: &mut Tx, who: &Who, m: &Meeting, s: MeetingState) -> AppResult<()> {
+    crate::procedure::transition::<Meeting>(tx, m.id, &m.state, s.code()).await?;
+    Ok(touch(tx, who, m.id).await?)
 }
 
 /// 001 §20: the chair decides to hold the meeting, or not, with a note.
@@ -319,7 +319,7 @@ pub async fn decide(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &m, next).await?;
     let link = format!("/meetings/{id}");
     let title = if step == Step::Approve {
         format!("决定召开：{}（{}）", m.title, m.planned_on)
@@ -419,7 +419,7 @@ pub async fn record_held(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &m, next).await?;
     let link = format!("/meetings/{id}");
     for chair in chairs(&mut tx, m.office_unit_id, m.kind()?).await? {
         add_todo(
@@ -582,7 +582,7 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         .execute(&mut *tx)
         .await?;
     }
-    set_state(&mut tx, who, id, next).await?;
+    set_state(&mut tx, who, &m, next).await?;
     let invited: Vec<i64> =
         sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
             .bind(id)

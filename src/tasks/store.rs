@@ -392,24 +392,23 @@ async fn begin(db: &Db, actor: &Actor, id: i64, step: Step) -> AppResult<(Tx, Ta
         standing(actor, &visible, &parties),
     )
     .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let mut tx = db.begin().await?;
-    let t = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if t.state != visible.state {
-        return Err(AppError::conflict(
-            "state_changed",
-            "任务状态已被他人更新，请刷新页面后重试",
-        ));
-    }
+    let (tx, t) = crate::procedure::open(db, &visible, id).await?;
     Ok((tx, t, next))
 }
 
-async fn set_state(tx: &mut Tx, id: i64, s: TaskState) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tasks SET state = $1 WHERE id = $2")
-        .bind(s.code())
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+impl crate::procedure::Record for Task {
+    const TABLE: &'static str = "tasks";
+    const CHANGED: &'static str = "任务状态已被他人更新，请刷新页面后重试";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        get_tx(tx, id).await
+    }
+}
+
+async fn set_state(tx: &mut Tx, t: &Task, s: TaskState) -> AppResult<()> {
+    crate::procedure::transition::<Task>(tx, t.id, &t.state, s.code()).await
 }
 
 /// A step with a text: progress, completion, acceptance note or the reasons for sending back.
@@ -510,7 +509,7 @@ pub async fn step(
         }
         Step::Attach => {}
     }
-    set_state(&mut tx, id, next).await?;
+    set_state(&mut tx, &t, next).await?;
     finish(tx, who, &t, "task.step", json!({"step": step.code()})).await
 }
 

@@ -1,0 +1,90 @@
+//! The procedure kernel: how every step on a record opens its transaction, so that of two
+//! identical steps sent at once exactly one wins, on PostgreSQL as on SQLite.
+//!
+//! A step is checked against the record the actor can see (a cheap refusal, no lock), then
+//! [`open`] begins the transaction, takes the record's row lock *before* anything is read
+//! inside it, re-reads the record and compares its state with the one the rule was checked
+//! on. The second of two concurrent steps waits for the first to commit, sees the new state
+//! and is refused with 409 before it has written anything: no number drawn, no document, no
+//! audit record. [`transition`] then moves the state with an update conditional on the prior
+//! state, so the guard holds even for a caller that forgot to lock.
+//!
+//! On SQLite `BEGIN IMMEDIATE` ([`Db::begin`]) already takes the database's write lock, so
+//! the row lock is a no-op there; on PostgreSQL it is `SELECT … FOR UPDATE`. Without it, two
+//! READ COMMITTED transactions both read the old state and both went on (issue #12: two
+//! supervision letters for one case, approve and reject of the same proposal both recorded,
+//! deadlocks answered as 500).
+
+use std::future::Future;
+
+use crate::db::query::is_sqlite;
+use crate::db::{Db, Tx};
+use crate::error::{AppError, AppResult};
+
+/// A record that steps move from state to state.
+pub trait Record: Sized + Send {
+    /// The table that holds it: an integer `id` key and a text `state` column.
+    const TABLE: &'static str;
+    /// What the loser of two concurrent steps is told, in Chinese.
+    const CHANGED: &'static str;
+    /// Its stored state code.
+    fn state_code(&self) -> &str;
+    /// The record as stored, read inside the step's transaction (after [`lock`]).
+    fn read(tx: &mut Tx, id: i64)
+    -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
+}
+
+/// Begin the transaction of a step on `visible` (the record as the actor saw it when the rule
+/// was checked): lock the row, re-read it and refuse with 409 if another step moved it
+/// meanwhile. Returns the transaction and the record as locked.
+pub async fn open<R: Record>(db: &Db, visible: &R, id: i64) -> AppResult<(Tx, R)> {
+    let mut tx = db.begin().await?;
+    lock(&mut tx, R::TABLE, id).await?;
+    let locked = R::read(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if locked.state_code() != visible.state_code() {
+        return Err(changed(R::CHANGED));
+    }
+    Ok((tx, locked))
+}
+
+/// Hold row `id` of `table` until the transaction ends: every step that may conflict with
+/// another on the same record takes this lock first, before it reads what its rule depends
+/// on. `table` is one of the code's own table names, never input.
+pub async fn lock(tx: &mut Tx, table: &'static str, id: i64) -> AppResult<()> {
+    if is_sqlite(tx) {
+        // BEGIN IMMEDIATE holds the write lock of the whole database already.
+        return Ok(());
+    }
+    let sql = format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|_| ())
+        .ok_or(AppError::NotFound)
+}
+
+/// Move record `id` from state `from` to `to`. The update is conditional on the prior state
+/// and its row count is checked: if another step moved the record first, the caller gets 409
+/// and, returning the error, drops its transaction with everything it wrote.
+pub async fn transition<R: Record>(tx: &mut Tx, id: i64, from: &str, to: &str) -> AppResult<()> {
+    let sql = format!(
+        "UPDATE {} SET state = $1 WHERE id = $2 AND state = $3",
+        R::TABLE
+    );
+    let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(to)
+        .bind(id)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(changed(R::CHANGED));
+    }
+    Ok(())
+}
+
+fn changed(message: &str) -> AppError {
+    AppError::conflict("state_changed", message)
+}
