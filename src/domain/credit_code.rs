@@ -56,10 +56,13 @@ const MSG_AUTHORITY: &str = "统一社会信用代码第1位登记管理部门�
 const MSG_CATEGORY: &str = "统一社会信用代码第2位机构类别代码与登记管理部门不符";
 const MSG_CHECKSUM: &str = "统一社会信用代码校验位不正确，请核对";
 
+/// Organisation categories (position 2) with their names.
+pub type Categories = &'static [(u8, &'static str)];
+
 /// Registration authorities (position 1) and the organisation categories
 /// (position 2) each may issue, per the GB 32100-2015 code table (see the
 /// module documentation for the source).
-pub const AUTHORITIES: [(u8, &str, &[(u8, &str)]); 12] = [
+pub const AUTHORITIES: [(u8, &str, Categories); 12] = [
     (
         b'1',
         "机构编制",
@@ -137,7 +140,7 @@ pub const AUTHORITIES: [(u8, &str, &[(u8, &str)]); 12] = [
 ];
 
 /// The categories registration authority `authority` may issue, if it is one.
-fn categories_of(authority: u8) -> Option<&'static [(u8, &'static str)]> {
+fn categories_of(authority: u8) -> Option<Categories> {
     AUTHORITIES
         .iter()
         .find(|(code, _, _)| *code == authority)
