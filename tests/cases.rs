@@ -251,13 +251,13 @@ async fn the_whole_procedure_from_clue_to_archive() {
             .await
             .expect("actor")
             .expect("active");
-        let r = store::view(&app.db, &outsider, &shuangda::access::Scope::All, id)
+        let r = store::view(&app.db, &outsider, &shuangda::access::Scope::All, id, app.today())
             .await
             .expect("view")
             .expect("found")
             .records;
         let pool = &app.db.pool;
-        assert_eq!(json(&r.parties), json(&store::parties(pool, id, false).await.expect("parties")));
+        assert_eq!(json(&r.parties), json(&store::parties(pool, id, false, app.today()).await.expect("parties")));
         assert_eq!(json(&r.grounds), json(&store::grounds(pool, id).await.expect("grounds")));
         assert_eq!(json(&r.letters), json(&store::letters(pool, id).await.expect("letters")));
         assert_eq!(json(&r.reports), json(&store::reports(pool, id).await.expect("reports")));

@@ -378,7 +378,7 @@ async fn show(
         units,
         standing,
         records,
-    } = store::view(&state.db, &cu.actor, &scope, id)
+    } = store::view(&state.db, &cu.actor, &scope, id, state.clock.today())
         .await?
         .ok_or(AppError::NotFound)?;
     let steps = flow::available(c.state()?, &cu.actor.roles, standing);
@@ -738,7 +738,7 @@ pub async fn api_get(
 ) -> AppResult<Json<CaseDetail>> {
     let id = path_id(&id)?;
     let scope = store::read_scope(&u.actor)?;
-    let v = store::view(&state.db, &u.actor, &scope, id)
+    let v = store::view(&state.db, &u.actor, &scope, id, state.clock.today())
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(CaseDetail {

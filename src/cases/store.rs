@@ -388,7 +388,8 @@ fn view_select(dialect: Dialect) -> &'static str {
     }
 }
 
-/// The case within `scope` as `actor` sees it, or `None` (404). Two statements on one pooled
+/// The case within `scope` as `actor` sees it on `today` (the request's date, which bounds the
+/// birth dates of the resident IDs it masks), or `None` (404). Two statements on one pooled
 /// connection: the case with everything nested, and its clocks (the deadline engine's). Under
 /// load every round trip counts (bench/RESULTS.md), and fanning a page out over several
 /// connections only makes requests queue for the pool.
@@ -397,6 +398,7 @@ pub async fn view(
     actor: &Actor,
     scope: &Scope,
     id: i64,
+    today: NaiveDate,
 ) -> Result<Option<CaseView>, sqlx::Error> {
     let mut conn = db.pool.acquire().await?;
     let mut q = Sql::new(view_select(db.dialect));
@@ -413,7 +415,7 @@ pub async fn view(
     let standing = standing(actor, &case, &units);
     let mut parties: Vec<PartyRow> = nested::decode(&row, "j_parties")?;
     if !standing.sees_identities() {
-        mask_parties(&mut parties);
+        mask_parties(&mut parties, today);
     }
     let records = Records {
         parties,
@@ -474,28 +476,32 @@ const PARTIES: Children = Children {
     order_by: "id",
 };
 
+/// The parties as seen on `today` (see [`view`]).
 pub async fn parties(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     id: i64,
     entitled: bool,
+    today: NaiveDate,
 ) -> Result<Vec<PartyRow>, sqlx::Error> {
     let mut rows: Vec<PartyRow> = PARTIES.fetch_all(exec, id).await?;
     if !entitled {
-        mask_parties(&mut rows);
+        mask_parties(&mut rows, today);
     }
     Ok(rows)
 }
 
-fn mask_parties(rows: &mut [PartyRow]) {
+fn mask_parties(rows: &mut [PartyRow], today: NaiveDate) {
     for r in rows.iter_mut().filter(|r| r.kind == "person") {
-        r.code = mask_id(&r.code);
+        r.code = mask_id(&r.code, today);
     }
 }
 
 /// Stored IDs were verified on entry; masking goes through the value type so there is one rule.
-/// The birth date was checked against the day of entry, so no date bounds it here.
-fn mask_id(id: &str) -> String {
-    crate::domain::resident_id::ResidentId::parse(id, chrono::NaiveDate::MAX)
+/// `today` is the viewing request's date, which is never before the day of entry. A stored
+/// value the current rules refuse (e.g. one entered before the address code was checked
+/// against GB/T 2260) is masked whole rather than shown.
+fn mask_id(id: &str, today: NaiveDate) -> String {
+    crate::domain::resident_id::ResidentId::parse(id, today)
         .map(|r| r.masked())
         .unwrap_or_else(|| "*".repeat(id.chars().count()))
 }
@@ -661,11 +667,16 @@ pub async fn supporting_facts(
 #[cfg(test)]
 mod tests {
     use super::mask_id;
+    use chrono::NaiveDate;
 
     #[test]
     fn masks_birth_date() {
-        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
-        assert_eq!(mask_id("123"), "***");
+        let today = NaiveDate::from_ymd_opt(2025, 6, 15).expect("date");
+        assert_eq!(mask_id("11010519491231002X", today), "110105********002X");
+        assert_eq!(mask_id("123", today), "***");
+        // A number the current rules refuse (address code 100000 is not in GB/T 2260) is
+        // masked whole.
+        assert_eq!(mask_id("100000194912310020", today), "*".repeat(18));
     }
 }
 

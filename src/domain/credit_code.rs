@@ -2,21 +2,33 @@
 //!
 //! Layout of the 18 characters (1-based positions):
 //!
-//! | position | meaning                         | accepted here                 |
-//! |----------|---------------------------------|-------------------------------|
-//! | 1        | registration authority (登记管理部门) | `1`–`9`, `A`, `N`, `Y`   |
-//! | 2        | organisation category (机构类别)  | `1`–`9`, `Y`                  |
-//! | 3–8      | administrative division (行政区划码) | six digits                |
-//! | 9–17     | organisation code (组织机构代码)  | any symbol of the alphabet    |
-//! | 18       | check character                 | any symbol of the alphabet    |
+//! | position | meaning                              | accepted here                     |
+//! |----------|--------------------------------------|-----------------------------------|
+//! | 1        | registration authority (登记管理部门) | a code of [`AUTHORITIES`]         |
+//! | 2        | organisation category (机构类别)      | a category of that authority      |
+//! | 3–8      | administrative division (行政区划码)  | six digits                        |
+//! | 9–17     | organisation code (组织机构代码)      | any symbol of the alphabet        |
+//! | 18       | check character                      | the GB 32100 check character      |
 //!
-//! Position 1: GB 32100-2015 itself defines `1` (机构编制), `5` (民政), `9`
-//! (工商/市场监管) and `Y` (其他). Further authorities were assigned later and
-//! appear on real certificates (e.g. `2` 外交, `3` 司法, `4` 文化, `6` 旅游,
-//! `7` 宗教, `8` 工会, `A` 中央军委改革和编制办公室, `N` 农业农村). We accept the
-//! union `[1-9ANY]`; anything else is a format error. Positions 9–17 are *not*
-//! re-validated as a GB 11714 organisation code, because codes issued to
-//! individual businesses and other entities carry arbitrary symbols there.
+//! Positions 1 and 2: GB 32100-2015 §4 names the authorities 1 (机构编制),
+//! 5 (民政), 9 (工商) and Y (其他) with their categories; the code table
+//! maintained under it by 全国组织机构统一社会信用代码数据服务中心 adds 2 (外交),
+//! 3 (司法行政), 4 (文化), 6 (旅游), 7 (宗教), 8 (工会), A (中央军委改革和编制
+//! 办公室) and N (农业). [`AUTHORITIES`] is that table, as published in
+//! 《统一社会信用代码 登记管理部门代码和机构类别代码》 and reproduced on
+//! zh.wikipedia 「统一社会信用代码」; no other pair is accepted.
+//! python-stdnum (2.2, `stdnum/cn/uscc.py`) does not check these positions
+//! at all (and wants digits there, refusing even the standard's own `Y`), so
+//! it is no source for them; it is used to cross-check the checksum
+//! (`data/stdnum_uscc.tsv`).
+//!
+//! Positions 9–17 are *not* re-validated as a GB 11714 organisation code,
+//! because codes issued to individual businesses and other entities carry
+//! arbitrary symbols there.
+//!
+//! Input is normalised before checking: ASCII white space and hyphens are
+//! removed wherever they stand (`91 350100 M000100Y4-3`) and ASCII letters
+//! are upper-cased. Full-width characters are not converted and fail.
 //!
 //! Alphabet (31 symbols, value = index): `0123456789ABCDEFGHJKLMNPQRTUWXY`
 //! (no `I`, `O`, `Z`, `S`, `V`). Check: weights `3^(i-1) mod 31` for
@@ -40,7 +52,100 @@ const LEN: usize = 18;
 
 const MSG_REQUIRED: &str = "请填写统一社会信用代码";
 const MSG_FORMAT: &str = "统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）";
+const MSG_AUTHORITY: &str = "统一社会信用代码第1位登记管理部门代码不正确";
+const MSG_CATEGORY: &str = "统一社会信用代码第2位机构类别代码与登记管理部门不符";
 const MSG_CHECKSUM: &str = "统一社会信用代码校验位不正确，请核对";
+
+/// Organisation categories (position 2) with their names.
+pub type Categories = &'static [(u8, &'static str)];
+
+/// Registration authorities (position 1) and the organisation categories
+/// (position 2) each may issue, per the GB 32100-2015 code table (see the
+/// module documentation for the source).
+pub const AUTHORITIES: [(u8, &str, Categories); 12] = [
+    (
+        b'1',
+        "机构编制",
+        &[
+            (b'1', "机关"),
+            (b'2', "事业单位"),
+            (b'3', "中央编办直接管理机构编制的群众团体"),
+            (b'9', "其他"),
+        ],
+    ),
+    (b'2', "外交", &[(b'1', "外国常驻新闻机构"), (b'9', "其他")]),
+    (
+        b'3',
+        "司法行政",
+        &[
+            (b'1', "律师执业机构"),
+            (b'2', "公证处"),
+            (b'3', "基层法律服务所"),
+            (b'4', "司法鉴定机构"),
+            (b'5', "仲裁委员会"),
+            (b'9', "其他"),
+        ],
+    ),
+    (b'4', "文化", &[(b'1', "外国在华文化中心"), (b'9', "其他")]),
+    (
+        b'5',
+        "民政",
+        &[
+            (b'1', "社会团体"),
+            (b'2', "民办非企业单位"),
+            (b'3', "基金会"),
+            (b'9', "其他"),
+        ],
+    ),
+    (
+        b'6',
+        "旅游",
+        &[
+            (b'1', "外国旅游部门常驻代表机构"),
+            (b'2', "港澳台地区旅游部门常驻内地（大陆）代表机构"),
+            (b'9', "其他"),
+        ],
+    ),
+    (
+        b'7',
+        "宗教",
+        &[(b'1', "宗教活动场所"), (b'2', "宗教院校"), (b'9', "其他")],
+    ),
+    (b'8', "工会", &[(b'1', "基层工会"), (b'9', "其他")]),
+    (
+        b'9',
+        "工商",
+        &[
+            (b'1', "企业"),
+            (b'2', "个体工商户"),
+            (b'3', "农民专业合作社"),
+        ],
+    ),
+    (
+        b'A',
+        "中央军委改革和编制办公室",
+        &[(b'1', "军队事业单位"), (b'9', "其他")],
+    ),
+    (
+        b'N',
+        "农业",
+        &[
+            (b'1', "组级集体经济组织"),
+            (b'2', "村级集体经济组织"),
+            (b'3', "乡镇级集体经济组织"),
+            (b'9', "其他"),
+        ],
+    ),
+    (b'Y', "其他", &[(b'1', "其他")]),
+];
+
+/// The categories registration authority `authority` may issue, if it is one.
+fn categories_of(authority: u8) -> Option<Categories> {
+    AUTHORITIES
+        .iter()
+        .find(|(code, _, _)| *code == authority)
+        .map(|(_, _, categories)| *categories)
+}
 
 /// A validated unified social credit code: 18 upper-case ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,23 +156,30 @@ pub struct CreditCode(String);
 enum Problem {
     Empty,
     Format,
+    Authority,
+    Category,
     Checksum,
 }
 
 impl CreditCode {
-    /// Parses a code: surrounding whitespace is trimmed and ASCII letters are
-    /// upper-cased. Full-width characters (e.g. `９１`) are rejected.
+    /// Parses a code: ASCII white space and hyphens are removed wherever they
+    /// stand and ASCII letters are upper-cased. Full-width characters (e.g.
+    /// `９１`) are rejected.
     pub fn parse(raw: &str) -> Option<Self> {
         Self::check(raw).ok()
     }
 
     /// Like [`CreditCode::parse`], but reports a [`FieldError`] for `field`:
-    /// `required` (blank), `invalid_format` (length, alphabet, structure) or
-    /// `invalid_checksum` (well-formed but the 18th character is wrong).
+    /// `required` (blank), `invalid_format` (length, alphabet, region digits;
+    /// an unknown authority or a category that authority does not issue, each
+    /// with its own message) or `invalid_checksum` (well-formed but the 18th
+    /// character is wrong).
     pub fn field(field: &str, raw: &str) -> Result<Self, FieldError> {
         Self::check(raw).map_err(|problem| match problem {
             Problem::Empty => FieldError::new(field, "required", MSG_REQUIRED),
             Problem::Format => FieldError::new(field, "invalid_format", MSG_FORMAT),
+            Problem::Authority => FieldError::new(field, "invalid_format", MSG_AUTHORITY),
+            Problem::Category => FieldError::new(field, "invalid_format", MSG_CATEGORY),
             Problem::Checksum => FieldError::new(field, "invalid_checksum", MSG_CHECKSUM),
         })
     }
@@ -83,11 +195,14 @@ impl CreditCode {
     }
 
     fn check(raw: &str) -> Result<Self, Problem> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
+        let code: String = raw
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if code.is_empty() {
             return Err(Problem::Empty);
         }
-        let code = trimmed.to_ascii_uppercase();
         let bytes = code.as_bytes();
         // Non-ASCII (including full-width) characters fail the alphabet test
         // below; checking the byte length first is therefore sufficient.
@@ -98,11 +213,12 @@ impl CreditCode {
         for (slot, &byte) in values.iter_mut().zip(bytes) {
             *slot = symbol_value(byte).ok_or(Problem::Format)?;
         }
-        if !matches!(bytes[0], b'1'..=b'9' | b'A' | b'N' | b'Y')
-            || !matches!(bytes[1], b'1'..=b'9' | b'Y')
-            || !bytes[2..8].iter().all(u8::is_ascii_digit)
-        {
+        if !bytes[2..8].iter().all(u8::is_ascii_digit) {
             return Err(Problem::Format);
+        }
+        let categories = categories_of(bytes[0]).ok_or(Problem::Authority)?;
+        if !categories.iter().any(|(code, _)| *code == bytes[1]) {
+            return Err(Problem::Category);
         }
         if check_value(&values[..LEN - 1]) != values[LEN - 1] {
             return Err(Problem::Checksum);
@@ -155,6 +271,8 @@ impl<'de> Deserialize<'de> for CreditCode {
         CreditCode::check(&raw).map_err(|problem| {
             serde::de::Error::custom(match problem {
                 Problem::Checksum => MSG_CHECKSUM,
+                Problem::Authority => MSG_AUTHORITY,
+                Problem::Category => MSG_CATEGORY,
                 Problem::Empty | Problem::Format => MSG_FORMAT,
             })
         })
@@ -257,26 +375,156 @@ mod tests {
         let err = CreditCode::field("credit_code", "   ").unwrap_err();
         assert_eq!(err.field, "credit_code");
         assert_eq!(err.code, "required");
+        let err = CreditCode::field("credit_code", " - ").unwrap_err();
+        assert_eq!(err.code, "required");
 
-        for bad in [
-            "91110000802100433",   // 17 characters
-            "91110000802100433BB", // 19 characters
-            "91110000802100433I",  // I is not in the alphabet
-            "9111000080210043SB",  // S is not in the alphabet
-            "01110000802100433B",  // authority 0
-            "B1110000802100433B",  // authority B is not accepted
-            "90110000802100433B",  // category 0
-            "911A0000802100433B",  // non-digit region code
-            "91110000-02100433B",  // punctuation
+        for (bad, message) in [
+            ("91110000802100433", MSG_FORMAT),     // 17 characters
+            ("91110000802100433BB", MSG_FORMAT),   // 19 characters
+            ("91110000802100433I", MSG_FORMAT),    // I is not in the alphabet
+            ("9111000080210043SB", MSG_FORMAT),    // S is not in the alphabet
+            ("911A0000802100433B", MSG_FORMAT),    // non-digit region code
+            ("91110000-02100433B", MSG_FORMAT),    // 17 characters once the hyphen goes
+            ("91110000.802100433B", MSG_FORMAT),   // other punctuation stays
+            ("01110000802100433B", MSG_AUTHORITY), // authority 0
+            ("B1110000802100433B", MSG_AUTHORITY), // authority B
+            ("90110000802100433B", MSG_CATEGORY),  // category 0
+            ("94110000802100433B", MSG_CATEGORY),  // 工商 issues 1, 2, 3 only
+            ("Y2110000802100433B", MSG_CATEGORY),  // 其他 issues 1 only
         ] {
             let err = CreditCode::field("credit_code", bad).unwrap_err();
             assert_eq!(err.code, "invalid_format", "{bad}");
-            assert_eq!(err.message, MSG_FORMAT);
+            assert_eq!(err.message, message, "{bad}");
         }
 
         let err = CreditCode::field("credit_code", "91110000802100433C").unwrap_err();
         assert_eq!(err.code, "invalid_checksum");
         assert_eq!(err.message, MSG_CHECKSUM);
+    }
+
+    /// GB 32100-2015's own worked example of the check character.
+    #[test]
+    fn standard_example() {
+        let code = CreditCode::parse("91350100M000100Y43").unwrap();
+        assert_eq!(code.region_code(), "350100");
+        let values: Vec<u32> = "91350100M000100Y4"
+            .bytes()
+            .map(|b| symbol_value(b).unwrap())
+            .collect();
+        assert_eq!(check_value(&values), 3);
+    }
+
+    /// Every pair of symbols in positions 1 and 2, against the code table
+    /// written out independently of [`AUTHORITIES`].
+    #[test]
+    fn positions_1_and_2_exhaustively() {
+        const ACCEPTED: &str = "11 12 13 19 21 29 31 32 33 34 35 39 41 49 51 52 53 59 \
+                                61 62 69 71 72 79 81 89 91 92 93 A1 A9 N1 N2 N3 N9 Y1";
+        let accepted: Vec<&str> = ACCEPTED.split_whitespace().collect();
+        let authorities: Vec<u8> = accepted.iter().map(|pair| pair.as_bytes()[0]).collect();
+        let mut count = 0;
+        for &authority in ALPHABET {
+            for &category in ALPHABET {
+                let body = format!("{}{}350100M000100Y4", authority as char, category as char);
+                let pair = &body[..2];
+                let result = CreditCode::field("c", &with_check(&body));
+                if accepted.contains(&pair) {
+                    assert!(result.is_ok(), "{pair} should be accepted");
+                    count += 1;
+                } else {
+                    let err = result.unwrap_err();
+                    let expected = if authorities.contains(&authority) {
+                        MSG_CATEGORY
+                    } else {
+                        MSG_AUTHORITY
+                    };
+                    assert_eq!(err.message, expected, "{pair}");
+                }
+            }
+        }
+        assert_eq!(count, 36);
+        let table: usize = AUTHORITIES.iter().map(|(_, _, c)| c.len()).sum();
+        assert_eq!(table, 36);
+    }
+
+    #[test]
+    fn spaces_hyphens_and_case_are_normalised() {
+        for raw in [
+            "91350100M000100Y43",
+            "91 350100 M000100Y4 3",
+            "91-350100-M000100Y4-3",
+            " 9 1 3 5 0 1 0 0 m 0 0 0 1 0 0 y 4 3 ",
+            "91350100m000100y43\n",
+            "\t91-350100 m000100Y43",
+        ] {
+            let code = CreditCode::field("c", raw).unwrap_or_else(|e| panic!("{raw}: {e:?}"));
+            assert_eq!(code.as_str(), "91350100M000100Y43", "{raw}");
+        }
+        // Only ASCII white space and the ASCII hyphen are separators.
+        for raw in [
+            "91\u{3000}350100M000100Y43",
+            "91－350100M000100Y43",
+            "91_350100M000100Y43",
+        ] {
+            assert_eq!(
+                CreditCode::field("c", raw).unwrap_err().message,
+                MSG_FORMAT,
+                "{raw}"
+            );
+        }
+    }
+
+    /// The sample in `data/stdnum_uscc.tsv` with python-stdnum 2.2's verdict
+    /// (see `data/stdnum_fixture.py`). stdnum checks neither position 1 nor 2
+    /// against the code table and refuses letters there, so: where the pair
+    /// is not in the table we refuse whatever stdnum says; otherwise we agree
+    /// with stdnum, except that we accept an `A`, `N` or `Y` authority (with
+    /// a correct check character) where stdnum finds the format wrong.
+    #[test]
+    fn cross_check_with_python_stdnum() {
+        let fixture = include_str!("data/stdnum_uscc.tsv");
+        let mut rows = 0;
+        for line in fixture.lines().filter(|l| !l.starts_with('#')) {
+            let [input, verdict, check] = line.split('\t').collect::<Vec<_>>()[..] else {
+                panic!("bad fixture line {line:?}");
+            };
+            let compact: String = input.replace([' ', '-'], "").to_ascii_uppercase();
+            let pair_ok = categories_of(compact.as_bytes()[0])
+                .is_some_and(|c| c.iter().any(|(code, _)| *code == compact.as_bytes()[1]));
+            let ours = CreditCode::field("c", input);
+            match verdict {
+                "ok" if pair_ok => assert_eq!(ours.unwrap().as_str(), compact, "{line}"),
+                "checksum" if pair_ok => {
+                    assert_eq!(ours.unwrap_err().message, MSG_CHECKSUM, "{line}")
+                }
+                "ok" | "checksum" => {
+                    let message = ours.unwrap_err().message;
+                    assert!(
+                        message == MSG_AUTHORITY || message == MSG_CATEGORY,
+                        "{line}"
+                    );
+                }
+                // The generator puts digits in positions 3–8, so stdnum's
+                // format refusal is about a letter in position 1 or 2.
+                "format" if !pair_ok => {
+                    let message = ours.unwrap_err().message;
+                    assert!(
+                        message == MSG_AUTHORITY || message == MSG_CATEGORY,
+                        "{line}"
+                    );
+                }
+                "format" if check == "0" => {
+                    assert_eq!(ours.unwrap_err().message, MSG_CHECKSUM, "{line}")
+                }
+                "format" => {
+                    assert!(b"ANY".contains(&compact.as_bytes()[0]), "{line}");
+                    assert_eq!(ours.unwrap().as_str(), compact, "{line}");
+                }
+                _ => panic!("unexpected verdict in {line:?}"),
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 300);
     }
 
     #[test]
@@ -296,13 +544,16 @@ mod tests {
 
     /// Bodies (first 17 characters) satisfying the structural rules.
     fn body() -> impl Strategy<Value = String> {
+        let pairs: Vec<(u8, u8)> = AUTHORITIES
+            .iter()
+            .flat_map(|(a, _, categories)| categories.iter().map(|(c, _)| (*a, *c)))
+            .collect();
         (
-            prop::sample::select(b"123456789ANY".to_vec()),
-            prop::sample::select(b"123456789Y".to_vec()),
+            prop::sample::select(pairs),
             prop::collection::vec(b'0'..=b'9', 6),
             prop::collection::vec(symbol(), 9),
         )
-            .prop_map(|(authority, category, region, org)| {
+            .prop_map(|((authority, category), region, org)| {
                 let mut bytes = vec![authority, category];
                 bytes.extend(region);
                 bytes.extend(org);

@@ -4,11 +4,21 @@
 //! sequence code (odd = male, even = female) and a check character
 //! (`0`–`9` or `X`) computed from the first 17 digits with ISO 7064 MOD 11-2.
 //!
+//! The address code (GB 11643-1999 §5.1, 常住户口所在县（市、旗、区）的行政区划代码)
+//! must be a code that GB/T 2260 carries or once carried: a number keeps the
+//! code of the place where it was first issued, so abolished codes (e.g.
+//! 110103, 北京市崇文区 until 2010) stay valid. The table is
+//! `data/gbt2260.txt`, derived from python-stdnum's `cn/loc.dat` by
+//! `data/gbt2260.py` (see there for the source and version). The birth date
+//! must be a calendar date in `1900-01-01..=today`, where `today` is the
+//! operation's date, passed in by the caller.
+//!
 //! The number is personal data. This type deliberately has no `Display` and
 //! no serde implementations; `Debug` prints the masked form. Use
 //! [`ResidentId::as_str`] where the full number is really required.
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -25,7 +35,35 @@ const MIN_BIRTH_YEAR: i32 = 1900;
 
 const MSG_REQUIRED: &str = "请填写身份证号码";
 const MSG_FORMAT: &str = "身份证号码应为18位，最后一位可以是X";
+const MSG_ADDRESS: &str = "身份证号码的地址码不是GB/T 2260中的行政区划代码";
 const MSG_BIRTH_DATE: &str = "身份证号码中的出生日期无效";
+const MSG_BIRTH_EARLY: &str = "身份证号码中的出生日期早于1900年";
+const MSG_BIRTH_FUTURE: &str = "身份证号码中的出生日期晚于今天";
+
+/// GB/T 2260 address codes, current and abolished, one per line (`#` starts
+/// a comment line). See `data/gbt2260.py`.
+const GBT2260: &str = include_str!("data/gbt2260.txt");
+
+/// The codes of [`GBT2260`], sorted, for binary search.
+static ADDRESS_CODES: LazyLock<Vec<u32>> = LazyLock::new(|| {
+    let mut codes: Vec<u32> = GBT2260
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.trim().parse().ok())
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+});
+
+/// Whether `code` (six ASCII digits) is or was a GB/T 2260 code.
+fn is_address_code(code: &[u8]) -> bool {
+    code.len() == 6
+        && std::str::from_utf8(code)
+            .ok()
+            .and_then(|s| s.parse::<u32>().ok())
+            .is_some_and(|n| ADDRESS_CODES.binary_search(&n).is_ok())
+}
 const MSG_CHECKSUM: &str = "身份证号码校验位不正确，请核对";
 
 /// A validated 18-character resident identity card number (upper-case `X`).
@@ -36,27 +74,34 @@ pub struct ResidentId(String);
 enum Problem {
     Empty,
     Format,
+    Address,
     BirthDate,
+    BirthTooEarly,
+    BirthInFuture,
     Checksum,
 }
 
 impl ResidentId {
     /// Parses a number: surrounding whitespace is trimmed and a trailing
-    /// lower-case `x` is normalised to `X`. The birth date must be a real
-    /// calendar date in `1900-01-01..=today`.
+    /// lower-case `x` is normalised to `X`. The address code must be a GB/T
+    /// 2260 code (current or abolished) and the birth date a real calendar
+    /// date in `1900-01-01..=today`; `today` is the operation's date.
     pub fn parse(raw: &str, today: NaiveDate) -> Option<Self> {
         Self::check(raw, today).ok()
     }
 
     /// Like [`ResidentId::parse`], but reports a [`FieldError`] for `field`:
-    /// `required` (blank), `invalid_format` (length/characters, or an
-    /// impossible birth date, each with its own message) or
-    /// `invalid_checksum`.
+    /// `required` (blank), `invalid_format` (length/characters, an unknown
+    /// address code, an impossible, pre-1900 or future birth date, each with
+    /// its own message) or `invalid_checksum`.
     pub fn field(field: &str, raw: &str, today: NaiveDate) -> Result<Self, FieldError> {
         Self::check(raw, today).map_err(|problem| match problem {
             Problem::Empty => FieldError::new(field, "required", MSG_REQUIRED),
             Problem::Format => FieldError::new(field, "invalid_format", MSG_FORMAT),
+            Problem::Address => FieldError::new(field, "invalid_format", MSG_ADDRESS),
             Problem::BirthDate => FieldError::new(field, "invalid_format", MSG_BIRTH_DATE),
+            Problem::BirthTooEarly => FieldError::new(field, "invalid_format", MSG_BIRTH_EARLY),
+            Problem::BirthInFuture => FieldError::new(field, "invalid_format", MSG_BIRTH_FUTURE),
             Problem::Checksum => FieldError::new(field, "invalid_checksum", MSG_CHECKSUM),
         })
     }
@@ -97,9 +142,14 @@ impl ResidentId {
         {
             return Err(Problem::Format);
         }
+        if !is_address_code(&bytes[..6]) {
+            return Err(Problem::Address);
+        }
         match birth_date_of(bytes) {
-            Some(date) if date.year() >= MIN_BIRTH_YEAR && date <= today => {}
-            _ => return Err(Problem::BirthDate),
+            None => return Err(Problem::BirthDate),
+            Some(date) if date.year() < MIN_BIRTH_YEAR => return Err(Problem::BirthTooEarly),
+            Some(date) if date > today => return Err(Problem::BirthInFuture),
+            Some(_) => {}
         }
         if check_char(&bytes[..LEN - 1]) != bytes[LEN - 1] {
             return Err(Problem::Checksum);
@@ -233,14 +283,125 @@ mod tests {
         let err = ResidentId::field("id", &tomorrow, today).unwrap_err();
         assert_eq!(
             (err.code.as_str(), err.message.as_str()),
-            ("invalid_format", MSG_BIRTH_DATE)
+            ("invalid_format", MSG_BIRTH_FUTURE)
         );
+        // `today` is the caller's: the same number is valid a day later.
         assert!(ResidentId::parse(&tomorrow, date(2025, 6, 16)).is_some());
 
         assert!(ResidentId::parse(&with_check("11010519000101001"), today).is_some());
-        assert!(ResidentId::parse(&with_check("11010518991231001"), today).is_none());
-        assert!(ResidentId::parse(&with_check("11010519901301001"), today).is_none());
-        assert!(ResidentId::parse(&with_check("11010519900100001"), today).is_none());
+        let err = ResidentId::field("id", &with_check("11010518991231001"), today).unwrap_err();
+        assert_eq!(
+            (err.code.as_str(), err.message.as_str()),
+            ("invalid_format", MSG_BIRTH_EARLY)
+        );
+        for impossible in [
+            "11010519901301001",
+            "11010519900100001",
+            "11010519900230001",
+        ] {
+            let err = ResidentId::field("id", &with_check(impossible), today).unwrap_err();
+            assert_eq!(err.message, MSG_BIRTH_DATE, "{impossible}");
+        }
+    }
+
+    #[test]
+    fn address_code_table_is_well_formed() {
+        let lines: Vec<&str> = GBT2260.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        );
+        assert!(
+            lines.windows(2).all(|w| w[0] < w[1]),
+            "sorted, no duplicates"
+        );
+        assert_eq!(ADDRESS_CODES.len(), lines.len());
+        // The header states the count the generator wrote.
+        let header = GBT2260.lines().next().unwrap();
+        assert!(
+            header.contains(&format!(": {} codes.", lines.len())),
+            "{header}"
+        );
+        // Every province-level code of GB/T 2260, and nothing outside 11–82.
+        for province in [
+            11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50,
+            51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+        ] {
+            assert!(ADDRESS_CODES.contains(&(province * 10_000)), "{province}");
+        }
+        assert!(
+            ADDRESS_CODES
+                .iter()
+                .all(|&c| (110_000..830_000).contains(&c))
+        );
+    }
+
+    #[test]
+    fn address_codes_current_and_abolished() {
+        let today = today();
+        for (address, known) in [
+            ("110105", true),  // 北京市朝阳区 (the standard's example)
+            ("411502", true),  // 信阳市浉河区
+            ("110103", true),  // 北京市崇文区, abolished 2010
+            ("110104", true),  // 北京市宣武区, abolished 2010
+            ("110000", true),  // 北京市 itself
+            ("810000", true),  // 香港特别行政区
+            ("100000", false), // the national code of GB 32100, not in GB/T 2260
+            ("110188", false),
+            ("119999", false),
+            ("000000", false),
+            ("999999", false),
+        ] {
+            let raw = with_check(&format!("{address}19800101001"));
+            match ResidentId::field("id", &raw, today) {
+                Ok(_) => assert!(known, "{address} should be refused"),
+                Err(err) => {
+                    assert!(!known, "{address} should be accepted");
+                    assert_eq!(
+                        (err.code.as_str(), err.message.as_str()),
+                        ("invalid_format", MSG_ADDRESS)
+                    );
+                }
+            }
+        }
+    }
+
+    /// The sample in `data/stdnum_ric.tsv` with python-stdnum 2.2's verdict
+    /// (see `data/stdnum_fixture.py`). stdnum also refuses a code that was
+    /// not in force in the birth year; we accept any code GB/T 2260 ever
+    /// carried (`place` with `known` = 1), since the code is that of the
+    /// place of issue, which may be decades after birth. Otherwise we agree,
+    /// naming the first problem in our order (address, date, checksum).
+    #[test]
+    fn cross_check_with_python_stdnum() {
+        let today = today(); // every birth date in the sample is before 2025
+        let fixture = include_str!("data/stdnum_ric.tsv");
+        let mut rows = 0;
+        for line in fixture.lines().filter(|l| !l.starts_with('#')) {
+            let [number, verdict, known] = line.split('\t').collect::<Vec<_>>()[..] else {
+                panic!("bad fixture line {line:?}");
+            };
+            let known = known == "1";
+            assert_eq!(is_address_code(&number.as_bytes()[..6]), known, "{line}");
+            let ours = ResidentId::field("id", number, today).map_err(|e| e.message);
+            match verdict {
+                "ok" => assert!(ours.is_ok(), "{line}"),
+                "place" if known => assert!(ours.is_ok(), "{line}"),
+                _ if !known => assert_eq!(ours.unwrap_err(), MSG_ADDRESS, "{line}"),
+                "date" => assert_eq!(ours.unwrap_err(), MSG_BIRTH_DATE, "{line}"),
+                "checksum" => {
+                    let message = ours.unwrap_err();
+                    assert!(
+                        message == MSG_CHECKSUM || message == MSG_BIRTH_DATE,
+                        "{line}"
+                    );
+                }
+                _ => panic!("unexpected verdict in {line:?}"),
+            }
+            rows += 1;
+        }
+        assert_eq!(rows, 300);
     }
 
     #[test]
@@ -274,7 +435,8 @@ mod tests {
     fn valid_id() -> impl Strategy<Value = String> {
         let first = date(1900, 1, 1).num_days_from_ce();
         let last = today().num_days_from_ce();
-        (0u32..1_000_000, first..=last, 0u32..1000).prop_map(|(address, days, sequence)| {
+        let addresses = prop::sample::select(ADDRESS_CODES.clone());
+        (addresses, first..=last, 0u32..1000).prop_map(|(address, days, sequence)| {
             let birth = NaiveDate::from_num_days_from_ce_opt(days).unwrap();
             with_check(&format!(
                 "{address:06}{}{sequence:03}",
@@ -303,10 +465,16 @@ mod tests {
             mutated[position] = digit;
             let mutated = String::from_utf8(mutated).unwrap();
             prop_assert!(ResidentId::parse(&mutated, today()).is_none());
-            // Outside the birth date the failure is always the checksum.
-            if !(6..14).contains(&position) {
-                let err = ResidentId::field("id", &mutated, today()).unwrap_err();
+            // After the birth date the failure is always the checksum; in the
+            // address code it is the checksum or an unknown address code.
+            let err = ResidentId::field("id", &mutated, today()).unwrap_err();
+            if position >= 14 {
                 prop_assert_eq!(err.code, "invalid_checksum");
+            } else if position < 6 {
+                prop_assert!(
+                    err.code == "invalid_checksum" || err.message == MSG_ADDRESS,
+                    "{:?}", err
+                );
             }
         }
     }
