@@ -771,15 +771,25 @@ async fn rewrite(
     let t_stage = t.elapsed();
 
     let t = std::time::Instant::now();
-    sqlx::query(
+    // SQLite plans `UPDATE … FROM` with the target as the outer loop (a scan of every open
+    // deadline); driven by the staged ids it looks up only the rows that change. PostgreSQL
+    // merge-joins the staged rows against the key.
+    let update = if crate::db::query::is_sqlite(tx) {
+        "UPDATE deadlines SET (due_date, suspended_since, provisional, reminded_at) = \
+         (SELECT s.due, s.suspended, s.provisional, \
+                 CASE WHEN s.moved = 1 THEN NULL ELSE deadlines.reminded_at END \
+          FROM recompute_stage s WHERE s.id = deadlines.id), updated_at = $1 \
+         WHERE id IN (SELECT id FROM recompute_stage) AND state = 'open'"
+    } else {
         "UPDATE deadlines SET due_date = s.due, suspended_since = s.suspended, \
          provisional = s.provisional, updated_at = $1, \
          reminded_at = CASE WHEN s.moved = 1 THEN NULL ELSE deadlines.reminded_at END \
-         FROM recompute_stage s WHERE deadlines.id = s.id AND deadlines.state = 'open'",
-    )
-    .bind(now.as_str())
-    .execute(&mut **tx)
-    .await?;
+         FROM recompute_stage s WHERE deadlines.id = s.id AND deadlines.state = 'open'"
+    };
+    sqlx::query(update)
+        .bind(now.as_str())
+        .execute(&mut **tx)
+        .await?;
     let t_update = t.elapsed();
 
     let t = std::time::Instant::now();
