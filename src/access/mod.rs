@@ -1,6 +1,7 @@
 //! Who may do what, and on which records (DOMAIN.md §1). Pure rules: roles and their grants,
 //! the permission matrix, and data scope. The SQL form of a scope lives in `sql`.
 
+pub mod jurisdiction;
 pub mod parties;
 pub mod permission;
 pub mod role;

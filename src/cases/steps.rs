@@ -466,6 +466,22 @@ pub async fn start(
             "主办单位不能同时为协办单位",
         ));
     }
+    // 000 §11: a city case may be led by the city's units or a county's, a county office's
+    // case stays in its county.
+    let region = crate::units::store::region_of(&mut tx, case.office_unit_id).await?;
+    for (field, u) in std::iter::once(("lead_unit_id", &lead_unit_id))
+        .chain(assisting.iter().map(|u| ("assisting", u)))
+    {
+        crate::units::store::require_named(
+            &mut tx,
+            *u,
+            field,
+            "所选单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &region,
+        )
+        .await?;
+    }
     let mut names = Vec::new();
     for u in std::iter::once(&lead_unit_id).chain(assisting) {
         let name: Option<String> =

@@ -322,11 +322,12 @@ pub async fn create(
         .iter()
         .chain(m.items.iter().map(|i| &i.owner_unit_id))
     {
-        crate::units::store::require_active(
+        crate::units::store::require_named(
             &mut tx,
             *u,
             "unit_ids",
             "参会或责任单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region,
         )
         .await?;
         if !all_units.contains(u) {

@@ -186,6 +186,15 @@ pub async fn create(
     let from_kind = unit_kind(&mut tx, actor.unit_id, "from_unit_id").await?;
     let to_kind = unit_kind(&mut tx, new.to_unit_id, "to_unit_id").await?;
     model::check_units(direction, &from_kind, &to_kind)?;
+    crate::units::store::require_named(
+        &mut tx,
+        new.to_unit_id,
+        "to_unit_id",
+        "接收单位不存在或已停用",
+        crate::access::jurisdiction::Reach::SameCity,
+        &actor.unit_region,
+    )
+    .await?;
     let year = who.today().year();
     let prefix = if direction == Direction::ToPolice {
         "移"
@@ -700,6 +709,17 @@ pub async fn suggest_supervision(
             "应选择人民检察院",
         ));
     }
+    // The procuratorate at the same level as the police organ that refused (同级人民检察院).
+    let police = crate::units::store::region_of(&mut tx, t.to_unit_id).await?;
+    crate::units::store::require_named(
+        &mut tx,
+        procuratorate,
+        "procuratorate_unit_id",
+        "人民检察院不存在或已停用",
+        crate::access::jurisdiction::Reach::SameLevel,
+        &police,
+    )
+    .await?;
     flow::check_window(window(cal, &t)?, who.today(), t.late_exception.is_some())
         .map_err(refused)?;
     met(&mut tx, cal, who, id, window_clause(&t)).await?;

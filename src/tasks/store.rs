@@ -299,10 +299,21 @@ pub async fn insert(
     new: &NewTask,
 ) -> AppResult<i64> {
     let today = who.today();
+    // The units a task names lie in its office's region, whoever assigns it (the office, a
+    // plan, minutes, an inspection).
+    let region = crate::units::store::region_of(tx, office).await?;
     for (field, u) in std::iter::once(("lead_unit_id", &new.lead_unit_id))
         .chain(new.cooperating.iter().map(|c| ("cooperating_unit_ids", c)))
     {
-        crate::units::store::require_active(tx, *u, field, "单位不存在或已停用").await?;
+        crate::units::store::require_named(
+            tx,
+            *u,
+            field,
+            "单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &region,
+        )
+        .await?;
     }
     let n = crate::numbering::next_number(tx, "task", today.year()).await?;
     let code = format!("任{}-{n:04}", today.year());

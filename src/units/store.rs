@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::model::{NewUnit, UnitInput, check_parent_region};
 use crate::access::sql::unit_in_scope;
+use crate::access::jurisdiction::Reach;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::db::query::{Sql, like_escape};
@@ -63,6 +64,42 @@ pub async fn choices(db: &Db, actor: &crate::access::Actor) -> Result<Vec<Unit>,
 }
 
 /// Refuse on `field` with `message` unless `id` is an active unit.
+/// A unit a new record names: it exists, is active, and lies within `reach` of `from` (the
+/// acting unit's region, or the region the rule measures from). `missing` is the message when it
+/// does not exist or is inactive.
+pub async fn require_named(
+    tx: &mut Tx,
+    id: i64,
+    field: &str,
+    missing: &str,
+    reach: Reach,
+    from: &RegionCode,
+) -> AppResult<()> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT name, region_code FROM units WHERE id = $1 AND active = 1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (name, region) = row.ok_or_else(|| AppError::field(field, "not_found", missing))?;
+    let region = RegionCode::parse(&region)
+        .ok_or_else(|| AppError::internal(format!("unit {id} region code")))?;
+    if !reach.allows(from, &region) {
+        return Err(AppError::field(field, "out_of_jurisdiction", reach.refusal(&name)));
+    }
+    Ok(())
+}
+
+/// The region of unit `id`.
+pub async fn region_of(tx: &mut Tx, id: i64) -> AppResult<RegionCode> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    raw.as_deref()
+        .and_then(RegionCode::parse)
+        .ok_or_else(|| AppError::internal(format!("unit {id} region code")))
+}
+
 pub async fn require_active(tx: &mut Tx, id: i64, field: &str, message: &str) -> AppResult<()> {
     let ok: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
         .bind(id)
