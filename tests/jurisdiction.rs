@@ -77,9 +77,16 @@ async fn offices_name_only_units_of_their_region() {
                         permitted = false;
                         continue;
                     }
-                    assert_eq!(s, StatusCode::CREATED, "{who} {capability} naming {unit}: {v}");
+                    assert_eq!(
+                        s,
+                        StatusCode::CREATED,
+                        "{who} {capability} naming {unit}: {v}"
+                    );
                 }
-                assert!(permitted || who != "staff", "the city office creates every {capability}");
+                assert!(
+                    permitted || who != "staff",
+                    "the city office creates every {capability}"
+                );
                 for unit in outside {
                     let (s, v) = create(&app, who, capability, unit).await;
                     if !permitted {
@@ -93,7 +100,10 @@ async fn offices_name_only_units_of_their_region() {
                     );
                     assert!(refused_for_jurisdiction(&v), "{v}");
                     let message = v["error"]["fields"][0]["message"].as_str().unwrap_or("");
-                    assert!(message.contains(unit), "the refusal names the unit: {message}");
+                    assert!(
+                        message.contains(unit),
+                        "the refusal names the unit: {message}"
+                    );
                 }
             }
         }

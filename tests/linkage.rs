@@ -241,10 +241,11 @@ async fn the_package_must_be_complete_before_it_is_sent() {
             "{msg}"
         );
         // The receiver sees nothing until it is sent.
+        // (004 二(一): a draft has not left the unit.)
         let (s, _) = detail(&app, "handler.gaj", id).await;
-        assert_eq!(s, StatusCode::OK, "the receiver is a party from the start");
+        assert_eq!(s, StatusCode::NOT_FOUND, "the receiver is a party once it is sent");
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
-        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(s, StatusCode::NOT_FOUND);
         // Bad input is named field by field; a transfer to a non-police unit is refused.
         let (s, v) = call(
             &app,
@@ -323,6 +324,10 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         assert_eq!(s, StatusCode::NOT_FOUND);
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "suggest_supervision", "text": "理由", "procuratorate_unit_id": app.unit_id(POLICE).await.to_string()})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "only a procuratorate: {v}");
+        // 004 二(二): the procuratorate at the same level as the police organ that refused.
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "suggest_supervision", "text": "理由", "procuratorate_unit_id": app.unit_id("平阴县人民检察院").await.to_string()})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "only the same-level procuratorate: {v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "out_of_jurisdiction", "{v}");
         ok_step(&app, "liaison.scjg", id, json!({"step": "suggest_supervision", "text": "公安机关应当立案而不立案", "procuratorate_unit_id": app.unit_id(PROCURATORATE).await.to_string()})).await;
         let (s, d) = detail(&app, "procurator", id).await;
         assert_eq!(s, StatusCode::OK);
@@ -455,7 +460,8 @@ async fn a_county_market_regulator_sees_only_its_own_transfers() {
             }
         };
         assert_eq!(list("liaison.luoshan.scjg").await, vec![county]);
-        assert_eq!(list("handler.luoshan.gaj").await, vec![county]);
+        // The county police do not see the county bureau's draft until it is sent.
+        assert_eq!(list("handler.luoshan.gaj").await, Vec::<i64>::new());
         assert_eq!(list("liaison.scjg").await, vec![city]);
         assert_eq!(
             list("county.luoshan").await,
@@ -967,6 +973,54 @@ async fn a_malformed_transfer_filter_is_named_not_dropped() {
             "{}",
             r.body
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn secrecy_holds_on_every_act_and_a_draft_stays_in_its_unit() {
+    each_db(true, |app| async move {
+        // 004 二(一): a draft has not left the unit; the police neither list nor read it.
+        let id = create(&app, "liaison.scjg", transfer(app.unit_id(POLICE).await, "草稿阶段的移送案"), "to_police").await;
+        let (s, _) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "a draft is the sender's own");
+        let (_, l) = call(&app, "handler.gaj", Method::GET, "/api/v1/transfers", None).await;
+        assert!(!l.to_string().contains("草稿阶段的移送案"), "{l}");
+        let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let (s, _) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(s, StatusCode::OK, "sent, it is the police's to sign for");
+
+        // 004 一(二): on a withheld transfer, an office user not named on it cannot act.
+        let mut body = transfer(app.unit_id(POLICE).await, "涉密的侵权案");
+        body["withheld"] = json!(true);
+        body["secrecy_basis"] = json!("工作秘密");
+        let id = create(&app, "liaison.scjg", body, "to_police").await;
+        let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        ok_step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
+        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
+        sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
+            .bind(id)
+            .execute(&app.db.pool)
+            .await
+            .expect("backdate");
+        let (s, d) = detail(&app, "staff", id).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(d["entitled"], false);
+        let (s, v) = step(&app, "staff", id, json!({"step": "grant_exception", "text": "通知书送达地址有误"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["error"]["code"], "not_entitled", "{v}");
+        let granted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE object_type = 'transfer' AND object_id = $1 AND action = 'transfer.grant_exception'",
+        )
+        .bind(id.to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        assert_eq!(granted, 0, "nothing recorded");
     })
     .await;
 }

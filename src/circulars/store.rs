@@ -170,8 +170,15 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &n.unit_ids {
-        crate::units::store::require_named(&mut tx, *u, "unit_ids", "主送单位不存在或已停用", crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region)
-            .await?;
+        crate::units::store::require_named(
+            &mut tx,
+            *u,
+            "unit_ids",
+            "主送单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
+        )
+        .await?;
         sqlx::query("INSERT INTO circular_recipients (circular_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)

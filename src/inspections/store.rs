@@ -127,8 +127,15 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &p.unit_ids {
-        crate::units::store::require_named(&mut tx, *u, "unit_ids", "被检查单位不存在或已停用", crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region)
-            .await?;
+        crate::units::store::require_named(
+            &mut tx,
+            *u,
+            "unit_ids",
+            "被检查单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
+        )
+        .await?;
         sqlx::query("INSERT INTO inspection_units (inspection_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)

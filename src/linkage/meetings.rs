@@ -327,7 +327,8 @@ pub async fn create(
             *u,
             "unit_ids",
             "参会或责任单位不存在或已停用",
-            crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region,
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
         )
         .await?;
         if !all_units.contains(u) {

@@ -555,6 +555,9 @@ pub async fn escalate(
             .bind(new_id)
             .execute(&mut *tx)
             .await?;
+        // 004 一(二): the people named on the question stay entitled to it upward.
+        let named = crate::secrecy::named(&mut *tx, RESOURCE, id).await?;
+        crate::secrecy::grant(&mut tx, RESOURCE, new_id, &named).await?;
     }
     // The asking unit follows the question upward.
     add_party(&mut tx, who, new_id, r.from_unit_id, "asker").await?;

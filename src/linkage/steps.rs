@@ -137,6 +137,24 @@ async fn begin(
     let visible = store::get(db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // 004 一(二): on a withheld transfer only its own units and the people named on it act,
+    // as only they see its content.
+    if visible.is_withheld()
+        && !crate::secrecy::may_see(
+            &db.pool,
+            store::RESOURCE,
+            id,
+            true,
+            &visible.owner_units(),
+            actor,
+        )
+        .await?
+    {
+        return Err(AppError::conflict(
+            "not_entitled",
+            "该移送案件已按保密规定限定知悉范围，您不在知悉范围内，不能办理",
+        ));
+    }
     let office = store::office_covers(db, actor, &visible).await?;
     let standing = store::standing(actor, &visible, office);
     let next = flow::check(
@@ -239,8 +257,8 @@ pub async fn create(
         .execute(&mut *tx)
         .await?;
     }
+    // The receiver becomes a party when the transfer is sent: a draft has not left the unit.
     store::add_party(&mut tx, who, id, actor.unit_id, "sender").await?;
-    store::add_party(&mut tx, who, id, new.to_unit_id, "receiver").await?;
     if let Some(s) = &new.secrecy {
         crate::secrecy::grant(&mut tx, store::RESOURCE, id, &s.user_ids).await?;
     }
@@ -394,6 +412,7 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     };
     let number = documents::issue(ctx, &mut tx, who, kind, &t, "").await?;
     set_state(&mut tx, &t, next).await?;
+    store::add_party(&mut tx, who, id, t.to_unit_id, "receiver").await?;
     store::event(
         &mut tx,
         id,

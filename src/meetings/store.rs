@@ -223,8 +223,15 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &p.unit_ids {
-        crate::units::store::require_named(&mut tx, *u, "unit_ids", "参会单位不存在或已停用", crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region)
-            .await?;
+        crate::units::store::require_named(
+            &mut tx,
+            *u,
+            "unit_ids",
+            "参会单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
+        )
+        .await?;
         sqlx::query("INSERT INTO group_meeting_units (meeting_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)
@@ -399,7 +406,8 @@ pub async fn record_held(
             it.lead_unit_id,
             &format!("items[{i}].lead_unit_id"),
             "牵头单位不存在或已停用",
-            crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region,
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
         )
         .await?;
         sqlx::query("INSERT INTO group_meeting_items (meeting_id, seq, text, lead_unit_id, due_on) VALUES ($1, $2, $3, $4, $5)")

@@ -220,8 +220,15 @@ pub async fn open_round(
     .await?;
     crate::access::parties::add(&mut tx, ROUND, id, actor.unit_id, "office", &now).await?;
     for u in &r.unit_ids {
-        crate::units::store::require_named(&mut tx, *u, "unit_ids", "报送单位不存在或已停用", crate::access::jurisdiction::Reach::OwnRegion, &actor.unit_region)
-            .await?;
+        crate::units::store::require_named(
+            &mut tx,
+            *u,
+            "unit_ids",
+            "报送单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &actor.unit_region,
+        )
+        .await?;
         let deadline = crate::deadline::store::open(
             &mut tx,
             cal,

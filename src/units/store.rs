@@ -4,8 +4,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::{NewUnit, UnitInput, check_parent_region};
-use crate::access::sql::unit_in_scope;
 use crate::access::jurisdiction::Reach;
+use crate::access::sql::unit_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{self, Entry, Who};
 use crate::db::query::{Sql, like_escape};
@@ -84,7 +84,11 @@ pub async fn require_named(
     let region = RegionCode::parse(&region)
         .ok_or_else(|| AppError::internal(format!("unit {id} region code")))?;
     if !reach.allows(from, &region) {
-        return Err(AppError::field(field, "out_of_jurisdiction", reach.refusal(&name)));
+        return Err(AppError::field(
+            field,
+            "out_of_jurisdiction",
+            reach.refusal(&name),
+        ));
     }
     Ok(())
 }
