@@ -138,3 +138,30 @@ async fn changes_are_reported_approved_and_kept_in_history() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn deciding_one_change_leaves_the_others_waiting() {
+    each_db(true, |app| async move {
+        let leader = app.user_id("leader").await;
+        let open = || async {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM todo_items WHERE user_id = $1 AND title LIKE '审批%' AND done_at IS NULL",
+            )
+            .bind(leader)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("to-dos");
+            n
+        };
+        let (s, a) = request(&app, "liaison.scjg", "liaison", "钱联络员").await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        let (s, b) = request(&app, "staff", "deputy", "王副市长").await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        assert_eq!(open().await, 2, "one to-do per pending change");
+        assert_eq!(decide(&app, "leader", a["id"].as_i64().expect("id"), "approve").await, StatusCode::NO_CONTENT);
+        assert_eq!(open().await, 1, "the other change still waits for the leader");
+        assert_eq!(decide(&app, "leader", b["id"].as_i64().expect("id"), "reject").await, StatusCode::NO_CONTENT);
+        assert_eq!(open().await, 0);
+    })
+    .await;
+}

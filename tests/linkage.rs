@@ -243,7 +243,11 @@ async fn the_package_must_be_complete_before_it_is_sent() {
         // The receiver sees nothing until it is sent.
         // (004 二(一): a draft has not left the unit.)
         let (s, _) = detail(&app, "handler.gaj", id).await;
-        assert_eq!(s, StatusCode::NOT_FOUND, "the receiver is a party once it is sent");
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "the receiver is a party once it is sent"
+        );
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         // Bad input is named field by field; a transfer to a non-police unit is refused.
@@ -1021,6 +1025,58 @@ async fn secrecy_holds_on_every_act_and_a_draft_stays_in_its_unit() {
         .await
         .expect("count");
         assert_eq!(granted, 0, "nothing recorded");
+    })
+    .await;
+}
+
+/// Open to-dos of `unit` whose title contains `words`.
+async fn open_todos(app: &App, unit: i64, words: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM todo_items WHERE unit_id = $1 AND title LIKE $2 AND done_at IS NULL",
+    )
+    .bind(unit)
+    .bind(format!("%{words}%"))
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("to-dos")
+}
+
+#[tokio::test]
+async fn to_dos_close_at_the_act_that_discharges_them() {
+    each_db(true, |app| async move {
+        let police = app.unit_id(POLICE).await;
+        // Signing for a transfer: opened by sending, kept open by any other act of the police,
+        // closed by signing for it.
+        let id = create(&app, "liaison.scjg", transfer(police, "签收待办测试案"), "to_police").await;
+        let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(open_todos(&app, police, "请签收").await, 0, "nothing before it is sent");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        assert_eq!(open_todos(&app, police, "请签收").await, 1);
+        let (s, v) = upload(&app, "handler.gaj", id, "other", "补充说明.pdf", &[]).await;
+        if s == StatusCode::CREATED {
+            assert_eq!(open_todos(&app, police, "请签收").await, 1, "a file is not signing for it");
+        } else {
+            assert!(s.is_client_error(), "{v}");
+        }
+        ok_step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
+        assert_eq!(open_todos(&app, police, "请签收").await, 0, "signed for");
+
+        // A decided item of a linkage meeting: open until its owner reports it done.
+        let due = (app.today() + chrono::Duration::days(10)).to_string();
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/linkage/meetings", Some(json!({
+            "kind": "joint_supervision", "held_on": app.today().to_string(), "unit_ids": [police.to_string()],
+            "attendees": "双方案件主办人员", "topics": "研究移送事宜", "minutes": "会议决定由公安机关提前介入。",
+            "items": [{"text": "提前介入并固定证据", "owner_unit_id": police.to_string(), "due_on": due}]
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let mid = v["id"].as_i64().expect("id");
+        assert_eq!(open_todos(&app, police, "提前介入并固定证据").await, 1);
+        let (_, m) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), None).await;
+        let item = m["items"][0]["id"].as_i64().expect("item");
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "已固定证据12份"}))).await;
+        assert!(s.is_success(), "{v}");
+        assert_eq!(open_todos(&app, police, "提前介入并固定证据").await, 0, "done");
     })
     .await;
 }

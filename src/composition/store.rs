@@ -9,7 +9,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, notify_unit};
+use crate::notify::store::notify_unit;
 
 pub const RESOURCE: &str = "composition";
 
@@ -160,15 +160,15 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
     .fetch_all(&mut *tx)
     .await?;
     for l in leaders {
-        add_todo(
+        crate::notify::store::add_duty(
             &mut tx,
             who,
+            decide_duty(id),
             Some(l),
             None,
             &format!("审批{}变更：{}", c.position.label(), c.person_name),
-            Some("/composition"),
+            "/composition",
             None,
-            false,
         )
         .await?;
     }
@@ -275,7 +275,8 @@ pub async fn decide(
         .execute(&mut *tx)
         .await?;
     }
-    crate::notify::store::close_todos_of(&mut tx, who, "/composition").await?;
+    // This change is decided; the leaders' to-dos for other pending changes stay open.
+    crate::notify::store::discharge(&mut tx, who, decide_duty(id)).await?;
     notify_unit(
         &mut tx,
         who,
@@ -300,4 +301,13 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The group leader's duty to decide a pending change (001 §5; 003 一).
+fn decide_duty(id: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: "composition_change",
+        record_id: id,
+        duty: "decide",
+    }
 }

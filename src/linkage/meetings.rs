@@ -376,24 +376,36 @@ pub async fn create(
             },
         )
         .await?;
-        sqlx::query(
-            "INSERT INTO linkage_meeting_items (meeting_id, text, owner_unit_id, due_on, deadline_id) VALUES ($1, $2, $3, $4, $5)",
+        let item: i64 = sqlx::query_scalar(
+            "INSERT INTO linkage_meeting_items (meeting_id, text, owner_unit_id, due_on, deadline_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(id)
         .bind(&it.text)
         .bind(it.owner_unit_id)
         .bind(it.due_on.to_string())
         .bind(deadline)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        let title = format!("会议决定事项：{}", it.text);
         notify_unit(
             &mut tx,
             who,
             it.owner_unit_id,
-            &format!("会议决定事项：{}", it.text),
+            &title,
             &format!("{}前完成", it.due_on),
             &link,
-            true,
+            false,
+        )
+        .await?;
+        crate::notify::store::add_duty(
+            &mut tx,
+            who,
+            item_duty(item),
+            None,
+            Some(it.owner_unit_id),
+            &title,
+            &link,
+            Some(&it.due_on.to_string()),
         )
         .await?;
     }
@@ -407,6 +419,15 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The owner unit's duty to carry out a decided item and report it done.
+fn item_duty(item: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: "linkage_meeting_item",
+        record_id: item,
+        duty: "complete",
+    }
 }
 
 /// The owner unit reports a follow-up item done; its clock is met.
@@ -455,6 +476,7 @@ pub async fn complete_item(
         crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Met { on: who.today() })
             .await?;
     }
+    crate::notify::store::discharge(&mut tx, who, item_duty(item)).await?;
     audit::record(
         &mut tx,
         who,

@@ -110,8 +110,22 @@ async fn met(tx: &mut Tx, cal: &Calendar, who: &Who, id: i64, clause: &str) -> A
     settle(tx, cal, who, id, clause, Change::Met { on: who.today() }).await
 }
 
-async fn set_state(tx: &mut Tx, t: &Transfer, s: TransferState) -> AppResult<()> {
-    crate::procedure::transition::<Transfer>(tx, t.id, &t.state, s.code()).await
+async fn set_state(tx: &mut Tx, who: &Who, t: &Transfer, s: TransferState) -> AppResult<()> {
+    crate::procedure::transition::<Transfer>(tx, t.id, &t.state, s.code()).await?;
+    // Whatever moves a transfer on from `sent` (signing for it) ends the duty to sign for it.
+    if t.state == TransferState::Sent.code() {
+        crate::notify::store::discharge(tx, who, sign_for(t.id)).await?;
+    }
+    Ok(())
+}
+
+/// The receiving unit's duty to sign for a sent transfer (004 二(二); 国务院令第310号 art. 8).
+fn sign_for(id: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: store::RESOURCE,
+        record_id: id,
+        duty: "sign_for",
+    }
 }
 
 impl crate::procedure::Record for Transfer {
@@ -411,7 +425,7 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         DocKind::HandBackLetter
     };
     let number = documents::issue(ctx, &mut tx, who, kind, &t, "").await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::add_party(&mut tx, who, id, t.to_unit_id, "receiver").await?;
     store::event(
         &mut tx,
@@ -421,14 +435,27 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         &format!("{}，{}{}", t.direction_label(), kind.title(), number),
     )
     .await?;
+    let title = format!("收到{}{}，请签收", kind.title(), number);
+    let link = format!("/transfers/{id}");
     notify_unit(
         &mut tx,
         who,
         t.to_unit_id,
-        &format!("收到{}{}，请签收", kind.title(), number),
+        &title,
         &format!("{}移送：{}", t.from_unit_name, t.code),
-        &format!("/transfers/{id}"),
-        true,
+        &link,
+        false,
+    )
+    .await?;
+    crate::notify::store::add_duty(
+        &mut tx,
+        who,
+        sign_for(id),
+        None,
+        Some(t.to_unit_id),
+        &title,
+        &link,
+        None,
     )
     .await?;
     finish(
@@ -471,7 +498,7 @@ pub async fn receive(
         )
         .await?;
     }
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -510,7 +537,7 @@ pub async fn file(
         .execute(&mut *tx)
         .await?;
     let number = documents::issue(ctx, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -577,7 +604,7 @@ pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str)
         },
     )
     .await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -671,7 +698,7 @@ pub async fn request_reconsideration(
         },
     )
     .await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -750,7 +777,7 @@ pub async fn suggest_supervision(
     .execute(&mut *tx)
     .await?;
     store::add_party(&mut tx, who, id, procuratorate, "procuratorate").await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -815,7 +842,7 @@ pub async fn reconsider_uphold(
         },
     )
     .await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -865,7 +892,7 @@ pub async fn supervision_outcome(
             .execute(&mut *tx)
             .await?;
     }
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -914,7 +941,7 @@ pub async fn accept_refusal(
         Change::Waive { reason },
     )
     .await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -1019,7 +1046,7 @@ pub async fn record_decision(
         },
     )
     .await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
@@ -1052,7 +1079,7 @@ pub async fn report_result(
     let text = crate::domain::text::required_long("text", "处理结果", text, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::ReportResult).await?;
     met(&mut tx, cal, who, id, flow::FEEDBACK_CLAUSE).await?;
-    set_state(&mut tx, &t, next).await?;
+    set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,

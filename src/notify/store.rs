@@ -30,6 +30,62 @@ pub struct Notification {
     pub read_at: Option<String>,
 }
 
+/// What a to-do asks, of which record: the key it is opened and discharged by. Such a to-do
+/// is closed only by [`discharge`], called by the act that does the duty, never by another act
+/// on the same record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duty<'a> {
+    /// The record's resource, e.g. `transfer`.
+    pub resource: &'a str,
+    pub record_id: i64,
+    /// What is asked, e.g. `sign_for`.
+    pub duty: &'a str,
+}
+
+/// Open a to-do for `key`, for a unit or a person.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_duty(
+    tx: &mut Tx,
+    who: &Who,
+    key: Duty<'_>,
+    user_id: Option<i64>,
+    unit_id: Option<i64>,
+    title: &str,
+    link: &str,
+    due_date: Option<&str>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, created_at, \
+         source_type, source_id, duty) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(title)
+    .bind(link)
+    .bind(due_date)
+    .bind(who.at_text())
+    .bind(key.resource)
+    .bind(key.record_id)
+    .bind(key.duty)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// The duty `key` is done: its open to-dos, whoever held them, are closed. Returns how many.
+pub async fn discharge(tx: &mut Tx, who: &Who, key: Duty<'_>) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE todo_items SET done_at = $1 WHERE source_type = $2 AND source_id = $3 \
+         AND duty = $4 AND done_at IS NULL",
+    )
+    .bind(who.at_text())
+    .bind(key.resource)
+    .bind(key.record_id)
+    .bind(key.duty)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
 pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     sqlx::query_as(
@@ -168,13 +224,14 @@ pub async fn notify_unit(
 }
 
 /// Someone acted on the record at `link`: the open to-dos pointing there that were theirs to
-/// deal with — their unit's and their own — are done.
+/// deal with — their unit's and their own — are done. To-dos keyed to a [`Duty`] are left to
+/// the act that discharges it.
 pub async fn close_todos_of(tx: &mut Tx, who: &Who, link: &str) -> Result<(), sqlx::Error> {
     if let Some(unit) = who.unit_id {
         close_unit_todos(tx, who, unit, link).await?;
     }
     if let Some(user) = who.user_id {
-        sqlx::query("UPDATE todo_items SET done_at = $1 WHERE user_id = $2 AND link = $3 AND done_at IS NULL")
+        sqlx::query("UPDATE todo_items SET done_at = $1 WHERE user_id = $2 AND link = $3 AND duty IS NULL AND done_at IS NULL")
             .bind(who.at_text())
             .bind(user)
             .bind(link)
@@ -192,7 +249,7 @@ pub async fn close_unit_todos(
     link: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND user_id IS NULL AND link = $3 AND done_at IS NULL",
+        "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND user_id IS NULL AND link = $3 AND duty IS NULL AND done_at IS NULL",
     )
     .bind(who.at_text())
     .bind(unit_id)
