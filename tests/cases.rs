@@ -278,10 +278,14 @@ async fn refusals_say_why() {
         let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter"})).await;
         assert_eq!(s, StatusCode::CONFLICT);
         assert_eq!(v["error"]["message"], "案件当前处于“线索”状态，不能发出督办公函");
-        // 000 §2: a case a court is trying is excluded.
-        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["cross_department", "两地"]], "judicial_status": "court_trial"})).await;
+        // 000 §2: a case a court is trying is excluded (the status is recorded by its own step).
+        let (s, v) = step(&app, "staff", id, json!({"step": "judicial_status", "judicial_status": "court_trial", "reason": "人民法院已立案审理"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["cross_department", "两地"]]})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(v["error"]["fields"][0]["message"].as_str().unwrap_or("").contains("不适用督办"), "{v}");
+        let (s, v) = step(&app, "staff", id, json!({"step": "judicial_status", "judicial_status": "none", "reason": "人民法院裁定退回"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         // Grounds need reasons.
         let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": [["cross_department", ""]]})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
@@ -763,6 +767,47 @@ async fn a_malformed_list_filter_is_named_not_dropped() {
         let r = c.get(&format!("/cases?from={}", day(0))).await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("筛选测试案件"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_judicial_exclusion_tests_what_is_stored() {
+    each_db(true, |app| async move {
+        let mut body = clue("检察机关已受理的假冒案");
+        body["judicial_status"] = json!("procuratorate");
+        let t = app.token("staff").await;
+        let r = api(&app, Method::POST, "/api/v1/cases", Some(&t), Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let grounds = json!([["cross_department", "涉及多个部门"]]);
+        // Omitting the status no longer overwrites it with "none" (000 §2).
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": grounds})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "excluded", "{v}");
+        // Nor does naming another one in the proposal.
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": grounds, "judicial_status": "none"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "separate_step", "{v}");
+        let stored: String = sqlx::query_scalar("SELECT judicial_status FROM cases WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("status");
+        assert_eq!(stored, "procuratorate");
+        // A change is a step of its own, with a reason, on the record.
+        let (s, v) = step(&app, "staff", id, json!({"step": "judicial_status", "judicial_status": "none"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required: {v}");
+        let (s, v) = step(&app, "staff", id, json!({"step": "judicial_status", "judicial_status": "none", "reason": "检察机关已退回，不再办理"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = step(&app, "staff", id, json!({"step": "propose", "grounds": grounds})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'case.judicial_status' AND object_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+        assert_eq!(audited, 1);
     })
     .await;
 }

@@ -110,6 +110,9 @@ pub enum Step {
     Archive,
     /// Add an attachment (evidence, scanned letter, photo) to the case file.
     Attach,
+    /// 000 §2: record that a court or procuratorate has (or no longer has) the case, with a
+    /// reason: the exclusion is tested on what is stored.
+    JudicialStatus,
 }
 
 impl Step {
@@ -128,6 +131,7 @@ impl Step {
             Step::Circulate => "报批并通报结果",
             Step::Archive => "立卷归档",
             Step::Attach => "上传附件",
+            Step::JudicialStatus => "变更司法程序状态",
         }
     }
 }
@@ -207,6 +211,7 @@ pub fn check(
         Step::Circulate => (&[Reported], Circulated),
         Step::Archive => (&[Circulated], Archived),
         Step::Attach => (&CaseState::ALL[..9], state),
+        Step::JudicialStatus => (&CaseState::ALL[..9], state),
     };
     let entitled = match step {
         Step::Approve | Step::Reject | Step::Circulate => standing.office && director(roles),
@@ -215,6 +220,7 @@ pub fn check(
         | Step::IssueLetter
         | Step::RequestProgress
         | Step::Coordinate
+        | Step::JudicialStatus
         | Step::Archive => standing.office && office_role(roles),
         Step::ReportProgress => (standing.lead || standing.assisting) && unit_role(roles),
         Step::Conclude | Step::ReportClosure => standing.lead && unit_role(roles),
@@ -251,6 +257,7 @@ pub fn available(state: CaseState, roles: &[Role], standing: Standing) -> Vec<St
         Step::Circulate,
         Step::Archive,
         Step::Attach,
+        Step::JudicialStatus,
     ]
     .into_iter()
     .filter(|s| check(state, *s, roles, standing).is_ok())

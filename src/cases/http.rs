@@ -452,7 +452,7 @@ async fn show_page(
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct StepInput {
     /// propose, approve, reject, start, issue_letter, request_progress, report_progress,
-    /// coordinate, conclude, report_closure, circulate, archive
+    /// coordinate, conclude, report_closure, circulate, archive, judicial_status (with reason)
     pub step: String,
     #[serde(default)]
     pub grounds: Vec<(String, String)>,
@@ -535,13 +535,35 @@ pub async fn run_step(
     match input.step.as_str() {
         "propose" => {
             let grounds = parse_grounds(&input.grounds)?;
-            let js = match input.judicial_status.as_deref().map(str::trim) {
-                None | Some("") => JudicialStatus::None,
-                Some(s) => JudicialStatus::parse(s).ok_or_else(|| {
-                    AppError::field("judicial_status", "invalid_choice", "司法程序状态无效")
-                })?,
-            };
-            steps::propose(db, actor, who, id, &grounds, js).await
+            // The status is the stored one; a proposal that names another is refused, not
+            // silently applied (000 §2).
+            if let Some(s) = input.judicial_status.as_deref().map(str::trim)
+                && !s.is_empty()
+            {
+                let stored = store::get(db, &store::read_scope(actor)?, id)
+                    .await?
+                    .ok_or(AppError::NotFound)?
+                    .judicial_status;
+                if s != stored {
+                    return Err(AppError::field(
+                        "judicial_status",
+                        "separate_step",
+                        "司法程序状态的变更请通过“变更司法程序状态”办理并说明理由",
+                    ));
+                }
+            }
+            steps::propose(db, actor, who, id, &grounds).await
+        }
+        "judicial_status" => {
+            let js = input
+                .judicial_status
+                .as_deref()
+                .map(str::trim)
+                .and_then(JudicialStatus::parse)
+                .ok_or_else(|| {
+                    AppError::field("judicial_status", "invalid_choice", "请选择司法程序状态")
+                })?;
+            steps::set_judicial_status(db, actor, who, id, js, &reason).await
         }
         "approve" => {
             let uid = opt_id("responsible_user_id", &input.responsible_user_id)?;

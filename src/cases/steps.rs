@@ -7,7 +7,7 @@ use serde_json::json;
 use sha2::Digest;
 
 use super::flow::{self, CaseState, Step};
-use super::model::{ClueInput, Ground, NewClue, Party, Source, check_not_excluded};
+use super::model::{ClueInput, Ground, JudicialStatus, NewClue, Party, Source, check_not_excluded};
 use super::store::{self, Case};
 use crate::access::{Action, Actor, Resource, Role};
 use crate::audit::{self, Entry, Who};
@@ -294,9 +294,11 @@ pub async fn propose(
     who: &Who,
     id: i64,
     grounds: &[(Ground, String)],
-    judicial_status: super::model::JudicialStatus,
 ) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(db, actor, id, Step::Propose).await?;
+    // 000 §2 is tested on the stored status; changing it is a step of its own.
+    let judicial_status = JudicialStatus::parse(&case.judicial_status)
+        .ok_or_else(|| AppError::internal("case judicial status"))?;
     check_not_excluded(judicial_status)?;
     if grounds.is_empty() {
         return Err(AppError::field(
@@ -319,8 +321,7 @@ pub async fn propose(
     }
     // A leader's instruction (ground 1) makes it 挂牌督办 (000 §5).
     let listed = case.is_listed() || grounds.iter().any(|(g, _)| *g == Ground::LeaderInstruction);
-    sqlx::query("UPDATE cases SET judicial_status = $1, listed = $2 WHERE id = $3")
-        .bind(judicial_status.code())
+    sqlx::query("UPDATE cases SET listed = $1 WHERE id = $2")
         .bind(i64::from(listed))
         .bind(id)
         .execute(&mut *tx)
@@ -336,6 +337,57 @@ pub async fn propose(
     )
     .await?;
     finish(tx, who, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
+}
+
+/// 000 §2: the office records that a court is trying the case or a procuratorate handling it
+/// (or no longer), with the reason; a case so excluded cannot be proposed for supervision.
+pub async fn set_judicial_status(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    status: JudicialStatus,
+    reason: &str,
+) -> AppResult<()> {
+    let (mut tx, case, _) = begin_step(db, actor, id, Step::JudicialStatus).await?;
+    let reason = text::required_long("reason", "变更理由", reason, 1000)?;
+    if case.judicial_status == status.code() {
+        return Err(AppError::field(
+            "judicial_status",
+            "unchanged",
+            format!("该案件已是“{}”", status.label()),
+        ));
+    }
+    sqlx::query("UPDATE cases SET judicial_status = $1 WHERE id = $2")
+        .bind(status.code())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    store::touch(&mut tx, who, id).await?;
+    let before = JudicialStatus::parse(&case.judicial_status)
+        .map(|s| s.label())
+        .unwrap_or("未知");
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "judicial_status",
+        &format!(
+            "司法程序状态由“{before}”变更为“{}”：{reason}",
+            status.label()
+        ),
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        case_entry(
+            "case.judicial_status",
+            &case,
+            json!({"from": case.judicial_status, "to": status.code(), "reason": reason}),
+        ),
+    )
+    .await
 }
 
 /// The office director's decision on a proposal.
