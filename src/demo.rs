@@ -488,8 +488,8 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
             None,
         )
         .await?;
-        steps::send(state, &msa, &again(&msa_who), id).await?;
-        steps::receive(db, &cal, periods, &police, &again(&police_who), id).await?;
+        steps::send(state, periods, &msa, &again(&msa_who), id).await?;
+        steps::receive(db, &police, &again(&police_who), id).await?;
         if refuse {
             steps::refuse(
                 state,
@@ -531,7 +531,7 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
         None,
     )
     .await?;
-    steps::send(state, &ls_police, &again(&ls_who), id).await?;
+    steps::send(state, periods, &ls_police, &again(&ls_who), id).await?;
     let notice: requests::RequestInput = serde_json::from_value(json!({
         "kind": "urgent_notice",
         "to_unit_id": city_police,

@@ -338,3 +338,153 @@ async fn a_composition_change_is_decided_once() {
     })
     .await;
 }
+
+/// `n` copies of one call.
+fn copies(
+    who: &'static str,
+    path: &str,
+    body: Value,
+    n: usize,
+) -> Vec<(&'static str, String, Value)> {
+    (0..n)
+        .map(|_| (who, path.to_string(), body.clone()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_task_is_accepted_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let t = app.token("staff").await;
+        let due = (app.today() + chrono::Duration::days(20)).to_string();
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/tasks",
+            Some(&t),
+            Some(json!({"title": "农资打假专项行动", "description": "开展专项行动并报送成效。",
+                        "source": "decided_item", "lead_unit_id": app.unit_id(MSA).await.to_string(), "due_on": due})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let path = format!("/api/v1/tasks/{id}/steps");
+        let results = at_once(
+            &app,
+            copies("liaison.scjg", &path, json!({"step": "submit_completion", "text": "已完成专项行动。"}), COPIES),
+        )
+        .await;
+        one_winner(&results, StatusCode::NO_CONTENT, "submit_completion");
+        let results = at_once(
+            &app,
+            copies("staff", &path, json!({"step": "accept", "text": "验收通过"}), COPIES),
+        )
+        .await;
+        one_winner(&results, StatusCode::NO_CONTENT, "accept");
+        let accepted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE object_type = 'task' AND object_id = $1 AND action = 'task.step' AND summary LIKE '%accept%'",
+        )
+        .bind(id.to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("audit");
+        assert_eq!(accepted, 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_meeting_is_decided_and_its_minutes_signed_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let t = app.token("staff").await;
+        let day = |n: i64| (app.today() + chrono::Duration::days(n)).to_string();
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/meetings",
+            Some(&t),
+            Some(json!({"kind": "plenary", "title": "领导小组全体会议", "planned_on": day(3),
+                        "place": "市政府第二会议室", "topics": "通报工作。", "unit_ids": [app.unit_id(MSA).await.to_string()]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let path = format!("/api/v1/meetings/{id}/steps");
+        let results = at_once(&app, copies("leader", &path, json!({"step": "approve", "text": "同意"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "approve");
+        let msa = app.unit_id(MSA).await;
+        let held = json!({"step": "record_held", "held": {
+            "held_on": day(0), "attended_unit_ids": [msa.to_string()], "attendees": "李组长，各成员单位负责人",
+            "minutes": "会议研究部署了冬春农资打假工作。",
+            "items": [{"text": "开展冬春农资打假专项行动", "lead_unit_id": msa.to_string(), "due_on": day(20)}]}});
+        let results = at_once(&app, copies("staff", &path, held, COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "record_held");
+        let results = at_once(&app, copies("leader", &path, json!({"step": "sign_minutes"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "sign_minutes");
+        // One set of items and one task from it; one minutes number.
+        let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_meeting_items WHERE meeting_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("items");
+        assert_eq!(items, 1);
+        let numbers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_meetings WHERE minutes_number IS NOT NULL")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("numbers");
+        assert_eq!(numbers, 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_transfer_is_sent_and_signed_for_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let t = app.token("liaison.scjg").await;
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/transfers?direction=to_police",
+            Some(&t),
+            Some(json!({
+                "situation": "own_investigation", "title": "涉嫌销售假冒注册商标的商品案",
+                "facts": "经查，某商贸公司销售假冒注册商标的白酒120箱。", "suspects": "某商贸有限公司",
+                "amount": "256000.50", "to_unit_id": app.unit_id(POLICE).await.to_string(),
+                "items": [{"name": "假冒白酒", "quantity": "120", "unit": "箱", "storage": "罚没物品仓库"}]
+            })),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        // The package needs its investigation report before it can be sent.
+        let boundary = "XxSdBoundaryxX";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ninvestigation_report\r\n").as_bytes());
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/transfers/{id}/attachments"))
+            .header("authorization", format!("Bearer {t}"))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        let r = app.client().send(req).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let path = format!("/api/v1/transfers/{id}/steps");
+        let results = at_once(&app, copies("liaison.scjg", &path, json!({"step": "send"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "send");
+        let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "receive"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "receive");
+        let letters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfer_documents WHERE transfer_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("documents");
+        assert_eq!(letters, 1, "one transfer letter");
+    })
+    .await;
+}

@@ -1053,6 +1053,23 @@ async fn to_dos_close_at_the_act_that_discharges_them() {
         assert_eq!(open_todos(&app, police, "请签收").await, 0, "nothing before it is sent");
         ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         assert_eq!(open_todos(&app, police, "请签收").await, 1);
+        // 国务院令第310号 art. 8: the 3-day review runs from receipt, i.e. from sending, before
+        // anyone signs for it.
+        let (start, due, event): (String, String, String) = sqlx::query_as(
+            "SELECT start_date, due_date, start_event FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND state = 'open'",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("review clock");
+        assert_eq!(start, app.today().to_string());
+        assert_eq!(event, "移送案件送达公安机关");
+        let three_days = app
+            .state
+            .calendar()
+            .due_date(app.today(), shuangda::calendar::Period::Days(3))
+            .expect("due");
+        assert_eq!(due, three_days.to_string(), "3 days from receipt");
         let (s, v) = upload(&app, "handler.gaj", id, "other", "补充说明.pdf", &[]).await;
         if s == StatusCode::CREATED {
             assert_eq!(open_todos(&app, police, "请签收").await, 1, "a file is not signing for it");

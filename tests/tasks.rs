@@ -38,7 +38,8 @@ async fn assign(app: &App, who: &str, lead: &str, title: &str) -> i64 {
             "source": "decided_item",
             "source_ref": "2026年第2次全体会议纪要第3项",
             "lead_unit_id": app.unit_id(lead).await.to_string(),
-            "cooperating_unit_ids": [app.unit_id(POLICE).await.to_string()],
+            // A cooperating unit of the assigning office's own region (000 §11; issue #12).
+            "cooperating_unit_ids": [app.unit_id(if who == "county.luoshan" { "罗山县公安局" } else { POLICE }).await.to_string()],
             "due_on": due(20)
         })),
     )

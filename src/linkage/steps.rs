@@ -391,7 +391,7 @@ pub async fn attach(
 
 /// Send the package: it must be complete (国务院令第310号第六条; 004 二(三)); the transfer or
 /// hand-back letter is issued and the receiving unit gets a to-do.
-pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+pub async fn send(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
     let cal = ctx.calendar();
     let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Send).await?;
     let situation = model::Situation::parse(&t.situation)
@@ -419,6 +419,23 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         ..t
     };
     let kind = if t.direction()? == Direction::ToPolice {
+        // 国务院令第310号 art. 8: the police review within 3 days of receiving the transfer,
+        // and it reaches them when it is sent, whenever they sign for it.
+        open_clock(
+            &mut tx,
+            &cal,
+            who,
+            &t,
+            TransferClock {
+                clause: flow::REVIEW_CLAUSE,
+                purpose: "审查移送案件并作出是否立案的决定",
+                start_event: "移送案件送达公安机关",
+                start: who.today(),
+                rule: periods.review(),
+                owner: t.to_unit_id,
+            },
+        )
+        .await?;
         DocKind::TransferLetter
     } else {
         met(&mut tx, &cal, who, id, flow::HANDBACK_CLAUSE).await?;
@@ -466,38 +483,15 @@ pub async fn send(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .await
 }
 
-/// The receiving unit signs for the transfer; for the police the review clock starts.
-pub async fn receive(
-    db: &Db,
-    cal: &Calendar,
-    periods: Periods,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-) -> AppResult<()> {
+/// The receiving unit signs for the transfer.
+pub async fn receive(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
     let (mut tx, t, next) = begin(db, actor, id, Step::Receive).await?;
     sqlx::query("UPDATE transfers SET received_on = $1 WHERE id = $2")
         .bind(who.today().to_string())
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    if t.direction()? == Direction::ToPolice {
-        open_clock(
-            &mut tx,
-            cal,
-            who,
-            &t,
-            TransferClock {
-                clause: flow::REVIEW_CLAUSE,
-                purpose: "审查移送案件并作出是否立案的决定",
-                start_event: "公安机关签收移送案件",
-                start: who.today(),
-                rule: periods.review(),
-                owner: t.to_unit_id,
-            },
-        )
-        .await?;
-    }
+    // The review clock (国务院令第310号 art. 8) has run since the transfer was sent.
     set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,

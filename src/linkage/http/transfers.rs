@@ -572,8 +572,8 @@ pub async fn run_step(
     let step = Step::parse(&input.step)
         .ok_or_else(|| AppError::field("step", "invalid_choice", "未知的办理步骤"))?;
     match step {
-        Step::Send => steps::send(state, actor, who, id).await,
-        Step::Receive => steps::receive(db, &cal, periods, actor, who, id).await,
+        Step::Send => steps::send(state, periods, actor, who, id).await,
+        Step::Receive => steps::receive(db, actor, who, id).await,
         Step::File | Step::ReconsiderFile => steps::file(state, actor, who, id, step, &text).await,
         Step::Refuse => steps::refuse(state, actor, who, id, &text).await,
         Step::RequestReconsideration => {
