@@ -151,3 +151,53 @@ async fn liaison_meetings_scope_and_the_yearly_minimum() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn signed_minutes_reach_every_member_unit_and_the_leaders() {
+    each_db(true, |app| async move {
+        // A liaison meeting with one unit invited (001 §23).
+        let id = propose(&app, "staff", "liaison", &[MSA]).await;
+        let (s, v) = call(&app, "procurator", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "not yet the procuratorate's: {v}");
+        let approver = if step(&app, "leader", id, json!({"step": "approve", "text": "同意"})).await.0 == StatusCode::NO_CONTENT {
+            "leader"
+        } else {
+            let (s, v) = step(&app, "director", id, json!({"step": "approve", "text": "同意"})).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+            "director"
+        };
+        let msa = app.unit_id(MSA).await;
+        let (s, v) = step(&app, "staff", id, json!({"step": "record_held", "held": {
+            "held_on": day(0), "attended_unit_ids": [msa.to_string()], "attendees": "各成员单位联络员",
+            "minutes": "会议通报了重点工作进展情况。", "items": []}})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let mut signed = false;
+        for who in [approver, "leader", "director"] {
+            if step(&app, who, id, json!({"step": "sign_minutes"})).await.0 == StatusCode::NO_CONTENT {
+                signed = true;
+                break;
+            }
+        }
+        assert!(signed, "the minutes are signed");
+        // Issued to every member unit of the group: the procuratorate, not invited, reads them.
+        let (s, v) = call(&app, "procurator", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let told = |user: &'static str| {
+            let app = &app;
+            async move {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+                     WHERE u.username = $1 AND n.title LIKE '印发会议纪要%'",
+                )
+                .bind(user)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("notifications");
+                n
+            }
+        };
+        assert_eq!(told("procurator").await, 1, "the member unit is told");
+        assert_eq!(told("leader").await, 1, "the group leader is told");
+    })
+    .await;
+}

@@ -592,23 +592,40 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         .await?;
     }
     set_state(&mut tx, who, &m, next).await?;
-    let invited: Vec<i64> =
-        sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
+    // 001 §21, §23: signed minutes are reported to the group leader and deputies and issued to
+    // every member unit of the group, not only to the units invited; each becomes a reader.
+    let mut recipients: Vec<i64> = sqlx::query_scalar(
+        "SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1 \
+         UNION SELECT u.id FROM units u WHERE u.active = 1 AND u.id <> $2 \
+         AND u.parent_id = (SELECT parent_id FROM units WHERE id = $2)",
+    )
+    .bind(id)
+    .bind(m.office_unit_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    recipients.sort_unstable();
+    recipients.dedup();
     let link = format!("/meetings/{id}");
-    for u in invited.into_iter().chain(std::iter::once(m.office_unit_id)) {
-        notify_unit(
-            &mut tx,
-            who,
-            u,
-            &format!("印发会议纪要{number}"),
-            &m.title,
-            &link,
-            false,
-        )
-        .await?;
+    let title = format!("印发会议纪要{number}");
+    let now = who.at_text();
+    for u in recipients
+        .iter()
+        .copied()
+        .chain(std::iter::once(m.office_unit_id))
+    {
+        crate::access::parties::add(&mut tx, RESOURCE, id, u, "recipient", &now).await?;
+        notify_unit(&mut tx, who, u, &title, &m.title, &link, false).await?;
+    }
+    let leaders: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE g.role = 'group_leader' AND u.active = 1 \
+         AND u.unit_id = (SELECT parent_id FROM units WHERE id = $1)",
+    )
+    .bind(m.office_unit_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for l in leaders {
+        notify(&mut tx, who, l, &title, &m.title, Some(&link)).await?;
     }
     finish(
         tx,
