@@ -46,11 +46,13 @@ async fn changes_are_reported_approved_and_kept_in_history() {
             .filter_map(|x| x["field"].as_str())
             .collect();
         assert_eq!(f, ["person_name", "phone", "reason"]);
-        let (s, v) = request(&app, "liaison.scjg", "liaison", "钱联络员").await;
+        let (s, v) = request(&app, "liaison.scjg", "responsible", "钱联络员").await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let first = v["id"].as_i64().expect("id");
         assert_eq!(
-            request(&app, "liaison.scjg", "liaison", "又一人").await.0,
+            request(&app, "liaison.scjg", "responsible", "又一人")
+                .await
+                .0,
             StatusCode::CONFLICT,
             "one pending at a time"
         );
@@ -60,7 +62,7 @@ async fn changes_are_reported_approved_and_kept_in_history() {
             StatusCode::FORBIDDEN
         );
         assert_eq!(
-            request(&app, "staff", "liaison", "x").await.0,
+            request(&app, "staff", "responsible", "x").await.0,
             StatusCode::FORBIDDEN
         );
         // Only the group leader decides.
@@ -77,7 +79,7 @@ async fn changes_are_reported_approved_and_kept_in_history() {
             StatusCode::CONFLICT,
             "once"
         );
-        let (_, second) = request(&app, "liaison.scjg", "liaison", "冯新").await;
+        let (_, second) = request(&app, "liaison.scjg", "responsible", "冯新").await;
         assert_eq!(
             decide(
                 &app,
@@ -106,7 +108,10 @@ async fn changes_are_reported_approved_and_kept_in_history() {
                 )
             })
             .collect();
-        assert_eq!(current, vec![("liaison".to_string(), "冯新".to_string())]);
+        assert_eq!(
+            current,
+            vec![("responsible".to_string(), "冯新".to_string())]
+        );
         assert_eq!(c["history"][0]["person_name"], "钱联络员");
         assert!(c["history"][0]["effective_until"].is_string());
         let states: Vec<&str> = c["changes"]
@@ -153,7 +158,7 @@ async fn deciding_one_change_leaves_the_others_waiting() {
             .expect("to-dos");
             n
         };
-        let (s, a) = request(&app, "liaison.scjg", "liaison", "钱联络员").await;
+        let (s, a) = request(&app, "liaison.scjg", "responsible", "钱联络员").await;
         assert_eq!(s, StatusCode::CREATED, "{a}");
         let (s, b) = request(&app, "staff", "deputy", "王副市长").await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
@@ -162,6 +167,63 @@ async fn deciding_one_change_leaves_the_others_waiting() {
         assert_eq!(open().await, 1, "the other change still waits for the leader");
         assert_eq!(decide(&app, "leader", b["id"].as_i64().expect("id"), "reject").await, StatusCode::NO_CONTENT);
         assert_eq!(open().await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_liaison_change_is_filed_for_the_record_and_in_force_at_once() {
+    each_db(true, |app| async move {
+        // 001 §23: a city member unit names its own liaison officer; 003 三(二): a county
+        // unit's change is filed with the county office. Neither waits for the leader.
+        for (who, office) in [
+            ("liaison.scjg", "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室"),
+            ("liaison.luoshan.scjg", "罗山县打击侵权假冒工作领导小组办公室"),
+        ] {
+            let (s, v) = request(&app, who, "liaison", "孙新联络员").await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["id"].as_i64().expect("id");
+            let state: String = sqlx::query_scalar("SELECT state FROM composition_changes WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("state");
+            assert_eq!(state, "filed");
+            let in_force: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM group_positions WHERE change_id = $1 AND effective_until IS NULL",
+            )
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("position");
+            assert_eq!(in_force, 1, "in force at once");
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM todo_items WHERE source_type = 'composition_change' AND source_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("to-dos");
+            assert_eq!(waiting, 0, "no approval asked");
+            let told: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+                 WHERE u.unit_id = $1 AND n.title LIKE '%联络员变更备案%'",
+            )
+            .bind(app.unit_id(office).await)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("notifications");
+            assert!(told >= 1, "the office keeping the record is told ({who})");
+            // A second change of the same unit's liaison is filed too, ending the first's term.
+            let (s, v) = request(&app, who, "liaison", "周再新").await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        // The leader decides nothing here: a filed change cannot be approved.
+        let filed: i64 = sqlx::query_scalar("SELECT MIN(id) FROM composition_changes WHERE state = 'filed'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("id");
+        assert_eq!(decide(&app, "leader", filed, "approve").await, StatusCode::CONFLICT);
     })
     .await;
 }

@@ -304,7 +304,7 @@ async fn a_composition_change_is_decided_once() {
             "/api/v1/composition/changes",
             Some(&t),
             Some(json!({
-                "position": "liaison", "person_name": "孙联络员", "post": "科长",
+                "position": "responsible", "person_name": "孙局长", "post": "局长",
                 "phone": "0376-6221234", "reason": "原联络员工作调动"
             })),
         )

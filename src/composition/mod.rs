@@ -2,8 +2,9 @@
 //! member unit one responsible person and one liaison officer. A member unit reports a change
 //! of its own people in writing, the office one of the leader or deputies; the group leader
 //! (at county level the deputy county head who leads the county group, who holds the leader
-//! role there) approves or rejects it; the previous holder's term ends the day the new one's
-//! begins, so past compositions stay visible.
+//! role there) approves or rejects it, except a liaison officer's change, which the unit files
+//! for the record with the office and which is in force at once (001 §23; 003 三(二)); the
+//! previous holder's term ends the day the new one's begins, so past compositions stay visible.
 //!
 //! The rules are here (pure); `store` reads and writes, `http` serves pages and API.
 
@@ -28,6 +29,14 @@ impl Position {
     /// Positions held for a member unit (one each per unit), as against the group's own.
     pub fn of_unit(self) -> bool {
         matches!(self, Position::Responsible | Position::Liaison)
+    }
+
+    /// Whether a change waits for the group leader's approval. 001 §5 and 003 一 give the
+    /// leader the group's own people and the units' responsible persons; a liaison officer is
+    /// named by the unit itself (001 §23) and its change filed for the record (备案) with the
+    /// office (003 三(二)): it takes effect when reported.
+    pub fn needs_approval(self) -> bool {
+        !matches!(self, Position::Liaison)
     }
 }
 
@@ -144,6 +153,14 @@ mod tests {
             "another group's leader"
         );
         assert!(!may_decide(&[Role::OfficeDirector], true));
+    }
+
+    #[test]
+    fn only_the_leaders_changes_wait_for_approval() {
+        assert!(Position::Leader.needs_approval());
+        assert!(Position::Deputy.needs_approval());
+        assert!(Position::Responsible.needs_approval());
+        assert!(!Position::Liaison.needs_approval(), "filed for the record");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{Change, ChangeInput, Position, may_decide, may_request};
 use crate::access::{Action, Actor, Resource};
 use crate::audit::{self, Entry, Who};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::notify_unit;
 
@@ -59,6 +59,7 @@ impl ChangeRow {
         match self.state.as_str() {
             "pending" => "待组长审批",
             "approved" => "已批准",
+            "filed" => "已备案",
             _ => "未批准",
         }
     }
@@ -111,7 +112,8 @@ pub async fn changes(db: &Db, group: i64) -> Result<Vec<ChangeRow>, sqlx::Error>
 }
 
 /// A unit reports a change of its responsible person or liaison officer; the office one of
-/// the group's leader or deputies. The group leader gets it to approve.
+/// the group's leader or deputies. The group leader gets it to approve, except a liaison
+/// officer's, which is filed for the record and in force at once (001 §23; 003 三(二)).
 pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> AppResult<i64> {
     actor.require(Resource::Unit, Action::Read)?;
     let c = Change::parse(input)?;
@@ -137,9 +139,10 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
             "该职务已有一项待审批的变更，请等待组长审批",
         ));
     }
+    let filed = !c.position.needs_approval();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO composition_changes (group_unit_id, unit_id, position, person_name, post, phone, reason, state, \
-         requested_by_name, requested_by_unit, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10) RETURNING id",
+         requested_by_name, requested_by_unit, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(group)
     .bind(unit)
@@ -148,11 +151,54 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
     .bind(&c.post)
     .bind(&c.phone)
     .bind(&c.reason)
+    .bind(if filed { "filed" } else { "pending" })
     .bind(&who.name)
     .bind(actor.unit_id)
     .bind(who.at_text())
     .fetch_one(&mut *tx)
     .await?;
+    if filed {
+        // 001 §23; 003 三(二): in force at once, and the office that keeps the record is told.
+        let unit = unit.ok_or_else(|| AppError::internal("liaison change without unit"))?;
+        take_effect(
+            &mut tx,
+            who,
+            group,
+            Some(unit),
+            c.position.code(),
+            (&c.person_name, &c.post, &c.phone),
+            id,
+        )
+        .await?;
+        let office: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM units WHERE parent_id = $1 AND kind IN ('group_office', 'county_office') AND active = 1 ORDER BY id LIMIT 1",
+        )
+        .bind(group)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(office) = office {
+            notify_unit(
+                &mut tx,
+                who,
+                office,
+                &format!("{}联络员变更备案：{}", actor.unit_name, c.person_name),
+                &c.reason,
+                "/composition",
+                false,
+            )
+            .await?;
+        }
+        audit::record(
+            &mut tx,
+            who,
+            Entry::new("composition.file", RESOURCE)
+                .object(id, Some(actor.unit_id))
+                .summary(json!({"position": c.position.code(), "unit_id": unit})),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(id);
+    }
     let leaders: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id WHERE g.role = 'group_leader' AND u.active = 1 AND u.unit_id = $1",
     )
@@ -236,7 +282,6 @@ pub async fn decide(
     if state != "pending" {
         return Err(AppError::conflict("step_refused", "该变更已审批"));
     }
-    let today = who.today().to_string();
     let now = who.at_text();
     sqlx::query("UPDATE composition_changes SET state = $1, decided_by_name = $2, decided_at = $3, decision_note = $4 WHERE id = $5")
         .bind(if approve { "approved" } else { "rejected" })
@@ -247,32 +292,15 @@ pub async fn decide(
         .execute(&mut *tx)
         .await?;
     if approve {
-        // One leader, one responsible person and one liaison per unit; deputies are several.
-        if position != Position::Deputy.code() {
-            sqlx::query(
-                "UPDATE group_positions SET effective_until = $1 WHERE group_unit_id = $2 AND position = $3 AND effective_until IS NULL \
-                 AND (unit_id = $4 OR (unit_id IS NULL AND $4 IS NULL))",
-            )
-            .bind(&today)
-            .bind(group)
-            .bind(&position)
-            .bind(unit)
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query(
-            "INSERT INTO group_positions (group_unit_id, unit_id, position, person_name, post, phone, effective_from, change_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        take_effect(
+            &mut tx,
+            who,
+            group,
+            unit,
+            &position,
+            (&name, &post, &phone),
+            id,
         )
-        .bind(group)
-        .bind(unit)
-        .bind(&position)
-        .bind(&name)
-        .bind(&post)
-        .bind(&phone)
-        .bind(&today)
-        .bind(id)
-        .execute(&mut *tx)
         .await?;
     }
     // This change is decided; the leaders' to-dos for other pending changes stay open.
@@ -300,6 +328,47 @@ pub async fn decide(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// A change in force from today: the previous holder's term ends (one leader, one responsible
+/// person and one liaison per unit; deputies are several) and the new one's begins.
+async fn take_effect(
+    tx: &mut Tx,
+    who: &Who,
+    group: i64,
+    unit: Option<i64>,
+    position: &str,
+    (name, post, phone): (&str, &Option<String>, &Option<String>),
+    change: i64,
+) -> AppResult<()> {
+    let today = who.today().to_string();
+    if position != Position::Deputy.code() {
+        sqlx::query(
+            "UPDATE group_positions SET effective_until = $1 WHERE group_unit_id = $2 AND position = $3 AND effective_until IS NULL \
+             AND (unit_id = $4 OR (unit_id IS NULL AND $4 IS NULL))",
+        )
+        .bind(&today)
+        .bind(group)
+        .bind(position)
+        .bind(unit)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO group_positions (group_unit_id, unit_id, position, person_name, post, phone, effective_from, change_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(group)
+    .bind(unit)
+    .bind(position)
+    .bind(name)
+    .bind(post)
+    .bind(phone)
+    .bind(&today)
+    .bind(change)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
