@@ -401,11 +401,8 @@ async fn show(
         Vec::new()
     };
     let all_units = if steps.contains(&Step::Start) {
-        crate::units::store::list(&state.db, &Scope::All, &Default::default())
-            .await?
-            .into_iter()
-            .filter(|u| u.is_active())
-            .collect()
+        // 000 §11: the units of the office's own region (the operation refuses others).
+        crate::units::store::choices(&state.db, &cu.actor).await?
     } else {
         Vec::new()
     };

@@ -63,7 +63,6 @@ pub async fn choices(db: &Db, actor: &crate::access::Actor) -> Result<Vec<Unit>,
         .collect())
 }
 
-/// Refuse on `field` with `message` unless `id` is an active unit.
 /// A unit a new record names: it exists, is active, and lies within `reach` of `from` (the
 /// acting unit's region, or the region the rule measures from). `missing` is the message when it
 /// does not exist or is inactive.
@@ -104,6 +103,7 @@ pub async fn region_of(tx: &mut Tx, id: i64) -> AppResult<RegionCode> {
         .ok_or_else(|| AppError::internal(format!("unit {id} region code")))
 }
 
+/// Refuse on `field` with `message` unless `id` is an active unit.
 pub async fn require_active(tx: &mut Tx, id: i64, field: &str, message: &str) -> AppResult<()> {
     let ok: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE id = $1 AND active = 1")
         .bind(id)

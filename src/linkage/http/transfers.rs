@@ -506,10 +506,18 @@ async fn show(
 ) -> PageResult {
     let d = detail(state, &cu.actor, &cu.who, id).await?;
     let procuratorates = if d.steps.contains(&Step::SuggestSupervision) {
-        crate::units::store::list(&state.db, &Scope::All, &Default::default())
-            .await?
-            .into_iter()
-            .filter(|u| u.is_active() && u.kind == "procuratorate")
+        let all = crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?;
+        // 004 二(二): only the procuratorate at the police organ's level (Reach::SameLevel).
+        let police = all
+            .iter()
+            .find(|u| u.id == d.transfer.to_unit_id)
+            .map(|u| u.region_code.clone());
+        all.into_iter()
+            .filter(|u| {
+                u.is_active()
+                    && u.kind == "procuratorate"
+                    && Some(&u.region_code) == police.as_ref()
+            })
             .collect()
     } else {
         Vec::new()
