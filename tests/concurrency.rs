@@ -488,3 +488,58 @@ async fn a_transfer_is_sent_and_signed_for_once() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_inspection_report_and_a_request_answer_are_recorded_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let day = |n: i64| (app.today() + chrono::Duration::days(n)).to_string();
+        let msa = app.unit_id(MSA).await;
+        let t = app.token("staff").await;
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/inspections",
+            Some(&t),
+            Some(json!({"title": "督导检查", "team": "双打办", "starts_on": day(-3), "ends_on": day(-1),
+                        "unit_ids": [msa.to_string()]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let report = json!({"report": "检查组查阅了执法台账。", "findings": [
+            {"unit_id": msa.to_string(), "text": "执法台账不完整", "due_on": day(30)}]});
+        let results = at_once(&app, copies("staff", &format!("/api/v1/inspections/{id}/report"), report, COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "inspection report");
+        let tasks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE lead_unit_id = $1")
+            .bind(msa)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("tasks");
+        assert_eq!(tasks, 1, "one rectification task for the one finding");
+
+        let t = app.token("liaison.scjg").await;
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/linkage/requests",
+            Some(&t),
+            Some(json!({"kind": "urgent_notice", "to_unit_id": app.unit_id(POLICE).await.to_string(),
+                        "subject": "执法现场遭遇围堵", "body": "请立即出警。"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let rid = r.json()["id"].as_i64().expect("id");
+        let results = at_once(
+            &app,
+            copies("handler.gaj", &format!("/api/v1/linkage/requests/{rid}/answer"), json!({"answer": "已出警处置"}), COPIES),
+        )
+        .await;
+        let won = results.iter().filter(|(s, _)| s.is_success()).count();
+        assert_eq!(won, 1, "one answer: {results:?}");
+        for (s, v) in results.iter().filter(|(s, _)| !s.is_success()) {
+            assert_eq!(*s, StatusCode::CONFLICT, "{v}");
+        }
+    })
+    .await;
+}
