@@ -543,3 +543,25 @@ async fn an_inspection_report_and_a_request_answer_are_recorded_once() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn liaison_filings_at_once_leave_one_liaison_in_office() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let body = json!({"position": "liaison", "person_name": "孙联络员", "post": "科长",
+                          "phone": "0376-6221234", "reason": "原联络员工作调动"});
+        let results = at_once(&app, copies("liaison.scjg", "/api/v1/composition/changes", body, COPIES)).await;
+        for (s, v) in &results {
+            assert!(s.is_success() || *s == StatusCode::CONFLICT, "{v}");
+        }
+        let current: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM group_positions WHERE unit_id = $1 AND position = 'liaison' AND effective_until IS NULL",
+        )
+        .bind(app.unit_id(MSA).await)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("positions");
+        assert_eq!(current, 1, "one liaison officer in office: {results:?}");
+    })
+    .await;
+}

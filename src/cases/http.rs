@@ -532,24 +532,12 @@ pub async fn run_step(
     match input.step.as_str() {
         "propose" => {
             let grounds = parse_grounds(&input.grounds)?;
-            // The status is the stored one; a proposal that names another is refused, not
-            // silently applied (000 §2).
-            if let Some(s) = input.judicial_status.as_deref().map(str::trim)
-                && !s.is_empty()
-            {
-                let stored = store::get(db, &store::read_scope(actor)?, id)
-                    .await?
-                    .ok_or(AppError::NotFound)?
-                    .judicial_status;
-                if s != stored {
-                    return Err(AppError::field(
-                        "judicial_status",
-                        "separate_step",
-                        "司法程序状态的变更请通过“变更司法程序状态”办理并说明理由",
-                    ));
-                }
-            }
-            steps::propose(db, actor, who, id, &grounds).await
+            let named = input
+                .judicial_status
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            steps::propose(db, actor, who, id, &grounds, named).await
         }
         "judicial_status" => {
             let js = input

@@ -294,9 +294,18 @@ pub async fn propose(
     who: &Who,
     id: i64,
     grounds: &[(Ground, String)],
+    named_status: Option<&str>,
 ) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(db, actor, id, Step::Propose).await?;
-    // 000 §2 is tested on the stored status; changing it is a step of its own.
+    // 000 §2 is tested on the stored status; changing it is a step of its own, so a proposal
+    // that names another status is refused rather than silently applied.
+    if named_status.is_some_and(|s| s != case.judicial_status) {
+        return Err(AppError::field(
+            "judicial_status",
+            "separate_step",
+            "司法程序状态的变更请通过“变更司法程序状态”办理并说明理由",
+        ));
+    }
     let judicial_status = JudicialStatus::parse(&case.judicial_status)
         .ok_or_else(|| AppError::internal("case judicial status"))?;
     check_not_excluded(judicial_status)?;

@@ -124,6 +124,9 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
     }
     let unit = c.position.of_unit().then_some(actor.unit_id);
     let mut tx = db.begin().await?;
+    // Changes to one group's composition run one at a time: two filings of the same liaison,
+    // or two requests checked against the same pending count, cannot both go through.
+    crate::procedure::lock(&mut tx, "units", group).await?;
     let pending: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM composition_changes WHERE group_unit_id = $1 AND position = $2 AND state = 'pending' \
          AND (unit_id = $3 OR (unit_id IS NULL AND $3 IS NULL))",
@@ -188,42 +191,41 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
             )
             .await?;
         }
-        audit::record(
-            &mut tx,
-            who,
-            Entry::new("composition.file", RESOURCE)
-                .object(id, Some(actor.unit_id))
-                .summary(json!({"position": c.position.code(), "unit_id": unit})),
+    } else {
+        let leaders: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+             WHERE g.role = 'group_leader' AND u.active = 1 AND u.unit_id = $1",
         )
+        .bind(group)
+        .fetch_all(&mut *tx)
         .await?;
-        tx.commit().await?;
-        return Ok(id);
-    }
-    let leaders: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id WHERE g.role = 'group_leader' AND u.active = 1 AND u.unit_id = $1",
-    )
-    .bind(group)
-    .fetch_all(&mut *tx)
-    .await?;
-    for l in leaders {
-        crate::notify::store::add_duty(
-            &mut tx,
-            who,
-            decide_duty(id),
-            Some(l),
-            None,
-            &format!("审批{}变更：{}", c.position.label(), c.person_name),
-            "/composition",
-            None,
-        )
-        .await?;
+        for l in leaders {
+            crate::notify::store::add_duty(
+                &mut tx,
+                who,
+                decide_duty(id),
+                Some(l),
+                None,
+                &format!("审批{}变更：{}", c.position.label(), c.person_name),
+                "/composition",
+                None,
+            )
+            .await?;
+        }
     }
     audit::record(
         &mut tx,
         who,
-        Entry::new("composition.request", RESOURCE)
-            .object(id, Some(actor.unit_id))
-            .summary(json!({"position": c.position.code(), "unit_id": unit})),
+        Entry::new(
+            if filed {
+                "composition.file"
+            } else {
+                "composition.request"
+            },
+            RESOURCE,
+        )
+        .object(id, Some(actor.unit_id))
+        .summary(json!({"position": c.position.code(), "unit_id": unit})),
     )
     .await?;
     tx.commit().await?;

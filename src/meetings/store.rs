@@ -616,13 +616,11 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         crate::access::parties::add(&mut tx, RESOURCE, id, u, "recipient", &now).await?;
         notify_unit(&mut tx, who, u, &title, &m.title, &link, false).await?;
     }
-    let leaders: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
-         WHERE g.role = 'group_leader' AND u.active = 1 \
-         AND u.unit_id = (SELECT parent_id FROM units WHERE id = $1)",
+    let leaders = crate::notify::store::holders_of_role(
+        &mut tx,
+        crate::access::Role::GroupLeader,
+        m.office_unit_id,
     )
-    .bind(m.office_unit_id)
-    .fetch_all(&mut *tx)
     .await?;
     for l in leaders {
         notify(&mut tx, who, l, &title, &m.title, Some(&link)).await?;
