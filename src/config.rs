@@ -44,6 +44,9 @@ pub struct Config {
     pub linkage_review_days: u32,
     /// Days the police have to decide a reconsideration (国务院令第310号第九条: 3).
     pub linkage_reconsider_days: u32,
+    /// Days the transferring unit has to hand the items over after the filing notice
+    /// (国务院令第310号第十二条: 3).
+    pub linkage_handover_days: u32,
     /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
     /// date matrix. Production must leave it unset.
     pub today: Option<chrono::NaiveDate>,
@@ -78,6 +81,7 @@ impl Default for Config {
             fonts_dir: None,
             linkage_review_days: 3,
             linkage_reconsider_days: 3,
+            linkage_handover_days: 3,
             today: None,
         }
     }
@@ -190,6 +194,9 @@ impl Config {
         if let Some(v) = var("LINKAGE_RECONSIDER_DAYS") {
             self.linkage_reconsider_days = parse("SHUANGDA_LINKAGE_RECONSIDER_DAYS", v)?;
         }
+        if let Some(v) = var("LINKAGE_HANDOVER_DAYS") {
+            self.linkage_handover_days = parse("SHUANGDA_LINKAGE_HANDOVER_DAYS", v)?;
+        }
         if let Some(v) = var("TODAY") {
             self.today = if v.trim().is_empty() {
                 None
@@ -219,6 +226,7 @@ impl Config {
         crate::linkage::flow::Periods {
             review_days: self.linkage_review_days.max(1),
             reconsider_days: self.linkage_reconsider_days.max(1),
+            handover_days: self.linkage_handover_days.max(1),
         }
     }
 }

@@ -479,12 +479,21 @@ async fn a_transfer_is_sent_and_signed_for_once() {
         one_winner(&results, StatusCode::NO_CONTENT, "send");
         let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "receive"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "receive");
+        let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "file"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "file");
         let letters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfer_documents WHERE transfer_id = $1")
             .bind(id)
             .fetch_one(&app.db.pool)
             .await
             .expect("documents");
-        assert_eq!(letters, 1, "one transfer letter");
+        assert_eq!(letters, 2, "one transfer letter, one filing notice");
+        // 国务院令第310号第十二条: the hand-over leaves the state as it is, so only the locked
+        // re-read stops the second.
+        let handover = json!({"step": "hand_over_items", "date": app.today().to_string(), "text": "假冒白酒120箱"});
+        let results = at_once(&app, copies("liaison.scjg", &path, handover, COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "hand_over_items");
+        assert_eq!(audit_count(&app, "transfer.hand_over_items").await, 1);
+        assert_eq!(audit_count(&app, "transfer.file").await, 1);
     })
     .await;
 }
@@ -562,6 +571,76 @@ async fn liaison_filings_at_once_leave_one_liaison_in_office() {
         .await
         .expect("positions");
         assert_eq!(current, 1, "one liaison officer in office: {results:?}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_round_is_reported_once_per_unit_and_a_major_matter_forwarded_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let day = |n: i64| (app.today() + chrono::Duration::days(n)).to_string();
+        let staff = app.token("staff").await;
+        let r = api(&app, Method::POST, "/api/v1/report-rounds", Some(&staff), Some(json!({
+            "kind": "work_dynamics", "period_label": "本月", "period_start": day(-30), "period_end": day(-1),
+            "due_on": day(5), "unit_ids": [app.unit_id(MSA).await.to_string()]
+        }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let rid = r.json()["id"].as_i64().expect("round");
+        let body = json!({"round_id": rid.to_string(), "title": "本月工作动态", "body": "开展专项检查3次。"});
+        let results = at_once(&app, copies("liaison.scjg", "/api/v1/reports", body, COPIES)).await;
+        one_winner(&results, StatusCode::CREATED, "round report");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM unit_reports WHERE round_id = $1")
+            .bind(rid)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("reports");
+        assert_eq!(n, 1);
+        assert_eq!(audit_count(&app, "report.submit").await, 1);
+
+        let t = app.token("handler.gaj").await;
+        let r = api(&app, Method::POST, "/api/v1/reports", Some(&t), Some(json!({
+            "kind": "major_matter", "title": "破获特大制售假冒白酒案", "body": "涉案金额1200万元。"
+        }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_i64().expect("id");
+        let path = format!("/api/v1/reports/{id}/forward");
+        let results = at_once(&app, copies("staff", &path, json!({"note": "建议召开专题会议"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "forward");
+        assert_eq!(audit_count(&app, "report.forward").await, 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_linkage_meeting_item_is_reported_done_once() {
+    each_db(true, |app| async move {
+        let app = Arc::new(app);
+        let police = app.unit_id(POLICE).await;
+        let t = app.token("liaison.scjg").await;
+        let due = (app.today() + chrono::Duration::days(10)).to_string();
+        let r = api(&app, Method::POST, "/api/v1/linkage/meetings", Some(&t), Some(json!({
+            "kind": "joint_supervision", "held_on": app.today().to_string(), "unit_ids": [police.to_string()],
+            "attendees": "双方案件主办人员", "topics": "研究移送事宜", "minutes": "会议决定由公安机关提前介入。",
+            "items": [{"text": "提前介入并固定证据", "owner_unit_id": police.to_string(), "due_on": due}]
+        }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mid = r.json()["id"].as_i64().expect("id");
+        let g = app.token("handler.gaj").await;
+        let m = api(&app, Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), Some(&g), None).await;
+        let item = m.json()["items"][0]["id"].as_i64().expect("item");
+        let path = format!("/api/v1/linkage/meetings/{mid}/items/{item}/done");
+        let results = at_once(&app, copies("handler.gaj", &path, json!({"note": "已固定证据12份"}), COPIES)).await;
+        let won = results.iter().filter(|(s, _)| s.is_success()).count();
+        assert_eq!(won, 1, "{results:?}");
+        let success = results.iter().find(|(s, _)| s.is_success()).map(|(s, _)| *s).expect("winner");
+        one_winner(&results, success, "linkage meeting item");
+        let met: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deadline_events e JOIN linkage_meeting_items i ON i.deadline_id = e.deadline_id WHERE i.id = $1 AND e.kind = 'met'")
+            .bind(item)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("events");
+        assert_eq!(met, 1, "the clock met once");
     })
     .await;
 }

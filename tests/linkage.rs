@@ -194,9 +194,11 @@ async fn refused_then_reconsidered_then_filed() {
         assert_eq!(d["reconsideration"], "filed");
         let kinds: Vec<&str> = d["documents"].as_array().expect("docs").iter().filter_map(|x| x["title"].as_str()).collect();
         assert_eq!(kinds, ["涉嫌犯罪案件移送书", "不予立案通知书", "提请复议书", "立案通知书"]);
+        // Review, window and reconsideration kept; the hand-over of the items (国务院令第310号
+        // 第十二条) runs from the filing notice.
         assert_eq!(
             clocks(&app, id).await.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
-            ["met", "met", "met"]
+            ["met", "met", "met", "open"]
         );
         // Nothing more can happen to a filed transfer.
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "x"})).await;
@@ -435,6 +437,14 @@ async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
         let (_, d) = detail(&app, "handler.gaj", id).await;
         assert_eq!(d["state"], "reported");
         assert!(clocks(&app, id).await.iter().all(|(_, s)| s == "met"));
+        // 004 二(三): the result goes back in writing, a numbered letter of market regulation.
+        let titles: Vec<&str> = d["documents"].as_array().expect("docs").iter().filter_map(|x| x["title"].as_str()).collect();
+        assert_eq!(titles, ["案件移交函", "处理结果反馈函"]);
+        assert_eq!(d["documents"][1]["number"], format!("信市监反馈〔{}〕1号", year()));
+        let text = pdf_text(&app, "handler.gaj", id, d["documents"][1]["id"].as_i64().expect("doc")).await;
+        assert!(text.contains("没收侵权奶粉，罚款3万元"), "{text}");
+        assert!(text.contains("已于今日作出行政处罚决定并书面反馈"), "{text}");
+        assert!(text.contains("信阳市公安局"), "addressed to the police: {text}");
     })
     .await;
 }
@@ -1094,6 +1104,144 @@ async fn to_dos_close_at_the_act_that_discharges_them() {
         let (s, v) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "已固定证据12份"}))).await;
         assert!(s.is_success(), "{v}");
         assert_eq!(open_todos(&app, police, "提前介入并固定证据").await, 0, "done");
+    })
+    .await;
+}
+
+/// The text of a transfer's document, as pdftotext reads it, without spaces or line breaks.
+async fn pdf_text(app: &App, who: &str, id: i64, doc: i64) -> String {
+    let t = app.token(who).await;
+    let r = api(
+        app,
+        Method::GET,
+        &format!("/api/v1/transfers/{id}/documents/{doc}.pdf"),
+        Some(&t),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("d.pdf");
+    std::fs::write(&path, &r.bytes).expect("write");
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "")
+}
+
+/// 004 二(二): the 3 days for reconsideration or supervision run from the day the notice
+/// reached the transferring unit, which it records; a window closed on the day of the decision
+/// opens again from the day of service.
+#[tokio::test]
+async fn the_window_runs_from_the_recorded_service_date() {
+    each_db(true, |app| async move {
+        let cal = app.state.calendar();
+        let days3 = |d: chrono::NaiveDate| cal.due_date(d, shuangda::calendar::Period::Days(3)).expect("due");
+        let id = received(&app, "送达日期登记案").await;
+        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "情节显著轻微"})).await;
+        // Made six days ago: the window counted from the decision has closed.
+        let decided = app.today() - chrono::Duration::days(6);
+        let (t0, d0) = (app.today().to_string(), decided.to_string());
+        sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1 WHERE id = $2")
+            .bind(&d0).bind(id).execute(&app.db.pool).await.expect("backdate");
+        sqlx::query("UPDATE deadlines SET clock = REPLACE(clock, $1, $2), start_date = $3, due_date = $4 WHERE record_type = 'transfer' AND record_id = $5 AND state = 'open'")
+            .bind(format!("\"start\":\"{t0}\"")).bind(format!("\"start\":\"{d0}\""))
+            .bind(&d0).bind(days3(decided).to_string()).bind(id)
+            .execute(&app.db.pool).await.expect("backdate clock");
+        shuangda::deadline::scheduler::run_pass(&app.db, &cal, app.today(), app.now()).await.expect("pass");
+        assert_eq!(clocks(&app, id).await.last().map(|(_, s)| s.as_str()), Some("missed"));
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "证据充分"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "closed from the decision day: {v}");
+
+        // The police do not record the unit's service; no date before the notice, none ahead.
+        let served = app.today() - chrono::Duration::days(1);
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "record_service", "date": served.to_string()})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let before = (decided - chrono::Duration::days(1)).to_string();
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": before})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "date");
+        let ahead = (app.today() + chrono::Duration::days(1)).to_string();
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": ahead})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        ok_step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": served.to_string()})).await;
+        let (start, due, state): (String, String, String) = sqlx::query_as(
+            "SELECT start_date, due_date, state FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2",
+        )
+        .bind(id)
+        .bind("004 二(二)（提请复议或建议立案监督）")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("window");
+        assert_eq!((start.as_str(), state.as_str()), (served.to_string().as_str(), "open"));
+        assert_eq!(due, days3(served).to_string(), "3 days from service");
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["window_closes"], days3(served).to_string());
+        // Once per notice.
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": served.to_string()})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "证据充分"})).await;
+
+        // The upheld refusal is a written decision, numbered, served anew.
+        ok_step(&app, "handler.gaj", id, json!({"step": "reconsider_uphold", "text": "涉案金额未达立案追诉标准"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        let docs = d["documents"].as_array().expect("docs");
+        let decision = docs.iter().find(|x| x["title"] == "复议决定书").expect("复议决定书");
+        assert_eq!(decision["number"], format!("信公复决〔{}〕1号", year()));
+        let text = pdf_text(&app, "liaison.scjg", id, decision["id"].as_i64().expect("id")).await;
+        assert!(text.contains("涉案金额未达立案追诉标准"), "{text}");
+        assert!(text.contains("维持不予立案的决定"), "{text}");
+        assert!(!text.contains(&d0), "dates written in Chinese: {text}");
+        assert!(d["steps"].as_array().expect("steps").iter().any(|s| s == "record_service"), "a new notice, a new service date: {d}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": app.today().to_string()})).await;
+    })
+    .await;
+}
+
+/// 国务院令第310号第十二条: after the filing notice the transferring unit hands over the items
+/// involved within 3 days; the clock and the to-do are the unit's, and the act closes both.
+#[tokio::test]
+async fn filing_opens_the_three_days_to_hand_over_the_items() {
+    each_db(true, |app| async move {
+        let msa = app.unit_id(MSA).await;
+        let id = received(&app, "移交涉案物品案").await;
+        assert_eq!(open_todos(&app, msa, "请移交涉案物品").await, 0);
+        ok_step(&app, "handler.gaj", id, json!({"step": "file"})).await;
+        let (start, due, event, owner): (String, String, String, i64) = sqlx::query_as(
+            "SELECT start_date, due_date, start_event, owner_unit_id FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2 AND state = 'open'",
+        )
+        .bind(id)
+        .bind("国务院令第310号第十二条（移交涉案物品）")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("hand-over clock");
+        let three = app.state.calendar().due_date(app.today(), shuangda::calendar::Period::Days(3)).expect("due");
+        assert_eq!((start, due, event, owner), (app.today().to_string(), three.to_string(), "接到立案通知书".to_string(), msa));
+        assert_eq!(open_todos(&app, msa, "请移交涉案物品").await, 1);
+
+        // The police do not hand over to themselves; the act needs its list and a real date.
+        let body = |date: String, text: &str| json!({"step": "hand_over_items", "date": date, "text": text});
+        let (s, _) = step(&app, "handler.gaj", id, body(app.today().to_string(), "白酒")).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, v) = step(&app, "liaison.scjg", id, body(app.today().to_string(), " ")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text");
+        let (s, v) = step(&app, "liaison.scjg", id, body((app.today() - chrono::Duration::days(1)).to_string(), "白酒")).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "before filing: {v}");
+        assert_eq!(open_todos(&app, msa, "请移交涉案物品").await, 1, "refused acts leave the duty");
+
+        ok_step(&app, "liaison.scjg", id, body(app.today().to_string(), "假冒白酒120箱及扣押物品清单")).await;
+        assert_eq!(open_todos(&app, msa, "请移交涉案物品").await, 0);
+        assert_eq!(clocks(&app, id).await.last().map(|(c, s)| (c.as_str(), s.as_str())), Some(("国务院令第310号第十二条（移交涉案物品）", "met")));
+        let (_, d) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(d["items_handed_over_on"], app.today().to_string());
+        assert_eq!(d["items_handover_note"], "假冒白酒120箱及扣押物品清单");
+        let (s, v) = step(&app, "liaison.scjg", id, body(app.today().to_string(), "再次")).await;
+        assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
+        assert_eq!(app.count("audit_log WHERE action = 'transfer.hand_over_items'").await, 1);
     })
     .await;
 }

@@ -87,6 +87,40 @@ async fn a_major_matter_reaches_the_office_and_the_leaders() {
         assert_eq!(n, 1);
         let (_, all) = call(&app, "director", Method::GET, "/api/v1/reports", None).await;
         assert_eq!(all.as_array().map(Vec::len), Some(1));
+        let rid = all[0]["id"].as_i64().expect("id");
+        // 001 §24: the office owes the leaders its report of the matter, a to-do of its own
+        // that stays open until it is made.
+        let office = app.unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室").await;
+        let duty = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM todo_items WHERE unit_id = $1 AND source_type = 'unit_report' AND source_id = $2 AND duty = 'forward_to_leaders' AND done_at IS NULL")
+                .bind(office)
+                .bind(rid)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("duty")
+        };
+        assert_eq!(duty().await, 1);
+        let forward = format!("/api/v1/reports/{rid}/forward");
+        // Not the reporting unit, not without the office's words.
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &forward, Some(json!({"note": "x"}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": " "}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "note");
+        assert_eq!(duty().await, 1);
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": "建议召开领导小组专题会议研究部署"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(duty().await, 0, "discharged by the report to the leaders");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND title LIKE '领导小组办公室报告重大事项%' AND body LIKE '%专题会议%'")
+            .bind(app.user_id("leader").await)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("notice");
+        assert_eq!(n, 1);
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": "再次"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
+        let (_, all) = call(&app, "director", Method::GET, "/api/v1/reports", None).await;
+        assert_eq!(all[0]["forward_note"], "建议召开领导小组专题会议研究部署");
         // Periodic kinds go through a round; the office does not report to itself.
         let (s, _) = call(&app, "handler.gaj", Method::POST, "/api/v1/reports", Some(json!({"kind": "work_dynamics", "title": "x", "body": "x"}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -106,6 +106,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "todo_duty",
         sql: include_str!("../../migrations/0018_todo_duty.sql"),
     },
+    Migration {
+        version: 19,
+        name: "transfer_service_handover",
+        sql: include_str!("../../migrations/0019_transfer_service_handover.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "major_matter_forwarded",
+        sql: include_str!("../../migrations/0020_major_matter_forwarded.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

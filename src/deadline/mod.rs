@@ -189,6 +189,18 @@ pub enum DeadlineError {
         /// Start of the open suspension.
         since: NaiveDate,
     },
+    /// A corrected start earlier than the one recorded.
+    #[error("新的起算日{}早于原起算日{}", format_date_zh(*.start), format_date_zh(*.recorded))]
+    RestartBeforeStart {
+        /// Claimed start.
+        start: NaiveDate,
+        /// The start on record.
+        recorded: NaiveDate,
+    },
+    /// A corrected start on a clock that was suspended: the suspended spans were counted
+    /// against the old start.
+    #[error("期限曾中止计算，不能更正起算日")]
+    RestartSuspended,
 }
 
 /// The due date of a clock and how it was obtained.
@@ -498,6 +510,28 @@ impl Clock {
         let reason = require_text(reason, DeadlineError::EmptyReason)?;
         let mut next = self.clone();
         next.state = State::Waived { reason };
+        Ok(next)
+    }
+
+    /// The start event happened later than recorded (a notice was served after the day it was
+    /// issued, 004 二(二)): the period counts from `start`. A clock marked missed on the old
+    /// start runs again; one met or waived stays closed.
+    pub fn restart(&self, start: NaiveDate) -> Result<Clock, DeadlineError> {
+        if !matches!(self.state, State::Missed { .. }) {
+            self.require_open()?;
+        }
+        if start < self.start {
+            return Err(DeadlineError::RestartBeforeStart {
+                start,
+                recorded: self.start,
+            });
+        }
+        if !self.suspensions.is_empty() {
+            return Err(DeadlineError::RestartSuspended);
+        }
+        let mut next = self.clone();
+        next.start = start;
+        next.state = State::Open;
         Ok(next)
     }
 

@@ -306,11 +306,28 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
 /// A change someone asks for.
 #[derive(Debug, Clone)]
 pub enum Change {
-    Suspend { from: NaiveDate, reason: String },
-    Resume { last_day: NaiveDate },
-    Extend { extra: u32, reason: String },
-    Met { on: NaiveDate },
-    Waive { reason: String },
+    Suspend {
+        from: NaiveDate,
+        reason: String,
+    },
+    Resume {
+        last_day: NaiveDate,
+    },
+    Extend {
+        extra: u32,
+        reason: String,
+    },
+    Met {
+        on: NaiveDate,
+    },
+    Waive {
+        reason: String,
+    },
+    /// The start event was later than recorded (a notice served after it was issued).
+    Restart {
+        start: NaiveDate,
+        reason: String,
+    },
 }
 
 impl Change {
@@ -327,6 +344,7 @@ impl Change {
             Change::Extend { .. } => "extended",
             Change::Met { .. } => "met",
             Change::Waive { .. } => "waived",
+            Change::Restart { .. } => "restarted",
         }
     }
 }
@@ -387,6 +405,10 @@ async fn apply(
             clock.waive(reason).map_err(refused)?,
             format!("豁免：{reason}"),
         ),
+        Change::Restart { start, reason } => (
+            clock.restart(*start).map_err(refused)?,
+            format!("自{start}重新起算：{reason}"),
+        ),
     };
     let Derived {
         due,
@@ -398,7 +420,8 @@ async fn apply(
     let moved = due != before.due_date;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
-         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, provisional = $7 WHERE id = $8",
+         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, provisional = $7, start_date = $9 \
+         WHERE id = $8",
     )
     .bind(&clock_json)
     .bind(&due)
@@ -408,6 +431,7 @@ async fn apply(
     .bind(i64::from(moved))
     .bind(i64::from(provisional))
     .bind(id)
+    .bind(next.start.to_string())
     .execute(&mut **tx)
     .await?;
     event(tx, id, who, change.code(), &detail).await?;
@@ -430,6 +454,7 @@ async fn apply(
                 Change::Extend { .. } => "deadline.extend",
                 Change::Met { .. } => "deadline.met",
                 Change::Waive { .. } => "deadline.waive",
+                Change::Restart { .. } => "deadline.restart",
             },
             "deadline",
         )

@@ -479,3 +479,34 @@ fn state_labels() {
     assert_eq!(State::Open.label_zh(), "进行中");
     assert_eq!(State::Missed { due: d(2026, 1, 5) }.label_zh(), "已逾期");
 }
+
+/// 004 二(二): the 3 days run from the day the notice was received. A notice issued on Friday
+/// 4 December 2026 would close the window on Monday 7 December; served on Tuesday 8 December it
+/// closes on Friday 11 December, and a clock already marked missed runs again.
+#[test]
+fn restart_counts_from_the_corrected_start() {
+    let window = Clock::new(Rule::Days(3), d(2026, 12, 4), "004 二(二)", "提请复议");
+    assert_eq!(due_date(&window), Some(d(2026, 12, 7)));
+    let missed = window.mark_missed(cal(), d(2026, 12, 8)).expect("overdue");
+    let served = missed.restart(d(2026, 12, 8)).expect("missed runs again");
+    assert_eq!(served.state, State::Open);
+    assert_eq!(served.start, d(2026, 12, 8));
+    assert_eq!(due_date(&served), Some(d(2026, 12, 11)));
+    assert_eq!(
+        window.restart(d(2026, 12, 3)),
+        Err(DeadlineError::RestartBeforeStart {
+            start: d(2026, 12, 3),
+            recorded: d(2026, 12, 4)
+        })
+    );
+    let met = window.met(d(2026, 12, 5)).expect("open");
+    assert!(matches!(
+        met.restart(d(2026, 12, 8)),
+        Err(DeadlineError::NotOpen(_))
+    ));
+    let suspended = window.suspend(cal(), d(2026, 12, 5), "中止").expect("open");
+    assert_eq!(
+        suspended.restart(d(2026, 12, 8)),
+        Err(DeadlineError::RestartSuspended)
+    );
+}

@@ -24,6 +24,10 @@ pub enum DocKind {
     NonFilingNotice,
     ReconsiderationRequest,
     HandBackLetter,
+    /// 004 二(二); 国务院令第310号第九条: the police's written decision upholding the refusal.
+    ReconsiderationDecision,
+    /// 004 二(三): market regulation's written result of a hand-back, to the police.
+    ResultFeedback,
 }
 
 impl DocKind {
@@ -34,6 +38,8 @@ impl DocKind {
             DocKind::NonFilingNotice => "non_filing_notice",
             DocKind::ReconsiderationRequest => "reconsideration_request",
             DocKind::HandBackLetter => "hand_back_letter",
+            DocKind::ReconsiderationDecision => "reconsideration_decision",
+            DocKind::ResultFeedback => "result_feedback",
         }
     }
     /// The sequence character in the document number, e.g. 信市监移〔2026〕3号.
@@ -44,6 +50,8 @@ impl DocKind {
             DocKind::NonFilingNotice => "不立",
             DocKind::ReconsiderationRequest => "复议",
             DocKind::HandBackLetter => "移交",
+            DocKind::ReconsiderationDecision => "复决",
+            DocKind::ResultFeedback => "反馈",
         }
     }
     pub fn title(self) -> &'static str {
@@ -53,15 +61,26 @@ impl DocKind {
             DocKind::NonFilingNotice => "不予立案通知书",
             DocKind::ReconsiderationRequest => "提请复议书",
             DocKind::HandBackLetter => "案件移交函",
+            DocKind::ReconsiderationDecision => "复议决定书",
+            DocKind::ResultFeedback => "处理结果反馈函",
         }
     }
-    /// Who issues it: the sender of the transfer, or the receiving police organ.
+    /// Who issues it: the sender of the transfer, or the receiving unit (the police organ; on
+    /// a hand-back, market regulation).
     fn issued_by_sender(self) -> bool {
         matches!(
             self,
             DocKind::TransferLetter | DocKind::ReconsiderationRequest | DocKind::HandBackLetter
         )
     }
+}
+
+/// A stored ISO date as written in a document: 2026年12月2日.
+fn date_zh(stored: Option<&str>) -> String {
+    stored
+        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .map(crate::calendar::format_date_zh)
+        .unwrap_or_default()
 }
 
 fn items_paragraphs(items: &[ItemRow]) -> Vec<Paragraph> {
@@ -168,6 +187,37 @@ pub fn body(
             b.push(Paragraph::text(
                 "请你局自收到本提请复议书之日起3日内作出立案或者不予立案的决定，并书面通知本机关。",
             ));
+        }
+        DocKind::ReconsiderationDecision => {
+            b.push(Paragraph::text(format!(
+                "你单位于{}移送的{}（{}）一案，本局于{}决定不予立案。你单位提请复议后，本局依法进行了复议。",
+                date_zh(t.sent_on.as_deref()),
+                t.title,
+                t.code,
+                date_zh(t.decided_on.as_deref())
+            )));
+            b.push(Paragraph::text("经复议，本局认为："));
+            b.push(Paragraph::text(text.to_string()));
+            b.push(Paragraph::text(
+                "根据《行政执法机关移送涉嫌犯罪案件的规定》第九条，本局决定维持不予立案的决定。",
+            ));
+            b.push(Paragraph::text(
+                "你单位对本复议决定仍有异议的，可以自接到本决定书之日起3日内，建议同级人民检察院依法进行立案监督。",
+            ));
+        }
+        DocKind::ResultFeedback => {
+            b.push(Paragraph::text(format!(
+                "你局于{}移交本局的{}（{}）一案，本局已于{}依法作出处理决定。根据《关于建立协调会商机制强化知识产权保护工作的实施方案》二(三)，现将处理结果函告如下：",
+                date_zh(t.sent_on.as_deref()),
+                t.title,
+                t.code,
+                date_zh(t.decided_on.as_deref())
+            )));
+            b.push(Paragraph::heading1("一、处理决定"));
+            b.push(Paragraph::text(t.decision.clone().unwrap_or_default()));
+            b.push(Paragraph::heading1("二、处理结果"));
+            b.push(Paragraph::text(text.to_string()));
+            b.push(Paragraph::text("特此函告。"));
         }
         DocKind::HandBackLetter => {
             b.push(Paragraph::text(format!(
@@ -291,6 +341,9 @@ mod tests {
             supervision: None,
             withheld: 0,
             secrecy_basis: None,
+            service_recorded: 0,
+            items_handed_over_on: None,
+            items_handover_note: None,
             overdue: 0,
             created_at: String::new(),
             updated_at: String::new(),
@@ -337,6 +390,56 @@ mod tests {
         assert!(text.contains("未达到立案追诉标准"));
         assert!(text.contains("3日内"));
         assert!(text.contains("退回"));
+    }
+
+    #[test]
+    fn reconsideration_decision_upholds_with_reasons_and_the_remedy() {
+        let t = Transfer {
+            decided_on: Some("2026-11-04".into()),
+            ..transfer()
+        };
+        let text = all_text(&body(
+            DocKind::ReconsiderationDecision,
+            &t,
+            &[],
+            &[],
+            "涉案金额未达立案追诉标准",
+        ));
+        assert!(text.contains("2026年11月2日移送"), "{text}");
+        assert!(text.contains("于2026年11月4日决定不予立案"), "{text}");
+        assert!(text.contains("涉案金额未达立案追诉标准"));
+        assert!(text.contains("维持不予立案的决定"));
+        assert!(text.contains("第九条"));
+        assert!(text.contains("3日内，建议同级人民检察院"));
+        assert_eq!(DocKind::ReconsiderationDecision.title(), "复议决定书");
+        assert!(!DocKind::ReconsiderationDecision.issued_by_sender());
+    }
+
+    #[test]
+    fn result_feedback_states_decision_and_result() {
+        let t = Transfer {
+            direction: "hand_back".into(),
+            decided_on: Some("2026-11-20".into()),
+            decision: Some("罚款5万元，没收假冒商品".into()),
+            ..transfer()
+        };
+        let text = all_text(&body(
+            DocKind::ResultFeedback,
+            &t,
+            &[],
+            &[],
+            "罚款已缴纳，假冒商品已销毁",
+        ));
+        assert!(
+            text.contains("已于2026年11月20日依法作出处理决定"),
+            "{text}"
+        );
+        assert!(text.contains("罚款5万元，没收假冒商品"));
+        assert!(text.contains("罚款已缴纳，假冒商品已销毁"));
+        assert!(text.contains("二(三)"));
+        assert_eq!(DocKind::ResultFeedback.title(), "处理结果反馈函");
+        // On a hand-back the receiving unit (market regulation) writes back to the police.
+        assert!(!DocKind::ResultFeedback.issued_by_sender());
     }
 
     #[test]

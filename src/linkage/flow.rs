@@ -170,10 +170,16 @@ pub enum Step {
     RecordDecision,
     /// 004 二(三): … and reports the result to the police in writing.
     ReportResult,
+    /// 004 二(二): the transferring unit records the day it received the non-filing notice
+    /// (or the reconsideration decision); its 3-day window runs from that day.
+    RecordService,
+    /// 国务院令第310号第十二条: after the filing notice, the transferring unit hands the items
+    /// involved and the other materials over to the police within 3 days.
+    HandOverItems,
 }
 
 impl Step {
-    pub const ALL: [Step; 15] = [
+    pub const ALL: [Step; 17] = [
         Step::Attach,
         Step::Send,
         Step::Receive,
@@ -189,6 +195,8 @@ impl Step {
         Step::GrantException,
         Step::RecordDecision,
         Step::ReportResult,
+        Step::RecordService,
+        Step::HandOverItems,
     ];
 
     pub fn code(self) -> &'static str {
@@ -208,6 +216,8 @@ impl Step {
             Step::GrantException => "grant_exception",
             Step::RecordDecision => "record_decision",
             Step::ReportResult => "report_result",
+            Step::RecordService => "record_service",
+            Step::HandOverItems => "hand_over_items",
         }
     }
 
@@ -232,6 +242,8 @@ impl Step {
             Step::GrantException => "准予逾期提出",
             Step::RecordDecision => "作出处理决定",
             Step::ReportResult => "书面反馈处理结果",
+            Step::RecordService => "登记送达日期",
+            Step::HandOverItems => "移交涉案物品",
         }
     }
 }
@@ -266,6 +278,8 @@ pub enum Refusal {
     WindowClosed { closed_on: NaiveDate },
     #[error("提请期限尚未届满（{closes_on}止），无需登记例外情形")]
     WindowStillOpen { closes_on: NaiveDate },
+    #[error("{0}已经办理，不能重复办理")]
+    AlreadyDone(&'static str),
 }
 
 fn unit_role(roles: &[Role]) -> bool {
@@ -334,6 +348,8 @@ pub fn check(
         Step::GrantException => (&[Refused, Upheld], state),
         Step::RecordDecision => (&[Received], Decided),
         Step::ReportResult => (&[Decided], Reported),
+        Step::RecordService => (&[Refused, Upheld], state),
+        Step::HandOverItems => (&[Filed], state),
     };
     let unit = unit_role(roles);
     let entitled = match step {
@@ -341,7 +357,9 @@ pub fn check(
         Step::Send
         | Step::RequestReconsideration
         | Step::SuggestSupervision
-        | Step::AcceptRefusal => standing.sender && unit,
+        | Step::AcceptRefusal
+        | Step::RecordService
+        | Step::HandOverItems => standing.sender && unit,
         Step::Receive
         | Step::File
         | Step::Refuse
@@ -366,16 +384,42 @@ pub fn check(
     Ok(to)
 }
 
+/// What the record says was already done of the steps that are taken once in a state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Done {
+    /// The service date of the current notice was recorded.
+    pub service_recorded: bool,
+    /// The items were handed over after filing.
+    pub items_handed_over: bool,
+}
+
+/// A step taken once: the service date of one notice, the hand-over after filing.
+pub fn check_once(step: Step, done: Done) -> Result<(), Refusal> {
+    let repeated = match step {
+        Step::RecordService => done.service_recorded,
+        Step::HandOverItems => done.items_handed_over,
+        _ => false,
+    };
+    if repeated {
+        Err(Refusal::AlreadyDone(step.label()))
+    } else {
+        Ok(())
+    }
+}
+
 /// The steps `roles` with `standing` may take now (the transfer page's forms).
 pub fn available(
     direction: Direction,
     state: TransferState,
     roles: &[Role],
     standing: Standing,
+    done: Done,
 ) -> Vec<Step> {
     Step::ALL
         .into_iter()
-        .filter(|s| check(direction, state, *s, roles, standing).is_ok())
+        .filter(|s| {
+            check(direction, state, *s, roles, standing).is_ok() && check_once(*s, done).is_ok()
+        })
         .collect()
 }
 
@@ -388,6 +432,8 @@ pub struct Periods {
     pub review_days: u32,
     /// 310号令 art. 9: the police decide a reconsideration within 3 days.
     pub reconsider_days: u32,
+    /// 310号令 art. 12: the items involved are handed over within 3 days of the filing notice.
+    pub handover_days: u32,
 }
 
 impl Default for Periods {
@@ -395,6 +441,7 @@ impl Default for Periods {
         Periods {
             review_days: 3,
             reconsider_days: 3,
+            handover_days: 3,
         }
     }
 }
@@ -412,6 +459,7 @@ pub const RECONSIDER_CLAUSE: &str = "国务院令第310号第九条（复议决�
 pub const SUPERVISION_WINDOW_CLAUSE: &str = "国务院令第310号第九条（复议后建议立案监督）";
 pub const HANDBACK_CLAUSE: &str = "004 二(三)（移交市场监管部门）";
 pub const FEEDBACK_CLAUSE: &str = "004 二(三)（书面反馈处理结果）";
+pub const HANDOVER_CLAUSE: &str = "国务院令第310号第十二条（移交涉案物品）";
 
 impl Periods {
     pub fn review(&self) -> Period {
@@ -419,6 +467,9 @@ impl Periods {
     }
     pub fn reconsider(&self) -> Period {
         Period::Days(self.reconsider_days)
+    }
+    pub fn handover(&self) -> Period {
+        Period::Days(self.handover_days)
     }
 }
 
@@ -679,9 +730,26 @@ mod tests {
             });
             assert!(some, "{step:?} is never allowed");
         }
+        // A final state leaves only the follow-up the law attaches to filing (the hand-over
+        // of the items, 国务院令第310号第十二条), and nothing once that is done.
+        let all_done = Done {
+            service_recorded: true,
+            items_handed_over: true,
+        };
         for s in TransferState::ALL.into_iter().filter(|s| s.is_final()) {
-            assert!(available(ToPolice, s, roles, everyone).is_empty(), "{s:?}");
-            assert!(available(HandBack, s, roles, everyone).is_empty(), "{s:?}");
+            assert!(
+                available(ToPolice, s, roles, everyone, all_done).is_empty(),
+                "{s:?}"
+            );
+            assert!(
+                available(HandBack, s, roles, everyone, all_done).is_empty(),
+                "{s:?}"
+            );
+            let left = available(ToPolice, s, roles, everyone, Done::default());
+            assert!(
+                left.is_empty() || left == [Step::HandOverItems],
+                "{s:?}: {left:?}"
+            );
         }
     }
 
@@ -748,5 +816,44 @@ mod tests {
         let p = Periods::default();
         assert_eq!(p.review(), Period::Days(3));
         assert_eq!(p.reconsider(), Period::Days(3));
+        assert_eq!(p.handover(), Period::Days(3));
+    }
+
+    /// 国务院令第310号第十二条: after filing, the transferring unit hands the items over, once;
+    /// 004 二(二): it records when a notice reached it, once per notice.
+    #[test]
+    fn handover_and_service_are_the_senders_and_taken_once() {
+        assert_eq!(
+            check(ToPolice, Filed, Step::HandOverItems, UNIT, sender()),
+            Ok(Filed)
+        );
+        assert_eq!(
+            check(ToPolice, Filed, Step::HandOverItems, UNIT, receiver()),
+            Err(Refusal::NotEntitled("移交涉案物品"))
+        );
+        assert!(check(ToPolice, UnderReview, Step::HandOverItems, UNIT, sender()).is_err());
+        assert!(check(HandBack, Filed, Step::HandOverItems, UNIT, sender()).is_err());
+        for s in [Refused, Upheld] {
+            assert_eq!(
+                check(ToPolice, s, Step::RecordService, UNIT, sender()),
+                Ok(s)
+            );
+            assert!(check(ToPolice, s, Step::RecordService, UNIT, receiver()).is_err());
+        }
+        assert!(check(ToPolice, Reconsidering, Step::RecordService, UNIT, sender()).is_err());
+        let done = Done {
+            service_recorded: true,
+            items_handed_over: false,
+        };
+        assert_eq!(
+            check_once(Step::RecordService, done),
+            Err(Refusal::AlreadyDone("登记送达日期"))
+        );
+        assert_eq!(check_once(Step::HandOverItems, done), Ok(()));
+        assert!(!available(ToPolice, Refused, UNIT, sender(), done).contains(&Step::RecordService));
+        assert!(
+            available(ToPolice, Filed, UNIT, sender(), Done::default())
+                .contains(&Step::HandOverItems)
+        );
     }
 }

@@ -128,6 +128,55 @@ fn sign_for(id: i64) -> crate::notify::store::Duty<'static> {
     }
 }
 
+/// The transferring unit's duty to hand the items over after filing (国务院令第310号第十二条).
+fn hand_over(id: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: store::RESOURCE,
+        record_id: id,
+        duty: "hand_over_items",
+    }
+}
+
+/// 国务院令第310号第十二条: once the police file a transferred case, the transferring unit
+/// hands over the items involved and the other materials within 3 days of the filing notice.
+/// The notice is issued on the platform, so it reaches the unit the day the case is filed.
+async fn open_handover(
+    tx: &mut Tx,
+    cal: &Calendar,
+    periods: Periods,
+    who: &Who,
+    t: &Transfer,
+) -> AppResult<()> {
+    open_clock(
+        tx,
+        cal,
+        who,
+        t,
+        TransferClock {
+            clause: flow::HANDOVER_CLAUSE,
+            purpose: "将涉案物品及与案件有关的其他材料移交公安机关并办理交接手续",
+            start_event: "接到立案通知书",
+            start: who.today(),
+            rule: periods.handover(),
+            owner: t.from_unit_id,
+        },
+    )
+    .await?;
+    let link = format!("/transfers/{}", t.id);
+    crate::notify::store::add_duty(
+        tx,
+        who,
+        hand_over(t.id),
+        None,
+        Some(t.from_unit_id),
+        &format!("移送案件{}已立案，请移交涉案物品", t.code),
+        &link,
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
 impl crate::procedure::Record for Transfer {
     const TABLE: &'static str = "transfers";
     const CHANGED: &'static str = "移送案件状态已被他人更新，请刷新页面后重试";
@@ -179,7 +228,11 @@ async fn begin(
         standing,
     )
     .map_err(refused)?;
+    flow::check_once(step, visible.done()).map_err(refused)?;
     let (tx, t) = crate::procedure::open(db, &visible, id).await?;
+    // A once-only step leaves the state as it is, so the locked record is checked again: of
+    // two at once, the second sees the first's.
+    flow::check_once(step, t.done()).map_err(refused)?;
     Ok((tx, t, next))
 }
 
@@ -508,6 +561,7 @@ pub async fn receive(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<()
 /// Also the end of a reconsideration that reverses the refusal.
 pub async fn file(
     ctx: &Ctx,
+    periods: Periods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -531,6 +585,7 @@ pub async fn file(
         .execute(&mut *tx)
         .await?;
     let number = documents::issue(ctx, &mut tx, who, DocKind::FilingNotice, &t, &note).await?;
+    open_handover(&mut tx, &cal, periods, who, &t).await?;
     set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
@@ -805,17 +860,28 @@ pub async fn suggest_supervision(
 /// The police uphold the refusal on reconsideration; the sender may still suggest supervision
 /// within 3 days of this decision.
 pub async fn reconsider_uphold(
-    db: &Db,
-    cal: &Calendar,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     reasons: &str,
 ) -> AppResult<()> {
+    let cal = &ctx.calendar();
     let reasons = crate::domain::text::required_long("text", "复议维持的理由", reasons, 2000)?;
-    let (mut tx, t, next) = begin(db, actor, id, Step::ReconsiderUphold).await?;
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::ReconsiderUphold).await?;
     met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
-    sqlx::query("UPDATE transfers SET reconsideration = 'upheld', served_on = $1, decision = $2, late_exception = NULL WHERE id = $3")
+    // 004 二(二): the upheld refusal is a written decision (复议决定书), served on the
+    // transferring unit, whose window runs from its receipt.
+    let number = documents::issue(
+        ctx,
+        &mut tx,
+        who,
+        DocKind::ReconsiderationDecision,
+        &t,
+        &reasons,
+    )
+    .await?;
+    sqlx::query("UPDATE transfers SET reconsideration = 'upheld', served_on = $1, service_recorded = 0, decision = $2, late_exception = NULL WHERE id = $3")
         .bind(who.today().to_string())
         .bind(&reasons)
         .bind(id)
@@ -842,7 +908,10 @@ pub async fn reconsider_uphold(
         id,
         who,
         "reconsideration_upheld",
-        &format!("复议决定维持不予立案：{reasons}"),
+        &format!(
+            "复议决定维持不予立案，{}{number}：{reasons}",
+            DocKind::ReconsiderationDecision.title()
+        ),
     )
     .await?;
     notify_unit(
@@ -850,17 +919,23 @@ pub async fn reconsider_uphold(
         who,
         t.from_unit_id,
         &format!("移送案件{}复议维持不予立案：3日内可建议立案监督", t.code),
-        &reasons,
+        &number,
         &format!("/transfers/{id}"),
         true,
     )
     .await?;
-    finish(tx, who, entry("transfer.reconsider_uphold", &t, json!({}))).await
+    finish(
+        tx,
+        who,
+        entry("transfer.reconsider_uphold", &t, json!({"number": number})),
+    )
+    .await
 }
 
 /// The procuratorate records how its filing supervision ended.
 pub async fn supervision_outcome(
-    db: &Db,
+    ctx: &Ctx,
+    periods: Periods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -868,7 +943,8 @@ pub async fn supervision_outcome(
     note: &str,
 ) -> AppResult<()> {
     let note = crate::domain::text::required_long("text", "监督情况", note, 2000)?;
-    let (mut tx, t, next) = begin(db, actor, id, step).await?;
+    let cal = &ctx.calendar();
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, step).await?;
     let outcome = if step == Step::SupervisionFiled {
         "filed"
     } else {
@@ -885,6 +961,7 @@ pub async fn supervision_outcome(
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        open_handover(&mut tx, cal, periods, who, &t).await?;
     }
     set_state(&mut tx, who, &t, next).await?;
     store::event(
@@ -1063,23 +1140,27 @@ pub async fn record_decision(
 
 /// 004 二(三): the written result goes back to the police.
 pub async fn report_result(
-    db: &Db,
-    cal: &Calendar,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     text: &str,
 ) -> AppResult<()> {
+    let cal = &ctx.calendar();
     let text = crate::domain::text::required_long("text", "处理结果", text, 2000)?;
-    let (mut tx, t, next) = begin(db, actor, id, Step::ReportResult).await?;
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::ReportResult).await?;
     met(&mut tx, cal, who, id, flow::FEEDBACK_CLAUSE).await?;
+    let number = documents::issue(ctx, &mut tx, who, DocKind::ResultFeedback, &t, &text).await?;
     set_state(&mut tx, who, &t, next).await?;
     store::event(
         &mut tx,
         id,
         who,
         "result_reported",
-        &format!("书面反馈处理结果：{text}"),
+        &format!(
+            "书面反馈处理结果，{}{number}：{text}",
+            DocKind::ResultFeedback.title()
+        ),
     )
     .await?;
     notify_unit(
@@ -1087,10 +1168,162 @@ pub async fn report_result(
         who,
         t.from_unit_id,
         &format!("移交案件{}处理结果反馈", t.code),
-        &text,
+        &number,
         &format!("/transfers/{id}"),
         false,
     )
     .await?;
-    finish(tx, who, entry("transfer.report_result", &t, json!({}))).await
+    finish(
+        tx,
+        who,
+        entry("transfer.report_result", &t, json!({"number": number})),
+    )
+    .await
+}
+
+/// 004 二(二): the transferring unit records the day the non-filing notice (or the decision
+/// upholding it) reached it; the 3-day window for reconsideration or supervision runs from
+/// that day, not from the day the notice was made.
+pub async fn record_service(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    on: Option<&str>,
+) -> AppResult<()> {
+    let on = model::past_date("date", "送达日期", on, who.today())?;
+    let (mut tx, t, _) = begin(db, actor, id, Step::RecordService).await?;
+    let issued = t
+        .served_on
+        .as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .ok_or_else(|| AppError::internal("refusal without a notice date"))?;
+    if on < issued {
+        return Err(AppError::field(
+            "date",
+            "out_of_range",
+            format!(
+                "送达日期不能早于通知书作出日期{}",
+                crate::calendar::format_date_zh(issued)
+            ),
+        ));
+    }
+    sqlx::query("UPDATE transfers SET served_on = $1, service_recorded = 1 WHERE id = $2")
+        .bind(on.to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        window_clause(&t),
+        Change::Restart {
+            start: on,
+            reason: "移送机关登记的通知书送达日期".into(),
+        },
+    )
+    .await?;
+    let closes = flow::request_window_closes(cal, on)
+        .map_err(|e| AppError::conflict("calendar", e.to_string()))?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "service_recorded",
+        &format!(
+            "登记通知书送达日期为{}，提请复议或建议立案监督的期限至{}届满",
+            crate::calendar::format_date_zh(on),
+            crate::calendar::format_date_zh(closes)
+        ),
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.record_service",
+            &t,
+            json!({"served_on": on.to_string(), "window_closes": closes.to_string()}),
+        ),
+    )
+    .await
+}
+
+/// 国务院令第310号第十二条: the transferring unit records that it handed the items involved
+/// and the other materials over to the police, on which day and what; the clock opened at
+/// filing is met on that day.
+pub async fn hand_over_items(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    on: Option<&str>,
+    note: &str,
+) -> AppResult<()> {
+    let on = model::past_date("date", "移交日期", on, who.today())?;
+    let note = crate::domain::text::required_long("text", "移交的涉案物品和材料", note, 2000)?;
+    let (mut tx, t, _) = begin(db, actor, id, Step::HandOverItems).await?;
+    if t.decided_on
+        .as_deref()
+        .is_some_and(|d| on.to_string().as_str() < d)
+    {
+        return Err(AppError::field(
+            "date",
+            "out_of_range",
+            "移交日期不能早于立案日期",
+        ));
+    }
+    sqlx::query(
+        "UPDATE transfers SET items_handed_over_on = $1, items_handover_note = $2 WHERE id = $3",
+    )
+    .bind(on.to_string())
+    .bind(&note)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    settle(
+        &mut tx,
+        cal,
+        who,
+        id,
+        flow::HANDOVER_CLAUSE,
+        Change::Met { on },
+    )
+    .await?;
+    crate::notify::store::discharge(&mut tx, who, hand_over(id)).await?;
+    store::event(
+        &mut tx,
+        id,
+        who,
+        "items_handed_over",
+        &format!(
+            "{}将涉案物品及有关材料移交公安机关：{note}",
+            crate::calendar::format_date_zh(on)
+        ),
+    )
+    .await?;
+    notify_unit(
+        &mut tx,
+        who,
+        t.to_unit_id,
+        &format!("移送案件{}：移送机关已移交涉案物品", t.code),
+        &note,
+        &format!("/transfers/{id}"),
+        false,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.hand_over_items",
+            &t,
+            json!({"handed_over_on": on.to_string()}),
+        ),
+    )
+    .await
 }

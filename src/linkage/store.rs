@@ -49,6 +49,11 @@ pub struct Transfer {
     /// 1 when withheld under secrecy rules (004 一(二)).
     pub withheld: i64,
     pub secrecy_basis: Option<String>,
+    /// 1 once the transferring unit recorded when the current notice reached it.
+    pub service_recorded: i64,
+    /// 国务院令第310号第十二条: when the items were handed over after filing, and what.
+    pub items_handed_over_on: Option<String>,
+    pub items_handover_note: Option<String>,
     /// 1 when a clock of this transfer is overdue.
     pub overdue: i64,
     pub created_at: String,
@@ -84,6 +89,13 @@ impl Transfer {
     pub fn is_overdue(&self) -> bool {
         self.overdue == 1
     }
+    /// The once-only steps already taken (flow::check_once).
+    pub fn done(&self) -> super::flow::Done {
+        super::flow::Done {
+            service_recorded: self.service_recorded == 1,
+            items_handed_over: self.items_handed_over_on.is_some(),
+        }
+    }
     pub fn amount_text(&self) -> String {
         self.amount_fen
             .and_then(crate::domain::money::Fen::from_fen)
@@ -105,7 +117,8 @@ impl Transfer {
         self.amount_fen = None;
         self.penalty_number = None;
         self.decision = self.decision.map(|_| w.clone());
-        self.late_exception = self.late_exception.map(|_| w);
+        self.late_exception = self.late_exception.map(|_| w.clone());
+        self.items_handover_note = self.items_handover_note.map(|_| w);
         // The basis of the marking is for those entitled, like the content it guards.
         self.secrecy_basis = None;
         self
@@ -116,7 +129,8 @@ const SELECT: &str = "SELECT t.id, t.code, t.direction, t.situation, t.title, t.
     t.penalty_number, t.from_unit_id, fu.name AS from_unit_name, t.to_unit_id, tu.name AS to_unit_name, \
     t.procuratorate_unit_id, pu.name AS procuratorate_unit_name, t.case_id, t.state, t.police_decided_on, \
     t.sent_on, t.received_on, t.decided_on, t.decision, t.served_on, t.late_exception, t.refused, \
-    t.reconsideration, t.supervision, t.withheld, t.secrecy_basis, \
+    t.reconsideration, t.supervision, t.withheld, t.secrecy_basis, t.service_recorded, \
+    t.items_handed_over_on, t.items_handover_note, \
     CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'transfer' AND d.record_id = t.id \
       AND d.state = 'missed' AND d.clause NOT IN ('004 二(二)（提请复议或建议立案监督）', \
       '国务院令第310号第九条（复议后建议立案监督）')) THEN 1 ELSE 0 END AS overdue, \

@@ -36,6 +36,11 @@ pub fn routes() -> Router<SharedState> {
             get(api_rounds).post(api_open_round),
         )
         .route("/api/v1/report-rounds/{id}", get(api_round))
+        .route("/reports/{id}/forward", axum::routing::post(forward_page))
+        .route(
+            "/api/v1/reports/{id}/forward",
+            axum::routing::post(api_forward),
+        )
 }
 
 fn office_role(actor: &Actor) -> bool {
@@ -59,8 +64,11 @@ struct IndexPage {
     reports: Vec<ReportRow>,
     can_open: bool,
     can_report: bool,
+    /// The office reports major matters to the leaders (001 §24).
+    can_forward: bool,
     form: ReportInput,
     errors: FieldErrors,
+    error: Option<String>,
 }
 
 async fn index(
@@ -68,6 +76,16 @@ async fn index(
     cu: &CurrentUser,
     form: ReportInput,
     errors: FieldErrors,
+) -> PageResult {
+    index_with(state, cu, form, errors, None).await
+}
+
+async fn index_with(
+    state: &SharedState,
+    cu: &CurrentUser,
+    form: ReportInput,
+    errors: FieldErrors,
+    error: Option<String>,
 ) -> PageResult {
     let scope = store::read_scope(&cu.actor)?;
     let status = form_status(&errors);
@@ -79,8 +97,10 @@ async fn index(
             reports: store::reports(&state.db, &scope, None).await?,
             can_open: office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create),
             can_report: reporter(&cu.actor),
+            can_forward: office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create),
             form,
             errors,
+            error,
         },
     ))
 }
@@ -258,6 +278,48 @@ async fn submit_round_page(
         Err(AppError::Validation(e)) => show_round(&state, &cu, id, input, e).await,
         Err(e) => Err(e.into()),
     }
+}
+
+async fn forward_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let note = Pairs(&pairs).one("note");
+    let result = store::forward(&state.db, &cu.actor, &cu.who, id, &note).await;
+    crate::web::page::after_step(result, "/reports?msg=saved", |msg| {
+        index_with(
+            &state,
+            &cu,
+            ReportInput::default(),
+            FieldErrors::new(),
+            Some(msg),
+        )
+    })
+    .await
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct ForwardInput {
+    /// The office's words to the leaders: a summary, a suggestion to convene a meeting.
+    pub note: String,
+}
+
+/// 001 §24: the office reports a unit's major matter to the group's leader and deputies, once.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/forward", tag = "reports", params(("id" = i64, Path)), request_body = ForwardInput,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_forward(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ForwardInput>,
+) -> AppResult<StatusCode> {
+    store::forward(&state.db, &u.actor, &u.who, path_id(&id)?, &input.note).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Reports visible to the caller (a unit: its own; the office: those sent to it).

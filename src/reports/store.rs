@@ -135,9 +135,17 @@ pub struct ReportRow {
     pub submitted_by_name: String,
     pub submitted_on: String,
     pub submitted_at: String,
+    /// 001 §24: when the office reported the major matter to the leaders, who, and its words.
+    pub forwarded_at: Option<String>,
+    pub forwarded_by_name: Option<String>,
+    pub forward_note: Option<String>,
 }
 
 impl ReportRow {
+    /// A major matter the office has still to report to the leaders.
+    pub fn awaits_forwarding(&self) -> bool {
+        self.kind == Kind::MajorMatter.code() && self.forwarded_at.is_none()
+    }
     pub fn kind_label(&self) -> &'static str {
         Kind::label_of(&self.kind)
     }
@@ -152,7 +160,8 @@ impl ReportRow {
 fn select_reports(scope: &Scope) -> Sql {
     let mut q = Sql::new(
         "SELECT p.id, p.kind, p.round_id, p.unit_id, u.name AS unit_name, p.title, p.body, p.cases_filed, p.amount_fen, \
-         p.cases_transferred, p.submitted_by_name, p.submitted_on, p.submitted_at FROM unit_reports p JOIN units u ON u.id = p.unit_id WHERE ",
+         p.cases_transferred, p.submitted_by_name, p.submitted_on, p.submitted_at, p.forwarded_at, p.forwarded_by_name, \
+         p.forward_note FROM unit_reports p JOIN units u ON u.id = p.unit_id WHERE ",
     );
     q.append(parties_in_scope(scope, REPORT, "p.id"));
     q
@@ -341,6 +350,23 @@ pub async fn submit(
     };
     let n = NewReport::parse(input, kind)?;
     let mut tx = db.begin().await?;
+    if let Some(r) = &round {
+        // One report per unit and round: the round's row lock orders two submissions sent at
+        // once, and the second finds the first.
+        crate::procedure::lock(&mut tx, "report_rounds", r.id).await?;
+        let already: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM unit_reports WHERE round_id = $1 AND unit_id = $2")
+                .bind(r.id)
+                .bind(actor.unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if already.is_some() {
+            return Err(AppError::conflict(
+                "already_reported",
+                "本单位已报送本期信息，请勿重复报送",
+            ));
+        }
+    }
     let office = match &round {
         Some(r) => r.office_unit_id,
         None => office_of(&mut tx, actor).await?,
@@ -387,6 +413,8 @@ pub async fn submit(
         )
         .await?;
     } else {
+        // The leaders learn of it at once; the office owes them its report (001 §24), a duty
+        // of its own, discharged by `forward`.
         notify_unit(
             &mut tx,
             who,
@@ -394,7 +422,18 @@ pub async fn submit(
             &format!("重大事项报告：{}", n.title),
             &actor.unit_name,
             "/reports",
-            true,
+            false,
+        )
+        .await?;
+        crate::notify::store::add_duty(
+            &mut tx,
+            who,
+            forward_duty(id),
+            None,
+            Some(office),
+            &format!("汇总重大事项并报告组长、副组长：{}", n.title),
+            "/reports",
+            None,
         )
         .await?;
         let leaders =
@@ -421,4 +460,84 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The office's duty to report a unit's major matter to the leaders (001 §24).
+fn forward_duty(id: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: REPORT,
+        record_id: id,
+        duty: "forward_to_leaders",
+    }
+}
+
+/// 001 §24: the group office reports a unit's major matter to the group's leader and deputies,
+/// with its own words (a summary, a suggestion to convene a plenary or special meeting). Only
+/// the office the matter was reported to, once: the update is conditional, so of two at once
+/// one wins and the other is told.
+pub async fn forward(db: &Db, actor: &Actor, who: &Who, id: i64, note: &str) -> AppResult<()> {
+    actor.require(Resource::Report, Action::Create)?;
+    if !office_role(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let note = crate::domain::text::required_long("note", "报告意见", note, 2000)?;
+    let r = chosen(db, &Scope::Unit(actor.unit_id), &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    if r.kind != Kind::MajorMatter.code() {
+        return Err(AppError::conflict(
+            "not_major_matter",
+            "只有重大事项报告需要报告组长、副组长",
+        ));
+    }
+    let mut tx = db.begin().await?;
+    let office: i64 = sqlx::query_scalar("SELECT office_unit_id FROM unit_reports WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if office != actor.unit_id {
+        return Err(AppError::Forbidden);
+    }
+    let n = sqlx::query(
+        "UPDATE unit_reports SET forwarded_at = $1, forwarded_by_name = $2, forward_note = $3 \
+         WHERE id = $4 AND forwarded_at IS NULL",
+    )
+    .bind(who.at_text())
+    .bind(&who.name)
+    .bind(&note)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(
+            "already_forwarded",
+            "该重大事项已报告组长、副组长，请刷新页面",
+        ));
+    }
+    let leaders = crate::notify::store::holders_of_role(&mut tx, Role::GroupLeader, office).await?;
+    for l in leaders {
+        notify(
+            &mut tx,
+            who,
+            l,
+            &format!("领导小组办公室报告重大事项：{}", r.title),
+            &format!("{}报告。办公室意见：{note}", r.unit_name),
+            Some("/reports"),
+        )
+        .await?;
+    }
+    crate::notify::store::discharge(&mut tx, who, forward_duty(id)).await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("report.forward", REPORT)
+            .object(id, Some(office))
+            .summary(json!({"unit_id": r.unit_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -69,6 +69,7 @@ use utoipa::{Modify, OpenApi};
         crate::inspections::http::api_report,
         crate::reports::http::api_reports,
         crate::reports::http::api_submit,
+        crate::reports::http::api_forward,
         crate::reports::http::api_open_round,
         crate::reports::http::api_round,
         crate::composition::http::api_get,

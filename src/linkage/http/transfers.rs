@@ -420,7 +420,8 @@ async fn detail(
     }
     let office = store::office_covers(&state.db, actor, &t).await?;
     let standing = store::standing(actor, &t, office);
-    let steps = super::super::flow::available(t.direction()?, t.state()?, &actor.roles, standing);
+    let steps =
+        super::super::flow::available(t.direction()?, t.state()?, &actor.roles, standing, t.done());
     let mut attachments = Vec::new();
     for a in store::attachments(&state.db.pool, id).await? {
         let sees = entitled
@@ -553,12 +554,14 @@ async fn show_page(
 pub struct StepInput {
     /// send, receive, file, refuse, request_reconsideration, suggest_supervision,
     /// reconsider_file, reconsider_uphold, supervision_filed, supervision_sustained,
-    /// accept_refusal, grant_exception, record_decision, report_result
+    /// accept_refusal, grant_exception, record_decision, report_result, record_service
+    /// (with `date`), hand_over_items (with `date` and `text`)
     pub step: String,
     /// Reasons, notes, the decision or the result, as the step needs.
     #[serde(default)]
     pub text: Option<String>,
-    /// The decision date (record_decision).
+    /// The decision date (record_decision), the day the notice was received
+    /// (record_service), the day the items were handed over (hand_over_items).
     #[serde(default)]
     pub date: Option<String>,
     /// The procuratorate asked to supervise (suggest_supervision).
@@ -582,7 +585,9 @@ pub async fn run_step(
     match step {
         Step::Send => steps::send(state, periods, actor, who, id).await,
         Step::Receive => steps::receive(db, actor, who, id).await,
-        Step::File | Step::ReconsiderFile => steps::file(state, actor, who, id, step, &text).await,
+        Step::File | Step::ReconsiderFile => {
+            steps::file(state, periods, actor, who, id, step, &text).await
+        }
         Step::Refuse => steps::refuse(state, actor, who, id, &text).await,
         Step::RequestReconsideration => {
             steps::request_reconsideration(state, periods, actor, who, id, &text).await
@@ -598,16 +603,22 @@ pub async fn run_step(
             };
             steps::suggest_supervision(db, &cal, actor, who, id, p, &text).await
         }
-        Step::ReconsiderUphold => steps::reconsider_uphold(db, &cal, actor, who, id, &text).await,
+        Step::ReconsiderUphold => steps::reconsider_uphold(state, actor, who, id, &text).await,
         Step::SupervisionFiled | Step::SupervisionSustained => {
-            steps::supervision_outcome(db, actor, who, id, step, &text).await
+            steps::supervision_outcome(state, periods, actor, who, id, step, &text).await
         }
         Step::AcceptRefusal => steps::accept_refusal(db, &cal, actor, who, id).await,
         Step::GrantException => steps::grant_exception(db, &cal, actor, who, id, &text).await,
         Step::RecordDecision => {
             steps::record_decision(db, &cal, actor, who, id, input.date.as_deref(), &text).await
         }
-        Step::ReportResult => steps::report_result(db, &cal, actor, who, id, &text).await,
+        Step::ReportResult => steps::report_result(state, actor, who, id, &text).await,
+        Step::RecordService => {
+            steps::record_service(db, &cal, actor, who, id, input.date.as_deref()).await
+        }
+        Step::HandOverItems => {
+            steps::hand_over_items(db, &cal, actor, who, id, input.date.as_deref(), &text).await
+        }
         Step::Attach => Err(AppError::field(
             "step",
             "invalid_choice",
