@@ -139,6 +139,32 @@ pub async fn issue_letter(
         .filter(|(_, r, _)| r == "assisting")
         .map(|(_, _, n)| n.clone())
         .collect();
+    // 000 §5 and §11: the office writes jointly with other units of its own region (市、县事权
+    // 划分), each named once, to the lead unit, which is not one of the senders.
+    let region = crate::units::store::region_of(&mut tx, case.office_unit_id).await?;
+    let mut joint_ids: Vec<i64> = Vec::new();
+    for j in joint {
+        if *j == case.office_unit_id || Some(*j) == case.lead_unit_id {
+            return Err(AppError::field(
+                "joint_unit_ids",
+                "not_allowed",
+                "联合发函单位不能是本办公室或主办单位（督办公函向主办单位发出）",
+            ));
+        }
+        crate::units::store::require_named(
+            &mut tx,
+            *j,
+            "joint_unit_ids",
+            "联合发函单位不存在或已停用",
+            crate::access::jurisdiction::Reach::OwnRegion,
+            &region,
+        )
+        .await?;
+        if !joint_ids.contains(j) {
+            joint_ids.push(*j);
+        }
+    }
+    let joint = joint_ids.as_slice();
     let joint_names = unit_names(&mut tx, joint).await?;
     let grounds = store::grounds(&mut *tx, id).await?;
     let number = number(&mut tx, who, case.office_unit_id, "督").await?;
@@ -195,6 +221,11 @@ pub async fn issue_letter(
         body.push(para(ParagraphKind::Text, note.trim()));
     }
     let doc = OfficialDocument {
+        // A joint letter is signed by every issuer (GB/T 9704-2012 7.3.5.2).
+        signature: std::iter::once(case.office_unit_name.clone())
+            .chain(joint_names.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n"),
         joint_issuers: joint_names.clone(),
         mark: case.is_listed().then(|| "挂牌督办".to_string()),
         ..office_document(
