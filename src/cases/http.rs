@@ -445,60 +445,111 @@ async fn show_page(
     show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
 }
 
-/// A step as submitted from the case page or the API.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct StepInput {
-    /// propose, approve, reject, start, issue_letter, request_progress, report_progress,
-    /// coordinate, conclude, report_closure, circulate, archive, judicial_status (with reason)
-    pub step: String,
-    #[serde(default)]
-    pub grounds: Vec<(String, String)>,
-    #[serde(default)]
-    pub judicial_status: Option<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub responsible_user_id: Option<String>,
-    #[serde(default)]
-    pub lead_unit_id: Option<String>,
-    #[serde(default)]
-    pub assisting: Vec<String>,
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub text: Option<String>,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub named_unit_id: Option<String>,
-    #[serde(default)]
-    pub joint_unit_ids: Vec<String>,
+/// A step on a case as submitted (`{"step": …}`), with exactly the fields it takes.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum CaseStep {
+    /// 提请督办 (000 §3): the grounds, each `[code, reason]`; `judicial_status`, if given,
+    /// must be the stored one (000 §2).
+    Propose {
+        #[serde(default)]
+        grounds: Vec<(String, String)>,
+        #[serde(default)]
+        judicial_status: Option<String>,
+    },
+    /// 变更司法程序状态 (000 §2), with the reason.
+    JudicialStatus {
+        #[serde(default)]
+        judicial_status: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// 同意督办 (the director), naming the responsible staff member (000 §10).
+    Approve {
+        #[serde(default)]
+        reason: Option<String>,
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        responsible_user_id: Option<String>,
+    },
+    /// 不予督办, with the reason.
+    Reject {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// 明确主办、协办单位 (000 §4).
+    Start {
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        lead_unit_id: Option<String>,
+        #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+        assisting: Vec<String>,
+    },
+    /// 发督办函 (000 §5), possibly jointly.
+    IssueLetter {
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+        joint_unit_ids: Vec<String>,
+    },
+    /// 要求报告进展 (000 §6), by a date.
+    RequestProgress {
+        #[serde(default)]
+        date: Option<String>,
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// 报告阶段性进展 (the lead unit).
+    ReportProgress {
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// 协调 (000 §7, §10): meeting, on-site, circular or referral to the group.
+    Coordinate {
+        #[serde(default)]
+        kind: Option<String>,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        named_unit_id: Option<String>,
+    },
+    /// 办结 (000 §8), on a date.
+    Conclude {
+        #[serde(default)]
+        date: Option<String>,
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// 报告办结情况 (the lead unit).
+    ReportClosure {
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// 通报 (000 §9).
+    Circulate {
+        #[serde(default)]
+        text: Option<String>,
+    },
+    /// 归档 (000 §12).
+    Archive,
 }
 
-fn step_from_pairs(pairs: &[(String, String)]) -> StepInput {
+/// A step from the case page: the proposal's grounds come as ticked `ground` boxes, each with
+/// its `reason_<code>`.
+fn step_from_pairs(pairs: &[(String, String)]) -> AppResult<CaseStep> {
     let p = crate::web::form::Pairs(pairs);
-    let one = |k: &str| p.get(k);
-    let many = |k: &str| p.many(k);
-    StepInput {
-        step: one("step").unwrap_or_default(),
-        grounds: many("ground")
+    if p.one("step") != "propose" {
+        return crate::web::step::from_form(pairs);
+    }
+    Ok(CaseStep::Propose {
+        grounds: p
+            .many("ground")
             .into_iter()
             .map(|g| {
-                let reason = one(&format!("reason_{g}")).unwrap_or_default();
+                let reason = p.one(&format!("reason_{g}"));
                 (g, reason)
             })
             .collect(),
-        judicial_status: one("judicial_status"),
-        reason: one("reason"),
-        responsible_user_id: one("responsible_user_id"),
-        lead_unit_id: one("lead_unit_id"),
-        assisting: many("assisting"),
-        date: one("date"),
-        text: one("text"),
-        kind: one("kind"),
-        named_unit_id: one("named_unit_id"),
-        joint_unit_ids: many("joint_unit_ids"),
-    }
+        judicial_status: p.get("judicial_status"),
+    })
 }
 
 fn opt_id(field: &str, raw: &Option<String>) -> AppResult<Option<i64>> {
@@ -523,50 +574,63 @@ pub async fn run_step(
     actor: &Actor,
     who: &crate::audit::Who,
     id: i64,
-    input: &StepInput,
+    input: CaseStep,
 ) -> AppResult<()> {
+    use CaseStep as S;
     let db = &state.db;
     let cal = state.calendar();
-    let text = input.text.clone().unwrap_or_default();
-    let reason = input.reason.clone().unwrap_or_default();
-    match input.step.as_str() {
-        "propose" => {
-            let grounds = parse_grounds(&input.grounds)?;
-            let named = input
-                .judicial_status
+    let text = |t: Option<String>| t.unwrap_or_default();
+    match input {
+        S::Propose {
+            grounds,
+            judicial_status,
+        } => {
+            let grounds = parse_grounds(&grounds)?;
+            let named = judicial_status
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty());
             steps::propose(db, actor, who, id, &grounds, named).await
         }
-        "judicial_status" => {
-            let js = input
-                .judicial_status
+        S::JudicialStatus {
+            judicial_status,
+            reason,
+        } => {
+            let js = judicial_status
                 .as_deref()
                 .map(str::trim)
                 .and_then(JudicialStatus::parse)
                 .ok_or_else(|| {
                     AppError::field("judicial_status", "invalid_choice", "请选择司法程序状态")
                 })?;
-            steps::set_judicial_status(db, actor, who, id, js, &reason).await
+            steps::set_judicial_status(db, actor, who, id, js, &text(reason)).await
         }
-        "approve" => {
-            let uid = opt_id("responsible_user_id", &input.responsible_user_id)?;
+        S::Approve {
+            reason,
+            responsible_user_id,
+        } => {
+            let uid = opt_id("responsible_user_id", &responsible_user_id)?;
             let d = steps::Decision::Approve {
-                reason,
+                reason: text(reason),
                 responsible_user_id: uid,
             };
             steps::decide(db, &cal, actor, who, id, d).await
         }
-        "reject" => {
-            steps::decide(db, &cal, actor, who, id, steps::Decision::Reject { reason }).await
+        S::Reject { reason } => {
+            let d = steps::Decision::Reject {
+                reason: text(reason),
+            };
+            steps::decide(db, &cal, actor, who, id, d).await
         }
-        "start" => {
-            let lead = opt_id("lead_unit_id", &input.lead_unit_id)?
+        S::Start {
+            lead_unit_id,
+            assisting: raw,
+        } => {
+            let lead = opt_id("lead_unit_id", &lead_unit_id)?
                 .ok_or_else(|| AppError::field("lead_unit_id", "required", "请选择主办单位"))?;
             let mut assisting = Vec::new();
-            for a in &input.assisting {
-                if let Some(id) = opt_id("assisting", &Some(a.clone()))?
+            for a in raw {
+                if let Some(id) = opt_id("assisting", &Some(a))?
                     && !assisting.contains(&id)
                 {
                     assisting.push(id);
@@ -574,41 +638,45 @@ pub async fn run_step(
             }
             steps::start(db, &cal, actor, who, id, lead, &assisting).await
         }
-        "request_progress" => {
-            let due = date_field("date", &input.date)?;
-            steps::request_progress(db, &cal, actor, who, id, due, &text).await
+        S::RequestProgress { date, text: t } => {
+            let due = date_field("date", &date)?;
+            steps::request_progress(db, &cal, actor, who, id, due, &text(t)).await
         }
-        "report_progress" => steps::report(db, &cal, actor, who, id, false, &text).await,
-        "report_closure" => steps::report(db, &cal, actor, who, id, true, &text).await,
-        "conclude" => {
-            let on = date_field("date", &input.date)?;
-            steps::conclude(db, &cal, actor, who, id, on, &text).await
+        S::ReportProgress { text: t } => {
+            steps::report(db, &cal, actor, who, id, false, &text(t)).await
         }
-        "coordinate" => {
-            let named = opt_id("named_unit_id", &input.named_unit_id)?;
-            steps::coordinate(
-                db,
-                actor,
-                who,
-                id,
-                input.kind.as_deref().unwrap_or(""),
-                &text,
-                named,
-            )
-            .await
+        S::ReportClosure { text: t } => {
+            steps::report(db, &cal, actor, who, id, true, &text(t)).await
         }
-        "issue_letter" => {
+        S::Conclude { date, text: t } => {
+            let on = date_field("date", &date)?;
+            steps::conclude(db, &cal, actor, who, id, on, &text(t)).await
+        }
+        S::Coordinate {
+            kind,
+            text: t,
+            named_unit_id,
+        } => {
+            let named = opt_id("named_unit_id", &named_unit_id)?;
+            let kind = kind.unwrap_or_default();
+            steps::coordinate(db, actor, who, id, &kind, &text(t), named).await
+        }
+        S::IssueLetter {
+            text: t,
+            joint_unit_ids,
+        } => {
             let mut joint = Vec::new();
-            for j in &input.joint_unit_ids {
-                if let Some(u) = opt_id("joint_unit_ids", &Some(j.clone()))? {
+            for j in joint_unit_ids {
+                if let Some(u) = opt_id("joint_unit_ids", &Some(j))? {
                     joint.push(u);
                 }
             }
-            super::documents::issue_letter(state, actor, who, id, &text, &joint).await
+            super::documents::issue_letter(state, actor, who, id, &text(t), &joint).await
         }
-        "circulate" => super::documents::circulate(state, actor, who, id, &text).await,
-        "archive" => super::documents::archive(state, actor, who, id).await,
-        _ => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
+        S::Circulate { text: t } => {
+            super::documents::circulate(state, actor, who, id, &text(t)).await
+        }
+        S::Archive => super::documents::archive(state, actor, who, id).await,
     }
 }
 
@@ -619,8 +687,10 @@ async fn step_page(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path_id(&id)?;
-    let input = step_from_pairs(&pairs);
-    let result = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    let result = match step_from_pairs(&pairs) {
+        Ok(input) => run_step(&state, &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
     after_step(&state, &cu, id, result).await
 }
 
@@ -757,16 +827,16 @@ pub async fn api_get(
 }
 
 /// Take a step of the procedure; refused with the reason when the rules do not allow it.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases", params(("id" = i64, Path)), request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases", params(("id" = i64, Path)), request_body = CaseStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<StepInput>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<CaseStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    run_step(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

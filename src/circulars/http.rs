@@ -7,12 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::store::{self, Circular, Recipient};
 use super::{CircularInput, Kind};
 use crate::access::{Action, Actor, Resource};
-use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -195,36 +194,17 @@ async fn show_page(
 }
 
 /// sign, return (with `text`), confirm_read
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct StepInput {
-    pub step: String,
-    #[serde(default)]
-    pub text: String,
-}
-
-async fn run_step(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    input: &StepInput,
-) -> AppResult<()> {
-    match input.step.trim() {
-        "sign" => store::sign(state, actor, who, id).await,
-        "return" => store::return_draft(&state.db, actor, who, id, &input.text).await,
-        "confirm_read" => store::confirm_read(&state.db, actor, who, id).await,
-        _ => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
-    }
-}
-
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     Path(id): Path<String>,
-    CsrfForm(input): CsrfForm<StepInput>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path_id(&id)?;
-    let r = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    let r = match crate::web::step::from_form(&pairs) {
+        Ok(input) => store::run(&state, &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
     crate::web::page::after_step(r, &format!("/circulars/{id}?msg=saved"), |msg| {
         show(&state, &cu, id, None, Some(msg))
     })
@@ -283,15 +263,15 @@ pub async fn api_get(
 }
 
 /// Sign, return with reasons (the leader), or confirm reading (a unit addressed).
-#[utoipa::path(post, path = "/api/v1/circulars/{id}/steps", tag = "circulars", params(("id" = i64, Path)), request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/circulars/{id}/steps", tag = "circulars", params(("id" = i64, Path)), request_body = store::CircularStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<StepInput>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::CircularStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    store::run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

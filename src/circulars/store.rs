@@ -498,3 +498,33 @@ pub async fn confirm_read(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
     )
     .await
 }
+
+/// A step on a circular as submitted (`{"step": …}`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum CircularStep {
+    /// 签发 (the signer): numbered and issued.
+    Sign,
+    /// 退回修改 (the signer), with the reasons.
+    Return {
+        #[serde(default)]
+        text: String,
+    },
+    /// 确认已阅 (a recipient unit).
+    ConfirmRead,
+}
+
+/// Take `input` on circular `id` as `actor`.
+pub async fn run(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: CircularStep,
+) -> AppResult<()> {
+    match input {
+        CircularStep::Sign => sign(ctx, actor, who, id).await,
+        CircularStep::Return { text } => return_draft(&ctx.db, actor, who, id, &text).await,
+        CircularStep::ConfirmRead => confirm_read(&ctx.db, actor, who, id).await,
+    }
+}

@@ -1327,3 +1327,154 @@ pub async fn hand_over_items(
     )
     .await
 }
+
+/// A step on a transfer as submitted, with exactly the fields it takes (`{"step": …}`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum TransferStep {
+    /// 移送 (the sending unit).
+    Send,
+    /// 签收 (the receiving unit).
+    Receive,
+    /// 决定立案, with an optional note.
+    File {
+        #[serde(default)]
+        text: String,
+    },
+    /// 决定不予立案, with the reasons.
+    Refuse {
+        #[serde(default)]
+        text: String,
+    },
+    /// 提请复议, with the reasons.
+    RequestReconsideration {
+        #[serde(default)]
+        text: String,
+    },
+    /// 建议检察院立案监督, with the reasons and the procuratorate.
+    SuggestSupervision {
+        #[serde(default)]
+        text: String,
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        procuratorate_unit_id: Option<String>,
+    },
+    /// 复议决定立案.
+    ReconsiderFile {
+        #[serde(default)]
+        text: String,
+    },
+    /// 复议维持不予立案, with the reasons (the 复议决定书).
+    ReconsiderUphold {
+        #[serde(default)]
+        text: String,
+    },
+    /// 监督后公安机关立案 (the procuratorate).
+    SupervisionFiled {
+        #[serde(default)]
+        text: String,
+    },
+    /// 不立案理由成立 (the procuratorate).
+    SupervisionSustained {
+        #[serde(default)]
+        text: String,
+    },
+    /// 接受不予立案决定.
+    AcceptRefusal,
+    /// 准予逾期提出 (the office), with the reasons.
+    GrantException {
+        #[serde(default)]
+        text: String,
+    },
+    /// 作出处理决定 (a hand-back): its date and content.
+    RecordDecision {
+        #[serde(default)]
+        date: Option<String>,
+        #[serde(default)]
+        text: String,
+    },
+    /// 书面反馈处理结果 (the 处理结果反馈函).
+    ReportResult {
+        #[serde(default)]
+        text: String,
+    },
+    /// 登记送达日期: the day the notice reached the transferring unit.
+    RecordService {
+        #[serde(default)]
+        date: Option<String>,
+    },
+    /// 移交涉案物品: the day and what was handed over.
+    HandOverItems {
+        #[serde(default)]
+        date: Option<String>,
+        #[serde(default)]
+        text: String,
+    },
+}
+
+/// Take `input` on transfer `id` as `actor`.
+pub async fn run(
+    ctx: &Ctx,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: TransferStep,
+) -> AppResult<()> {
+    use TransferStep as S;
+    let db = &ctx.db;
+    let cal = ctx.calendar();
+    match input {
+        S::Send => send(ctx, periods, actor, who, id).await,
+        S::Receive => receive(db, actor, who, id).await,
+        S::File { text } => file(ctx, periods, actor, who, id, Step::File, &text).await,
+        S::ReconsiderFile { text } => {
+            file(ctx, periods, actor, who, id, Step::ReconsiderFile, &text).await
+        }
+        S::Refuse { text } => refuse(ctx, actor, who, id, &text).await,
+        S::RequestReconsideration { text } => {
+            request_reconsideration(ctx, periods, actor, who, id, &text).await
+        }
+        S::SuggestSupervision {
+            text,
+            procuratorate_unit_id,
+        } => {
+            let p = match procuratorate_unit_id.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(v) => Some(crate::domain::text::id(
+                    "procuratorate_unit_id",
+                    "人民检察院",
+                    v,
+                )?),
+            };
+            suggest_supervision(db, &cal, actor, who, id, p, &text).await
+        }
+        S::ReconsiderUphold { text } => reconsider_uphold(ctx, actor, who, id, &text).await,
+        S::SupervisionFiled { text } => {
+            supervision_outcome(ctx, periods, actor, who, id, Step::SupervisionFiled, &text).await
+        }
+        S::SupervisionSustained { text } => {
+            supervision_outcome(
+                ctx,
+                periods,
+                actor,
+                who,
+                id,
+                Step::SupervisionSustained,
+                &text,
+            )
+            .await
+        }
+        S::AcceptRefusal => accept_refusal(db, &cal, actor, who, id).await,
+        S::GrantException { text } => grant_exception(db, &cal, actor, who, id, &text).await,
+        S::RecordDecision { date, text } => {
+            record_decision(db, &cal, actor, who, id, date.as_deref(), &text).await
+        }
+        S::ReportResult { text } => report_result(ctx, actor, who, id, &text).await,
+        S::RecordService { date } => {
+            record_service(db, &cal, actor, who, id, date.as_deref()).await
+        }
+        S::HandOverItems { date, text } => {
+            hand_over_items(db, &cal, actor, who, id, date.as_deref(), &text).await
+        }
+    }
+}

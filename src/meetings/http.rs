@@ -8,13 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::flow::{self, MeetingKind, Step};
 use super::model::{HeldInput, ItemInput, ProposalInput};
 use super::store::{self, Meeting};
 use crate::access::{Action, Actor, Resource};
-use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -221,60 +220,27 @@ async fn show_page(
     show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
 }
 
-/// A step as submitted from the page or the API.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct StepInput {
-    /// approve, cancel, record_held, sign_minutes
-    pub step: String,
-    /// The chair's note (approve, cancel).
-    #[serde(default)]
-    pub text: String,
-    /// The record of the meeting (record_held).
-    #[serde(default)]
-    pub held: Option<HeldInput>,
-}
-
-async fn run_step(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    input: &StepInput,
-) -> AppResult<()> {
-    match Step::parse(&input.step) {
-        Some(s @ (Step::Approve | Step::Cancel)) => {
-            store::decide(&state.db, actor, who, id, s, &input.text).await
-        }
-        Some(Step::RecordHeld) => {
-            let held = input.held.clone().unwrap_or_default();
-            store::record_held(&state.db, actor, who, id, &held).await
-        }
-        Some(Step::SignMinutes) => store::sign(state, actor, who, id).await,
-        None => Err(AppError::field("step", "invalid_choice", "未知的办理步骤")),
-    }
-}
-
-fn step_from_pairs(pairs: &[(String, String)]) -> StepInput {
+/// A step from the meeting page: the record of a held meeting comes as numbered item fields.
+fn step_from_pairs(pairs: &[(String, String)]) -> AppResult<store::MeetingStep> {
     let p = Pairs(pairs);
-    let step = p.one("step");
-    let held = (step == Step::RecordHeld.code()).then(|| HeldInput {
-        held_on: p.one("held_on"),
-        attended_unit_ids: p.many("attended_unit_ids"),
-        attendees: p.one("attendees"),
-        minutes: p.one("minutes"),
-        items: (0..10)
-            .map(|i| ItemInput {
-                text: p.one(&format!("item{i}_text")),
-                lead_unit_id: p.one(&format!("item{i}_lead")),
-                due_on: p.one(&format!("item{i}_due")),
-            })
-            .collect(),
-    });
-    StepInput {
-        step,
-        text: p.one("text"),
-        held,
+    if p.one("step") != Step::RecordHeld.code() {
+        return crate::web::step::from_form(pairs);
     }
+    Ok(store::MeetingStep::RecordHeld {
+        held: HeldInput {
+            held_on: p.one("held_on"),
+            attended_unit_ids: p.many("attended_unit_ids"),
+            attendees: p.one("attendees"),
+            minutes: p.one("minutes"),
+            items: (0..10)
+                .map(|i| ItemInput {
+                    text: p.one(&format!("item{i}_text")),
+                    lead_unit_id: p.one(&format!("item{i}_lead")),
+                    due_on: p.one(&format!("item{i}_due")),
+                })
+                .collect(),
+        },
+    })
 }
 
 async fn step_page(
@@ -284,7 +250,10 @@ async fn step_page(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path_id(&id)?;
-    let r = run_step(&state, &cu.actor, &cu.who, id, &step_from_pairs(&pairs)).await;
+    let r = match step_from_pairs(&pairs) {
+        Ok(input) => store::run(&state, &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
     crate::web::page::after_step(r, &format!("/meetings/{id}?msg=saved"), |msg| {
         show(&state, &cu, id, None, Some(msg))
     })
@@ -345,15 +314,15 @@ pub async fn api_get(
 }
 
 /// Decide, record or sign; refused with the reason when the rules do not allow it.
-#[utoipa::path(post, path = "/api/v1/meetings/{id}/steps", tag = "meetings", params(("id" = i64, Path)), request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/steps", tag = "meetings", params(("id" = i64, Path)), request_body = store::MeetingStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<StepInput>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::MeetingStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    store::run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

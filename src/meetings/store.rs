@@ -634,3 +634,44 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     )
     .await
 }
+
+/// A step on a meeting as submitted (`{"step": …}`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum MeetingStep {
+    /// 同意召开 (the chair), with an optional note.
+    Approve {
+        #[serde(default)]
+        text: String,
+    },
+    /// 取消 (the chair), with the reason.
+    Cancel {
+        #[serde(default)]
+        text: String,
+    },
+    /// 记录会议情况: who attended, the minutes and the decided items.
+    RecordHeld {
+        #[serde(default)]
+        held: HeldInput,
+    },
+    /// 签发会议纪要 (the chair).
+    SignMinutes,
+}
+
+/// Take `input` on meeting `id` as `actor`.
+pub async fn run(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: MeetingStep,
+) -> AppResult<()> {
+    match input {
+        MeetingStep::Approve { text } => {
+            decide(&ctx.db, actor, who, id, Step::Approve, &text).await
+        }
+        MeetingStep::Cancel { text } => decide(&ctx.db, actor, who, id, Step::Cancel, &text).await,
+        MeetingStep::RecordHeld { held } => record_held(&ctx.db, actor, who, id, &held).await,
+        MeetingStep::SignMinutes => sign(ctx, actor, who, id).await,
+    }
+}

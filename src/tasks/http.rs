@@ -13,7 +13,6 @@ use super::flow::{self, Source, Step, TaskState};
 use super::model::TaskInput;
 use super::store::{self, Task};
 use crate::access::{Action, Actor, Resource};
-use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -284,36 +283,6 @@ async fn show_page(
     show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
 }
 
-/// A step as submitted from the page or the API.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct StepInput {
-    /// report_progress, submit_completion, accept, send_back
-    pub step: String,
-    #[serde(default)]
-    pub text: String,
-}
-
-async fn run_step(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    input: &StepInput,
-) -> AppResult<()> {
-    let step = Step::parse(&input.step)
-        .ok_or_else(|| AppError::field("step", "invalid_choice", "未知的办理步骤"))?;
-    store::step(
-        &state.db,
-        &state.calendar(),
-        actor,
-        who,
-        id,
-        step,
-        &input.text,
-    )
-    .await
-}
-
 async fn after_step<T>(
     state: &SharedState,
     cu: &CurrentUser,
@@ -330,10 +299,13 @@ async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     Path(id): Path<String>,
-    CsrfForm(input): CsrfForm<StepInput>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path_id(&id)?;
-    let r = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    let r = match crate::web::step::from_form(&pairs) {
+        Ok(input) => store::run(&state.db, &state.calendar(), &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
     after_step(&state, &cu, id, r).await
 }
 
@@ -427,16 +399,17 @@ pub async fn api_get(
 }
 
 /// Take a step: report progress or completion (units), accept or send back (office).
-#[utoipa::path(post, path = "/api/v1/tasks/{id}/steps", tag = "tasks", params(("id" = i64, Path)), request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/tasks/{id}/steps", tag = "tasks", params(("id" = i64, Path)), request_body = store::TaskStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<StepInput>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::TaskStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    let id = path_id(&id)?;
+    store::run(&state.db, &state.calendar(), &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

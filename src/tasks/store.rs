@@ -579,3 +579,48 @@ pub async fn attach(
     .await?;
     Ok(aid)
 }
+
+/// A step on a task as submitted (`{"step": …, "text": …}`): every step of a task carries its
+/// text.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum TaskStep {
+    /// 报告进展 (the lead unit).
+    ReportProgress {
+        #[serde(default)]
+        text: String,
+    },
+    /// 报告完成并附佐证 (the lead unit).
+    SubmitCompletion {
+        #[serde(default)]
+        text: String,
+    },
+    /// 验收 (the office).
+    Accept {
+        #[serde(default)]
+        text: String,
+    },
+    /// 退回 (the office), with the reasons.
+    SendBack {
+        #[serde(default)]
+        text: String,
+    },
+}
+
+/// Take `input` on task `id` as `actor`.
+pub async fn run(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: TaskStep,
+) -> AppResult<()> {
+    let (s, text) = match input {
+        TaskStep::ReportProgress { text } => (Step::ReportProgress, text),
+        TaskStep::SubmitCompletion { text } => (Step::SubmitCompletion, text),
+        TaskStep::Accept { text } => (Step::Accept, text),
+        TaskStep::SendBack { text } => (Step::SendBack, text),
+    };
+    step(db, cal, actor, who, id, s, &text).await
+}

@@ -7,6 +7,7 @@ pub mod filter;
 pub mod form;
 pub mod openapi;
 pub mod page;
+pub mod step;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -129,6 +129,34 @@ mod tests {
         }
     }
 
+    /// Each record's `/steps` takes its own body, named after the record, listing its steps
+    /// with their own fields (issue #12): not one shared `{step, text}`.
+    #[test]
+    fn each_record_has_its_own_step_body() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        for (path, schema, steps) in [
+            ("/api/v1/cases/{id}/steps", "CaseStep", 13),
+            ("/api/v1/transfers/{id}/steps", "TransferStep", 16),
+            ("/api/v1/tasks/{id}/steps", "TaskStep", 4),
+            ("/api/v1/meetings/{id}/steps", "MeetingStep", 4),
+            ("/api/v1/circulars/{id}/steps", "CircularStep", 3),
+        ] {
+            let body = &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"];
+            assert_eq!(
+                body.as_str(),
+                Some(format!("#/components/schemas/{schema}").as_str()),
+                "{path}"
+            );
+            let variants = doc["components"]["schemas"][schema]["oneOf"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{schema} is a oneOf"));
+            assert_eq!(variants.len(), steps, "{schema}");
+        }
+        let transfer = doc["components"]["schemas"]["TransferStep"].to_string();
+        assert!(transfer.contains("hand_over_items") && transfer.contains("procuratorate_unit_id"));
+    }
+
     #[test]
     fn every_api_route_is_in_the_openapi_document() {
         let doc = super::ApiDoc::openapi();

@@ -26,6 +26,7 @@ use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
+use crate::web::step::ApiStep;
 
 pub fn routes() -> Router<SharedState> {
     Router::new()
@@ -549,92 +550,18 @@ async fn show_page(
     show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
 }
 
-/// A step as submitted from the page or the API.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct StepInput {
-    /// send, receive, file, refuse, request_reconsideration, suggest_supervision,
-    /// reconsider_file, reconsider_uphold, supervision_filed, supervision_sustained,
-    /// accept_refusal, grant_exception, record_decision, report_result, record_service
-    /// (with `date`), hand_over_items (with `date` and `text`)
-    pub step: String,
-    /// Reasons, notes, the decision or the result, as the step needs.
-    #[serde(default)]
-    pub text: Option<String>,
-    /// The decision date (record_decision), the day the notice was received
-    /// (record_service), the day the items were handed over (hand_over_items).
-    #[serde(default)]
-    pub date: Option<String>,
-    /// The procuratorate asked to supervise (suggest_supervision).
-    #[serde(default)]
-    pub procuratorate_unit_id: Option<String>,
-}
-
-pub async fn run_step(
-    state: &SharedState,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    input: &StepInput,
-) -> AppResult<()> {
-    let db = &state.db;
-    let cal = state.calendar();
-    let periods = state.config.linkage_periods();
-    let text = input.text.clone().unwrap_or_default();
-    let step = Step::parse(&input.step)
-        .ok_or_else(|| AppError::field("step", "invalid_choice", "未知的办理步骤"))?;
-    match step {
-        Step::Send => steps::send(state, periods, actor, who, id).await,
-        Step::Receive => steps::receive(db, actor, who, id).await,
-        Step::File | Step::ReconsiderFile => {
-            steps::file(state, periods, actor, who, id, step, &text).await
-        }
-        Step::Refuse => steps::refuse(state, actor, who, id, &text).await,
-        Step::RequestReconsideration => {
-            steps::request_reconsideration(state, periods, actor, who, id, &text).await
-        }
-        Step::SuggestSupervision => {
-            let p = match input.procuratorate_unit_id.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(v) => Some(crate::domain::text::id(
-                    "procuratorate_unit_id",
-                    "人民检察院",
-                    v,
-                )?),
-            };
-            steps::suggest_supervision(db, &cal, actor, who, id, p, &text).await
-        }
-        Step::ReconsiderUphold => steps::reconsider_uphold(state, actor, who, id, &text).await,
-        Step::SupervisionFiled | Step::SupervisionSustained => {
-            steps::supervision_outcome(state, periods, actor, who, id, step, &text).await
-        }
-        Step::AcceptRefusal => steps::accept_refusal(db, &cal, actor, who, id).await,
-        Step::GrantException => steps::grant_exception(db, &cal, actor, who, id, &text).await,
-        Step::RecordDecision => {
-            steps::record_decision(db, &cal, actor, who, id, input.date.as_deref(), &text).await
-        }
-        Step::ReportResult => steps::report_result(state, actor, who, id, &text).await,
-        Step::RecordService => {
-            steps::record_service(db, &cal, actor, who, id, input.date.as_deref()).await
-        }
-        Step::HandOverItems => {
-            steps::hand_over_items(db, &cal, actor, who, id, input.date.as_deref(), &text).await
-        }
-        Step::Attach => Err(AppError::field(
-            "step",
-            "invalid_choice",
-            "请通过上传接口添加材料",
-        )),
-    }
-}
-
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     Path(id): Path<String>,
-    CsrfForm(input): CsrfForm<StepInput>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let id = path_id(&id)?;
-    let result = run_step(&state, &cu.actor, &cu.who, id, &input).await;
+    let periods = state.config.linkage_periods();
+    let result = match crate::web::step::from_form(&pairs) {
+        Ok(input) => steps::run(&state, periods, &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
     after_step(&state, &cu, id, result).await
 }
 
@@ -875,16 +802,17 @@ pub async fn api_get(
 }
 
 /// Take a step; refused with the reason (state, entitlement, closed window) when not allowed.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/steps", tag = "linkage", params(("id" = i64, Path)), request_body = StepInput,
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/steps", tag = "linkage", params(("id" = i64, Path)), request_body = steps::TransferStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<StepInput>,
+    ApiStep(input): ApiStep<steps::TransferStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    let periods = state.config.linkage_periods();
+    steps::run(&state, periods, &u.actor, &u.who, path_id(&id)?, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
