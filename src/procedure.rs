@@ -17,6 +17,8 @@
 
 use std::future::Future;
 
+use crate::access::Actor;
+use crate::audit::{Entry, Who};
 use crate::db::query::is_sqlite;
 use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
@@ -32,6 +34,73 @@ pub trait Record: Sized + Send {
     /// The record as stored, read inside the step's transaction (after [`lock`]).
     fn read(tx: &mut Tx, id: i64)
     -> impl Future<Output = Result<Option<Self>, sqlx::Error>> + Send;
+}
+
+/// A record with a procedure: steps checked by a pure rule against the record as the actor
+/// sees it. Every step runs the same pipeline — [`begin`]: read within the actor's scope,
+/// authorise by the rule, lock and re-read; the step's own writes, [`transition`]; then
+/// [`finish`]: the actor's to-dos on the record closed, the audit record written, committed —
+/// the way kanidm sends every change through one modify pipeline.
+pub trait Procedure: Record + Sync {
+    /// A step of the procedure (the rule's input).
+    type Step: Copy + Send + Sync;
+    /// Where a step leads.
+    type State: Send;
+    /// The record's page, `/<LINK>/<id>`: where its to-dos point.
+    const LINK: &'static str;
+    fn id(&self) -> i64;
+    /// The record as `actor` may see it; `None` outside their scope (404).
+    fn visible(
+        db: &Db,
+        actor: &Actor,
+        id: i64,
+    ) -> impl Future<Output = AppResult<Option<Self>>> + Send;
+    /// The procedure's rule for `step` by `actor` on the record as seen: the state it leads
+    /// to, or 409 with the reason. It may read what the rule depends on (parties, offices,
+    /// entitlement) and writes nothing.
+    fn authorise(
+        db: &Db,
+        actor: &Actor,
+        visible: &Self,
+        step: Self::Step,
+    ) -> impl Future<Output = AppResult<Self::State>> + Send;
+    /// What the rule depends on beyond the state, checked again on the locked record (a step
+    /// that leaves the state as it is, taken once). Nothing by default.
+    fn recheck(_locked: &Self, _step: Self::Step) -> AppResult<()> {
+        Ok(())
+    }
+}
+
+/// Open a step: the record within the actor's scope, the rule applied, then the transaction
+/// with the row locked and the record re-read ([`open`]). Returns the transaction, the record
+/// as locked and the state the step leads to.
+pub async fn begin<R: Procedure>(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    step: R::Step,
+) -> AppResult<(Tx, R, R::State)> {
+    let visible = R::visible(db, actor, id).await?.ok_or(AppError::NotFound)?;
+    let next = R::authorise(db, actor, &visible, step).await?;
+    let (tx, locked) = open(db, &visible, id).await?;
+    R::recheck(&locked, step)?;
+    Ok((tx, locked, next))
+}
+
+/// End a step: acting on the record deals with the actor's (and their unit's) to-dos pointing
+/// to it — those keyed to a duty are left to the act that discharges it — then the audit
+/// record, then commit.
+pub async fn finish<R: Procedure>(
+    mut tx: Tx,
+    who: &Who,
+    record: &R,
+    entry: Entry,
+) -> AppResult<()> {
+    let link = format!("{}/{}", R::LINK, record.id());
+    crate::notify::store::close_todos_of(&mut tx, who, &link).await?;
+    crate::audit::record(&mut tx, who, entry).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Begin the transaction of a step on `visible` (the record as the actor saw it when the rule

@@ -456,6 +456,7 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
     super::steps::finish(
         tx,
         who,
+        &case,
         Entry::new("case.circulate", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"number": number})),
@@ -623,6 +624,7 @@ pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<
     super::steps::finish(
         tx,
         who,
+        &case,
         Entry::new("case.archive", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"sha256": sha})),

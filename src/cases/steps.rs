@@ -96,15 +96,10 @@ pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i
     crate::notify::store::holders_of_role(tx, Role::GroupLeader, office_unit_id).await
 }
 
-/// End a step: close the acting unit's to-dos on the case, write its audit record, commit.
-pub(super) async fn finish(mut tx: Tx, who: &Who, entry: Entry) -> AppResult<()> {
-    // Acting on the case deals with the acting unit's to-dos on it.
-    if let Some(id) = entry.object_id.as_deref() {
-        crate::notify::store::close_todos_of(&mut tx, who, &format!("/cases/{id}")).await?;
-    }
-    audit::record(&mut tx, who, entry).await?;
-    tx.commit().await?;
-    Ok(())
+/// End a step through the kernel: the acting unit's to-dos on the case, the audit record, the
+/// commit.
+pub(super) async fn finish(tx: Tx, who: &Who, case: &Case, entry: Entry) -> AppResult<()> {
+    crate::procedure::finish(tx, who, case, entry).await
 }
 
 /// Register a clue (000 §4). The office registers from any source; a member unit registers a
@@ -246,23 +241,33 @@ pub async fn register(
     Ok(id)
 }
 
-/// Load a case for a step: visible to the actor, the step allowed by the procedure.
+impl crate::procedure::Procedure for Case {
+    type Step = Step;
+    type State = CaseState;
+    const LINK: &'static str = "/cases";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
+        let scope = store::read_scope(actor)?;
+        Ok(store::get(db, &scope, id).await?)
+    }
+    async fn authorise(db: &Db, actor: &Actor, visible: &Self, step: Step) -> AppResult<CaseState> {
+        let parties = store::parties_of(&db.pool, visible.id).await?;
+        let standing = store::standing(actor, visible, &parties);
+        flow::check(visible.state()?, step, &actor.roles, standing)
+            .map_err(|r| AppError::conflict("step_refused", r.to_string()))
+    }
+}
+
+/// Load a case for a step: visible to the actor, the step allowed by the procedure, locked.
 pub(super) async fn begin_step(
     db: &Db,
     actor: &Actor,
     id: i64,
     step: Step,
 ) -> AppResult<(Tx, Case, CaseState)> {
-    let scope = store::read_scope(actor)?;
-    let visible = store::get(db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let parties = store::parties_of(&db.pool, id).await?;
-    let standing = store::standing(actor, &visible, &parties);
-    let next = flow::check(visible.state()?, step, &actor.roles, standing)
-        .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let (tx, case) = crate::procedure::open(db, &visible, id).await?;
-    Ok((tx, case, next))
+    crate::procedure::begin::<Case>(db, actor, id, step).await
 }
 
 impl crate::procedure::Record for Case {
@@ -345,7 +350,7 @@ pub async fn propose(
         &format!("提请督办，情形：{}", labels.join("；")),
     )
     .await?;
-    finish(tx, who, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
+    finish(tx, who, &case, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
 }
 
 /// 000 §2: the office records that a court is trying the case or a procuratorate handling it
@@ -390,6 +395,7 @@ pub async fn set_judicial_status(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             "case.judicial_status",
             &case,
@@ -496,6 +502,7 @@ pub async fn decide(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             if approve {
                 "case.approve"
@@ -587,6 +594,7 @@ pub async fn start(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             "case.start",
             &case,
@@ -658,6 +666,7 @@ pub async fn request_progress(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             "case.request_progress",
             &case,
@@ -774,6 +783,7 @@ pub async fn report(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             if closure {
                 "case.report_closure"
@@ -840,6 +850,7 @@ pub async fn conclude(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             "case.conclude",
             &case,
@@ -940,6 +951,7 @@ pub async fn coordinate(
     finish(
         tx,
         who,
+        &case,
         case_entry(
             "case.coordinate",
             &case,

@@ -11,7 +11,7 @@ use super::flow::{self, Direction, Periods, Step, TransferState};
 use super::model::{self, EvidenceKind, NewTransfer, Secrecy, TransferInput};
 use super::store::{self, Transfer};
 use crate::access::{Action, Actor, Resource, Role};
-use crate::audit::{self, Entry, Who};
+use crate::audit::{Entry, Who};
 use crate::calendar::{Calendar, Period};
 use crate::context::Ctx;
 use crate::db::{Db, Tx};
@@ -25,15 +25,10 @@ fn entry(action: &'static str, t: &Transfer, summary: serde_json::Value) -> Entr
         .summary(summary)
 }
 
-/// End a step: the acting unit has dealt with its to-dos on this transfer; write the audit
-/// record; commit.
-async fn finish(mut tx: Tx, who: &Who, e: Entry) -> AppResult<()> {
-    if let Some(id) = e.object_id.as_deref() {
-        crate::notify::store::close_todos_of(&mut tx, who, &format!("/transfers/{id}")).await?;
-    }
-    audit::record(&mut tx, who, e).await?;
-    tx.commit().await?;
-    Ok(())
+/// End a step through the kernel: the acting unit's to-dos on the transfer, the audit record,
+/// the commit.
+async fn finish(tx: Tx, who: &Who, t: &Transfer, e: Entry) -> AppResult<()> {
+    crate::procedure::finish(tx, who, t, e).await
 }
 
 fn refused(r: flow::Refusal) -> AppError {
@@ -188,52 +183,69 @@ impl crate::procedure::Record for Transfer {
     }
 }
 
-/// Authorise `step` on transfer `id` and open its transaction: the record is re-read inside it
-/// so a concurrent step cannot be overwritten.
+impl crate::procedure::Procedure for Transfer {
+    type Step = Step;
+    type State = TransferState;
+    const LINK: &'static str = "/transfers";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
+        let scope = store::read_scope(actor)?;
+        Ok(store::get(db, &scope, id).await?)
+    }
+    async fn authorise(
+        db: &Db,
+        actor: &Actor,
+        visible: &Self,
+        step: Step,
+    ) -> AppResult<TransferState> {
+        // 004 一(二): on a withheld transfer only its own units and the people named on it
+        // act, as only they see its content.
+        if visible.is_withheld()
+            && !crate::secrecy::may_see(
+                &db.pool,
+                store::RESOURCE,
+                visible.id,
+                true,
+                &visible.owner_units(),
+                actor,
+            )
+            .await?
+        {
+            return Err(AppError::conflict(
+                "not_entitled",
+                "该移送案件已按保密规定限定知悉范围，您不在知悉范围内，不能办理",
+            ));
+        }
+        let office = store::office_covers(db, actor, visible).await?;
+        let standing = store::standing(actor, visible, office);
+        let next = flow::check(
+            visible.direction()?,
+            visible.state()?,
+            step,
+            &actor.roles,
+            standing,
+        )
+        .map_err(refused)?;
+        flow::check_once(step, visible.done()).map_err(refused)?;
+        Ok(next)
+    }
+    /// A once-only step leaves the state as it is, so the locked record is checked again: of
+    /// two at once, the second sees the first's.
+    fn recheck(locked: &Self, step: Step) -> AppResult<()> {
+        flow::check_once(step, locked.done()).map_err(refused)
+    }
+}
+
+/// Authorise `step` on transfer `id` and open its transaction (the kernel's pipeline).
 async fn begin(
     db: &Db,
     actor: &Actor,
     id: i64,
     step: Step,
 ) -> AppResult<(Tx, Transfer, TransferState)> {
-    let scope = store::read_scope(actor)?;
-    let visible = store::get(db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // 004 一(二): on a withheld transfer only its own units and the people named on it act,
-    // as only they see its content.
-    if visible.is_withheld()
-        && !crate::secrecy::may_see(
-            &db.pool,
-            store::RESOURCE,
-            id,
-            true,
-            &visible.owner_units(),
-            actor,
-        )
-        .await?
-    {
-        return Err(AppError::conflict(
-            "not_entitled",
-            "该移送案件已按保密规定限定知悉范围，您不在知悉范围内，不能办理",
-        ));
-    }
-    let office = store::office_covers(db, actor, &visible).await?;
-    let standing = store::standing(actor, &visible, office);
-    let next = flow::check(
-        visible.direction()?,
-        visible.state()?,
-        step,
-        &actor.roles,
-        standing,
-    )
-    .map_err(refused)?;
-    flow::check_once(step, visible.done()).map_err(refused)?;
-    let (tx, t) = crate::procedure::open(db, &visible, id).await?;
-    // A once-only step leaves the state as it is, so the locked record is checked again: of
-    // two at once, the second sees the first's.
-    flow::check_once(step, t.done()).map_err(refused)?;
-    Ok((tx, t, next))
+    crate::procedure::begin::<Transfer>(db, actor, id, step).await
 }
 
 /// Register a transfer to the police (004 二(一)) or a hand-back to market regulation
@@ -368,10 +380,7 @@ pub async fn create(
         ),
     )
     .await?;
-    finish(
-        tx,
-        who,
-        entry("transfer.create", &t, json!({"code": code, "direction": direction.code(), "to_unit_id": new.to_unit_id, "withheld": new.secrecy.is_some()})),
+    finish(tx, who, &t, entry("transfer.create", &t, json!({"code": code, "direction": direction.code(), "to_unit_id": new.to_unit_id, "withheld": new.secrecy.is_some()})),
     )
     .await?;
     Ok(id)
@@ -433,10 +442,7 @@ pub async fn attach(
         )
     };
     store::event(&mut tx, id, who, "attached", &format!("上传{shown}")).await?;
-    finish(
-        tx,
-        who,
-        entry("transfer.attach", &t, json!({"attachment_id": aid, "kind": kind.code(), "size": size, "sha256": sha, "withheld": secrecy.is_some()})),
+    finish(tx, who, &t, entry("transfer.attach", &t, json!({"attachment_id": aid, "kind": kind.code(), "size": size, "sha256": sha, "withheld": secrecy.is_some()})),
     )
     .await?;
     Ok(aid)
@@ -531,6 +537,7 @@ pub async fn send(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64
     finish(
         tx,
         who,
+        &t,
         entry("transfer.send", &t, json!({"number": number})),
     )
     .await
@@ -554,7 +561,7 @@ pub async fn receive(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<()
         &format!("{}签收", t.to_unit_name),
     )
     .await?;
-    finish(tx, who, entry("transfer.receive", &t, json!({}))).await
+    finish(tx, who, &t, entry("transfer.receive", &t, json!({}))).await
 }
 
 /// 004 二(二): the police file the case, with a written notice to the transferring unit.
@@ -613,6 +620,7 @@ pub async fn file(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.file",
             &t,
@@ -679,6 +687,7 @@ pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str)
     finish(
         tx,
         who,
+        &t,
         entry("transfer.refuse", &t, json!({"number": number})),
     )
     .await
@@ -773,6 +782,7 @@ pub async fn request_reconsideration(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.request_reconsideration",
             &t,
@@ -848,6 +858,7 @@ pub async fn suggest_supervision(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.suggest_supervision",
             &t,
@@ -927,6 +938,7 @@ pub async fn reconsider_uphold(
     finish(
         tx,
         who,
+        &t,
         entry("transfer.reconsider_uphold", &t, json!({"number": number})),
     )
     .await
@@ -987,6 +999,7 @@ pub async fn supervision_outcome(
     finish(
         tx,
         who,
+        &t,
         entry("transfer.supervision", &t, json!({"outcome": outcome})),
     )
     .await
@@ -1021,7 +1034,7 @@ pub async fn accept_refusal(
         "移送机关接受不予立案决定，本案移送程序终结",
     )
     .await?;
-    finish(tx, who, entry("transfer.accept_refusal", &t, json!({}))).await
+    finish(tx, who, &t, entry("transfer.accept_refusal", &t, json!({}))).await
 }
 
 /// The office admits a request after the window closed, with its reasons.
@@ -1063,6 +1076,7 @@ pub async fn grant_exception(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.grant_exception",
             &t,
@@ -1129,6 +1143,7 @@ pub async fn record_decision(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.record_decision",
             &t,
@@ -1176,6 +1191,7 @@ pub async fn report_result(
     finish(
         tx,
         who,
+        &t,
         entry("transfer.report_result", &t, json!({"number": number})),
     )
     .await
@@ -1243,6 +1259,7 @@ pub async fn record_service(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.record_service",
             &t,
@@ -1319,6 +1336,7 @@ pub async fn hand_over_items(
     finish(
         tx,
         who,
+        &t,
         entry(
             "transfer.hand_over_items",
             &t,

@@ -9,13 +9,13 @@ use super::flow::{self, MeetingKind, MeetingState, Step};
 use super::model::{Held, HeldInput, Proposal, ProposalInput};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
-use crate::audit::{self, Entry, Who};
+use crate::audit::{Entry, Who};
 use crate::context::Ctx;
 use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
+use crate::notify::store::{add_todo, notify, notify_unit};
 
 pub const RESOURCE: &str = "meeting";
 
@@ -177,23 +177,16 @@ async fn touch(tx: &mut Tx, who: &Who, id: i64) -> Result<(), sqlx::Error> {
 }
 
 async fn finish(
-    mut tx: Tx,
+    tx: Tx,
     who: &Who,
     m: &Meeting,
     action: &'static str,
     summary: serde_json::Value,
 ) -> AppResult<()> {
-    close_todos_of(&mut tx, who, &format!("/meetings/{}", m.id)).await?;
-    audit::record(
-        &mut tx,
-        who,
-        Entry::new(action, RESOURCE)
-            .object(m.id, Some(m.office_unit_id))
-            .summary(summary),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let entry = Entry::new(action, RESOURCE)
+        .object(m.id, Some(m.office_unit_id))
+        .summary(summary);
+    crate::procedure::finish(tx, who, m, entry).await
 }
 
 /// The chairs who decide and sign for `kind` in the office's region.
@@ -274,24 +267,41 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
     Ok(id)
 }
 
+impl crate::procedure::Procedure for Meeting {
+    type Step = Step;
+    type State = MeetingState;
+    const LINK: &'static str = "/meetings";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
+        let scope = read_scope(actor)?;
+        Ok(get(db, &scope, id).await?)
+    }
+    async fn authorise(
+        _db: &Db,
+        actor: &Actor,
+        visible: &Self,
+        step: Step,
+    ) -> AppResult<MeetingState> {
+        flow::check(
+            visible.kind()?,
+            visible.state()?,
+            step,
+            &actor.roles,
+            office_standing(actor, visible),
+        )
+        .map_err(|r| AppError::conflict("step_refused", r.to_string()))
+    }
+}
+
 async fn begin(
     db: &Db,
     actor: &Actor,
     id: i64,
     step: Step,
 ) -> AppResult<(Tx, Meeting, MeetingState)> {
-    let scope = read_scope(actor)?;
-    let visible = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
-    let next = flow::check(
-        visible.kind()?,
-        visible.state()?,
-        step,
-        &actor.roles,
-        office_standing(actor, &visible),
-    )
-    .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let (tx, m) = crate::procedure::open(db, &visible, id).await?;
-    Ok((tx, m, next))
+    crate::procedure::begin::<Meeting>(db, actor, id, step).await
 }
 
 impl crate::procedure::Record for Meeting {

@@ -9,13 +9,13 @@ use super::flow::{self, Standing, Step, TaskState};
 use super::model::{NewTask, TaskInput};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
-use crate::audit::{self, Entry, Who};
+use crate::audit::{Entry, Who};
 use crate::calendar::{Calendar, Period};
 use crate::db::query::{Sql, like_escape};
 use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{close_todos_of, notify_unit};
+use crate::notify::store::notify_unit;
 
 pub const RESOURCE: &str = "task";
 
@@ -245,23 +245,16 @@ async fn entry(
 }
 
 async fn finish(
-    mut tx: Tx,
+    tx: Tx,
     who: &Who,
     t: &Task,
     action: &'static str,
     summary: serde_json::Value,
 ) -> AppResult<()> {
-    close_todos_of(&mut tx, who, &format!("/tasks/{}", t.id)).await?;
-    audit::record(
-        &mut tx,
-        who,
-        Entry::new(action, RESOURCE)
-            .object(t.id, Some(t.office_unit_id))
-            .summary(summary),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    let entry = Entry::new(action, RESOURCE)
+        .object(t.id, Some(t.office_unit_id))
+        .summary(summary);
+    crate::procedure::finish(tx, who, t, entry).await
 }
 
 /// The office assigns a task with its lead and cooperating units and time limit (003 三(五)).
@@ -392,19 +385,31 @@ pub async fn insert(
     Ok(id)
 }
 
+impl crate::procedure::Procedure for Task {
+    type Step = Step;
+    type State = TaskState;
+    const LINK: &'static str = "/tasks";
+    fn id(&self) -> i64 {
+        self.id
+    }
+    async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
+        let scope = read_scope(actor)?;
+        Ok(get(db, &scope, id).await?)
+    }
+    async fn authorise(db: &Db, actor: &Actor, visible: &Self, step: Step) -> AppResult<TaskState> {
+        let parties = parties_of(db, visible.id).await?;
+        flow::check(
+            visible.state()?,
+            step,
+            &actor.roles,
+            standing(actor, visible, &parties),
+        )
+        .map_err(|r| AppError::conflict("step_refused", r.to_string()))
+    }
+}
+
 async fn begin(db: &Db, actor: &Actor, id: i64, step: Step) -> AppResult<(Tx, Task, TaskState)> {
-    let scope = read_scope(actor)?;
-    let visible = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
-    let parties = parties_of(db, id).await?;
-    let next = flow::check(
-        visible.state()?,
-        step,
-        &actor.roles,
-        standing(actor, &visible, &parties),
-    )
-    .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let (tx, t) = crate::procedure::open(db, &visible, id).await?;
-    Ok((tx, t, next))
+    crate::procedure::begin::<Task>(db, actor, id, step).await
 }
 
 impl crate::procedure::Record for Task {
