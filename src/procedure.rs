@@ -39,16 +39,13 @@ pub trait Record: Sized + Send {
 /// A record with a procedure: steps checked by a pure rule against the record as the actor
 /// sees it. Every step runs the same pipeline — [`begin`]: read within the actor's scope,
 /// authorise by the rule, lock and re-read; the step's own writes, [`transition`]; then
-/// [`finish`]: the actor's to-dos on the record closed, the audit record written, committed —
+/// [`finish`]: the audit record written, committed —
 /// the way kanidm sends every change through one modify pipeline.
 pub trait Procedure: Record + Sync {
     /// A step of the procedure (the rule's input).
     type Step: Copy + Send + Sync;
     /// Where a step leads.
     type State: Send;
-    /// The record's page, `/<LINK>/<id>`: where its to-dos point.
-    const LINK: &'static str;
-    fn id(&self) -> i64;
     /// The record as `actor` may see it; `None` outside their scope (404).
     fn visible(
         db: &Db,
@@ -87,17 +84,10 @@ pub async fn begin<R: Procedure>(
     Ok((tx, locked, next))
 }
 
-/// End a step: acting on the record deals with the actor's (and their unit's) to-dos pointing
-/// to it — those keyed to a duty are left to the act that discharges it — then the audit
-/// record, then commit.
-pub async fn finish<R: Procedure>(
-    mut tx: Tx,
-    who: &Who,
-    record: &R,
-    entry: Entry,
-) -> AppResult<()> {
-    let link = format!("{}/{}", R::LINK, record.id());
-    crate::notify::store::close_todos_of(&mut tx, who, &link).await?;
+/// End a step: the audit record, then commit. To-dos are not closed here: each is keyed to its
+/// duty and closed by the act that does it (`notify::store::discharge`), never by another act
+/// on the same record.
+pub async fn finish(mut tx: Tx, who: &Who, entry: Entry) -> AppResult<()> {
     crate::audit::record(&mut tx, who, entry).await?;
     tx.commit().await?;
     Ok(())

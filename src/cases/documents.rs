@@ -284,7 +284,17 @@ pub async fn issue_letter(
             &format!("收到督办公函{number}"),
             &title,
             &link,
-            true,
+        )
+        .await?;
+        crate::notify::store::add_duty(
+            &mut tx,
+            who,
+            super::steps::duty(id, super::steps::ACT_ON_LETTER),
+            crate::notify::store::Holder::Unit(lead_id),
+            &format!("收到督办公函{number}，请依函办理并报告进展"),
+            &link,
+            None,
+            false,
         )
         .await?;
     }
@@ -297,7 +307,6 @@ pub async fn issue_letter(
                 &format!("督办公函{number}（抄送）"),
                 &title,
                 &link,
-                false,
             )
             .await?;
         }
@@ -311,6 +320,12 @@ pub async fn issue_letter(
 /// and for a leader-instructed case the report to that leader; settles the §9 clock.
 pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(&ctx.db, actor, id, Step::Circulate).await?;
+    crate::notify::store::discharge(
+        &mut tx,
+        who,
+        super::steps::duty(id, super::steps::CIRCULATE_RESULT),
+    )
+    .await?;
     let text = crate::domain::text::required_long("text", "通报内容", text, 5000)?;
     let parties = store::parties_of(&mut *tx, id).await?;
     let concerned: Vec<(i64, String)> = parties
@@ -374,7 +389,6 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
             &format!("重大案件查处结果通报（{number}）"),
             &case.title,
             &link,
-            false,
         )
         .await?;
     }
@@ -456,7 +470,6 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
     super::steps::finish(
         tx,
         who,
-        &case,
         Entry::new("case.circulate", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"number": number})),
@@ -624,7 +637,6 @@ pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<
     super::steps::finish(
         tx,
         who,
-        &case,
         Entry::new("case.archive", "case")
             .object(id, Some(case.office_unit_id))
             .summary(json!({"sha256": sha})),

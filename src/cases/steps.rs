@@ -18,7 +18,7 @@ use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::notify;
-use crate::notify::store::notify_unit;
+use crate::notify::store::{Duty, Holder, notify_unit};
 
 /// 000 §4: the lead and assisting units are named within 5 working days of the clue, 10 when
 /// the case is complex.
@@ -53,6 +53,28 @@ fn case_entry(action: &'static str, case: &Case, summary: serde_json::Value) -> 
         .object(case.id, Some(case.office_unit_id))
         .summary(summary)
 }
+
+/// Duty `name` on case `id`: a to-do keyed to it, closed by the act that does it.
+pub(super) fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty {
+        resource: store::RESOURCE,
+        record_id: id,
+        duty: name,
+    }
+}
+
+/// The office studies a clue a member unit reported (000 §4): propose it or not.
+const REVIEW_CLUE: &str = "review_clue";
+/// The director decides a proposal (000 §3).
+const DECIDE_PROPOSAL: &str = "decide_proposal";
+/// The responsible person names the lead and assisting units (000 §4, §10).
+const NAME_UNITS: &str = "name_units";
+/// The lead unit acts on the supervision letter and reports (000 §5–6).
+pub(super) const ACT_ON_LETTER: &str = "act_on_letter";
+/// The lead unit reports progress when the office asks (000 §6).
+const REPORT_PROGRESS: &str = "report_progress";
+/// The office reports and circulates the result of a concluded case (000 §9).
+pub(super) const CIRCULATE_RESULT: &str = "circulate_result";
 
 /// A clock of this case (000 §4, §6, §8, §9).
 pub(super) struct CaseClock<'a> {
@@ -96,11 +118,8 @@ pub(super) async fn leaders_of(tx: &mut Tx, office_unit_id: i64) -> Result<Vec<i
     crate::notify::store::holders_of_role(tx, Role::GroupLeader, office_unit_id).await
 }
 
-/// End a step through the kernel: the acting unit's to-dos on the case, the audit record, the
-/// commit.
-pub(super) async fn finish(tx: Tx, who: &Who, case: &Case, entry: Entry) -> AppResult<()> {
-    crate::procedure::finish(tx, who, case, entry).await
-}
+/// End a step through the kernel: the audit record, the commit.
+pub(super) use crate::procedure::finish;
 
 /// Register a clue (000 §4). The office registers from any source; a member unit registers a
 /// case from its own work. The 000 §4 clock starts from the day the clue was received.
@@ -233,7 +252,17 @@ pub async fn register(
             "成员单位报送案件线索",
             &clue.title,
             &format!("/cases/{id}"),
-            true,
+        )
+        .await?;
+        notify::store::add_duty(
+            &mut tx,
+            who,
+            duty(id, REVIEW_CLUE),
+            Holder::Unit(office),
+            &format!("成员单位报送案件线索，请研究是否提请督办：{}", clue.title),
+            &format!("/cases/{id}"),
+            None,
+            false,
         )
         .await?;
     }
@@ -244,10 +273,6 @@ pub async fn register(
 impl crate::procedure::Procedure for Case {
     type Step = Step;
     type State = CaseState;
-    const LINK: &'static str = "/cases";
-    fn id(&self) -> i64 {
-        self.id
-    }
     async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
         let scope = store::read_scope(actor)?;
         Ok(store::get(db, &scope, id).await?)
@@ -341,6 +366,23 @@ pub async fn propose(
         .execute(&mut *tx)
         .await?;
     set_state(&mut tx, who, &case, next).await?;
+    notify::store::discharge(&mut tx, who, duty(id, REVIEW_CLUE)).await?;
+    // 000 §3: the office's director decides.
+    for director in
+        notify::store::holders_of_role(&mut tx, Role::OfficeDirector, case.office_unit_id).await?
+    {
+        notify::store::add_duty(
+            &mut tx,
+            who,
+            duty(id, DECIDE_PROPOSAL),
+            Holder::User(director),
+            &format!("审批督办提请：{}", case.title),
+            &format!("/cases/{id}"),
+            None,
+            false,
+        )
+        .await?;
+    }
     let labels: Vec<&str> = grounds.iter().map(|(g, _)| g.label()).collect();
     store::event(
         &mut tx,
@@ -350,7 +392,7 @@ pub async fn propose(
         &format!("提请督办，情形：{}", labels.join("；")),
     )
     .await?;
-    finish(tx, who, &case, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
+    finish(tx, who, case_entry("case.propose", &case, json!({"grounds": grounds.iter().map(|(g, r)| json!({"ground": g.code(), "reason": r})).collect::<Vec<_>>()}))).await
 }
 
 /// 000 §2: the office records that a court is trying the case or a procuratorate handling it
@@ -395,7 +437,6 @@ pub async fn set_judicial_status(
     finish(
         tx,
         who,
-        &case,
         case_entry(
             "case.judicial_status",
             &case,
@@ -438,6 +479,7 @@ pub async fn decide(
     let step = if approve { Step::Approve } else { Step::Reject };
     let (mut tx, case, next) = begin_step(db, actor, id, step).await?;
     let reason = text::required_long("reason", "审批意见", &reason, 1000)?;
+    notify::store::discharge(&mut tx, who, duty(id, DECIDE_PROPOSAL)).await?;
     if approve {
         let uid = responsible_user_id.ok_or_else(|| {
             AppError::field(
@@ -475,6 +517,28 @@ pub async fn decide(
             Some(&format!("/cases/{id}")),
         )
         .await?;
+        // 000 §4, §10: the responsible person names the lead and assisting units by the
+        // clock's due date.
+        let due: Option<String> = sqlx::query_scalar(
+            "SELECT due_date FROM deadlines WHERE record_type = $1 AND record_id = $2 AND clause = $3 AND state = 'open'",
+        )
+        .bind(store::RESOURCE)
+        .bind(id)
+        .bind(START_CLAUSE)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+        notify::store::add_duty(
+            &mut tx,
+            who,
+            duty(id, NAME_UNITS),
+            Holder::User(uid),
+            &format!("明确主办、协办单位：{}", case.title),
+            &format!("/cases/{id}"),
+            due.as_deref(),
+            false,
+        )
+        .await?;
     } else {
         // Not supervised: the 000 §4 clock no longer applies.
         settle_for_record(
@@ -502,7 +566,6 @@ pub async fn decide(
     finish(
         tx,
         who,
-        &case,
         case_entry(
             if approve {
                 "case.approve"
@@ -527,6 +590,7 @@ pub async fn start(
     assisting: &[i64],
 ) -> AppResult<()> {
     let (mut tx, case, next) = begin_step(db, actor, id, Step::Start).await?;
+    notify::store::discharge(&mut tx, who, duty(id, NAME_UNITS)).await?;
     if assisting.contains(&lead_unit_id) {
         return Err(AppError::field(
             "assisting",
@@ -594,7 +658,6 @@ pub async fn start(
     finish(
         tx,
         who,
-        &case,
         case_entry(
             "case.start",
             &case,
@@ -660,13 +723,22 @@ pub async fn request_progress(
         "督办办公室函请反馈案件进展",
         &format!("{}：{request}", case.title),
         &format!("/cases/{id}"),
-        true,
+    )
+    .await?;
+    notify::store::add_duty(
+        &mut tx,
+        who,
+        duty(id, REPORT_PROGRESS),
+        Holder::Unit(lead),
+        &format!("反馈案件进展：{}", case.title),
+        &format!("/cases/{id}"),
+        Some(&due.to_string()),
+        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &case,
         case_entry(
             "case.request_progress",
             &case,
@@ -706,6 +778,12 @@ pub async fn report(
     .execute(&mut *tx)
     .await?;
     let is_lead = case.lead_unit_id == Some(actor.unit_id);
+    if is_lead {
+        // The lead unit's report answers the letter and any request for progress.
+        for d in [ACT_ON_LETTER, REPORT_PROGRESS] {
+            notify::store::discharge(&mut tx, who, duty(id, d)).await?;
+        }
+    }
     if closure {
         settle_for_record(
             &mut tx,
@@ -777,13 +855,28 @@ pub async fn report(
         },
         &case.title,
         &format!("/cases/{id}"),
-        closure,
     )
     .await?;
+    if closure {
+        // 000 §9: the office reports and circulates the result within the clock opened above.
+        let due = cal
+            .due_date(who.today(), Rule::WorkingDays(5))
+            .map_err(|e| AppError::conflict("calendar_year_missing", e.to_string()))?;
+        notify::store::add_duty(
+            &mut tx,
+            who,
+            duty(id, CIRCULATE_RESULT),
+            Holder::Unit(case.office_unit_id),
+            &format!("报批并通报查处结果：{}", case.title),
+            &format!("/cases/{id}"),
+            Some(&due.to_string()),
+            false,
+        )
+        .await?;
+    }
     finish(
         tx,
         who,
-        &case,
         case_entry(
             if closure {
                 "case.report_closure"
@@ -850,7 +943,6 @@ pub async fn conclude(
     finish(
         tx,
         who,
-        &case,
         case_entry(
             "case.conclude",
             &case,
@@ -905,7 +997,6 @@ pub async fn coordinate(
             "重大案件办理进展缓慢通报",
             &case.title,
             &format!("/cases/{id}"),
-            false,
         )
         .await?;
     }
@@ -923,7 +1014,6 @@ pub async fn coordinate(
                 "重大案件进展情况通报",
                 &format!("{}：{content}", case.title),
                 &format!("/cases/{id}"),
-                false,
             )
             .await?;
         }
@@ -951,7 +1041,6 @@ pub async fn coordinate(
     finish(
         tx,
         who,
-        &case,
         case_entry(
             "case.coordinate",
             &case,

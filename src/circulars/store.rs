@@ -15,7 +15,20 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, close_todos_of, notify, notify_unit};
+use crate::notify::store::{Duty, Holder, add_duty, discharge, notify, notify_unit};
+
+/// The signer's duty to sign (签发) or return a draft (001 §26).
+const SIGN: &str = "sign";
+/// Each recipient unit's duty to confirm it has read an issued circular.
+const CONFIRM_READ: &str = "confirm_read";
+
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty {
+        resource: RESOURCE,
+        record_id: id,
+        duty: name,
+    }
+}
 
 pub const RESOURCE: &str = "circular";
 
@@ -126,7 +139,6 @@ async fn commit(
     action: &'static str,
     summary: serde_json::Value,
 ) -> AppResult<()> {
-    close_todos_of(&mut tx, who, &format!("/circulars/{}", c.id)).await?;
     audit::record(
         &mut tx,
         who,
@@ -199,13 +211,13 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
             Some(&link),
         )
         .await?;
-        add_todo(
+        add_duty(
             &mut tx,
             who,
-            Some(l),
-            None,
+            duty(id, SIGN),
+            Holder::User(l),
             &format!("签发{}：{}", n.kind.label(), n.title),
-            Some(&link),
+            &link,
             None,
             false,
         )
@@ -384,15 +396,19 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .execute(&mut *tx)
     .await?;
     let link = format!("/circulars/{id}");
+    discharge(&mut tx, who, duty(id, SIGN)).await?;
     for r in &recipients {
-        notify_unit(
+        let title = format!("{}{}：{}", kind.label(), number, c.title);
+        notify_unit(&mut tx, who, r.unit_id, &title, "请阅知并确认", &link).await?;
+        add_duty(
             &mut tx,
             who,
-            r.unit_id,
-            &format!("{}{}：{}", kind.label(), number, c.title),
-            "请阅知并确认",
+            duty(id, CONFIRM_READ),
+            Holder::Unit(r.unit_id),
+            &format!("{title}（请确认已阅）"),
             &link,
-            true,
+            None,
+            false,
         )
         .await?;
     }
@@ -433,6 +449,7 @@ pub async fn return_draft(
 ) -> AppResult<()> {
     let reason = crate::domain::text::required_long("text", "退回的理由", reason, 1000)?;
     let (mut tx, c) = begin_signing(db, actor, id).await?;
+    discharge(&mut tx, who, duty(id, SIGN)).await?;
     sqlx::query("UPDATE circulars SET state = 'returned', return_reason = $1, updated_at = $2 WHERE id = $3")
         .bind(&reason)
         .bind(who.at_text())
@@ -446,7 +463,6 @@ pub async fn return_draft(
         &format!("退回：{}", c.title),
         &reason,
         &format!("/circulars/{id}"),
-        false,
     )
     .await?;
     commit(tx, who, &c, "circular.return", json!({})).await
@@ -489,6 +505,13 @@ pub async fn confirm_read(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
             "本单位不是主送单位，或已确认已阅",
         ));
     }
+    crate::notify::store::discharge_for(
+        &mut tx,
+        who,
+        duty(id, CONFIRM_READ),
+        Holder::Unit(actor.unit_id),
+    )
+    .await?;
     commit(
         tx,
         who,

@@ -187,7 +187,6 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
                 &format!("{}联络员变更备案：{}", actor.unit_name, c.person_name),
                 &c.reason,
                 "/composition",
-                false,
             )
             .await?;
         }
@@ -204,11 +203,11 @@ pub async fn request(db: &Db, actor: &Actor, who: &Who, input: &ChangeInput) -> 
                 &mut tx,
                 who,
                 decide_duty(id),
-                Some(l),
-                None,
+                crate::notify::store::Holder::User(l),
                 &format!("审批{}变更：{}", c.position.label(), c.person_name),
                 "/composition",
                 None,
+                false,
             )
             .await?;
         }
@@ -318,7 +317,6 @@ pub async fn decide(
         ),
         note.as_deref().unwrap_or(""),
         "/composition",
-        false,
     )
     .await?;
     audit::record(

@@ -149,7 +149,6 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
             &format!("督导检查通知：{}", p.title),
             &format!("{}至{}", p.starts_on, p.ends_on),
             &format!("/inspections/{id}"),
-            false,
         )
         .await?;
     }

@@ -394,18 +394,17 @@ pub async fn create(
             &title,
             &format!("{}前完成", it.due_on),
             &link,
-            false,
         )
         .await?;
         crate::notify::store::add_duty(
             &mut tx,
             who,
             item_duty(item),
-            None,
-            Some(it.owner_unit_id),
+            crate::notify::store::Holder::Unit(it.owner_unit_id),
             &title,
             &link,
             Some(&it.due_on.to_string()),
+            false,
         )
         .await?;
     }

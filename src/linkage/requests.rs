@@ -13,7 +13,7 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::domain::{FieldErrors, coded_enum, text};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, notify_unit};
+use crate::notify::store::notify_unit;
 
 pub const RESOURCE: &str = "linkage_request";
 
@@ -352,27 +352,18 @@ async fn insert(
         }
     );
     let link = format!("/linkage/requests/{id}");
-    add_todo(
+    crate::notify::store::add_duty(
         tx,
         who,
-        None,
-        Some(n.to_unit_id),
+        answer_duty(id),
+        crate::notify::store::Holder::Unit(n.to_unit_id),
         &title,
-        Some(&link),
+        &link,
         None,
         urgent,
     )
     .await?;
-    notify_unit(
-        tx,
-        who,
-        n.to_unit_id,
-        &title,
-        &actor.unit_name,
-        &link,
-        false,
-    )
-    .await?;
+    notify_unit(tx, who, n.to_unit_id, &title, &actor.unit_name, &link).await?;
     Ok(id)
 }
 
@@ -473,7 +464,7 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
             "该事项已被他人处理，请刷新页面",
         ));
     }
-    close_todo(&mut tx, who, r.to_unit_id, id).await?;
+    crate::notify::store::discharge(&mut tx, who, answer_duty(id)).await?;
     notify_unit(
         &mut tx,
         who,
@@ -481,7 +472,6 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
         &format!("{}已答复", r.kind_label()),
         &r.to_unit_name,
         &format!("/linkage/requests/{id}"),
-        false,
     )
     .await?;
     audit::record(
@@ -496,16 +486,13 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
     Ok(())
 }
 
-async fn close_todo(tx: &mut Tx, who: &Who, unit: i64, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND link = $3 AND done_at IS NULL",
-    )
-    .bind(who.at_text())
-    .bind(unit)
-    .bind(format!("/linkage/requests/{id}"))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+/// The asked unit's duty to answer (or escalate) a request.
+fn answer_duty(id: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: RESOURCE,
+        record_id: id,
+        duty: "answer",
+    }
 }
 
 /// 004 一(三): a consultation the asked unit cannot settle goes to its superior.
@@ -538,7 +525,7 @@ pub async fn escalate(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    close_todo(&mut tx, who, r.to_unit_id, id).await?;
+    crate::notify::store::discharge(&mut tx, who, answer_duty(id)).await?;
     let n = NewRequest {
         kind: RequestKind::Consultation,
         topic: r.topic.as_deref().and_then(Topic::parse),

@@ -17,7 +17,7 @@ use crate::context::Ctx;
 use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::notify_unit;
+use crate::notify::store::{Duty, Holder, add_duty, discharge, notify_unit};
 
 fn entry(action: &'static str, t: &Transfer, summary: serde_json::Value) -> Entry {
     Entry::new(action, "transfer")
@@ -25,11 +25,7 @@ fn entry(action: &'static str, t: &Transfer, summary: serde_json::Value) -> Entr
         .summary(summary)
 }
 
-/// End a step through the kernel: the acting unit's to-dos on the transfer, the audit record,
-/// the commit.
-async fn finish(tx: Tx, who: &Who, t: &Transfer, e: Entry) -> AppResult<()> {
-    crate::procedure::finish(tx, who, t, e).await
-}
+use crate::procedure::finish;
 
 fn refused(r: flow::Refusal) -> AppError {
     AppError::conflict("step_refused", r.to_string())
@@ -109,27 +105,61 @@ async fn set_state(tx: &mut Tx, who: &Who, t: &Transfer, s: TransferState) -> Ap
     crate::procedure::transition::<Transfer>(tx, t.id, &t.state, s.code()).await?;
     // Whatever moves a transfer on from `sent` (signing for it) ends the duty to sign for it.
     if t.state == TransferState::Sent.code() {
-        crate::notify::store::discharge(tx, who, sign_for(t.id)).await?;
+        discharge(tx, who, sign_for(t.id)).await?;
     }
     Ok(())
 }
 
 /// The receiving unit's duty to sign for a sent transfer (004 二(二); 国务院令第310号 art. 8).
-fn sign_for(id: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
+fn sign_for(id: i64) -> Duty<'static> {
+    duty(id, "sign_for")
+}
+
+/// Duty `name` on transfer `id`: a to-do keyed to it, closed by the act that does it.
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty {
         resource: store::RESOURCE,
         record_id: id,
-        duty: "sign_for",
+        duty: name,
     }
 }
 
+/// The transferring unit decides what to do about a refusal: ask to reconsider, suggest
+/// supervision, or accept it (004 二(二)).
+const RESPOND: &str = "respond_to_refusal";
+/// The police decide a reconsideration (国务院令第310号第九条).
+const DECIDE_RECONSIDERATION: &str = "decide_reconsideration";
+/// The procuratorate supervises the filing.
+const SUPERVISE: &str = "supervise_filing";
+
+/// Give the transferring unit the duty to respond to a refusal, due when its window closes.
+async fn respond_duty(
+    tx: &mut Tx,
+    cal: &Calendar,
+    who: &Who,
+    t: &Transfer,
+    served: NaiveDate,
+    title: &str,
+) -> AppResult<()> {
+    let closes = flow::request_window_closes(cal, served)
+        .map_err(|e| AppError::conflict("calendar", e.to_string()))?;
+    add_duty(
+        tx,
+        who,
+        duty(t.id, RESPOND),
+        Holder::Unit(t.from_unit_id),
+        title,
+        &format!("/transfers/{}", t.id),
+        Some(&closes.to_string()),
+        false,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The transferring unit's duty to hand the items over after filing (国务院令第310号第十二条).
-fn hand_over(id: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: store::RESOURCE,
-        record_id: id,
-        duty: "hand_over_items",
-    }
+fn hand_over(id: i64) -> Duty<'static> {
+    duty(id, "hand_over_items")
 }
 
 /// 国务院令第310号第十二条: once the police file a transferred case, the transferring unit
@@ -158,15 +188,15 @@ async fn open_handover(
     )
     .await?;
     let link = format!("/transfers/{}", t.id);
-    crate::notify::store::add_duty(
+    add_duty(
         tx,
         who,
         hand_over(t.id),
-        None,
-        Some(t.from_unit_id),
+        Holder::Unit(t.from_unit_id),
         &format!("移送案件{}已立案，请移交涉案物品", t.code),
         &link,
         None,
+        false,
     )
     .await?;
     Ok(())
@@ -186,10 +216,6 @@ impl crate::procedure::Record for Transfer {
 impl crate::procedure::Procedure for Transfer {
     type Step = Step;
     type State = TransferState;
-    const LINK: &'static str = "/transfers";
-    fn id(&self) -> i64 {
-        self.id
-    }
     async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
         let scope = store::read_scope(actor)?;
         Ok(store::get(db, &scope, id).await?)
@@ -380,7 +406,7 @@ pub async fn create(
         ),
     )
     .await?;
-    finish(tx, who, &t, entry("transfer.create", &t, json!({"code": code, "direction": direction.code(), "to_unit_id": new.to_unit_id, "withheld": new.secrecy.is_some()})),
+    finish(tx, who, entry("transfer.create", &t, json!({"code": code, "direction": direction.code(), "to_unit_id": new.to_unit_id, "withheld": new.secrecy.is_some()})),
     )
     .await?;
     Ok(id)
@@ -442,7 +468,7 @@ pub async fn attach(
         )
     };
     store::event(&mut tx, id, who, "attached", &format!("上传{shown}")).await?;
-    finish(tx, who, &t, entry("transfer.attach", &t, json!({"attachment_id": aid, "kind": kind.code(), "size": size, "sha256": sha, "withheld": secrecy.is_some()})),
+    finish(tx, who, entry("transfer.attach", &t, json!({"attachment_id": aid, "kind": kind.code(), "size": size, "sha256": sha, "withheld": secrecy.is_some()})),
     )
     .await?;
     Ok(aid)
@@ -520,24 +546,22 @@ pub async fn send(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64
         &title,
         &format!("{}移送：{}", t.from_unit_name, t.code),
         &link,
-        false,
     )
     .await?;
-    crate::notify::store::add_duty(
+    add_duty(
         &mut tx,
         who,
         sign_for(id),
-        None,
-        Some(t.to_unit_id),
+        Holder::Unit(t.to_unit_id),
         &title,
         &link,
         None,
+        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry("transfer.send", &t, json!({"number": number})),
     )
     .await
@@ -561,7 +585,7 @@ pub async fn receive(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<()
         &format!("{}签收", t.to_unit_name),
     )
     .await?;
-    finish(tx, who, &t, entry("transfer.receive", &t, json!({}))).await
+    finish(tx, who, entry("transfer.receive", &t, json!({}))).await
 }
 
 /// 004 二(二): the police file the case, with a written notice to the transferring unit.
@@ -584,6 +608,7 @@ pub async fn file(
         flow::REVIEW_CLAUSE
     };
     met(&mut tx, &cal, who, id, clause).await?;
+    discharge(&mut tx, who, duty(id, DECIDE_RECONSIDERATION)).await?;
     sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2, reconsideration = CASE WHEN $3 = 1 THEN 'filed' ELSE reconsideration END WHERE id = $4")
         .bind(who.today().to_string())
         .bind(if note.is_empty() { "立案".to_string() } else { format!("立案：{note}") })
@@ -614,13 +639,11 @@ pub async fn file(
         &format!("移送案件{}已立案", t.code),
         &number,
         &format!("/transfers/{id}"),
-        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.file",
             &t,
@@ -674,20 +697,20 @@ pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str)
         ),
     )
     .await?;
+    let title = format!("移送案件{}不予立案：3日内可提请复议或建议立案监督", t.code);
     notify_unit(
         &mut tx,
         who,
         t.from_unit_id,
-        &format!("移送案件{}不予立案：3日内可提请复议或建议立案监督", t.code),
+        &title,
         &number,
         &format!("/transfers/{id}"),
-        true,
     )
     .await?;
+    respond_duty(&mut tx, &cal, who, &t, served, &title).await?;
     finish(
         tx,
         who,
-        &t,
         entry("transfer.refuse", &t, json!({"number": number})),
     )
     .await
@@ -728,6 +751,7 @@ pub async fn request_reconsideration(
     flow::check_window(window(&cal, &t)?, who.today(), t.late_exception.is_some())
         .map_err(refused)?;
     met(&mut tx, &cal, who, id, flow::REQUEST_CLAUSE).await?;
+    discharge(&mut tx, who, duty(id, RESPOND)).await?;
     sqlx::query("UPDATE transfers SET reconsideration = 'requested' WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -769,20 +793,33 @@ pub async fn request_reconsideration(
         ),
     )
     .await?;
+    let title = format!("收到{}{}", DocKind::ReconsiderationRequest.title(), number);
     notify_unit(
         &mut tx,
         who,
         t.to_unit_id,
-        &format!("收到{}{}", DocKind::ReconsiderationRequest.title(), number),
+        &title,
         &t.code,
         &format!("/transfers/{id}"),
-        true,
+    )
+    .await?;
+    let due = cal
+        .due_date(who.today(), periods.reconsider())
+        .map_err(|e| AppError::conflict("calendar", e.to_string()))?;
+    add_duty(
+        &mut tx,
+        who,
+        duty(id, DECIDE_RECONSIDERATION),
+        Holder::Unit(t.to_unit_id),
+        &format!("{title}，请作出复议决定"),
+        &format!("/transfers/{id}"),
+        Some(&due.to_string()),
+        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.request_reconsideration",
             &t,
@@ -828,6 +865,7 @@ pub async fn suggest_supervision(
     flow::check_window(window(cal, &t)?, who.today(), t.late_exception.is_some())
         .map_err(refused)?;
     met(&mut tx, cal, who, id, window_clause(&t)).await?;
+    discharge(&mut tx, who, duty(id, RESPOND)).await?;
     sqlx::query(
         "UPDATE transfers SET procuratorate_unit_id = $1, supervision = 'requested' WHERE id = $2",
     )
@@ -845,20 +883,30 @@ pub async fn suggest_supervision(
         &format!("建议人民检察院依法进行立案监督：{reasons}"),
     )
     .await?;
+    let title = format!("建议立案监督：{}", t.code);
     notify_unit(
         &mut tx,
         who,
         procuratorate,
-        &format!("建议立案监督：{}", t.code),
+        &title,
         &t.from_unit_name,
         &format!("/transfers/{id}"),
-        true,
+    )
+    .await?;
+    add_duty(
+        &mut tx,
+        who,
+        duty(id, SUPERVISE),
+        Holder::Unit(procuratorate),
+        &title,
+        &format!("/transfers/{id}"),
+        None,
+        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.suggest_supervision",
             &t,
@@ -881,6 +929,7 @@ pub async fn reconsider_uphold(
     let reasons = crate::domain::text::required_long("text", "复议维持的理由", reasons, 2000)?;
     let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::ReconsiderUphold).await?;
     met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
+    discharge(&mut tx, who, duty(id, DECIDE_RECONSIDERATION)).await?;
     // 004 二(二): the upheld refusal is a written decision (复议决定书), served on the
     // transferring unit, whose window runs from its receipt.
     let number = documents::issue(
@@ -925,20 +974,20 @@ pub async fn reconsider_uphold(
         ),
     )
     .await?;
+    let title = format!("移送案件{}复议维持不予立案：3日内可建议立案监督", t.code);
     notify_unit(
         &mut tx,
         who,
         t.from_unit_id,
-        &format!("移送案件{}复议维持不予立案：3日内可建议立案监督", t.code),
+        &title,
         &number,
         &format!("/transfers/{id}"),
-        true,
     )
     .await?;
+    respond_duty(&mut tx, cal, who, &t, who.today(), &title).await?;
     finish(
         tx,
         who,
-        &t,
         entry("transfer.reconsider_uphold", &t, json!({"number": number})),
     )
     .await
@@ -962,6 +1011,7 @@ pub async fn supervision_outcome(
     } else {
         "sustained"
     };
+    discharge(&mut tx, who, duty(id, SUPERVISE)).await?;
     sqlx::query("UPDATE transfers SET supervision = $1 WHERE id = $2")
         .bind(outcome)
         .bind(id)
@@ -992,14 +1042,12 @@ pub async fn supervision_outcome(
             &format!("移送案件{}立案监督结果：{}", t.code, step.label()),
             &note,
             &format!("/transfers/{id}"),
-            false,
         )
         .await?;
     }
     finish(
         tx,
         who,
-        &t,
         entry("transfer.supervision", &t, json!({"outcome": outcome})),
     )
     .await
@@ -1016,6 +1064,7 @@ pub async fn accept_refusal(
     let (mut tx, t, next) = begin(db, actor, id, Step::AcceptRefusal).await?;
     // An open window is waived; one that already lapsed stays as it ended.
     let reason = "移送机关接受不予立案决定".to_string();
+    discharge(&mut tx, who, duty(id, RESPOND)).await?;
     settle(
         &mut tx,
         cal,
@@ -1034,7 +1083,7 @@ pub async fn accept_refusal(
         "移送机关接受不予立案决定，本案移送程序终结",
     )
     .await?;
-    finish(tx, who, &t, entry("transfer.accept_refusal", &t, json!({}))).await
+    finish(tx, who, entry("transfer.accept_refusal", &t, json!({}))).await
 }
 
 /// The office admits a request after the window closed, with its reasons.
@@ -1063,20 +1112,30 @@ pub async fn grant_exception(
         &format!("期限已于{closes}届满，双打办登记例外情形，准予逾期提出：{reasons}"),
     )
     .await?;
+    let title = format!("移送案件{}：准予逾期提请复议或建议立案监督", t.code);
     notify_unit(
         &mut tx,
         who,
         t.from_unit_id,
-        &format!("移送案件{}：准予逾期提请复议或建议立案监督", t.code),
+        &title,
         &reasons,
         &format!("/transfers/{id}"),
-        true,
+    )
+    .await?;
+    add_duty(
+        &mut tx,
+        who,
+        duty(id, RESPOND),
+        Holder::Unit(t.from_unit_id),
+        &title,
+        &format!("/transfers/{id}"),
+        None,
+        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.grant_exception",
             &t,
@@ -1143,7 +1202,6 @@ pub async fn record_decision(
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.record_decision",
             &t,
@@ -1185,13 +1243,11 @@ pub async fn report_result(
         &format!("移交案件{}处理结果反馈", t.code),
         &number,
         &format!("/transfers/{id}"),
-        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry("transfer.report_result", &t, json!({"number": number})),
     )
     .await
@@ -1259,7 +1315,6 @@ pub async fn record_service(
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.record_service",
             &t,
@@ -1311,7 +1366,7 @@ pub async fn hand_over_items(
         Change::Met { on },
     )
     .await?;
-    crate::notify::store::discharge(&mut tx, who, hand_over(id)).await?;
+    discharge(&mut tx, who, hand_over(id)).await?;
     store::event(
         &mut tx,
         id,
@@ -1330,13 +1385,11 @@ pub async fn hand_over_items(
         &format!("移送案件{}：移送机关已移交涉案物品", t.code),
         &note,
         &format!("/transfers/{id}"),
-        false,
     )
     .await?;
     finish(
         tx,
         who,
-        &t,
         entry(
             "transfer.hand_over_items",
             &t,

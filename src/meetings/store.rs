@@ -15,7 +15,20 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{add_todo, notify, notify_unit};
+use crate::notify::store::{Duty, Holder, add_duty, discharge, notify, notify_unit};
+
+/// The chair's duty to decide whether a proposed meeting is held (001 §19–22).
+const DECIDE: &str = "decide";
+/// The chair's duty to sign the minutes of a held meeting.
+const SIGN_MINUTES: &str = "sign_minutes";
+
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty {
+        resource: RESOURCE,
+        record_id: id,
+        duty: name,
+    }
+}
 
 pub const RESOURCE: &str = "meeting";
 
@@ -186,7 +199,7 @@ async fn finish(
     let entry = Entry::new(action, RESOURCE)
         .object(m.id, Some(m.office_unit_id))
         .summary(summary);
-    crate::procedure::finish(tx, who, m, entry).await
+    crate::procedure::finish(tx, who, entry).await
 }
 
 /// The chairs who decide and sign for `kind` in the office's region.
@@ -243,13 +256,13 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
             Some(&link),
         )
         .await?;
-        add_todo(
+        add_duty(
             &mut tx,
             who,
-            Some(chair),
-            None,
+            duty(id, DECIDE),
+            Holder::User(chair),
             &format!("决定召开{}", p.title),
-            Some(&link),
+            &link,
             Some(&p.planned_on.to_string()),
             false,
         )
@@ -270,10 +283,6 @@ pub async fn propose(db: &Db, actor: &Actor, who: &Who, input: &ProposalInput) -
 impl crate::procedure::Procedure for Meeting {
     type Step = Step;
     type State = MeetingState;
-    const LINK: &'static str = "/meetings";
-    fn id(&self) -> i64 {
-        self.id
-    }
     async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
         let scope = read_scope(actor)?;
         Ok(get(db, &scope, id).await?)
@@ -331,6 +340,7 @@ pub async fn decide(
 ) -> AppResult<()> {
     let note = crate::domain::text::optional("text", "意见", Some(note), 500)?;
     let (mut tx, m, next) = begin(db, actor, id, step).await?;
+    discharge(&mut tx, who, duty(id, DECIDE)).await?;
     sqlx::query("UPDATE group_meetings SET decision_note = $1 WHERE id = $2")
         .bind(&note)
         .bind(id)
@@ -350,7 +360,6 @@ pub async fn decide(
         &title,
         note.as_deref().unwrap_or(""),
         &link,
-        false,
     )
     .await?;
     if step == Step::Approve {
@@ -367,7 +376,6 @@ pub async fn decide(
                 &format!("会议通知：{}", m.title),
                 &format!("{}，议题：{}", m.planned_on, m.topics),
                 &link,
-                false,
             )
             .await?;
         }
@@ -441,13 +449,13 @@ pub async fn record_held(
     set_state(&mut tx, who, &m, next).await?;
     let link = format!("/meetings/{id}");
     for chair in chairs(&mut tx, m.office_unit_id, m.kind()?).await? {
-        add_todo(
+        add_duty(
             &mut tx,
             who,
-            Some(chair),
-            None,
+            duty(id, SIGN_MINUTES),
+            Holder::User(chair),
             &format!("签发会议纪要：{}", m.title),
-            Some(&link),
+            &link,
             None,
             false,
         )
@@ -533,6 +541,7 @@ fn minutes_document(
 pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
     let cal = ctx.calendar();
     let (mut tx, m, next) = begin(&ctx.db, actor, id, Step::SignMinutes).await?;
+    discharge(&mut tx, who, duty(id, SIGN_MINUTES)).await?;
     let kind = m.kind()?;
     // The group's minutes go out in the group's name; the liaison meeting's in the office's.
     let issuer: String = if kind == MeetingKind::Liaison {
@@ -624,7 +633,7 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
         .chain(std::iter::once(m.office_unit_id))
     {
         crate::access::parties::add(&mut tx, RESOURCE, id, u, "recipient", &now).await?;
-        notify_unit(&mut tx, who, u, &title, &m.title, &link, false).await?;
+        notify_unit(&mut tx, who, u, &title, &m.title, &link).await?;
     }
     let leaders = crate::notify::store::holders_of_role(
         &mut tx,

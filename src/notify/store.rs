@@ -42,33 +42,92 @@ pub struct Duty<'a> {
     pub duty: &'a str,
 }
 
-/// Open a to-do for `key`, for a unit or a person.
+/// Who holds a to-do: a unit as a whole, or one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    Unit(i64),
+    User(i64),
+}
+
+impl Holder {
+    fn columns(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Holder::Unit(u) => (None, Some(u)),
+            Holder::User(u) => (Some(u), None),
+        }
+    }
+}
+
+/// Open the to-do of duty `key` for `holder`. The only way a to-do is made: each is keyed to
+/// its record and duty, and closed by the act that does it ([`discharge`], [`discharge_for`]).
+/// Giving a holder a duty they already have open keeps the one they have.
 #[allow(clippy::too_many_arguments)]
 pub async fn add_duty(
     tx: &mut Tx,
     who: &Who,
     key: Duty<'_>,
-    user_id: Option<i64>,
-    unit_id: Option<i64>,
+    holder: Holder,
     title: &str,
     link: &str,
     due_date: Option<&str>,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    urgent: bool,
+) -> Result<(), sqlx::Error> {
+    let (user_id, unit_id) = holder.columns();
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM todo_items WHERE source_type = $1 AND source_id = $2 AND duty = $3 \
+         AND done_at IS NULL AND COALESCE(user_id, 0) = $4 AND COALESCE(unit_id, 0) = $5",
+    )
+    .bind(key.resource)
+    .bind(key.record_id)
+    .bind(key.duty)
+    .bind(user_id.unwrap_or(0))
+    .bind(unit_id.unwrap_or(0))
+    .fetch_optional(&mut **tx)
+    .await?;
+    if open.is_some() {
+        return Ok(());
+    }
+    sqlx::query(
         "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, created_at, \
-         source_type, source_id, duty) VALUES ($1, $2, $3, $4, $5, 0, $6, $7, $8, $9) RETURNING id",
+         source_type, source_id, duty) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(user_id)
     .bind(unit_id)
     .bind(title)
     .bind(link)
     .bind(due_date)
+    .bind(i64::from(urgent))
     .bind(who.at_text())
     .bind(key.resource)
     .bind(key.record_id)
     .bind(key.duty)
-    .fetch_one(&mut **tx)
-    .await
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The duty `key` is done by `holder` alone (one recipient's read receipt, one unit's report to
+/// a round): only its to-do is closed.
+pub async fn discharge_for(
+    tx: &mut Tx,
+    who: &Who,
+    key: Duty<'_>,
+    holder: Holder,
+) -> Result<u64, sqlx::Error> {
+    let (user_id, unit_id) = holder.columns();
+    Ok(sqlx::query(
+        "UPDATE todo_items SET done_at = $1 WHERE source_type = $2 AND source_id = $3 \
+         AND duty = $4 AND done_at IS NULL AND COALESCE(user_id, 0) = $5 AND COALESCE(unit_id, 0) = $6",
+    )
+    .bind(who.at_text())
+    .bind(key.resource)
+    .bind(key.record_id)
+    .bind(key.duty)
+    .bind(user_id.unwrap_or(0))
+    .bind(unit_id.unwrap_or(0))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 /// The duty `key` is done: its open to-dos, whoever held them, are closed. Returns how many.
@@ -97,32 +156,6 @@ pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     .bind(actor.user_id)
     .bind(actor.unit_id)
     .fetch_all(&db.pool)
-    .await
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn add_todo(
-    tx: &mut Tx,
-    who: &Who,
-    user_id: Option<i64>,
-    unit_id: Option<i64>,
-    title: &str,
-    link: Option<&str>,
-    due_date: Option<&str>,
-    urgent: bool,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(user_id)
-    .bind(unit_id)
-    .bind(title)
-    .bind(link)
-    .bind(due_date)
-    .bind(i64::from(urgent))
-    .bind(who.at_text())
-    .fetch_one(&mut **tx)
     .await
 }
 
@@ -203,7 +236,6 @@ pub async fn notify_unit(
     title: &str,
     body: &str,
     link: &str,
-    todo: bool,
 ) -> Result<(), sqlx::Error> {
     let users: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
@@ -217,44 +249,5 @@ pub async fn notify_unit(
     for u in users {
         notify(tx, who, u, title, body, Some(link)).await?;
     }
-    if todo {
-        add_todo(tx, who, None, Some(unit_id), title, Some(link), None, false).await?;
-    }
-    Ok(())
-}
-
-/// Someone acted on the record at `link`: the open to-dos pointing there that were theirs to
-/// deal with — their unit's and their own — are done. To-dos keyed to a [`Duty`] are left to
-/// the act that discharges it.
-pub async fn close_todos_of(tx: &mut Tx, who: &Who, link: &str) -> Result<(), sqlx::Error> {
-    if let Some(unit) = who.unit_id {
-        close_unit_todos(tx, who, unit, link).await?;
-    }
-    if let Some(user) = who.user_id {
-        sqlx::query("UPDATE todo_items SET done_at = $1 WHERE user_id = $2 AND link = $3 AND duty IS NULL AND done_at IS NULL")
-            .bind(who.at_text())
-            .bind(user)
-            .bind(link)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-/// The unit acted on the record at `link`: its open to-dos pointing there are done.
-pub async fn close_unit_todos(
-    tx: &mut Tx,
-    who: &Who,
-    unit_id: i64,
-    link: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE todo_items SET done_at = $1 WHERE unit_id = $2 AND user_id IS NULL AND link = $3 AND duty IS NULL AND done_at IS NULL",
-    )
-    .bind(who.at_text())
-    .bind(unit_id)
-    .bind(link)
-    .execute(&mut **tx)
-    .await?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::db::query::Sql;
 use crate::deadline::store::{Change, NewDeadline};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{close_unit_todos, notify, notify_unit};
+use crate::notify::store::{Holder, notify, notify_unit};
 
 pub const ROUND: &str = "report_round";
 pub const REPORT: &str = "unit_report";
@@ -265,14 +265,26 @@ pub async fn open_round(
         .execute(&mut *tx)
         .await?;
         crate::access::parties::add(&mut tx, ROUND, id, *u, "reporter", &now).await?;
+        let title = format!("请报送{}（{}）", r.kind.label(), r.period_label);
+        let link = format!("/reports/rounds/{id}");
         notify_unit(
             &mut tx,
             who,
             *u,
-            &format!("请报送{}（{}）", r.kind.label(), r.period_label),
+            &title,
             &format!("{}前报送", r.due_on),
-            &format!("/reports/rounds/{id}"),
-            true,
+            &link,
+        )
+        .await?;
+        crate::notify::store::add_duty(
+            &mut tx,
+            who,
+            report_duty(id),
+            Holder::Unit(*u),
+            &title,
+            &link,
+            Some(&r.due_on.to_string()),
+            false,
         )
         .await?;
     }
@@ -405,11 +417,11 @@ pub async fn submit(
             crate::deadline::store::settle_one(&mut tx, cal, who, d, Change::Met { on: today })
                 .await?;
         }
-        close_unit_todos(
+        crate::notify::store::discharge_for(
             &mut tx,
             who,
-            actor.unit_id,
-            &format!("/reports/rounds/{}", r.id),
+            report_duty(r.id),
+            Holder::Unit(actor.unit_id),
         )
         .await?;
     } else {
@@ -422,18 +434,17 @@ pub async fn submit(
             &format!("重大事项报告：{}", n.title),
             &actor.unit_name,
             "/reports",
-            false,
         )
         .await?;
         crate::notify::store::add_duty(
             &mut tx,
             who,
             forward_duty(id),
-            None,
-            Some(office),
+            crate::notify::store::Holder::Unit(office),
             &format!("汇总重大事项并报告组长、副组长：{}", n.title),
             "/reports",
             None,
+            false,
         )
         .await?;
         let leaders =
@@ -460,6 +471,15 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Each unit's duty to report to a round (001 §25; 003 三(三)).
+fn report_duty(round: i64) -> crate::notify::store::Duty<'static> {
+    crate::notify::store::Duty {
+        resource: ROUND,
+        record_id: round,
+        duty: "report",
+    }
 }
 
 /// The office's duty to report a unit's major matter to the leaders (001 §24).

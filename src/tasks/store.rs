@@ -15,7 +15,20 @@ use crate::db::query::{Sql, like_escape};
 use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::notify_unit;
+use crate::notify::store::{Duty, Holder, add_duty, discharge, notify_unit};
+
+/// The lead unit's duty to complete the task and report it (003 三(五)).
+const COMPLETE: &str = "complete";
+/// The office's duty to check a reported completion: accept or send back.
+const CHECK: &str = "check_completion";
+
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty {
+        resource: RESOURCE,
+        record_id: id,
+        duty: name,
+    }
+}
 
 pub const RESOURCE: &str = "task";
 
@@ -254,7 +267,7 @@ async fn finish(
     let entry = Entry::new(action, RESOURCE)
         .object(t.id, Some(t.office_unit_id))
         .summary(summary);
-    crate::procedure::finish(tx, who, t, entry).await
+    crate::procedure::finish(tx, who, entry).await
 }
 
 /// The office assigns a task with its lead and cooperating units and time limit (003 三(五)).
@@ -360,14 +373,25 @@ pub async fn insert(
     )
     .await?;
     let link = format!("/tasks/{id}");
+    let title = format!("督办任务（牵头）：{}", new.title);
     notify_unit(
         tx,
         who,
         new.lead_unit_id,
-        &format!("督办任务（牵头）：{}", new.title),
+        &title,
         &format!("{}前完成", new.due_on),
         &link,
-        true,
+    )
+    .await?;
+    add_duty(
+        tx,
+        who,
+        duty(id, COMPLETE),
+        Holder::Unit(new.lead_unit_id),
+        &title,
+        &link,
+        Some(&new.due_on.to_string()),
+        false,
     )
     .await?;
     for c in &new.cooperating {
@@ -378,7 +402,6 @@ pub async fn insert(
             &format!("督办任务（配合）：{}", new.title),
             &format!("{}前完成", new.due_on),
             &link,
-            false,
         )
         .await?;
     }
@@ -388,10 +411,6 @@ pub async fn insert(
 impl crate::procedure::Procedure for Task {
     type Step = Step;
     type State = TaskState;
-    const LINK: &'static str = "/tasks";
-    fn id(&self) -> i64 {
-        self.id
-    }
     async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
         let scope = read_scope(actor)?;
         Ok(get(db, &scope, id).await?)
@@ -465,14 +484,26 @@ pub async fn step(
                 .execute(&mut *tx)
                 .await?;
             entry(&mut tx, id, who, actor.unit_id, "completion", &text).await?;
+            discharge(&mut tx, who, duty(id, COMPLETE)).await?;
+            let title = format!("督办任务报告完成，待验收：{}", t.title);
             notify_unit(
                 &mut tx,
                 who,
                 t.office_unit_id,
-                &format!("督办任务报告完成，待验收：{}", t.title),
+                &title,
                 &t.lead_unit_name,
                 &link,
-                true,
+            )
+            .await?;
+            add_duty(
+                &mut tx,
+                who,
+                duty(id, CHECK),
+                Holder::Unit(t.office_unit_id),
+                &title,
+                &link,
+                None,
+                false,
             )
             .await?;
         }
@@ -499,6 +530,7 @@ pub async fn step(
                 .execute(&mut *tx)
                 .await?;
             entry(&mut tx, id, who, actor.unit_id, "accepted", &text).await?;
+            discharge(&mut tx, who, duty(id, CHECK)).await?;
             notify_unit(
                 &mut tx,
                 who,
@@ -506,20 +538,23 @@ pub async fn step(
                 &format!("督办任务已验收办结：{}", t.title),
                 &text,
                 &link,
-                false,
             )
             .await?;
         }
         Step::SendBack => {
             entry(&mut tx, id, who, actor.unit_id, "sent_back", &text).await?;
-            notify_unit(
+            discharge(&mut tx, who, duty(id, CHECK)).await?;
+            let title = format!("督办任务被退回重办：{}", t.title);
+            notify_unit(&mut tx, who, t.lead_unit_id, &title, &text, &link).await?;
+            add_duty(
                 &mut tx,
                 who,
-                t.lead_unit_id,
-                &format!("督办任务被退回重办：{}", t.title),
-                &text,
+                duty(id, COMPLETE),
+                Holder::Unit(t.lead_unit_id),
+                &title,
                 &link,
-                true,
+                Some(&t.due_on),
+                false,
             )
             .await?;
         }
