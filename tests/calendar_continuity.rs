@@ -209,8 +209,8 @@ async fn a_clock_into_2027_is_stored_provisional_and_recomputed_when_the_notice_
         let mut liaison = app.client();
         liaison.login("liaison.scjg", common::PASSWORD).await;
         let home = liaison.get("/").await;
-        assert!(home.body.contains("期限 2027-02-12（暂定）"), "{}", home.body);
-        assert!(home.body.contains("期限 2026-11-09</span>"), "a 2026 date is not provisional");
+        assert!(home.body.contains("期限 2027年2月12日（暂定）"), "{}", home.body);
+        assert!(home.body.contains("期限 2026年11月9日</span>"), "a 2026 date is not provisional");
 
         // The import page previews before it confirms.
         let mut admin = app.client();

@@ -736,3 +736,67 @@ async fn a_major_question_is_referred_to_the_group_leaders_of_the_region() {
     })
     .await;
 }
+
+/// The start, due date and amount of one clock of a case, by clause.
+async fn clock(app: &App, id: i64, clause: &str) -> (String, String, String) {
+    sqlx::query_as(
+        "SELECT start_date, due_date, rule_text FROM deadlines WHERE record_type = 'case' AND record_id = $1 AND clause = $2",
+    )
+    .bind(id)
+    .bind(clause)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("clock")
+}
+
+/// The amounts themselves (issue #12): 000 §8 gives the lead unit 20 working days from the
+/// conclusion to report the result in writing; 000 §9 gives the office 5 working days from that
+/// report to report and circulate it. Changing either amount fails here.
+#[tokio::test]
+async fn the_closure_clocks_run_twenty_and_then_five_working_days() {
+    each_db(true, |app| async move {
+        let cal = app.state.calendar();
+        let id = started(&app, "办结期限测试案").await;
+        ok(
+            &app,
+            "staff",
+            id,
+            json!({"step": "issue_letter", "text": "请按期报送进展。"}),
+        )
+        .await;
+        let today = app.today();
+        ok(
+            &app,
+            "liaison.scjg",
+            id,
+            json!({"step": "conclude", "date": today.to_string(), "text": "作出行政处罚"}),
+        )
+        .await;
+        let (start, due, rule) = clock(&app, id, "000 §8").await;
+        assert_eq!(start, today.to_string());
+        let twenty = cal.due_date(today, Period::WorkingDays(20)).expect("due");
+        assert_eq!(
+            due,
+            twenty.to_string(),
+            "20 working days from the conclusion"
+        );
+        assert!(rule.contains("20"), "{rule}");
+        ok(
+            &app,
+            "liaison.scjg",
+            id,
+            json!({"step": "report_closure", "text": "罚没款合计50万元。"}),
+        )
+        .await;
+        let (start, due, rule) = clock(&app, id, "000 §9").await;
+        assert_eq!(start, today.to_string());
+        let five = cal.due_date(today, Period::WorkingDays(5)).expect("due");
+        assert_eq!(
+            due,
+            five.to_string(),
+            "5 working days from the closure report"
+        );
+        assert!(rule.contains('5'), "{rule}");
+    })
+    .await;
+}

@@ -429,10 +429,26 @@ async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
         assert_eq!(d["items"].as_array().map(Vec::len), Some(2));
         // The 10 days ran from the police's decision and were kept.
         assert_eq!(clocks(&app, id).await, vec![("004 二(三)（移交市场监管部门）".to_string(), "met".to_string())]);
+        let cal = app.state.calendar();
+        let ten = |from: chrono::NaiveDate| cal.due_date(from, shuangda::calendar::Period::Days(10)).expect("due").to_string();
+        let span = |clause: &'static str| {
+            let pool = app.db.pool.clone();
+            async move {
+                sqlx::query_as::<_, (String, String)>("SELECT start_date, due_date FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2")
+                    .bind(id)
+                    .bind(clause)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("clock")
+            }
+        };
+        let police_decided = app.today() - chrono::Duration::days(2);
+        assert_eq!(span("004 二(三)（移交市场监管部门）").await, (police_decided.to_string(), ten(police_decided)), "10 days from the police's decision");
         ok_step(&app, "liaison.scjg", id, json!({"step": "receive"})).await;
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": "2999-01-01", "text": "罚款"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         ok_step(&app, "liaison.scjg", id, json!({"step": "record_decision", "date": app.today().to_string(), "text": "没收侵权奶粉，罚款3万元"})).await;
+        assert_eq!(span("004 二(三)（书面反馈处理结果）").await, (app.today().to_string(), ten(app.today())), "10 days from market regulation's decision");
         ok_step(&app, "liaison.scjg", id, json!({"step": "report_result", "text": "已于今日作出行政处罚决定并书面反馈"})).await;
         let (_, d) = detail(&app, "handler.gaj", id).await;
         assert_eq!(d["state"], "reported");

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use super::agenda;
 use super::store::{self, Notification, Todo};
 use crate::access::{Action, Resource};
 use crate::audit::{self, Entry};
@@ -22,6 +23,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/", get(home))
         .route("/notifications", get(notifications))
         .route("/notifications/{id}/read", post(mark_read))
+        .route("/notifications/{id}/open", post(open_notification))
         .route("/api/v1/me", get(api_me))
 }
 
@@ -29,7 +31,8 @@ pub fn routes() -> Router<SharedState> {
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
-    todos: Vec<Todo>,
+    /// The to-do centre: duties and clocks by urgency.
+    groups: Vec<agenda::Group>,
     unread: Vec<Notification>,
     /// For the office and whoever maintains the calendar: next year's notice is not imported
     /// (from 1 November), and how many open deadlines are provisional meanwhile.
@@ -43,7 +46,10 @@ async fn home(
 ) -> PageResult {
     Ok(render(&HomePage {
         layout: Layout::new(&cu, "我的待办", "/").notice(q.msg.as_deref()),
-        todos: store::todos(&state.db, &cu.actor).await?,
+        groups: agenda::group(
+            store::agenda(&state.db, &cu.actor).await?,
+            state.clock.today(),
+        ),
         unread: store::notifications(&state.db, cu.actor.user_id, true).await?,
         missing_year: missing_year(&state, &cu).await?,
     }))
@@ -111,6 +117,39 @@ async fn mark_read(
     Ok(Redirect::to("/notifications?msg=read").into_response())
 }
 
+/// A notice is read when it is opened: marked read (and recorded), then its record's page.
+async fn open_notification(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> PageResult {
+    let mut tx = state.db.begin().await?;
+    let link: Option<Option<String>> =
+        sqlx::query_scalar("SELECT link FROM notifications WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(cu.actor.user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(link) = link else {
+        return Err(AppError::NotFound.into());
+    };
+    if store::mark_read(&mut tx, &cu.who, cu.actor.user_id, id).await? {
+        audit::record(
+            &mut tx,
+            &cu.who,
+            Entry::new("notification.read", "notification").object(id, Some(cu.actor.unit_id)),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    // Only the platform's own pages: a stored link is a path.
+    let to = link
+        .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+        .unwrap_or_else(|| "/notifications".into());
+    Ok(Redirect::to(&to).into_response())
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub user_id: i64,
@@ -120,6 +159,9 @@ pub struct Me {
     pub unit_name: String,
     pub roles: Vec<crate::access::Role>,
     pub todos: Vec<Todo>,
+    /// The to-do centre: the open to-dos and the clocks running for the caller, grouped by
+    /// urgency on the platform's day.
+    pub agenda: Vec<agenda::Group>,
     pub unread_notifications: Vec<Notification>,
 }
 
@@ -137,6 +179,7 @@ pub async fn api_me(State(state): State<SharedState>, u: ApiUser) -> AppResult<J
         unit_name: a.unit_name.clone(),
         roles: a.roles.clone(),
         todos: store::todos(&state.db, a).await?,
+        agenda: agenda::group(store::agenda(&state.db, a).await?, state.clock.today()),
         unread_notifications: store::notifications(&state.db, a.user_id, true).await?,
     }))
 }

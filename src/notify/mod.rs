@@ -1,6 +1,8 @@
-//! The user's to-do list and in-app notifications. Later capabilities (deadlines, cases,
-//! transfers, tasks) add items here; the home page shows them.
+//! The user's to-do centre and in-app notifications. Each capability opens the duties its
+//! steps create (`store::add_duty`) and discharges them in the acts that do them; the home page
+//! groups them with the clocks running for the user (`agenda`).
 
+pub mod agenda;
 pub mod http;
 pub mod mail;
 pub mod store;
