@@ -1,6 +1,7 @@
 //! HTTP edge: the router, shared state, middleware, and the helpers handlers share.
 
 pub mod assets;
+pub mod control;
 pub mod extract;
 pub mod files;
 pub mod filter;
@@ -84,6 +85,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/assets/{*file}", get(assets::serve))
         .fallback(page::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            control::guard,
+        ))
         // Extractors (forms, JSON) take at most `max_body`; upload routes raise their own
         // limit, so the outer hard limit leaves room for them.
         .layer(DefaultBodyLimit::max(max_body))
