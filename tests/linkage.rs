@@ -345,6 +345,12 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
         let (_, d) = detail(&app, "staff", id).await;
         assert_eq!(d["state"], "filed");
         assert_eq!(d["supervision"], "filed");
+        // Filed after supervision: the items are handed over within 3 days (国务院令第310号第十二条).
+        assert_eq!(
+            clocks(&app, id).await.last(),
+            Some(&("国务院令第310号第十二条（移交涉案物品）".to_string(), "open".to_string()))
+        );
+        assert_eq!(open_todos(&app, app.unit_id(MSA).await, "请移交涉案物品").await, 1);
     })
     .await;
 }
@@ -1155,21 +1161,51 @@ async fn the_window_runs_from_the_recorded_service_date() {
     each_db(true, |app| async move {
         let cal = app.state.calendar();
         let days3 = |d: chrono::NaiveDate| cal.due_date(d, shuangda::calendar::Period::Days(3)).expect("due");
+        // Backdate transfer `id`'s refusal to `decided`: the record and its window clock.
+        let backdate = |id: i64, decided: chrono::NaiveDate| {
+            let app = &app;
+            let due = days3(decided).to_string();
+            async move {
+                let (t0, d0) = (app.today().to_string(), decided.to_string());
+                sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1 WHERE id = $2")
+                    .bind(&d0).bind(id).execute(&app.db.pool).await.expect("backdate");
+                sqlx::query("UPDATE deadlines SET clock = REPLACE(clock, $1, $2), start_date = $3, due_date = $4 WHERE record_type = 'transfer' AND record_id = $5 AND state = 'open'")
+                    .bind(format!("\"start\":\"{t0}\"")).bind(format!("\"start\":\"{d0}\""))
+                    .bind(&d0).bind(due).bind(id)
+                    .execute(&app.db.pool).await.expect("backdate clock");
+            }
+        };
+        let respond_due = |id: i64| {
+            let pool = app.db.pool.clone();
+            async move {
+                sqlx::query_scalar::<_, Option<String>>("SELECT due_date FROM todo_items WHERE source_type = 'transfer' AND source_id = $1 AND duty = 'respond_to_refusal' AND done_at IS NULL")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("the unit's to-do")
+            }
+        };
+
+        // A window that lapsed is not reopened on the unit's own word: that is the office's
+        // exception, with reasons.
+        let lapsed = received(&app, "期满后登记送达案").await;
+        ok_step(&app, "handler.gaj", lapsed, json!({"step": "refuse", "text": "情节显著轻微"})).await;
+        let long_ago = app.today() - chrono::Duration::days(10);
+        backdate(lapsed, long_ago).await;
+        shuangda::deadline::scheduler::run_pass(&app.db, &cal, app.today(), app.now()).await.expect("pass");
+        assert_eq!(clocks(&app, lapsed).await.last().map(|(_, s)| s.as_str()), Some("missed"));
+        let (s, v) = step(&app, "liaison.scjg", lapsed, json!({"step": "record_service", "date": app.today().to_string()})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["error"]["message"].as_str().unwrap_or("").contains("双打办"), "{v}");
+
         let id = received(&app, "送达日期登记案").await;
         ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "情节显著轻微"})).await;
-        // Made six days ago: the window counted from the decision has closed.
-        let decided = app.today() - chrono::Duration::days(6);
-        let (t0, d0) = (app.today().to_string(), decided.to_string());
-        sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1 WHERE id = $2")
-            .bind(&d0).bind(id).execute(&app.db.pool).await.expect("backdate");
-        sqlx::query("UPDATE deadlines SET clock = REPLACE(clock, $1, $2), start_date = $3, due_date = $4 WHERE record_type = 'transfer' AND record_id = $5 AND state = 'open'")
-            .bind(format!("\"start\":\"{t0}\"")).bind(format!("\"start\":\"{d0}\""))
-            .bind(&d0).bind(days3(decided).to_string()).bind(id)
-            .execute(&app.db.pool).await.expect("backdate clock");
-        shuangda::deadline::scheduler::run_pass(&app.db, &cal, app.today(), app.now()).await.expect("pass");
-        assert_eq!(clocks(&app, id).await.last().map(|(_, s)| s.as_str()), Some("missed"));
-        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "证据充分"})).await;
-        assert_eq!(s, StatusCode::CONFLICT, "closed from the decision day: {v}");
+        // The unit's to-do falls due when its window closes.
+        assert_eq!(respond_due(id).await, Some(days3(app.today()).to_string()));
+        // Made two days ago; the notice reached the unit yesterday.
+        let decided = app.today() - chrono::Duration::days(2);
+        let d0 = decided.to_string();
+        backdate(id, decided).await;
 
         // The police do not record the unit's service; no date before the notice, none ahead.
         let served = app.today() - chrono::Duration::days(1);
@@ -1196,6 +1232,7 @@ async fn the_window_runs_from_the_recorded_service_date() {
         assert_eq!(due, days3(served).to_string(), "3 days from service");
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["window_closes"], days3(served).to_string());
+        assert_eq!(respond_due(id).await, Some(days3(served).to_string()), "the to-do follows the window");
         // Once per notice.
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "record_service", "date": served.to_string()})).await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");

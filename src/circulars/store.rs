@@ -530,7 +530,7 @@ pub enum CircularStep {
     Sign,
     /// 退回修改 (the signer), with the reasons.
     Return {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 确认已阅 (a recipient unit).

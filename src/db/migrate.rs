@@ -116,6 +116,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "major_matter_forwarded",
         sql: include_str!("../../migrations/0020_major_matter_forwarded.sql"),
     },
+    Migration {
+        version: 21,
+        name: "legacy_todos",
+        sql: include_str!("../../migrations/0021_legacy_todos.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -435,6 +435,20 @@ async fn apply(
     .execute(&mut **tx)
     .await?;
     event(tx, id, who, change.code(), &detail).await?;
+    if matches!(change, Change::Restart { .. }) {
+        // Counted afresh: the reminders and the escalation of the old count are void.
+        sqlx::query(
+            "UPDATE todo_items SET done_at = $1 WHERE source_type = 'deadline' AND source_id = $2 AND done_at IS NULL",
+        )
+        .bind(&now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query("UPDATE deadlines SET escalated_at = NULL, reminded_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     if next.state != State::Open {
         sqlx::query(
             "UPDATE todo_items SET done_at = $1 WHERE source_type = 'deadline' AND source_id = $2 AND done_at IS NULL",

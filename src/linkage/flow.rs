@@ -280,6 +280,10 @@ pub enum Refusal {
     WindowStillOpen { closes_on: NaiveDate },
     #[error("{0}已经办理，不能重复办理")]
     AlreadyDone(&'static str),
+    #[error(
+        "按通知书作出日期计算的提请期限已于{closed_on}届满，不能再自行登记送达日期；如确系送达在后，请由双打办登记例外情形"
+    )]
+    ServiceAfterWindow { closed_on: NaiveDate },
 }
 
 fn unit_role(roles: &[Role]) -> bool {
@@ -494,6 +498,19 @@ pub fn check_window(
         Ok(())
     } else {
         Err(Refusal::WindowClosed {
+            closed_on: closes_on,
+        })
+    }
+}
+
+/// The transferring unit records the service date while the window counted from the notice is
+/// still open: its own word moves the window only then. After it closed, a later service is
+/// the office's to admit, with reasons (`check_exception`).
+pub fn check_service(closes_on: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+    if today <= closes_on {
+        Ok(())
+    } else {
+        Err(Refusal::ServiceAfterWindow {
             closed_on: closes_on,
         })
     }
@@ -817,6 +834,16 @@ mod tests {
         assert_eq!(p.review(), Period::Days(3));
         assert_eq!(p.reconsider(), Period::Days(3));
         assert_eq!(p.handover(), Period::Days(3));
+    }
+
+    #[test]
+    fn service_is_recorded_only_while_the_window_is_open() {
+        let closes = NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+        assert_eq!(check_service(closes, closes), Ok(()));
+        assert_eq!(
+            check_service(closes, closes.succ_opt().expect("date")),
+            Err(Refusal::ServiceAfterWindow { closed_on: closes })
+        );
     }
 
     /// 国务院令第310号第十二条: after filing, the transferring unit hands the items over, once;

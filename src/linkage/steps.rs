@@ -1281,6 +1281,7 @@ pub async fn record_service(
             ),
         ));
     }
+    flow::check_service(window(cal, &t)?, who.today()).map_err(refused)?;
     sqlx::query("UPDATE transfers SET served_on = $1, service_recorded = 1 WHERE id = $2")
         .bind(on.to_string())
         .bind(id)
@@ -1300,6 +1301,7 @@ pub async fn record_service(
     .await?;
     let closes = flow::request_window_closes(cal, on)
         .map_err(|e| AppError::conflict("calendar", e.to_string()))?;
+    crate::notify::store::reschedule(&mut tx, duty(id, RESPOND), &closes.to_string()).await?;
     store::event(
         &mut tx,
         id,
@@ -1378,12 +1380,19 @@ pub async fn hand_over_items(
         ),
     )
     .await?;
+    // 004 一(二): a withheld transfer's content goes to the people named on it, not in a
+    // notice to the whole unit.
+    let body = if t.is_withheld() {
+        crate::secrecy::WITHHELD_TEXT.to_string()
+    } else {
+        note.clone()
+    };
     notify_unit(
         &mut tx,
         who,
         t.to_unit_id,
         &format!("移送案件{}：移送机关已移交涉案物品", t.code),
-        &note,
+        &body,
         &format!("/transfers/{id}"),
     )
     .await?;
@@ -1409,63 +1418,63 @@ pub enum TransferStep {
     Receive,
     /// 决定立案, with an optional note.
     File {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 决定不予立案, with the reasons.
     Refuse {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 提请复议, with the reasons.
     RequestReconsideration {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 建议检察院立案监督, with the reasons and the procuratorate.
     SuggestSupervision {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
         #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
         procuratorate_unit_id: Option<String>,
     },
     /// 复议决定立案.
     ReconsiderFile {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 复议维持不予立案, with the reasons (the 复议决定书).
     ReconsiderUphold {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 监督后公安机关立案 (the procuratorate).
     SupervisionFiled {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 不立案理由成立 (the procuratorate).
     SupervisionSustained {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 接受不予立案决定.
     AcceptRefusal,
     /// 准予逾期提出 (the office), with the reasons.
     GrantException {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 作出处理决定 (a hand-back): its date and content.
     RecordDecision {
         #[serde(default)]
         date: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 书面反馈处理结果 (the 处理结果反馈函).
     ReportResult {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 登记送达日期: the day the notice reached the transferring unit.
@@ -1477,7 +1486,7 @@ pub enum TransferStep {
     HandOverItems {
         #[serde(default)]
         date: Option<String>,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
 }

@@ -660,17 +660,17 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
 pub enum MeetingStep {
     /// 同意召开 (the chair), with an optional note.
     Approve {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 取消 (the chair), with the reason.
     Cancel {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 记录会议情况: who attended, the minutes and the decided items.
     RecordHeld {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         held: HeldInput,
     },
     /// 签发会议纪要 (the chair).

@@ -145,7 +145,12 @@ async fn open_notification(
     tx.commit().await?;
     // Only the platform's own pages: a stored link is a path.
     let to = link
-        .filter(|l| l.starts_with('/') && !l.starts_with("//"))
+        .filter(|l| {
+            l.starts_with('/')
+                && !l.starts_with("//")
+                && !l.contains('\\')
+                && !crate::web::control::bad(l)
+        })
         .unwrap_or_else(|| "/notifications".into());
     Ok(Redirect::to(&to).into_response())
 }

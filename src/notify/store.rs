@@ -60,7 +60,8 @@ impl Holder {
 
 /// Open the to-do of duty `key` for `holder`. The only way a to-do is made: each is keyed to
 /// its record and duty, and closed by the act that does it ([`discharge`], [`discharge_for`]).
-/// Giving a holder a duty they already have open keeps the one they have.
+/// Giving a holder a duty they already have open keeps that one, with the new title and due
+/// date (the office asked again, by another date).
 #[allow(clippy::too_many_arguments)]
 pub async fn add_duty(
     tx: &mut Tx,
@@ -84,7 +85,14 @@ pub async fn add_duty(
     .bind(unit_id.unwrap_or(0))
     .fetch_optional(&mut **tx)
     .await?;
-    if open.is_some() {
+    if let Some(id) = open {
+        sqlx::query("UPDATE todo_items SET title = $1, due_date = $2, urgent = $3 WHERE id = $4")
+            .bind(title)
+            .bind(due_date)
+            .bind(i64::from(urgent))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
         return Ok(());
     }
     sqlx::query(
@@ -104,6 +112,21 @@ pub async fn add_duty(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The open to-dos of duty `key` are now due on `due_date` (the clock they follow was restarted).
+pub async fn reschedule(tx: &mut Tx, key: Duty<'_>, due_date: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE todo_items SET due_date = $1 WHERE source_type = $2 AND source_id = $3 \
+         AND duty = $4 AND done_at IS NULL",
+    )
+    .bind(due_date)
+    .bind(key.resource)
+    .bind(key.record_id)
+    .bind(key.duty)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }
 
 /// The duty `key` is done by `holder` alone (one recipient's read receipt, one unit's report to

@@ -627,22 +627,22 @@ pub async fn attach(
 pub enum TaskStep {
     /// 报告进展 (the lead unit).
     ReportProgress {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 报告完成并附佐证 (the lead unit).
     SubmitCompletion {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 验收 (the office).
     Accept {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
     /// 退回 (the office), with the reasons.
     SendBack {
-        #[serde(default)]
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
 }

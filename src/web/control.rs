@@ -18,7 +18,7 @@ fn forbidden(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
-fn bad(s: &str) -> bool {
+pub(crate) fn bad(s: &str) -> bool {
     s.chars().any(forbidden)
 }
 
@@ -62,7 +62,8 @@ fn refuse(path: &str, field: &str) -> Response {
 }
 
 /// The middleware: checks the query string, and a JSON or URL-encoded body (uploads are files,
-/// checked by their own rules).
+/// checked by their own rules). Page forms are checked again where they are read
+/// (`CsrfForm`), whatever content type they were sent with.
 pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if let Some(field) = req.uri().query().and_then(|q| in_pairs(q.as_bytes())) {

@@ -217,6 +217,16 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for CsrfForm<T> {
             (Some(SessionCsrf(e)), Some(g)) if constant_eq(e.as_bytes(), g.as_bytes()) => {}
             _ => return Err(super::page::error_page(AppError::Csrf)),
         }
+        if let Some((k, _)) = pairs
+            .iter()
+            .find(|(k, v)| super::control::bad(k) || super::control::bad(v))
+        {
+            return Err(super::page::error_page(AppError::field(
+                k,
+                "invalid_characters",
+                "含有不可显示的控制字符，请删除后重新提交",
+            )));
+        }
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
             .map_err(|e| {

@@ -14,9 +14,9 @@ use crate::error::{AppError, AppResult};
 
 /// Read a step body. No `step` is 422 `required`, an unknown one 422 `invalid_choice`, both on
 /// `step`; a field of the wrong type 400 `invalid_json`, as any JSON body.
-pub fn from_value<S: DeserializeOwned>(v: Value) -> AppResult<S> {
-    match v.get("step") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {}
+pub fn from_value<S: DeserializeOwned>(mut v: Value) -> AppResult<S> {
+    match v.get_mut("step") {
+        Some(Value::String(s)) if !s.trim().is_empty() => *s = s.trim().to_string(),
         _ => return Err(AppError::field("step", "required", "请选择办理步骤")),
     }
     serde_json::from_value(v).map_err(|e| {
@@ -66,6 +66,15 @@ impl<S: DeserializeOwned> FromRequest<SharedState> for ApiStep<S> {
         let ApiJson(v) = ApiJson::<Value>::from_request(req, state).await?;
         from_value(v).map(ApiStep)
     }
+}
+
+/// A field that may be left out or sent as null: its default (an empty text, an empty record).
+pub fn or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A text field that may also come as a JSON number (an id) or null.
@@ -118,7 +127,7 @@ mod tests {
     enum Demo {
         Sign,
         Return {
-            #[serde(default)]
+            #[serde(default, deserialize_with = "or_default")]
             text: String,
         },
         Start {
@@ -162,6 +171,11 @@ mod tests {
         assert_eq!(code(e), ("step".into(), "required".into()));
         let e = from_value::<Demo>(json!({"step": "fly"})).expect_err("unknown");
         assert_eq!(code(e), ("step".into(), "invalid_choice".into()));
+        assert_eq!(
+            from_value::<Demo>(json!({"step": " return ", "text": null})).ok(),
+            Some(Demo::Return { text: "".into() }),
+            "a padded step and a null text"
+        );
         let e = from_value::<Demo>(json!({"step": "return", "text": 5})).expect_err("type");
         assert!(matches!(e, AppError::BadRequest { .. }), "{e:?}");
     }
