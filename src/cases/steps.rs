@@ -56,11 +56,7 @@ fn case_entry(action: &'static str, case: &Case, summary: serde_json::Value) -> 
 
 /// Duty `name` on case `id`: a to-do keyed to it, closed by the act that does it.
 pub(super) fn duty(id: i64, name: &'static str) -> Duty<'static> {
-    Duty {
-        resource: store::RESOURCE,
-        record_id: id,
-        duty: name,
-    }
+    Duty::new(store::RESOURCE, id, name)
 }
 
 /// The office studies a clue a member unit reported (000 §4): propose it or not.

@@ -23,11 +23,7 @@ const SIGN: &str = "sign";
 const CONFIRM_READ: &str = "confirm_read";
 
 fn duty(id: i64, name: &'static str) -> Duty<'static> {
-    Duty {
-        resource: RESOURCE,
-        record_id: id,
-        duty: name,
-    }
+    Duty::new(RESOURCE, id, name)
 }
 
 pub const RESOURCE: &str = "circular";

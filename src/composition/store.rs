@@ -374,9 +374,5 @@ async fn take_effect(
 
 /// The group leader's duty to decide a pending change (001 §5; 003 一).
 fn decide_duty(id: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: "composition_change",
-        record_id: id,
-        duty: "decide",
-    }
+    crate::notify::store::Duty::new("composition_change", id, "decide")
 }

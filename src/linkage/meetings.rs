@@ -422,11 +422,7 @@ pub async fn create(
 
 /// The owner unit's duty to carry out a decided item and report it done.
 fn item_duty(item: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: "linkage_meeting_item",
-        record_id: item,
-        duty: "complete",
-    }
+    crate::notify::store::Duty::new("linkage_meeting_item", item, "complete")
 }
 
 /// The owner unit reports a follow-up item done; its clock is met.

@@ -488,11 +488,7 @@ pub async fn answer(db: &Db, actor: &Actor, who: &Who, id: i64, text_in: &str) -
 
 /// The asked unit's duty to answer (or escalate) a request.
 fn answer_duty(id: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: RESOURCE,
-        record_id: id,
-        duty: "answer",
-    }
+    crate::notify::store::Duty::new(RESOURCE, id, "answer")
 }
 
 /// 004 一(三): a consultation the asked unit cannot settle goes to its superior.

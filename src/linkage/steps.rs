@@ -117,11 +117,7 @@ fn sign_for(id: i64) -> Duty<'static> {
 
 /// Duty `name` on transfer `id`: a to-do keyed to it, closed by the act that does it.
 fn duty(id: i64, name: &'static str) -> Duty<'static> {
-    Duty {
-        resource: store::RESOURCE,
-        record_id: id,
-        duty: name,
-    }
+    Duty::new(store::RESOURCE, id, name)
 }
 
 /// The transferring unit decides what to do about a refusal: ask to reconsider, suggest
@@ -719,13 +715,32 @@ pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str)
 /// The closing day of the window the transfer is in (after a refusal, or after an upheld
 /// reconsideration), and whether the office admitted a late request.
 fn window(cal: &Calendar, t: &Transfer) -> AppResult<NaiveDate> {
-    let served = t
-        .served_on
-        .as_deref()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .ok_or_else(|| AppError::internal("refusal without service date"))?;
+    let served = served_on(t)?;
     flow::request_window_closes(cal, served)
         .map_err(|e| AppError::conflict("calendar", e.to_string()))
+}
+
+/// The day the current notice counts from (its service date, or the day it was made).
+fn served_on(t: &Transfer) -> AppResult<NaiveDate> {
+    stored_date(t.served_on.as_deref())
+        .ok_or_else(|| AppError::internal("refusal without service date"))
+}
+
+fn stored_date(s: Option<&str>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+}
+
+/// A date a step records (`on`) cannot precede the event it follows (`earliest`, if any):
+/// 422 on `date`, saying which event.
+fn not_before(on: NaiveDate, earliest: Option<NaiveDate>, what: &str) -> AppResult<()> {
+    match earliest {
+        Some(e) if on < e => Err(AppError::field(
+            "date",
+            "out_of_range",
+            format!("{what}（{}）", crate::calendar::format_date_zh(e)),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn window_clause(t: &Transfer) -> &'static str {
@@ -1159,16 +1174,11 @@ pub async fn record_decision(
     let on = model::past_date("date", "处理决定日期", on, who.today())?;
     let decision = crate::domain::text::required_long("text", "处理决定", decision, 2000)?;
     let (mut tx, t, next) = begin(db, actor, id, Step::RecordDecision).await?;
-    if t.received_on
-        .as_deref()
-        .is_some_and(|r| on.to_string().as_str() < r)
-    {
-        return Err(AppError::field(
-            "date",
-            "out_of_range",
-            "处理决定日期不能早于接收日期",
-        ));
-    }
+    not_before(
+        on,
+        stored_date(t.received_on.as_deref()),
+        "处理决定日期不能早于接收日期",
+    )?;
     sqlx::query("UPDATE transfers SET decided_on = $1, decision = $2 WHERE id = $3")
         .bind(on.to_string())
         .bind(&decision)
@@ -1266,21 +1276,7 @@ pub async fn record_service(
 ) -> AppResult<()> {
     let on = model::past_date("date", "送达日期", on, who.today())?;
     let (mut tx, t, _) = begin(db, actor, id, Step::RecordService).await?;
-    let issued = t
-        .served_on
-        .as_deref()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .ok_or_else(|| AppError::internal("refusal without a notice date"))?;
-    if on < issued {
-        return Err(AppError::field(
-            "date",
-            "out_of_range",
-            format!(
-                "送达日期不能早于通知书作出日期{}",
-                crate::calendar::format_date_zh(issued)
-            ),
-        ));
-    }
+    not_before(on, Some(served_on(&t)?), "送达日期不能早于通知书作出日期")?;
     flow::check_service(window(cal, &t)?, who.today()).map_err(refused)?;
     sqlx::query("UPDATE transfers SET served_on = $1, service_recorded = 1 WHERE id = $2")
         .bind(on.to_string())
@@ -1341,16 +1337,11 @@ pub async fn hand_over_items(
     let on = model::past_date("date", "移交日期", on, who.today())?;
     let note = crate::domain::text::required_long("text", "移交的涉案物品和材料", note, 2000)?;
     let (mut tx, t, _) = begin(db, actor, id, Step::HandOverItems).await?;
-    if t.decided_on
-        .as_deref()
-        .is_some_and(|d| on.to_string().as_str() < d)
-    {
-        return Err(AppError::field(
-            "date",
-            "out_of_range",
-            "移交日期不能早于立案日期",
-        ));
-    }
+    not_before(
+        on,
+        stored_date(t.decided_on.as_deref()),
+        "移交日期不能早于立案日期",
+    )?;
     sqlx::query(
         "UPDATE transfers SET items_handed_over_on = $1, items_handover_note = $2 WHERE id = $3",
     )

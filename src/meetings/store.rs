@@ -23,11 +23,7 @@ const DECIDE: &str = "decide";
 const SIGN_MINUTES: &str = "sign_minutes";
 
 fn duty(id: i64, name: &'static str) -> Duty<'static> {
-    Duty {
-        resource: RESOURCE,
-        record_id: id,
-        duty: name,
-    }
+    Duty::new(RESOURCE, id, name)
 }
 
 pub const RESOURCE: &str = "meeting";

@@ -42,6 +42,16 @@ pub struct Duty<'a> {
     pub duty: &'a str,
 }
 
+impl<'a> Duty<'a> {
+    pub const fn new(resource: &'a str, record_id: i64, duty: &'a str) -> Self {
+        Duty {
+            resource,
+            record_id,
+            duty,
+        }
+    }
+}
+
 /// Who holds a to-do: a unit as a whole, or one person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holder {

@@ -475,20 +475,12 @@ pub async fn submit(
 
 /// Each unit's duty to report to a round (001 §25; 003 三(三)).
 fn report_duty(round: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: ROUND,
-        record_id: round,
-        duty: "report",
-    }
+    crate::notify::store::Duty::new(ROUND, round, "report")
 }
 
 /// The office's duty to report a unit's major matter to the leaders (001 §24).
 fn forward_duty(id: i64) -> crate::notify::store::Duty<'static> {
-    crate::notify::store::Duty {
-        resource: REPORT,
-        record_id: id,
-        duty: "forward_to_leaders",
-    }
+    crate::notify::store::Duty::new(REPORT, id, "forward_to_leaders")
 }
 
 /// 001 §24: the group office reports a unit's major matter to the group's leader and deputies,

@@ -23,11 +23,7 @@ const COMPLETE: &str = "complete";
 const CHECK: &str = "check_completion";
 
 fn duty(id: i64, name: &'static str) -> Duty<'static> {
-    Duty {
-        resource: RESOURCE,
-        record_id: id,
-        duty: name,
-    }
+    Duty::new(RESOURCE, id, name)
 }
 
 pub const RESOURCE: &str = "task";

@@ -33,7 +33,8 @@ fn in_pairs(raw: &[u8]) -> Option<String> {
 }
 
 /// The field (the nearest object key) of the first JSON string holding a forbidden character.
-fn in_json(v: &Value, key: &str) -> Option<String> {
+/// Checked where a JSON body is parsed (`extract::ApiJson`), so the body is read once.
+pub(crate) fn in_json(v: &Value, key: &str) -> Option<String> {
     match v {
         Value::String(s) if bad(s) => Some(key.to_string()),
         Value::Array(items) => items.iter().find_map(|i| in_json(i, key)),
@@ -48,12 +49,17 @@ fn in_json(v: &Value, key: &str) -> Option<String> {
     }
 }
 
-fn refuse(path: &str, field: &str) -> Response {
-    let e = AppError::field(
+/// The 422 for a forbidden character in `field`.
+pub(crate) fn refused(field: &str) -> AppError {
+    AppError::field(
         if field.is_empty() { "body" } else { field },
         "invalid_characters",
         "含有不可显示的控制字符，请删除后重新提交",
-    );
+    )
+}
+
+fn refuse(path: &str, field: &str) -> Response {
+    let e = refused(field);
     if path.starts_with("/api/") {
         e.into_response()
     } else {
@@ -61,9 +67,9 @@ fn refuse(path: &str, field: &str) -> Response {
     }
 }
 
-/// The middleware: checks the query string, and a JSON or URL-encoded body (uploads are files,
-/// checked by their own rules). Page forms are checked again where they are read
-/// (`CsrfForm`), whatever content type they were sent with.
+/// The middleware: checks the query string and a URL-encoded body (uploads are files, checked
+/// by their own rules). JSON bodies are checked as they are parsed (`ApiJson`), page forms
+/// again where they are read (`CsrfForm`), whatever content type they were sent with.
 pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     if let Some(field) = req.uri().query().and_then(|q| in_pairs(q.as_bytes())) {
@@ -75,24 +81,14 @@ pub async fn guard(State(state): State<SharedState>, req: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let json = kind.starts_with("application/json");
-    let form = kind.starts_with("application/x-www-form-urlencoded");
-    if !(json || form) {
+    if !kind.starts_with("application/x-www-form-urlencoded") {
         return next.run(req).await;
     }
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, state.config.max_body_bytes).await else {
         return AppError::PayloadTooLarge.into_response();
     };
-    let field = if json {
-        // Malformed JSON is the extractor's to report.
-        serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|v| in_json(&v, ""))
-    } else {
-        in_pairs(&bytes)
-    };
-    if let Some(field) = field {
+    if let Some(field) = in_pairs(&bytes) {
         return refuse(&path, &field);
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))

@@ -221,11 +221,7 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for CsrfForm<T> {
             .iter()
             .find(|(k, v)| super::control::bad(k) || super::control::bad(v))
         {
-            return Err(super::page::error_page(AppError::field(
-                k,
-                "invalid_characters",
-                "含有不可显示的控制字符，请删除后重新提交",
-            )));
+            return Err(super::page::error_page(super::control::refused(k)));
         }
         serde_urlencoded::from_bytes(&bytes)
             .map(CsrfForm)
@@ -263,9 +259,14 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| AppError::bad_request("invalid_json", format!("JSON 格式或字段有误：{e}")))
+        let invalid = |e: serde_json::Error| {
+            AppError::bad_request("invalid_json", format!("JSON 格式或字段有误：{e}"))
+        };
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(invalid)?;
+        if let Some(field) = super::control::in_json(&value, "") {
+            return Err(super::control::refused(&field));
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(invalid)
     }
 }
 
