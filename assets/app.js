@@ -1,10 +1,28 @@
 // Progressive enhancement only: every page works without JavaScript.
-// Ask before destructive actions (buttons styled .danger).
+// Ask before destructive actions (buttons styled .danger) and before acts a form names
+// (data-confirm: an approval that issues a numbered document). A form that was sent is not
+// sent again by a second click while the answer loads; the server refuses a repeated step
+// anyway, this spares the user the refusal.
 document.addEventListener("submit", function (ev) {
+  var form = ev.target;
   var b = ev.submitter;
-  if (b && b.classList.contains("danger") && !window.confirm("确定要" + b.textContent.trim() + "吗？")) {
+  var question = form.dataset && form.dataset.confirm;
+  if (!question && b && b.classList.contains("danger")) question = "确定要" + b.textContent.trim() + "吗？";
+  if (question && !window.confirm(question)) {
     ev.preventDefault();
+    return;
   }
+  if ((form.method || "").toLowerCase() === "post") {
+    if (form.dataset.sent) {
+      ev.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+  }
+});
+// Coming back to a page from the browser's history shows its forms ready to send again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-sent]").forEach(function (f) { delete f.dataset.sent; });
 });
 
 // A file input with data-fills="ID" reads the chosen text file into the textarea #ID, so an

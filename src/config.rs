@@ -47,6 +47,9 @@ pub struct Config {
     /// Days the transferring unit has to hand the items over after the filing notice
     /// (国务院令第310号第十二条: 3).
     pub linkage_handover_days: u32,
+    /// Days the organ's head has to decide on a transfer after the handlers' report
+    /// (国务院令第310号第五条: 3).
+    pub linkage_approval_days: u32,
     /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
     /// date matrix. Production must leave it unset.
     pub today: Option<chrono::NaiveDate>,
@@ -82,6 +85,7 @@ impl Default for Config {
             linkage_review_days: 3,
             linkage_reconsider_days: 3,
             linkage_handover_days: 3,
+            linkage_approval_days: 3,
             today: None,
         }
     }
@@ -197,6 +201,9 @@ impl Config {
         if let Some(v) = var("LINKAGE_HANDOVER_DAYS") {
             self.linkage_handover_days = parse("SHUANGDA_LINKAGE_HANDOVER_DAYS", v)?;
         }
+        if let Some(v) = var("LINKAGE_APPROVAL_DAYS") {
+            self.linkage_approval_days = parse("SHUANGDA_LINKAGE_APPROVAL_DAYS", v)?;
+        }
         if let Some(v) = var("TODAY") {
             self.today = if v.trim().is_empty() {
                 None
@@ -227,6 +234,7 @@ impl Config {
             review_days: self.linkage_review_days.max(1),
             reconsider_days: self.linkage_reconsider_days.max(1),
             handover_days: self.linkage_handover_days.max(1),
+            approval_days: self.linkage_approval_days.max(1),
         }
     }
 }

@@ -227,6 +227,22 @@ pub async fn load(ctx: &Ctx) -> AppResult<Vec<DemoAccount>> {
             "信阳市市场监督管理局",
         ),
         ("handler.gaj", "孙经办", Role::UnitHandler, "信阳市公安局"),
+        // 单位负责人: approve a transfer (国务院令第310号第五条) and the police's filing
+        // decisions. Every other member unit gets one too, below.
+        (
+            "head.scjg",
+            "刘局长",
+            Role::UnitHead,
+            "信阳市市场监督管理局",
+        ),
+        ("head.gaj", "郭局长", Role::UnitHead, "信阳市公安局"),
+        (
+            "head.luoshan.scjg",
+            "何局长",
+            Role::UnitHead,
+            "罗山县市场监督管理局",
+        ),
+        ("head.luoshan.gaj", "马局长", Role::UnitHead, "罗山县公安局"),
         (
             "county.luoshan",
             "周专干",
@@ -300,6 +316,33 @@ pub async fn load(ctx: &Ctx) -> AppResult<Vec<DemoAccount>> {
             role: *role,
             unit: names.get(&unit_id).cloned().unwrap_or_default(),
         });
+    }
+    // Every other member unit's head, named after the unit (head.u<unit id>).
+    let headless: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.name FROM units u WHERE u.kind NOT IN \
+         ('leading_group', 'group_office', 'county_group', 'county_office') \
+         AND NOT EXISTS (SELECT 1 FROM users x JOIN role_grants g ON g.user_id = x.id \
+           WHERE x.unit_id = u.id AND g.role = 'unit_head') ORDER BY u.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let hashed = users::hash(DEMO_PASSWORD).await?;
+    for (unit_id, name) in headless {
+        users::insert_system_hashed(
+            &mut tx,
+            &who,
+            &NewUser {
+                username: format!("head.u{unit_id}"),
+                display_name: format!("{name}负责人"),
+                unit_id,
+                phone: None,
+                email: None,
+            },
+            &hashed,
+            false,
+            &[Role::UnitHead],
+        )
+        .await?;
     }
     demo_deadlines(&mut tx, &ids, &ctx.system("演示数据")).await?;
     tx.commit().await?;
@@ -385,8 +428,9 @@ async fn demo_deadlines(
 
 /// Linkage work in progress for the demo (seed 004), made through the real steps so that its
 /// documents, clocks, timeline and audit records are what the platform itself produces: a
-/// transfer refused by the city police with the 3-day window open, one under review, a
-/// hand-back in Luoshan waiting to be signed for, and an urgent notice to the police.
+/// transfer refused by the city police with the 3-day window open, one under review, one
+/// waiting for the bureau head's approval, a hand-back in Luoshan waiting to be signed for,
+/// and an urgent notice to the police.
 /// Skipped when the fonts for official documents are missing or this year's holidays are not
 /// in the calendar.
 pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
@@ -440,17 +484,33 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
         unit: u.into(),
         storage: at.into(),
     };
+    let (msa_head, msa_head_who) = actor("head.scjg").await?;
+    let (police_head, police_head_who) = actor("head.gaj").await?;
+    let approve = steps::TransferStep::Approve;
     let city_police = unit("信阳市公安局").await?.to_string();
-    for (title, facts, refuse) in [
+    // How far each demo transfer goes: refused (window open), under review, or reported by
+    // the handlers and waiting for the bureau head's approval (国务院令第310号第五条).
+    #[derive(PartialEq)]
+    enum Stage {
+        Refused,
+        UnderReview,
+        AwaitingHead,
+    }
+    for (title, facts, stage) in [
         (
             "某商贸公司销售假冒注册商标白酒案",
             "经查，某商贸有限公司在浉河区批发市场销售假冒“五粮液”注册商标的白酒120箱，已销售金额4.6万元，库存货值21万余元。",
-            true,
+            Stage::Refused,
         ),
         (
             "某茶叶店销售假冒“信阳毛尖”地理标志茶叶案",
             "经查，某茶叶店销售使用“信阳毛尖”地理标志的茶叶，无授权，货值8.2万元。",
-            false,
+            Stage::UnderReview,
+        ),
+        (
+            "某电商店铺销售侵犯著作权图书案",
+            "经查，某电商店铺销售盗版图书2600余册，货值约15.6万元。",
+            Stage::AwaitingHead,
         ),
     ] {
         let input = model::TransferInput {
@@ -488,17 +548,26 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
             None,
         )
         .await?;
+        // The handlers report; the head approves and the package goes to the police.
         steps::send(state, periods, &msa, &again(&msa_who), id).await?;
+        if stage == Stage::AwaitingHead {
+            continue;
+        }
+        let head_who = again(&msa_head_who);
+        steps::run(state, periods, &msa_head, &head_who, id, approve.clone()).await?;
         steps::receive(db, &police, &again(&police_who), id).await?;
-        if refuse {
+        if stage == Stage::Refused {
             steps::refuse(
                 state,
+                periods,
                 &police,
                 &again(&police_who),
                 id,
                 "现有证据不足以证明已销售金额达到立案追诉标准，库存货值尚需鉴定。",
             )
             .await?;
+            let head_who = again(&police_head_who);
+            steps::run(state, periods, &police_head, &head_who, id, approve.clone()).await?;
         }
     }
     let decided = (today - chrono::Duration::days(3)).to_string();

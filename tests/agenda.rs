@@ -159,9 +159,21 @@ async fn the_police_find_the_transfer_and_its_three_day_review() {
                 assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
             }
         };
+        // The handlers report; the transfer waits for the bureau head, on his 3-day clock
+        // (国务院令第310号第五条): on his list, not on theirs, and not yet the police's.
         step("liaison.scjg", json!({"step": "send"})).await;
-        let police = agenda(&app, "handler.gaj").await;
         let three = app.state.calendar().due_date(app.today(), Period::Days(3)).expect("due");
+        let head = agenda(&app, "head.scjg").await;
+        let approve = with(&head, &format!("{code}提请审批：移送公安机关"));
+        assert_eq!(approve.len(), 1, "{head:?}");
+        assert_eq!(approve[0].1, "duty");
+        assert_eq!(approve[0].3.as_deref(), Some(three.to_string().as_str()), "3 days from the report");
+        assert!(with(&agenda(&app, "liaison.scjg").await, "提请审批").is_empty());
+        assert!(with(&agenda(&app, "handler.gaj").await, &code).is_empty(), "not sent yet");
+        assert!(with(&agenda(&app, "head.gaj").await, &code).is_empty(), "not sent yet");
+        step("head.scjg", json!({"step": "approve"})).await;
+        assert!(with(&agenda(&app, "head.scjg").await, &code).is_empty(), "approved");
+        let police = agenda(&app, "handler.gaj").await;
         let review = with(&police, &format!("审查移送案件并作出是否立案的决定：{code}"));
         assert_eq!(review.len(), 1, "{police:?}");
         assert_eq!(review[0].1, "clock");
@@ -173,7 +185,14 @@ async fn the_police_find_the_transfer_and_its_three_day_review() {
         let police = agenda(&app, "handler.gaj").await;
         assert!(with(&police, "请签收").is_empty(), "signed for");
         assert_eq!(with(&police, &format!("审查移送案件并作出是否立案的决定：{code}")).len(), 1, "the review still runs after signing: {police:?}");
+        // The handler proposes filing; the decision is the police head's, due with the review.
         step("handler.gaj", json!({"step": "file"})).await;
+        let head = agenda(&app, "head.gaj").await;
+        let approve = with(&head, &format!("{code}提请审批：决定立案"));
+        assert_eq!(approve.len(), 1, "{head:?}");
+        assert_eq!(approve[0].3.as_deref(), Some(three.to_string().as_str()), "{head:?}");
+        step("head.gaj", json!({"step": "approve"})).await;
+        assert!(with(&agenda(&app, "head.gaj").await, &code).is_empty(), "approved");
         assert!(with(&agenda(&app, "handler.gaj").await, &code).is_empty(), "decided");
         // The transferring unit now has the hand-over of the items (国务院令第310号第十二条).
         assert_eq!(with(&agenda(&app, "liaison.scjg").await, "请移交涉案物品").len(), 1);

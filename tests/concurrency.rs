@@ -475,12 +475,17 @@ async fn a_transfer_is_sent_and_signed_for_once() {
         let r = app.client().send(req).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let path = format!("/api/v1/transfers/{id}/steps");
+        // The handlers' report to the head (国务院令第310号第五条), then the head's approval.
         let results = at_once(&app, copies("liaison.scjg", &path, json!({"step": "send"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "send");
+        let results = at_once(&app, copies("head.scjg", &path, json!({"step": "approve"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "approve the transfer");
         let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "receive"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "receive");
         let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "file"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "file");
+        let results = at_once(&app, copies("head.gaj", &path, json!({"step": "approve"}), COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "approve the filing");
         let letters: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfer_documents WHERE transfer_id = $1")
             .bind(id)
             .fetch_one(&app.db.pool)

@@ -11,7 +11,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::Duration;
-use common::{App, api, call, each_db};
+use common::{App, api, call, each_db, proposed_and_approved};
 use serde_json::{Value, json};
 
 const OFFICE: &str = "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室";
@@ -361,14 +361,7 @@ async fn received(app: &App, title: &str) -> i64 {
         &[("kind", "investigation_report")],
     )
     .await;
-    ok_step(
-        app,
-        "liaison.scjg",
-        "transfers",
-        id,
-        json!({"step": "send"}),
-    )
-    .await;
+    proposed_and_approved(app, "liaison.scjg", id, json!({"step": "send"})).await;
     ok_step(
         app,
         "handler.gaj",
@@ -399,7 +392,7 @@ async fn transfer_duties_close_only_by_their_own_acts() {
         let reconsider = duty("transfer", id, "decide_reconsideration");
         let supervise = duty("transfer", id, "supervise_filing");
         respond.held_by(&app, &[], "before the refusal").await;
-        ok_step(&app, "handler.gaj", "transfers", id, step("现有证据不足以证明销售金额达到立案追诉标准", "refuse")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("现有证据不足以证明销售金额达到立案追诉标准", "refuse")).await;
         respond.held_by(&app, &[Unit(msa)], "after the refusal").await;
         upload(&app, "liaison.scjg", &files, &[("kind", "other")]).await;
         respond.held_by(&app, &[Unit(msa)], "after the transferring unit uploaded a file").await;
@@ -411,7 +404,7 @@ async fn transfer_duties_close_only_by_their_own_acts() {
         reconsider.held_by(&app, &[Unit(police)], "after the request").await;
         upload(&app, "handler.gaj", &files, &[("kind", "other")]).await;
         reconsider.held_by(&app, &[Unit(police)], "after the police uploaded a file").await;
-        ok_step(&app, "handler.gaj", "transfers", id, step("涉案金额未达立案追诉标准", "reconsider_uphold")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("涉案金额未达立案追诉标准", "reconsider_uphold")).await;
         reconsider.held_by(&app, &[], "after the upheld decision").await;
         respond.held_by(&app, &[Unit(msa)], "after the refusal was upheld").await;
         supervise.held_by(&app, &[], "before the suggestion").await;
@@ -424,7 +417,7 @@ async fn transfer_duties_close_only_by_their_own_acts() {
         // A refusal accepted.
         let id = received(&app, "接受不予立案案").await;
         let respond = duty("transfer", id, "respond_to_refusal");
-        ok_step(&app, "handler.gaj", "transfers", id, step("情节显著轻微", "refuse")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("情节显著轻微", "refuse")).await;
         respond.held_by(&app, &[Unit(msa)], "after the refusal").await;
         ok_step(&app, "liaison.scjg", "transfers", id, json!({"step": "accept_refusal"})).await;
         respond.held_by(&app, &[], "after the refusal was accepted").await;
@@ -432,10 +425,10 @@ async fn transfer_duties_close_only_by_their_own_acts() {
         // A reconsideration that files the case.
         let id = received(&app, "复议后立案案").await;
         let reconsider = duty("transfer", id, "decide_reconsideration");
-        ok_step(&app, "handler.gaj", "transfers", id, step("证据不足", "refuse")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("证据不足", "refuse")).await;
         ok_step(&app, "liaison.scjg", "transfers", id, step("补充鉴定意见", "request_reconsideration")).await;
         reconsider.held_by(&app, &[Unit(police)], "after the request").await;
-        ok_step(&app, "handler.gaj", "transfers", id, step("经复议，决定立案侦查", "reconsider_file")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("经复议，决定立案侦查", "reconsider_file")).await;
         reconsider.held_by(&app, &[], "after the case was filed on reconsideration").await;
         duty("transfer", id, "respond_to_refusal").held_by(&app, &[], "filed").await;
 
@@ -445,7 +438,7 @@ async fn transfer_duties_close_only_by_their_own_acts() {
         let id = received(&app, "准予逾期提出案").await;
         let respond = duty("transfer", id, "respond_to_refusal");
         let supervise = duty("transfer", id, "supervise_filing");
-        ok_step(&app, "handler.gaj", "transfers", id, step("不构成犯罪", "refuse")).await;
+        proposed_and_approved(&app, "handler.gaj", id, step("不构成犯罪", "refuse")).await;
         respond.held_by(&app, &[Unit(msa)], "after the refusal").await;
         sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
             .bind(id)

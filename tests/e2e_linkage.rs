@@ -121,6 +121,50 @@ async fn switch(c: &Client, username: &str, url: &str) -> Step<()> {
     switch_to(c, username, PASSWORD, None, url, "#transfer-timeline").await
 }
 
+/// The organ head signs in, finds the proposal on the to-do list, opens it from there, reads
+/// what is proposed and approves it (the page asks for confirmation first).
+async fn head_approves(
+    c: &Client,
+    base: &str,
+    head: &str,
+    url: &str,
+    proposal: &str,
+    state: &str,
+) -> Step<()> {
+    let path = url
+        .split_once("/transfers/")
+        .map(|(_, rest)| {
+            format!(
+                "/transfers/{}",
+                rest.split(['?', '#']).next().unwrap_or(rest)
+            )
+        })
+        .ok_or("transfer URL")?;
+    switch_to(
+        c,
+        head,
+        PASSWORD,
+        None,
+        &format!("{base}/"),
+        "#todo-summary",
+    )
+    .await?;
+    click(c, &format!(".todo-list a[href='{path}']")).await?;
+    wait_for(c, "#step-approve").await?;
+    let shown = text(c, "#pending-proposal").await?;
+    ensure!(shown.contains(proposal), "proposal shown as {shown:?}");
+    submit_confirmed(c, "step-approve", state).await?;
+    // Approved: off the head's list.
+    c.goto(&format!("{base}/"))
+        .await
+        .ctx("opening the to-do list")?;
+    wait_for(c, "#todo-summary").await?;
+    absent(c, &format!(".todo-list a[href='{path}']")).await?;
+    c.goto(url).await.ctx("opening the transfer again")?;
+    wait_for(c, "#transfer-timeline").await?;
+    Ok(())
+}
+
 /// `today`: the date on the server's clock.
 async fn flow(
     c: &Client,
@@ -204,7 +248,11 @@ async fn flow(
         attachments.contains("调查报告.pdf"),
         "attachments: {attachments}"
     );
-    submit(c, "step-send", "已移送待签收").await?;
+    // The handlers report it to the bureau head (国务院令第310号第五条): nothing is numbered
+    // or sent until he approves.
+    submit(c, "step-send", "待负责人审批").await?;
+    absent(c, "#transfer-documents").await?;
+    head_approves(c, base, "head.scjg", &url, "移送公安机关", "已移送待签收").await?;
     let docs = text(c, "#transfer-documents").await?;
     ensure!(
         docs.contains(&format!("信市监移〔{year}〕1号")),
@@ -222,7 +270,8 @@ async fn flow(
         "现有证据不足以证明销售金额达到立案追诉标准",
     )
     .await?;
-    submit_confirmed(c, "step-refuse", "不予立案").await?;
+    submit_confirmed(c, "step-refuse", "待负责人审批").await?;
+    head_approves(c, base, "head.gaj", &url, "决定不予立案", "不予立案").await?;
 
     // ---- 3. the bureau asks for reconsideration inside the window ----
     switch(c, "liaison.scjg", &url).await?;
@@ -239,7 +288,9 @@ async fn flow(
     // ---- 4. the police file it on reconsideration ----
     switch(c, "handler.gaj", &url).await?;
     fill(c, "#reconsider-file-text", "经复议，决定立案侦查").await?;
-    submit(c, "step-reconsider_file", "已立案").await?;
+    submit(c, "step-reconsider_file", "待负责人审批").await?;
+    head_approves(c, base, "head.gaj", &url, "复议决定立案", "已立案").await?;
+    switch(c, "handler.gaj", &url).await?;
     absent(c, "form[id^='step-']").await?;
     let timeline = text(c, "#transfer-timeline").await?;
     for want in ["登记移送公安机关", "不予立案", "提请复议", "复议决定立案"] {

@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use axum::http::{Method, StatusCode};
-use common::{App, PASSWORD, api, call, each_db};
+use common::{App, PASSWORD, api, call, each_db, proposed_and_approved};
 use serde_json::{Value, json};
 
 const MSA: &str = "信阳市市场监督管理局";
@@ -120,7 +120,7 @@ async fn received(app: &App, title: &str) -> i64 {
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    ok_step(app, "liaison.scjg", id, json!({"step": "send"})).await;
+    proposed_and_approved(app, "liaison.scjg", id, json!({"step": "send"})).await;
     ok_step(app, "handler.gaj", id, json!({"step": "receive"})).await;
     id
 }
@@ -155,9 +155,13 @@ async fn refused_then_reconsidered_then_filed() {
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "under_review");
         assert_eq!(d["documents"][0]["number"], format!("信市监移〔{}〕1号", year()));
+        // The bureau head decided on the handlers' report within his 3 days (国务院令第310号
+        // 第五条), and the approved transfer went at once.
+        assert_eq!(d["deadlines"][0]["clause"], "国务院令第310号第五条（负责人审批移送）");
+        assert_eq!(d["deadlines"][0]["state"], "met");
         // The review clock runs from receipt, 3 days by default (国务院令第310号第八条).
-        assert_eq!(d["deadlines"][0]["clause"], "004 二(二)；国务院令第310号第八条");
-        assert_eq!(d["deadlines"][0]["rule_text"].as_str().map(|s| s.contains('3')), Some(true));
+        assert_eq!(d["deadlines"][1]["clause"], "004 二(二)；国务院令第310号第八条");
+        assert_eq!(d["deadlines"][1]["rule_text"].as_str().map(|s| s.contains('3')), Some(true));
 
         // The sender cannot decide; a refusal needs its reasons.
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "file"})).await;
@@ -165,7 +169,7 @@ async fn refused_then_reconsidered_then_filed() {
         let (s, v) = step(&app, "handler.gaj", id, json!({"step": "refuse", "text": " "})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["error"]["fields"][0]["field"], "text");
-        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "现有证据不足以证明销售金额达到立案追诉标准"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "refuse", "text": "现有证据不足以证明销售金额达到立案追诉标准"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "refused");
         assert!(d["window_closes"].as_str().is_some(), "{d}");
@@ -187,7 +191,7 @@ async fn refused_then_reconsidered_then_filed() {
             .expect("todos");
         assert_eq!(open, 0);
         // The police cannot leave it pending: the reconsideration has its own clock.
-        ok_step(&app, "handler.gaj", id, json!({"step": "reconsider_file", "text": "经复议，决定立案侦查"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "reconsider_file", "text": "经复议，决定立案侦查"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "filed");
         assert_eq!(d["refused"], 1);
@@ -198,7 +202,7 @@ async fn refused_then_reconsidered_then_filed() {
         // 第十二条) runs from the filing notice.
         assert_eq!(
             clocks(&app, id).await.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>(),
-            ["met", "met", "met", "open"]
+            ["met", "met", "met", "met", "open"]
         );
         // Nothing more can happen to a filed transfer.
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "x"})).await;
@@ -306,7 +310,7 @@ async fn the_package_must_be_complete_before_it_is_sent() {
 async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratorate() {
     each_db(true, |app| async move {
         let id = received(&app, "窗口期测试案").await;
-        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
         // Pretend the notice was served on a day whose window has long closed.
         sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
             .bind(id)
@@ -359,7 +363,7 @@ async fn a_late_request_needs_the_office_and_supervision_reaches_the_procuratora
 async fn an_accepted_refusal_waives_the_window() {
     each_db(true, |app| async move {
         let id = received(&app, "接受不予立案案").await;
-        ok_step(
+        proposed_and_approved(
             &app,
             "handler.gaj",
             id,
@@ -375,7 +379,7 @@ async fn an_accepted_refusal_waives_the_window() {
         // A window that lapsed unused is an option not taken: the transfer is not listed as
         // overdue, and accepting the refusal afterwards still works.
         let late = received(&app, "期满后接受案").await;
-        ok_step(
+        proposed_and_approved(
             &app,
             "handler.gaj",
             late,
@@ -546,7 +550,7 @@ async fn a_withheld_record_stays_withheld_in_the_api_the_pages_and_downloads() {
         .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let aid = v["id"].as_i64().expect("aid");
-        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
 
         // The city office sees that something is withheld, and nothing of it.
         let (s, d) = detail(&app, "staff", id).await;
@@ -747,9 +751,9 @@ async fn meetings_record_decisions_as_items_with_clocks() {
 async fn figures_by_unit_on_screen_and_as_xlsx() {
     each_db(true, |app| async move {
         let a = received(&app, "统计案一").await;
-        ok_step(&app, "handler.gaj", a, json!({"step": "file"})).await;
+        proposed_and_approved(&app, "handler.gaj", a, json!({"step": "file"})).await;
         let b = received(&app, "统计案二").await;
-        ok_step(
+        proposed_and_approved(
             &app,
             "handler.gaj",
             b,
@@ -763,7 +767,7 @@ async fn figures_by_unit_on_screen_and_as_xlsx() {
             json!({"step": "request_reconsideration", "text": "补充证据"}),
         )
         .await;
-        ok_step(
+        proposed_and_approved(
             &app,
             "handler.gaj",
             b,
@@ -908,7 +912,23 @@ async fn the_demo_linkage_work_is_made_through_the_real_steps() {
             .fetch_all(&app.db.pool)
             .await
             .expect("states");
-        assert_eq!(states, ["refused", "under_review", "sent"]);
+        // The third waits for the bureau head's approval (国务院令第310号第五条).
+        assert_eq!(states, ["refused", "under_review", "awaiting_head", "sent"]);
+        let head = shuangda::notify::store::todos(
+            &app.db,
+            &shuangda::users::store::load_actor(&app.db, app.user_id("head.scjg").await)
+                .await
+                .expect("actor")
+                .expect("head")
+                .0,
+        )
+        .await
+        .expect("todos");
+        assert!(
+            head.iter()
+                .any(|t| t.title.contains("提请审批：移送公安机关")),
+            "{head:?}"
+        );
         assert_eq!(
             app.count("transfer_documents").await,
             4,
@@ -1024,7 +1044,7 @@ async fn secrecy_holds_on_every_act_and_a_draft_stays_in_its_unit() {
         assert!(!l.to_string().contains("草稿阶段的移送案"), "{l}");
         let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         let (s, _) = detail(&app, "handler.gaj", id).await;
         assert_eq!(s, StatusCode::OK, "sent, it is the police's to sign for");
 
@@ -1035,9 +1055,9 @@ async fn secrecy_holds_on_every_act_and_a_draft_stays_in_its_unit() {
         let id = create(&app, "liaison.scjg", body, "to_police").await;
         let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
-        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         ok_step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
-        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "refuse", "text": "不构成犯罪"})).await;
         sqlx::query("UPDATE transfers SET served_on = '2025-09-29' WHERE id = $1")
             .bind(id)
             .execute(&app.db.pool)
@@ -1083,7 +1103,7 @@ async fn to_dos_close_at_the_act_that_discharges_them() {
         let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         assert_eq!(open_todos(&app, police, "请签收").await, 0, "nothing before it is sent");
-        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         assert_eq!(open_todos(&app, police, "请签收").await, 1);
         // 国务院令第310号 art. 8: the 3-day review runs from receipt, i.e. from sending, before
         // anyone signs for it.
@@ -1189,7 +1209,7 @@ async fn the_window_runs_from_the_recorded_service_date() {
         // A window that lapsed is not reopened on the unit's own word: that is the office's
         // exception, with reasons.
         let lapsed = received(&app, "期满后登记送达案").await;
-        ok_step(&app, "handler.gaj", lapsed, json!({"step": "refuse", "text": "情节显著轻微"})).await;
+        proposed_and_approved(&app, "handler.gaj", lapsed, json!({"step": "refuse", "text": "情节显著轻微"})).await;
         let long_ago = app.today() - chrono::Duration::days(10);
         backdate(lapsed, long_ago).await;
         shuangda::deadline::scheduler::run_pass(&app.db, &cal, app.today(), app.now()).await.expect("pass");
@@ -1199,7 +1219,7 @@ async fn the_window_runs_from_the_recorded_service_date() {
         assert!(v["error"]["message"].as_str().unwrap_or("").contains("双打办"), "{v}");
 
         let id = received(&app, "送达日期登记案").await;
-        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "情节显著轻微"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "refuse", "text": "情节显著轻微"})).await;
         // The unit's to-do falls due when its window closes.
         assert_eq!(respond_due(id).await, Some(days3(app.today()).to_string()));
         // Made two days ago; the notice reached the unit yesterday.
@@ -1239,7 +1259,7 @@ async fn the_window_runs_from_the_recorded_service_date() {
         ok_step(&app, "liaison.scjg", id, json!({"step": "request_reconsideration", "text": "证据充分"})).await;
 
         // The upheld refusal is a written decision, numbered, served anew.
-        ok_step(&app, "handler.gaj", id, json!({"step": "reconsider_uphold", "text": "涉案金额未达立案追诉标准"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "reconsider_uphold", "text": "涉案金额未达立案追诉标准"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         let docs = d["documents"].as_array().expect("docs");
         let decision = docs.iter().find(|x| x["title"] == "复议决定书").expect("复议决定书");
@@ -1262,7 +1282,7 @@ async fn filing_opens_the_three_days_to_hand_over_the_items() {
         let msa = app.unit_id(MSA).await;
         let id = received(&app, "移交涉案物品案").await;
         assert_eq!(open_todos(&app, msa, "请移交涉案物品").await, 0);
-        ok_step(&app, "handler.gaj", id, json!({"step": "file"})).await;
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "file"})).await;
         let (start, due, event, owner): (String, String, String, i64) = sqlx::query_as(
             "SELECT start_date, due_date, start_event, owner_unit_id FROM deadlines WHERE record_type = 'transfer' AND record_id = $1 AND clause = $2 AND state = 'open'",
         )
@@ -1295,6 +1315,98 @@ async fn filing_opens_the_three_days_to_hand_over_the_items() {
         let (s, v) = step(&app, "liaison.scjg", id, body(app.today().to_string(), "再次")).await;
         assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
         assert_eq!(app.count("audit_log WHERE action = 'transfer.hand_over_items'").await, 1);
+    })
+    .await;
+}
+
+/// 国务院令第310号第五条: the handlers report a transfer to the head of their organ, who decides
+/// within 3 days whether it goes; one not approved stays, its reasons on record. The police's
+/// decisions on filing are the head of the police organ's to approve. Nobody else approves,
+/// and nothing is numbered or sent before the head acts.
+#[tokio::test]
+async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
+    each_db(true, |app| async move {
+        let id = create(&app, "liaison.scjg", transfer(app.unit_id(POLICE).await, "负责人审批案"), "to_police").await;
+        let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "awaiting_head");
+        assert_eq!(d["pending_step"], "send");
+        assert!(d["documents"].as_array().is_some_and(Vec::is_empty), "no number before the head signs: {d}");
+        // The head's clock: 3 days from the report.
+        let three = app.state.calendar().due_date(app.today(), shuangda::calendar::Period::Days(3)).expect("due");
+        assert_eq!(d["deadlines"][0]["clause"], "国务院令第310号第五条（负责人审批移送）");
+        assert_eq!(d["deadlines"][0]["due_date"], three.to_string());
+        // The police do not see it yet; the handlers cannot approve their own report, nor a
+        // head of another unit; the steps of the procedure wait.
+        let (s, _) = step(&app, "head.gaj", id, json!({"step": "approve"})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        for who in ["liaison.scjg", "director", "staff"] {
+            let (s, v) = step(&app, who, id, json!({"step": "approve"})).await;
+            assert!(s == StatusCode::CONFLICT || s == StatusCode::NOT_FOUND, "{who}: {s} {v}");
+        }
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "one report at a time");
+        // Not approved: reasons are required and recorded; the transfer stays with the unit.
+        let (s, v) = step(&app, "head.scjg", id, json!({"step": "return", "text": "  "})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text");
+        ok_step(&app, "head.scjg", id, json!({"step": "return", "text": "货值鉴定意见尚未出具，补充后再报"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "draft");
+        assert!(d["pending_step"].is_null(), "{d}");
+        assert!(d.to_string().contains("负责人不批准移送：货值鉴定意见尚未出具"), "{d}");
+        assert_eq!(clocks(&app, id).await, [("国务院令第310号第五条（负责人审批移送）".to_string(), "met".to_string())]);
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_type = 'transfer' AND source_id = $1 AND duty = 'approve' AND done_at IS NULL")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todos");
+        assert_eq!(open, 0);
+        // Reported again and approved: numbered and sent at the head's act.
+        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "sent");
+        assert_eq!(d["documents"].as_array().map(Vec::len), Some(1));
+        assert!(d.to_string().contains("负责人批准：移送公安机关"), "{d}");
+        let approver: String = sqlx::query_scalar("SELECT actor_name FROM transfer_events WHERE transfer_id = $1 AND kind = 'sent'")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("event");
+        assert!(approver.contains("head.scjg"), "sent by the head: {approver}");
+
+        // The police: the handler's refusal is a proposal; the head may return it to review.
+        ok_step(&app, "handler.gaj", id, json!({"step": "receive"})).await;
+        ok_step(&app, "handler.gaj", id, json!({"step": "refuse", "text": "情节显著轻微"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "awaiting_head");
+        assert_eq!(d["documents"].as_array().map(Vec::len), Some(1), "no notice yet");
+        let (s, _) = step(&app, "head.scjg", id, json!({"step": "approve"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the other side's head");
+        let (s, _) = step(&app, "handler.gaj", id, json!({"step": "approve"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        ok_step(&app, "head.gaj", id, json!({"step": "return", "text": "请补充审查涉案金额"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "under_review");
+        let review = clocks(&app, id).await;
+        assert_eq!(review.last().map(|(c, s)| (c.as_str(), s.as_str())), Some(("004 二(二)；国务院令第310号第八条", "open")), "the review clock keeps running");
+        // Proposed again and approved: the notice is issued on the head's act.
+        proposed_and_approved(&app, "handler.gaj", id, json!({"step": "file", "text": "涉案金额已达立案追诉标准"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "filed");
+        assert_eq!(d["documents"][1]["title"], "立案通知书");
+        assert!(d["decision"].as_str().is_some_and(|x| x.contains("涉案金额已达立案追诉标准")), "{d}");
+        for action in ["transfer.propose", "transfer.return"] {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND object_id = $2")
+                .bind(action)
+                .bind(id.to_string())
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("audit");
+            assert_eq!(n, if action == "transfer.propose" { 4 } else { 2 }, "{action}");
+        }
     })
     .await;
 }

@@ -99,7 +99,10 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
         role,
         GroupLeader | OfficeDirector | OfficeStaff | CountyOfficeStaff
     );
-    let unit_roles = matches!(role, UnitLiaison | UnitHandler | ProcuratorateSupervisor);
+    let unit_roles = matches!(
+        role,
+        UnitLiaison | UnitHandler | UnitHead | ProcuratorateSupervisor
+    );
     match (resource, action) {
         // The directory of units and people: every business role within its scope; all three
         // administrators (to manage accounts, grant roles and filter the trail).

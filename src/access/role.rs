@@ -30,6 +30,9 @@ pub enum Role {
     UnitLiaison,
     /// 成员单位经办人
     UnitHandler,
+    /// 单位负责人: the head of a member unit or police organ, who approves what the national
+    /// rules put to the organ's head (国务院令第310号第五条; the police's filing decisions).
+    UnitHead,
     /// 县（区）双打办工作人员
     CountyOfficeStaff,
     /// 检察院立案监督人员
@@ -43,12 +46,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::GroupLeader,
         Role::OfficeDirector,
         Role::OfficeStaff,
         Role::UnitLiaison,
         Role::UnitHandler,
+        Role::UnitHead,
         Role::CountyOfficeStaff,
         Role::ProcuratorateSupervisor,
         Role::SystemAdmin,
@@ -63,6 +67,7 @@ impl Role {
             Role::OfficeStaff => "office_staff",
             Role::UnitLiaison => "unit_liaison",
             Role::UnitHandler => "unit_handler",
+            Role::UnitHead => "unit_head",
             Role::CountyOfficeStaff => "county_office_staff",
             Role::ProcuratorateSupervisor => "procuratorate_supervisor",
             Role::SystemAdmin => "system_admin",
@@ -78,6 +83,7 @@ impl Role {
             Role::OfficeStaff => "办公室经办人",
             Role::UnitLiaison => "成员单位联络员",
             Role::UnitHandler => "成员单位经办人",
+            Role::UnitHead => "单位负责人",
             Role::CountyOfficeStaff => "县（区）双打办工作人员",
             Role::ProcuratorateSupervisor => "检察院监督人员",
             Role::SystemAdmin => "系统管理员",

@@ -121,6 +121,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "legacy_todos",
         sql: include_str!("../../migrations/0021_legacy_todos.sql"),
     },
+    Migration {
+        version: 22,
+        name: "organ_head",
+        sql: include_str!("../../migrations/0022_organ_head.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -48,6 +48,9 @@ impl Direction {
 pub enum TransferState {
     /// 材料准备中: registered, the package is being assembled; nothing has left the unit.
     Draft,
+    /// 待负责人审批: a handler proposed a step that takes effect only on the organ head's
+    /// approval (the transfer itself, 国务院令第310号第五条; the police's filing decisions).
+    AwaitingHead,
     /// 已移送: sent, waiting for the receiving unit to sign for it.
     Sent,
     /// 审查中: the police signed for it and review it (004 二(二)).
@@ -74,8 +77,9 @@ pub enum TransferState {
 }
 
 impl TransferState {
-    pub const ALL: [TransferState; 12] = [
+    pub const ALL: [TransferState; 13] = [
         TransferState::Draft,
+        TransferState::AwaitingHead,
         TransferState::Sent,
         TransferState::UnderReview,
         TransferState::Filed,
@@ -92,6 +96,7 @@ impl TransferState {
     pub fn code(self) -> &'static str {
         match self {
             TransferState::Draft => "draft",
+            TransferState::AwaitingHead => "awaiting_head",
             TransferState::Sent => "sent",
             TransferState::UnderReview => "under_review",
             TransferState::Filed => "filed",
@@ -109,6 +114,7 @@ impl TransferState {
     pub fn label(self) -> &'static str {
         match self {
             TransferState::Draft => "材料准备中",
+            TransferState::AwaitingHead => "待负责人审批",
             TransferState::Sent => "已移送待签收",
             TransferState::UnderReview => "审查中",
             TransferState::Filed => "已立案",
@@ -176,10 +182,14 @@ pub enum Step {
     /// 国务院令第310号第十二条: after the filing notice, the transferring unit hands the items
     /// involved and the other materials over to the police within 3 days.
     HandOverItems,
+    /// The organ head approves the step a handler proposed: it takes effect now.
+    Approve,
+    /// The organ head returns it (for a transfer: does not approve it), with reasons on record.
+    Return,
 }
 
 impl Step {
-    pub const ALL: [Step; 17] = [
+    pub const ALL: [Step; 19] = [
         Step::Attach,
         Step::Send,
         Step::Receive,
@@ -197,6 +207,8 @@ impl Step {
         Step::ReportResult,
         Step::RecordService,
         Step::HandOverItems,
+        Step::Approve,
+        Step::Return,
     ];
 
     pub fn code(self) -> &'static str {
@@ -218,6 +230,8 @@ impl Step {
             Step::ReportResult => "report_result",
             Step::RecordService => "record_service",
             Step::HandOverItems => "hand_over_items",
+            Step::Approve => "approve",
+            Step::Return => "return",
         }
     }
 
@@ -244,6 +258,8 @@ impl Step {
             Step::ReportResult => "书面反馈处理结果",
             Step::RecordService => "登记送达日期",
             Step::HandOverItems => "移交涉案物品",
+            Step::Approve => "负责人批准",
+            Step::Return => "负责人退回",
         }
     }
 }
@@ -296,9 +312,42 @@ fn office_role(roles: &[Role]) -> bool {
     roles.iter().any(|r| r.is_office())
 }
 
-/// The rule for each step: the direction and states it applies to, where it leads, and who
-/// may take it. The office supervises and may admit a late request, but records no decision
-/// of either side.
+/// A step a handler proposed, waiting for the organ head: what it is and the state it was
+/// proposed from (where a return leads back to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub step: Step,
+    pub from: TransferState,
+}
+
+/// The steps that take effect only on the approval of the organ's head: the transfer to the
+/// police (国务院令第310号第五条: "报经本机关正职负责人或者主持工作的负责人审批"), and the
+/// police's decisions to file or not to file, first and on reconsideration, which the head of
+/// the police organ approves before the notice is issued. A handler's step proposes; the
+/// head's step (or approval of the proposal) decides.
+pub fn needs_head(direction: Direction, step: Step) -> bool {
+    match step {
+        Step::Send => direction == Direction::ToPolice,
+        Step::File | Step::Refuse | Step::ReconsiderFile | Step::ReconsiderUphold => true,
+        _ => false,
+    }
+}
+
+fn head_role(roles: &[Role]) -> bool {
+    roles.contains(&Role::UnitHead)
+}
+
+/// The side whose head approves a proposed step: the sender's for the transfer, the police's
+/// for their decisions.
+fn heads_side(step: Step, standing: Standing) -> bool {
+    if step == Step::Send {
+        standing.sender
+    } else {
+        standing.receiver
+    }
+}
+
+/// The rule for each step when no step waits for the head (see [`check_with`]).
 pub fn check(
     direction: Direction,
     state: TransferState,
@@ -306,8 +355,41 @@ pub fn check(
     roles: &[Role],
     standing: Standing,
 ) -> Result<TransferState, Refusal> {
+    check_with(direction, state, step, roles, standing, None)
+}
+
+/// The rule for each step: the direction and states it applies to, where it leads, and who
+/// may take it. The office supervises and may admit a late request, but records no decision
+/// of either side. A step that needs the head ([`needs_head`]) taken by a handler leads to
+/// [`TransferState::AwaitingHead`]; the head approves it (or takes it again) or returns it.
+pub fn check_with(
+    direction: Direction,
+    state: TransferState,
+    step: Step,
+    roles: &[Role],
+    standing: Standing,
+    pending: Option<Pending>,
+) -> Result<TransferState, Refusal> {
     use Direction::*;
     use TransferState::*;
+    if state == AwaitingHead && step != Step::Attach {
+        let wrong = || Refusal::WrongState {
+            state: state.label(),
+            step: step.label(),
+        };
+        let p = pending.ok_or_else(wrong)?;
+        let decides = step == Step::Approve || step == Step::Return || step == p.step;
+        if !decides {
+            return Err(wrong());
+        }
+        if !(head_role(roles) && heads_side(p.step, standing)) {
+            return Err(Refusal::NotEntitled(step.label()));
+        }
+        if step == Step::Return {
+            return Ok(p.from);
+        }
+        return check_with(direction, p.from, p.step, roles, standing, None);
+    }
     let dir_ok = match step {
         Step::Attach | Step::Send | Step::Receive => true,
         Step::RecordDecision | Step::ReportResult => direction == HandBack,
@@ -320,6 +402,7 @@ pub fn check(
         Step::Attach => (
             &[
                 Draft,
+                AwaitingHead,
                 Sent,
                 UnderReview,
                 Refused,
@@ -354,23 +437,24 @@ pub fn check(
         Step::ReportResult => (&[Decided], Reported),
         Step::RecordService => (&[Refused, Upheld], state),
         Step::HandOverItems => (&[Filed], state),
+        // Only on a proposal (above).
+        Step::Approve | Step::Return => (&[], state),
     };
     let unit = unit_role(roles);
     let entitled = match step {
         Step::Attach => (standing.sender || standing.receiver) && unit,
+        Step::Send if needs_head(direction, step) => standing.sender && (unit || head_role(roles)),
+        Step::File | Step::Refuse | Step::ReconsiderFile | Step::ReconsiderUphold => {
+            standing.receiver && (unit || head_role(roles))
+        }
+        Step::Approve | Step::Return => head_role(roles) && (standing.sender || standing.receiver),
         Step::Send
         | Step::RequestReconsideration
         | Step::SuggestSupervision
         | Step::AcceptRefusal
         | Step::RecordService
         | Step::HandOverItems => standing.sender && unit,
-        Step::Receive
-        | Step::File
-        | Step::Refuse
-        | Step::ReconsiderFile
-        | Step::ReconsiderUphold
-        | Step::RecordDecision
-        | Step::ReportResult => standing.receiver && unit,
+        Step::Receive | Step::RecordDecision | Step::ReportResult => standing.receiver && unit,
         Step::SupervisionFiled | Step::SupervisionSustained => {
             standing.procuratorate && roles.contains(&Role::ProcuratorateSupervisor)
         }
@@ -384,6 +468,9 @@ pub fn check(
             state: state.label(),
             step: step.label(),
         });
+    }
+    if needs_head(direction, step) && !head_role(roles) {
+        return Ok(AwaitingHead);
     }
     Ok(to)
 }
@@ -418,11 +505,15 @@ pub fn available(
     roles: &[Role],
     standing: Standing,
     done: Done,
+    pending: Option<Pending>,
 ) -> Vec<Step> {
     Step::ALL
         .into_iter()
+        // A proposal is decided by approving or returning it, not by taking it again.
+        .filter(|s| state != TransferState::AwaitingHead || !needs_head(direction, *s))
         .filter(|s| {
-            check(direction, state, *s, roles, standing).is_ok() && check_once(*s, done).is_ok()
+            check_with(direction, state, *s, roles, standing, pending).is_ok()
+                && check_once(*s, done).is_ok()
         })
         .collect()
 }
@@ -438,6 +529,8 @@ pub struct Periods {
     pub reconsider_days: u32,
     /// 310号令 art. 12: the items involved are handed over within 3 days of the filing notice.
     pub handover_days: u32,
+    /// 310号令 art. 5: the organ's head decides on a transfer within 3 days of the report.
+    pub approval_days: u32,
 }
 
 impl Default for Periods {
@@ -446,6 +539,7 @@ impl Default for Periods {
             review_days: 3,
             reconsider_days: 3,
             handover_days: 3,
+            approval_days: 3,
         }
     }
 }
@@ -464,6 +558,7 @@ pub const SUPERVISION_WINDOW_CLAUSE: &str = "国务院令第310号第九条（�
 pub const HANDBACK_CLAUSE: &str = "004 二(三)（移交市场监管部门）";
 pub const FEEDBACK_CLAUSE: &str = "004 二(三)（书面反馈处理结果）";
 pub const HANDOVER_CLAUSE: &str = "国务院令第310号第十二条（移交涉案物品）";
+pub const APPROVAL_CLAUSE: &str = "国务院令第310号第五条（负责人审批移送）";
 
 impl Periods {
     pub fn review(&self) -> Period {
@@ -474,6 +569,9 @@ impl Periods {
     }
     pub fn handover(&self) -> Period {
         Period::Days(self.handover_days)
+    }
+    pub fn approval(&self) -> Period {
+        Period::Days(self.approval_days)
     }
 }
 
@@ -560,13 +658,98 @@ mod tests {
         }
     }
 
+    const HEAD: &[Role] = &[Role::UnitHead];
+
+    /// Walk `path`; a handler's step that needs the head is approved by the head of the same
+    /// side before the next.
     fn run(dir: Direction, path: &[(Step, &[Role], Standing)]) -> TransferState {
         let mut s = Draft;
         for (step, roles, st) in path {
-            s = check(dir, s, *step, roles, *st)
+            let next = check(dir, s, *step, roles, *st)
                 .unwrap_or_else(|e| panic!("{step:?} from {s:?}: {e}"));
+            s = if next == AwaitingHead {
+                let pending = Some(Pending {
+                    step: *step,
+                    from: s,
+                });
+                check_with(dir, next, Step::Approve, HEAD, *st, pending)
+                    .unwrap_or_else(|e| panic!("approving {step:?}: {e}"))
+            } else {
+                next
+            };
         }
         s
+    }
+
+    /// 国务院令第310号第五条: a transfer to the police is reported by the handlers and decided
+    /// by the organ's head; the police's filing decisions, first and on reconsideration, are
+    /// approved by the head of the police organ before they take effect. The head of the other
+    /// side, the office and the handlers themselves cannot approve.
+    #[test]
+    fn the_organ_head_decides_what_the_handlers_propose() {
+        for (state, step, side) in [
+            (Draft, Step::Send, sender()),
+            (UnderReview, Step::File, receiver()),
+            (UnderReview, Step::Refuse, receiver()),
+            (Reconsidering, Step::ReconsiderFile, receiver()),
+            (Reconsidering, Step::ReconsiderUphold, receiver()),
+        ] {
+            assert!(needs_head(ToPolice, step), "{step:?}");
+            let target = check(ToPolice, state, step, HEAD, side).expect("the head decides");
+            assert_ne!(target, AwaitingHead);
+            // A handler's step only proposes.
+            assert_eq!(check(ToPolice, state, step, UNIT, side), Ok(AwaitingHead));
+            let p = Some(Pending { step, from: state });
+            // The head of the proposing side approves (or takes the step) or returns it.
+            assert_eq!(
+                check_with(ToPolice, AwaitingHead, Step::Approve, HEAD, side, p),
+                Ok(target)
+            );
+            assert_eq!(
+                check_with(ToPolice, AwaitingHead, step, HEAD, side, p),
+                Ok(target)
+            );
+            assert_eq!(
+                check_with(ToPolice, AwaitingHead, Step::Return, HEAD, side, p),
+                Ok(state)
+            );
+            // Nobody else does.
+            let other = if side.sender { receiver() } else { sender() };
+            for (roles, standing) in [
+                (UNIT, side),
+                (HEAD, other),
+                (OFFICE, office()),
+                (&[Role::UnitLiaison][..], side),
+            ] {
+                for act in [Step::Approve, Step::Return, step] {
+                    assert!(
+                        check_with(ToPolice, AwaitingHead, act, roles, standing, p).is_err(),
+                        "{act:?} by {roles:?}"
+                    );
+                }
+            }
+            // While it waits, no other step of the procedure moves the record.
+            for other_step in Step::ALL
+                .into_iter()
+                .filter(|x| ![Step::Approve, Step::Return, Step::Attach, step].contains(x))
+            {
+                assert!(
+                    check_with(ToPolice, AwaitingHead, other_step, HEAD, side, p).is_err(),
+                    "{other_step:?}"
+                );
+            }
+            // The head's page offers approving and returning, not the raw step again.
+            assert_eq!(
+                available(ToPolice, AwaitingHead, HEAD, side, Done::default(), p),
+                vec![Step::Approve, Step::Return]
+            );
+        }
+        // A hand-back needs no approval here, and the head has nothing to approve without a
+        // proposal.
+        assert!(!needs_head(HandBack, Step::Send));
+        assert_eq!(check(HandBack, Draft, Step::Send, UNIT, sender()), Ok(Sent));
+        assert!(check(ToPolice, AwaitingHead, Step::Approve, HEAD, sender()).is_err());
+        assert!(check(ToPolice, Draft, Step::Approve, HEAD, sender()).is_err());
     }
 
     #[test]
@@ -739,10 +922,15 @@ mod tests {
             Role::UnitHandler,
             Role::ProcuratorateSupervisor,
             Role::OfficeStaff,
+            Role::UnitHead,
         ];
+        let proposal = Some(Pending {
+            step: Step::File,
+            from: UnderReview,
+        });
         for step in Step::ALL {
             let some = TransferState::ALL.into_iter().any(|s| {
-                check(ToPolice, s, step, roles, everyone).is_ok()
+                check_with(ToPolice, s, step, roles, everyone, proposal).is_ok()
                     || check(HandBack, s, step, roles, everyone).is_ok()
             });
             assert!(some, "{step:?} is never allowed");
@@ -755,14 +943,14 @@ mod tests {
         };
         for s in TransferState::ALL.into_iter().filter(|s| s.is_final()) {
             assert!(
-                available(ToPolice, s, roles, everyone, all_done).is_empty(),
+                available(ToPolice, s, roles, everyone, all_done, None).is_empty(),
                 "{s:?}"
             );
             assert!(
-                available(HandBack, s, roles, everyone, all_done).is_empty(),
+                available(HandBack, s, roles, everyone, all_done, None).is_empty(),
                 "{s:?}"
             );
-            let left = available(ToPolice, s, roles, everyone, Done::default());
+            let left = available(ToPolice, s, roles, everyone, Done::default(), None);
             assert!(
                 left.is_empty() || left == [Step::HandOverItems],
                 "{s:?}: {left:?}"
@@ -834,6 +1022,8 @@ mod tests {
         assert_eq!(p.review(), Period::Days(3));
         assert_eq!(p.reconsider(), Period::Days(3));
         assert_eq!(p.handover(), Period::Days(3));
+        // 国务院令第310号第五条: "自接到报告之日起3日内作出批准移送或者不批准移送的决定".
+        assert_eq!(p.approval(), Period::Days(3));
     }
 
     #[test]
@@ -877,9 +1067,12 @@ mod tests {
             Err(Refusal::AlreadyDone("登记送达日期"))
         );
         assert_eq!(check_once(Step::HandOverItems, done), Ok(()));
-        assert!(!available(ToPolice, Refused, UNIT, sender(), done).contains(&Step::RecordService));
         assert!(
-            available(ToPolice, Filed, UNIT, sender(), Done::default())
+            !available(ToPolice, Refused, UNIT, sender(), done, None)
+                .contains(&Step::RecordService)
+        );
+        assert!(
+            available(ToPolice, Filed, UNIT, sender(), Done::default(), None)
                 .contains(&Step::HandOverItems)
         );
     }

@@ -107,7 +107,192 @@ async fn set_state(tx: &mut Tx, who: &Who, t: &Transfer, s: TransferState) -> Ap
     if t.state == TransferState::Sent.code() {
         discharge(tx, who, sign_for(t.id)).await?;
     }
+    // Whatever moves it on from a proposal is the head's decision on it: approved when the
+    // proposed step took effect, returned otherwise (`return_proposal` records why).
+    if t.state == TransferState::AwaitingHead.code() {
+        sqlx::query(
+            "UPDATE transfers SET pending_step = NULL, pending_from = NULL, pending_text = NULL, \
+             pending_by = NULL WHERE id = $1",
+        )
+        .bind(t.id)
+        .execute(&mut **tx)
+        .await?;
+        discharge(tx, who, duty(t.id, APPROVE)).await?;
+        if t.pending().is_some_and(|p| p.from != s) {
+            store::event(
+                tx,
+                t.id,
+                who,
+                "approved",
+                &format!("负责人批准：{}", t.pending_label()),
+            )
+            .await?;
+        }
+    }
     Ok(())
+}
+
+/// The organ head's duty to approve or return a proposed step.
+const APPROVE: &str = "approve";
+
+/// A handler's step that needs the head ([`flow::needs_head`]) becomes a proposal: it waits on
+/// the transfer, with its text, for the head of the unit, whose to-do it is. A proposed
+/// transfer opens the head's 3-day clock (国务院令第310号第五条); a proposed filing decision
+/// runs on the police's own review or reconsideration clock, which keeps running.
+async fn propose(
+    mut tx: Tx,
+    cal: &Calendar,
+    periods: Periods,
+    who: &Who,
+    t: &Transfer,
+    step: Step,
+    text: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE transfers SET pending_step = $1, pending_from = $2, pending_text = $3, \
+         pending_by = $4 WHERE id = $5",
+    )
+    .bind(step.code())
+    .bind(&t.state)
+    .bind(text)
+    .bind(&who.name)
+    .bind(t.id)
+    .execute(&mut *tx)
+    .await?;
+    let (unit, clause) = if step == Step::Send {
+        open_clock(
+            &mut tx,
+            cal,
+            who,
+            t,
+            TransferClock {
+                clause: flow::APPROVAL_CLAUSE,
+                purpose: "审批是否移送涉嫌犯罪案件",
+                start_event: "收到移送涉嫌犯罪案件的书面报告",
+                start: who.today(),
+                rule: periods.approval(),
+                owner: t.from_unit_id,
+            },
+        )
+        .await?;
+        (t.from_unit_id, flow::APPROVAL_CLAUSE)
+    } else if step == Step::ReconsiderFile || step == Step::ReconsiderUphold {
+        (t.to_unit_id, flow::RECONSIDER_CLAUSE)
+    } else {
+        (t.to_unit_id, flow::REVIEW_CLAUSE)
+    };
+    let due: Option<String> = sqlx::query_scalar(
+        "SELECT due_date FROM deadlines WHERE record_type = $1 AND record_id = $2 AND clause = $3 \
+         AND state = 'open' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(store::RESOURCE)
+    .bind(t.id)
+    .bind(clause)
+    .fetch_optional(&mut *tx)
+    .await?
+    .flatten();
+    set_state(&mut tx, who, t, TransferState::AwaitingHead).await?;
+    let label = if step == Step::Send {
+        "移送公安机关"
+    } else {
+        step.label()
+    };
+    let summary = if text.is_empty() {
+        format!("提请负责人审批：{label}")
+    } else {
+        format!("提请负责人审批：{label}（{text}）")
+    };
+    store::event(&mut tx, t.id, who, "proposed", &summary).await?;
+    add_duty(
+        &mut tx,
+        who,
+        duty(t.id, APPROVE),
+        Holder::UnitRole(unit, Role::UnitHead),
+        &format!("移送案件{}提请审批：{label}", t.code),
+        &format!("/transfers/{}", t.id),
+        due.as_deref(),
+        false,
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.propose", t, json!({"step": step.code()})),
+    )
+    .await
+}
+
+/// The organ head returns a proposal, with reasons: a transfer not approved goes back to the
+/// handlers (国务院令第310号第五条: "决定不批准的，应当将不予批准的理由记录在案"), a filing
+/// decision back to review, on the clock still running.
+pub async fn return_proposal(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
+    let cal = ctx.calendar();
+    let reasons = crate::domain::text::required_long("text", "退回理由", reasons, 2000)?;
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Return).await?;
+    let p = t
+        .pending()
+        .ok_or_else(|| AppError::internal("awaiting head without a proposal"))?;
+    let (summary, unit) = if p.step == Step::Send {
+        met(&mut tx, &cal, who, id, flow::APPROVAL_CLAUSE).await?;
+        (format!("负责人不批准移送：{reasons}"), t.from_unit_id)
+    } else {
+        (
+            format!("负责人退回“{}”的提请：{reasons}", p.step.label()),
+            t.to_unit_id,
+        )
+    };
+    set_state(&mut tx, who, &t, next).await?;
+    store::event(&mut tx, id, who, "returned", &summary).await?;
+    notify_unit(
+        &mut tx,
+        who,
+        unit,
+        &format!("移送案件{}：{summary}", t.code),
+        &reasons,
+        &format!("/transfers/{id}"),
+    )
+    .await?;
+    finish(
+        tx,
+        who,
+        entry(
+            "transfer.return",
+            &t,
+            json!({"step": p.step.code(), "reasons": reasons}),
+        ),
+    )
+    .await
+}
+
+/// The organ head approves the proposal: the proposed step is taken now, by the head, with the
+/// proposal's text, and issues its document (numbered at this act).
+async fn approve(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let scope = store::read_scope(actor)?;
+    let t = store::get(&ctx.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(p) = t.pending() else {
+        return Err(refused(flow::Refusal::WrongState {
+            state: t.state_label(),
+            step: Step::Approve.label(),
+        }));
+    };
+    let text = t.pending_text.clone().unwrap_or_default();
+    match p.step {
+        Step::Send => send(ctx, periods, actor, who, id).await,
+        Step::File | Step::ReconsiderFile => {
+            file(ctx, periods, actor, who, id, p.step, &text).await
+        }
+        Step::Refuse => refuse(ctx, periods, actor, who, id, &text).await,
+        Step::ReconsiderUphold => reconsider_uphold(ctx, periods, actor, who, id, &text).await,
+        _ => Err(AppError::internal("proposal of a step that needs no head")),
+    }
 }
 
 /// The receiving unit's duty to sign for a sent transfer (004 二(二); 国务院令第310号 art. 8).
@@ -242,12 +427,13 @@ impl crate::procedure::Procedure for Transfer {
         }
         let office = store::office_covers(db, actor, visible).await?;
         let standing = store::standing(actor, visible, office);
-        let next = flow::check(
+        let next = flow::check_with(
             visible.direction()?,
             visible.state()?,
             step,
             &actor.roles,
             standing,
+            visible.pending(),
         )
         .map_err(refused)?;
         flow::check_once(step, visible.done()).map_err(refused)?;
@@ -490,6 +676,13 @@ pub async fn send(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64
             format!("移送材料不全，请先上传：{}", missing.join("、")),
         ));
     }
+    if next == TransferState::AwaitingHead {
+        return propose(tx, &cal, periods, who, &t, Step::Send, "").await;
+    }
+    if t.state == TransferState::AwaitingHead.code() {
+        // 国务院令第310号第五条: approved, and sent at once (well within the 24 hours).
+        met(&mut tx, &cal, who, id, flow::APPROVAL_CLAUSE).await?;
+    }
     sqlx::query("UPDATE transfers SET sent_on = $1 WHERE id = $2")
         .bind(who.today().to_string())
         .bind(id)
@@ -596,8 +789,12 @@ pub async fn file(
     note: &str,
 ) -> AppResult<()> {
     let cal = ctx.calendar();
-    let (mut tx, t, next) = begin(&ctx.db, actor, id, step).await?;
     let note = crate::domain::text::optional("text", "说明", Some(note), 500)?.unwrap_or_default();
+    let (tx, t, next) = begin(&ctx.db, actor, id, step).await?;
+    if next == TransferState::AwaitingHead {
+        return propose(tx, &cal, periods, who, &t, step, &note).await;
+    }
+    let mut tx = tx;
     let clause = if step == Step::ReconsiderFile {
         flow::RECONSIDER_CLAUSE
     } else {
@@ -651,10 +848,21 @@ pub async fn file(
 
 /// 004 二(二): the police refuse with written reasons and return the file; the transferring
 /// unit's 3-day window for reconsideration or supervision opens on the day it is served.
-pub async fn refuse(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, reasons: &str) -> AppResult<()> {
+pub async fn refuse(
+    ctx: &Ctx,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    reasons: &str,
+) -> AppResult<()> {
     let cal = ctx.calendar();
     let reasons = crate::domain::text::required_long("text", "不予立案的理由", reasons, 2000)?;
-    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Refuse).await?;
+    let (tx, t, next) = begin(&ctx.db, actor, id, Step::Refuse).await?;
+    if next == TransferState::AwaitingHead {
+        return propose(tx, &cal, periods, who, &t, Step::Refuse, &reasons).await;
+    }
+    let mut tx = tx;
     met(&mut tx, &cal, who, id, flow::REVIEW_CLAUSE).await?;
     let served = who.today();
     sqlx::query("UPDATE transfers SET decided_on = $1, served_on = $1, decision = $2, refused = 1, late_exception = NULL WHERE id = $3")
@@ -935,6 +1143,7 @@ pub async fn suggest_supervision(
 /// within 3 days of this decision.
 pub async fn reconsider_uphold(
     ctx: &Ctx,
+    periods: Periods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -942,7 +1151,11 @@ pub async fn reconsider_uphold(
 ) -> AppResult<()> {
     let cal = &ctx.calendar();
     let reasons = crate::domain::text::required_long("text", "复议维持的理由", reasons, 2000)?;
-    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::ReconsiderUphold).await?;
+    let (tx, t, next) = begin(&ctx.db, actor, id, Step::ReconsiderUphold).await?;
+    if next == TransferState::AwaitingHead {
+        return propose(tx, cal, periods, who, &t, Step::ReconsiderUphold, &reasons).await;
+    }
+    let mut tx = tx;
     met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
     discharge(&mut tx, who, duty(id, DECIDE_RECONSIDERATION)).await?;
     // 004 二(二): the upheld refusal is a written decision (复议决定书), served on the
@@ -1480,6 +1693,13 @@ pub enum TransferStep {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
+    /// 负责人批准 (the organ head): the proposed step takes effect.
+    Approve,
+    /// 负责人退回 / 不批准移送 (the organ head), with the reasons.
+    Return {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
 }
 
 /// Take `input` on transfer `id` as `actor`.
@@ -1501,7 +1721,7 @@ pub async fn run(
         S::ReconsiderFile { text } => {
             file(ctx, periods, actor, who, id, Step::ReconsiderFile, &text).await
         }
-        S::Refuse { text } => refuse(ctx, actor, who, id, &text).await,
+        S::Refuse { text } => refuse(ctx, periods, actor, who, id, &text).await,
         S::RequestReconsideration { text } => {
             request_reconsideration(ctx, periods, actor, who, id, &text).await
         }
@@ -1519,7 +1739,11 @@ pub async fn run(
             };
             suggest_supervision(db, &cal, actor, who, id, p, &text).await
         }
-        S::ReconsiderUphold { text } => reconsider_uphold(ctx, actor, who, id, &text).await,
+        S::ReconsiderUphold { text } => {
+            reconsider_uphold(ctx, periods, actor, who, id, &text).await
+        }
+        S::Approve => approve(ctx, periods, actor, who, id).await,
+        S::Return { text } => return_proposal(ctx, actor, who, id, &text).await,
         S::SupervisionFiled { text } => {
             supervision_outcome(ctx, periods, actor, who, id, Step::SupervisionFiled, &text).await
         }

@@ -54,6 +54,12 @@ pub struct Transfer {
     /// 国务院令第310号第十二条: when the items were handed over after filing, and what.
     pub items_handed_over_on: Option<String>,
     pub items_handover_note: Option<String>,
+    /// A step a handler proposed for the organ head's approval, with the state it was proposed
+    /// from, its text and who proposed it.
+    pub pending_step: Option<String>,
+    pub pending_from: Option<String>,
+    pub pending_text: Option<String>,
+    pub pending_by: Option<String>,
     /// 1 when a clock of this transfer is overdue.
     pub overdue: i64,
     pub created_at: String,
@@ -96,6 +102,21 @@ impl Transfer {
             items_handed_over: self.items_handed_over_on.is_some(),
         }
     }
+    /// The step waiting for the organ head, if any.
+    pub fn pending(&self) -> Option<super::flow::Pending> {
+        Some(super::flow::Pending {
+            step: super::flow::Step::parse(self.pending_step.as_deref()?)?,
+            from: TransferState::parse(self.pending_from.as_deref()?)?,
+        })
+    }
+    /// What the waiting proposal asks, as the head reads it: "决定不予立案".
+    pub fn pending_label(&self) -> &'static str {
+        match self.pending() {
+            Some(p) if p.step == super::flow::Step::Send => "移送公安机关",
+            Some(p) => p.step.label(),
+            None => "",
+        }
+    }
     pub fn amount_text(&self) -> String {
         self.amount_fen
             .and_then(crate::domain::money::Fen::from_fen)
@@ -118,7 +139,8 @@ impl Transfer {
         self.penalty_number = None;
         self.decision = self.decision.map(|_| w.clone());
         self.late_exception = self.late_exception.map(|_| w.clone());
-        self.items_handover_note = self.items_handover_note.map(|_| w);
+        self.items_handover_note = self.items_handover_note.map(|_| w.clone());
+        self.pending_text = self.pending_text.map(|_| w);
         // The basis of the marking is for those entitled, like the content it guards.
         self.secrecy_basis = None;
         self
@@ -130,7 +152,8 @@ const SELECT: &str = "SELECT t.id, t.code, t.direction, t.situation, t.title, t.
     t.procuratorate_unit_id, pu.name AS procuratorate_unit_name, t.case_id, t.state, t.police_decided_on, \
     t.sent_on, t.received_on, t.decided_on, t.decision, t.served_on, t.late_exception, t.refused, \
     t.reconsideration, t.supervision, t.withheld, t.secrecy_basis, t.service_recorded, \
-    t.items_handed_over_on, t.items_handover_note, \
+    t.items_handed_over_on, t.items_handover_note, t.pending_step, t.pending_from, t.pending_text, \
+    t.pending_by, \
     CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'transfer' AND d.record_id = t.id \
       AND d.state = 'missed' AND d.clause NOT IN ('004 二(二)（提请复议或建议立案监督）', \
       '国务院令第310号第九条（复议后建议立案监督）')) THEN 1 ELSE 0 END AS overdue, \

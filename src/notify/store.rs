@@ -57,16 +57,29 @@ impl<'a> Duty<'a> {
 pub enum Holder {
     Unit(i64),
     User(i64),
+    /// The holders of one role in a unit (its heads, for an approval).
+    UnitRole(i64, crate::access::Role),
 }
 
 impl Holder {
     fn columns(self) -> (Option<i64>, Option<i64>) {
         match self {
-            Holder::Unit(u) => (None, Some(u)),
+            Holder::Unit(u) | Holder::UnitRole(u, _) => (None, Some(u)),
             Holder::User(u) => (Some(u), None),
         }
     }
+    fn role(self) -> Option<&'static str> {
+        match self {
+            Holder::UnitRole(_, r) => Some(r.code()),
+            _ => None,
+        }
+    }
 }
+
+/// The to-dos of `actor`: their own, and their unit's meant for everyone in it or for a role
+/// they hold. `$1` is the user, `$2` the unit.
+const MINE: &str = "(t.user_id = $1 OR (t.user_id IS NULL AND t.unit_id = $2 AND (t.role IS NULL \
+    OR t.role IN (SELECT g.role FROM role_grants g WHERE g.user_id = $1))))";
 
 /// Open the to-do of duty `key` for `holder`. The only way a to-do is made: each is keyed to
 /// its record and duty, and closed by the act that does it ([`discharge`], [`discharge_for`]).
@@ -86,13 +99,15 @@ pub async fn add_duty(
     let (user_id, unit_id) = holder.columns();
     let open: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM todo_items WHERE source_type = $1 AND source_id = $2 AND duty = $3 \
-         AND done_at IS NULL AND COALESCE(user_id, 0) = $4 AND COALESCE(unit_id, 0) = $5",
+         AND done_at IS NULL AND COALESCE(user_id, 0) = $4 AND COALESCE(unit_id, 0) = $5 \
+         AND COALESCE(role, '') = $6",
     )
     .bind(key.resource)
     .bind(key.record_id)
     .bind(key.duty)
     .bind(user_id.unwrap_or(0))
     .bind(unit_id.unwrap_or(0))
+    .bind(holder.role().unwrap_or(""))
     .fetch_optional(&mut **tx)
     .await?;
     if let Some(id) = open {
@@ -106,11 +121,12 @@ pub async fn add_duty(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO todo_items (user_id, unit_id, title, link, due_date, urgent, created_at, \
-         source_type, source_id, duty) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO todo_items (user_id, unit_id, role, title, link, due_date, urgent, created_at, \
+         source_type, source_id, duty) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(user_id)
     .bind(unit_id)
+    .bind(holder.role())
     .bind(title)
     .bind(link)
     .bind(due_date)
@@ -150,7 +166,8 @@ pub async fn discharge_for(
     let (user_id, unit_id) = holder.columns();
     Ok(sqlx::query(
         "UPDATE todo_items SET done_at = $1 WHERE source_type = $2 AND source_id = $3 \
-         AND duty = $4 AND done_at IS NULL AND COALESCE(user_id, 0) = $5 AND COALESCE(unit_id, 0) = $6",
+         AND duty = $4 AND done_at IS NULL AND COALESCE(user_id, 0) = $5 AND COALESCE(unit_id, 0) = $6 \
+         AND COALESCE(role, '') = $7",
     )
     .bind(who.at_text())
     .bind(key.resource)
@@ -158,6 +175,7 @@ pub async fn discharge_for(
     .bind(key.duty)
     .bind(user_id.unwrap_or(0))
     .bind(unit_id.unwrap_or(0))
+    .bind(holder.role().unwrap_or(""))
     .execute(&mut **tx)
     .await?
     .rows_affected())
@@ -197,15 +215,14 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
             kind: "duty",
         })
         .collect();
-    let clocks: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
+    let clocks: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d \
          WHERE d.state = 'open' AND (d.owner_user_id = $1 OR (d.owner_user_id IS NULL AND d.owner_unit_id = $2)) \
-         AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
-           AND (t.user_id = $1 OR (t.user_id IS NULL AND t.unit_id = $2)) \
+         AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL AND {MINE} \
            AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
              OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date))) \
          ORDER BY d.due_date, d.id LIMIT 200",
-    )
+    )))
     .bind(actor.user_id)
     .bind(actor.unit_id)
     .fetch_all(&db.pool)
@@ -227,12 +244,12 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
 
 /// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
 pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT t.id, t.title, t.link, t.due_date, t.urgent, t.created_at, COALESCE(d.provisional, 0) AS provisional \
          FROM todo_items t LEFT JOIN deadlines d ON t.source_type = 'deadline' AND d.id = t.source_id \
-         WHERE t.done_at IS NULL AND (t.user_id = $1 OR (t.user_id IS NULL AND t.unit_id = $2)) \
+         WHERE t.done_at IS NULL AND {MINE} \
          ORDER BY t.urgent DESC, t.due_date, t.id LIMIT 200",
-    )
+    )))
     .bind(actor.user_id)
     .bind(actor.unit_id)
     .fetch_all(&db.pool)

@@ -226,7 +226,7 @@ async fn insert(
 
 /// Argon2 costs tens of milliseconds and 19 MiB: run it on the blocking pool so it does not
 /// hold up the requests sharing an async worker thread.
-async fn hash(pw: &str) -> AppResult<String> {
+pub async fn hash(pw: &str) -> AppResult<String> {
     let pw = pw.to_string();
     tokio::task::spawn_blocking(move || password::hash(&pw))
         .await
@@ -278,7 +278,20 @@ pub async fn insert_system(
     must_change: bool,
     roles: &[Role],
 ) -> AppResult<i64> {
-    let id = insert(tx, who, new, &hash(pw).await?, must_change).await?;
+    insert_system_hashed(tx, who, new, &hash(pw).await?, must_change, roles).await
+}
+
+/// [`insert_system`] with the password already hashed: the demo's many accounts share one
+/// hash instead of paying for one each.
+pub async fn insert_system_hashed(
+    tx: &mut Tx,
+    who: &Who,
+    new: &NewUser,
+    hashed: &str,
+    must_change: bool,
+    roles: &[Role],
+) -> AppResult<i64> {
+    let id = insert(tx, who, new, hashed, must_change).await?;
     audit::record(
         tx,
         who,

@@ -136,7 +136,7 @@ mod tests {
         let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
         for (path, schema, steps) in [
             ("/api/v1/cases/{id}/steps", "CaseStep", 13),
-            ("/api/v1/transfers/{id}/steps", "TransferStep", 16),
+            ("/api/v1/transfers/{id}/steps", "TransferStep", 18),
             ("/api/v1/tasks/{id}/steps", "TaskStep", 4),
             ("/api/v1/meetings/{id}/steps", "MeetingStep", 4),
             ("/api/v1/circulars/{id}/steps", "CircularStep", 3),
@@ -155,6 +155,7 @@ mod tests {
         }
         let transfer = doc["components"]["schemas"]["TransferStep"].to_string();
         assert!(transfer.contains("hand_over_items") && transfer.contains("procuratorate_unit_id"));
+        assert!(transfer.contains("\"approve\"") && transfer.contains("\"return\""));
     }
 
     #[test]

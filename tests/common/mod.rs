@@ -434,3 +434,35 @@ pub async fn api_raw(
         .expect("request");
     app.client().send(req).await
 }
+
+/// The demo head (单位负责人) of the unit of the demo account `who`.
+pub fn head_of(who: &str) -> &'static str {
+    match who {
+        "liaison.scjg" => "head.scjg",
+        "handler.gaj" => "head.gaj",
+        "liaison.luoshan.scjg" => "head.luoshan.scjg",
+        "handler.luoshan.gaj" => "head.luoshan.gaj",
+        other => panic!("no demo head for {other}"),
+    }
+}
+
+/// `who` takes a transfer step that needs the organ head (国务院令第310号第五条; the police's
+/// filing decisions): it waits as a proposal, and the head of `who`'s unit approves it.
+pub async fn proposed_and_approved(app: &App, who: &str, id: i64, body: Value) {
+    let path = format!("/api/v1/transfers/{id}/steps");
+    let (s, v) = call(app, who, Method::POST, &path, Some(body.clone())).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{who} {body}: {v}");
+    let (s, v) = call(
+        app,
+        who,
+        Method::GET,
+        &format!("/api/v1/transfers/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(v["state"], "awaiting_head", "{who} {body}: {s} {v}");
+    let head = head_of(who);
+    let approve = serde_json::json!({"step": "approve"});
+    let (s, v) = call(app, head, Method::POST, &path, Some(approve)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{head} approving {body}: {v}");
+}

@@ -421,8 +421,14 @@ async fn detail(
     }
     let office = store::office_covers(&state.db, actor, &t).await?;
     let standing = store::standing(actor, &t, office);
-    let steps =
-        super::super::flow::available(t.direction()?, t.state()?, &actor.roles, standing, t.done());
+    let steps = super::super::flow::available(
+        t.direction()?,
+        t.state()?,
+        &actor.roles,
+        standing,
+        t.done(),
+        t.pending(),
+    );
     let mut attachments = Vec::new();
     for a in store::attachments(&state.db.pool, id).await? {
         let sees = entitled
@@ -497,6 +503,9 @@ struct ShowPage {
     today: String,
     evidence_kinds: Vec<Opt>,
     procuratorates: Vec<crate::units::Unit>,
+    /// The reader is the head of a unit: a step that needs the head takes effect at once;
+    /// for anyone else it is a proposal to the head.
+    head: bool,
 }
 
 async fn show(
@@ -530,6 +539,7 @@ async fn show(
         d,
         error,
         today: state.clock.today().to_string(),
+        head: cu.actor.roles.contains(&crate::access::Role::UnitHead),
         evidence_kinds: EvidenceKind::ALL
             .iter()
             .map(|k| Opt {
