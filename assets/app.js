@@ -18,7 +18,50 @@ document.addEventListener("submit", function (ev) {
       return;
     }
     form.dataset.sent = "1";
+    keep(form);
   }
+});
+
+// No work lost on a refusal: what was typed into a form is kept for this tab when it is sent.
+// If the server refuses it, the page comes back with the refusal (#step-error, a field error)
+// and the same form, and the kept values are put back; on any other page they are dropped.
+var KEPT = "shuangda.kept-form";
+function keep(form) {
+  if (!form.id || !window.sessionStorage) return;
+  var fields = [];
+  Array.prototype.forEach.call(form.elements, function (el) {
+    if (!el.name || el.name === "_csrf" || el.type === "file" || el.type === "password" || el.type === "hidden") return;
+    if (el.type === "checkbox" || el.type === "radio") {
+      fields.push([el.name, el.value, el.checked]);
+    } else if (el.multiple) {
+      fields.push([el.name, Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; })]);
+    } else {
+      fields.push([el.name, el.value]);
+    }
+  });
+  try { sessionStorage.setItem(KEPT, JSON.stringify({ id: form.id, fields: fields })); } catch (e) { /* storage full or off */ }
+}
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.sessionStorage) return;
+  var kept = sessionStorage.getItem(KEPT);
+  sessionStorage.removeItem(KEPT);
+  if (!kept) return;
+  var refused = document.querySelector("#step-error, .field-error, .error-text[role=alert]");
+  var data = JSON.parse(kept);
+  var form = document.getElementById(data.id);
+  if (!refused || !form) return;
+  data.fields.forEach(function (f) {
+    var els = form.querySelectorAll("[name='" + f[0].replace(/'/g, "") + "']");
+    Array.prototype.forEach.call(els, function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.value === f[1]) el.checked = f[2];
+      } else if (el.multiple && Array.isArray(f[1])) {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = f[1].indexOf(o.value) >= 0; });
+      } else if (!Array.isArray(f[1])) {
+        el.value = f[1];
+      }
+    });
+  });
 });
 // Coming back to a page from the browser's history shows its forms ready to send again.
 window.addEventListener("pageshow", function () {

@@ -50,6 +50,9 @@ pub struct Config {
     /// Days the organ's head has to decide on a transfer after the handlers' report
     /// (国务院令第310号第五条: 3).
     pub linkage_approval_days: u32,
+    /// Whether the office reviews (核稿) every draft before it goes to the signer
+    /// (《党政机关公文处理工作条例》第十九条); off, a draft goes straight to the signer.
+    pub document_review: bool,
     /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
     /// date matrix. Production must leave it unset.
     pub today: Option<chrono::NaiveDate>,
@@ -86,6 +89,7 @@ impl Default for Config {
             linkage_reconsider_days: 3,
             linkage_handover_days: 3,
             linkage_approval_days: 3,
+            document_review: false,
             today: None,
         }
     }
@@ -200,6 +204,9 @@ impl Config {
         }
         if let Some(v) = var("LINKAGE_HANDOVER_DAYS") {
             self.linkage_handover_days = parse("SHUANGDA_LINKAGE_HANDOVER_DAYS", v)?;
+        }
+        if let Some(v) = var("DOCUMENT_REVIEW") {
+            self.document_review = boolean("SHUANGDA_DOCUMENT_REVIEW", v)?;
         }
         if let Some(v) = var("LINKAGE_APPROVAL_DAYS") {
             self.linkage_approval_days = parse("SHUANGDA_LINKAGE_APPROVAL_DAYS", v)?;

@@ -4,13 +4,47 @@
 //! its own settings; nothing outside `web/` and the `http` modules needs the edge's state.
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use crate::calendar::Calendar;
 use crate::clock::Clock;
 use crate::db::Db;
 use crate::documents::{Fonts, OfficialDocument};
 use crate::error::AppError;
+
+tokio::task_local! {
+    /// Set while a step runs as a preview (see [`preview`]): where its document goes.
+    static PREVIEW: Arc<Mutex<Option<Vec<u8>>>>;
+}
+
+/// The code of the error that stops a previewed step once its document is rendered.
+const PREVIEWED: &str = "previewed";
+
+/// "信打假办督〔2026〕7号" → "信打假办督〔2026〕　号": a draft has no number yet.
+fn blank_number(number: &str) -> String {
+    match number.rfind('〕') {
+        Some(i) if number.ends_with('号') => format!("{}〕　号", &number[..i]),
+        _ => number.to_string(),
+    }
+}
+
+/// Run `step` (an operation that issues an official document) as a preview: the document is
+/// rendered as it would be issued, with its number blank, and returned; the step stops at that
+/// point and its transaction is rolled back, so nothing is written and no number is drawn.
+/// The step's own checks run first, so a draft that could not be issued says why.
+pub async fn preview<F>(step: F) -> Result<Vec<u8>, AppError>
+where
+    F: std::future::Future<Output = Result<(), AppError>>,
+{
+    let slot = Arc::new(Mutex::new(None));
+    let result = PREVIEW.scope(slot.clone(), step).await;
+    let pdf = slot.lock().ok().and_then(|mut s| s.take());
+    match (result, pdf) {
+        (Err(AppError::Conflict { code, .. }), Some(pdf)) if code == PREVIEWED => Ok(pdf),
+        (Err(e), _) => Err(e),
+        (Ok(()), _) => Err(AppError::internal("a previewed step issued no document")),
+    }
+}
 
 pub struct Ctx {
     pub db: Db,
@@ -48,13 +82,28 @@ impl Ctx {
             .map_err(|e| AppError::conflict("fonts_missing", format!("无法生成公文：{e}")))
     }
 
-    /// Render an official document as PDF on the blocking pool (layout is CPU work).
-    pub async fn render_pdf(&self, doc: OfficialDocument) -> Result<Vec<u8>, AppError> {
+    /// Render an official document as PDF on the blocking pool (layout is CPU work). Inside
+    /// [`preview`] the document is rendered with its number left blank, kept, and the step
+    /// that asked for it is stopped there, so that it writes nothing and draws no number.
+    pub async fn render_pdf(&self, mut doc: OfficialDocument) -> Result<Vec<u8>, AppError> {
+        let previewing = PREVIEW.try_with(Arc::clone).ok();
+        if previewing.is_some() {
+            doc.number = blank_number(&doc.number);
+        }
         let fonts = self.fonts()?;
-        tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
+        let pdf = tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
             .await
             .map_err(AppError::internal)?
-            .map_err(|e| AppError::internal(format!("pdf: {e}")))
+            .map_err(|e| AppError::internal(format!("pdf: {e}")))?;
+        match previewing {
+            Some(slot) => {
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(pdf);
+                }
+                Err(AppError::conflict(PREVIEWED, "预览已生成"))
+            }
+            None => Ok(pdf),
+        }
     }
 
     pub fn calendar(&self) -> Arc<Calendar> {

@@ -464,6 +464,7 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
             request_id: None,
             client_addr: None,
             at: state.clock.now(),
+            signing: None,
         };
         Ok::<_, AppError>((actor, who))
     };

@@ -19,6 +19,7 @@ pub mod deadline;
 pub mod demo;
 pub mod documents;
 pub mod domain;
+pub mod drafting;
 pub mod error;
 pub mod inspections;
 pub mod linkage;

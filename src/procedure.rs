@@ -84,10 +84,15 @@ pub async fn begin<R: Procedure>(
     Ok((tx, locked, next))
 }
 
-/// End a step: the audit record, then commit. To-dos are not closed here: each is keyed to its
+/// End a step: the draft it signs sealed, the audit record, then commit. To-dos are not closed here: each is keyed to its
 /// duty and closed by the act that does it (`notify::store::discharge`), never by another act
 /// on the same record.
 pub async fn finish(mut tx: Tx, who: &Who, entry: Entry) -> AppResult<()> {
+    // A step taken as the signing of a draft seals that draft with the number it drew, in the
+    // same transaction: of two signatures at once only one commits (`drafting::store::seal`).
+    if let Some(signing) = &who.signing {
+        crate::drafting::store::seal(&mut tx, who, signing, &entry).await?;
+    }
     crate::audit::record(&mut tx, who, entry).await?;
     tx.commit().await?;
     Ok(())

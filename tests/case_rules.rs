@@ -358,6 +358,7 @@ async fn the_proposal_shows_the_same_party_elsewhere_and_two_years_without_progr
         );
         start(&app, e).await;
         ok(&app, "staff", e, json!({"step": "issue_letter"})).await;
+        common::sign_letter(&app, e).await;
         let due = (today + Duration::days(10)).to_string();
         ok(
             &app,
@@ -472,6 +473,10 @@ async fn a_joint_letter_bears_every_issuer_and_goes_to_the_lead_copied_to_the_as
             json!({"step": "issue_letter", "joint_unit_ids": [tea.to_string(), tea.to_string()], "text": "请主办单位会同协办单位深挖假冒包装来源。"}),
         )
         .await;
+        // Drafted, not yet issued: no number until the director signs.
+        assert_eq!(app.count("case_letters").await, 0);
+        assert_eq!(case(&app, "staff", id).await["state"], "started");
+        common::sign_letter(&app, id).await;
         let v = case(&app, "staff", id).await;
         assert_eq!(v["state"], "under_supervision");
         let number = v["letter_number"].as_str().expect("number").to_string();
@@ -548,6 +553,7 @@ async fn coordination_meetings_and_on_site_coordination_are_recorded() {
     each_db(true, |app| async move {
         let id = started(&app, "跨区域假冒茶叶协调案").await;
         ok(&app, "staff", id, json!({"step": "issue_letter"})).await;
+        common::sign_letter(&app, id).await;
 
         let mut office = app.client();
         office.login("staff", PASSWORD).await;
@@ -764,6 +770,7 @@ async fn the_closure_clocks_run_twenty_and_then_five_working_days() {
             json!({"step": "issue_letter", "text": "请按期报送进展。"}),
         )
         .await;
+        common::sign_letter(&app, id).await;
         let today = app.today();
         ok(
             &app,

@@ -133,6 +133,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         // 000 §5: the supervision letter.
         let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于每月底前报送进展。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        common::sign_letter(&app, id).await;
         let number: String = sqlx::query_scalar("SELECT letter_number FROM cases WHERE id = $1").bind(id).fetch_one(&app.db.pool).await.expect("number");
         assert_eq!(number, format!("信打假办督〔{}〕1号", app.today().format("%Y")));
         let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("letter");
@@ -326,6 +327,7 @@ async fn data_scope_and_masked_identifiers() {
         // A member unit not party to the case gets 404 on its page, its letter and the API.
         let (s, _) = step(&app, "staff", id, json!({"step": "issue_letter"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
+        common::sign_letter(&app, id).await;
         let letter: i64 = sqlx::query_scalar("SELECT id FROM case_letters WHERE case_id = $1")
             .bind(id)
             .fetch_one(&app.db.pool)
@@ -448,20 +450,32 @@ async fn concurrent_letters_keep_numbers_unique_and_gapless() {
         for i in 0..6 {
             ids.push(started(&app, &format!("并发公函测试案{i}")).await);
         }
-        let t = app.token("staff").await;
+        // Drafted one by one, then signed all at once: the numbers are drawn at signing.
+        let mut drafts = Vec::new();
+        for id in &ids {
+            let (s, v) = step(&app, "staff", *id, json!({"step": "issue_letter"})).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+            drafts.push(common::letter_draft(&app, *id).await);
+        }
+        assert_eq!(
+            app.count("case_letters").await,
+            0,
+            "no number before signing"
+        );
+        let t = app.token("director").await;
         let mut tasks = Vec::new();
-        for id in ids {
+        for draft in drafts {
             let router = app.router.clone();
             let t = t.clone();
             tasks.push(tokio::spawn(async move {
                 use tower::ServiceExt;
                 let req = axum::http::Request::builder()
                     .method("POST")
-                    .uri(format!("/api/v1/cases/{id}/steps"))
+                    .uri(format!("/api/v1/drafts/{draft}/steps"))
                     .header("authorization", format!("Bearer {t}"))
                     .header("content-type", "application/json")
                     .body(axum::body::Body::from(
-                        json!({"step": "issue_letter"}).to_string(),
+                        json!({"step": "sign", "text": "同意。"}).to_string(),
                     ))
                     .expect("request");
                 router.oneshot(req).await.expect("response").status()
@@ -810,4 +824,209 @@ async fn the_judicial_exclusion_tests_what_is_stored() {
         assert_eq!(audited, 1);
     })
     .await;
+}
+
+/// The document chain (拟稿 → 核稿 → 签发 → 印发; 《党政机关公文处理工作条例》第十九条、第二十条):
+/// the supervision letter is drafted by the office, previewed with its number blank, returned
+/// with comments or signed by the office director with his opinion; the number is taken only
+/// at signing, a returned draft takes none, and a second signature issues nothing.
+#[tokio::test]
+async fn a_letter_is_drafted_previewed_returned_and_signed_with_its_number_taken_at_signing() {
+    each_db(true, |app| async move {
+        let id = started(&app, "办文流程测试案").await;
+        let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于月底前报送进展。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(state_of(&app, id).await, "started", "not issued by drafting");
+        assert_eq!(app.count("case_letters").await, 0);
+        let draft = common::letter_draft(&app, id).await;
+        let path = format!("/api/v1/drafts/{draft}/steps");
+        let act = |who: &'static str, body: Value| {
+            let app = &app;
+            let path = path.clone();
+            async move { common::call(app, who, Method::POST, &path, Some(body)).await }
+        };
+        // One draft waits at a time.
+        let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["error"]["code"], "draft_waiting");
+
+        // The preview is the letter as it will be issued, its number left blank; taking it
+        // draws no number.
+        let t = app.token("director").await;
+        let r = api(&app, Method::GET, &format!("/api/v1/drafts/{draft}/preview.pdf"), Some(&t), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let text = pdf_text(&r.bytes);
+        let year = app.today().format("%Y").to_string();
+        assert!(text.contains(&format!("信打假办督〔{year}〕号")), "{text}");
+        assert!(text.contains("请于月底前报送进展"), "{text}");
+        assert_eq!(app.count("case_letters").await, 0);
+        let drawn: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM doc_sequences WHERE series LIKE '督:%'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("sequences");
+        assert_eq!(drawn, 0, "no number drawn by a preview");
+
+        // Only the office sees it; only the director signs it.
+        for who in ["liaison.scjg", "leader", "handler.gaj"] {
+            let (s, _) = act(who, json!({"step": "sign", "text": "同意"})).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{who}");
+        }
+        let (s, v) = act("staff", json!({"step": "sign", "text": "同意"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(v["error"]["message"].as_str().is_some_and(|m| m.contains("办公室主任")), "{v}");
+
+        // Returned with comments: back to the drafter, with a to-do; no number.
+        let (s, v) = act("director", json!({"step": "return", "text": " "})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text");
+        let (s, v) = act("director", json!({"step": "return", "text": "请写明报送进展的具体期限。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = common::call(&app, "staff", Method::GET, &format!("/api/v1/drafts/{draft}"), None).await;
+        assert_eq!(d["state"], "returned");
+        assert_eq!(d["acts"], json!(["resubmit"]));
+        let revise: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_type = 'draft' AND source_id = $1 AND duty = 'revise' AND user_id = $2 AND done_at IS NULL")
+            .bind(draft)
+            .bind(app.user_id("staff").await)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todo");
+        assert_eq!(revise, 1);
+        let (s, _) = act("director", json!({"step": "sign", "text": "同意"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "a returned draft is not signed");
+
+        // Revised and resubmitted; the director signs with his opinion.
+        let (s, v) = act("staff", json!({"step": "resubmit", "text": "请于2027年1月31日前报送进展。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, v) = act("director", json!({"step": "sign", "text": ""})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the opinion is required: {v}");
+        let (s, v) = act("director", json!({"step": "sign", "text": "同意印发。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (s, _) = act("director", json!({"step": "sign", "text": "同意印发。"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "signed once");
+        assert_eq!(app.count("case_letters").await, 1);
+        assert_eq!(state_of(&app, id).await, "under_supervision");
+
+        let (_, d) = common::call(&app, "director", Method::GET, &format!("/api/v1/drafts/{draft}"), None).await;
+        let number = format!("信打假办督〔{year}〕1号");
+        assert_eq!(d["state"], "signed");
+        assert_eq!(d["number"], number.as_str(), "the returned draft took no number");
+        assert_eq!(d["sign_opinion"], "同意印发。");
+        assert!(d["signer_name"].as_str().is_some_and(|n| n.contains("director")), "{d}");
+        let acts: Vec<&str> = d["events"].as_array().expect("events").iter().filter_map(|e| e["act"].as_str()).collect();
+        assert_eq!(acts, ["drafted", "return", "resubmit", "sign"]);
+        let letter: String = sqlx::query_scalar("SELECT body FROM case_letters WHERE case_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("letter");
+        assert!(letter.contains("2027年1月31日"), "the revised text was issued: {letter}");
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_type = 'draft' AND source_id = $1 AND done_at IS NULL")
+            .bind(draft)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todos");
+        assert_eq!(open, 0, "every duty of the chain discharged");
+        for action in ["draft.submit", "draft.return", "draft.resubmit", "draft.sign", "case.issue_letter"] {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1")
+                .bind(action)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("audit");
+            assert_eq!(n, 1, "{action}");
+        }
+        // The page shows the chain.
+        let mut office = app.client();
+        office.login("director", PASSWORD).await;
+        let page = office.get(&format!("/drafts/{draft}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("同意印发。") && page.body.contains("退回修改"), "{}", page.body);
+    })
+    .await;
+}
+
+/// Where the office reviews its drafts (核稿, SHUANGDA_DOCUMENT_REVIEW), a draft goes first to
+/// an office member other than its drafter, and only then to the signer.
+#[tokio::test]
+async fn a_reviewed_draft_passes_the_office_before_the_signer() {
+    each_db(true, |app| async move {
+        let id = started(&app, "核稿测试案").await;
+        let (staff, _) = shuangda::users::store::load_actor(&app.db, app.user_id("staff").await)
+            .await
+            .expect("actor")
+            .expect("staff");
+        let who = shuangda::audit::Who::actor(&staff, None, None, app.now());
+        let draft = shuangda::drafting::store::submit(
+            &app.state,
+            &staff,
+            &who,
+            shuangda::drafting::Kind::SupervisionLetter,
+            id,
+            json!({"step": "issue_letter", "text": "请依法查处。"}),
+            true,
+        )
+        .await
+        .expect("drafted for review");
+        let path = format!("/api/v1/drafts/{draft}/steps");
+        let (_, d) = common::call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/drafts/{draft}"),
+            None,
+        )
+        .await;
+        assert_eq!(d["state"], "reviewing");
+        // Not the drafter's own review, and not signed before it is reviewed.
+        let (s, v) = common::call(
+            &app,
+            "staff",
+            Method::POST,
+            &path,
+            Some(json!({"step": "pass"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("拟稿人以外")),
+            "{v}"
+        );
+        let (s, _) = common::call(
+            &app,
+            "director",
+            Method::POST,
+            &path,
+            Some(json!({"step": "sign", "text": "同意"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        let (s, v) = common::call(
+            &app,
+            "director",
+            Method::POST,
+            &path,
+            Some(json!({"step": "pass", "text": "文字已核"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        common::sign_letter(&app, id).await;
+        assert_eq!(state_of(&app, id).await, "under_supervision");
+    })
+    .await;
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("d.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }

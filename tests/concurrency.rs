@@ -160,6 +160,18 @@ async fn one_supervision_letter_per_case_and_gapless_numbers() {
                 StatusCode::NO_CONTENT,
                 "issue_letter",
             );
+            // One draft; the director's signatures sent at once: one letter.
+            let draft = common::letter_draft(&app, *id).await;
+            let signs = (0..COPIES)
+                .map(|_| {
+                    (
+                        "director",
+                        format!("/api/v1/drafts/{draft}/steps"),
+                        json!({"step": "sign", "text": "同意。"}),
+                    )
+                })
+                .collect();
+            one_winner(&at_once(&app, signs).await, StatusCode::NO_CONTENT, "sign");
         }
         let numbers: Vec<String> =
             sqlx::query_scalar("SELECT number FROM case_letters ORDER BY id")

@@ -272,6 +272,8 @@ async fn case_duties_close_only_by_their_own_acts() {
         let letter = duty("case", id, "act_on_letter");
         letter.held_by(&app, &[], "before the letter").await;
         ok_step(&app, "staff", "cases", id, json!({"step": "issue_letter", "text": "请于每月底前报送进展。"})).await;
+        letter.held_by(&app, &[], "drafted, not yet signed").await;
+        common::sign_letter(&app, id).await;
         letter.held_by(&app, &[Unit(msa)], "after the letter").await;
         upload(&app, "liaison.scjg", &attachments, &[("description", "现场检查笔录")]).await;
         letter.held_by(&app, &[Unit(msa)], "after the lead unit uploaded a file").await;
@@ -313,6 +315,7 @@ async fn case_duties_close_only_by_their_own_acts() {
         ok_step(&app, "director", "cases", own, json!({"step": "approve", "reason": "同意督办", "responsible_user_id": staff})).await;
         ok_step(&app, "staff", "cases", own, json!({"step": "start", "lead_unit_id": msa.to_string(), "assisting": []})).await;
         ok_step(&app, "staff", "cases", own, json!({"step": "issue_letter", "text": "请依法查处。"})).await;
+        common::sign_letter(&app, own).await;
         let letter = duty("case", own, "act_on_letter");
         letter.held_by(&app, &[Unit(msa)], "after the letter").await;
         ok_step(&app, "liaison.scjg", "cases", own, json!({"step": "conclude", "date": app.today().to_string(), "text": "作出行政处罚"})).await;

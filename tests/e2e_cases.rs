@@ -320,7 +320,68 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
         "请于每月底前报送进展。",
     )
     .await?;
-    submit_step(c, "step-issue_letter", "督办中").await?;
+    // 拟稿 → 签发: the staff's letter is a draft; it is previewed with its number blank, and
+    // the director signs it from his to-do list; the number is taken at signing.
+    submit_form(c, "step-issue_letter", false).await?;
+    let draft_link = wait_for(c, "#case-drafts a.draft-link").await?;
+    let draft_href = draft_link
+        .attr("href")
+        .await
+        .ctx("reading the draft link")?
+        .unwrap_or_default();
+    absent(c, "#letter-number").await?;
+    c.goto(&format!("{base}{draft_href}"))
+        .await
+        .ctx("opening the draft")?;
+    let draft_state = text(c, "#draft-state").await?;
+    ensure!(
+        draft_state.trim() == "待签发",
+        "draft in state {draft_state:?}"
+    );
+    let preview = fetch_with_session(c, &format!("{base}{draft_href}/preview.pdf")).await?;
+    ensure!(
+        preview.status == 200 && preview.body.starts_with(b"%PDF"),
+        "preview: status {}",
+        preview.status
+    );
+    let preview_text = squeeze(&pdftotext(&preview.body)?);
+    ensure!(
+        preview_text.contains(&format!("信打假办督〔{year}〕号"))
+            && preview_text.contains("请于每月底前报送进展"),
+        "the preview shows the letter with its number blank: {preview_text}"
+    );
+    switch_to(
+        c,
+        "director",
+        PASSWORD,
+        None,
+        &format!("{base}/"),
+        "#todo-summary",
+    )
+    .await?;
+    click(c, &format!(".todo-list a[href='{draft_href}']")).await?;
+    wait_for(c, "#draft-sign").await?;
+    submit_and_wait(
+        c,
+        "draft-sign",
+        "已签发",
+        "#draft-state",
+        "#draft-history",
+        true,
+    )
+    .await?;
+    let history = text(c, "#draft-history").await?;
+    ensure!(
+        history.contains("拟稿") && history.contains("签发（同意。）"),
+        "draft history: {history}"
+    );
+    absent(c, "#draft-sign").await?;
+    switch_user(c, "staff", None, &case_url).await?;
+    let state = text(c, "#case-state").await?;
+    ensure!(
+        state.trim() == "督办中",
+        "case in state {state:?} after signing"
+    );
     let number = text(c, "#letter-number").await?;
     let number = number.trim().to_string();
     let prefix = format!("信打假办督〔{year}〕");

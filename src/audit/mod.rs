@@ -35,4 +35,4 @@ pub fn redact_for(actor: &Actor, mut r: AuditRecord) -> AuditRecord {
     }
     r
 }
-pub use store::{Entry, Who, record, record_many, verify};
+pub use store::{Entry, Signing, Who, record, record_many, verify};

@@ -22,6 +22,16 @@ pub struct Who {
     pub client_addr: Option<String>,
     /// When the operation acts.
     pub at: DateTime<Utc>,
+    /// The operation is the signing (签发) of a draft: the step it takes issues that draft's
+    /// document, and the draft is sealed in the step's own transaction (`procedure::finish`).
+    pub signing: Option<Signing>,
+}
+
+/// Which draft a step signs, with the signer's 签发意见.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    pub draft_id: i64,
+    pub opinion: String,
 }
 
 impl Who {
@@ -33,6 +43,7 @@ impl Who {
             request_id: None,
             client_addr: None,
             at,
+            signing: None,
         }
     }
 
@@ -49,6 +60,7 @@ impl Who {
             request_id,
             client_addr,
             at,
+            signing: None,
         }
     }
 

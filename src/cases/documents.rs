@@ -14,7 +14,7 @@ use super::steps::{RESULT_CLAUSE, begin_step, set_state};
 use super::store::{self, Case};
 use crate::access::Actor;
 use crate::archive::{DossierFile, DossierInput};
-use crate::audit::{self, Entry, Who};
+use crate::audit::{Entry, Who};
 use crate::context::Ctx;
 use crate::db::{Db, Tx, time};
 use crate::deadline::store::{Change, settle_for_record};
@@ -120,6 +120,7 @@ fn contact(case: &Case) -> Option<String> {
 
 /// 000 §5: the supervision letter to the lead unit, copied to the assisting units; jointly with
 /// other member units when named. Leader-instructed and especially major cases carry 挂牌督办.
+/// Taken only through the document chain: previewed when drafted, issued when signed.
 pub async fn issue_letter(
     ctx: &Ctx,
     actor: &Actor,
@@ -311,9 +312,15 @@ pub async fn issue_letter(
             .await?;
         }
     }
-    audit::record(&mut tx, who, Entry::new("case.issue_letter", "case").object(id, Some(case.office_unit_id)).summary(json!({"number": number, "joint": joint, "sha256": crate::domain::hex(&Sha256::digest(&pdf))}))).await?;
-    tx.commit().await?;
-    Ok(())
+    // Issued only as the signing of its draft (drafting::store::act), which `finish` seals.
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new("case.issue_letter", "case")
+            .object(id, Some(case.office_unit_id))
+            .summary(json!({"number": number, "joint": joint, "sha256": crate::domain::hex(&Sha256::digest(&pdf))})),
+    )
+    .await
 }
 
 /// 000 §9: internal approval, the circular of the result to the regions and units concerned,

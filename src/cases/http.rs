@@ -335,6 +335,8 @@ struct ShowPage {
     units: Vec<(i64, String, String)>,
     deadlines: Vec<crate::deadline::store::Deadline>,
     letters: Vec<store::LetterRow>,
+    /// The case's documents in the chain (拟稿 → 签发), for the office.
+    drafts: Vec<crate::drafting::store::Draft>,
     reports: Vec<store::Report>,
     attachments: Vec<store::AttachmentRow>,
     events: Vec<store::Event>,
@@ -420,6 +422,11 @@ async fn show(
             .collect(),
         deadlines: records.deadlines,
         letters: records.letters,
+        drafts: if cu.actor.unit_id == c.office_unit_id {
+            crate::drafting::store::of_record(&state.db, "case", c.id).await?
+        } else {
+            Vec::new()
+        },
         reports: records.reports,
         attachments: records.attachments,
         events: records.events,
@@ -671,7 +678,20 @@ pub async fn run_step(
                     joint.push(u);
                 }
             }
-            super::documents::issue_letter(state, actor, who, id, &text(t), &joint).await
+            // 拟稿: the letter waits for the office director's signature (the document
+            // chain), which issues and numbers it.
+            let body = serde_json::json!({"step": "issue_letter", "text": text(t), "joint_unit_ids": joint});
+            crate::drafting::store::submit(
+                state,
+                actor,
+                who,
+                crate::drafting::Kind::SupervisionLetter,
+                id,
+                body,
+                state.config.document_review,
+            )
+            .await
+            .map(|_| ())
         }
         S::Circulate { text: t } => {
             super::documents::circulate(state, actor, who, id, &text(t)).await

@@ -126,6 +126,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "organ_head",
         sql: include_str!("../../migrations/0022_organ_head.sql"),
     },
+    Migration {
+        version: 23,
+        name: "drafts",
+        sql: include_str!("../../migrations/0023_drafts.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -66,6 +66,7 @@ impl Meta {
             request_id: self.request_id.clone(),
             client_addr: self.client_addr.clone(),
             at: self.at,
+            signing: None,
         }
     }
 }

@@ -76,6 +76,7 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::tasks::http::routes())
         .merge(crate::meetings::http::routes())
         .merge(crate::circulars::http::routes())
+        .merge(crate::drafting::http::routes())
         .merge(crate::inspections::http::routes())
         .merge(crate::reports::http::routes())
         .merge(crate::composition::http::routes())

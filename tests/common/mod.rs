@@ -466,3 +466,29 @@ pub async fn proposed_and_approved(app: &App, who: &str, id: i64, body: Value) {
     let (s, v) = call(app, head, Method::POST, &path, Some(approve)).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{head} approving {body}: {v}");
 }
+
+/// The draft of case `case_id`'s supervision letter waiting for the signature.
+pub async fn letter_draft(app: &App, case_id: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT id FROM drafts WHERE record_type = 'case' AND record_id = $1 AND state = 'signing' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a letter draft waiting for the signature")
+}
+
+/// The office director signs the supervision letter drafted for case `case_id` (the document
+/// chain): the letter is numbered and issued now.
+pub async fn sign_letter(app: &App, case_id: i64) {
+    let draft = letter_draft(app, case_id).await;
+    let body = serde_json::json!({"step": "sign", "text": "同意。"});
+    let path = format!("/api/v1/drafts/{draft}/steps");
+    let (s, v) = call(app, "director", Method::POST, &path, Some(body)).await;
+    assert_eq!(
+        s,
+        StatusCode::NO_CONTENT,
+        "signing the letter of case {case_id}: {v}"
+    );
+}

@@ -1,0 +1,228 @@
+//! Draft pages and API: the draft with its preview and history, and the acts of the chain.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use super::store::{self, Draft, Event};
+use super::{Act, Kind};
+use crate::access::Actor;
+use crate::audit::Who;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::files::pdf_response;
+use crate::web::page::MsgQuery;
+use crate::web::page::{Layout, PageResult, render};
+
+pub fn routes() -> Router<SharedState> {
+    Router::new()
+        .route("/drafts/{id}", get(show_page))
+        .route("/drafts/{id}/step", post(step_page))
+        .route("/drafts/{id}/preview.pdf", get(preview_page))
+        .route("/api/v1/drafts/{id}", get(api_get))
+        .route("/api/v1/drafts/{id}/steps", post(api_step))
+        .route("/api/v1/drafts/{id}/preview.pdf", get(api_preview))
+}
+
+/// An act on a draft as submitted (`{"step": …}`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum DraftStep {
+    /// 核稿通过, with an optional opinion.
+    Pass {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 退回修改, with the opinion.
+    Return {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 签发, with the 签发意见: the document is numbered and issued now.
+    Sign {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 修改后重新提交 (the drafter), with the revised text if it changed.
+    Resubmit {
+        #[serde(default)]
+        text: Option<String>,
+    },
+}
+
+async fn run(
+    state: &SharedState,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: DraftStep,
+) -> AppResult<()> {
+    let review = state.config.document_review;
+    let (act, text, revised) = match input {
+        DraftStep::Pass { text } => (Act::Pass, text, None),
+        DraftStep::Return { text } => (Act::Return, text, None),
+        DraftStep::Sign { text } => (Act::Sign, text, None),
+        DraftStep::Resubmit { text } => (Act::Resubmit, String::new(), text),
+    };
+    store::act(
+        state,
+        actor,
+        who,
+        id,
+        act,
+        &text,
+        revised.as_deref(),
+        review,
+    )
+    .await
+}
+
+/// A draft with its history and what the reader may do with it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DraftDetail {
+    #[serde(flatten)]
+    pub draft: Draft,
+    pub events: Vec<Event>,
+    /// 签发 by whom.
+    pub signer: &'static str,
+    /// Acts the reader may take now (pass, return, sign, resubmit).
+    #[schema(value_type = Vec<String>)]
+    pub acts: Vec<Act>,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<DraftDetail> {
+    let d = store::get(&state.db, actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind: Kind = d.kind()?;
+    Ok(DraftDetail {
+        events: store::events(&state.db, id).await?,
+        signer: kind.signer_label(),
+        acts: super::available(
+            kind,
+            d.state()?,
+            store::standing(actor, &d),
+            state.config.document_review,
+        ),
+        draft: d,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "drafts/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: DraftDetail,
+    error: Option<String>,
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.draft.title, "/").notice(msg),
+        d,
+        error,
+    }))
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+}
+
+/// pass, return, sign (with `text`), resubmit
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&id)?;
+    let r = match crate::web::step::from_form(&pairs) {
+        Ok(input) => run(&state, &cu.actor, &cu.who, id, input).await,
+        Err(e) => Err(e),
+    };
+    crate::web::page::after_step(r, &format!("/drafts/{id}?msg=saved"), |msg| {
+        show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+async fn preview(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<Response> {
+    let d = store::get(&state.db, actor, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if d.number.is_some() {
+        return Err(AppError::conflict(
+            "draft_signed",
+            format!(
+                "该文稿已签发为{}，请在原记录中查看正式文件",
+                d.number.as_deref().unwrap_or("")
+            ),
+        ));
+    }
+    let pdf = store::preview(state, actor, who, &d).await?;
+    Ok(pdf_response(&format!("{}（送签稿）.pdf", d.title), pdf))
+}
+
+async fn preview_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    Ok(preview(&state, &cu.actor, &cu.who, path_id(&id)?).await?)
+}
+
+/// One draft with its history and the acts open to the caller; 404 outside the office whose
+/// document it is.
+#[utoipa::path(get, path = "/api/v1/drafts/{id}", tag = "drafts", params(("id" = i64, Path)),
+    responses((status = 200, body = DraftDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Json<DraftDetail>> {
+    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+}
+
+/// Review, return, sign (the document is numbered and issued at signing) or resubmit a draft.
+#[utoipa::path(post, path = "/api/v1/drafts/{id}/steps", tag = "drafts", params(("id" = i64, Path)), request_body = DraftStep,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<DraftStep>,
+) -> AppResult<StatusCode> {
+    run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The draft's document as it would be issued, its number blank (送签稿).
+#[utoipa::path(get, path = "/api/v1/drafts/{id}/preview.pdf", tag = "drafts", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_preview(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    preview(&state, &u.actor, &u.who, path_id(&id)?).await
+}

@@ -1,0 +1,481 @@
+//! Drafts and their history: submitting the issuing step as a draft (checked by previewing
+//! it), reviewing, returning, resubmitting, and signing, which takes the step itself with the
+//! signer's opinion and seals the draft in the step's own transaction ([`seal`]).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Act, Kind, Refusal, Standing, State};
+use crate::access::Actor;
+use crate::audit::{Entry, Signing, Who};
+use crate::context::Ctx;
+use crate::db::{Db, Tx};
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{Duty, Holder, add_duty, discharge};
+
+pub const RESOURCE: &str = "draft";
+
+/// A draft as stored.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Draft {
+    pub id: i64,
+    pub kind: String,
+    pub record_type: String,
+    pub record_id: i64,
+    pub office_unit_id: i64,
+    pub title: String,
+    /// The issuing step as submitted (`{"step": …}` with its fields).
+    pub body: String,
+    pub state: String,
+    pub drafter_id: i64,
+    pub drafter_name: String,
+    /// The document number, taken when it was signed.
+    pub number: Option<String>,
+    pub signer_name: Option<String>,
+    /// 签发意见.
+    pub sign_opinion: Option<String>,
+    pub signed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Draft {
+    pub fn kind(&self) -> AppResult<Kind> {
+        Kind::parse(&self.kind).ok_or_else(|| AppError::internal("draft kind"))
+    }
+    pub fn state(&self) -> AppResult<State> {
+        State::parse(&self.state).ok_or_else(|| AppError::internal("draft state"))
+    }
+    pub fn kind_label(&self) -> &'static str {
+        Kind::label_of(&self.kind)
+    }
+    pub fn state_label(&self) -> &'static str {
+        State::label_of(&self.state)
+    }
+    /// Where the record is read.
+    pub fn record_link(&self) -> String {
+        format!("/{}s/{}", self.record_type, self.record_id)
+    }
+    /// The free text the drafter wrote into the step ("其他需要说明的事项").
+    pub fn text(&self) -> String {
+        serde_json::from_str::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v["text"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// One act on a draft.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Event {
+    pub at: String,
+    pub actor_name: String,
+    pub act: String,
+    pub opinion: String,
+}
+
+impl Event {
+    pub fn act_label(&self) -> &'static str {
+        match self.act.as_str() {
+            "drafted" => "拟稿",
+            other => Act::label_of(other),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT id, kind, record_type, record_id, office_unit_id, title, body, state, \
+    drafter_id, drafter_name, number, signer_name, sign_opinion, signed_at, created_at, updated_at \
+    FROM drafts WHERE ";
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Draft>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT}id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The draft, if `actor` may see it: the people of the office whose document it is.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Draft>> {
+    let d: Option<Draft> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT}id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(d.filter(|d| standing(actor, d).office))
+}
+
+/// The drafts of a record, newest first (the record's page lists them).
+pub async fn of_record(
+    db: &Db,
+    record_type: &str,
+    record_id: i64,
+) -> Result<Vec<Draft>, sqlx::Error> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT}record_type = $1 AND record_id = $2 ORDER BY id DESC"
+    )))
+    .bind(record_type)
+    .bind(record_id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT at, actor_name, act, opinion FROM draft_events WHERE draft_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// How `actor` stands to draft `d`.
+pub fn standing(actor: &Actor, d: &Draft) -> Standing {
+    let office = actor.unit_id == d.office_unit_id && actor.roles.iter().any(|r| r.is_office());
+    let signer = actor.unit_id == d.office_unit_id
+        && Kind::parse(&d.kind).is_some_and(|k| actor.roles.contains(&k.signer()));
+    Standing {
+        drafter: actor.user_id == d.drafter_id,
+        office: office || signer,
+        signer,
+    }
+}
+
+fn refused(r: Refusal) -> AppError {
+    AppError::conflict("draft_refused", r.to_string())
+}
+
+async fn event(tx: &mut Tx, who: &Who, id: i64, act: &str, opinion: &str) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO draft_events (draft_id, at, actor_name, act, opinion) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(who.at_text())
+    .bind(&who.name)
+    .bind(act)
+    .bind(opinion)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The office's duty to review a draft, the signer's to sign it, the drafter's to revise it.
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty::new(RESOURCE, id, name)
+}
+const REVIEW: &str = "review";
+const SIGN: &str = "sign";
+const REVISE: &str = "revise";
+
+/// Give the next holder the draft: the office to review it, the signer to sign it.
+async fn hand_on(tx: &mut Tx, who: &Who, d: &Draft, kind: Kind, to: State) -> AppResult<()> {
+    let link = format!("/drafts/{}", d.id);
+    match to {
+        State::Reviewing => {
+            add_duty(
+                tx,
+                who,
+                duty(d.id, REVIEW),
+                Holder::Unit(d.office_unit_id),
+                &format!("{}待核稿：{}", kind.label(), d.title),
+                &link,
+                None,
+                false,
+            )
+            .await?
+        }
+        State::Signing => {
+            add_duty(
+                tx,
+                who,
+                duty(d.id, SIGN),
+                Holder::UnitRole(d.office_unit_id, kind.signer()),
+                &format!("{}待签发：{}", kind.label(), d.title),
+                &link,
+                None,
+                false,
+            )
+            .await?
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Run the step that issues `kind`'s document for record `record_id`, with `body` as submitted:
+/// the chain's one link to the records. Used to preview (inside `context::preview`) and to sign
+/// (with `who.signing` set).
+async fn issue(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    kind: Kind,
+    record_id: i64,
+    body: &Value,
+) -> AppResult<()> {
+    match kind {
+        Kind::SupervisionLetter => {
+            let text = body["text"].as_str().unwrap_or("");
+            let joint: Vec<i64> = body["joint_unit_ids"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_i64).collect())
+                .unwrap_or_default();
+            crate::cases::documents::issue_letter(ctx, actor, who, record_id, text, &joint).await
+        }
+    }
+}
+
+/// The document of a draft as it would be issued, its number blank.
+pub async fn preview(ctx: &Ctx, actor: &Actor, who: &Who, d: &Draft) -> AppResult<Vec<u8>> {
+    let body: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
+    crate::context::preview(issue(ctx, actor, who, d.kind()?, d.record_id, &body)).await
+}
+
+/// The office and title of the record a new draft belongs to.
+async fn record_of(tx: &mut Tx, kind: Kind, record_id: i64) -> AppResult<(i64, String)> {
+    match kind {
+        Kind::SupervisionLetter => {
+            let row: Option<(i64, String)> =
+                sqlx::query_as("SELECT office_unit_id, title FROM cases WHERE id = $1")
+                    .bind(record_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let (office, title) = row.ok_or(AppError::NotFound)?;
+            Ok((office, format!("关于督办{title}的函")))
+        }
+    }
+}
+
+/// 拟稿: the issuing step of record `record_id` as submitted (`body`) becomes a draft of `kind`,
+/// for review (`review`) or straight for signature. The step is first previewed, so a draft
+/// that could not be issued is refused now, with the step's own field errors. One draft of a
+/// kind waits per record at a time.
+pub async fn submit(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    kind: Kind,
+    record_id: i64,
+    body: Value,
+    review: bool,
+) -> AppResult<i64> {
+    preview_body(ctx, actor, who, kind, record_id, &body).await?;
+    let mut tx = ctx.db.begin().await?;
+    crate::procedure::lock(&mut tx, record_table(kind), record_id).await?;
+    let waiting: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM drafts WHERE kind = $1 AND record_type = $2 AND record_id = $3 \
+         AND state IN ('reviewing', 'signing')",
+    )
+    .bind(kind.code())
+    .bind(kind.record_type())
+    .bind(record_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if waiting.is_some() {
+        return Err(AppError::conflict(
+            "draft_waiting",
+            format!("该{}已有文稿在核稿或签发中，请勿重复提交", kind.label()),
+        ));
+    }
+    let (office, title) = record_of(&mut tx, kind, record_id).await?;
+    let state = super::first_state(review);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO drafts (kind, record_type, record_id, office_unit_id, title, body, state, \
+         drafter_id, drafter_name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(kind.code())
+    .bind(kind.record_type())
+    .bind(record_id)
+    .bind(office)
+    .bind(&title)
+    .bind(body.to_string())
+    .bind(state.code())
+    .bind(actor.user_id)
+    .bind(&who.name)
+    .bind(who.at_text())
+    .fetch_one(&mut *tx)
+    .await?;
+    event(&mut tx, who, id, "drafted", "").await?;
+    let d = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    hand_on(&mut tx, who, &d, kind, state).await?;
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new("draft.submit", RESOURCE)
+            .object(id, Some(office))
+            .summary(json!({"kind": kind.code(), "record_id": record_id, "state": state.code()})),
+    )
+    .await?;
+    Ok(id)
+}
+
+fn record_table(kind: Kind) -> &'static str {
+    match kind.record_type() {
+        "case" => "cases",
+        _ => "drafts",
+    }
+}
+
+async fn preview_body(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    kind: Kind,
+    record_id: i64,
+    body: &Value,
+) -> AppResult<Vec<u8>> {
+    crate::context::preview(issue(ctx, actor, who, kind, record_id, body)).await
+}
+
+/// An act on a draft (`text`: the opinion; `revised`: the revised text, for a resubmission).
+#[allow(clippy::too_many_arguments)]
+pub async fn act(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    act: Act,
+    text: &str,
+    revised: Option<&str>,
+    review: bool,
+) -> AppResult<()> {
+    let d = get(&ctx.db, actor, id).await?.ok_or(AppError::NotFound)?;
+    let kind = d.kind()?;
+    let next = super::check(kind, d.state()?, act, standing(actor, &d), review).map_err(refused)?;
+    let opinion = match act {
+        Act::Return => crate::domain::text::required_long("text", "退回意见", text, 1000)?,
+        Act::Sign => crate::domain::text::required_long("text", "签发意见", text, 500)?,
+        _ => crate::domain::text::optional("text", "意见", Some(text), 1000)?.unwrap_or_default(),
+    };
+    if act == Act::Sign {
+        // The step itself issues the document, as the signer, and seals the draft.
+        let body: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
+        let signing = Who {
+            signing: Some(Signing {
+                draft_id: id,
+                opinion,
+            }),
+            ..who.clone()
+        };
+        return issue(ctx, actor, &signing, kind, d.record_id, &body).await;
+    }
+    // A resubmission may revise the text; it is previewed again, like a new draft.
+    let new_body = match (act, revised) {
+        (Act::Resubmit, Some(t)) => {
+            let mut b: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
+            b["text"] = Value::String(t.trim().to_string());
+            preview_body(ctx, actor, who, kind, d.record_id, &b).await?;
+            Some(b.to_string())
+        }
+        (Act::Resubmit, None) => {
+            preview(ctx, actor, who, &d).await?;
+            None
+        }
+        _ => None,
+    };
+    let mut tx = ctx.db.begin().await?;
+    crate::procedure::lock(&mut tx, "drafts", id).await?;
+    let n = sqlx::query(
+        "UPDATE drafts SET state = $1, body = COALESCE($2, body), updated_at = $3 \
+         WHERE id = $4 AND state = $5",
+    )
+    .bind(next.code())
+    .bind(new_body)
+    .bind(who.at_text())
+    .bind(id)
+    .bind(&d.state)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(
+            "state_changed",
+            "文稿状态已被他人更新，请刷新页面后重试",
+        ));
+    }
+    event(&mut tx, who, id, act.code(), &opinion).await?;
+    match act {
+        Act::Pass => {
+            discharge(&mut tx, who, duty(id, REVIEW)).await?;
+        }
+        Act::Return => {
+            discharge(&mut tx, who, duty(id, REVIEW)).await?;
+            discharge(&mut tx, who, duty(id, SIGN)).await?;
+            add_duty(
+                &mut tx,
+                who,
+                duty(id, REVISE),
+                Holder::User(d.drafter_id),
+                &format!("{}已退回修改：{}", kind.label(), d.title),
+                &format!("/drafts/{id}"),
+                None,
+                false,
+            )
+            .await?;
+        }
+        Act::Resubmit => {
+            discharge(&mut tx, who, duty(id, REVISE)).await?;
+        }
+        Act::Sign => {}
+    }
+    hand_on(&mut tx, who, &d, kind, next).await?;
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new(
+            match act {
+                Act::Pass => "draft.pass",
+                Act::Return => "draft.return",
+                Act::Resubmit => "draft.resubmit",
+                Act::Sign => "draft.sign",
+            },
+            RESOURCE,
+        )
+        .object(id, Some(d.office_unit_id))
+        .summary(json!({"kind": d.kind, "opinion": opinion})),
+    )
+    .await
+}
+
+/// 签发: the step that issued the document was taken as the signing of draft `signing`; seal
+/// the draft with the number the step drew (`entry.summary.number`), the signer and opinion.
+/// Conditional on the draft still waiting for the signature: of two signatures at once the
+/// second finds it signed and its step is rolled back whole.
+pub async fn seal(tx: &mut Tx, who: &Who, signing: &Signing, entry: &Entry) -> AppResult<()> {
+    let number = entry.summary["number"].as_str().map(str::to_string);
+    let n = sqlx::query(
+        "UPDATE drafts SET state = 'signed', number = $1, signer_name = $2, sign_opinion = $3, \
+         signed_at = $4, updated_at = $4 WHERE id = $5 AND state = 'signing'",
+    )
+    .bind(&number)
+    .bind(&who.name)
+    .bind(&signing.opinion)
+    .bind(who.at_text())
+    .bind(signing.draft_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::conflict(
+            "state_changed",
+            "该文稿已签发或已退回，请刷新页面后重试",
+        ));
+    }
+    event(
+        tx,
+        who,
+        signing.draft_id,
+        Act::Sign.code(),
+        &signing.opinion,
+    )
+    .await?;
+    discharge(tx, who, duty(signing.draft_id, SIGN)).await?;
+    crate::audit::record(
+        tx,
+        who,
+        Entry::new("draft.sign", RESOURCE)
+            .object(signing.draft_id, who.unit_id)
+            .summary(json!({"number": number, "opinion": signing.opinion})),
+    )
+    .await?;
+    Ok(())
+}
