@@ -94,10 +94,28 @@ async fn the_director_and_the_responsible_person_find_their_decisions() {
         let home = c.get("/").await;
         assert!(home.body.contains(&format!("审批督办提请：{title}")), "{}", home.body);
         assert!(!home.body.contains("todo-empty"));
+        // Every page counts what waits for him in the navigation, as the to-do centre does.
+        let count = director.len();
+        let page = c.get("/cases").await;
+        assert!(
+            page.body.contains(&format!("待办 <span class=\"badge") ) && page.body.contains(&format!("data-count=\"{count}\"")),
+            "the navigation counts {count} to-dos: {}",
+            page.body
+        );
+        let badge = |body: &str| {
+            body.split(">待办 <span class=\"badge")
+                .nth(1)
+                .and_then(|rest| rest.split("data-count=\"").nth(1))
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|n| n.parse::<usize>().ok())
+        };
+        assert_eq!(badge(&page.body), Some(count));
 
         let staff = app.user_id("staff").await.to_string();
         case_step(&app, "director", id, json!({"step": "approve", "reason": "同意督办", "responsible_user_id": staff})).await;
         assert!(with(&agenda(&app, "director").await, &format!("审批督办提请：{title}")).is_empty(), "decided");
+        let after = agenda(&app, "director").await.len();
+        assert_eq!(badge(&c.get("/cases").await.body), (after > 0).then_some(after), "one fewer once decided");
         let due: String = sqlx::query_scalar("SELECT due_date FROM deadlines WHERE record_type = 'case' AND record_id = $1 AND clause = '000 §4'")
             .bind(id)
             .fetch_one(&app.db.pool)

@@ -279,16 +279,37 @@ async fn flow(
     // the procuratorate comes back with the reason and the long text still in it.
     let reasons = "公安机关认定的已销售金额有误：经核对销售台账和银行流水，已销售金额为6.3万元，\
         已达立案追诉标准；另有库存假冒白酒货值21万余元，请人民检察院依法开展立案监督。";
-    fill(c, "#step-suggest_supervision textarea[name='text']", reasons).await?;
+    fill(
+        c,
+        "#step-suggest_supervision textarea[name='text']",
+        reasons,
+    )
+    .await?;
     submit_form(c, "step-suggest_supervision", false).await?;
     let refusal = text(c, "#step-error").await?;
-    ensure!(refusal.contains("请选择人民检察院"), "refused with {refusal:?}");
-    let kept = prop(c, "#step-suggest_supervision textarea[name='text']", "value").await?;
+    ensure!(
+        refusal.contains("请选择人民检察院"),
+        "refused with {refusal:?}"
+    );
+    let kept = prop(
+        c,
+        "#step-suggest_supervision textarea[name='text']",
+        "value",
+    )
+    .await?;
     ensure!(kept == reasons, "the refused form came back with {kept:?}");
     c.goto(&url).await.ctx("reopening the transfer")?;
     wait_for(c, "#transfer-timeline").await?;
-    let fresh = prop(c, "#step-suggest_supervision textarea[name='text']", "value").await?;
-    ensure!(fresh.is_empty(), "a fresh page starts empty, not with {fresh:?}");
+    let fresh = prop(
+        c,
+        "#step-suggest_supervision textarea[name='text']",
+        "value",
+    )
+    .await?;
+    ensure!(
+        fresh.is_empty(),
+        "a fresh page starts empty, not with {fresh:?}"
+    );
     let window = text(c, "#window-closes").await?;
     ensure!(window.contains("3日内"), "window shown as {window:?}");
     fill(

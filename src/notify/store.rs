@@ -242,6 +242,34 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
     Ok(items)
 }
 
+/// What the navigation shows on every page: the to-do centre's items, how many of them are
+/// overdue or due today, and the unread notices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub todos: usize,
+    pub pressing: usize,
+    pub unread: i64,
+}
+
+pub async fn counts(
+    db: &Db,
+    actor: &Actor,
+    today: chrono::NaiveDate,
+) -> Result<Counts, sqlx::Error> {
+    let groups = super::agenda::group(agenda(db, actor).await?, today);
+    let unread: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
+    )
+    .bind(actor.user_id)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(Counts {
+        todos: super::agenda::total(&groups),
+        pressing: super::agenda::pressing(&groups),
+        unread,
+    })
+}
+
 /// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
 pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(

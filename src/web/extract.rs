@@ -94,6 +94,8 @@ pub struct CurrentUser {
     pub actor: Actor,
     pub csrf: String,
     pub who: Who,
+    /// What waits for the user, counted for the navigation on every page.
+    pub counts: crate::notify::store::Counts,
 }
 
 pub enum PageRejection {
@@ -162,10 +164,14 @@ impl FromRequestParts<SharedState> for CurrentUser {
         let meta = Meta::from_parts(parts, state.config.trust_forwarded_for, now);
         parts.extensions.insert(SessionCsrf(found.csrf.clone()));
         let who = Who::actor(&actor, meta.request_id, meta.client_addr, now);
+        let counts = crate::notify::store::counts(&state.db, &actor, state.clock.today())
+            .await
+            .map_err(|e| PageRejection::Error(e.into()))?;
         Ok(CurrentUser {
             actor,
             csrf: found.csrf,
             who,
+            counts,
         })
     }
 }

@@ -13,6 +13,10 @@ pub struct NavItem {
     pub label: &'static str,
     pub href: &'static str,
     pub active: bool,
+    /// A count beside the label (to-dos, unread notices).
+    pub badge: Option<String>,
+    /// The count calls for action now (overdue or due today).
+    pub alert: bool,
 }
 
 /// What the base template needs: title, the signed-in user, navigation, the CSRF token for
@@ -31,7 +35,7 @@ pub struct Layout {
 impl Layout {
     pub fn new(cu: &CurrentUser, title: &str, path: &str) -> Layout {
         let a = &cu.actor;
-        let mut nav = vec![("首页", "/", true)];
+        let mut nav = vec![("待办", "/", true)];
         nav.push(("重大案件", "/cases", a.can(Resource::Case, Action::Read)));
         nav.push((
             "会议纪要",
@@ -87,14 +91,23 @@ impl Layout {
         let nav = nav
             .into_iter()
             .filter(|(_, _, shown)| *shown)
-            .map(|(label, href, _)| NavItem {
-                label,
-                href,
-                active: if href == "/" {
-                    path == "/"
-                } else {
-                    path.starts_with(href)
-                },
+            .map(|(label, href, _)| {
+                let (badge, alert) = match href {
+                    "/" => (cu.counts.todos, cu.counts.pressing > 0),
+                    "/notifications" => (cu.counts.unread.max(0) as usize, false),
+                    _ => (0, false),
+                };
+                NavItem {
+                    label,
+                    href,
+                    active: if href == "/" {
+                        path == "/"
+                    } else {
+                        path.starts_with(href)
+                    },
+                    badge: (badge > 0).then(|| badge.to_string()),
+                    alert,
+                }
             })
             .collect();
         Layout {
