@@ -98,7 +98,7 @@ async fn the_director_and_the_responsible_person_find_their_decisions() {
         let count = director.len();
         let page = c.get("/cases").await;
         assert!(
-            page.body.contains(&format!("待办 <span class=\"badge") ) && page.body.contains(&format!("data-count=\"{count}\"")),
+            page.body.contains("待办 <span class=\"badge") && page.body.contains(&format!("data-count=\"{count}\"")),
             "the navigation counts {count} to-dos: {}",
             page.body
         );
@@ -121,6 +121,8 @@ async fn the_director_and_the_responsible_person_find_their_decisions() {
             .fetch_one(&app.db.pool)
             .await
             .expect("000 §4 clock");
+        // The clock is the responsible person's duty: on his list, not on the director's.
+        assert!(with(&agenda(&app, "director").await, title).is_empty(), "not on every office list");
         let mine = agenda(&app, "staff").await;
         let name = with(&mine, title);
         assert_eq!(name.len(), 1, "the duty stands for the clock, once: {mine:?}");

@@ -537,6 +537,14 @@ async fn an_inspection_report_and_a_request_answer_are_recorded_once() {
             {"unit_id": msa.to_string(), "text": "执法台账不完整", "due_on": day(30)}]});
         let results = at_once(&app, copies("staff", &format!("/api/v1/inspections/{id}/report"), report, COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "inspection report");
+        let draft: i64 = sqlx::query_scalar("SELECT id FROM drafts WHERE record_type = 'inspection' AND record_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("draft");
+        let sign = json!({"step": "sign", "text": "同意。"});
+        let results = at_once(&app, copies("director", &format!("/api/v1/drafts/{draft}/steps"), sign, COPIES)).await;
+        one_winner(&results, StatusCode::NO_CONTENT, "signing the inspection report");
         let tasks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE lead_unit_id = $1")
             .bind(msa)
             .fetch_one(&app.db.pool)

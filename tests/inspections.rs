@@ -40,6 +40,16 @@ async fn findings_become_rectification_tasks() {
         assert_eq!(call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good.clone())).await.0, StatusCode::CONFLICT);
         assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good.clone())).await.0, StatusCode::NO_CONTENT);
         assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good)).await.0, StatusCode::CONFLICT, "once");
+        // Drafted: no number and no task until the office director signs it.
+        assert_eq!(app.count("tasks").await, 0);
+        let draft: i64 = sqlx::query_scalar("SELECT id FROM drafts WHERE record_type = 'inspection' AND record_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("draft");
+        let sign = json!({"step": "sign", "text": "同意印发。"});
+        assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/drafts/{draft}/steps"), Some(sign.clone())).await.0, StatusCode::CONFLICT, "the director signs");
+        assert_eq!(call(&app, "director", Method::POST, &format!("/api/v1/drafts/{draft}/steps"), Some(sign)).await.0, StatusCode::NO_CONTENT);
         let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/inspections/{id}"), None).await;
         let year = &app.today().to_string()[..4];
         assert_eq!(d["number"], format!("信打假办检〔{year}〕1号"));

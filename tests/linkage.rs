@@ -1410,3 +1410,87 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
     })
     .await;
 }
+
+/// 督促催办: the office director and the leaders see every open duty of their region, and
+/// remind its holder — the holders of its role, a unit's people, or the person — counted on the
+/// to-do and recorded; nobody else does, and a duty done is not reminded.
+#[tokio::test]
+async fn the_director_reminds_a_unit_of_what_it_has_not_done() {
+    each_db(true, |app| async move {
+        let id = create(&app, "liaison.scjg", transfer(app.unit_id(POLICE).await, "催办测试案"), "to_police").await;
+        let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let find = |rows: &Value| {
+            rows.as_array()
+                .expect("rows")
+                .iter()
+                .find(|w| w["title"].as_str().is_some_and(|t| t.contains("提请审批：移送公安机关")) && w["link"] == format!("/transfers/{id}"))
+                .cloned()
+        };
+        let (s, rows) = call(&app, "director", Method::GET, "/api/v1/waiting", None).await;
+        assert_eq!(s, StatusCode::OK, "{rows}");
+        let w = find(&rows).expect("the head's approval is listed");
+        assert_eq!(w["unit_name"], MSA);
+        assert_eq!(w["reminders"], 0);
+        let todo = w["id"].as_i64().expect("id");
+        for who in ["liaison.scjg", "staff", "handler.gaj", "pingyin.staff"] {
+            let (s, _) = call(&app, who, Method::GET, "/api/v1/waiting", None).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+            let (s, _) = call(&app, who, Method::POST, &format!("/api/v1/waiting/{todo}/remind"), Some(json!({}))).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{who}");
+        }
+        let notices = |who: &'static str| {
+            let app = &app;
+            async move {
+                let uid = app.user_id(who).await;
+                sqlx::query_scalar::<_, String>("SELECT body FROM notifications WHERE user_id = $1 AND title LIKE '催办：%' ORDER BY id")
+                    .bind(uid)
+                    .fetch_all(&app.db.pool)
+                    .await
+                    .expect("notices")
+            }
+        };
+        let (s, v) = call(&app, "director", Method::POST, &format!("/api/v1/waiting/{todo}/remind"), Some(json!({"text": "请今日内审批，逾期将通报。"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(notices("head.scjg").await, ["请今日内审批，逾期将通报。"], "the holders of the role");
+        assert!(notices("liaison.scjg").await.is_empty(), "not the handlers: the duty is the head's");
+        let (s, _) = call(&app, "leader", Method::POST, &format!("/api/v1/waiting/{todo}/remind"), Some(json!({}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (_, rows) = call(&app, "leader", Method::GET, "/api/v1/waiting", None).await;
+        assert_eq!(find(&rows).expect("still waiting")["reminders"], 2);
+        assert_eq!(notices("head.scjg").await.len(), 2);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'todo.remind' AND object_id = $1")
+            .bind(todo.to_string())
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+        assert_eq!(n, 2);
+
+        // Done: no longer listed, not reminded.
+        ok_step(&app, "head.scjg", id, json!({"step": "approve"})).await;
+        let (_, rows) = call(&app, "director", Method::GET, "/api/v1/waiting", None).await;
+        assert!(find(&rows).is_none());
+        let (s, v) = call(&app, "director", Method::POST, &format!("/api/v1/waiting/{todo}/remind"), Some(json!({}))).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        // A unit's duty reminds its people: the police's signature for the transfer.
+        let sign = rows
+            .as_array()
+            .expect("rows")
+            .iter()
+            .find(|w| w["link"] == format!("/transfers/{id}") && w["unit_name"] == POLICE)
+            .expect("the police's duty to sign for it")["id"]
+            .as_i64()
+            .expect("id");
+        let (s, _) = call(&app, "director", Method::POST, &format!("/api/v1/waiting/{sign}/remind"), Some(json!({}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(notices("handler.gaj").await, ["请抓紧办理。"]);
+        // The page lists and reminds too.
+        let mut c = app.client();
+        c.login("director", PASSWORD).await;
+        let page = c.get("/waiting").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("id=\"remind-{sign}\"")) && page.body.contains("已催办"), "{}", page.body);
+    })
+    .await;
+}

@@ -131,6 +131,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "drafts",
         sql: include_str!("../../migrations/0023_drafts.sql"),
     },
+    Migration {
+        version: 24,
+        name: "reminders",
+        sql: include_str!("../../migrations/0024_reminders.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -20,6 +20,7 @@ coded_enum! {
     /// The documents that go through the chain, each issued by one step of its record.
     Kind {
         SupervisionLetter = "supervision_letter", "督办公函";
+        InspectionReport = "inspection_report", "督导检查报告";
     }
 }
 
@@ -28,6 +29,7 @@ impl Kind {
     pub fn record_type(self) -> &'static str {
         match self {
             Kind::SupervisionLetter => "case",
+            Kind::InspectionReport => "inspection",
         }
     }
 
@@ -35,13 +37,23 @@ impl Kind {
     pub fn step(self) -> &'static str {
         match self {
             Kind::SupervisionLetter => "issue_letter",
+            Kind::InspectionReport => "report",
         }
     }
 
-    /// Who signs it: the office director for the office's letters (000 §5).
+    /// Who signs it: the office director for the office's letters (000 §5) and its
+    /// inspection reports (003 三(四)).
     pub fn signer(self) -> Role {
         match self {
-            Kind::SupervisionLetter => Role::OfficeDirector,
+            Kind::SupervisionLetter | Kind::InspectionReport => Role::OfficeDirector,
+        }
+    }
+
+    /// The field of the step that holds the text the drafter writes, and what it is called.
+    pub fn text_field(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::SupervisionLetter => ("text", "其他需要说明的事项"),
+            Kind::InspectionReport => ("report", "检查报告"),
         }
     }
 
@@ -290,6 +302,11 @@ mod tests {
             Some(Kind::SupervisionLetter)
         );
         assert_eq!(Kind::of_step("case", "archive"), None);
+        assert_eq!(
+            Kind::of_step("inspection", "report"),
+            Some(Kind::InspectionReport)
+        );
+        assert_eq!(Kind::InspectionReport.signer(), Role::OfficeDirector);
         assert_eq!(Kind::SupervisionLetter.signer(), Role::OfficeDirector);
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.code()), Some(*k));

@@ -56,12 +56,17 @@ impl Draft {
     pub fn record_link(&self) -> String {
         format!("/{}s/{}", self.record_type, self.record_id)
     }
-    /// The free text the drafter wrote into the step ("其他需要说明的事项").
+    /// The free text the drafter wrote into the step ("其他需要说明的事项", the report).
     pub fn text(&self) -> String {
+        let field = Kind::parse(&self.kind).map_or("text", |k| k.text_field().0);
         serde_json::from_str::<Value>(&self.body)
             .ok()
-            .and_then(|v| v["text"].as_str().map(str::to_string))
+            .and_then(|v| v[field].as_str().map(str::to_string))
             .unwrap_or_default()
+    }
+    /// What that text is called on the page.
+    pub fn text_label(&self) -> &'static str {
+        Kind::parse(&self.kind).map_or("正文", |k| k.text_field().1)
     }
 }
 
@@ -220,6 +225,11 @@ async fn issue(
                 .unwrap_or_default();
             crate::cases::documents::issue_letter(ctx, actor, who, record_id, text, &joint).await
         }
+        Kind::InspectionReport => {
+            let input: crate::inspections::ReportInput = serde_json::from_value(body.clone())
+                .map_err(|e| AppError::internal(format!("inspection draft body: {e}")))?;
+            crate::inspections::store::report(ctx, actor, who, record_id, &input).await
+        }
     }
 }
 
@@ -240,6 +250,15 @@ async fn record_of(tx: &mut Tx, kind: Kind, record_id: i64) -> AppResult<(i64, S
                     .await?;
             let (office, title) = row.ok_or(AppError::NotFound)?;
             Ok((office, format!("关于督办{title}的函")))
+        }
+        Kind::InspectionReport => {
+            let row: Option<(i64, String)> =
+                sqlx::query_as("SELECT office_unit_id, title FROM inspections WHERE id = $1")
+                    .bind(record_id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let (office, title) = row.ok_or(AppError::NotFound)?;
+            Ok((office, format!("{title}报告")))
         }
     }
 }
@@ -309,9 +328,9 @@ pub async fn submit(
 }
 
 fn record_table(kind: Kind) -> &'static str {
-    match kind.record_type() {
-        "case" => "cases",
-        _ => "drafts",
+    match kind {
+        Kind::SupervisionLetter => "cases",
+        Kind::InspectionReport => "inspections",
     }
 }
 
@@ -362,7 +381,7 @@ pub async fn act(
     let new_body = match (act, revised) {
         (Act::Resubmit, Some(t)) => {
             let mut b: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
-            b["text"] = Value::String(t.trim().to_string());
+            b[kind.text_field().0] = Value::String(t.trim().to_string());
             preview_body(ctx, actor, who, kind, d.record_id, &b).await?;
             Some(b.to_string())
         }

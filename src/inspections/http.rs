@@ -138,6 +138,8 @@ struct ShowPage {
     d: InspectionDetail,
     can_report: bool,
     rows: Vec<usize>,
+    /// The report in the document chain, for the office.
+    drafts: Vec<crate::drafting::store::Draft>,
     error: Option<String>,
 }
 
@@ -149,12 +151,22 @@ async fn show(
     error: Option<String>,
 ) -> PageResult {
     let d = detail(state, &cu.actor, id).await?;
-    let can_report =
-        d.inspection.state == "planned" && cu.actor.unit_id == d.inspection.office_unit_id;
+    let office = cu.actor.unit_id == d.inspection.office_unit_id;
+    let drafts = if office {
+        crate::drafting::store::of_record(&state.db, "inspection", id).await?
+    } else {
+        Vec::new()
+    };
+    // Once a draft waits for review or signature, it is dealt with on its own page.
+    let waiting = drafts
+        .iter()
+        .any(|x| x.state == "reviewing" || x.state == "signing");
+    let can_report = d.inspection.state == "planned" && office && !waiting;
     Ok(render(&ShowPage {
         layout: Layout::new(cu, &d.inspection.title, "/inspections").notice(msg),
         d,
         can_report,
+        drafts,
         rows: (0..5).collect(),
         error,
     }))
@@ -187,7 +199,7 @@ async fn report_page(
             })
             .collect(),
     };
-    let r = store::report(&state, &cu.actor, &cu.who, id, &input).await;
+    let r = draft_report(&state, &cu.actor, &cu.who, id, &input).await;
     crate::web::page::after_step(r, &format!("/inspections/{id}?msg=saved"), |msg| {
         show(&state, &cu, id, None, Some(msg))
     })
@@ -245,7 +257,8 @@ pub async fn api_get(
     Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
 }
 
-/// Record the inspection report; each finding becomes a rectification task.
+/// Draft the inspection report for the office director to sign; once signed it is numbered and
+/// each finding becomes a rectification task.
 #[utoipa::path(post, path = "/api/v1/inspections/{id}/report", tag = "inspections", params(("id" = i64, Path)), request_body = ReportInput,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -255,6 +268,29 @@ pub async fn api_report(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> AppResult<StatusCode> {
-    store::report(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    draft_report(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// 拟稿: the report waits for the office director's signature (the document chain), which
+/// numbers and issues it and assigns the rectification tasks.
+async fn draft_report(
+    state: &SharedState,
+    actor: &crate::access::Actor,
+    who: &crate::audit::Who,
+    id: i64,
+    input: &ReportInput,
+) -> AppResult<()> {
+    let body = serde_json::to_value(input).map_err(AppError::internal)?;
+    crate::drafting::store::submit(
+        state,
+        actor,
+        who,
+        crate::drafting::Kind::InspectionReport,
+        id,
+        body,
+        state.config.document_review,
+    )
+    .await
+    .map(|_| ())
 }

@@ -165,7 +165,8 @@ pub async fn plan(db: &Db, actor: &Actor, who: &Who, input: &PlanInput) -> AppRe
 }
 
 /// 003 三(四): the team's written report, numbered and rendered as a PDF; each finding becomes
-/// a rectification task for the unit inspected (003 三(五)).
+/// a rectification task for the unit inspected (003 三(五)). Taken only through the document
+/// chain: previewed when drafted, issued when the office director signs it.
 pub async fn report(
     ctx: &Ctx,
     actor: &Actor,
@@ -295,14 +296,13 @@ pub async fn report(
             .execute(&mut *tx)
             .await?;
     }
-    audit::record(
-        &mut tx,
+    // Issued only as the signing of its draft (drafting::store::act), which `finish` seals.
+    crate::procedure::finish(
+        tx,
         who,
         Entry::new("inspection.report", RESOURCE)
             .object(id, Some(i.office_unit_id))
             .summary(json!({"number": number, "findings": found.len(), "sha256": sha})),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .await
 }

@@ -25,6 +25,103 @@ pub fn routes() -> Router<SharedState> {
         .route("/notifications/{id}/read", post(mark_read))
         .route("/notifications/{id}/open", post(open_notification))
         .route("/api/v1/me", get(api_me))
+        .route("/waiting", get(waiting_page))
+        .route("/waiting/{id}/remind", post(remind_page))
+        .route("/api/v1/waiting", get(api_waiting))
+        .route("/api/v1/waiting/{id}/remind", post(api_remind))
+}
+
+#[derive(Template)]
+#[template(path = "waiting.html")]
+struct WaitingPage {
+    layout: Layout,
+    rows: Vec<super::oversight::Waiting>,
+    today: String,
+    error: Option<String>,
+}
+
+async fn waiting_show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let scope = super::oversight::scope(&cu.actor)?;
+    Ok(render(&WaitingPage {
+        layout: Layout::new(cu, "督促催办", "/waiting").notice(msg),
+        rows: super::oversight::waiting(&state.db, &scope).await?,
+        today: state.clock.today().to_string(),
+        error,
+    }))
+}
+
+async fn waiting_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    waiting_show(&state, &cu, q.msg.as_deref(), None).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RemindInput {
+    /// 催办意见 (optional).
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+async fn remind_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let id = crate::web::extract::path_id(&id)?;
+    let text = pairs
+        .iter()
+        .find(|(k, _)| k == "text")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let r = super::oversight::remind(&state.db, &cu.actor, &cu.who, id, text).await;
+    crate::web::page::after_step(r, "/waiting?msg=reminded", |msg| {
+        waiting_show(&state, &cu, None, Some(msg))
+    })
+    .await
+}
+
+/// What the caller's region is waiting for: every open duty held by its units or people (the
+/// office director and the group's leaders).
+#[utoipa::path(get, path = "/api/v1/waiting", tag = "notifications",
+    responses((status = 200, body = [super::oversight::Waiting]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_waiting(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Vec<super::oversight::Waiting>>> {
+    let scope = super::oversight::scope(&u.actor)?;
+    Ok(Json(super::oversight::waiting(&state.db, &scope).await?))
+}
+
+/// 催办: remind the holder of an open duty of the caller's region.
+#[utoipa::path(post, path = "/api/v1/waiting/{id}/remind", tag = "notifications", params(("id" = i64, Path)), request_body = RemindInput,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_remind(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+    crate::web::extract::ApiJson(input): crate::web::extract::ApiJson<RemindInput>,
+) -> AppResult<axum::http::StatusCode> {
+    let id = crate::web::extract::path_id(&id)?;
+    super::oversight::remind(
+        &state.db,
+        &u.actor,
+        &u.who,
+        id,
+        input.text.as_deref().unwrap_or(""),
+    )
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 #[derive(Template)]

@@ -5,4 +5,5 @@
 pub mod agenda;
 pub mod http;
 pub mod mail;
+pub mod oversight;
 pub mod store;

@@ -198,8 +198,9 @@ pub async fn discharge(tx: &mut Tx, who: &Who, key: Duty<'_>) -> Result<u64, sql
 
 /// What is waiting for `actor` (the to-do centre): the open to-dos of the person and of their
 /// unit, and the open clocks they own — their own, or their unit's when no one person owns it —
-/// that no open to-do of theirs already stands for (one keyed to the same record with the same
-/// due date, or the clock's own reminder).
+/// that no open to-do already stands for (one keyed to the same record with the same due date,
+/// or the clock's own reminder). A clock that is someone's duty is on that person's list, not
+/// on every list of the unit: the director does not see the responsible staff member's clock.
 pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, sqlx::Error> {
     let parse =
         |s: Option<&str>| s.and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
@@ -215,14 +216,14 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
             kind: "duty",
         })
         .collect();
-    let clocks: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let clocks: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
         "SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d \
          WHERE d.state = 'open' AND (d.owner_user_id = $1 OR (d.owner_user_id IS NULL AND d.owner_unit_id = $2)) \
-         AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL AND {MINE} \
+         AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
            AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
              OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date))) \
          ORDER BY d.due_date, d.id LIMIT 200",
-    )))
+    )
     .bind(actor.user_id)
     .bind(actor.unit_id)
     .fetch_all(&db.pool)

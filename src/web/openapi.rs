@@ -63,6 +63,8 @@ use utoipa::{Modify, OpenApi};
         crate::circulars::http::api_create,
         crate::circulars::http::api_get,
         crate::circulars::http::api_step,
+        crate::notify::http::api_waiting,
+        crate::notify::http::api_remind,
         crate::drafting::http::api_get,
         crate::drafting::http::api_step,
         crate::drafting::http::api_preview,

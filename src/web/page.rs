@@ -36,6 +36,11 @@ impl Layout {
     pub fn new(cu: &CurrentUser, title: &str, path: &str) -> Layout {
         let a = &cu.actor;
         let mut nav = vec![("待办", "/", true)];
+        nav.push((
+            "督促催办",
+            "/waiting",
+            a.can(Resource::Deadline, Action::Decide),
+        ));
         nav.push(("重大案件", "/cases", a.can(Resource::Case, Action::Read)));
         nav.push((
             "会议纪要",
@@ -155,6 +160,7 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "password_changed" => "密码已修改，请妥善保管。",
         "signed_out" => "您已安全退出。",
         "read" => "已标记为已读。",
+        "reminded" => "已催办，承办单位已收到提醒。",
         _ => return None,
     })
 }
