@@ -18,6 +18,8 @@ document.addEventListener("submit", function (ev) {
       return;
     }
     form.dataset.sent = "1";
+    // If the answer never replaces the page (the connection failed), the form works again.
+    setTimeout(function () { delete form.dataset.sent; }, 15000);
     keep(form);
   }
 });

@@ -17,6 +17,11 @@ tokio::task_local! {
     static PREVIEW: Arc<Mutex<Option<Vec<u8>>>>;
 }
 
+/// Whether the running step is a preview: it must draw no document number.
+pub fn previewing() -> bool {
+    PREVIEW.try_with(|_| ()).is_ok()
+}
+
 /// The code of the error that stops a previewed step once its document is rendered.
 const PREVIEWED: &str = "previewed";
 

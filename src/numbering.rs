@@ -64,9 +64,11 @@ pub async fn document_number(
     on: chrono::NaiveDate,
 ) -> AppResult<String> {
     let year = on.year();
+    let prefix = prefix(tx, unit_id, fallback_prefix).await?;
+    // A preview shows the number blank and does not touch (or lock) the sequence.
+    if crate::context::previewing() {
+        return Ok(format!("{prefix}{kind}〔{year}〕　号"));
+    }
     let n = next_number(tx, &format!("{kind}:{unit_id}"), year).await?;
-    Ok(format!(
-        "{}{kind}〔{year}〕{n}号",
-        prefix(tx, unit_id, fallback_prefix).await?
-    ))
+    Ok(format!("{prefix}{kind}〔{year}〕{n}号"))
 }

@@ -1001,14 +1001,31 @@ async fn a_reviewed_draft_passes_the_office_before_the_signer() {
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT);
-        let (s, v) = common::call(
-            &app,
-            "director",
-            Method::POST,
-            &path,
-            Some(json!({"step": "pass", "text": "文字已核"})),
+        // Returned; the office drafts anew instead of revising: the returned draft is
+        // superseded and its drafter has nothing left to revise.
+        let (s, v) = common::call(&app, "director", Method::POST, &path, Some(json!({"step": "return", "text": "重新拟稿"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let again = shuangda::drafting::store::submit(
+            &app.state,
+            &staff,
+            &who,
+            shuangda::drafting::Kind::SupervisionLetter,
+            id,
+            json!({"step": "issue_letter", "text": "请依法查处，月底前报送进展。"}),
+            true,
         )
-        .await;
+        .await
+        .expect("drafted anew");
+        let (_, old) = common::call(&app, "staff", Method::GET, &format!("/api/v1/drafts/{draft}"), None).await;
+        assert_eq!(old["state"], "superseded");
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_type = 'draft' AND source_id = $1 AND done_at IS NULL")
+            .bind(draft)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("todos");
+        assert_eq!(open, 0);
+        let path = format!("/api/v1/drafts/{again}/steps");
+        let (s, v) = common::call(&app, "director", Method::POST, &path, Some(json!({"step": "pass", "text": "文字已核"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         common::sign_letter(&app, id).await;
         assert_eq!(state_of(&app, id).await, "under_supervision");

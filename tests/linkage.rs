@@ -1329,6 +1329,14 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         let id = create(&app, "liaison.scjg", transfer(app.unit_id(POLICE).await, "负责人审批案"), "to_police").await;
         let (s, v) = upload(&app, "liaison.scjg", id, "investigation_report", "调查报告.pdf", &[]).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
+        // A unit with no head cannot propose: nobody could decide it.
+        let head = app.user_id("head.scjg").await;
+        sqlx::query("UPDATE users SET active = 0 WHERE id = $1").bind(head).execute(&app.db.pool).await.expect("deactivate");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["error"]["code"], "no_head");
+        sqlx::query("UPDATE users SET active = 1 WHERE id = $1").bind(head).execute(&app.db.pool).await.expect("reactivate");
+        assert!(clocks(&app, id).await.is_empty(), "nothing left behind");
         ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "awaiting_head");
@@ -1358,6 +1366,15 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         assert!(d["pending_step"].is_null(), "{d}");
         assert!(d.to_string().contains("负责人不批准移送：货值鉴定意见尚未出具"), "{d}");
         assert_eq!(clocks(&app, id).await, [("国务院令第310号第五条（负责人审批移送）".to_string(), "met".to_string())]);
+        // Reported again and withdrawn by the handlers before the head decides: the head's
+        // clock is waived; the head cannot withdraw it for them.
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let (s, _) = step(&app, "head.scjg", id, json!({"step": "withdraw"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        ok_step(&app, "liaison.scjg", id, json!({"step": "withdraw"})).await;
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "draft");
+        assert_eq!(clocks(&app, id).await.last().map(|(_, s)| s.as_str()), Some("waived"));
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_type = 'transfer' AND source_id = $1 AND duty = 'approve' AND done_at IS NULL")
             .bind(id)
             .fetch_one(&app.db.pool)
@@ -1383,6 +1400,12 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "awaiting_head");
         assert_eq!(d["documents"].as_array().map(Vec::len), Some(1), "no notice yet");
+        // The police's proposal is their own deliberation: the bureau sees that one waits, not
+        // what it says.
+        assert!(d["pending_text"].is_null() && d["pending_step"].is_null(), "{d}");
+        assert!(!d.to_string().contains("情节显著轻微"), "{d}");
+        let (_, own) = detail(&app, "handler.gaj", id).await;
+        assert_eq!(own["pending_text"], "情节显著轻微");
         let (s, _) = step(&app, "head.scjg", id, json!({"step": "approve"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "the other side's head");
         let (s, _) = step(&app, "handler.gaj", id, json!({"step": "approve"})).await;
@@ -1405,7 +1428,7 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
                 .fetch_one(&app.db.pool)
                 .await
                 .expect("audit");
-            assert_eq!(n, if action == "transfer.propose" { 4 } else { 2 }, "{action}");
+            assert_eq!(n, if action == "transfer.propose" { 5 } else { 2 }, "{action}");
         }
     })
     .await;

@@ -77,6 +77,7 @@ coded_enum! {
         Signing = "signing", "待签发";
         Returned = "returned", "已退回修改";
         Signed = "signed", "已签发";
+        Superseded = "superseded", "已另行拟稿";
     }
 }
 

@@ -83,6 +83,7 @@ impl Event {
     pub fn act_label(&self) -> &'static str {
         match self.act.as_str() {
             "drafted" => "拟稿",
+            "superseded" => "另行拟稿，本稿作废",
             other => Act::label_of(other),
         }
     }
@@ -293,6 +294,26 @@ pub async fn submit(
             "draft_waiting",
             format!("该{}已有文稿在核稿或签发中，请勿重复提交", kind.label()),
         ));
+    }
+    // A returned draft the office drafts anew is superseded: its drafter has nothing left
+    // to revise.
+    let returned: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM drafts WHERE kind = $1 AND record_type = $2 AND record_id = $3 \
+         AND state = 'returned'",
+    )
+    .bind(kind.code())
+    .bind(kind.record_type())
+    .bind(record_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for old in returned {
+        sqlx::query("UPDATE drafts SET state = 'superseded', updated_at = $1 WHERE id = $2")
+            .bind(who.at_text())
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+        event(&mut tx, who, old, "superseded", "").await?;
+        discharge(&mut tx, who, duty(old, REVISE)).await?;
     }
     let (office, title) = record_of(&mut tx, kind, record_id).await?;
     let state = super::first_state(review);

@@ -186,10 +186,12 @@ pub enum Step {
     Approve,
     /// The organ head returns it (for a transfer: does not approve it), with reasons on record.
     Return,
+    /// The handlers withdraw their proposal before the head decides.
+    Withdraw,
 }
 
 impl Step {
-    pub const ALL: [Step; 19] = [
+    pub const ALL: [Step; 20] = [
         Step::Attach,
         Step::Send,
         Step::Receive,
@@ -209,6 +211,7 @@ impl Step {
         Step::HandOverItems,
         Step::Approve,
         Step::Return,
+        Step::Withdraw,
     ];
 
     pub fn code(self) -> &'static str {
@@ -232,6 +235,7 @@ impl Step {
             Step::HandOverItems => "hand_over_items",
             Step::Approve => "approve",
             Step::Return => "return",
+            Step::Withdraw => "withdraw",
         }
     }
 
@@ -260,6 +264,7 @@ impl Step {
             Step::HandOverItems => "移交涉案物品",
             Step::Approve => "负责人批准",
             Step::Return => "负责人退回",
+            Step::Withdraw => "撤回提请",
         }
     }
 }
@@ -378,6 +383,13 @@ pub fn check_with(
             step: step.label(),
         };
         let p = pending.ok_or_else(wrong)?;
+        if step == Step::Withdraw {
+            // The handlers of the proposing side take their proposal back.
+            if !(unit_role(roles) && heads_side(p.step, standing)) {
+                return Err(Refusal::NotEntitled(step.label()));
+            }
+            return Ok(p.from);
+        }
         let decides = step == Step::Approve || step == Step::Return || step == p.step;
         if !decides {
             return Err(wrong());
@@ -438,7 +450,7 @@ pub fn check_with(
         Step::RecordService => (&[Refused, Upheld], state),
         Step::HandOverItems => (&[Filed], state),
         // Only on a proposal (above).
-        Step::Approve | Step::Return => (&[], state),
+        Step::Approve | Step::Return | Step::Withdraw => (&[], state),
     };
     let unit = unit_role(roles);
     let entitled = match step {
@@ -448,6 +460,7 @@ pub fn check_with(
             standing.receiver && (unit || head_role(roles))
         }
         Step::Approve | Step::Return => head_role(roles) && (standing.sender || standing.receiver),
+        Step::Withdraw => (standing.sender || standing.receiver) && unit,
         Step::Send
         | Step::RequestReconsideration
         | Step::SuggestSupervision
@@ -697,9 +710,18 @@ mod tests {
             assert!(needs_head(ToPolice, step), "{step:?}");
             let target = check(ToPolice, state, step, HEAD, side).expect("the head decides");
             assert_ne!(target, AwaitingHead);
-            // A handler's step only proposes.
+            // A handler's step only proposes; the handlers may take it back, the head not.
             assert_eq!(check(ToPolice, state, step, UNIT, side), Ok(AwaitingHead));
             let p = Some(Pending { step, from: state });
+            assert_eq!(
+                check_with(ToPolice, AwaitingHead, Step::Withdraw, UNIT, side, p),
+                Ok(state)
+            );
+            let other_side = if side.sender { receiver() } else { sender() };
+            assert!(
+                check_with(ToPolice, AwaitingHead, Step::Withdraw, UNIT, other_side, p).is_err()
+            );
+            assert!(check_with(ToPolice, AwaitingHead, Step::Withdraw, HEAD, side, p).is_err());
             // The head of the proposing side approves (or takes the step) or returns it.
             assert_eq!(
                 check_with(ToPolice, AwaitingHead, Step::Approve, HEAD, side, p),
@@ -729,10 +751,16 @@ mod tests {
                 }
             }
             // While it waits, no other step of the procedure moves the record.
-            for other_step in Step::ALL
-                .into_iter()
-                .filter(|x| ![Step::Approve, Step::Return, Step::Attach, step].contains(x))
-            {
+            for other_step in Step::ALL.into_iter().filter(|x| {
+                ![
+                    Step::Approve,
+                    Step::Return,
+                    Step::Attach,
+                    Step::Withdraw,
+                    step,
+                ]
+                .contains(x)
+            }) {
                 assert!(
                     check_with(ToPolice, AwaitingHead, other_step, HEAD, side, p).is_err(),
                     "{other_step:?}"

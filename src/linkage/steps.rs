@@ -135,6 +135,16 @@ async fn set_state(tx: &mut Tx, who: &Who, t: &Transfer, s: TransferState) -> Ap
 /// The organ head's duty to approve or return a proposed step.
 const APPROVE: &str = "approve";
 
+/// The text a step issues: on the approval of a proposal, the proposal's own, read from the
+/// locked record (not the copy the approval was sent with, which may be stale).
+fn locked_text(t: &Transfer, given: String) -> String {
+    if t.state == TransferState::AwaitingHead.code() {
+        t.pending_text.clone().unwrap_or(given)
+    } else {
+        given
+    }
+}
+
 /// A handler's step that needs the head ([`flow::needs_head`]) becomes a proposal: it waits on
 /// the transfer, with its text, for the head of the unit, whose to-do it is. A proposed
 /// transfer opens the head's 3-day clock (国务院令第310号第五条); a proposed filing decision
@@ -148,6 +158,25 @@ async fn propose(
     step: Step,
     text: &str,
 ) -> AppResult<()> {
+    // A proposal nobody can decide would hold the transfer and run its clock out.
+    let head_unit = if step == Step::Send {
+        t.from_unit_id
+    } else {
+        t.to_unit_id
+    };
+    let heads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.unit_id = $1 AND u.active = 1 AND g.role = 'unit_head'",
+    )
+    .bind(head_unit)
+    .fetch_one(&mut *tx)
+    .await?;
+    if heads == 0 {
+        return Err(AppError::conflict(
+            "no_head",
+            "本单位尚无“单位负责人”账号，提请将无人审批：请系统管理员为本单位负责人开通账号并授予“单位负责人”角色",
+        ));
+    }
     sqlx::query(
         "UPDATE transfers SET pending_step = $1, pending_from = $2, pending_text = $3, \
          pending_by = $4 WHERE id = $5",
@@ -270,8 +299,40 @@ pub async fn return_proposal(
     .await
 }
 
+/// The handlers take their proposal back before the head decides: the transfer returns to where
+/// it was, the head's to-do closes, and a transfer's approval clock is waived.
+async fn withdraw(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+    let cal = ctx.calendar();
+    let (mut tx, t, next) = begin(&ctx.db, actor, id, Step::Withdraw).await?;
+    let p = t
+        .pending()
+        .ok_or_else(|| AppError::internal("awaiting head without a proposal"))?;
+    if p.step == Step::Send {
+        settle(
+            &mut tx,
+            &cal,
+            who,
+            id,
+            flow::APPROVAL_CLAUSE,
+            Change::Waive {
+                reason: "提请人撤回移送报告".into(),
+            },
+        )
+        .await?;
+    }
+    let label = t.pending_label();
+    set_state(&mut tx, who, &t, next).await?;
+    store::event(&mut tx, id, who, "withdrawn", &format!("撤回提请：{label}")).await?;
+    finish(
+        tx,
+        who,
+        entry("transfer.withdraw", &t, json!({"step": p.step.code()})),
+    )
+    .await
+}
+
 /// The organ head approves the proposal: the proposed step is taken now, by the head, with the
-/// proposal's text, and issues its document (numbered at this act).
+/// proposal's text as it stands under the lock, and issues its document (numbered at this act).
 async fn approve(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
     let scope = store::read_scope(actor)?;
     let t = store::get(&ctx.db, &scope, id)
@@ -794,6 +855,8 @@ pub async fn file(
     if next == TransferState::AwaitingHead {
         return propose(tx, &cal, periods, who, &t, step, &note).await;
     }
+    // Approving a proposal issues its text as it stands under the lock.
+    let note = locked_text(&t, note);
     let mut tx = tx;
     let clause = if step == Step::ReconsiderFile {
         flow::RECONSIDER_CLAUSE
@@ -862,6 +925,7 @@ pub async fn refuse(
     if next == TransferState::AwaitingHead {
         return propose(tx, &cal, periods, who, &t, Step::Refuse, &reasons).await;
     }
+    let reasons = locked_text(&t, reasons);
     let mut tx = tx;
     met(&mut tx, &cal, who, id, flow::REVIEW_CLAUSE).await?;
     let served = who.today();
@@ -1155,6 +1219,7 @@ pub async fn reconsider_uphold(
     if next == TransferState::AwaitingHead {
         return propose(tx, cal, periods, who, &t, Step::ReconsiderUphold, &reasons).await;
     }
+    let reasons = locked_text(&t, reasons);
     let mut tx = tx;
     met(&mut tx, cal, who, id, flow::RECONSIDER_CLAUSE).await?;
     discharge(&mut tx, who, duty(id, DECIDE_RECONSIDERATION)).await?;
@@ -1700,6 +1765,8 @@ pub enum TransferStep {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
+    /// 撤回提请 (the handlers who proposed it).
+    Withdraw,
 }
 
 /// Take `input` on transfer `id` as `actor`.
@@ -1743,6 +1810,7 @@ pub async fn run(
             reconsider_uphold(ctx, periods, actor, who, id, &text).await
         }
         S::Approve => approve(ctx, periods, actor, who, id).await,
+        S::Withdraw => withdraw(ctx, actor, who, id).await,
         S::Return { text } => return_proposal(ctx, actor, who, id, &text).await,
         S::SupervisionFiled { text } => {
             supervision_outcome(ctx, periods, actor, who, id, Step::SupervisionFiled, &text).await

@@ -318,13 +318,26 @@ pub async fn event(
 pub struct Event {
     pub at: String,
     pub actor_name: String,
+    /// The unit of the person who acted.
+    pub actor_unit_id: Option<i64>,
     pub kind: String,
     pub summary: String,
 }
 
+impl Event {
+    /// A step of a unit's own approval (a proposal to its head, the head's return or approval,
+    /// a withdrawal): the unit's internal deliberation, shown to that unit only.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "proposed" | "returned" | "approved" | "withdrawn"
+        )
+    }
+}
+
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT at, actor_name, kind, summary FROM transfer_events WHERE transfer_id = $1 ORDER BY id",
+        "SELECT at, actor_name, actor_unit_id, kind, summary FROM transfer_events WHERE transfer_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(&db.pool)

@@ -92,7 +92,7 @@ pub async fn remind(db: &Db, actor: &Actor, who: &Who, id: i64, text: &str) -> A
         (None, None) => "请抓紧办理。".to_string(),
     };
     let link = w.link.clone().unwrap_or_else(|| "/".into());
-    let users: Vec<i64> = match holder {
+    let users: Vec<i64> = match holder.clone() {
         (Some(user), _, _) => vec![user],
         (None, Some(unit), Some(role)) => {
             sqlx::query_scalar(
@@ -110,6 +110,12 @@ pub async fn remind(db: &Db, actor: &Actor, who: &Who, id: i64, text: &str) -> A
         }
         (None, None, _) => Vec::new(),
     };
+    if users.is_empty() {
+        // Nobody holds the duty's role any more: the unit as a whole is reminded.
+        if let (None, Some(unit), Some(_)) = holder {
+            super::store::notify_unit(&mut tx, who, unit, &title, &body, &link).await?;
+        }
+    }
     for u in users {
         super::store::notify(&mut tx, who, u, &title, &body, Some(&link)).await?;
     }

@@ -199,8 +199,9 @@ pub async fn discharge(tx: &mut Tx, who: &Who, key: Duty<'_>) -> Result<u64, sql
 /// What is waiting for `actor` (the to-do centre): the open to-dos of the person and of their
 /// unit, and the open clocks they own — their own, or their unit's when no one person owns it —
 /// that no open to-do already stands for (one keyed to the same record with the same due date,
-/// or the clock's own reminder). A clock that is someone's duty is on that person's list, not
-/// on every list of the unit: the director does not see the responsible staff member's clock.
+/// or the clock's own reminder) held within the clock's owner — the unit, one of its roles, or
+/// one of its people. A clock that is someone's duty is on that person's list, not on every
+/// list of the unit: the director does not see the responsible staff member's clock.
 pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, sqlx::Error> {
     let parse =
         |s: Option<&str>| s.and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
@@ -220,6 +221,8 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
         "SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d \
          WHERE d.state = 'open' AND (d.owner_user_id = $1 OR (d.owner_user_id IS NULL AND d.owner_unit_id = $2)) \
          AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
+           AND (t.unit_id = d.owner_unit_id OR t.user_id = d.owner_user_id \
+             OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id)) \
            AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
              OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date))) \
          ORDER BY d.due_date, d.id LIMIT 200",

@@ -141,7 +141,7 @@ mod tests {
         let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
         for (path, schema, steps) in [
             ("/api/v1/cases/{id}/steps", "CaseStep", 13),
-            ("/api/v1/transfers/{id}/steps", "TransferStep", 18),
+            ("/api/v1/transfers/{id}/steps", "TransferStep", 19),
             ("/api/v1/tasks/{id}/steps", "TaskStep", 4),
             ("/api/v1/meetings/{id}/steps", "MeetingStep", 4),
             ("/api/v1/circulars/{id}/steps", "CircularStep", 3),

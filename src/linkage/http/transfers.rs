@@ -473,8 +473,14 @@ async fn detail(
         },
         attachments,
         deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,
+        // A unit's own approval steps are its internal deliberation: the other side and the
+        // office see the decision when it is made, not the proposal or the head's return.
         events: if entitled {
-            store::events(&state.db, id).await?
+            store::events(&state.db, id)
+                .await?
+                .into_iter()
+                .filter(|e| !e.is_internal() || e.actor_unit_id == Some(actor.unit_id))
+                .collect()
         } else {
             store::events(&state.db, id)
                 .await?
@@ -489,8 +495,30 @@ async fn detail(
         window_closes,
         steps: if entitled { steps } else { Vec::new() },
         entitled,
-        transfer: if entitled { t } else { t.redact() },
+        transfer: if entitled {
+            own_proposal(t, actor.unit_id)
+        } else {
+            t.redact()
+        },
     })
+}
+
+/// A proposal waiting for a unit's head is that unit's own: others see only that one waits.
+fn own_proposal(mut t: Transfer, unit_id: i64) -> Transfer {
+    let proposer = t.pending().map(|p| {
+        if p.step == Step::Send {
+            t.from_unit_id
+        } else {
+            t.to_unit_id
+        }
+    });
+    if proposer.is_some_and(|u| u != unit_id) {
+        t.pending_step = None;
+        t.pending_from = None;
+        t.pending_text = None;
+        t.pending_by = None;
+    }
+    t
 }
 
 #[derive(Template)]
