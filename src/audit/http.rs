@@ -28,6 +28,7 @@ pub fn routes() -> Router<SharedState> {
 }
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Part of the actor's name or user name.
     pub actor: Option<String>,

@@ -143,12 +143,14 @@ pub fn add_days(cal: &Calendar, start: NaiveDate, n: u32) -> AppResult<PeriodAns
 // ---- API ----
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateQuery {
     /// YYYY-MM-DD
     date: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// Start date (not counted), YYYY-MM-DD.
     date: Option<String>,

@@ -83,6 +83,7 @@ impl CaseState {
 /// A step of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CaseStepCode)]
 pub enum Step {
     /// 000 §3: the office proposes supervision on one or more grounds of 000 §2.
     Propose,

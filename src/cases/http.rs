@@ -67,6 +67,7 @@ fn opts<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'stati
 // ---- list ----
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub state: Option<String>,
     pub ground: Option<String>,

@@ -435,6 +435,7 @@ pub async fn view(
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = CaseEvent)]
 pub struct Event {
     pub at: String,
     pub actor_name: String,
@@ -681,6 +682,7 @@ mod tests {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = CaseAttachment)]
 pub struct AttachmentRow {
     pub id: i64,
     pub filename: String,

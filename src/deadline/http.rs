@@ -31,6 +31,7 @@ fn state_filter(raw: &Option<String>) -> Option<String> {
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// open / met / missed / waived
     state: Option<String>,

@@ -287,6 +287,7 @@ pub async fn list(
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DeadlineEvent)]
 pub struct Event {
     pub at: String,
     pub actor_name: String,

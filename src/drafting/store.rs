@@ -72,6 +72,7 @@ impl Draft {
 
 /// One act on a draft.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DraftEvent)]
 pub struct Event {
     pub at: String,
     pub actor_name: String,

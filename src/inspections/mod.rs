@@ -94,6 +94,7 @@ pub struct FindingInput {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InspectionReportInput)]
 pub struct ReportInput {
     pub report: String,
     #[serde(default)]

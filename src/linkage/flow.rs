@@ -145,6 +145,7 @@ impl TransferState {
 /// A step of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = TransferStepCode)]
 pub enum Step {
     /// Add evidence or case materials (with their SHA-256).
     Attach,

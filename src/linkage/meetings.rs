@@ -36,6 +36,7 @@ impl MeetingKind {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = LinkageMeetingItemInput)]
 pub struct ItemInput {
     #[serde(default)]
     pub text: String,
@@ -206,6 +207,7 @@ impl NewMeeting {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = LinkageMeeting)]
 pub struct Meeting {
     pub id: i64,
     pub kind: String,
@@ -227,6 +229,7 @@ impl Meeting {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = LinkageMeetingItem)]
 pub struct ItemRow {
     pub id: i64,
     pub text: String,

@@ -43,6 +43,7 @@ impl Situation {
 
 /// One line of the list of items involved or seized: item, quantity, unit, storage place.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = TransferItemInput)]
 pub struct ItemInput {
     #[serde(default)]
     pub name: String,

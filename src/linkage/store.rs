@@ -315,6 +315,7 @@ pub async fn event(
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = TransferEvent)]
 pub struct Event {
     pub at: String,
     pub actor_name: String,
@@ -345,6 +346,7 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = TransferItem)]
 pub struct ItemRow {
     pub name: String,
     pub quantity: String,
@@ -399,6 +401,7 @@ pub async fn document_pdf(
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = TransferAttachment)]
 pub struct AttachmentRow {
     pub id: i64,
     pub kind: String,

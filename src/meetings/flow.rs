@@ -54,6 +54,7 @@ impl MeetingKind {
 /// A step of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MeetingStepCode)]
 pub enum Step {
     /// 001 §20: the chair decides to hold it as proposed …
     Approve,

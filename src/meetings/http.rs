@@ -150,6 +150,7 @@ async fn create_page(
 
 /// A meeting with its units, decided items and the steps the reader may take.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = GroupMeetingDetail)]
 pub struct MeetingDetail {
     #[serde(flatten)]
     pub meeting: Meeting,

@@ -91,6 +91,7 @@ impl Proposal {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[schema(as = MeetingItemInput)]
 pub struct ItemInput {
     #[serde(default)]
     pub text: String,

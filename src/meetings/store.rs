@@ -29,6 +29,7 @@ fn duty(id: i64, name: &'static str) -> Duty<'static> {
 pub const RESOURCE: &str = "meeting";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = GroupMeeting)]
 pub struct Meeting {
     pub id: i64,
     pub kind: String,
@@ -123,6 +124,7 @@ pub async fn units(db: &Db, id: i64) -> Result<Vec<UnitRow>, sqlx::Error> {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = MeetingItem)]
 pub struct ItemRow {
     pub seq: i64,
     pub text: String,

@@ -219,6 +219,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<PlanRow>, sql
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = PlanItemRow)]
 pub struct ItemRow {
     pub row_number: i64,
     pub section: String,

@@ -347,7 +347,11 @@ pub async fn api_submit(
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-async fn api_rounds(
+/// The rounds of periodic reports within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/report-rounds", tag = "reports",
+    responses((status = 200, body = [RoundRow]), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_rounds(
     State(state): State<SharedState>,
     u: ApiUser,
 ) -> AppResult<Json<Vec<RoundRow>>> {

@@ -153,6 +153,7 @@ impl Round {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UnitReportInput)]
 pub struct ReportInput {
     /// major_matter, or for a round its kind (taken from the round).
     #[serde(default)]

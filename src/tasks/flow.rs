@@ -33,6 +33,7 @@ coded_enum! {
 /// A step of the procedure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = TaskStepCode)]
 pub enum Step {
     /// The lead or a cooperating unit reports progress.
     ReportProgress,

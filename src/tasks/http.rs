@@ -50,6 +50,7 @@ pub struct Opt {
 }
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub state: Option<String>,
     pub lead_unit_id: Option<String>,

@@ -190,6 +190,7 @@ pub async fn entries(db: &Db, id: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = TaskAttachment)]
 pub struct AttachmentRow {
     pub id: i64,
     pub filename: String,

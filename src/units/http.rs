@@ -300,6 +300,7 @@ pub struct UnitList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApiListQuery {
     /// Part of the unit name.
     q: Option<String>,

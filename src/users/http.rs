@@ -428,6 +428,7 @@ pub struct CreatedUser {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApiListQuery {
     /// Part of the user name or display name.
     q: Option<String>,

@@ -75,6 +75,7 @@ use utoipa::{Modify, OpenApi};
         crate::reports::http::api_reports,
         crate::reports::http::api_submit,
         crate::reports::http::api_forward,
+        crate::reports::http::api_rounds,
         crate::reports::http::api_open_round,
         crate::reports::http::api_round,
         crate::composition::http::api_get,
@@ -83,9 +84,45 @@ use utoipa::{Modify, OpenApi};
         crate::plans::http::api_import,
         crate::plans::http::api_get,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &Unauthorised)
 )]
 pub struct ApiDoc;
+
+/// Every operation behind the bearer token answers 401 with the error body when the token is
+/// missing, expired or revoked: declared once here for all of them, not on each handler.
+struct Unauthorised;
+
+impl Modify for Unauthorised {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let response = ResponseBuilder::new()
+            .description("未登录，或令牌无效、已过期、已吊销")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.responses
+                        .responses
+                        .entry("401".to_string())
+                        .or_insert_with(|| response.clone().into());
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -161,6 +198,149 @@ mod tests {
         let transfer = doc["components"]["schemas"]["TransferStep"].to_string();
         assert!(transfer.contains("hand_over_items") && transfer.contains("procuratorate_unit_id"));
         assert!(transfer.contains("\"approve\"") && transfer.contains("\"return\""));
+    }
+
+    /// Every operation that needs the bearer token documents its 401 with the error shape, and
+    /// every method routed on an API path is documented (issue #13).
+    #[test]
+    fn every_secured_operation_documents_401_and_every_routed_method_is_described() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+        let mut secured = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                    secured += 1;
+                    assert_eq!(
+                        op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorBody",
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+        assert!(secured > 60, "{secured} secured operations");
+        assert!(
+            doc["paths"]["/api/v1/report-rounds"]["get"].is_object(),
+            "GET /api/v1/report-rounds is routed and must be described"
+        );
+    }
+
+    /// A path parameter is one the path names; list filters and other options are query
+    /// parameters, and none of them is required unless the handler requires it.
+    #[test]
+    fn parameters_are_where_the_request_carries_them() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let mut queries = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("item") {
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let name = p["name"].as_str().unwrap_or("");
+                    match p["in"].as_str() {
+                        Some("path") => assert!(
+                            path.contains(&format!("{{{name}}}")),
+                            "{method} {path}: path parameter {name} is not in the path"
+                        ),
+                        Some("query") => queries += 1,
+                        other => panic!("{method} {path}: {name} in {other:?}"),
+                    }
+                }
+            }
+        }
+        assert!(queries > 40, "{queries} query parameters");
+        let cases = &doc["paths"]["/api/v1/cases"]["get"]["parameters"];
+        let state = cases
+            .as_array()
+            .and_then(|a| a.iter().find(|p| p["name"] == "state"))
+            .expect("the state filter");
+        assert_eq!(state["in"], "query");
+        assert_ne!(state["required"], true);
+    }
+
+    /// The schema names of every `ToSchema` type under `dir` (its `#[schema(as = …)]` name, else
+    /// its own), with the file: two types of one name would be described by one schema.
+    fn schema_names(dir: &Path, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                schema_names(&path, out);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let mut pending = false;
+            let mut alias: Option<String> = None;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") && line.contains("ToSchema") {
+                    pending = true;
+                    alias = None;
+                } else if pending && line.starts_with("#[schema(as = ") {
+                    alias = line
+                        .trim_start_matches("#[schema(as = ")
+                        .split(')')
+                        .next()
+                        .map(str::to_string);
+                } else if pending
+                    && let Some(rest) = line
+                        .strip_prefix("pub struct ")
+                        .or_else(|| line.strip_prefix("pub enum "))
+                {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.push((alias.take().unwrap_or(name), path.display().to_string()));
+                    pending = false;
+                }
+            }
+        }
+    }
+
+    /// Every schema has its own name (issue #13: nine names collided, so one type's schema
+    /// described another's), and the bodies that collided now name their own.
+    #[test]
+    fn every_schema_has_its_own_name() {
+        let mut names = Vec::new();
+        schema_names(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        assert!(names.len() > 80, "found only {} schemas", names.len());
+        let mut seen = std::collections::HashMap::new();
+        for (name, file) in &names {
+            if let Some(other) = seen.insert(name.clone(), file.clone()) {
+                panic!("schema {name} is defined in {other} and {file}");
+            }
+        }
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let body = |path: &str| {
+            doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .clone()
+        };
+        assert_eq!(
+            body("/api/v1/inspections/{id}/report"),
+            "#/components/schemas/InspectionReportInput"
+        );
+        assert_eq!(
+            body("/api/v1/reports"),
+            "#/components/schemas/UnitReportInput"
+        );
+        let schemas = &doc["components"]["schemas"];
+        for s in [
+            "CaseStepCode",
+            "TransferStepCode",
+            "MeetingStepCode",
+            "TaskStepCode",
+            "TransferItem",
+            "MeetingItem",
+        ] {
+            assert!(schemas[s].is_object(), "{s}");
+        }
     }
 
     #[test]

@@ -531,6 +531,7 @@ async fn create_meeting_page(
 
 /// A meeting with its units and follow-up items.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = LinkageMeetingDetail)]
 pub struct MeetingDetail {
     #[serde(flatten)]
     pub meeting: Meeting,

@@ -26,6 +26,7 @@ pub fn routes() -> Router<SharedState> {
 }
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day (YYYY-MM-DD); default 1 January of this year.
     pub from: Option<String>,

@@ -62,6 +62,7 @@ pub struct Opt {
 // ---- list ----
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub state: Option<String>,
     /// to_police or hand_back
@@ -787,6 +788,7 @@ pub async fn api_list(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CreateQuery {
     /// `to_police` (default) or `hand_back`.
     pub direction: Option<String>,
