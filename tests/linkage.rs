@@ -1381,8 +1381,26 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
             .await
             .expect("todos");
         assert_eq!(open, 0);
-        // Reported again and approved: numbered and sent at the head's act.
-        proposed_and_approved(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        // Reported again; the head reads the 移送书 as it will go, its number blank, and nothing
+        // is kept; the handlers cannot preview the head's act.
+        ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
+        let head_token = app.token("head.scjg").await;
+        let r = api(&app, Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), Some(&head_token), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("p.pdf");
+        std::fs::write(&path, &r.bytes).expect("write");
+        let out = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
+        let text: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains("涉嫌犯罪案件移送书") && text.contains(&format!("信市监移〔{}〕号", year())), "{text}");
+        assert!(text.contains("经办人：钱联络员") && !text.contains("liaison.scjg"), "the handler named, no login: {text}");
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert_eq!(d["state"], "awaiting_head", "a preview changes nothing");
+        assert!(d["documents"].as_array().is_some_and(Vec::is_empty));
+        let (s, _) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), None).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        // Approved: numbered and sent at the head's act.
+        ok_step(&app, "head.scjg", id, json!({"step": "approve"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "sent");
         assert_eq!(d["documents"].as_array().map(Vec::len), Some(1));

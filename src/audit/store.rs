@@ -64,6 +64,12 @@ impl Who {
         }
     }
 
+    /// The person's name as a document prints it: without the account in brackets
+    /// ("钱联络员（liaison.scjg）" → "钱联络员"); no login appears in an official document.
+    pub fn person(name: &str) -> &str {
+        name.split('（').next().unwrap_or(name)
+    }
+
     /// The operation's instant as stored (`time::to_text`).
     pub fn at_text(&self) -> String {
         time::to_text(self.at)

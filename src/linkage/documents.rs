@@ -277,7 +277,11 @@ pub async fn issue(
         signature: issuer.clone(),
         date: who.today(),
         copy_to: t.procuratorate_unit_name.iter().cloned().collect(),
-        contact: Some(format!("（经办人：{}）", who.name)),
+        // The handler who prepared it, also when the head's approval issues it.
+        contact: Some(format!(
+            "（经办人：{}）",
+            Who::person(t.pending_by.as_deref().unwrap_or(&who.name))
+        )),
     };
     let pdf = ctx.render_pdf(doc).await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));

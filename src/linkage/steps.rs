@@ -331,6 +331,18 @@ async fn withdraw(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .await
 }
 
+/// The document the head's approval would issue, as it would be issued with its number blank
+/// (the head reads what he signs): the approval previewed (`context::preview`), nothing kept.
+pub async fn preview_proposal(
+    ctx: &Ctx,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+) -> AppResult<Vec<u8>> {
+    crate::context::preview(approve(ctx, periods, actor, who, id)).await
+}
+
 /// The organ head approves the proposal: the proposed step is taken now, by the head, with the
 /// proposal's text as it stands under the lock, and issues its document (numbered at this act).
 async fn approve(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {

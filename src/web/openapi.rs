@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         crate::linkage::http::transfers::api_get,
         crate::linkage::http::transfers::api_step,
         crate::linkage::http::transfers::api_attach,
+        crate::linkage::http::transfers::api_preview,
         crate::linkage::http::stats::api_stats,
         crate::linkage::http::stats::api_xlsx,
         crate::linkage::http::transfers::api_attachment,

@@ -40,6 +40,8 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/transfers/{id}/attachments/{aid}", get(attachment_page))
         .route("/transfers/{id}/documents/{doc}", get(document_page))
+        .route("/transfers/{id}/preview.pdf", get(preview_page))
+        .route("/api/v1/transfers/{id}/preview.pdf", get(api_preview))
         .route("/api/v1/transfers", get(api_list).post(api_create))
         .route("/api/v1/transfers/{id}", get(api_get))
         .route("/api/v1/transfers/{id}/steps", post(api_step))
@@ -748,6 +750,33 @@ async fn document_bytes(
         .await?;
     }
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+async fn preview_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Path(id): Path<String>,
+) -> PageResult {
+    Ok(preview(&state, &cu.actor, &cu.who, path_id(&id)?).await?)
+}
+
+async fn preview(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<Response> {
+    let periods = state.config.linkage_periods();
+    let pdf = steps::preview_proposal(state, periods, actor, who, id).await?;
+    Ok(crate::web::files::pdf_response("送签稿.pdf", pdf))
+}
+
+/// The document the head's approval of the waiting proposal would issue, with its number blank
+/// (the transfer letter, or the police's notice or decision); for the head who decides it.
+#[utoipa::path(get, path = "/api/v1/transfers/{id}/preview.pdf", tag = "linkage", params(("id" = i64, Path)),
+    responses((status = 200, description = "The document as it would be issued", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_preview(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    preview(&state, &u.actor, &u.who, path_id(&id)?).await
 }
 
 async fn document_page(
