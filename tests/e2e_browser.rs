@@ -15,8 +15,6 @@ mod common;
 use common::browser::*;
 
 use std::io::Write;
-use std::net::Ipv4Addr;
-use std::path::Path;
 use std::time::Instant;
 
 use fantoccini::Client;
@@ -28,33 +26,7 @@ const NEW_DISPLAY_NAME: &str = "端到端测试员";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_admin_creates_unit_and_user_who_must_change_password() {
-    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-    for bin in [CHROMEDRIVER, CHROMIUM] {
-        if !Path::new(bin).exists() {
-            assert!(
-                !required,
-                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
-                 (apt-get install chromium chromium-driver)"
-            );
-            // Straight to stderr: the test harness captures `eprintln!`.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser end-to-end test: {bin} not found. Install the Debian packages \
-                 chromium and chromium-driver, or set SHUANGDA_REQUIRE_BROWSER=1 to fail instead."
-            );
-            return;
-        }
-    }
-
-    let driver = Chromedriver::start().await;
-    let webdriver = driver.url.clone();
-    common::each_db(true, move |app| {
-        let webdriver = webdriver.clone();
-        async move { run(app, webdriver).await }
-    })
-    .await;
-    drop(driver);
+    each_db_in_browser("end-to-end", &[CHROMEDRIVER, CHROMIUM], run).await;
 }
 
 /// Serve `app` on a loopback port, open a browser session and walk through the flow.
@@ -62,15 +34,7 @@ async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
     let group_id = app.unit_id(GROUP).await;
 
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
-        app.state.clone(),
-        listener,
-    )));
-    let base = format!("http://{addr}");
+    let (base, server) = serve_loopback(&app).await;
 
     let profile = tempfile::tempdir().expect("temporary browser profile");
     let client = connect(&webdriver, profile.path())

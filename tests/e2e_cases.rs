@@ -19,8 +19,6 @@ mod common;
 use common::browser::*;
 
 use std::io::Write;
-use std::net::Ipv4Addr;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -38,34 +36,7 @@ const CREDIT_BAD: &str = "91350100M000100Y44";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_walks_a_case_from_clue_to_archive() {
-    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-    for bin in [CHROMEDRIVER, CHROMIUM, PDFTOTEXT] {
-        if !Path::new(bin).exists() {
-            assert!(
-                !required,
-                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
-                 (apt-get install chromium chromium-driver poppler-utils)"
-            );
-            // Straight to stderr: the test harness captures `eprintln!`.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser end-to-end case test: {bin} not found. Install the Debian \
-                 packages chromium, chromium-driver and poppler-utils, or set \
-                 SHUANGDA_REQUIRE_BROWSER=1 to fail instead."
-            );
-            return;
-        }
-    }
-
-    let driver = Chromedriver::start().await;
-    let webdriver = driver.url.clone();
-    common::each_db(true, move |app| {
-        let webdriver = webdriver.clone();
-        async move { run(app, webdriver).await }
-    })
-    .await;
-    drop(driver);
+    each_db_in_browser("end-to-end case", &[CHROMEDRIVER, CHROMIUM, PDFTOTEXT], run).await;
 }
 
 /// What the flow needs to know about the demo data.
@@ -84,15 +55,7 @@ async fn run(app: common::App, webdriver: String) {
         assisting_unit: app.unit_id(ASSISTING).await,
     };
 
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
-        app.state.clone(),
-        listener,
-    )));
-    let base = format!("http://{addr}");
+    let (base, server) = serve_loopback(&app).await;
 
     let profile = tempfile::tempdir().expect("temporary browser profile");
     let client = connect(&webdriver, profile.path())

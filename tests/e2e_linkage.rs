@@ -15,7 +15,6 @@ mod common;
 use common::browser::*;
 
 use std::io::Write;
-use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,44 +27,18 @@ const TITLE: &str = "某商贸公司销售假冒注册商标白酒案（端到�
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_walks_a_transfer_refused_reconsidered_and_filed() {
-    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-    for bin in [CHROMEDRIVER, CHROMIUM, PDFTOTEXT] {
-        if !Path::new(bin).exists() {
-            assert!(
-                !required,
-                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
-                 (apt-get install chromium chromium-driver poppler-utils)"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser end-to-end transfer test: {bin} not found."
-            );
-            return;
-        }
-    }
-    let driver = Chromedriver::start().await;
-    let webdriver = driver.url.clone();
-    common::each_db(true, move |app| {
-        let webdriver = webdriver.clone();
-        async move { run(app, webdriver).await }
-    })
+    each_db_in_browser(
+        "end-to-end transfer",
+        &[CHROMEDRIVER, CHROMIUM, PDFTOTEXT],
+        run,
+    )
     .await;
-    drop(driver);
 }
 
 async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
     let police = app.unit_id(POLICE).await;
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
-        app.state.clone(),
-        listener,
-    )));
-    let base = format!("http://{addr}");
+    let (base, server) = serve_loopback(&app).await;
     let profile = tempfile::tempdir().expect("temporary browser profile");
     let files = tempfile::tempdir().expect("upload directory");
     let client = connect(&webdriver, profile.path())

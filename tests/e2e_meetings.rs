@@ -13,8 +13,6 @@ mod common;
 use common::browser::*;
 
 use std::io::Write;
-use std::net::Ipv4Addr;
-use std::path::Path;
 use std::time::Instant;
 
 use fantoccini::Client;
@@ -26,44 +24,13 @@ const ITEM: &str = "开展冬春农资打假专项行动";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_holds_a_meeting_and_a_decided_item_becomes_an_accepted_task() {
-    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-    for bin in [CHROMEDRIVER, CHROMIUM, PDFTOTEXT] {
-        if !Path::new(bin).exists() {
-            assert!(
-                !required,
-                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
-                 (apt-get install chromium chromium-driver poppler-utils)"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser meeting test: {bin} not found."
-            );
-            return;
-        }
-    }
-    let driver = Chromedriver::start().await;
-    let webdriver = driver.url.clone();
-    common::each_db(true, move |app| {
-        let webdriver = webdriver.clone();
-        async move { run(app, webdriver).await }
-    })
-    .await;
-    drop(driver);
+    each_db_in_browser("meeting", &[CHROMEDRIVER, CHROMIUM, PDFTOTEXT], run).await;
 }
 
 async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
     let msa = app.unit_id(MSA).await;
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
-        app.state.clone(),
-        listener,
-    )));
-    let base = format!("http://{addr}");
+    let (base, server) = serve_loopback(&app).await;
     let profile = tempfile::tempdir().expect("temporary browser profile");
     let client = connect(&webdriver, profile.path())
         .await

@@ -19,10 +19,6 @@ mod common;
 
 use common::browser::*;
 
-use std::io::Write;
-use std::net::Ipv4Addr;
-use std::path::Path;
-
 use axum::http::{Method, StatusCode};
 use fantoccini::Client;
 use serde_json::json;
@@ -35,42 +31,12 @@ const TRANSFER: &str = "某超市销售假冒白酒案（工作日测试）";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_works_its_day_from_the_to_do_centre() {
-    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
-        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
-    for bin in [CHROMEDRIVER, CHROMIUM] {
-        if !Path::new(bin).exists() {
-            assert!(
-                !required,
-                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing (apt-get install chromium chromium-driver)"
-            );
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED browser working-day test: {bin} not found."
-            );
-            return;
-        }
-    }
-    let driver = Chromedriver::start().await;
-    let webdriver = driver.url.clone();
-    common::each_db(true, move |app| {
-        let webdriver = webdriver.clone();
-        async move { run(app, webdriver).await }
-    })
-    .await;
-    drop(driver);
+    each_db_in_browser("working-day", &[CHROMEDRIVER, CHROMIUM], run).await;
 }
 
 async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
-    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .expect("bind a loopback port");
-    let addr = listener.local_addr().expect("local address");
-    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
-        app.state.clone(),
-        listener,
-    )));
-    let base = format!("http://{addr}");
+    let (base, server) = serve_loopback(&app).await;
     let profile = tempfile::tempdir().expect("temporary browser profile");
     let client = connect(&webdriver, profile.path())
         .await

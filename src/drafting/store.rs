@@ -218,6 +218,12 @@ async fn issue(
     record_id: i64,
     body: &Value,
 ) -> AppResult<()> {
+    // A numbered document goes out only as the signing of its draft (or is merely previewed).
+    if who.signing.is_none() && !crate::context::previewing() {
+        return Err(AppError::internal(
+            "a document issued outside its draft's signing",
+        ));
+    }
     match kind {
         Kind::SupervisionLetter => {
             let text = body["text"].as_str().unwrap_or("");
@@ -238,7 +244,7 @@ async fn issue(
 /// The document of a draft as it would be issued, its number blank.
 pub async fn preview(ctx: &Ctx, actor: &Actor, who: &Who, d: &Draft) -> AppResult<Vec<u8>> {
     let body: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
-    crate::context::preview(issue(ctx, actor, who, d.kind()?, d.record_id, &body)).await
+    preview_body(ctx, actor, who, d.kind()?, d.record_id, &body).await
 }
 
 /// The office and title of the record a new draft belongs to.

@@ -339,6 +339,15 @@ pub fn needs_head(direction: Direction, step: Step) -> bool {
     }
 }
 
+/// What a proposal asks, as the head reads it: "移送公安机关", "决定不予立案".
+pub fn proposal_label(step: Step) -> &'static str {
+    if step == Step::Send {
+        Direction::ToPolice.label()
+    } else {
+        step.label()
+    }
+}
+
 fn head_role(roles: &[Role]) -> bool {
     roles.contains(&Role::UnitHead)
 }

@@ -159,19 +159,11 @@ async fn propose(
     text: &str,
 ) -> AppResult<()> {
     // A proposal nobody can decide would hold the transfer and run its clock out.
-    let head_unit = if step == Step::Send {
-        t.from_unit_id
-    } else {
-        t.to_unit_id
-    };
-    let heads: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users u JOIN role_grants g ON g.user_id = u.id \
-         WHERE u.unit_id = $1 AND u.active = 1 AND g.role = 'unit_head'",
-    )
-    .bind(head_unit)
-    .fetch_one(&mut *tx)
-    .await?;
-    if heads == 0 {
+    let unit = t.proposing_unit(step);
+    if crate::notify::store::holders_in_unit(&mut tx, unit, Role::UnitHead)
+        .await?
+        .is_empty()
+    {
         return Err(AppError::conflict(
             "no_head",
             "本单位尚无“单位负责人”账号，提请将无人审批：请系统管理员为本单位负责人开通账号并授予“单位负责人”角色",
@@ -221,11 +213,7 @@ async fn propose(
     .await?
     .flatten();
     set_state(&mut tx, who, t, TransferState::AwaitingHead).await?;
-    let label = if step == Step::Send {
-        "移送公安机关"
-    } else {
-        step.label()
-    };
+    let label = flow::proposal_label(step);
     let summary = if text.is_empty() {
         format!("提请负责人审批：{label}")
     } else {
@@ -267,14 +255,12 @@ pub async fn return_proposal(
     let p = t
         .pending()
         .ok_or_else(|| AppError::internal("awaiting head without a proposal"))?;
-    let (summary, unit) = if p.step == Step::Send {
+    let unit = t.proposing_unit(p.step);
+    let summary = if p.step == Step::Send {
         met(&mut tx, &cal, who, id, flow::APPROVAL_CLAUSE).await?;
-        (format!("负责人不批准移送：{reasons}"), t.from_unit_id)
+        format!("负责人不批准移送：{reasons}")
     } else {
-        (
-            format!("负责人退回“{}”的提请：{reasons}", p.step.label()),
-            t.to_unit_id,
-        )
+        format!("负责人退回“{}”的提请：{reasons}", p.step.label())
     };
     set_state(&mut tx, who, &t, next).await?;
     store::event(&mut tx, id, who, "returned", &summary).await?;

@@ -111,10 +111,16 @@ impl Transfer {
     }
     /// What the waiting proposal asks, as the head reads it: "决定不予立案".
     pub fn pending_label(&self) -> &'static str {
-        match self.pending() {
-            Some(p) if p.step == super::flow::Step::Send => "移送公安机关",
-            Some(p) => p.step.label(),
-            None => "",
+        self.pending()
+            .map_or("", |p| super::flow::proposal_label(p.step))
+    }
+    /// The unit whose head decides `step` when a handler proposes it: the sender's for the
+    /// transfer, the police's for their decisions.
+    pub fn proposing_unit(&self, step: super::flow::Step) -> i64 {
+        if step == super::flow::Step::Send {
+            self.from_unit_id
+        } else {
+            self.to_unit_id
         }
     }
     pub fn amount_text(&self) -> String {

@@ -92,30 +92,22 @@ pub async fn remind(db: &Db, actor: &Actor, who: &Who, id: i64, text: &str) -> A
         (None, None) => "请抓紧办理。".to_string(),
     };
     let link = w.link.clone().unwrap_or_else(|| "/".into());
-    let users: Vec<i64> = match holder.clone() {
+    // The person who holds it; else the holders of its role in the unit; else (a role nobody
+    // holds any more, or the unit as a whole) the unit's people.
+    let users = match holder {
         (Some(user), _, _) => vec![user],
-        (None, Some(unit), Some(role)) => {
-            sqlx::query_scalar(
-                "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
-                 WHERE u.unit_id = $1 AND u.active = 1 AND g.role = $2",
-            )
-            .bind(unit)
-            .bind(role)
-            .fetch_all(&mut *tx)
-            .await?
-        }
-        (None, Some(unit), None) => {
-            super::store::notify_unit(&mut tx, who, unit, &title, &body, &link).await?;
-            Vec::new()
+        (None, Some(unit), role) => {
+            let holders = match role.as_deref().and_then(crate::access::Role::parse) {
+                Some(r) => super::store::holders_in_unit(&mut tx, unit, r).await?,
+                None => Vec::new(),
+            };
+            if holders.is_empty() {
+                super::store::notify_unit(&mut tx, who, unit, &title, &body, &link).await?;
+            }
+            holders
         }
         (None, None, _) => Vec::new(),
     };
-    if users.is_empty() {
-        // Nobody holds the duty's role any more: the unit as a whole is reminded.
-        if let (None, Some(unit), Some(_)) = holder {
-            super::store::notify_unit(&mut tx, who, unit, &title, &body, &link).await?;
-        }
-    }
     for u in users {
         super::store::notify(&mut tx, who, u, &title, &body, Some(&link)).await?;
     }

@@ -356,6 +356,22 @@ pub async fn holders_of_role(
     .await
 }
 
+/// The active holders of `role` in unit `unit_id` (its heads, say).
+pub async fn holders_in_unit(
+    tx: &mut Tx,
+    unit_id: i64,
+    role: crate::access::Role,
+) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.unit_id = $1 AND u.active = 1 AND g.role = $2 ORDER BY u.id",
+    )
+    .bind(unit_id)
+    .bind(role.code())
+    .fetch_all(&mut **tx)
+    .await
+}
+
 /// Users of a unit who act for it (liaison officers, handlers, office staff, procuratorate
 /// supervisors).
 pub async fn notify_unit(

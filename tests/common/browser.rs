@@ -529,3 +529,56 @@ pub async fn http_get(url: &str, cookie: Option<&str>) -> Step<Download> {
         .await
         .map_err(|_| format!("GET {url} took longer than {TIMEOUT:?}"))?
 }
+
+// ---- the harness every browser test starts with ----
+
+/// Run `run(app, webdriver)` on each database, with one chromedriver for all of them, when the
+/// browser tools `bins` are installed. Without them the `what` test says it is skipped and
+/// passes, unless `SHUANGDA_REQUIRE_BROWSER=1` (set in CI), when it fails.
+pub async fn each_db_in_browser<F, Fut>(what: &str, bins: &[&str], run: F)
+where
+    F: Fn(super::App, String) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let required = std::env::var("SHUANGDA_REQUIRE_BROWSER")
+        .is_ok_and(|v| matches!(v.trim(), "1" | "true" | "yes"));
+    for bin in bins {
+        if !Path::new(bin).exists() {
+            assert!(
+                !required,
+                "SHUANGDA_REQUIRE_BROWSER=1 but {bin} is missing \
+                 (apt-get install chromium chromium-driver poppler-utils)"
+            );
+            // Straight to stderr: the test harness captures `eprintln!`.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED browser {what} test: {bin} not found. Install the Debian packages \
+                 chromium, chromium-driver and poppler-utils, or set SHUANGDA_REQUIRE_BROWSER=1 \
+                 to fail instead."
+            );
+            return;
+        }
+    }
+    let driver = Chromedriver::start().await;
+    let webdriver = driver.url.clone();
+    super::each_db(true, move |app| {
+        let webdriver = webdriver.clone();
+        let run = run.clone();
+        async move { run(app, webdriver).await }
+    })
+    .await;
+    drop(driver);
+}
+
+/// Serve `app` on a loopback port: its base URL, and the server task, stopped when dropped.
+pub async fn serve_loopback(app: &super::App) -> (String, AbortOnDrop) {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    let server = AbortOnDrop(tokio::spawn(shuangda::server::serve(
+        app.state.clone(),
+        listener,
+    )));
+    (format!("http://{addr}"), server)
+}

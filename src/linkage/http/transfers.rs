@@ -508,13 +508,7 @@ async fn detail(
 
 /// A proposal waiting for a unit's head is that unit's own: others see only that one waits.
 fn own_proposal(mut t: Transfer, unit_id: i64) -> Transfer {
-    let proposer = t.pending().map(|p| {
-        if p.step == Step::Send {
-            t.from_unit_id
-        } else {
-            t.to_unit_id
-        }
-    });
+    let proposer = t.pending().map(|p| t.proposing_unit(p.step));
     if proposer.is_some_and(|u| u != unit_id) {
         t.pending_step = None;
         t.pending_from = None;
