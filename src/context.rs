@@ -62,6 +62,8 @@ pub struct Ctx {
     fonts_dir: Option<PathBuf>,
     /// Fonts for official documents, found on first use.
     fonts: OnceLock<Result<Arc<Fonts>, String>>,
+    /// Whether drafts are reviewed (核稿) in an office that has not said (`SHUANGDA_DOCUMENT_REVIEW`).
+    pub document_review: bool,
 }
 
 impl Ctx {
@@ -72,7 +74,14 @@ impl Ctx {
             calendar: RwLock::new(Arc::new(crate::calendar::store::shipped(clock.today()))),
             fonts_dir,
             fonts: OnceLock::new(),
+            document_review: false,
         }
+    }
+
+    /// The deployment's default for 核稿, for offices that have not set their own.
+    pub fn with_document_review(mut self, on: bool) -> Ctx {
+        self.document_review = on;
+        self
     }
 
     /// The document fonts (the office's licensed files from `fonts_dir`, else free Noto CJK).

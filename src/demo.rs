@@ -166,6 +166,7 @@ pub async fn load(ctx: &Ctx) -> AppResult<Vec<DemoAccount>> {
             )?,
         )
         .await?;
+        ids.insert(format!("{county}组"), cg);
         ids.insert(format!("{county}办"), co);
         let police = match county.strip_suffix('区') {
             Some(district) => format!("信阳市公安局{district}分局"),
@@ -249,6 +250,15 @@ pub async fn load(ctx: &Ctx) -> AppResult<Vec<DemoAccount>> {
             Role::CountyOfficeStaff,
             "罗山县办",
         ),
+        // The county's office director signs its letters and reports; its group leader its
+        // circulars, briefings and minutes (001 §21, §26), as in the city.
+        (
+            "director.luoshan",
+            "林主任",
+            Role::OfficeDirector,
+            "罗山县办",
+        ),
+        ("leader.luoshan", "罗组长", Role::GroupLeader, "罗山县组"),
         (
             "procurator",
             "吴检察官",
@@ -465,6 +475,7 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
             client_addr: None,
             at: state.clock.now(),
             signing: None,
+            approval: None,
         };
         Ok::<_, AppError>((actor, who))
     };
@@ -487,7 +498,9 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
     };
     let (msa_head, msa_head_who) = actor("head.scjg").await?;
     let (police_head, police_head_who) = actor("head.gaj").await?;
-    let approve = steps::TransferStep::Approve;
+    let approve = steps::TransferStep::Approve {
+        text: "同意。".into(),
+    };
     let city_police = unit("信阳市公安局").await?.to_string();
     // How far each demo transfer goes: refused (window open), under review, or reported by
     // the handlers and waiting for the bureau head's approval (国务院令第310号第五条).

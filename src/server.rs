@@ -127,7 +127,10 @@ async fn shutdown_signal() {
 /// The operation context for this configuration: its clock (the wall clock unless `today` is
 /// set) and its fonts.
 pub fn context(db: Db, config: &Config) -> Arc<Ctx> {
-    Arc::new(Ctx::new(db, config.clock(), config.fonts_dir.clone()))
+    Arc::new(
+        Ctx::new(db, config.clock(), config.fonts_dir.clone())
+            .with_document_review(config.document_review),
+    )
 }
 
 pub fn state(db: Db, config: Config) -> SharedState {

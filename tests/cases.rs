@@ -944,8 +944,9 @@ async fn a_letter_is_drafted_previewed_returned_and_signed_with_its_number_taken
     .await;
 }
 
-/// Where the office reviews its drafts (核稿, SHUANGDA_DOCUMENT_REVIEW), a draft goes first to
-/// an office member other than its drafter, and only then to the signer.
+/// Where the office reviews its drafts (核稿: its director's setting, else
+/// SHUANGDA_DOCUMENT_REVIEW), a draft goes first to an office member other than its drafter,
+/// and only then to the signer.
 #[tokio::test]
 async fn a_reviewed_draft_passes_the_office_before_the_signer() {
     each_db(true, |app| async move {
@@ -955,6 +956,19 @@ async fn a_reviewed_draft_passes_the_office_before_the_signer() {
             .expect("actor")
             .expect("staff");
         let who = shuangda::audit::Who::actor(&staff, None, None, app.now());
+        // The office director decides whether his office reviews its drafts; staff may read
+        // the setting but not change it, and a member unit has none.
+        let settings = "/api/v1/drafting/settings";
+        let (s, v) = common::call(&app, "staff", Method::GET, settings, None).await;
+        assert_eq!((s, v["document_review"].clone()), (StatusCode::OK, json!(false)), "{v}");
+        let (s, _) = common::call(&app, "staff", Method::PUT, settings, Some(json!({"document_review": true}))).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = common::call(&app, "liaison.scjg", Method::GET, settings, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = common::call(&app, "director", Method::PUT, settings, Some(json!({"document_review": true}))).await;
+        assert_eq!((s, v["document_review"].clone()), (StatusCode::OK, json!(true)), "{v}");
+        let (s, v) = common::call(&app, "director", Method::PUT, settings, Some(json!({"document_review": "yes"}))).await;
+        assert_eq!((s, v["error"]["code"].clone()), (StatusCode::BAD_REQUEST, json!("invalid_json")), "{v}");
         let draft = shuangda::drafting::store::submit(
             &app.state,
             &staff,
@@ -962,7 +976,6 @@ async fn a_reviewed_draft_passes_the_office_before_the_signer() {
             shuangda::drafting::Kind::SupervisionLetter,
             id,
             json!({"step": "issue_letter", "text": "请依法查处。"}),
-            true,
         )
         .await
         .expect("drafted for review");
@@ -1012,7 +1025,6 @@ async fn a_reviewed_draft_passes_the_office_before_the_signer() {
             shuangda::drafting::Kind::SupervisionLetter,
             id,
             json!({"step": "issue_letter", "text": "请依法查处，月底前报送进展。"}),
-            true,
         )
         .await
         .expect("drafted anew");
@@ -1029,6 +1041,15 @@ async fn a_reviewed_draft_passes_the_office_before_the_signer() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         common::sign_letter(&app, id).await;
         assert_eq!(state_of(&app, id).await, "under_supervision");
+        // Another office keeps the deployment's default: its drafts go straight to signing.
+        let county: bool = sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT document_review FROM units WHERE id = (SELECT unit_id FROM users WHERE username = 'county.luoshan')",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("county office")
+        .is_some();
+        assert!(!county);
     })
     .await;
 }

@@ -30,16 +30,32 @@ async fn draft(app: &App, kind: &str, title: &str, named: Option<&str>) -> i64 {
     v["id"].as_i64().expect("id")
 }
 
+/// A step on circular `id`: signing and returning are acts on its draft in the document chain
+/// (001 §26), reading is confirmed on the circular.
 async fn step(app: &App, who: &str, id: i64, step: &str) -> StatusCode {
-    call(
-        app,
-        who,
-        Method::POST,
-        &format!("/api/v1/circulars/{id}/steps"),
-        Some(json!({"step": step, "text": "请补充数据来源"})),
-    )
-    .await
-    .0
+    match step {
+        "sign" => {
+            common::draft_act(app, who, "circular", id, "sign", "同意印发。")
+                .await
+                .0
+        }
+        "return" => {
+            common::draft_act(app, who, "circular", id, "return", "请补充数据来源")
+                .await
+                .0
+        }
+        _ => {
+            call(
+                app,
+                who,
+                Method::POST,
+                &format!("/api/v1/circulars/{id}/steps"),
+                Some(json!({"step": step})),
+            )
+            .await
+            .0
+        }
+    }
 }
 
 #[tokio::test]
@@ -183,9 +199,55 @@ async fn returned_drafts_and_bad_input() {
             None,
         )
         .await;
-        assert_eq!(d["state"], "returned");
-        assert_eq!(d["return_reason"], "请补充数据来源");
+        // The circular waits in the chain; its draft is back with the drafter, with the
+        // leader's reasons, and is not signed until it is resubmitted.
+        assert_eq!(d["state"], "pending");
+        assert_eq!(d["drafts"][0]["state"], "returned");
         assert_eq!(step(&app, "leader", id, "sign").await, StatusCode::CONFLICT);
+        let draft = common::draft_of(&app, "circular", id).await;
+        let (_, dd) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/drafts/{draft}"),
+            None,
+        )
+        .await;
+        assert_eq!(dd["events"][1]["opinion"], "请补充数据来源", "{dd}");
+        let revised = "2026年第三季度，全市查办侵权假冒案件128件（数据来源：各成员单位报送）。";
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::POST,
+            &format!("/api/v1/drafts/{draft}/steps"),
+            Some(json!({"step": "resubmit", "text": revised})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(
+            step(&app, "leader", id, "sign").await,
+            StatusCode::NO_CONTENT
+        );
+        let (_, d) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/circulars/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(d["state"], "issued");
+        assert_eq!(d["body"], revised, "the text as signed is the one issued");
+        // The old steps on the circular itself are gone: signing is the draft's.
+        let (s, _) = call(
+            &app,
+            "leader",
+            Method::POST,
+            &format!("/api/v1/circulars/{id}/steps"),
+            Some(json!({"step": "sign"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, v) = call(
             &app,
             "staff",

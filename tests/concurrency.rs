@@ -268,12 +268,14 @@ async fn a_circular_is_signed_once_and_numbers_stay_gapless() {
             ids.push(id);
         }
         for id in &ids {
+            // Signing is the act on the circular's draft in the document chain.
+            let draft = common::draft_of(&app, "circular", *id).await;
             let calls = (0..COPIES)
                 .map(|_| {
                     (
                         "leader",
-                        format!("/api/v1/circulars/{id}/steps"),
-                        json!({"step": "sign"}),
+                        format!("/api/v1/drafts/{draft}/steps"),
+                        json!({"step": "sign", "text": "同意印发。"}),
                     )
                 })
                 .collect();
@@ -432,7 +434,15 @@ async fn a_meeting_is_decided_and_its_minutes_signed_once() {
             "items": [{"text": "开展冬春农资打假专项行动", "lead_unit_id": msa.to_string(), "due_on": day(20)}]}});
         let results = at_once(&app, copies("staff", &path, held, COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "record_held");
-        let results = at_once(&app, copies("leader", &path, json!({"step": "sign_minutes"}), COPIES)).await;
+        // One draft of the minutes for one record_held; its signature taken once.
+        let drafts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE record_type = 'meeting' AND record_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("drafts");
+        assert_eq!(drafts, 1);
+        let draft = format!("/api/v1/drafts/{}/steps", common::draft_of(&app, "meeting", id).await);
+        let results = at_once(&app, copies("leader", &draft, json!({"step": "sign", "text": "同意印发。"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "sign_minutes");
         // One set of items and one task from it; one minutes number.
         let items: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_meeting_items WHERE meeting_id = $1")

@@ -106,6 +106,16 @@ impl Duty {
     }
 }
 
+/// How many drafts record `record_type` `record_id` has in the document chain.
+async fn drafts_of(app: &App, record_type: &str, record_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE record_type = $1 AND record_id = $2")
+        .bind(record_type)
+        .bind(record_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("drafts")
+}
+
 /// A step on `/api/v1/{records}/{id}/steps` as `who`; it must succeed.
 async fn ok_step(app: &App, who: &str, records: &str, id: i64, body: Value) {
     let (s, v) = call(
@@ -662,18 +672,20 @@ async fn meeting_duties_close_only_by_the_chairs_decision_and_signature() {
         };
         let id = propose("plenary", "领导小组全体会议").await;
         let decide = duty("meeting", id, "decide");
-        let sign = duty("meeting", id, "sign_minutes");
         decide.held_by(&app, &[User(leader), User(deputy)], "after the proposal").await;
         ok_step(&app, "leader", "meetings", id, json!({"step": "approve", "text": "同意"})).await;
         decide.held_by(&app, &[], "after the chair approved").await;
-        sign.held_by(&app, &[], "before the meeting was recorded").await;
+        assert_eq!(drafts_of(&app, "meeting", id).await, 0, "no minutes before the meeting is recorded");
         let item_due = day(&app, 20);
         ok_step(&app, "staff", "meetings", id, json!({"step": "record_held", "held": {
             "held_on": day(&app, 0), "attended_unit_ids": [msa.to_string()], "attendees": "李组长，各成员单位负责人",
             "minutes": "会议研究部署了冬春农资打假工作。",
             "items": [{"text": "开展冬春农资打假专项行动", "lead_unit_id": msa.to_string(), "due_on": item_due}]}})).await;
+        // The minutes are drafted into the document chain: the chairs' to sign (001 §21).
+        let sign = duty("draft", common::draft_of(&app, "meeting", id).await, "sign");
         sign.held_by(&app, &[User(leader), User(deputy)], "after the meeting was recorded").await;
-        ok_step(&app, "leader", "meetings", id, json!({"step": "sign_minutes"})).await;
+        let (s, v) = common::draft_act(&app, "leader", "meeting", id, "sign", "同意印发。").await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         sign.held_by(&app, &[], "after the chair signed").await;
         let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
         let task = d["items"][0]["task_id"].as_i64().expect("task");
@@ -690,7 +702,7 @@ async fn meeting_duties_close_only_by_the_chairs_decision_and_signature() {
         decide.held_by(&app, &[User(director), User(deputy_director)], "after the proposal").await;
         ok_step(&app, "director", "meetings", id, json!({"step": "cancel", "text": "议题已在全体会议研究"})).await;
         decide.held_by(&app, &[], "after the chair cancelled").await;
-        duty("meeting", id, "sign_minutes").held_by(&app, &[], "cancelled").await;
+        assert_eq!(drafts_of(&app, "meeting", id).await, 0, "a cancelled meeting has no minutes");
     })
     .await;
 }
@@ -716,12 +728,17 @@ async fn circular_duties_close_only_by_signing_and_each_units_receipt() {
             }
         };
         let id = draft("执法数据通报").await;
-        let sign = duty("circular", id, "sign");
+        let sign = duty(
+            "draft",
+            common::draft_of(&app, "circular", id).await,
+            "sign",
+        );
         let confirm = duty("circular", id, "confirm_read");
         sign.held_by(&app, &[User(leader), User(deputy)], "after drafting")
             .await;
         confirm.held_by(&app, &[], "before it is issued").await;
-        ok_step(&app, "leader", "circulars", id, json!({"step": "sign"})).await;
+        let (s, v) = common::draft_act(&app, "leader", "circular", id, "sign", "同意印发。").await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         sign.held_by(&app, &[], "after the leader signed").await;
         confirm
             .held_by(&app, &[Unit(msa), Unit(police)], "after it was issued")
@@ -751,18 +768,21 @@ async fn circular_duties_close_only_by_signing_and_each_units_receipt() {
 
         // A returned draft is decided too, and is read by no one.
         let id = draft("退回修改的通报").await;
-        let sign = duty("circular", id, "sign");
+        let d = common::draft_of(&app, "circular", id).await;
+        let sign = duty("draft", d, "sign");
         sign.held_by(&app, &[User(leader), User(deputy)], "after drafting")
             .await;
-        ok_step(
-            &app,
-            "leader",
-            "circulars",
-            id,
-            json!({"step": "return", "text": "请补充数据来源"}),
-        )
-        .await;
+        let (s, v) =
+            common::draft_act(&app, "leader", "circular", id, "return", "请补充数据来源").await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         sign.held_by(&app, &[], "after the leader returned it")
+            .await;
+        duty("draft", d, "revise")
+            .held_by(
+                &app,
+                &[User(app.user_id("staff").await)],
+                "back with its drafter",
+            )
             .await;
         duty("circular", id, "confirm_read")
             .held_by(&app, &[], "never issued")

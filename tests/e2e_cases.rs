@@ -286,7 +286,7 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
     // 拟稿 → 签发: the staff's letter is a draft; it is previewed with its number blank, and
     // the director signs it from his to-do list; the number is taken at signing.
     submit_form(c, "step-issue_letter", false).await?;
-    let draft_link = wait_for(c, "#case-drafts a.draft-link").await?;
+    let draft_link = wait_for(c, "#record-drafts a.draft-link").await?;
     let draft_href = draft_link
         .attr("href")
         .await

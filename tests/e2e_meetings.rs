@@ -58,7 +58,18 @@ async fn run(app: common::App, webdriver: String) {
 
 /// Submit a form of the page and wait for the state shown in `state_css` to read `state`.
 async fn submit_until(c: &Client, form: &str, state_css: &str, state: &str) -> Step<()> {
-    submit_form(c, form, false).await?;
+    submit_until_with(c, form, false, state_css, state).await
+}
+
+/// [`submit_until`], accepting the form's confirmation first where it asks (`confirm`).
+async fn submit_until_with(
+    c: &Client,
+    form: &str,
+    confirm: bool,
+    state_css: &str,
+    state: &str,
+) -> Step<()> {
+    submit_form(c, form, confirm).await?;
     let deadline = Instant::now() + TIMEOUT;
     loop {
         if let Ok(msg) = text_now(c, "#step-error").await {
@@ -161,9 +172,27 @@ async fn flow(c: &Client, base: &str, msa: i64, today: chrono::NaiveDate) -> Ste
     set_date(c, "#item0-due", &due).await?;
     submit_until(c, "step-record_held", "#meeting-state", "已召开待签发纪要").await?;
 
-    // ---- the leader signs the minutes; the item becomes a task ----
-    switch_to(c, "leader", PASSWORD, None, &url, "#meeting-state").await?;
-    submit_until(c, "step-sign_minutes", "#meeting-state", "纪要已签发").await?;
+    // ---- the leader signs the minutes' draft from his to-do list (001 §21, the document
+    // chain); the item becomes a task ----
+    switch_to(
+        c,
+        "leader",
+        PASSWORD,
+        None,
+        &format!("{base}/"),
+        "#todo-summary",
+    )
+    .await?;
+    click(c, ".todo-list a[href^='/drafts/']").await?;
+    wait_for(c, "#draft-sign").await?;
+    fill(c, "#sign-opinion", "同意印发。").await?;
+    submit_until_with(c, "draft-sign", true, "#draft-state", "已签发").await?;
+    c.goto(&url).await.ctx("opening the meeting")?;
+    let state = text(c, "#meeting-state").await?;
+    ensure!(
+        state.trim() == "纪要已签发",
+        "meeting in state {state:?} after signing"
+    );
     let number = format!("信打假办纪〔{year}〕1号");
     let link = text(c, "#minutes-link").await?;
     ensure!(link.trim() == number, "minutes numbered {link:?}");

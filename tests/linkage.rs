@@ -1400,11 +1400,11 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         let (s, _) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), None).await;
         assert_eq!(s, StatusCode::CONFLICT);
         // Approved: numbered and sent at the head's act.
-        ok_step(&app, "head.scjg", id, json!({"step": "approve"})).await;
+        ok_step(&app, "head.scjg", id, json!({"step": "approve", "text": "同意移送，抓紧办理。"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "sent");
         assert_eq!(d["documents"].as_array().map(Vec::len), Some(1));
-        assert!(d.to_string().contains("负责人批准：移送公安机关"), "{d}");
+        assert!(d.to_string().contains("负责人批准：移送公安机关（同意移送，抓紧办理。）"), "the head's opinion is recorded: {d}");
         let approver: String = sqlx::query_scalar("SELECT actor_name FROM transfer_events WHERE transfer_id = $1 AND kind = 'sent'")
             .bind(id)
             .fetch_one(&app.db.pool)

@@ -69,9 +69,29 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         let (s, v) = step(&app, "staff", id, body(json!([{"text": "开展冬春农资打假专项行动", "lead_unit_id": msa.to_string(), "due_on": day(20)}]))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
 
-        // Only the chair signs; signing numbers the minutes and turns the item into a task.
-        assert_eq!(step(&app, "staff", id, json!({"step": "sign_minutes"})).await.0, StatusCode::CONFLICT);
-        assert_eq!(step(&app, "leader", id, json!({"step": "sign_minutes"})).await.0, StatusCode::NO_CONTENT);
+        // The minutes are a draft in the document chain (001 §21): previewed with the number
+        // blank and no task made; only the chair signs, and signing numbers the minutes and
+        // turns the item into a task. The old step on the meeting is gone.
+        let draft = common::draft_of(&app, "meeting", id).await;
+        let mut sc = app.client();
+        sc.login("staff", PASSWORD).await;
+        let preview = sc.get(&format!("/drafts/{draft}/preview.pdf")).await;
+        assert_eq!(preview.status, StatusCode::OK);
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("p.pdf"), &preview.bytes).expect("write");
+        let out = Command::new("pdftotext").arg(dir.path().join("p.pdf")).arg("-").output().expect("pdftotext (poppler-utils)");
+        let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
+        assert!(text.contains("全体会议纪要") && text.contains("开展冬春农资打假专项行动"), "{text}");
+        assert!(!text.contains("李组长签发") && !text.contains("1号"), "{text}");
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
+        assert!(d["items"][0]["task_id"].is_null() && d["minutes_number"].is_null(), "{d}");
+        for who in ["staff", "director"] {
+            let (s, v) = common::draft_act(&app, who, "meeting", id, "sign", "同意").await;
+            assert_eq!(s, StatusCode::CONFLICT, "{who}: {v}");
+        }
+        assert_eq!(step(&app, "leader", id, json!({"step": "sign_minutes"})).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, v) = common::draft_act(&app, "leader", "meeting", id, "sign", "同意印发。").await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
         let year = &app.today().to_string()[..4];
         let number = format!("信打假办纪〔{year}〕1号");
@@ -102,7 +122,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         assert_eq!(call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/tasks/{task}/steps"), Some(json!({"step": "submit_completion", "text": "检查农资门店120家"}))).await.0, StatusCode::NO_CONTENT);
         assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/tasks/{task}/steps"), Some(json!({"step": "accept", "text": "同意办结"}))).await.0, StatusCode::NO_CONTENT);
         // Nothing more happens to issued minutes.
-        assert_eq!(step(&app, "leader", id, json!({"step": "sign_minutes"})).await.0, StatusCode::CONFLICT);
+        assert_eq!(common::draft_act(&app, "leader", "meeting", id, "sign", "同意").await.0, StatusCode::CONFLICT);
     })
     .await;
 }
@@ -173,7 +193,7 @@ async fn signed_minutes_reach_every_member_unit_and_the_leaders() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let mut signed = false;
         for who in [approver, "leader", "director"] {
-            if step(&app, who, id, json!({"step": "sign_minutes"})).await.0 == StatusCode::NO_CONTENT {
+            if common::draft_act(&app, who, "meeting", id, "sign", "同意印发。").await.0 == StatusCode::NO_CONTENT {
                 signed = true;
                 break;
             }

@@ -25,6 +25,9 @@ pub struct Who {
     /// The operation is the signing (签发) of a draft: the step it takes issues that draft's
     /// document, and the draft is sealed in the step's own transaction (`procedure::finish`).
     pub signing: Option<Signing>,
+    /// The operation is the organ head's approval of a proposed step (国务院令第310号第五条),
+    /// with his opinion: the step takes effect as approved.
+    pub approval: Option<String>,
 }
 
 /// Which draft a step signs, with the signer's 签发意见.
@@ -44,6 +47,7 @@ impl Who {
             client_addr: None,
             at,
             signing: None,
+            approval: None,
         }
     }
 
@@ -61,6 +65,7 @@ impl Who {
             client_addr,
             at,
             signing: None,
+            approval: None,
         }
     }
 

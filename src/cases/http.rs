@@ -423,11 +423,7 @@ async fn show(
             .collect(),
         deadlines: records.deadlines,
         letters: records.letters,
-        drafts: if cu.actor.unit_id == c.office_unit_id {
-            crate::drafting::store::of_record(&state.db, "case", c.id).await?
-        } else {
-            Vec::new()
-        },
+        drafts: crate::drafting::store::of_record(&state.db, &cu.actor, "case", c.id).await?,
         reports: records.reports,
         attachments: records.attachments,
         events: records.events,
@@ -689,7 +685,6 @@ pub async fn run_step(
                 crate::drafting::Kind::SupervisionLetter,
                 id,
                 body,
-                state.config.document_review,
             )
             .await
             .map(|_| ())

@@ -119,7 +119,7 @@ async fn create_page(
         report_ids: p.many("report_ids"),
         include_figures: p.one("include_figures") == "1",
     };
-    match store::draft(&state.db, &cu.actor, &cu.who, &input).await {
+    match store::draft(&state, &cu.actor, &cu.who, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/circulars/{id}?msg=created")).into_response()),
         Err(AppError::Validation(e)) => new_form(&state, &cu, input, e).await,
         Err(e) => Err(e.into()),
@@ -132,8 +132,8 @@ pub struct CircularDetail {
     #[serde(flatten)]
     pub circular: Circular,
     pub recipients: Vec<Recipient>,
-    /// The reader may sign or return it.
-    pub can_sign: bool,
+    /// Its drafts in the document chain the reader may see (the office, the signer).
+    pub drafts: Vec<crate::drafting::store::Draft>,
     /// The reader's unit is addressed and has not yet confirmed.
     pub can_confirm: bool,
 }
@@ -146,12 +146,7 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Circul
     let recipients = store::recipients(&state.db.pool, id).await?;
     let state_now = super::State::parse(&circular.state).unwrap_or(super::State::Returned);
     Ok(CircularDetail {
-        can_sign: super::check_sign(
-            state_now,
-            &actor.roles,
-            actor.unit_region.as_str() == circular.office_region,
-        )
-        .is_ok(),
+        drafts: crate::drafting::store::of_record(&state.db, actor, "circular", id).await?,
         can_confirm: state_now == super::State::Issued
             && recipients
                 .iter()
@@ -193,7 +188,7 @@ async fn show_page(
     show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
 }
 
-/// sign, return (with `text`), confirm_read
+/// confirm_read
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
@@ -237,7 +232,8 @@ pub async fn api_list(
     Ok(Json(store::list(&state.db, &scope).await?))
 }
 
-/// Draft a circular or briefing (the office); it goes to the group leader to sign.
+/// Draft a circular or briefing (the office); it goes through the document chain to the group
+/// leader, who signs it (001 §26).
 #[utoipa::path(post, path = "/api/v1/circulars", tag = "circulars", request_body = CircularInput,
     responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -246,7 +242,7 @@ pub async fn api_create(
     u: ApiUser,
     ApiJson(input): ApiJson<CircularInput>,
 ) -> AppResult<Response> {
-    let id = store::draft(&state.db, &u.actor, &u.who, &input).await?;
+    let id = store::draft(&state, &u.actor, &u.who, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
@@ -262,7 +258,7 @@ pub async fn api_get(
     Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
 }
 
-/// Sign, return with reasons (the leader), or confirm reading (a unit addressed).
+/// Confirm reading (a unit addressed). Signing and returning are acts on the circular's draft.
 #[utoipa::path(post, path = "/api/v1/circulars/{id}/steps", tag = "circulars", params(("id" = i64, Path)), request_body = store::CircularStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]

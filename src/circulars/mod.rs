@@ -1,7 +1,8 @@
 //! Circulars (通报, 003 三(六)) and work briefings (工作简报, 003 三(三)): the office drafts them
-//! and addresses them to units; the group leader signs them before they go out (001 §26) or
-//! returns them with reasons; signed ones are numbered in their own yearly sequences, issued as
-//! PDFs in the official layout, and each unit addressed confirms it has read them.
+//! and addresses them to units; they go through the document chain (`drafting`: 核稿 where the
+//! office reviews its drafts, then the group leader signs or returns them, 001 §26); signed
+//! ones are numbered in their own yearly sequences, issued as PDFs in the official layout, and
+//! each unit addressed confirms it has read them.
 //!
 //! The rules are here (pure); `store` reads and writes, `http` serves pages and API.
 
@@ -10,7 +11,6 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::Role;
 use crate::domain::{FieldErrors, coded_enum, text};
 
 coded_enum! {
@@ -26,8 +26,9 @@ coded_enum! {
 
 coded_enum! {
     State {
-        Pending = "pending", "待签发";
+        Pending = "pending", "审签中";
         Issued = "issued", "已签发印发";
+        // Before the document chain a leader's return ended a circular; kept for those records.
         Returned = "returned", "已退回";
     }
 }
@@ -45,26 +46,6 @@ impl Kind {
     pub fn names_people(self) -> bool {
         matches!(self, Kind::Commendation | Kind::Criticism)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("该文件当前为“{0}”，不能再签发或退回")]
-    NotPending(&'static str),
-    #[error("领导小组文件由组长或其委托的副组长签发（领导小组工作规则第二十六条）")]
-    NotSigner,
-}
-
-/// 001 §26: the group's documents are signed by its leader or an authorised deputy (who holds
-/// the leader role here), of the region whose office drafted them.
-pub fn check_sign(state: State, roles: &[Role], same_region: bool) -> Result<(), Refusal> {
-    if !(roles.contains(&Role::GroupLeader) && same_region) {
-        return Err(Refusal::NotSigner);
-    }
-    if state != State::Pending {
-        return Err(Refusal::NotPending(state.label()));
-    }
-    Ok(())
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -213,26 +194,6 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_the_leader_of_the_region_signs_pending_documents() {
-        assert_eq!(
-            check_sign(State::Pending, &[Role::GroupLeader], true),
-            Ok(())
-        );
-        assert_eq!(
-            check_sign(State::Pending, &[Role::OfficeDirector], true),
-            Err(Refusal::NotSigner)
-        );
-        assert_eq!(
-            check_sign(State::Pending, &[Role::GroupLeader], false),
-            Err(Refusal::NotSigner)
-        );
-        assert_eq!(
-            check_sign(State::Issued, &[Role::GroupLeader], true),
-            Err(Refusal::NotPending("已签发印发"))
-        );
-    }
 
     #[test]
     fn commendation_names_people() {

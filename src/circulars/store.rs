@@ -1,12 +1,13 @@
-//! Reading circulars within scope, and drafting, signing, returning and read receipts, each
-//! one transaction with its audit record.
+//! Reading circulars within scope, and drafting, signing and read receipts, each one
+//! transaction with its audit record. A circular is drafted into the document chain
+//! (`drafting`): it is reviewed, returned or signed there, and signing its draft runs [`sign`].
 
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::{CircularInput, Kind, NewCircular, State, check_sign};
+use super::{CircularInput, Kind, NewCircular, State};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Role, Scope};
 use crate::audit::{self, Entry, Who};
@@ -15,10 +16,8 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
-use crate::notify::store::{Duty, Holder, add_duty, discharge, notify, notify_unit};
+use crate::notify::store::{Duty, Holder, add_duty, notify, notify_unit};
 
-/// The signer's duty to sign (签发) or return a draft (001 §26).
-const SIGN: &str = "sign";
 /// Each recipient unit's duty to confirm it has read an issued circular.
 const CONFIRM_READ: &str = "confirm_read";
 
@@ -153,8 +152,10 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Circular>, sqlx::Error> {
     q.query_as().fetch_optional(&mut **tx).await
 }
 
-/// The office drafts a circular or briefing; it goes to the group leader to sign.
-pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> AppResult<i64> {
+/// The office drafts a circular or briefing (拟稿): it goes into the document chain, to be
+/// reviewed where the office reviews its drafts and signed by the group leader (001 §26).
+pub async fn draft(ctx: &Ctx, actor: &Actor, who: &Who, input: &CircularInput) -> AppResult<i64> {
+    let db = &ctx.db;
     actor.require(Resource::Circular, Action::Create)?;
     let mut n = NewCircular::parse(input)?;
     if n.kind == Kind::Briefing && (!n.report_ids.is_empty() || n.include_figures) {
@@ -194,31 +195,16 @@ pub async fn draft(db: &Db, actor: &Actor, who: &Who, input: &CircularInput) -> 
             .await?;
         crate::access::parties::add(&mut tx, RESOURCE, id, *u, "recipient", &now).await?;
     }
-    let leaders =
-        crate::notify::store::holders_of_role(&mut tx, Role::GroupLeader, actor.unit_id).await?;
-    let link = format!("/circulars/{id}");
-    for l in leaders {
-        notify(
-            &mut tx,
-            who,
-            l,
-            &format!("请签发：{}", n.title),
-            n.kind.label(),
-            Some(&link),
-        )
-        .await?;
-        add_duty(
-            &mut tx,
-            who,
-            duty(id, SIGN),
-            Holder::User(l),
-            &format!("签发{}：{}", n.kind.label(), n.title),
-            &link,
-            None,
-            false,
-        )
-        .await?;
-    }
+    crate::drafting::store::open_draft(
+        ctx,
+        &mut tx,
+        actor,
+        who,
+        crate::drafting::Kind::Circular,
+        id,
+        json!({"step": "sign", "body": n.body}),
+    )
+    .await?;
     let c = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     commit(
         tx,
@@ -284,20 +270,6 @@ async fn briefing_body(
     Ok(super::assemble(&n.body, &picked, figures.as_ref()))
 }
 
-async fn begin_signing(db: &Db, actor: &Actor, id: i64) -> AppResult<(Tx, Circular)> {
-    let scope = read_scope(actor)?;
-    let c = get(db, &scope, id).await?.ok_or(AppError::NotFound)?;
-    let state = State::parse(&c.state).ok_or_else(|| AppError::internal("circular state"))?;
-    check_sign(
-        state,
-        &actor.roles,
-        actor.unit_region.as_str() == c.office_region,
-    )
-    .map_err(|r| AppError::conflict("step_refused", r.to_string()))?;
-    let (tx, now) = crate::procedure::open(db, &c, id).await?;
-    Ok((tx, now))
-}
-
 impl crate::procedure::Record for Circular {
     const TABLE: &'static str = "circulars";
     const CHANGED: &'static str = "该文件已被他人处理，请刷新页面";
@@ -348,10 +320,32 @@ fn document(
     }
 }
 
-/// 001 §26: the leader signs; the document is numbered, rendered and issued to the units
-/// addressed, each of which gets a to-do to confirm it has read it.
-pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
-    let (mut tx, c) = begin_signing(&ctx.db, actor, id).await?;
+/// 001 §26: the leader signs the circular's draft (the chain checks that he may, `drafting`);
+/// the document is numbered, rendered and issued to the units addressed, each of which gets a
+/// to-do to confirm it has read it. `body`: the text as signed, if the draft revised it.
+pub async fn sign(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    body: Option<&str>,
+) -> AppResult<()> {
+    let previewing = crate::context::previewing();
+    if who.signing.is_none() && !previewing {
+        return Err(AppError::internal("a circular signed outside its draft"));
+    }
+    let scope = read_scope(actor)?;
+    let seen = get(&ctx.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    if seen.state != State::Pending.code() {
+        return Err(AppError::conflict(
+            "step_refused",
+            format!("该文件当前为“{}”，不能签发", seen.state_label()),
+        ));
+    }
+    let (mut tx, mut c) = crate::procedure::open(&ctx.db, &seen, id).await?;
+    if let Some(b) = body {
+        c.body = b.to_string();
+    }
     let kind = Kind::parse(&c.kind).ok_or_else(|| AppError::internal("circular kind"))?;
     let issuer: String = sqlx::query_scalar(
         "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
@@ -369,20 +363,21 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .await?;
     let recipients = recipients(&mut *tx, id).await?;
     let names: Vec<String> = recipients.iter().map(|r| r.name.clone()).collect();
+    // A preview names no signer: who signs is known when he does.
+    let signer = if previewing {
+        "　　"
+    } else {
+        actor.display_name.as_str()
+    };
     let pdf = ctx
-        .render_pdf(document(
-            who.today(),
-            &c,
-            &issuer,
-            &number,
-            &names,
-            &actor.display_name,
-        ))
+        .render_pdf(document(who.today(), &c, &issuer, &number, &names, signer))
         .await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));
+    crate::procedure::transition::<Circular>(&mut tx, id, &c.state, State::Issued.code()).await?;
     sqlx::query(
-        "UPDATE circulars SET state = 'issued', number = $1, signed_by_name = $2, signed_at = $3, sha256 = $4, pdf = $5, updated_at = $3 WHERE id = $6",
+        "UPDATE circulars SET body = $1, number = $2, signed_by_name = $3, signed_at = $4, sha256 = $5, pdf = $6, updated_at = $4 WHERE id = $7",
     )
+    .bind(&c.body)
     .bind(&number)
     .bind(&actor.display_name)
     .bind(who.at_text())
@@ -392,7 +387,6 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .execute(&mut *tx)
     .await?;
     let link = format!("/circulars/{id}");
-    discharge(&mut tx, who, duty(id, SIGN)).await?;
     for r in &recipients {
         let title = format!("{}{}：{}", kind.label(), number, c.title);
         notify_unit(&mut tx, who, r.unit_id, &title, "请阅知并确认", &link).await?;
@@ -425,43 +419,14 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
             .await?;
         }
     }
-    commit(
+    crate::procedure::finish(
         tx,
         who,
-        &c,
-        "circular.sign",
-        json!({"number": number, "sha256": sha}),
+        Entry::new("circular.sign", RESOURCE)
+            .object(c.id, Some(c.office_unit_id))
+            .summary(json!({"number": number, "sha256": sha})),
     )
     .await
-}
-
-/// The leader returns the draft with reasons; the office drafts anew.
-pub async fn return_draft(
-    db: &Db,
-    actor: &Actor,
-    who: &Who,
-    id: i64,
-    reason: &str,
-) -> AppResult<()> {
-    let reason = crate::domain::text::required_long("text", "退回的理由", reason, 1000)?;
-    let (mut tx, c) = begin_signing(db, actor, id).await?;
-    discharge(&mut tx, who, duty(id, SIGN)).await?;
-    sqlx::query("UPDATE circulars SET state = 'returned', return_reason = $1, updated_at = $2 WHERE id = $3")
-        .bind(&reason)
-        .bind(who.at_text())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    notify_unit(
-        &mut tx,
-        who,
-        c.office_unit_id,
-        &format!("退回：{}", c.title),
-        &reason,
-        &format!("/circulars/{id}"),
-    )
-    .await?;
-    commit(tx, who, &c, "circular.return", json!({})).await
 }
 
 /// A unit addressed confirms it has read an issued circular (the read receipt).
@@ -522,14 +487,8 @@ pub async fn confirm_read(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum CircularStep {
-    /// 签发 (the signer): numbered and issued.
-    Sign,
-    /// 退回修改 (the signer), with the reasons.
-    Return {
-        #[serde(default, deserialize_with = "crate::web::step::or_default")]
-        text: String,
-    },
-    /// 确认已阅 (a recipient unit).
+    /// 确认已阅 (a recipient unit). Signing and returning are acts on the circular's draft
+    /// (`/api/v1/drafts/{id}/steps`).
     ConfirmRead,
 }
 
@@ -542,8 +501,6 @@ pub async fn run(
     input: CircularStep,
 ) -> AppResult<()> {
     match input {
-        CircularStep::Sign => sign(ctx, actor, who, id).await,
-        CircularStep::Return { text } => return_draft(&ctx.db, actor, who, id, &text).await,
         CircularStep::ConfirmRead => confirm_read(&ctx.db, actor, who, id).await,
     }
 }

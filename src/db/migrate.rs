@@ -136,6 +136,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reminders",
         sql: include_str!("../../migrations/0024_reminders.sql"),
     },
+    Migration {
+        version: 25,
+        name: "chain_signers",
+        sql: include_str!("../../migrations/0025_chain_signers.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::Act;
 use super::store::{self, Draft, Event};
-use super::{Act, Kind};
 use crate::access::Actor;
 use crate::audit::Who;
 use crate::error::{AppError, AppResult};
@@ -27,6 +27,92 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/v1/drafts/{id}", get(api_get))
         .route("/api/v1/drafts/{id}/steps", post(api_step))
         .route("/api/v1/drafts/{id}/preview.pdf", get(api_preview))
+        .route("/drafting/settings", get(settings_page).post(settings_save))
+        .route(
+            "/api/v1/drafting/settings",
+            get(api_settings).put(api_settings_put),
+        )
+}
+
+/// The office's settings for its documents.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftingSettings {
+    /// Drafts are reviewed (核稿) by an office member other than the drafter before they go
+    /// to the signer (《党政机关公文处理工作条例》第十九条).
+    pub document_review: bool,
+}
+
+/// The reader's office's settings; 403 outside a leading-group office.
+async fn settings(state: &SharedState, actor: &Actor) -> AppResult<DraftingSettings> {
+    if !actor.roles.iter().any(|r| r.is_office()) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(DraftingSettings {
+        document_review: store::reviews_office(state, actor.unit_id).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "drafts/settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    s: DraftingSettings,
+    may_change: bool,
+}
+
+async fn settings_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    let s = settings(&state, &cu.actor).await?;
+    Ok(render(&SettingsPage {
+        layout: Layout::new(&cu, "公文办理设置", "/").notice(q.msg.as_deref()),
+        s,
+        may_change: cu
+            .actor
+            .roles
+            .contains(&crate::access::Role::OfficeDirector),
+    }))
+}
+
+async fn settings_save(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let review = pairs
+        .iter()
+        .any(|(k, v)| k == "document_review" && v == "1");
+    store::set_review(&state.db, &cu.actor, &cu.who, review).await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to("/drafting/settings?msg=saved"),
+    ))
+}
+
+/// The caller's office's settings for its documents (核稿 or not).
+#[utoipa::path(get, path = "/api/v1/drafting/settings", tag = "drafts",
+    responses((status = 200, body = DraftingSettings), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_settings(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<DraftingSettings>> {
+    Ok(Json(settings(&state, &u.actor).await?))
+}
+
+/// The office director sets whether his office's drafts are reviewed (核稿).
+#[utoipa::path(put, path = "/api/v1/drafting/settings", tag = "drafts", request_body = DraftingSettings,
+    responses((status = 200, body = DraftingSettings), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_settings_put(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    crate::web::extract::ApiJson(input): crate::web::extract::ApiJson<DraftingSettings>,
+) -> AppResult<Json<DraftingSettings>> {
+    store::set_review(&state.db, &u.actor, &u.who, input.document_review).await?;
+    Ok(Json(settings(&state, &u.actor).await?))
 }
 
 /// An act on a draft as submitted (`{"step": …}`).
@@ -62,24 +148,13 @@ async fn run(
     id: i64,
     input: DraftStep,
 ) -> AppResult<()> {
-    let review = state.config.document_review;
     let (act, text, revised) = match input {
         DraftStep::Pass { text } => (Act::Pass, text, None),
         DraftStep::Return { text } => (Act::Return, text, None),
         DraftStep::Sign { text } => (Act::Sign, text, None),
         DraftStep::Resubmit { text } => (Act::Resubmit, String::new(), text),
     };
-    store::act(
-        state,
-        actor,
-        who,
-        id,
-        act,
-        &text,
-        revised.as_deref(),
-        review,
-    )
-    .await
+    store::act(state, actor, who, id, act, &text, revised.as_deref()).await
 }
 
 /// A draft with its history and what the reader may do with it.
@@ -99,15 +174,15 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<DraftD
     let d = store::get(&state.db, actor, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let kind: Kind = d.kind()?;
+    let signer = d.signer()?;
     Ok(DraftDetail {
         events: store::events(&state.db, id).await?,
-        signer: kind.signer_label(),
+        signer: signer.label(),
         acts: super::available(
-            kind,
+            signer,
             d.state()?,
             store::standing(actor, &d),
-            state.config.document_review,
+            store::reviews_office(state, d.office_unit_id).await?,
         ),
         draft: d,
     })

@@ -21,6 +21,8 @@ coded_enum! {
     Kind {
         SupervisionLetter = "supervision_letter", "督办公函";
         InspectionReport = "inspection_report", "督导检查报告";
+        Circular = "circular", "领导小组通报、简报";
+        Minutes = "minutes", "会议纪要";
     }
 }
 
@@ -30,6 +32,8 @@ impl Kind {
         match self {
             Kind::SupervisionLetter => "case",
             Kind::InspectionReport => "inspection",
+            Kind::Circular => "circular",
+            Kind::Minutes => "meeting",
         }
     }
 
@@ -38,14 +42,8 @@ impl Kind {
         match self {
             Kind::SupervisionLetter => "issue_letter",
             Kind::InspectionReport => "report",
-        }
-    }
-
-    /// Who signs it: the office director for the office's letters (000 §5) and its
-    /// inspection reports (003 三(四)).
-    pub fn signer(self) -> Role {
-        match self {
-            Kind::SupervisionLetter | Kind::InspectionReport => Role::OfficeDirector,
+            Kind::Circular => "sign",
+            Kind::Minutes => "sign_minutes",
         }
     }
 
@@ -54,11 +52,9 @@ impl Kind {
         match self {
             Kind::SupervisionLetter => ("text", "其他需要说明的事项"),
             Kind::InspectionReport => ("report", "检查报告"),
+            Kind::Circular => ("body", "正文"),
+            Kind::Minutes => ("minutes", "会议情况"),
         }
-    }
-
-    pub fn signer_label(self) -> &'static str {
-        self.signer().label()
     }
 
     /// The kind whose document `step` of `record_type` issues.
@@ -68,6 +64,36 @@ impl Kind {
             .copied()
             .find(|k| k.record_type() == record_type && k.step() == step)
     }
+}
+
+/// Who signs a document: the office director for the office's letters (000 §5) and its
+/// inspection reports (003 三(四)) and for the liaison meeting's minutes (003 三(一)); the
+/// group leader, or a deputy he authorises (who holds the role), for the group's circulars
+/// and briefings (001 §26) and for the minutes of the meetings he chairs (001 §21). The record
+/// decides (a meeting's kind names its chair), so the draft keeps the role it was drafted for.
+///
+/// The office director signs in his own office; the group's leaders sit in their own organs
+/// and sign for the office of their region.
+pub fn signs_in_region(role: Role) -> bool {
+    role == Role::GroupLeader
+}
+
+/// Whether an actor with `roles`, of `unit` in `region`, holds `signer` for the office
+/// `office` of `office_region`.
+pub fn holds_signer(
+    signer: Role,
+    roles: &[Role],
+    unit: i64,
+    region: &str,
+    office: i64,
+    office_region: &str,
+) -> bool {
+    roles.contains(&signer)
+        && if signs_in_region(signer) {
+            region == office_region
+        } else {
+            unit == office
+        }
 }
 
 coded_enum! {
@@ -131,7 +157,7 @@ pub fn first_state(review: bool) -> State {
 
 /// The rule for each act: from which state, by whom, and where it leads.
 pub fn check(
-    kind: Kind,
+    signer: Role,
     state: State,
     act: Act,
     standing: Standing,
@@ -158,7 +184,7 @@ pub fn check(
             State::Reviewing if standing.office && !standing.drafter => Ok(State::Returned),
             State::Reviewing if standing.drafter => Err(Refusal::OwnDraft),
             State::Signing if standing.signer => Ok(State::Returned),
-            State::Signing => Err(Refusal::NotSigner(kind.signer_label())),
+            State::Signing => Err(Refusal::NotSigner(signer.label())),
             State::Reviewing => Err(Refusal::NotEntitled(act.label())),
             _ => Err(wrong()),
         },
@@ -167,7 +193,7 @@ pub fn check(
                 return Err(wrong());
             }
             if !standing.signer {
-                return Err(Refusal::NotSigner(kind.signer_label()));
+                return Err(Refusal::NotSigner(signer.label()));
             }
             Ok(State::Signed)
         }
@@ -184,10 +210,10 @@ pub fn check(
 }
 
 /// The acts `standing` may take on a draft in `state` (the draft page's forms).
-pub fn available(kind: Kind, state: State, standing: Standing, review: bool) -> Vec<Act> {
+pub fn available(signer: Role, state: State, standing: Standing, review: bool) -> Vec<Act> {
     [Act::Pass, Act::Sign, Act::Return, Act::Resubmit]
         .into_iter()
-        .filter(|a| check(kind, state, *a, standing, review).is_ok())
+        .filter(|a| check(signer, state, *a, standing, review).is_ok())
         .collect()
 }
 
@@ -195,7 +221,76 @@ pub fn available(kind: Kind, state: State, standing: Standing, review: bool) -> 
 mod tests {
     use super::*;
 
-    const K: Kind = Kind::SupervisionLetter;
+    #[test]
+    fn the_director_signs_in_his_office_and_the_leader_in_his_region() {
+        let director = [Role::OfficeDirector];
+        let leader = [Role::GroupLeader];
+        // 000 §5: the office director of this office, not of another in the region.
+        assert!(holds_signer(
+            Role::OfficeDirector,
+            &director,
+            1,
+            "411500",
+            1,
+            "411500"
+        ));
+        assert!(!holds_signer(
+            Role::OfficeDirector,
+            &director,
+            2,
+            "411500",
+            1,
+            "411500"
+        ));
+        // 001 §26: the leader sits in his own organ and signs for his region's office only.
+        assert!(holds_signer(
+            Role::GroupLeader,
+            &leader,
+            9,
+            "411500",
+            1,
+            "411500"
+        ));
+        assert!(!holds_signer(
+            Role::GroupLeader,
+            &leader,
+            9,
+            "411521",
+            1,
+            "411500"
+        ));
+        assert!(!holds_signer(
+            Role::GroupLeader,
+            &director,
+            1,
+            "411500",
+            1,
+            "411500"
+        ));
+        assert!(!holds_signer(
+            Role::OfficeDirector,
+            &leader,
+            1,
+            "411500",
+            1,
+            "411500"
+        ));
+        assert_eq!(
+            check(
+                Role::GroupLeader,
+                State::Signing,
+                Act::Sign,
+                Standing {
+                    office: true,
+                    ..Standing::default()
+                },
+                false
+            ),
+            Err(Refusal::NotSigner("组长/副组长"))
+        );
+    }
+
+    const K: Role = Role::OfficeDirector;
 
     fn drafter() -> Standing {
         Standing {
@@ -307,8 +402,11 @@ mod tests {
             Kind::of_step("inspection", "report"),
             Some(Kind::InspectionReport)
         );
-        assert_eq!(Kind::InspectionReport.signer(), Role::OfficeDirector);
-        assert_eq!(Kind::SupervisionLetter.signer(), Role::OfficeDirector);
+        assert_eq!(Kind::of_step("circular", "sign"), Some(Kind::Circular));
+        assert_eq!(
+            Kind::of_step("meeting", "sign_minutes"),
+            Some(Kind::Minutes)
+        );
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.code()), Some(*k));
         }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Act, Kind, Refusal, Standing, State};
-use crate::access::Actor;
+use crate::access::{Actor, Role};
 use crate::audit::{Entry, Signing, Who};
 use crate::context::Ctx;
 use crate::db::{Db, Tx};
@@ -23,6 +23,10 @@ pub struct Draft {
     pub record_type: String,
     pub record_id: i64,
     pub office_unit_id: i64,
+    /// The office's region (the group leader signs for it).
+    pub office_region: String,
+    /// Who signs it (a role code): the office director, the group leader, a meeting's chair.
+    pub signer_role: String,
     pub title: String,
     /// The issuing step as submitted (`{"step": …}` with its fields).
     pub body: String,
@@ -45,6 +49,9 @@ impl Draft {
     }
     pub fn state(&self) -> AppResult<State> {
         State::parse(&self.state).ok_or_else(|| AppError::internal("draft state"))
+    }
+    pub fn signer(&self) -> AppResult<Role> {
+        Role::parse(&self.signer_role).ok_or_else(|| AppError::internal("draft signer"))
     }
     pub fn kind_label(&self) -> &'static str {
         Kind::label_of(&self.kind)
@@ -90,7 +97,8 @@ impl Event {
     }
 }
 
-const SELECT: &str = "SELECT id, kind, record_type, record_id, office_unit_id, title, body, state, \
+const SELECT: &str = "SELECT id, kind, record_type, record_id, office_unit_id, office_region, \
+    signer_role, title, body, state, \
     drafter_id, drafter_name, number, signer_name, sign_opinion, signed_at, created_at, updated_at \
     FROM drafts WHERE ";
 
@@ -110,19 +118,25 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Draft>> {
     Ok(d.filter(|d| standing(actor, d).office))
 }
 
-/// The drafts of a record, newest first (the record's page lists them).
+/// The drafts of a record that `actor` may see (its office, its signer), newest first: the
+/// record's page lists them.
 pub async fn of_record(
     db: &Db,
+    actor: &Actor,
     record_type: &str,
     record_id: i64,
 ) -> Result<Vec<Draft>, sqlx::Error> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let all: Vec<Draft> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "{SELECT}record_type = $1 AND record_id = $2 ORDER BY id DESC"
     )))
     .bind(record_type)
     .bind(record_id)
     .fetch_all(&db.pool)
-    .await
+    .await?;
+    Ok(all
+        .into_iter()
+        .filter(|d| standing(actor, d).office)
+        .collect())
 }
 
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
@@ -137,8 +151,16 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
 /// How `actor` stands to draft `d`.
 pub fn standing(actor: &Actor, d: &Draft) -> Standing {
     let office = actor.unit_id == d.office_unit_id && actor.roles.iter().any(|r| r.is_office());
-    let signer = actor.unit_id == d.office_unit_id
-        && Kind::parse(&d.kind).is_some_and(|k| actor.roles.contains(&k.signer()));
+    let signer = Role::parse(&d.signer_role).is_some_and(|role| {
+        super::holds_signer(
+            role,
+            &actor.roles,
+            actor.unit_id,
+            actor.unit_region.as_str(),
+            d.office_unit_id,
+            &d.office_region,
+        )
+    });
     Standing {
         drafter: actor.user_id == d.drafter_id,
         office: office || signer,
@@ -175,6 +197,7 @@ const REVISE: &str = "revise";
 /// Give the next holder the draft: the office to review it, the signer to sign it.
 async fn hand_on(tx: &mut Tx, who: &Who, d: &Draft, kind: Kind, to: State) -> AppResult<()> {
     let link = format!("/drafts/{}", d.id);
+    let signer = d.signer()?;
     match to {
         State::Reviewing => {
             add_duty(
@@ -190,17 +213,29 @@ async fn hand_on(tx: &mut Tx, who: &Who, d: &Draft, kind: Kind, to: State) -> Ap
             .await?
         }
         State::Signing => {
-            add_duty(
-                tx,
-                who,
-                duty(d.id, SIGN),
-                Holder::UnitRole(d.office_unit_id, kind.signer()),
-                &format!("{}待签发：{}", kind.label(), d.title),
-                &link,
-                None,
-                false,
-            )
-            .await?
+            // The director's duty is his office's; the leaders of the region each hold it.
+            let holders = if super::signs_in_region(signer) {
+                crate::notify::store::holders_of_role(tx, signer, d.office_unit_id)
+                    .await?
+                    .into_iter()
+                    .map(Holder::User)
+                    .collect()
+            } else {
+                vec![Holder::UnitRole(d.office_unit_id, signer)]
+            };
+            for h in holders {
+                add_duty(
+                    tx,
+                    who,
+                    duty(d.id, SIGN),
+                    h,
+                    &format!("{}待签发：{}", kind.label(), d.title),
+                    &link,
+                    None,
+                    false,
+                )
+                .await?
+            }
         }
         _ => {}
     }
@@ -238,43 +273,98 @@ async fn issue(
                 .map_err(|e| AppError::internal(format!("inspection draft body: {e}")))?;
             crate::inspections::store::report(ctx, actor, who, record_id, &input).await
         }
+        Kind::Circular => {
+            crate::circulars::store::sign(ctx, actor, who, record_id, body["body"].as_str()).await
+        }
+        Kind::Minutes => {
+            crate::meetings::store::sign(ctx, actor, who, record_id, body["minutes"].as_str()).await
+        }
     }
 }
 
 /// The document of a draft as it would be issued, its number blank.
 pub async fn preview(ctx: &Ctx, actor: &Actor, who: &Who, d: &Draft) -> AppResult<Vec<u8>> {
     let body: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
-    preview_body(ctx, actor, who, d.kind()?, d.record_id, &body).await
+    preview_body(ctx, actor, who, d.kind()?, d.record_id, &body, d.signer()?).await
 }
 
-/// The office and title of the record a new draft belongs to.
-async fn record_of(tx: &mut Tx, kind: Kind, record_id: i64) -> AppResult<(i64, String)> {
-    match kind {
-        Kind::SupervisionLetter => {
-            let row: Option<(i64, String)> =
-                sqlx::query_as("SELECT office_unit_id, title FROM cases WHERE id = $1")
-                    .bind(record_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            let (office, title) = row.ok_or(AppError::NotFound)?;
-            Ok((office, format!("关于督办{title}的函")))
+/// The office, title and signer of the record a new draft belongs to.
+async fn record_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    kind: Kind,
+    record_id: i64,
+) -> AppResult<(i64, String, Role)> {
+    let sql = match kind {
+        Kind::SupervisionLetter => "SELECT office_unit_id, title, '' FROM cases WHERE id = $1",
+        Kind::InspectionReport => "SELECT office_unit_id, title, '' FROM inspections WHERE id = $1",
+        Kind::Circular => "SELECT office_unit_id, title, kind FROM circulars WHERE id = $1",
+        Kind::Minutes => "SELECT office_unit_id, title, kind FROM group_meetings WHERE id = $1",
+    };
+    let row: Option<(i64, String, String)> = sqlx::query_as(sql)
+        .bind(record_id)
+        .fetch_optional(exec)
+        .await?;
+    let (office, title, sub) = row.ok_or(AppError::NotFound)?;
+    Ok(match kind {
+        Kind::SupervisionLetter => (office, format!("关于督办{title}的函"), Role::OfficeDirector),
+        Kind::InspectionReport => (office, format!("{title}报告"), Role::OfficeDirector),
+        // 001 §26: the group's documents.
+        Kind::Circular => (office, title, Role::GroupLeader),
+        // 001 §21, 003 三(一): the meeting's chair.
+        Kind::Minutes => {
+            let meeting = crate::meetings::flow::MeetingKind::parse(&sub)
+                .ok_or_else(|| AppError::internal("meeting kind"))?;
+            (office, format!("{title}纪要"), meeting.chair_role())
         }
-        Kind::InspectionReport => {
-            let row: Option<(i64, String)> =
-                sqlx::query_as("SELECT office_unit_id, title FROM inspections WHERE id = $1")
-                    .bind(record_id)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            let (office, title) = row.ok_or(AppError::NotFound)?;
-            Ok((office, format!("{title}报告")))
-        }
+    })
+}
+
+/// Whether office `office` reviews its drafts (核稿): its own setting, else `default`.
+pub async fn reviews(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    office: i64,
+    default: bool,
+) -> Result<bool, sqlx::Error> {
+    let own: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT document_review FROM units WHERE id = $1")
+            .bind(office)
+            .fetch_optional(exec)
+            .await?;
+    Ok(own.flatten().map_or(default, |v| v != 0))
+}
+
+/// [`reviews`] with the deployment's default.
+pub async fn reviews_office(ctx: &Ctx, office: i64) -> Result<bool, sqlx::Error> {
+    reviews(&ctx.db.pool, office, ctx.document_review).await
+}
+
+/// The office sets whether its drafts are reviewed (核稿) before they go to the signer: its
+/// director decides, for his own office.
+pub async fn set_review(db: &Db, actor: &Actor, who: &Who, review: bool) -> AppResult<()> {
+    let office = actor.roles.iter().any(|r| r.is_office());
+    if !(office && actor.roles.contains(&Role::OfficeDirector)) {
+        return Err(AppError::Forbidden);
     }
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE units SET document_review = $1 WHERE id = $2")
+        .bind(i64::from(review))
+        .bind(actor.unit_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new("drafting.settings", "unit")
+            .object(actor.unit_id, Some(actor.unit_id))
+            .summary(json!({"document_review": review})),
+    )
+    .await
 }
 
 /// 拟稿: the issuing step of record `record_id` as submitted (`body`) becomes a draft of `kind`,
-/// for review (`review`) or straight for signature. The step is first previewed, so a draft
-/// that could not be issued is refused now, with the step's own field errors. One draft of a
-/// kind waits per record at a time.
+/// for review (where the office reviews its drafts) or straight for signature. The step is
+/// first previewed, so a draft that could not be issued is refused now, with the step's own
+/// field errors. One draft of a kind waits per record at a time.
 pub async fn submit(
     ctx: &Ctx,
     actor: &Actor,
@@ -282,21 +372,40 @@ pub async fn submit(
     kind: Kind,
     record_id: i64,
     body: Value,
-    review: bool,
 ) -> AppResult<i64> {
-    preview_body(ctx, actor, who, kind, record_id, &body).await?;
+    let (_, _, signer) = record_of(&ctx.db.pool, kind, record_id).await?;
+    preview_body(ctx, actor, who, kind, record_id, &body, signer).await?;
     let mut tx = ctx.db.begin().await?;
     crate::procedure::lock(&mut tx, record_table(kind), record_id).await?;
-    let waiting: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM drafts WHERE kind = $1 AND record_type = $2 AND record_id = $3 \
-         AND state IN ('reviewing', 'signing')",
+    let id = open_draft(ctx, &mut tx, actor, who, kind, record_id, body).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The draft written inside the transaction of the step that drafts it (a circular drafted, a
+/// meeting's minutes recorded), with its audit record; the caller holds the record's lock.
+pub async fn open_draft(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &Who,
+    kind: Kind,
+    record_id: i64,
+    body: Value,
+) -> AppResult<i64> {
+    let open: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, state FROM drafts WHERE kind = $1 AND record_type = $2 AND record_id = $3 \
+         AND state IN ('reviewing', 'signing', 'returned')",
     )
     .bind(kind.code())
     .bind(kind.record_type())
     .bind(record_id)
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    if waiting.is_some() {
+    if open
+        .iter()
+        .any(|(_, state)| state != State::Returned.code())
+    {
         return Err(AppError::conflict(
             "draft_waiting",
             format!("该{}已有文稿在核稿或签发中，请勿重复提交", kind.label()),
@@ -304,47 +413,42 @@ pub async fn submit(
     }
     // A returned draft the office drafts anew is superseded: its drafter has nothing left
     // to revise.
-    let returned: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM drafts WHERE kind = $1 AND record_type = $2 AND record_id = $3 \
-         AND state = 'returned'",
-    )
-    .bind(kind.code())
-    .bind(kind.record_type())
-    .bind(record_id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let returned = open.into_iter().map(|(id, _)| id);
     for old in returned {
         sqlx::query("UPDATE drafts SET state = 'superseded', updated_at = $1 WHERE id = $2")
             .bind(who.at_text())
             .bind(old)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        event(&mut tx, who, old, "superseded", "").await?;
-        discharge(&mut tx, who, duty(old, REVISE)).await?;
+        event(tx, who, old, "superseded", "").await?;
+        discharge(tx, who, duty(old, REVISE)).await?;
     }
-    let (office, title) = record_of(&mut tx, kind, record_id).await?;
-    let state = super::first_state(review);
+    let (office, title, signer) = record_of(&mut **tx, kind, record_id).await?;
+    let region = crate::units::store::region_of(tx, office).await?;
+    let state = super::first_state(reviews(&mut **tx, office, ctx.document_review).await?);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO drafts (kind, record_type, record_id, office_unit_id, title, body, state, \
-         drafter_id, drafter_name, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+        "INSERT INTO drafts (kind, record_type, record_id, office_unit_id, office_region, \
+         signer_role, title, body, state, drafter_id, drafter_name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
     )
     .bind(kind.code())
     .bind(kind.record_type())
     .bind(record_id)
     .bind(office)
+    .bind(region.as_str())
+    .bind(signer.code())
     .bind(&title)
     .bind(body.to_string())
     .bind(state.code())
     .bind(actor.user_id)
     .bind(&who.name)
     .bind(who.at_text())
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    event(&mut tx, who, id, "drafted", "").await?;
-    let d = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    hand_on(&mut tx, who, &d, kind, state).await?;
-    crate::procedure::finish(
+    event(tx, who, id, "drafted", "").await?;
+    let d = get_tx(tx, id).await?.ok_or(AppError::NotFound)?;
+    hand_on(tx, who, &d, kind, state).await?;
+    crate::audit::record(
         tx,
         who,
         Entry::new("draft.submit", RESOURCE)
@@ -359,6 +463,8 @@ fn record_table(kind: Kind) -> &'static str {
     match kind {
         Kind::SupervisionLetter => "cases",
         Kind::InspectionReport => "inspections",
+        Kind::Circular => "circulars",
+        Kind::Minutes => "group_meetings",
     }
 }
 
@@ -369,8 +475,15 @@ async fn preview_body(
     kind: Kind,
     record_id: i64,
     body: &Value,
+    signer: Role,
 ) -> AppResult<Vec<u8>> {
-    crate::context::preview(issue(ctx, actor, who, kind, record_id, body)).await
+    // The document is shown as its signer would issue it: whoever drafts it may preview it,
+    // though the step is the signer's. Nothing of a preview is kept.
+    let mut as_signer = actor.clone();
+    if !as_signer.roles.contains(&signer) {
+        as_signer.roles.push(signer);
+    }
+    crate::context::preview(issue(ctx, &as_signer, who, kind, record_id, body)).await
 }
 
 /// An act on a draft (`text`: the opinion; `revised`: the revised text, for a resubmission).
@@ -383,11 +496,12 @@ pub async fn act(
     act: Act,
     text: &str,
     revised: Option<&str>,
-    review: bool,
 ) -> AppResult<()> {
     let d = get(&ctx.db, actor, id).await?.ok_or(AppError::NotFound)?;
     let kind = d.kind()?;
-    let next = super::check(kind, d.state()?, act, standing(actor, &d), review).map_err(refused)?;
+    let review = reviews_office(ctx, d.office_unit_id).await?;
+    let next =
+        super::check(d.signer()?, d.state()?, act, standing(actor, &d), review).map_err(refused)?;
     let opinion = match act {
         Act::Return => crate::domain::text::required_long("text", "退回意见", text, 1000)?,
         Act::Sign => crate::domain::text::required_long("text", "签发意见", text, 500)?,
@@ -410,7 +524,7 @@ pub async fn act(
         (Act::Resubmit, Some(t)) => {
             let mut b: Value = serde_json::from_str(&d.body).map_err(AppError::internal)?;
             b[kind.text_field().0] = Value::String(t.trim().to_string());
-            preview_body(ctx, actor, who, kind, d.record_id, &b).await?;
+            preview_body(ctx, actor, who, kind, d.record_id, &b, d.signer()?).await?;
             Some(b.to_string())
         }
         (Act::Resubmit, None) => {

@@ -152,11 +152,7 @@ async fn show(
 ) -> PageResult {
     let d = detail(state, &cu.actor, id).await?;
     let office = cu.actor.unit_id == d.inspection.office_unit_id;
-    let drafts = if office {
-        crate::drafting::store::of_record(&state.db, "inspection", id).await?
-    } else {
-        Vec::new()
-    };
+    let drafts = crate::drafting::store::of_record(&state.db, &cu.actor, "inspection", id).await?;
     // Once a draft waits for review or signature, it is dealt with on its own page.
     let waiting = drafts
         .iter()
@@ -289,7 +285,6 @@ async fn draft_report(
         crate::drafting::Kind::InspectionReport,
         id,
         body,
-        state.config.document_review,
     )
     .await
     .map(|_| ())

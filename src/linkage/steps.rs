@@ -119,12 +119,13 @@ async fn set_state(tx: &mut Tx, who: &Who, t: &Transfer, s: TransferState) -> Ap
         .await?;
         discharge(tx, who, duty(t.id, APPROVE)).await?;
         if t.pending().is_some_and(|p| p.from != s) {
+            let opinion = who.approval.as_deref().unwrap_or("同意");
             store::event(
                 tx,
                 t.id,
                 who,
                 "approved",
-                &format!("负责人批准：{}", t.pending_label()),
+                &format!("负责人批准：{}（{opinion}）", t.pending_label()),
             )
             .await?;
         }
@@ -326,12 +327,25 @@ pub async fn preview_proposal(
     who: &Who,
     id: i64,
 ) -> AppResult<Vec<u8>> {
-    crate::context::preview(approve(ctx, periods, actor, who, id)).await
+    crate::context::preview(approve(ctx, periods, actor, who, id, "")).await
 }
 
 /// The organ head approves the proposal: the proposed step is taken now, by the head, with the
 /// proposal's text as it stands under the lock, and issues its document (numbered at this act).
-async fn approve(ctx: &Ctx, periods: Periods, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+async fn approve(
+    ctx: &Ctx,
+    periods: Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    opinion: &str,
+) -> AppResult<()> {
+    let opinion = crate::domain::text::optional("text", "批准意见", Some(opinion), 500)?
+        .unwrap_or_else(|| "同意".to_string());
+    let who = &Who {
+        approval: Some(opinion),
+        ..who.clone()
+    };
     let scope = store::read_scope(actor)?;
     let t = store::get(&ctx.db, &scope, id)
         .await?
@@ -1756,8 +1770,12 @@ pub enum TransferStep {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
-    /// 负责人批准 (the organ head): the proposed step takes effect.
-    Approve,
+    /// 负责人批准 (the organ head), with his opinion (同意 if none): the proposed step takes
+    /// effect.
+    Approve {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
     /// 负责人退回 / 不批准移送 (the organ head), with the reasons.
     Return {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
@@ -1807,7 +1825,7 @@ pub async fn run(
         S::ReconsiderUphold { text } => {
             reconsider_uphold(ctx, periods, actor, who, id, &text).await
         }
-        S::Approve => approve(ctx, periods, actor, who, id).await,
+        S::Approve { text } => approve(ctx, periods, actor, who, id, &text).await,
         S::Withdraw => withdraw(ctx, actor, who, id).await,
         S::Return { text } => return_proposal(ctx, actor, who, id, &text).await,
         S::SupervisionFiled { text } => {

@@ -147,6 +147,8 @@ pub fn check(
     Ok(to)
 }
 
+/// The steps offered on the meeting's page. Signing the minutes is not among them: it is the
+/// signing of the minutes' draft in the document chain (`drafting`), which takes that step.
 pub fn available(
     kind: MeetingKind,
     state: MeetingState,
@@ -155,6 +157,7 @@ pub fn available(
 ) -> Vec<Step> {
     Step::ALL
         .into_iter()
+        .filter(|s| *s != Step::SignMinutes)
         .filter(|s| check(kind, state, *s, roles, office).is_ok())
         .collect()
 }
@@ -231,6 +234,8 @@ mod tests {
         );
         assert!(available(Plenary, Cancelled, LEADER, true).is_empty());
         assert!(available(Plenary, Issued, LEADER, true).is_empty());
+        // The chair signs the minutes' draft, not a step on the meeting's page.
+        assert!(available(Plenary, Held, LEADER, true).is_empty());
     }
 
     fn d(m: u32, day: u32) -> NaiveDate {

@@ -157,6 +157,8 @@ pub struct MeetingDetail {
     pub units: Vec<store::UnitRow>,
     pub items: Vec<store::ItemRow>,
     pub steps: Vec<Step>,
+    /// The minutes' drafts in the document chain the reader may see (the office, the chair).
+    pub drafts: Vec<crate::drafting::store::Draft>,
 }
 
 async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<MeetingDetail> {
@@ -174,6 +176,7 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Meetin
         units: store::units(&state.db, id).await?,
         items: store::items(&state.db.pool, id).await?,
         steps,
+        drafts: crate::drafting::store::of_record(&state.db, actor, "meeting", id).await?,
         meeting,
     })
 }

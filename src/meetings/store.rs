@@ -381,16 +381,17 @@ pub async fn decide(
     finish(tx, who, &m, "meeting.decide", json!({"step": step.code()})).await
 }
 
-/// The office records the meeting: attendance, minutes and the decided items.
+/// The office records the meeting: attendance, minutes and the decided items. The minutes are
+/// drafted into the document chain (`drafting`) for the chair to sign (001 §21).
 pub async fn record_held(
-    db: &Db,
+    ctx: &Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     input: &HeldInput,
 ) -> AppResult<()> {
     let h = Held::parse(input, who.today())?;
-    let (mut tx, m, next) = begin(db, actor, id, Step::RecordHeld).await?;
+    let (mut tx, m, next) = begin(&ctx.db, actor, id, Step::RecordHeld).await?;
     let invited: Vec<i64> =
         sqlx::query_scalar("SELECT unit_id FROM group_meeting_units WHERE meeting_id = $1")
             .bind(id)
@@ -445,20 +446,16 @@ pub async fn record_held(
     .execute(&mut *tx)
     .await?;
     set_state(&mut tx, who, &m, next).await?;
-    let link = format!("/meetings/{id}");
-    for chair in chairs(&mut tx, m.office_unit_id, m.kind()?).await? {
-        add_duty(
-            &mut tx,
-            who,
-            duty(id, SIGN_MINUTES),
-            Holder::User(chair),
-            &format!("签发会议纪要：{}", m.title),
-            &link,
-            None,
-            false,
-        )
-        .await?;
-    }
+    crate::drafting::store::open_draft(
+        ctx,
+        &mut tx,
+        actor,
+        who,
+        crate::drafting::Kind::Minutes,
+        id,
+        json!({"step": "sign_minutes", "minutes": h.minutes}),
+    )
+    .await?;
     finish(
         tx,
         who,
@@ -534,12 +531,38 @@ fn minutes_document(
     }
 }
 
-/// 001 §21: the chair signs the minutes; they are numbered in the office's yearly sequence and
-/// issued as a PDF to the units invited, and each decided item becomes a task (001 §22).
-pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()> {
+/// 001 §21: the chair signs the minutes' draft (the document chain); they are numbered in the
+/// office's yearly sequence and issued as a PDF to the units invited, and each decided item
+/// becomes a task (001 §22). `minutes`: the text as signed, if the draft revised it.
+pub async fn sign(
+    ctx: &Ctx,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    minutes: Option<&str>,
+) -> AppResult<()> {
+    let previewing = crate::context::previewing();
+    if who.signing.is_none() && !previewing {
+        return Err(AppError::internal("minutes signed outside their draft"));
+    }
     let cal = ctx.calendar();
-    let (mut tx, m, next) = begin(&ctx.db, actor, id, Step::SignMinutes).await?;
+    let (mut tx, mut m, next) = begin(&ctx.db, actor, id, Step::SignMinutes).await?;
+    // Minutes recorded before the document chain carried their signature duty here.
     discharge(&mut tx, who, duty(id, SIGN_MINUTES)).await?;
+    if let Some(text) = minutes {
+        m.minutes = Some(text.to_string());
+        sqlx::query("UPDATE group_meetings SET minutes = $1 WHERE id = $2")
+            .bind(text)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    // A preview names no signer (nor chair): who signs is known when he does.
+    let signer = if previewing {
+        "　　"
+    } else {
+        actor.display_name.as_str()
+    };
     let kind = m.kind()?;
     // The group's minutes go out in the group's name; the liaison meeting's in the office's.
     let issuer: String = if kind == MeetingKind::Liaison {
@@ -570,7 +593,7 @@ pub async fn sign(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
             &number,
             &items,
             &attended,
-            &actor.display_name,
+            signer,
         ))
         .await?;
     let sha = crate::domain::hex(&Sha256::digest(&pdf));
@@ -671,8 +694,6 @@ pub enum MeetingStep {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         held: HeldInput,
     },
-    /// 签发会议纪要 (the chair).
-    SignMinutes,
 }
 
 /// Take `input` on meeting `id` as `actor`.
@@ -688,7 +709,6 @@ pub async fn run(
             decide(&ctx.db, actor, who, id, Step::Approve, &text).await
         }
         MeetingStep::Cancel { text } => decide(&ctx.db, actor, who, id, Step::Cancel, &text).await,
-        MeetingStep::RecordHeld { held } => record_held(&ctx.db, actor, who, id, &held).await,
-        MeetingStep::SignMinutes => sign(ctx, actor, who, id).await,
+        MeetingStep::RecordHeld { held } => record_held(ctx, actor, who, id, &held).await,
     }
 }

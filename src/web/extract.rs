@@ -67,6 +67,7 @@ impl Meta {
             client_addr: self.client_addr.clone(),
             at: self.at,
             signing: None,
+            approval: None,
         }
     }
 }

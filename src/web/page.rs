@@ -92,6 +92,11 @@ impl Layout {
             a.can(Resource::Calendar, Action::Read),
         ));
         nav.push(("审计日志", "/audit", a.can(Resource::Audit, Action::Read)));
+        nav.push((
+            "公文设置",
+            "/drafting/settings",
+            a.roles.contains(&crate::access::Role::OfficeDirector),
+        ));
         nav.push(("通知", "/notifications", true));
         let nav = nav
             .into_iter()

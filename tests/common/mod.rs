@@ -468,6 +468,40 @@ pub async fn proposed_and_approved(app: &App, who: &str, id: i64, body: Value) {
 }
 
 /// The draft of case `case_id`'s supervision letter waiting for the signature.
+/// The newest draft in the document chain of record `record_type` `record_id`, in any state.
+pub async fn draft_of(app: &App, record_type: &str, record_id: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT id FROM drafts WHERE record_type = $1 AND record_id = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(record_type)
+    .bind(record_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("a draft of the record")
+}
+
+/// `who` takes `act` (`sign`, `return`, `pass`, `resubmit`) with `text` on the newest draft of
+/// record `record_type` `record_id`.
+pub async fn draft_act(
+    app: &App,
+    who: &str,
+    record_type: &str,
+    record_id: i64,
+    act: &str,
+    text: &str,
+) -> (StatusCode, Value) {
+    let draft = draft_of(app, record_type, record_id).await;
+    let body = serde_json::json!({"step": act, "text": text});
+    call(
+        app,
+        who,
+        Method::POST,
+        &format!("/api/v1/drafts/{draft}/steps"),
+        Some(body),
+    )
+    .await
+}
+
 pub async fn letter_draft(app: &App, case_id: i64) -> i64 {
     sqlx::query_scalar(
         "SELECT id FROM drafts WHERE record_type = 'case' AND record_id = $1 AND state = 'signing' \
