@@ -1382,7 +1382,7 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
             .expect("todos");
         assert_eq!(open, 0);
         // Reported again; the head reads the 移送书 as it will go, its number blank, and nothing
-        // is kept; the handlers cannot preview the head's act.
+        // is kept.
         ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         let head_token = app.token("head.scjg").await;
         let r = api(&app, Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), Some(&head_token), None).await;
@@ -1397,8 +1397,14 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "awaiting_head", "a preview changes nothing");
         assert!(d["documents"].as_array().is_some_and(Vec::is_empty));
-        let (s, _) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), None).await;
-        assert_eq!(s, StatusCode::CONFLICT);
+        // The handler who reported it previews what he drafted, as the head would issue it;
+        // the police, whom it would go to, do not see the bureau's deliberation.
+        let (s, v) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, _) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/transfers/{id}/preview.pdf"), None).await;
+        assert!(s == StatusCode::CONFLICT || s == StatusCode::NOT_FOUND, "{s}");
+        let (_, d) = detail(&app, "liaison.scjg", id).await;
+        assert!(d["documents"].as_array().is_some_and(Vec::is_empty), "the handler's preview keeps nothing");
         // Approved: numbered and sent at the head's act.
         ok_step(&app, "head.scjg", id, json!({"step": "approve", "text": "同意移送，抓紧办理。"})).await;
         let (_, d) = detail(&app, "liaison.scjg", id).await;

@@ -318,8 +318,10 @@ async fn withdraw(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<()>
     .await
 }
 
-/// The document the head's approval would issue, as it would be issued with its number blank
-/// (the head reads what he signs): the approval previewed (`context::preview`), nothing kept.
+/// The document the head's approval would issue, as it would be issued with its number blank:
+/// the approval previewed (`context::preview`), nothing kept. The head reads what he signs,
+/// and the handlers who reported it read what they drafted, as their head would issue it;
+/// no one else (the other side does not see a unit's deliberation).
 pub async fn preview_proposal(
     ctx: &Ctx,
     periods: Periods,
@@ -327,7 +329,18 @@ pub async fn preview_proposal(
     who: &Who,
     id: i64,
 ) -> AppResult<Vec<u8>> {
-    crate::context::preview(approve(ctx, periods, actor, who, id, "")).await
+    let scope = store::read_scope(actor)?;
+    let t = store::get(&ctx.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut reader = actor.clone();
+    if let Some(p) = t.pending()
+        && actor.unit_id == t.proposing_unit(p.step)
+        && !reader.roles.contains(&Role::UnitHead)
+    {
+        reader.roles.push(Role::UnitHead);
+    }
+    crate::context::preview(approve(ctx, periods, &reader, who, id, "")).await
 }
 
 /// The organ head approves the proposal: the proposed step is taken now, by the head, with the
