@@ -145,6 +145,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT pdf FROM case_letters WHERE id = $1").bind(letter).fetch_one(&app.db.pool).await.expect("pdf");
         assert!(bytes.starts_with(b"%PDF"));
         let text = pdftotext(&bytes);
+        common::assert_worded_officially(&text, "the supervision letter");
         for needle in [number.as_str(), "挂牌督办", MSA, POLICE, "信阳毛尖", OFFICE] {
             assert!(text.replace([' ', '\n'], "").contains(&needle.replace(' ', "")), "PDF text lacks {needle}:\n{text}");
         }
@@ -219,6 +220,17 @@ async fn the_whole_procedure_from_clue_to_archive() {
         }
         assert_eq!(names.iter().filter(|n| n.starts_with("02-文书/")).count(), 3);
         assert_eq!(names.iter().filter(|n| n.starts_with("03-办案单位报告/")).count(), 3);
+        // The document chain's history of the letter is in the dossier, people named without
+        // logins, and its acts in the audit trail.
+        let chain: Vec<&String> = names.iter().filter(|n| n.starts_with("05-办文过程/")).collect();
+        assert_eq!(chain.len(), 1, "{names:?}");
+        let mut history = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(chain[0]).expect("history"), &mut history).expect("utf-8");
+        assert!(history.contains("督办公函") && history.contains("拟稿") && history.contains("签发（同意。）"), "{history}");
+        assert!(history.contains("文号：信打假办督〔") && !history.contains("（staff）") && !history.contains("director"), "{history}");
+        let mut trail = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("audit-trail.json").expect("trail"), &mut trail).expect("utf-8");
+        assert!(trail.contains("draft.sign") && trail.contains("draft.submit"), "the chain's acts are in the trail");
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("dossier.zip");
         std::fs::write(&path, &zip).expect("write");

@@ -169,6 +169,7 @@ async fn signed_by_the_leader_numbered_issued_and_read() {
             .output()
             .expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
+        common::assert_worded_officially(&text, "the circular");
         for want in [
             format!("信打假办通〔{year}〕1号"),
             "优秀联络员".into(),

@@ -219,6 +219,7 @@ async fn refused_then_reconsidered_then_filed() {
         // poppler-utils is installed by .ci/run (and named in the README).
         let out = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
+        common::assert_worded_officially(&text, "the non-filing notice");
         assert!(text.contains("不予立案通知书"), "{text}");
         assert!(text.contains(&format!("信公不立〔{}〕1号", year())), "{text}");
         assert!(text.contains("立案追诉标准"), "{text}");
@@ -468,6 +469,7 @@ async fn hand_back_carries_the_seized_property_and_its_result_comes_back() {
         assert_eq!(titles, ["案件移交函", "处理结果反馈函"]);
         assert_eq!(d["documents"][1]["number"], format!("信市监反馈〔{}〕1号", year()));
         let text = pdf_text(&app, "handler.gaj", id, d["documents"][1]["id"].as_i64().expect("doc")).await;
+        common::assert_worded_officially(&text, "the result feedback letter");
         assert!(text.contains("没收侵权奶粉，罚款3万元"), "{text}");
         assert!(text.contains("已于今日作出行政处罚决定并书面反馈"), "{text}");
         assert!(text.contains("信阳市公安局"), "addressed to the police: {text}");
@@ -1265,6 +1267,7 @@ async fn the_window_runs_from_the_recorded_service_date() {
         let decision = docs.iter().find(|x| x["title"] == "复议决定书").expect("复议决定书");
         assert_eq!(decision["number"], format!("信公复决〔{}〕1号", year()));
         let text = pdf_text(&app, "liaison.scjg", id, decision["id"].as_i64().expect("id")).await;
+        common::assert_worded_officially(&text, "the reconsideration decision");
         assert!(text.contains("涉案金额未达立案追诉标准"), "{text}");
         assert!(text.contains("维持不予立案的决定"), "{text}");
         assert!(!text.contains(&d0), "dates written in Chinese: {text}");
@@ -1393,7 +1396,8 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         let out = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext");
         let text: String = String::from_utf8_lossy(&out.stdout).chars().filter(|c| !c.is_whitespace()).collect();
         assert!(text.contains("涉嫌犯罪案件移送书") && text.contains(&format!("信市监移〔{}〕号", year())), "{text}");
-        assert!(text.contains("经办人：钱联络员") && !text.contains("liaison.scjg"), "the handler named, no login: {text}");
+        assert!(text.contains("经办人：钱联络员"), "the handler named: {text}");
+        common::assert_worded_officially(&text, "the transfer letter (preview)");
         let (_, d) = detail(&app, "liaison.scjg", id).await;
         assert_eq!(d["state"], "awaiting_head", "a preview changes nothing");
         assert!(d["documents"].as_array().is_some_and(Vec::is_empty));
@@ -1445,6 +1449,14 @@ async fn the_organ_head_approves_the_transfer_and_the_filing_decision() {
         assert_eq!(d["state"], "filed");
         assert_eq!(d["documents"][1]["title"], "立案通知书");
         assert!(d["decision"].as_str().is_some_and(|x| x.contains("涉案金额已达立案追诉标准")), "{d}");
+        // The notice: the police's own reasoning replaces the standard wording, once; the date
+        // of the transfer in Chinese; the handler by name (issue #20).
+        let notice = pdf_text(&app, "liaison.scjg", id, d["documents"][1]["id"].as_i64().expect("doc")).await;
+        common::assert_worded_officially(&notice, "the filing notice");
+        assert!(notice.contains("经审查，涉案金额已达立案追诉标准，根据《中华人民共和国刑事诉讼法》第一百一十二条"), "{notice}");
+        assert!(!notice.contains("有犯罪事实，需要追究刑事责任"), "not repeated: {notice}");
+        let transferred = app.today();
+        assert!(notice.contains(&format!("你单位于{}年{}月{}日移送", transferred.format("%Y"), chrono::Datelike::month(&transferred), chrono::Datelike::day(&transferred))), "{notice}");
         for action in ["transfer.propose", "transfer.return"] {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND object_id = $2")
                 .bind(action)

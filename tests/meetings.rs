@@ -114,6 +114,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         std::fs::write(&path, &r.bytes).expect("write");
         let out = Command::new("pdftotext").arg(&path).arg("-").output().expect("pdftotext (poppler-utils)");
         let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
+        common::assert_worded_officially(&text, "the minutes");
         for want in [number.as_str(), "全体会议纪要", "开展冬春农资打假专项行动", "签发人：李组长"] {
             assert!(text.contains(want), "{want} missing: {text}");
         }

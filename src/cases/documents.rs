@@ -202,7 +202,7 @@ pub async fn issue_letter(
             format!(
                 "线索来源：{}，{}收到。{}",
                 case.source_label(),
-                case.received_on,
+                crate::documents::date_text(&case.received_on),
                 case.summary
             ),
         ),
@@ -579,9 +579,12 @@ pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<
             bytes: a.try_get(4)?,
         });
     }
+    // The document chain's history of each letter: drafted, reviewed, returned, signed.
+    files.extend(crate::drafting::store::dossier_files(&mut tx, "05-办文过程", "case", id).await?);
     let trail: Vec<crate::audit::AuditRecord> = sqlx::query_as(
         "SELECT * FROM audit_log WHERE (object_type = 'case' AND object_id = $1) OR (object_type = 'deadline' AND object_id IN \
-         (SELECT CAST(id AS TEXT) FROM deadlines WHERE record_type = 'case' AND record_id = $2)) ORDER BY seq",
+         (SELECT CAST(id AS TEXT) FROM deadlines WHERE record_type = 'case' AND record_id = $2)) OR (object_type = 'draft' AND object_id IN \
+         (SELECT CAST(id AS TEXT) FROM drafts WHERE record_type = 'case' AND record_id = $2)) ORDER BY seq",
     )
     .bind(id.to_string())
     .bind(id)

@@ -407,3 +407,12 @@ fn copy_to_moves_to_a_new_page_when_the_last_page_is_full() {
     assert!(!flat.contains("2026年11月23日"), "{text}");
     assert!(flat.contains(&format!("—{pages}—")), "{text}");
 }
+
+#[test]
+fn stored_dates_are_written_as_documents_write_them() {
+    assert_eq!(date_text("2026-12-02"), "2026年12月2日");
+    assert_eq!(date_text("2027-01-05T09:30:00+08:00"), "2027年1月5日");
+    // Not a date: kept as it is rather than lost.
+    assert_eq!(date_text("近期"), "近期");
+    assert_eq!(date_text(""), "");
+}

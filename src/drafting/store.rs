@@ -139,6 +139,69 @@ pub async fn of_record(
         .collect())
 }
 
+/// The chain's history of each draft of a record, one text file per draft, for the record's
+/// dossier (the numbered folder `folder`): what was drafted, by whom, each act with its opinion,
+/// and the number it was signed as. People are named without their logins.
+pub async fn dossier_files(
+    tx: &mut Tx,
+    folder: &str,
+    record_type: &str,
+    record_id: i64,
+) -> Result<Vec<crate::archive::DossierFile>, sqlx::Error> {
+    let drafts: Vec<Draft> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{SELECT}record_type = $1 AND record_id = $2 ORDER BY id"
+    )))
+    .bind(record_type)
+    .bind(record_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut files = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let events: Vec<Event> = sqlx::query_as(
+            "SELECT at, actor_name, act, opinion FROM draft_events WHERE draft_id = $1 ORDER BY id",
+        )
+        .bind(d.id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let person = Who::person;
+        let mut text = format!(
+            "办文过程\n文种：{}\n标题：{}\n拟稿人：{}\n状态：{}\n",
+            d.kind_label(),
+            d.title,
+            person(&d.drafter_name),
+            d.state_label()
+        );
+        if let Some(n) = &d.number {
+            text.push_str(&format!(
+                "文号：{n}（{}签发）\n",
+                d.signer_name.as_deref().map_or("", person)
+            ));
+        }
+        text.push('\n');
+        for e in &events {
+            text.push_str(&format!(
+                "{}　{}　{}{}\n",
+                crate::db::time::display(&e.at),
+                person(&e.actor_name),
+                e.act_label(),
+                if e.opinion.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", e.opinion)
+                }
+            ));
+        }
+        files.push(crate::archive::DossierFile {
+            path: format!("{folder}/{:02}-{}.txt", i + 1, d.kind_label()),
+            title: format!("{}办文过程（{}）", d.kind_label(), d.state_label()),
+            responsible: person(&d.drafter_name).to_string(),
+            date: d.created_at.get(..10).unwrap_or("").to_string(),
+            bytes: text.into_bytes(),
+        });
+    }
+    Ok(files)
+}
+
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>, sqlx::Error> {
     sqlx::query_as(
         "SELECT at, actor_name, act, opinion FROM draft_events WHERE draft_id = $1 ORDER BY id",

@@ -77,10 +77,7 @@ impl DocKind {
 
 /// A stored ISO date as written in a document: 2026年12月2日.
 fn date_zh(stored: Option<&str>) -> String {
-    stored
-        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        .map(crate::calendar::format_date_zh)
-        .unwrap_or_default()
+    stored.map(crate::documents::date_text).unwrap_or_default()
 }
 
 fn items_paragraphs(items: &[ItemRow]) -> Vec<Paragraph> {
@@ -149,15 +146,17 @@ pub fn body(
             }));
         }
         DocKind::FilingNotice => {
+            // The police's own reasoning, where they wrote it, replaces the standard wording.
+            let reasoning = match text.trim().trim_end_matches(['。', '，', '；']) {
+                "" => "本局认为有犯罪事实，需要追究刑事责任",
+                own => own,
+            };
             b.push(Paragraph::text(format!(
-                "你单位于{}移送的{}（{}）一案，经审查，本局认为有犯罪事实，需要追究刑事责任，根据《中华人民共和国刑事诉讼法》第一百一十二条之规定，决定立案侦查。",
-                t.sent_on.as_deref().unwrap_or(""),
+                "你单位于{}移送的{}（{}）一案，经审查，{reasoning}，根据《中华人民共和国刑事诉讼法》第一百一十二条之规定，决定立案侦查。",
+                date_zh(t.sent_on.as_deref()),
                 t.title,
                 t.code
             )));
-            if !text.is_empty() {
-                b.push(Paragraph::text(text.to_string()));
-            }
             b.push(Paragraph::text(
                 "请你单位自接到本通知书之日起3日内，将涉案物品以及与案件有关的其他材料移交本局。",
             ));
@@ -165,7 +164,7 @@ pub fn body(
         DocKind::NonFilingNotice => {
             b.push(Paragraph::text(format!(
                 "你单位于{}移送的{}（{}）一案，经审查，本局决定不予立案。理由如下：",
-                t.sent_on.as_deref().unwrap_or(""),
+                date_zh(t.sent_on.as_deref()),
                 t.title,
                 t.code
             )));
@@ -178,10 +177,10 @@ pub fn body(
         DocKind::ReconsiderationRequest => {
             b.push(Paragraph::text(format!(
                 "本机关于{}移送你局的{}（{}）一案，你局于{}决定不予立案。本机关认为该案依法应当由公安机关决定立案，根据《关于建立协调会商机制强化知识产权保护工作的实施方案》二(二)，提请你局复议。理由如下：",
-                t.sent_on.as_deref().unwrap_or(""),
+                date_zh(t.sent_on.as_deref()),
                 t.title,
                 t.code,
-                t.served_on.as_deref().unwrap_or("")
+                date_zh(t.served_on.as_deref())
             )));
             b.push(Paragraph::text(text.to_string()));
             b.push(Paragraph::text(
@@ -222,7 +221,7 @@ pub fn body(
         DocKind::HandBackLetter => {
             b.push(Paragraph::text(format!(
                 "本局于{}对直接受理的{}（{}）一案审查后认为，该案不构成犯罪，但需要依法给予行政处罚。根据《关于建立协调会商机制强化知识产权保护工作的实施方案》二(三)，现将案件材料和依法扣押的涉案财物一并移交你局，请依法处理，并在作出处理决定之日起10日内将处理结果书面反馈本局。",
-                t.police_decided_on.as_deref().unwrap_or(""),
+                date_zh(t.police_decided_on.as_deref()),
                 t.title,
                 t.code
             )));

@@ -511,7 +511,10 @@ fn minutes_document(
     for it in items {
         body.push(Paragraph::text(format!(
             "{}. {}（牵头单位：{}；办理时限：{}）",
-            it.seq, it.text, it.lead_unit_name, it.due_on
+            it.seq,
+            it.text,
+            it.lead_unit_name,
+            crate::documents::date_text(&it.due_on)
         )));
     }
     body.push(Paragraph::text("请各成员单位认真落实会议确定的工作任务和议定事项（领导小组工作规则第二十二条），领导小组办公室将限时督办。"));

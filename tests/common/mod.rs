@@ -468,6 +468,36 @@ pub async fn proposed_and_approved(app: &App, who: &str, id: i64, body: Value) {
 }
 
 /// The draft of case `case_id`'s supervision letter waiting for the signature.
+/// An official document's text (as `pdftotext` reads it) is worded as officials write it
+/// (issue #20): dates as 2026年12月2日, never 2026-12-02, and people by name, never by login.
+pub fn assert_worded_officially(text: &str, what: &str) {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
+    for i in 0..chars.len() {
+        let iso = (0..4).all(|k| digit(i + k))
+            && chars.get(i + 4) == Some(&'-')
+            && (5..7).all(|k| digit(i + k))
+            && chars.get(i + 7) == Some(&'-')
+            && (8..10).all(|k| digit(i + k));
+        assert!(!iso, "{what} writes an ISO date: {text}");
+    }
+    for login in [
+        "staff",
+        "director",
+        "leader",
+        "liaison.",
+        "handler.",
+        "head.",
+        "county.",
+        "procurator",
+    ] {
+        assert!(
+            !text.contains(login),
+            "{what} names a login ({login}): {text}"
+        );
+    }
+}
+
 /// The newest draft in the document chain of record `record_type` `record_id`, in any state.
 pub async fn draft_of(app: &App, record_type: &str, record_id: i64) -> i64 {
     sqlx::query_scalar(
