@@ -183,10 +183,14 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_closure", "text": "罚没款合计50万元，移送涉嫌犯罪线索一条。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
-        // 000 §9: the director approves and circulates; the instructing leader gets a report.
-        let (s, _) = step(&app, "staff", id, json!({"step": "circulate", "text": "x"})).await;
+        // 000 §9: the office drafts the circular; the director approves it by signing its draft
+        // (the document chain), which issues it; the instructing leader gets a report.
+        let (s, v) = step(&app, "staff", id, json!({"step": "circulate", "text": "该案查处有力，予以通报。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(state_of(&app, id).await, "reported", "not circulated by drafting");
+        let (s, _) = common::draft_act(&app, "staff", "case", id, "sign", "同意。").await;
         assert_eq!(s, StatusCode::CONFLICT, "the director approves");
-        let (s, v) = step(&app, "director", id, json!({"step": "circulate", "text": "该案查处有力，予以通报。"})).await;
+        let (s, v) = common::draft_act(&app, "director", "case", id, "sign", "同意通报。").await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM case_letters WHERE case_id = $1 ORDER BY id").bind(id).fetch_all(&app.db.pool).await.expect("letters");
         assert_eq!(kinds, ["supervision", "circular", "leader_report"]);
@@ -223,7 +227,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         // The document chain's history of the letter is in the dossier, people named without
         // logins, and its acts in the audit trail.
         let chain: Vec<&String> = names.iter().filter(|n| n.starts_with("05-办文过程/")).collect();
-        assert_eq!(chain.len(), 1, "{names:?}");
+        assert_eq!(chain.len(), 2, "the letter's and the circular's: {names:?}");
         let mut history = String::new();
         std::io::Read::read_to_string(&mut archive.by_name(chain[0]).expect("history"), &mut history).expect("utf-8");
         assert!(history.contains("督办公函") && history.contains("拟稿") && history.contains("签发（同意。）"), "{history}");
@@ -846,6 +850,13 @@ async fn the_judicial_exclusion_tests_what_is_stored() {
 async fn a_letter_is_drafted_previewed_returned_and_signed_with_its_number_taken_at_signing() {
     each_db(true, |app| async move {
         let id = started(&app, "办文流程测试案").await;
+        // Only the office drafts: an administrator of the office's unit, a member unit, the
+        // leader draw nothing and are not shown the letter as its signer would issue it.
+        for who in ["sysadmin", "liaison.scjg", "leader"] {
+            let (s, v) = step(&app, who, id, json!({"step": "issue_letter", "text": "越权拟稿"})).await;
+            assert!(s == StatusCode::FORBIDDEN || s == StatusCode::NOT_FOUND || s == StatusCode::CONFLICT, "{who}: {s} {v}");
+        }
+        assert_eq!(app.count("drafts").await, 0, "no draft from outside the office");
         let (s, v) = step(&app, "staff", id, json!({"step": "issue_letter", "text": "请于月底前报送进展。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         assert_eq!(state_of(&app, id).await, "started", "not issued by drafting");

@@ -459,15 +459,46 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
     .await?;
     submit_step(c, "step-report_closure", "已报送办结情况").await?;
 
-    // The director approves and circulates the result.
-    switch_user(c, "director", None, &case_url).await?;
+    // The office drafts the circular of the result; the director approves it by signing the
+    // draft (000 §9, the document chain), and it is issued.
+    switch_user(c, "staff", None, &case_url).await?;
     fill(
         c,
         "#step-circulate textarea[name='text']",
         "该案查处有力，予以通报。",
     )
     .await?;
-    submit_step(c, "step-circulate", "已通报").await?;
+    submit_form(c, "step-circulate", false).await?;
+    let circular_href = wait_for(c, "#record-drafts li:first-child a.draft-link")
+        .await?
+        .attr("href")
+        .await
+        .ctx("reading the circular's draft link")?
+        .unwrap_or_default();
+    switch_to(
+        c,
+        "director",
+        PASSWORD,
+        None,
+        &format!("{base}{circular_href}"),
+        "#draft-sign",
+    )
+    .await?;
+    submit_and_wait(
+        c,
+        "draft-sign",
+        "已签发",
+        "#draft-state",
+        "#draft-history",
+        true,
+    )
+    .await?;
+    c.goto(&case_url).await.ctx("opening the case")?;
+    let state = text(c, "#case-state").await?;
+    ensure!(
+        state.trim() == "已通报",
+        "case in state {state:?} after the circular was signed"
+    );
 
     // Office staff archives the case as one dossier.
     switch_user(c, "staff", None, &case_url).await?;

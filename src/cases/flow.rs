@@ -215,8 +215,11 @@ pub fn check(
         Step::JudicialStatus => (&CaseState::ALL[..9], state),
     };
     let entitled = match step {
-        Step::Approve | Step::Reject | Step::Circulate => standing.office && director(roles),
+        Step::Approve | Step::Reject => standing.office && director(roles),
+        // 000 §9's internal approval is the director's signature of the circular's draft (the
+        // document chain); the office drafts it, as it does the letter.
         Step::Propose
+        | Step::Circulate
         | Step::Start
         | Step::IssueLetter
         | Step::RequestProgress
@@ -355,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn only_the_director_decides_and_circulates() {
+    fn only_the_director_decides_and_the_office_drafts_the_circular() {
         for step in [Step::Approve, Step::Reject] {
             assert!(matches!(
                 check(Proposed, step, &[Role::OfficeStaff], OFFICE),
@@ -365,7 +368,10 @@ mod tests {
             // A director of another office is not this case's office.
             assert!(check(Proposed, step, &[Role::OfficeDirector], NONE).is_err());
         }
-        assert!(check(Reported, Step::Circulate, &[Role::OfficeStaff], OFFICE).is_err());
+        // The office drafts the circular; the director signs its draft (`drafting`), which
+        // takes this step. No one outside the office, nor the leader, takes it.
+        assert!(check(Reported, Step::Circulate, &[Role::OfficeStaff], OFFICE).is_ok());
+        assert!(check(Reported, Step::Circulate, &[Role::OfficeStaff], NONE).is_err());
         assert!(check(Reported, Step::Circulate, &[Role::GroupLeader], OFFICE).is_err());
     }
 

@@ -527,7 +527,7 @@ pub enum CaseStep {
         #[serde(default)]
         text: Option<String>,
     },
-    /// 通报 (000 §9).
+    /// 通报 (000 §9): drafted by the office, issued when the director signs the draft.
     Circulate {
         #[serde(default)]
         text: Option<String>,
@@ -690,7 +690,18 @@ pub async fn run_step(
             .map(|_| ())
         }
         S::Circulate { text: t } => {
-            super::documents::circulate(state, actor, who, id, &text(t)).await
+            // 拟稿: the result's circular (and the report to an instructing leader) waits for
+            // the office director's signature (000 §9 "内部报批"), which issues and numbers it.
+            crate::drafting::store::submit(
+                state,
+                actor,
+                who,
+                crate::drafting::Kind::CaseCircular,
+                id,
+                serde_json::json!({"step": "circulate", "text": text(t)}),
+            )
+            .await
+            .map(|_| ())
         }
         S::Archive => super::documents::archive(state, actor, who, id).await,
     }

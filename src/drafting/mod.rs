@@ -22,6 +22,7 @@ coded_enum! {
         SupervisionLetter = "supervision_letter", "督办公函";
         InspectionReport = "inspection_report", "督导检查报告";
         Circular = "circular", "领导小组通报、简报";
+        CaseCircular = "case_circular", "案件查处结果通报";
         Minutes = "minutes", "会议纪要";
     }
 }
@@ -30,7 +31,7 @@ impl Kind {
     /// The record the document belongs to.
     pub fn record_type(self) -> &'static str {
         match self {
-            Kind::SupervisionLetter => "case",
+            Kind::SupervisionLetter | Kind::CaseCircular => "case",
             Kind::InspectionReport => "inspection",
             Kind::Circular => "circular",
             Kind::Minutes => "meeting",
@@ -43,6 +44,7 @@ impl Kind {
             Kind::SupervisionLetter => "issue_letter",
             Kind::InspectionReport => "report",
             Kind::Circular => "sign",
+            Kind::CaseCircular => "circulate",
             Kind::Minutes => "sign_minutes",
         }
     }
@@ -53,6 +55,7 @@ impl Kind {
             Kind::SupervisionLetter => ("text", "其他需要说明的事项"),
             Kind::InspectionReport => ("report", "检查报告"),
             Kind::Circular => ("body", "正文"),
+            Kind::CaseCircular => ("text", "通报内容"),
             Kind::Minutes => ("minutes", "会议情况"),
         }
     }
@@ -403,6 +406,7 @@ mod tests {
             Some(Kind::InspectionReport)
         );
         assert_eq!(Kind::of_step("circular", "sign"), Some(Kind::Circular));
+        assert_eq!(Kind::of_step("case", "circulate"), Some(Kind::CaseCircular));
         assert_eq!(
             Kind::of_step("meeting", "sign_minutes"),
             Some(Kind::Minutes)
