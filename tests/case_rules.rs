@@ -525,6 +525,11 @@ async fn a_joint_letter_bears_every_issuer_and_goes_to_the_lead_copied_to_the_as
         assert!(text[signature..].contains(TEA), "the joint issuer signs too:\n{raw}");
         // Copied to the assisting unit, and to no one else.
         at(&format!("抄送：{POLICE}。"));
+        // The ground is cited by its item of 000 §2 under 「三、」, not as a heading 「二、」
+        // after it (issue #20).
+        assert!(at("三、纳入督办的依据") < at("（一）属于《重大案件协调督办工作规则》第二条第（二）项“涉及多个部门职能或发生地涉及多个地区”的情形：涉及浉河区、罗山县两地。"), "{raw}");
+        assert!(!text.contains("二、涉及多个部门"), "{raw}");
+        common::assert_worded_officially(&raw, "the joint supervision letter");
 
         // The lead gets a to-do, the assisting unit a copy.
         let title = letter["title"].as_str().expect("title");

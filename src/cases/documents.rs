@@ -208,10 +208,18 @@ pub async fn issue_letter(
         ),
         para(ParagraphKind::Heading1, "三、纳入督办的依据"),
     ];
-    for g in &grounds {
+    // Each ground cited by its item of 000 §2, numbered within this section: the seed's own
+    // numbering (「二、涉及多个部门…」) read as the letter's next heading.
+    for (n, g) in grounds.iter().enumerate() {
+        let label = Ground::label_of(&g.ground);
+        let (item, words) = label.split_once('、').unwrap_or(("", label));
         body.push(para(
             ParagraphKind::Text,
-            format!("{}：{}", Ground::label_of(&g.ground), g.reason),
+            format!(
+                "（{}）属于《重大案件协调督办工作规则》第二条第（{item}）项“{words}”的情形：{}",
+                crate::domain::chinese_ordinal(n + 1),
+                g.reason.trim_end_matches('。')
+            ) + "。",
         ));
     }
     body.push(para(ParagraphKind::Heading1, "四、工作要求"));

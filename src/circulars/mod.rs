@@ -11,7 +11,7 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{FieldErrors, coded_enum, text};
+use crate::domain::{FieldErrors, chinese_ordinal, coded_enum, text};
 
 coded_enum! {
     /// What a circular is (003 三(六)), or a briefing (003 三(三)).
@@ -165,16 +165,15 @@ pub fn assemble(
     reports: &[BriefingReport],
     figures: Option<&BriefingFigures>,
 ) -> String {
-    const NUMS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
     let mut out = vec![lead.trim().to_string()];
     let mut part = 0;
     if !reports.is_empty() {
-        out.push(format!("{}、各单位工作动态", NUMS[part]));
+        out.push(format!("{}、各单位工作动态", chinese_ordinal(part + 1)));
         part += 1;
         for (i, r) in reports.iter().enumerate() {
             out.push(format!(
                 "（{}）{}：{}。{}",
-                NUMS.get(i).copied().unwrap_or("…"),
+                chinese_ordinal(i + 1),
                 r.unit,
                 r.title,
                 r.body.replace('\n', "")
@@ -182,7 +181,7 @@ pub fn assemble(
         }
     }
     if let Some(f) = figures {
-        out.push(format!("{}、数据", NUMS[part]));
+        out.push(format!("{}、数据", chinese_ordinal(part + 1)));
         out.push(format!(
             "本年度移送公安机关涉嫌犯罪案件{}件，公安机关已立案{}件，公安机关移交行政处罚案件{}件；领导小组办公室督办任务{}项，已办结{}项，超过时限{}项。",
             f.transfers, f.filed, f.hand_backs, f.tasks, f.tasks_done, f.tasks_overdue

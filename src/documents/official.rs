@@ -10,7 +10,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::PdfError;
-use super::fonts::{FontSet, Fonts};
+use super::fonts::{FontSet, Fonts, ShapedChar};
 use super::layout::{
     BLACK, EM_ASCENT, MARGIN_LEFT, MARGIN_TOP, MM, PAGE_HEIGHT, PAGE_WIDTH, PageContent,
     PlacedText, RED, Style, TEXT_BOTTOM, TEXT_HEIGHT, TEXT_RIGHT, TEXT_WIDTH, balanced_lines,
@@ -569,13 +569,26 @@ fn attachment_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
 
 /// Signature centred above the date; the date ends four characters from the right
 /// margin (GB/T 9704-2012 7.3.5.1, 加盖印章的公文). Two blank lines leave room for the seal.
+/// An organ's name is never broken across lines: a name too long to be centred on the date
+/// where it stands moves, with the date under it, left until it fits on one line.
 fn signature_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
     let date = body.shape(&format_date(doc.date));
     let date_width = body.width_of(&date);
     let date_right = TEXT_RIGHT - 4.0 * CHAR_PITCH;
-    let date_x = date_right - date_width;
-    let centre = date_x + date_width / 2.0;
-    let max_width = 2.0 * (TEXT_RIGHT - centre);
+    let widest = doc
+        .signature
+        .lines()
+        .map(|l| body.width_of(&body.shape(l.trim())))
+        .fold(date_width, f32::max);
+    let standard_centre = date_right - date_width / 2.0;
+    let centre = if widest / 2.0 > TEXT_RIGHT - standard_centre {
+        (TEXT_RIGHT - widest / 2.0).max(MARGIN_LEFT + widest / 2.0)
+    } else {
+        standard_centre
+    };
+    let date_x = centre - date_width / 2.0;
+    // Only a name longer than the whole line is broken, after one of its parts.
+    let max_width = TEXT_WIDTH;
 
     let mut rows = vec![Row::blank().glued(), Row::blank().glued()];
     for line in doc
@@ -585,7 +598,7 @@ fn signature_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
         .filter(|l| !l.is_empty())
     {
         let glyphs = body.shape(line);
-        for range in balanced_lines(&glyphs, body, max_width) {
+        for range in organ_name_lines(&glyphs, body, max_width) {
             let part = &glyphs[range];
             let width = body.width_of(part);
             let x = (centre - width / 2.0)
@@ -609,6 +622,38 @@ fn signature_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
         row_baseline(BODY_SIZE),
     )]));
     rows
+}
+
+/// An organ's name that does not fit on one line is broken into two after one of its parts
+/// (a place, 和, a group, a bureau, a council), as evenly as those places allow, never inside a
+/// word (「知识产/权」); a name with no such place is broken as a title is.
+fn organ_name_lines(
+    glyphs: &[ShapedChar],
+    style: &Style,
+    max_width: f32,
+) -> Vec<std::ops::Range<usize>> {
+    let n = glyphs.len();
+    if style.width_of(glyphs) <= max_width {
+        return vec![0..n];
+    }
+    let longer = |i: usize| {
+        style
+            .width_of(&glyphs[..i])
+            .max(style.width_of(&glyphs[i..]))
+    };
+    let best = (1..n)
+        .filter(|&i| {
+            matches!(
+                glyphs[i - 1].ch,
+                '省' | '市' | '县' | '区' | '和' | '局' | '组' | '会' | '院' | '厅'
+            )
+        })
+        .filter(|&i| longer(i) <= max_width)
+        .min_by(|&a, &b| longer(a).total_cmp(&longer(b)));
+    match best {
+        Some(i) => vec![0..i, i..n],
+        None => balanced_lines(glyphs, style, max_width),
+    }
 }
 
 /// "抄送：A，B，C。" in 4号, one character in from both sides, continuation lines aligned

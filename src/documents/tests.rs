@@ -416,3 +416,40 @@ fn stored_dates_are_written_as_documents_write_them() {
     assert_eq!(date_text("近期"), "近期");
     assert_eq!(date_text(""), "");
 }
+
+#[test]
+fn an_organs_name_is_never_broken_inside_a_word() {
+    // 30 characters: longer than a line, so broken once, after 「和」, not in 「知识产权」.
+    let office = "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室";
+    let mut doc = sample_letter();
+    doc.signature = office.into();
+    doc.joint_issuers.clear();
+    let pdf = render(&doc, &fonts()).expect("render");
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("s.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let text = poppler("pdftotext", &["-layout", path.to_str().expect("path"), "-"]);
+    let lines: Vec<String> = text.lines().map(without_whitespace).collect();
+    assert!(
+        lines.iter().any(|l| l == "信阳市打击侵犯知识产权和"),
+        "{text}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "制售假冒伪劣商品工作领导小组办公室"),
+        "{text}"
+    );
+    // 18 characters: too wide to be centred on the date where it stands, it moves left with
+    // the date and stays on one line.
+    doc.signature = "信阳市打击侵权假冒工作领导小组办公室".into();
+    let pdf = render(&doc, &fonts()).expect("render");
+    std::fs::write(&path, &pdf).expect("write");
+    let text = poppler("pdftotext", &["-layout", path.to_str().expect("path"), "-"]);
+    assert!(
+        text.lines()
+            .map(without_whitespace)
+            .any(|l| l == "信阳市打击侵权假冒工作领导小组办公室"),
+        "{text}"
+    );
+}

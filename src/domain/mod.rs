@@ -50,10 +50,33 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// The Chinese numeral documents number their parts with (一、二、…十一…九十九); 0 and
+/// anything past 99 are written in Arabic numerals.
+pub fn chinese_ordinal(n: usize) -> String {
+    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        1..=9 => DIGITS[n].to_string(),
+        10 => "十".to_string(),
+        11..=19 => format!("十{}", DIGITS[n % 10]),
+        20..=99 if n % 10 == 0 => format!("{}十", DIGITS[n / 10]),
+        20..=99 => format!("{}十{}", DIGITS[n / 10], DIGITS[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn hex_encodes() {
         assert_eq!(super::hex(&[0x00, 0xab, 0x0f]), "00ab0f");
+    }
+
+    #[test]
+    fn parts_are_numbered_in_chinese() {
+        let n = super::chinese_ordinal;
+        assert_eq!(
+            [n(1), n(9), n(10), n(11), n(20), n(23), n(99), n(100)],
+            ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
+        );
     }
 }
