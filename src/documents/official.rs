@@ -634,7 +634,7 @@ fn organ_name_lines(
 ) -> Vec<std::ops::Range<usize>> {
     let n = glyphs.len();
     if style.width_of(glyphs) <= max_width {
-        return vec![0..n];
+        return std::iter::once(0..n).collect();
     }
     let longer = |i: usize| {
         style
