@@ -60,6 +60,17 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Write a consistent copy of the database to FILE while the server runs (SQLite: VACUUM
+    /// INTO; PostgreSQL: pg_dump, custom format). Never copy the file of a running database.
+    Backup { file: PathBuf },
+    /// Restore a backup made by `backup` into the configured database, then migrate it and
+    /// verify its audit trail. Stop the server first.
+    Restore {
+        file: PathBuf,
+        /// Replace a database that already holds data.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Integration tokens (for operators and scripts; audited as the system).
     Token {
         #[command(subcommand)]
@@ -123,7 +134,30 @@ enum TokenCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; exit 1 and name the first altered, inserted or removed record.
-    Verify,
+    Verify {
+        /// Also prove, with an anchor written by `audit anchor`, that nothing up to it changed.
+        #[arg(long, requires = "public_key")]
+        anchor: Option<PathBuf>,
+        /// The anchor key's public half (hex), as `audit keygen` printed it.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Make a new anchor signing key (Ed25519) in FILE, readable by its owner only; keep it
+    /// outside the database and its backups. Prints the public key for `verify --public-key`.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write a signed checkpoint of the trail's head (sequence, hash, time) as JSON, to store
+    /// somewhere the database's administrators cannot write.
+    Anchor {
+        /// The key file made by `audit keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the anchor; standard output when absent.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -267,11 +301,77 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
-            let db = server::open_db(&config).await?;
-            let report = crate::audit::verify(&db).await.map_err(|e| e.to_string())?;
+        Command::Audit { command } => audit(command, &config).await,
+        Command::Backup { file } => {
+            crate::db::backup::backup(&config.database_url, &file)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已备份到 {}。", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file, replace } => {
+            let r = crate::db::backup::restore(&config.database_url, &file, replace)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "已从 {} 恢复；审计日志完整：共校验 {} 条记录，链头为第 {} 条。",
+                file.display(),
+                r.audit_records,
+                r.audit_head
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn read_text(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("无法读取 {}：{e}", path.display()))
+}
+
+async fn audit(command: AuditCommand, config: &Config) -> Result<ExitCode, String> {
+    use crate::audit::anchor;
+    match command {
+        AuditCommand::Keygen { out } => {
+            let secret = anchor::generate_secret();
+            let key = anchor::signing_key(&secret).map_err(|e| e.to_string())?;
+            write_new_private(&out, &format!("{secret}\n"))?;
+            println!("{}", anchor::public_hex(&key));
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Anchor { key, out } => {
+            let key = anchor::signing_key(&read_text(&key)?).map_err(|e| e.to_string())?;
+            let db = server::open_db(config).await?;
+            let (seq, hash) = crate::audit::store::head(&db)
+                .await
+                .map_err(|e| e.to_string())?;
+            let a = anchor::Anchor::sign(&key, seq, &hash, config.clock().now());
+            let json = serde_json::to_string_pretty(&a).map_err(|e| e.to_string())?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, format!("{json}\n"))
+                        .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+                    eprintln!("已为第 {seq} 条审计记录生成存证：{}", path.display());
+                }
+                None => println!("{json}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify { anchor, public_key } => {
+            let db = server::open_db(config).await?;
+            let report = match (anchor, public_key) {
+                (Some(path), Some(public)) => {
+                    let a: anchor::Anchor = serde_json::from_str(&read_text(&path)?)
+                        .map_err(|e| format!("{} 不是存证文件：{e}", path.display()))?;
+                    let key = anchor::verifying_key(&public).map_err(|e| e.to_string())?;
+                    if let Err(e) = a.check(&key) {
+                        println!("存证无效：{e}");
+                        return Ok(ExitCode::from(1));
+                    }
+                    crate::audit::store::verify_anchored(&db, a.seq, &a.hash).await
+                }
+                _ => crate::audit::verify(&db).await,
+            }
+            .map_err(|e| e.to_string())?;
             if report.findings.is_empty() {
                 println!(
                     "审计日志完整：共校验 {} 条记录，链头为第 {} 条。",
@@ -287,6 +387,24 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             }
         }
     }
+}
+
+/// Create `path` (which must not exist) readable and writable by its owner only.
+fn write_new_private(path: &std::path::Path, content: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            format!("{} 已存在，不会覆盖", path.display())
+        } else {
+            format!("无法创建 {}：{e}", path.display())
+        }
+    })?;
+    f.write_all(content.as_bytes())
+        .map_err(|e| format!("无法写入 {}：{e}", path.display()))
 }
 
 /// The calendar in force: shipped years plus those stored in the database. Arithmetic needs no

@@ -15,17 +15,23 @@ pub struct Config {
     /// Directory for the SQLite database and, later, stored files.
     pub data_dir: PathBuf,
     pub db_max_connections: u32,
+    /// SQLite only: `full` (default) makes every acknowledged write survive power loss;
+    /// `normal` is faster and may lose the last commits on an operating-system crash.
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// Minutes without activity after which a session ends.
     pub session_idle_minutes: i64,
     /// Hours after which a session ends regardless of activity.
     pub session_lifetime_hours: i64,
     /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
     pub cookie_secure: bool,
+    /// `Strict-Transport-Security: max-age=…` sent with every response when `cookie_secure` is
+    /// set (served over HTTPS); 0 sends none.
+    pub hsts_max_age_seconds: u64,
     /// `text` or `json`.
     pub log_format: String,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Sign-in attempts allowed per client address per 5 minutes.
+    /// Failed sign-ins allowed per client address per 5 minutes (successful ones do not count).
     pub sign_in_attempts_per_address: usize,
     /// Trust `X-Forwarded-For` for the client address (only behind a reverse proxy you run).
     pub trust_forwarded_for: bool,
@@ -74,9 +80,11 @@ impl Default for Config {
             db_max_connections: default_pool_size(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            sqlite_synchronous: crate::db::SqliteSynchronous::Full,
             session_idle_minutes: 30,
             session_lifetime_hours: 12,
             cookie_secure: false,
+            hsts_max_age_seconds: 31_536_000,
             log_format: "text".into(),
             max_body_bytes: 2 * 1024 * 1024,
             sign_in_attempts_per_address: 30,
@@ -171,6 +179,12 @@ impl Config {
         }
         if let Some(v) = var("COOKIE_SECURE") {
             self.cookie_secure = boolean("SHUANGDA_COOKIE_SECURE", v)?;
+        }
+        if let Some(v) = var("SQLITE_SYNCHRONOUS") {
+            self.sqlite_synchronous = parse("SHUANGDA_SQLITE_SYNCHRONOUS", v)?;
+        }
+        if let Some(v) = var("HSTS_MAX_AGE_SECONDS") {
+            self.hsts_max_age_seconds = parse("SHUANGDA_HSTS_MAX_AGE_SECONDS", v)?;
         }
         if let Some(v) = var("LOG_FORMAT") {
             self.log_format = v;

@@ -30,14 +30,18 @@ pub async fn open_db(config: &Config) -> anyhow_lite::Result<Db> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("无法创建数据目录 {}: {e}", config.data_dir.display()))?;
     }
-    let db = Db::connect(&config.database_url, config.db_max_connections)
-        .await
-        .map_err(|e| {
-            format!(
-                "无法连接数据库 {}: {e}",
-                db::redact_url(&config.database_url)
-            )
-        })?;
+    let db = Db::connect_with(
+        &config.database_url,
+        config.db_max_connections,
+        config.sqlite_synchronous,
+    )
+    .await
+    .map_err(|e| {
+        format!(
+            "无法连接数据库 {}: {e}",
+            db::redact_url(&config.database_url)
+        )
+    })?;
     db::migrate(&db)
         .await
         .map_err(|e| format!("数据库迁移失败: {e}"))?;

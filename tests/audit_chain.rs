@@ -66,6 +66,143 @@ async fn verify_names_altered_removed_and_inserted_records() {
     .await;
 }
 
+fn cli(url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
+        .args(args)
+        .env("SHUANGDA_DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run shuangda");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Someone with write access to the database rewrites the trail from record 10 on and the head
+/// with it: the chain alone verifies, the anchor taken before proves the rewrite.
+#[tokio::test]
+async fn an_anchor_kept_elsewhere_proves_a_rewritten_trail() {
+    each_db(true, |app| async move {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = dir.path().join("anchor.key");
+        let anchor = dir.path().join("anchor.json");
+        let (code, public, err) = cli(
+            &app.url,
+            &["audit", "keygen", "--out", key.to_str().expect("path")],
+        );
+        assert_eq!(code, 0, "{err}");
+        let public = public.trim().to_string();
+        assert_eq!(public.len(), 64, "{public}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key).expect("key").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the key is its owner's only");
+        }
+        let (code, _, err) = cli(
+            &app.url,
+            &["audit", "keygen", "--out", key.to_str().expect("path")],
+        );
+        assert_eq!(code, 1, "an existing key is never overwritten");
+        assert!(err.contains("已存在"), "{err}");
+
+        let (code, _, err) = cli(
+            &app.url,
+            &[
+                "audit",
+                "anchor",
+                "--key",
+                key.to_str().expect("path"),
+                "--out",
+                anchor.to_str().expect("path"),
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let a: shuangda::audit::anchor::Anchor =
+            serde_json::from_str(&std::fs::read_to_string(&anchor).expect("anchor")).expect("json");
+        let (head, _) = shuangda::audit::store::head(&app.db).await.expect("head");
+        assert_eq!(a.seq, head);
+        let verify_anchored = |public: &str| {
+            cli(
+                &app.url,
+                &[
+                    "audit",
+                    "verify",
+                    "--anchor",
+                    anchor.to_str().expect("path"),
+                    "--public-key",
+                    public,
+                ],
+            )
+        };
+        let (code, out, _) = verify_anchored(&public);
+        assert_eq!(code, 0, "{out}");
+
+        // Later work extends the trail; the anchor still holds.
+        app.client().login("staff", PASSWORD).await;
+        let (code, out, _) = verify_anchored(&public);
+        assert_eq!(code, 0, "{out}");
+
+        // Rewrite records 10.. and the head, re-chaining each: the chain verifies on its own.
+        let mut rows: Vec<shuangda::audit::AuditRecord> =
+            sqlx::query_as("SELECT * FROM audit_log WHERE seq >= 9 ORDER BY seq")
+                .fetch_all(&app.db.pool)
+                .await
+                .expect("rows");
+        let mut prev = rows[0].hash.clone();
+        for r in rows.iter_mut().skip(1) {
+            if r.seq == 10 {
+                r.summary = "{\"name\":\"改写\"}".into();
+            }
+            r.prev_hash = prev.clone();
+            r.hash = shuangda::audit::chain::compute_hash(r);
+            prev = r.hash.clone();
+            sqlx::query(
+                "UPDATE audit_log SET summary = $1, prev_hash = $2, hash = $3 WHERE seq = $4",
+            )
+            .bind(&r.summary)
+            .bind(&r.prev_hash)
+            .bind(&r.hash)
+            .bind(r.seq)
+            .execute(&app.db.pool)
+            .await
+            .expect("rewrite");
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&prev)
+            .execute(&app.db.pool)
+            .await
+            .expect("head");
+        let (code, out) = verify_cli(&app.url);
+        assert_eq!(code, 0, "the rewrite passes the chain alone: {out}");
+
+        let (code, out, _) = verify_anchored(&public);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains(&format!("第 {} 条审计记录与外部存证不符", a.seq)),
+            "{out}"
+        );
+
+        // An anchor checked with another key, or altered, is refused before the trail is read.
+        let other = shuangda::audit::anchor::public_hex(
+            &shuangda::audit::anchor::signing_key(&shuangda::audit::anchor::generate_secret())
+                .expect("key"),
+        );
+        let (code, out, _) = verify_anchored(&other);
+        assert_eq!(code, 1);
+        assert!(out.contains("不是用所给公钥签名的"), "{out}");
+        let mut altered = a.clone();
+        altered.seq -= 1;
+        std::fs::write(&anchor, serde_json::to_string(&altered).expect("json")).expect("write");
+        let (code, out, _) = verify_anchored(&public);
+        assert_eq!(code, 1);
+        assert!(out.contains("存证签名无效"), "{out}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn truncating_the_tail_is_detected() {
     each_db(true, |app| async move {

@@ -106,6 +106,33 @@ async fn repeated_failures_lock_the_account_until_unlocked() {
     .await;
 }
 
+/// The per-address budget counts failed sign-ins only: a whole office signing in from one
+/// address is never locked out, while guessing across many accounts from it is stopped.
+#[tokio::test]
+async fn only_failed_sign_ins_count_against_an_address() {
+    each_db(true, |app| async move {
+        let budget = app.state.config.sign_in_attempts_per_address;
+        for _ in 0..budget + 5 {
+            assert_eq!(
+                app.client().login("staff", PASSWORD).await.status,
+                StatusCode::SEE_OTHER
+            );
+        }
+        // Guessing: one failure on each of many accounts, so no account lock intervenes.
+        for i in 0..budget {
+            let r = app
+                .client()
+                .login(&format!("guess{i}"), "Wrong@Password1")
+                .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        let r = app.client().login("staff", PASSWORD).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.body.contains("登录尝试过于频繁"), "{}", r.body);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn forms_without_the_session_csrf_token_are_refused() {
     each_db(true, |app| async move {

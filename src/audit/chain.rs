@@ -63,6 +63,11 @@ pub enum Finding {
     Inserted { seq: i64 },
     /// The head (last sequence number and hash) disagrees with the last record.
     HeadMismatch { head_seq: i64 },
+    /// The record an anchor (a signed checkpoint kept outside the database) names has another
+    /// hash now: the trail up to it was rewritten, head and all.
+    AnchorMismatch { seq: i64 },
+    /// The record an anchor names is no longer in the trail.
+    AnchorMissing { seq: i64 },
 }
 
 impl Finding {
@@ -79,6 +84,12 @@ impl Finding {
             Finding::HeadMismatch { head_seq } => {
                 format!("链头记录（第 {head_seq} 条）与审计记录不一致")
             }
+            Finding::AnchorMismatch { seq } => {
+                format!("第 {seq} 条审计记录与外部存证不符：存证之前的审计日志已被改写")
+            }
+            Finding::AnchorMissing { seq } => {
+                format!("外部存证所记的第 {seq} 条审计记录已不在日志中")
+            }
         }
     }
 }
@@ -87,6 +98,8 @@ impl Finding {
 pub struct Verifier {
     expected_seq: i64,
     prev_hash: String,
+    /// A checkpoint kept outside the database: (sequence, hash), and whether it was reached.
+    anchor: Option<(i64, String, bool)>,
     pub checked: u64,
     pub findings: Vec<Finding>,
 }
@@ -96,6 +109,7 @@ impl Default for Verifier {
         Verifier {
             expected_seq: 1,
             prev_hash: GENESIS.to_string(),
+            anchor: None,
             checked: 0,
             findings: Vec::new(),
         }
@@ -103,8 +117,24 @@ impl Default for Verifier {
 }
 
 impl Verifier {
+    /// A verifier that also holds the trail to a checkpoint taken earlier.
+    pub fn anchored(seq: i64, hash: &str) -> Verifier {
+        Verifier {
+            anchor: Some((seq, hash.to_string(), false)),
+            ..Verifier::default()
+        }
+    }
+
     pub fn feed(&mut self, r: &AuditRecord, head_seq: i64) {
         self.checked += 1;
+        if let Some((seq, hash, seen)) = &mut self.anchor
+            && *seq == r.seq
+        {
+            *seen = true;
+            if *hash != r.hash {
+                self.findings.push(Finding::AnchorMismatch { seq: r.seq });
+            }
+        }
         if r.seq > head_seq || r.seq < self.expected_seq {
             self.findings.push(Finding::Inserted { seq: r.seq });
             return;
@@ -127,6 +157,9 @@ impl Verifier {
     }
 
     pub fn finish(mut self, head_seq: i64, head_hash: &str) -> Vec<Finding> {
+        if let Some((seq, _, false)) = self.anchor {
+            self.findings.push(Finding::AnchorMissing { seq });
+        }
         if self.expected_seq <= head_seq {
             self.findings.push(Finding::Removed {
                 from: self.expected_seq,
@@ -183,6 +216,45 @@ mod tests {
         let rows = chain(5);
         assert_eq!(verify(&rows, 5, &rows[4].hash), vec![]);
         assert_eq!(verify(&[], 0, GENESIS), vec![]);
+    }
+
+    /// A tail rewritten together with the head passes the chain alone; the anchor taken before
+    /// the rewrite catches it.
+    #[test]
+    fn an_anchor_catches_a_trail_rewritten_with_its_head() {
+        let rows = chain(5);
+        let anchored = |rows: &[AuditRecord], seq: i64, hash: &str| {
+            let mut v = Verifier::anchored(seq, hash);
+            for r in rows {
+                v.feed(r, rows.len() as i64);
+            }
+            let last = rows.last().map(|r| r.hash.clone()).unwrap_or_default();
+            v.finish(rows.len() as i64, &last)
+        };
+        assert_eq!(anchored(&rows, 3, &rows[2].hash), vec![]);
+
+        // Records 3 to 5 forged and re-chained, head rewritten: the chain itself verifies.
+        let mut forged = chain(5);
+        forged.truncate(2);
+        let mut prev = forged[1].hash.clone();
+        for seq in 3..=5 {
+            let mut r = rows[seq as usize - 1].clone();
+            r.summary = "{\"forged\":true}".into();
+            r.prev_hash = prev.clone();
+            r.hash = compute_hash(&r);
+            prev = r.hash.clone();
+            forged.push(r);
+        }
+        assert_eq!(verify(&forged, 5, &prev), vec![]);
+        assert_eq!(
+            anchored(&forged, 3, &rows[2].hash),
+            vec![Finding::AnchorMismatch { seq: 3 }]
+        );
+        // An anchor past what the trail now holds: records were cut away with the head.
+        assert_eq!(
+            anchored(&rows[..2], 3, &rows[2].hash),
+            vec![Finding::AnchorMissing { seq: 3 }]
+        );
     }
 
     #[test]

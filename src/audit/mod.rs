@@ -2,6 +2,7 @@
 //! transaction as the change; records are hash-chained so that `shuangda audit verify` can name
 //! the first record altered, inserted or removed.
 
+pub mod anchor;
 pub mod chain;
 pub mod http;
 pub mod store;

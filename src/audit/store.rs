@@ -216,14 +216,26 @@ pub struct VerifyReport {
     pub findings: Vec<Finding>,
 }
 
-/// Walk the whole stored trail in pages, in sequence order.
-pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+/// The head of the trail: the last record's sequence number and hash.
+pub async fn head(db: &Db) -> Result<(i64, String), sqlx::Error> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
         .await?;
-    let head_seq: i64 = head.try_get(0)?;
-    let head_hash: String = head.try_get(1)?;
-    let mut v = Verifier::default();
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Walk the whole stored trail in pages, in sequence order.
+pub async fn verify(db: &Db) -> Result<VerifyReport, sqlx::Error> {
+    verify_with(db, Verifier::default()).await
+}
+
+/// As [`verify`], also holding the trail to an anchor (a signed checkpoint kept elsewhere).
+pub async fn verify_anchored(db: &Db, seq: i64, hash: &str) -> Result<VerifyReport, sqlx::Error> {
+    verify_with(db, Verifier::anchored(seq, hash)).await
+}
+
+async fn verify_with(db: &Db, mut v: Verifier) -> Result<VerifyReport, sqlx::Error> {
+    let (head_seq, head_hash) = head(db).await?;
     let mut after = i64::MIN;
     loop {
         let page: Vec<AuditRecord> =

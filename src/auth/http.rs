@@ -161,7 +161,7 @@ async fn login(
         return retry(StatusCode::UNPROCESSABLE_ENTITY, "用户名或密码错误。", jar);
     }
     let addr = meta.client_addr.clone().unwrap_or_default();
-    if !state.sign_in_limiter.allow(&addr) {
+    if state.sign_in_limiter.blocked(&addr) {
         return retry(
             StatusCode::TOO_MANY_REQUESTS,
             "登录尝试过于频繁，请5分钟后再试。",
@@ -184,15 +184,21 @@ async fn login(
                 .add(cookie(&state, SESSION_COOKIE, s.token));
             (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
         }
-        Err(SignInError::Invalid) => retry(StatusCode::UNAUTHORIZED, "用户名或密码错误。", jar),
-        Err(SignInError::Locked(until)) => retry(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "连续登录失败次数过多，账号已临时锁定至 {}（北京时间），请稍后再试或联系安全管理员解锁。",
-                time::display(&until)
-            ),
-            jar,
-        ),
+        Err(SignInError::Invalid) => {
+            state.sign_in_limiter.failed(&addr);
+            retry(StatusCode::UNAUTHORIZED, "用户名或密码错误。", jar)
+        }
+        Err(SignInError::Locked(until)) => {
+            state.sign_in_limiter.failed(&addr);
+            retry(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "连续登录失败次数过多，账号已临时锁定至 {}（北京时间），请稍后再试或联系安全管理员解锁。",
+                    time::display(&until)
+                ),
+                jar,
+            )
+        }
         Err(SignInError::Failed(e)) => crate::web::page::error_page(e),
     }
 }

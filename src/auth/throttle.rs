@@ -1,6 +1,8 @@
 //! Sign-in throttling. Per account: after `MAX_FAILURES` consecutive failures the account is
 //! locked for `LOCK_MINUTES` (stored with the user, so it holds across instances). Per client
-//! address: a sliding window in memory slows down guessing across many accounts.
+//! address: a sliding window of failed sign-ins in memory slows down guessing across many
+//! accounts. Only failures count, so people signing in correctly from one address (an office
+//! behind one NAT, or a proxy when `trust_forwarded_for` is off) never lock each other out.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,11 +31,26 @@ impl AddressLimiter {
         }
     }
 
-    /// Count an attempt from `addr`; false when the address is over its limit.
-    pub fn allow(&self, addr: &str) -> bool {
+    /// Whether `addr` has failed too often within the window: its sign-ins are refused unread.
+    pub fn blocked(&self, addr: &str) -> bool {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
-            return true;
+            return false;
+        };
+        match hits.get_mut(addr) {
+            Some(v) => {
+                v.retain(|t| now.duration_since(*t) < self.window);
+                v.len() >= self.max
+            }
+            None => false,
+        }
+    }
+
+    /// Count a failed sign-in from `addr`.
+    pub fn failed(&self, addr: &str) {
+        let now = Instant::now();
+        let Ok(mut hits) = self.hits.lock() else {
+            return;
         };
         if hits.len() > 10_000 {
             hits.retain(|_, v| {
@@ -43,11 +60,7 @@ impl AddressLimiter {
         }
         let v = hits.entry(addr.to_string()).or_default();
         v.retain(|t| now.duration_since(*t) < self.window);
-        if v.len() >= self.max {
-            return false;
-        }
         v.push(now);
-        true
     }
 }
 
@@ -65,8 +78,14 @@ mod tests {
     #[test]
     fn limiter_window() {
         let l = AddressLimiter::new(3, Duration::from_secs(60));
-        assert!(l.allow("a") && l.allow("a") && l.allow("a"));
-        assert!(!l.allow("a"));
-        assert!(l.allow("b"));
+        for _ in 0..3 {
+            assert!(!l.blocked("a"));
+            l.failed("a");
+        }
+        assert!(l.blocked("a"));
+        assert!(!l.blocked("b"));
+        let short = AddressLimiter::new(1, Duration::from_millis(0));
+        short.failed("a");
+        assert!(!short.blocked("a"), "failures leave the window");
     }
 }

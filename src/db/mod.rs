@@ -5,6 +5,7 @@
 //! so timestamps are stored as fixed-width RFC 3339 UTC text (sortable on both), dates as
 //! `YYYY-MM-DD` text and flags as 0/1 integers.
 
+pub mod backup;
 mod migrate;
 pub mod nested;
 pub mod query;
@@ -90,8 +91,40 @@ pub fn redact_url(url: &str) -> String {
 /// How long a PostgreSQL connection may sit idle in the pool before it is pinged on reuse.
 const STALE_AFTER: Duration = Duration::from_secs(10);
 
+/// SQLite's `synchronous` setting in WAL mode. `Full` syncs the log at every commit, so an
+/// acknowledged write survives an operating-system crash or power loss; `Normal` syncs only at
+/// checkpoints and may lose the last commits then (it still survives the process being killed).
+/// bench/RESULTS.md gives the cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
+}
+
+impl std::str::FromStr for SqliteSynchronous {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "full" => Ok(SqliteSynchronous::Full),
+            "normal" => Ok(SqliteSynchronous::Normal),
+            _ => Err(format!("{s}：应为 full 或 normal")),
+        }
+    }
+}
+
 impl Db {
+    /// Connect with the durable default ([`SqliteSynchronous::Full`]).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbError> {
+        Self::connect_with(url, max_connections, SqliteSynchronous::Full).await
+    }
+
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        synchronous: SqliteSynchronous,
+    ) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::from_url(url)?;
         let url = match dialect {
@@ -126,11 +159,15 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
-                        sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;",
-                        )
-                        .execute(conn)
-                        .await?;
+                        let pragmas = match synchronous {
+                            SqliteSynchronous::Full => {
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+                            }
+                            SqliteSynchronous::Normal => {
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+                            }
+                        };
+                        sqlx::raw_sql(pragmas).execute(conn).await?;
                     } else {
                         // Plan each prepared statement once per connection. PostgreSQL would
                         // otherwise plan most of ours afresh on every execution: a custom plan

@@ -18,11 +18,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
+use tower_http::LatencyUnit;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 use crate::auth::throttle::AddressLimiter;
 use crate::config::Config;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub config: Config,
     pub sign_in_limiter: AddressLimiter,
+    /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
+    hsts: Option<HeaderValue>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -43,10 +46,14 @@ impl AppState {
             config.sign_in_attempts_per_address,
             Duration::from_secs(300),
         );
+        let hsts = (config.cookie_secure && config.hsts_max_age_seconds > 0)
+            .then(|| HeaderValue::from_str(&format!("max-age={}", config.hsts_max_age_seconds)))
+            .and_then(Result::ok);
         Arc::new(AppState {
             ctx,
             config,
             sign_in_limiter: limiter,
+            hsts,
         })
     }
 }
@@ -118,19 +125,52 @@ pub fn router(state: SharedState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            transport_headers,
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-            }),
+            // One line per request at the default level (status and latency), with the request
+            // id the audit records carry.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                )
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state)
+}
+
+/// Nothing the platform answers is kept by a browser or a proxy cache (等保 2.0: residual
+/// information), except the static assets, which say otherwise themselves; over HTTPS the
+/// browser is told to use nothing else.
+async fn transport_headers(
+    State(state): State<SharedState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(v) = &state.hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, v.clone());
+    }
+    res
 }
 
 async fn healthz() -> impl IntoResponse {

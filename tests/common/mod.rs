@@ -203,6 +203,11 @@ async fn build(url: String, demo: bool, today: chrono::NaiveDate) -> App {
     }
 }
 
+/// An app on the database at `url`, on the tests' day.
+pub async fn build_app(url: String, demo: bool) -> App {
+    build(url, demo, test_today()).await
+}
+
 /// Run `body` against a fresh app on SQLite and, if configured, on PostgreSQL, on the tests'
 /// day ([`test_today`]).
 pub async fn each_db<F, Fut>(demo: bool, body: F)

@@ -1,0 +1,321 @@
+//! What an IT department relies on: durable commits, backups taken while the server writes and
+//! restored to a database that verifies, responses no cache keeps, HSTS over HTTPS, and a
+//! request log at the default level.
+
+mod common;
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{App, PASSWORD, each_db};
+use shuangda::audit::{self, Entry};
+use shuangda::db::{Db, Dialect};
+use tower::ServiceExt;
+
+/// An acknowledged write survives power loss: SQLite syncs its log at every commit
+/// (synchronous = FULL), PostgreSQL waits for the WAL flush (synchronous_commit = on).
+#[tokio::test]
+async fn commits_are_durable_by_default() {
+    each_db(false, |app| async move {
+        match app.db.dialect {
+            Dialect::Sqlite => {
+                // Every pooled connection, not only the first.
+                let mut conns = Vec::new();
+                for _ in 0..3 {
+                    conns.push(app.db.pool.acquire().await.expect("connection"));
+                }
+                for c in conns.iter_mut() {
+                    let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(&mut **c)
+                        .await
+                        .expect("pragma");
+                    assert_eq!(level, 2, "synchronous = FULL");
+                }
+            }
+            Dialect::Postgres => {
+                let v: String = sqlx::query_scalar("SHOW synchronous_commit")
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .expect("show");
+                assert_eq!(v, "on");
+            }
+        }
+    })
+    .await;
+}
+
+fn cli(url: &str, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
+        .args(args)
+        .env("SHUANGDA_DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run shuangda");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A database to restore into, beside the app's own: a file on SQLite, a new database on
+/// PostgreSQL (dropped by the returned guard's owner).
+async fn restore_target(app: &App, dir: &std::path::Path, name: &str) -> String {
+    match app.db.dialect {
+        Dialect::Sqlite => format!("sqlite:{}", dir.join(format!("{name}.db")).display()),
+        Dialect::Postgres => {
+            let db = format!("{}_{name}", app.url.rsplit('/').next().expect("db name"));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}")))
+                .execute(&app.db.pool)
+                .await
+                .expect("create restore target");
+            let base = app.url.rsplit_once('/').expect("url").0;
+            format!("{base}/{db}")
+        }
+    }
+}
+
+async fn drop_target(app: &App, url: &str) {
+    if app.db.dialect == Dialect::Postgres {
+        let db = url.rsplit('/').next().expect("db name");
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {db} WITH (FORCE)"
+        )))
+        .execute(&app.db.pool)
+        .await;
+    }
+}
+
+/// `shuangda backup` while writers keep committing gives a consistent copy; `shuangda restore`
+/// brings it back into an empty database that starts (migrations) and passes `audit verify`.
+#[tokio::test]
+async fn a_backup_taken_during_writes_restores_and_verifies() {
+    each_db(true, |app| async move {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("backup.bin");
+
+        // Writers: audited changes, each its own transaction, as requests make them.
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for w in 0..3 {
+            let db = app.db.clone();
+            let who = app.system("backup test");
+            let stop = stop.clone();
+            writers.push(tokio::spawn(async move {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    audit::store::record_alone(
+                        &db,
+                        &who,
+                        Entry::new("unit.update", "unit").object(format!("{w}-{n}"), None),
+                    )
+                    .await
+                    .expect("write");
+                    n += 1;
+                }
+                n
+            }));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let before: i64 = app.count("audit_log").await;
+        let (code, out) = {
+            let url = app.url.clone();
+            let file = file.clone();
+            tokio::task::spawn_blocking(move || {
+                cli(&url, &["backup", file.to_str().expect("path")])
+            })
+            .await
+            .expect("backup")
+        };
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut written = 0;
+        for w in writers {
+            written += w.await.expect("writer");
+        }
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("已备份到"), "{out}");
+        assert!(written > 0, "the writers ran during the backup");
+
+        // A second backup to the same file is refused: a backup is never overwritten.
+        let (code, out) = cli(&app.url, &["backup", file.to_str().expect("path")]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("已存在"), "{out}");
+
+        let target = restore_target(&app, dir.path(), "restored").await;
+        let (code, out) = cli(&target, &["restore", file.to_str().expect("path")]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("审计日志完整"), "{out}");
+
+        let restored = Db::connect(&target, 2).await.expect("open restored");
+        let report = audit::verify(&restored).await.expect("verify");
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&restored.pool)
+            .await
+            .expect("count");
+        assert!(
+            rows >= before,
+            "the backup holds what was committed before it began"
+        );
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&restored.pool)
+            .await
+            .expect("users");
+        assert_eq!(users, app.count("users").await);
+        restored.pool.close().await;
+        let (code, out) = cli(&target, &["audit", "verify"]);
+        assert_eq!(code, 0, "{out}");
+
+        // Restoring over a database that holds data needs --replace.
+        let (code, out) = cli(&target, &["restore", file.to_str().expect("path")]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("--replace"), "{out}");
+        let (code, out) = cli(
+            &target,
+            &["restore", "--replace", file.to_str().expect("path")],
+        );
+        assert_eq!(code, 0, "{out}");
+        drop_target(&app, &target).await;
+
+        // A damaged backup is refused and the target left alone.
+        if app.db.dialect == Dialect::Sqlite {
+            let bytes = std::fs::read(&file).expect("read");
+            let damaged = dir.path().join("damaged.bin");
+            let mut cut = bytes.clone();
+            cut.truncate(bytes.len() / 2);
+            for b in cut.iter_mut().skip(4096).take(4096) {
+                *b = 0x5a;
+            }
+            std::fs::write(&damaged, cut).expect("write");
+            let target = format!("sqlite:{}", dir.path().join("other.db").display());
+            let (code, out) = cli(&target, &["restore", damaged.to_str().expect("path")]);
+            assert_eq!(code, 1, "{out}");
+            assert!(
+                !dir.path().join("other.db").exists(),
+                "nothing written: {out}"
+            );
+        }
+    })
+    .await;
+}
+
+async fn get(router: &axum::Router, path: &str, token: Option<&str>) -> axum::response::Response {
+    let mut req = Request::builder().uri(path);
+    if let Some(t) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    router
+        .clone()
+        .oneshot(req.body(Body::empty()).expect("request"))
+        .await
+        .expect("response")
+}
+
+/// Pages and API answers are never kept by a browser or proxy cache; static assets are. Over
+/// HTTPS every answer carries Strict-Transport-Security.
+#[tokio::test]
+async fn answers_are_not_cached_and_https_is_sticky() {
+    each_db(true, |app| async move {
+        let token = app.token("staff").await;
+        for (path, token) in [
+            ("/login", None),
+            ("/api/v1/cases", Some(token.as_str())),
+            ("/api/v1/units", Some(token.as_str())),
+        ] {
+            let r = get(&app.router, path, token).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store", "{path}");
+            assert!(!r.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
+        }
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let r = c.get("/").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+        let r = get(&app.router, "/assets/app.css", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_ne!(r.headers()[header::CACHE_CONTROL], "no-store");
+
+        let https = shuangda::config::Config {
+            cookie_secure: true,
+            ..app.state.config.clone()
+        };
+        let router =
+            shuangda::web::router(shuangda::web::AppState::new(app.state.ctx.clone(), https));
+        let r = get(&router, "/login", None).await;
+        assert_eq!(
+            r.headers()[header::STRICT_TRANSPORT_SECURITY],
+            "max-age=31536000"
+        );
+        let off = shuangda::config::Config {
+            cookie_secure: true,
+            hsts_max_age_seconds: 0,
+            ..app.state.config.clone()
+        };
+        let router =
+            shuangda::web::router(shuangda::web::AppState::new(app.state.ctx.clone(), off));
+        let r = get(&router, "/login", None).await;
+        assert!(!r.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
+    })
+    .await;
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// At the default level (`info`) every request leaves one line with its path, status, latency
+/// and request id.
+#[tokio::test]
+async fn each_request_is_logged_at_the_default_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("info,sqlx=warn"))
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite:{}", dir.path().join("log.db").display());
+    let app = common::build_app(url, false).await;
+    let r = get(&app.router, "/healthz", None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = r.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
+    let r = get(&app.router, "/api/v1/units", None).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let log = String::from_utf8(captured.0.lock().expect("log").clone()).expect("utf-8");
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no line for request {id} in:\n{log}"));
+    assert!(
+        line.contains("/healthz") && line.contains("status=200"),
+        "{line}"
+    );
+    assert!(line.contains("latency="), "{line}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("/api/v1/units") && l.contains("status=401")),
+        "{log}"
+    );
+}
