@@ -59,6 +59,9 @@ pub struct Config {
     /// Whether the office reviews (核稿) every draft before it goes to the signer
     /// (《党政机关公文处理工作条例》第十九条); off, a draft goes straight to the signer.
     pub document_review: bool,
+    /// Bearer token that `/metrics` (Prometheus text) answers to; unset, `/metrics` does not
+    /// exist. Set it from the environment or a file readable by the service only.
+    pub metrics_token: Option<String>,
     /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
     /// date matrix. Production must leave it unset.
     pub today: Option<chrono::NaiveDate>,
@@ -98,6 +101,7 @@ impl Default for Config {
             linkage_handover_days: 3,
             linkage_approval_days: 3,
             document_review: false,
+            metrics_token: None,
             today: None,
         }
     }
@@ -182,6 +186,9 @@ impl Config {
         }
         if let Some(v) = var("SQLITE_SYNCHRONOUS") {
             self.sqlite_synchronous = parse("SHUANGDA_SQLITE_SYNCHRONOUS", v)?;
+        }
+        if let Some(v) = var("METRICS_TOKEN") {
+            self.metrics_token = Some(v).filter(|t| !t.trim().is_empty());
         }
         if let Some(v) = var("HSTS_MAX_AGE_SECONDS") {
             self.hsts_max_age_seconds = parse("SHUANGDA_HSTS_MAX_AGE_SECONDS", v)?;

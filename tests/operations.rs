@@ -319,3 +319,88 @@ async fn each_request_is_logged_at_the_default_level() {
         "{log}"
     );
 }
+
+/// `/metrics` answers Prometheus text to the configured bearer only: requests by declared route
+/// and status, the pool, the scheduler, and the deadlines by state as the database holds them.
+#[tokio::test]
+async fn metrics_answer_the_operators_token_only() {
+    each_db(true, |app| async move {
+        let r = get(&app.router, "/metrics", None).await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "no token configured, no metrics");
+
+        let config = shuangda::config::Config {
+            metrics_token: Some("m3trics-Secret".into()),
+            ..app.state.config.clone()
+        };
+        let router =
+            shuangda::web::router(shuangda::web::AppState::new(app.state.ctx.clone(), config));
+        assert_eq!(
+            get(&router, "/metrics", None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            get(&router, "/metrics", Some("wrong")).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        let staff = app.token("staff").await;
+        assert_eq!(
+            get(&router, "/metrics", Some(&staff)).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "a user's API token is not the operators' token"
+        );
+        let case = {
+            let r = get(&router, "/api/v1/cases", Some(&staff)).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r
+        };
+        drop(case);
+        get(&router, "/api/v1/cases/999999", Some(&staff)).await;
+
+        let r = get(&router, "/metrics", Some("m3trics-Secret")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .expect("type")
+                .starts_with("text/plain")
+        );
+        let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let text = String::from_utf8(body.to_vec()).expect("utf-8");
+        let value = |series: &str| -> Option<f64> {
+            text.lines()
+                .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse().ok())
+        };
+        assert_eq!(
+            value(r#"shuangda_http_requests_total{method="GET",route="/api/v1/cases",status="200"}"#),
+            Some(1.0),
+            "{text}"
+        );
+        // The declared route, never the id: one series however many records are asked for.
+        assert_eq!(
+            value(r#"shuangda_http_requests_total{method="GET",route="/api/v1/cases/{id}",status="404"}"#),
+            Some(1.0),
+            "{text}"
+        );
+        assert!(text.contains("shuangda_http_request_duration_seconds_bucket{"), "{text}");
+        assert!(value("shuangda_db_pool_max_connections").is_some_and(|v| v >= 1.0), "{text}");
+        assert!(value(r#"shuangda_scheduler_passes{state="ok"}"#).is_some(), "{text}");
+        for state in ["open", "missed", "met", "waived"] {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE state = $1")
+                .bind(state)
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("count");
+            assert_eq!(
+                value(&format!(r#"shuangda_deadlines{{state="{state}"}}"#)),
+                Some(n as f64),
+                "{state}: {text}"
+            );
+        }
+        assert!(value(r#"shuangda_deadlines{state="due_soon"}"#).is_some(), "{text}");
+    })
+    .await;
+}

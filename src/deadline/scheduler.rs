@@ -5,6 +5,7 @@
 //! 1,000,000 deadlines are open.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -269,6 +270,12 @@ pub async fn run_pass(
     Ok(report)
 }
 
+/// Passes this process ran, by outcome, and when the last one ended (Unix seconds), for
+/// `/metrics`.
+pub static PASSES_OK: AtomicU64 = AtomicU64::new(0);
+pub static PASSES_FAILED: AtomicU64 = AtomicU64::new(0);
+pub static LAST_PASS: AtomicI64 = AtomicI64::new(0);
+
 /// Run forever in the background: every `every`, try the lease and, if held, run a pass.
 pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
     let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
@@ -304,7 +311,15 @@ pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
                             }
                         }
                     }
-                    match run_pass(&ctx.db, &cal, time::beijing_date(now), now).await {
+                    let pass = run_pass(&ctx.db, &cal, time::beijing_date(now), now).await;
+                    let counter = if pass.is_ok() {
+                        &PASSES_OK
+                    } else {
+                        &PASSES_FAILED
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    LAST_PASS.store(ctx.clock.now().timestamp(), Ordering::Relaxed);
+                    match pass {
                         Ok(r) => {
                             if r.due_soon > 0 || r.missed > 0 {
                                 tracing::info!(

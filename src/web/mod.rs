@@ -6,6 +6,7 @@ pub mod extract;
 pub mod files;
 pub mod filter;
 pub mod form;
+pub mod metrics;
 pub mod openapi;
 pub mod page;
 pub mod step;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub sign_in_limiter: AddressLimiter,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
     hsts: Option<HeaderValue>,
+    pub metrics: metrics::Metrics,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -54,6 +56,7 @@ impl AppState {
             config,
             sign_in_limiter: limiter,
             hsts,
+            metrics: metrics::Metrics::default(),
         })
     }
 }
@@ -91,8 +94,13 @@ pub fn router(state: SharedState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))
+        .route("/metrics", get(metrics::serve))
         .route("/assets/{*file}", get(assets::serve))
         .fallback(page::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             control::guard,
