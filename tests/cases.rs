@@ -140,6 +140,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         let mut lead = app.client();
         lead.login("liaison.scjg", PASSWORD).await;
         let pdf = lead.get(&format!("/cases/{id}/letters/{letter}.pdf")).await;
+        common::assert_same_document(&app, "liaison.scjg", &format!("/api/v1/cases/{id}/letters/{letter}.pdf"), &pdf).await;
         assert_eq!(pdf.status, StatusCode::OK);
         assert_eq!(pdf.headers["content-type"], "application/pdf");
         let bytes: Vec<u8> = sqlx::query_scalar("SELECT pdf FROM case_letters WHERE id = $1").bind(letter).fetch_one(&app.db.pool).await.expect("pdf");
@@ -205,6 +206,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let r = lead.get(&format!("/cases/{id}/dossier.zip")).await;
         assert_eq!(r.status, StatusCode::OK);
+        common::assert_same_document(&app, "liaison.scjg", &format!("/api/v1/cases/{id}/dossier.zip"), &r).await;
         // An assisting unit reads the case with IDs masked; the sealed dossier holds them in
         // full, so it is refused.
         let mut assisting = app.client();
@@ -213,6 +215,7 @@ async fn the_whole_procedure_from_clue_to_archive() {
         assert_eq!(page.status, StatusCode::OK);
         assert!(!page.body.contains("dossier-link") && page.body.contains("仅督办的双打办和主办单位可以下载"));
         assert_eq!(assisting.get(&format!("/cases/{id}/dossier.zip")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(common::api_get(&app, "handler.gaj", &format!("/api/v1/cases/{id}/dossier.zip")).await.status, StatusCode::FORBIDDEN);
         let zip: Vec<u8> = sqlx::query_scalar("SELECT zip FROM case_archives WHERE case_id = $1").bind(id).fetch_one(&app.db.pool).await.expect("zip");
         let mut names = Vec::new();
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.clone())).expect("zip");
@@ -351,6 +354,16 @@ async fn data_scope_and_masked_identifiers() {
             .expect("letter");
         let mut outsider = app.client();
         outsider.login("county.luoshan", PASSWORD).await;
+        for path in [
+            format!("/api/v1/cases/{id}/letters/{letter}.pdf"),
+            format!("/api/v1/cases/{id}/dossier.zip"),
+        ] {
+            assert_eq!(
+                common::api_get(&app, "county.luoshan", &path).await.status,
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
+        }
         assert_eq!(
             outsider.get(&format!("/cases/{id}")).await.status,
             StatusCode::NOT_FOUND

@@ -160,6 +160,13 @@ async fn signed_by_the_leader_numbered_issued_and_read() {
         c.login("handler.gaj", PASSWORD).await;
         let r = c.get(&format!("/circulars/{id}/document.pdf")).await;
         assert_eq!(r.status, StatusCode::OK);
+        common::assert_same_document(
+            &app,
+            "handler.gaj",
+            &format!("/api/v1/circulars/{id}/document.pdf"),
+            &r,
+        )
+        .await;
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("c.pdf");
         std::fs::write(&path, &r.bytes).expect("write");

@@ -67,6 +67,7 @@ async fn findings_become_rectification_tasks() {
         assert_eq!(c.get("/inspections/new").await.status, StatusCode::OK);
         let r = c.get(&format!("/inspections/{id}/report.pdf")).await;
         assert_eq!(r.status, StatusCode::OK);
+        common::assert_same_document(&app, "staff", &format!("/api/v1/inspections/{id}/report.pdf"), &r).await;
         assert!(r.bytes.starts_with(b"%PDF"));
         let r = c.post("/inspections/new", &[("title", "")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -109,6 +109,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         c.login("liaison.scjg", PASSWORD).await;
         let r = c.get(&format!("/meetings/{id}/minutes.pdf")).await;
         assert_eq!(r.status, StatusCode::OK);
+        common::assert_same_document(&app, "liaison.scjg", &format!("/api/v1/meetings/{id}/minutes.pdf"), &r).await;
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("m.pdf");
         std::fs::write(&path, &r.bytes).expect("write");

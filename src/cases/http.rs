@@ -36,6 +36,8 @@ pub fn routes() -> Router<SharedState> {
         .route("/cases/{id}/step", post(step_page))
         .route("/cases/{id}/letters/{letter}", get(letter_pdf))
         .route("/cases/{id}/dossier.zip", get(dossier))
+        .route("/api/v1/cases/{id}/letters/{letter}", get(api_letter))
+        .route("/api/v1/cases/{id}/dossier.zip", get(api_dossier))
         .route(
             "/cases/{id}/attachments",
             post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
@@ -739,9 +741,19 @@ async fn letter_pdf(
     cu: CurrentUser,
     Path((id, letter)): Path<(String, String)>,
 ) -> PageResult {
-    let id = path_id(&id)?;
+    Ok(letter_bytes(&state, &cu.actor, &id, &letter).await?)
+}
+
+/// A letter of the case as the caller may read it: pages and API alike.
+async fn letter_bytes(
+    state: &SharedState,
+    actor: &Actor,
+    id: &str,
+    letter: &str,
+) -> AppResult<Response> {
+    let id = path_id(id)?;
     let letter = path_id(letter.trim_end_matches(".pdf"))?;
-    let scope = store::read_scope(&cu.actor)?;
+    let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -756,16 +768,20 @@ async fn dossier(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let scope = store::read_scope(&cu.actor)?;
+    Ok(dossier_zip(&state, &cu.actor, &id).await?)
+}
+
+async fn dossier_zip(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
+    let id = path_id(id)?;
+    let scope = store::read_scope(actor)?;
     let c = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     // The dossier holds the parties' resident IDs in full and its hashes seal it as archived,
     // so it cannot be masked: only those entitled to the IDs may download it.
     let units = store::parties_of(&state.db.pool, id).await?;
-    if !store::standing(&cu.actor, &c, &units).sees_identities() {
-        return Err(AppError::Forbidden.into());
+    if !store::standing(actor, &c, &units).sees_identities() {
+        return Err(AppError::Forbidden);
     }
     let zip = super::documents::dossier_bytes(&state.db, id)
         .await?
@@ -775,6 +791,33 @@ async fn dossier(
         "application/zip",
         zip,
     ))
+}
+
+/// One of the case's letters (supervision letter, result circular…) as PDF.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/letters/{letter}", tag = "cases",
+    params(("id" = i64, Path), ("letter" = String, Path, description = "the letter id, optionally followed by .pdf")),
+    responses((status = 200, description = "The letter", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_letter(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path((id, letter)): Path<(String, String)>,
+) -> AppResult<Response> {
+    letter_bytes(&state, &u.actor, &id, &letter).await
+}
+
+/// The archived case's dossier (ZIP with its manifest), for those entitled to the parties'
+/// identities.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/dossier.zip", tag = "cases",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The dossier", content_type = "application/zip"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_dossier(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    dossier_zip(&state, &u.actor, &id).await
 }
 
 // ---- API ----

@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/circulars/{id}", get(show_page))
         .route("/circulars/{id}/step", post(step_page))
         .route("/circulars/{id}/document.pdf", get(pdf_page))
+        .route("/api/v1/circulars/{id}/document.pdf", get(api_document))
         .route("/api/v1/circulars", get(api_list).post(api_create))
         .route("/api/v1/circulars/{id}", get(api_get))
         .route("/api/v1/circulars/{id}/steps", post(api_step))
@@ -211,13 +212,31 @@ async fn pdf_page(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let scope = store::read_scope(&cu.actor)?;
+    Ok(document_bytes(&state, &cu.actor, &id).await?)
+}
+
+/// The document as the caller may read it: pages and API alike.
+async fn document_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
+    let id = path_id(id)?;
+    let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (number, pdf) = store::pdf(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+/// The signed circular or briefing as PDF, once issued.
+#[utoipa::path(get, path = "/api/v1/circulars/{id}/document.pdf", tag = "circulars",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The signed circular or briefing", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_document(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    document_bytes(&state, &u.actor, &id).await
 }
 
 /// Circulars and briefings visible to the caller (a unit: those issued to it).

@@ -29,6 +29,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/inspections/{id}", get(show_page))
         .route("/inspections/{id}/report", post(report_page))
         .route("/inspections/{id}/report.pdf", get(pdf_page))
+        .route("/api/v1/inspections/{id}/report.pdf", get(api_report_pdf))
         .route("/api/v1/inspections", get(api_list).post(api_create))
         .route("/api/v1/inspections/{id}", get(api_get))
         .route("/api/v1/inspections/{id}/report", post(api_report))
@@ -207,13 +208,31 @@ async fn pdf_page(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let scope = store::read_scope(&cu.actor)?;
+    Ok(report_bytes(&state, &cu.actor, &id).await?)
+}
+
+/// The document as the caller may read it: pages and API alike.
+async fn report_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
+    let id = path_id(id)?;
+    let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (number, pdf) = store::pdf(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+/// The inspection report as PDF, once issued.
+#[utoipa::path(get, path = "/api/v1/inspections/{id}/report.pdf", tag = "inspections",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The inspection report", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_report_pdf(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    report_bytes(&state, &u.actor, &id).await
 }
 
 /// Inspections visible to the caller (a unit: those of it).

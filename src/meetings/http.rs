@@ -31,6 +31,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/meetings/{id}", get(show_page))
         .route("/meetings/{id}/step", post(step_page))
         .route("/meetings/{id}/minutes.pdf", get(minutes_page))
+        .route("/api/v1/meetings/{id}/minutes.pdf", get(api_minutes))
         .route("/api/v1/meetings", get(api_list).post(api_create))
         .route("/api/v1/meetings/{id}", get(api_get))
         .route("/api/v1/meetings/{id}/steps", post(api_step))
@@ -269,8 +270,13 @@ async fn minutes_page(
     cu: CurrentUser,
     Path(id): Path<String>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let scope = store::read_scope(&cu.actor)?;
+    Ok(minutes_bytes(&state, &cu.actor, &id).await?)
+}
+
+/// The document as the caller may read it: pages and API alike.
+async fn minutes_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
+    let id = path_id(id)?;
+    let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -278,6 +284,19 @@ async fn minutes_page(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(pdf_response(&format!("{number}.pdf"), pdf))
+}
+
+/// The signed minutes as PDF, once issued.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/minutes.pdf", tag = "meetings",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The signed minutes", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_minutes(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    minutes_bytes(&state, &u.actor, &id).await
 }
 
 /// Meetings visible to the caller.

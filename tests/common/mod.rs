@@ -440,6 +440,37 @@ pub async fn api_raw(
     app.client().send(req).await
 }
 
+/// GET `path` with `who`'s API token: documents and other non-JSON answers.
+pub async fn api_get(app: &App, who: &str, path: &str) -> Resp {
+    let token = app.token(who).await;
+    api_raw(
+        app,
+        Method::GET,
+        path,
+        &token,
+        "application/octet-stream",
+        Vec::new(),
+    )
+    .await
+}
+
+/// A document fetched through the API with a bearer token is the one the page gives.
+pub async fn assert_same_document(app: &App, who: &str, path: &str, page: &Resp) {
+    let r = api_get(app, who, path).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    assert_eq!(
+        r.headers[header::CONTENT_TYPE],
+        page.headers[header::CONTENT_TYPE],
+        "{path}"
+    );
+    assert_eq!(
+        r.headers[header::CONTENT_DISPOSITION],
+        page.headers[header::CONTENT_DISPOSITION],
+        "{path}"
+    );
+    assert_eq!(r.bytes.len(), page.bytes.len(), "{path}");
+}
+
 /// The demo head (单位负责人) of the unit of the demo account `who`.
 pub fn head_of(who: &str) -> &'static str {
     match who {
