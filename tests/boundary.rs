@@ -51,3 +51,70 @@ async fn control_characters_are_refused_by_field() {
     })
     .await;
 }
+
+/// Ids go in as JSON numbers, the way responses give them out (strings still accepted, as
+/// forms send them), and the API document says so.
+#[tokio::test]
+async fn ids_go_in_as_json_numbers() {
+    each_db(true, |app| async move {
+        let msa = app.unit_id("信阳市市场监督管理局").await;
+        let police = app.unit_id("信阳市公安局").await;
+        let due = (common::test_today() + chrono::Duration::days(30)).to_string();
+        let (s, v) = common::call(
+            &app,
+            "staff",
+            Method::POST,
+            "/api/v1/tasks",
+            Some(json!({
+                "title": "农资打假专项行动",
+                "description": "开展农资打假专项行动并报送成效。",
+                "source": "decided_item",
+                "lead_unit_id": msa,
+                "cooperating_unit_ids": [police],
+                "due_on": due
+            })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().expect("id");
+        let (s, t) = common::call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/tasks/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(t["lead_unit_id"], json!(msa));
+
+        let sys = app.token("sysadmin").await;
+        let r = api(
+            &app,
+            Method::POST,
+            "/api/v1/users",
+            Some(&sys),
+            Some(json!({"username": "numeric.id", "display_name": "郑数字", "unit_id": msa})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        let doc = api(&app, Method::GET, "/api/v1/openapi.json", None, None)
+            .await
+            .json();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["TaskInput"]["properties"]["lead_unit_id"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            schemas["TaskInput"]["properties"]["cooperating_unit_ids"]["items"]["type"],
+            "integer"
+        );
+        assert_eq!(
+            schemas["UserInput"]["properties"]["unit_id"]["type"],
+            "integer"
+        );
+    })
+    .await;
+}

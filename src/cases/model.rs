@@ -105,7 +105,8 @@ pub struct ClueInput {
     #[serde(default)]
     pub instruction_text: Option<String>,
     /// For a letter: the sending region or unit (id) and the letter's number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub letter_unit_id: Option<String>,
     #[serde(default)]
     pub letter_number: Option<String>,

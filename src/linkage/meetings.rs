@@ -40,7 +40,8 @@ impl MeetingKind {
 pub struct ItemInput {
     #[serde(default)]
     pub text: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
     pub owner_unit_id: String,
     #[serde(default)]
     pub due_on: String,
@@ -54,13 +55,15 @@ pub struct MeetingInput {
     #[serde(default)]
     pub place: Option<String>,
     /// Units taking part besides the one that asked for the meeting.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+    #[schema(value_type = Vec<i64>)]
     pub unit_ids: Vec<String>,
     /// People attending (names and posts).
     pub attendees: String,
     pub topics: String,
     pub minutes: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub transfer_id: Option<String>,
     /// Decisions as follow-up items.
     #[serde(default)]

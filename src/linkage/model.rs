@@ -153,6 +153,8 @@ pub struct TransferInput {
     #[serde(default)]
     pub amount: Option<String>,
     /// The receiving unit: a police organ, or for a hand-back a market regulation unit.
+    #[serde(deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
     pub to_unit_id: String,
     /// For a penalised case: the penalty decision's document number.
     #[serde(default)]
@@ -161,7 +163,8 @@ pub struct TransferInput {
     #[serde(default)]
     pub police_decided_on: Option<String>,
     /// A supervised major case this transfer belongs to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub case_id: Option<String>,
     #[serde(default)]
     pub items: Vec<ItemInput>,
@@ -171,7 +174,8 @@ pub struct TransferInput {
     #[serde(default)]
     pub secrecy_basis: Option<String>,
     /// People outside the two units who may see a withheld record.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+    #[schema(value_type = Vec<i64>)]
     pub secrecy_user_ids: Vec<String>,
 }
 

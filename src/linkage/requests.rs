@@ -117,16 +117,20 @@ pub struct RequestInput {
     pub kind: String,
     #[serde(default)]
     pub topic: Option<String>,
+    #[serde(deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
     pub to_unit_id: String,
     pub subject: String,
     pub body: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub transfer_id: Option<String>,
     #[serde(default)]
     pub withheld: bool,
     #[serde(default)]
     pub secrecy_basis: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+    #[schema(value_type = Vec<i64>)]
     pub secrecy_user_ids: Vec<String>,
 }
 

@@ -16,8 +16,11 @@ pub struct TaskInput {
     /// Where it came from: the meeting and item, the instruction, the report's number.
     #[serde(default)]
     pub source_ref: Option<String>,
+    #[serde(deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
     pub lead_unit_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+    #[schema(value_type = Vec<i64>)]
     pub cooperating_unit_ids: Vec<String>,
     /// The time limit (YYYY-MM-DD), after today.
     pub due_on: String,

@@ -114,7 +114,8 @@ pub struct UnitInput {
     /// GB/T 2260 division code, e.g. `411500`.
     pub region_code: String,
     /// Parent unit id; empty for a root.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub parent_id: Option<String>,
     #[serde(default)]
     pub phone: Option<String>,

@@ -32,6 +32,8 @@ pub struct UserInput {
     pub username: String,
     pub display_name: String,
     /// The unit the person acts for (id).
+    #[serde(deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
     pub unit_id: String,
     #[serde(default)]
     pub phone: Option<String>,

@@ -91,6 +91,11 @@ pub fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>,
     }))
 }
 
+/// A required id that JSON sends as a number (as responses give it) and forms as text.
+pub fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(text_or_number(d)?.unwrap_or_default())
+}
+
 /// A list that a form sends as one value when one box is ticked, and JSON as an array of text
 /// or numbers.
 pub fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

@@ -304,7 +304,8 @@ pub struct AnswerInput {
     #[serde(default)]
     pub answer: String,
     /// For escalation: the superior unit.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
     pub to_unit_id: Option<String>,
 }
 
