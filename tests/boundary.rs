@@ -118,3 +118,36 @@ async fn ids_go_in_as_json_numbers() {
     })
     .await;
 }
+
+/// A malformed or non-positive id in a path names no record: 404, with the error body in the
+/// API and a page on pages, never 400 or 500.
+#[tokio::test]
+async fn malformed_ids_are_records_that_do_not_exist() {
+    each_db(true, |app| async move {
+        let t = app.token("staff").await;
+        for path in [
+            "/api/v1/cases/abc",
+            "/api/v1/cases/-1",
+            "/api/v1/cases/0",
+            "/api/v1/cases/99999999999999999999",
+            "/api/v1/transfers/x1",
+            "/api/v1/tasks/1.5",
+            "/api/v1/meetings/%00",
+            "/api/v1/cases/abc/letters/1.pdf",
+        ] {
+            let r = api(&app, Method::GET, path, Some(&t), None).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+            assert_eq!(r.json()["error"]["code"], "not_found", "{path}");
+        }
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        for path in ["/cases/abc", "/transfers/-3", "/tasks/%20"] {
+            let r = c.get(path).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(r.body.contains("<html"), "{path}: a page, not JSON");
+        }
+        let r = c.post("/notifications/abc/read", &[]).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use crate::domain::{FieldErrors, text};
 use crate::error::AppError;
 use crate::users::store::{self as users, PasswordChange, SignInError};
 use crate::web::SharedState;
-use crate::web::extract::{CsrfForm, CurrentUser, Meta, SESSION_COOKIE, constant_eq};
+use crate::web::extract::{CsrfForm, CurrentUser, Id, IdPath, Meta, SESSION_COOKIE, constant_eq};
 use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
@@ -417,7 +417,7 @@ async fn issue_token(
 async fn revoke_token(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<i64>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
     if !cu.actor.can(Resource::ApiToken, Action::Update) {

@@ -3,7 +3,7 @@
 //! take), letter PDFs and the archived dossier.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,7 @@ use crate::access::{Action, Actor, Resource, Scope};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
@@ -445,10 +445,10 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 /// A step on a case as submitted (`{"step": …}`), with exactly the fields it takes.
@@ -712,10 +712,9 @@ pub async fn run_step(
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let result = match step_from_pairs(&pairs) {
         Ok(input) => run_step(&state, &cu.actor, &cu.who, id, input).await,
         Err(e) => Err(e),
@@ -739,19 +738,18 @@ async fn after_step<T>(
 async fn letter_pdf(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, letter)): Path<(String, String)>,
+    IdPath((Id(id), letter)): IdPath<(Id, String)>,
 ) -> PageResult {
-    Ok(letter_bytes(&state, &cu.actor, &id, &letter).await?)
+    Ok(letter_bytes(&state, &cu.actor, id, &letter).await?)
 }
 
 /// A letter of the case as the caller may read it: pages and API alike.
 async fn letter_bytes(
     state: &SharedState,
     actor: &Actor,
-    id: &str,
+    id: i64,
     letter: &str,
 ) -> AppResult<Response> {
-    let id = path_id(id)?;
     let letter = path_id(letter.trim_end_matches(".pdf"))?;
     let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
@@ -766,13 +764,12 @@ async fn letter_bytes(
 async fn dossier(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(dossier_zip(&state, &cu.actor, &id).await?)
+    Ok(dossier_zip(&state, &cu.actor, id).await?)
 }
 
-async fn dossier_zip(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
-    let id = path_id(id)?;
+async fn dossier_zip(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Response> {
     let scope = store::read_scope(actor)?;
     let c = store::get(&state.db, &scope, id)
         .await?
@@ -801,9 +798,9 @@ async fn dossier_zip(state: &SharedState, actor: &Actor, id: &str) -> AppResult<
 pub async fn api_letter(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path((id, letter)): Path<(String, String)>,
+    IdPath((Id(id), letter)): IdPath<(Id, String)>,
 ) -> AppResult<Response> {
-    letter_bytes(&state, &u.actor, &id, &letter).await
+    letter_bytes(&state, &u.actor, id, &letter).await
 }
 
 /// The archived case's dossier (ZIP with its manifest), for those entitled to the parties'
@@ -815,9 +812,9 @@ pub async fn api_letter(
 pub async fn api_dossier(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    dossier_zip(&state, &u.actor, &id).await
+    dossier_zip(&state, &u.actor, id).await
 }
 
 // ---- API ----
@@ -881,9 +878,8 @@ pub struct CaseDetail {
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<CaseDetail>> {
-    let id = path_id(&id)?;
     let scope = store::read_scope(&u.actor)?;
     let v = store::view(&state.db, &u.actor, &scope, id, state.clock.today())
         .await?
@@ -903,20 +899,19 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<CaseStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
+    run_step(&state, &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
     let result = steps::attach(
@@ -935,10 +930,8 @@ async fn attach_page(
 async fn attachment(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, aid)): Path<(String, String)>,
+    IdPath((Id(id), Id(aid))): IdPath<(Id, Id)>,
 ) -> PageResult {
-    let id = path_id(&id)?;
-    let aid = path_id(&aid)?;
     let scope = store::read_scope(&cu.actor)?;
     store::get(&state.db, &scope, id)
         .await?
@@ -956,10 +949,9 @@ async fn attachment(
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let id = path_id(&id)?;
     let form = read_upload(mp).await?;
     let aid = steps::attach(
         &state.db,

@@ -2,7 +2,7 @@
 //! the read receipts, and the PDF.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
@@ -183,20 +183,19 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 /// confirm_read
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = match crate::web::step::from_form(&pairs) {
         Ok(input) => store::run(&state, &cu.actor, &cu.who, id, input).await,
         Err(e) => Err(e),
@@ -210,14 +209,13 @@ async fn step_page(
 async fn pdf_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(document_bytes(&state, &cu.actor, &id).await?)
+    Ok(document_bytes(&state, &cu.actor, id).await?)
 }
 
 /// The document as the caller may read it: pages and API alike.
-async fn document_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
-    let id = path_id(id)?;
+async fn document_bytes(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Response> {
     let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
@@ -234,9 +232,9 @@ async fn document_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResu
 pub async fn api_document(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    document_bytes(&state, &u.actor, &id).await
+    document_bytes(&state, &u.actor, id).await
 }
 
 /// Circulars and briefings visible to the caller (a unit: those issued to it).
@@ -272,9 +270,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<CircularDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
 /// Confirm reading (a unit addressed). Signing and returning are acts on the circular's draft.
@@ -284,9 +282,9 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::CircularStep>,
 ) -> AppResult<StatusCode> {
-    store::run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
+    store::run(&state, &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //! the history, and the change request form.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::{Layout, PageResult, render_status};
 
 pub fn routes() -> Router<SharedState> {
@@ -173,10 +173,10 @@ async fn decide(
 async fn decide_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(d): CsrfForm<DecisionInput>,
 ) -> PageResult {
-    let r = decide(&state, &cu.actor, &cu.who, path_id(&id)?, &d).await;
+    let r = decide(&state, &cu.actor, &cu.who, id, &d).await;
     crate::web::page::after_step(r, "/composition?msg=saved", |msg| {
         render_page(
             &state,
@@ -214,9 +214,9 @@ pub async fn api_request(
 pub async fn api_decide(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(d): ApiJson<DecisionInput>,
 ) -> AppResult<StatusCode> {
-    decide(&state, &u.actor, &u.who, path_id(&id)?, &d).await?;
+    decide(&state, &u.actor, &u.who, id, &d).await?;
     Ok(StatusCode::NO_CONTENT)
 }

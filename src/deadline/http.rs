@@ -2,7 +2,7 @@
 //! holidays, suspensions, extensions) and shows its history.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::calendar::http::{parse_amount, parse_date};
 use crate::domain::{FieldErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
 
 pub fn routes() -> Router<SharedState> {
@@ -120,10 +120,10 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -176,10 +176,9 @@ fn parse_change(f: &ChangeForm) -> AppResult<Change> {
 async fn change_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<ChangeForm>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let result = match parse_change(&form) {
         Ok(c) => store::change(&state.db, &state.calendar(), &cu.actor, &cu.who, id, c).await,
         Err(e) => Err(e),
@@ -243,10 +242,9 @@ pub async fn api_list(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<DeadlineDetail>> {
     let scope = u.actor.require(Resource::Deadline, Action::Read)?;
-    let id = path_id(&id)?;
     let d = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;

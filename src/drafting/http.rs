@@ -1,7 +1,7 @@
 //! Draft pages and API: the draft with its preview and history, and the acts of the chain.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -14,7 +14,7 @@ use crate::access::Actor;
 use crate::audit::Who;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::files::pdf_response;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
@@ -214,20 +214,19 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 /// pass, return, sign (with `text`), resubmit
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = match crate::web::step::from_form(&pairs) {
         Ok(input) => run(&state, &cu.actor, &cu.who, id, input).await,
         Err(e) => Err(e),
@@ -258,9 +257,9 @@ async fn preview(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppR
 async fn preview_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(preview(&state, &cu.actor, &cu.who, path_id(&id)?).await?)
+    Ok(preview(&state, &cu.actor, &cu.who, id).await?)
 }
 
 /// One draft with its history and the acts open to the caller; 404 outside the office whose
@@ -271,9 +270,9 @@ async fn preview_page(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<DraftDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
 /// Review, return, sign (the document is numbered and issued at signing) or resubmit a draft.
@@ -283,10 +282,10 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<DraftStep>,
 ) -> AppResult<StatusCode> {
-    run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
+    run(&state, &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,7 +296,7 @@ pub async fn api_step(
 pub async fn api_preview(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    preview(&state, &u.actor, &u.who, path_id(&id)?).await
+    preview(&state, &u.actor, &u.who, id).await
 }

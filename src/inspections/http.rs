@@ -2,7 +2,7 @@
 //! the rectification tasks, and the report PDF.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
@@ -172,19 +172,18 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 async fn report_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let p = Pairs(&pairs);
     let input = ReportInput {
         report: p.one("report"),
@@ -206,14 +205,13 @@ async fn report_page(
 async fn pdf_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(report_bytes(&state, &cu.actor, &id).await?)
+    Ok(report_bytes(&state, &cu.actor, id).await?)
 }
 
 /// The document as the caller may read it: pages and API alike.
-async fn report_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
-    let id = path_id(id)?;
+async fn report_bytes(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Response> {
     let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
@@ -230,9 +228,9 @@ async fn report_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult
 pub async fn api_report_pdf(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    report_bytes(&state, &u.actor, &id).await
+    report_bytes(&state, &u.actor, id).await
 }
 
 /// Inspections visible to the caller (a unit: those of it).
@@ -267,9 +265,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<InspectionDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
 /// Draft the inspection report for the office director to sign; once signed it is numbered and
@@ -280,10 +278,10 @@ pub async fn api_get(
 pub async fn api_report(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(input): ApiJson<ReportInput>,
 ) -> AppResult<StatusCode> {
-    draft_report(&state, &u.actor, &u.who, path_id(&id)?, &input).await?;
+    draft_report(&state, &u.actor, &u.who, id, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

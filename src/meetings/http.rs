@@ -3,7 +3,7 @@
 //! minutes PDF.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;
@@ -219,10 +219,10 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 /// A step from the meeting page: the record of a held meeting comes as numbered item fields.
@@ -251,10 +251,9 @@ fn step_from_pairs(pairs: &[(String, String)]) -> AppResult<store::MeetingStep> 
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = match step_from_pairs(&pairs) {
         Ok(input) => store::run(&state, &cu.actor, &cu.who, id, input).await,
         Err(e) => Err(e),
@@ -268,14 +267,13 @@ async fn step_page(
 async fn minutes_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(minutes_bytes(&state, &cu.actor, &id).await?)
+    Ok(minutes_bytes(&state, &cu.actor, id).await?)
 }
 
 /// The document as the caller may read it: pages and API alike.
-async fn minutes_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResult<Response> {
-    let id = path_id(id)?;
+async fn minutes_bytes(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Response> {
     let scope = store::read_scope(actor)?;
     store::get(&state.db, &scope, id)
         .await?
@@ -294,9 +292,9 @@ async fn minutes_bytes(state: &SharedState, actor: &Actor, id: &str) -> AppResul
 pub async fn api_minutes(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    minutes_bytes(&state, &u.actor, &id).await
+    minutes_bytes(&state, &u.actor, id).await
 }
 
 /// Meetings visible to the caller.
@@ -331,9 +329,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<MeetingDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
 /// Decide, record or sign; refused with the reason when the rules do not allow it.
@@ -343,9 +341,9 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::MeetingStep>,
 ) -> AppResult<StatusCode> {
-    store::run(&state, &u.actor, &u.who, path_id(&id)?, input).await?;
+    store::run(&state, &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //! API counterparts.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::access::{Action, Resource};
 use crate::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 
@@ -73,10 +73,9 @@ pub struct RemindInput {
 async fn remind_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = crate::web::extract::path_id(&id)?;
     let text = pairs
         .iter()
         .find(|(k, _)| k == "text")
@@ -109,10 +108,9 @@ pub async fn api_waiting(
 pub async fn api_remind(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::extract::ApiJson(input): crate::web::extract::ApiJson<RemindInput>,
 ) -> AppResult<axum::http::StatusCode> {
-    let id = crate::web::extract::path_id(&id)?;
     super::oversight::remind(
         &state.db,
         &u.actor,
@@ -197,7 +195,7 @@ pub struct Empty {}
 async fn mark_read(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<i64>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
     let mut tx = state.db.begin().await?;
@@ -218,7 +216,7 @@ async fn mark_read(
 async fn open_notification(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<i64>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
     let mut tx = state.db.begin().await?;

@@ -2,7 +2,7 @@
 //! the choice of ambiguous unit names, and the plan page with progress by section and unit.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::audit::Who;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, XLSX_MIME, download, read_upload};
 use crate::web::form::Pairs;
 use crate::web::page::{Layout, PageResult, render_status};
@@ -209,17 +209,10 @@ async fn choose(
 async fn choose_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let r = choose(
-        &state,
-        &cu.actor,
-        &cu.who,
-        path_id(&id)?,
-        &choices(&Pairs(&pairs)),
-    )
-    .await;
+    let r = choose(&state, &cu.actor, &cu.who, id, &choices(&Pairs(&pairs))).await;
     outcome_page(&state, &cu, r).await
 }
 
@@ -258,9 +251,9 @@ struct ShowPage {
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    let d = detail(&state, &cu.actor, path_id(&id)?).await?;
+    let d = detail(&state, &cu.actor, id).await?;
     Ok(render_status(
         StatusCode::OK,
         &ShowPage {
@@ -355,7 +348,7 @@ pub async fn api_import(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<PlanDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }

@@ -1,7 +1,7 @@
 //! Report pages and API: rounds with who is late or missing, unit reports, major-matter reports.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -14,7 +14,7 @@ use crate::access::{Action, Actor, Resource, Role};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::form::Pairs;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render_status};
@@ -252,25 +252,17 @@ async fn show_round(
 async fn round_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    show_round(
-        &state,
-        &cu,
-        path_id(&id)?,
-        ReportInput::default(),
-        FieldErrors::new(),
-    )
-    .await
+    show_round(&state, &cu, id, ReportInput::default(), FieldErrors::new()).await
 }
 
 async fn submit_round_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let mut input = report_from(&Pairs(&pairs));
     input.round_id = Some(id.to_string());
     match store::submit(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
@@ -283,10 +275,9 @@ async fn submit_round_page(
 async fn forward_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let note = Pairs(&pairs).one("note");
     let result = store::forward(&state.db, &cu.actor, &cu.who, id, &note).await;
     crate::web::page::after_step(result, "/reports?msg=saved", |msg| {
@@ -315,10 +306,10 @@ pub struct ForwardInput {
 pub async fn api_forward(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(input): ApiJson<ForwardInput>,
 ) -> AppResult<StatusCode> {
-    store::forward(&state.db, &u.actor, &u.who, path_id(&id)?, &input.note).await?;
+    store::forward(&state.db, &u.actor, &u.who, id, &input.note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,7 +370,7 @@ pub async fn api_open_round(
 pub async fn api_round(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<RoundDetail>> {
-    Ok(Json(round_detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(round_detail(&state, &u.actor, id).await?))
 }

@@ -2,7 +2,7 @@
 //! the task page with its reports, evidence, clock and the steps the viewer may take.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::form::Pairs;
@@ -278,10 +278,10 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 async fn after_step<T>(
@@ -299,10 +299,9 @@ async fn after_step<T>(
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = match crate::web::step::from_form(&pairs) {
         Ok(input) => store::run(&state.db, &state.calendar(), &cu.actor, &cu.who, id, input).await,
         Err(e) => Err(e),
@@ -313,10 +312,9 @@ async fn step_page(
 async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
     let r = store::attach(
@@ -335,14 +333,13 @@ async fn attach_page(
 async fn attachment_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, aid)): Path<(String, String)>,
+    IdPath((Id(id), Id(aid))): IdPath<(Id, Id)>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let scope = store::read_scope(&cu.actor)?;
     store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (name, mime, bytes) = store::attachment(&state.db, id, path_id(&aid)?)
+    let (name, mime, bytes) = store::attachment(&state.db, id, aid)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(download(&name, &mime, bytes))
@@ -394,9 +391,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<TaskDetail>> {
-    Ok(Json(detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
 /// Take a step: report progress or completion (units), accept or send back (office).
@@ -406,10 +403,9 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::TaskStep>,
 ) -> AppResult<StatusCode> {
-    let id = path_id(&id)?;
     store::run(&state.db, &state.calendar(), &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -421,7 +417,7 @@ pub async fn api_step(
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
@@ -429,7 +425,7 @@ pub async fn api_attach(
         &state.db,
         &u.actor,
         &u.who,
-        path_id(&id)?,
+        id,
         &form.filename,
         form.bytes,
         &form.description,

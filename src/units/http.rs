@@ -1,7 +1,7 @@
 //! Unit pages and API.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::users;
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
@@ -201,11 +201,11 @@ struct ShowPage {
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let scope = cu.actor.require(Resource::Unit, Action::Read)?;
-    let unit = store::get(&state.db, &scope, path_id(&id)?)
+    let unit = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let users = match cu.actor.scope(Resource::User, Action::Read) {
@@ -233,10 +233,9 @@ async fn show_page(
 async fn edit_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
     cu.actor.require(Resource::Unit, Action::Update)?;
-    let id = path_id(&id)?;
     let u = store::get(&state.db, &Scope::All, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -261,10 +260,9 @@ async fn edit_page(
 async fn update_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let input = form.input();
     match store::update(&state.db, &cu.actor, &cu.who, id, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?msg=saved", u.id)).into_response()),
@@ -283,11 +281,11 @@ pub struct ActiveForm {
 async fn active_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> PageResult {
     let active = form.active == "1";
-    let u = store::set_active(&state.db, &cu.actor, &cu.who, path_id(&id)?, active).await?;
+    let u = store::set_active(&state.db, &cu.actor, &cu.who, id, active).await?;
     let msg = if active { "activated" } else { "deactivated" };
     Ok(Redirect::to(&format!("/units/{}?msg={msg}", u.id)).into_response())
 }
@@ -354,10 +352,10 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<Unit>> {
     let scope = u.actor.require(Resource::Unit, Action::Read)?;
-    store::get(&state.db, &scope, path_id(&id)?)
+    store::get(&state.db, &scope, id)
         .await?
         .map(Json)
         .ok_or(AppError::NotFound)
@@ -370,10 +368,10 @@ pub async fn api_get(
 pub async fn api_update(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(input): ApiJson<UnitInput>,
 ) -> AppResult<Json<Unit>> {
     Ok(Json(
-        store::update(&state.db, &u.actor, &u.who, path_id(&id)?, &input).await?,
+        store::update(&state.db, &u.actor, &u.who, id, &input).await?,
     ))
 }

@@ -2,7 +2,7 @@
 //! administrator grants roles and unlocks accounts.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::units;
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
@@ -254,19 +254,18 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 async fn edit_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
     cu.actor.require(Resource::User, Action::Update)?;
-    let id = path_id(&id)?;
     let u = store::get(&state.db, &Scope::All, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -290,10 +289,9 @@ async fn edit_page(
 async fn update_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<UserForm>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let input = form.input();
     match store::update(&state.db, &cu.actor, &cu.who, id, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/users/{}?msg=saved", u.id)).into_response()),
@@ -312,11 +310,10 @@ pub struct ActiveForm {
 async fn active_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> PageResult {
     let active = form.active == "1";
-    let id = path_id(&id)?;
     match store::set_active(&state.db, &cu.actor, &cu.who, id, active).await {
         Ok(u) => {
             let msg = if active { "activated" } else { "deactivated" };
@@ -335,10 +332,9 @@ pub struct Empty {}
 async fn reset_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let password = store::reset_password(&state.db, &cu.actor, &cu.who, id).await?;
     let user = store::get(&state.db, &Scope::All, id)
         .await?
@@ -364,10 +360,9 @@ fn parse_role(raw: &str) -> AppResult<Role> {
 async fn grant_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let role = parse_role(&form.role)?;
     match store::grant_role(&state.db, &cu.actor, &cu.who, id, role).await {
         Ok(()) => Ok(Redirect::to(&format!("/users/{id}?msg=granted")).into_response()),
@@ -381,10 +376,9 @@ async fn grant_page(
 async fn revoke_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let role = parse_role(&form.role)?;
     match store::revoke_role(&state.db, &cu.actor, &cu.who, id, role).await {
         Ok(()) => Ok(Redirect::to(&format!("/users/{id}?msg=revoked")).into_response()),
@@ -398,10 +392,9 @@ async fn revoke_page(
 async fn unlock_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     store::unlock(&state.db, &cu.actor, &cu.who, id).await?;
     Ok(Redirect::to(&format!("/users/{id}?msg=unlocked")).into_response())
 }
@@ -481,10 +474,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<UserDetail>> {
     let scope = u.actor.require(Resource::User, Action::Read)?;
-    let id = path_id(&id)?;
     let user = store::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -499,11 +491,11 @@ pub async fn api_get(
 pub async fn api_update(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> AppResult<Json<User>> {
     Ok(Json(
-        store::update(&state.db, &u.actor, &u.who, path_id(&id)?, &input).await?,
+        store::update(&state.db, &u.actor, &u.who, id, &input).await?,
     ))
 }
 
@@ -521,11 +513,11 @@ pub struct GrantInput {
 pub async fn api_grant(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(input): ApiJson<GrantInput>,
 ) -> AppResult<StatusCode> {
     let role = parse_role(&input.role)?;
-    store::grant_role(&state.db, &u.actor, &u.who, path_id(&id)?, role).await?;
+    store::grant_role(&state.db, &u.actor, &u.who, id, role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -536,9 +528,9 @@ pub async fn api_grant(
 pub async fn api_revoke(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path((id, role)): Path<(String, String)>,
+    IdPath((Id(id), role)): IdPath<(Id, String)>,
 ) -> AppResult<StatusCode> {
     let role = parse_role(&role)?;
-    store::revoke_role(&state.db, &u.actor, &u.who, path_id(&id)?, role).await?;
+    store::revoke_role(&state.db, &u.actor, &u.who, id, role).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -278,7 +278,38 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
     }
 }
 
-/// A record id from the path; anything but a positive integer is simply not found.
+/// A record's id in the path: a positive integer. Anything else names no record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Id(pub i64);
+
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = i64::deserialize(d)?;
+        if n > 0 {
+            Ok(Id(n))
+        } else {
+            Err(serde::de::Error::custom("not a record id"))
+        }
+    }
+}
+
+/// Path parameters holding record ids ([`Id`], alone or in a tuple with other parameters). A
+/// malformed id is a record that does not exist: 404 (a page on pages, the error body in the
+/// API), never 400, so probing ids tells nothing more than asking for a missing one.
+pub struct IdPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for IdPath<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(IdPath(v)),
+            Err(_) => Err(super::page::not_found(parts.uri.clone()).await),
+        }
+    }
+}
+
+/// A record id given as text with a suffix (`7.pdf`); anything but a positive integer is
+/// simply not found.
 pub fn path_id(raw: &str) -> Result<i64, AppError> {
     raw.parse::<i64>()
         .ok()

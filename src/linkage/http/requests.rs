@@ -2,7 +2,7 @@
 //! meetings (004 二(五), 三(三)).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use crate::access::{Action, Actor, Scope};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
@@ -294,9 +294,9 @@ async fn show_request(
 async fn request_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    show_request(&state, &cu, path_id(&id)?, None).await
+    show_request(&state, &cu, id, None).await
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -331,10 +331,9 @@ fn opt_unit(raw: &Option<String>) -> AppResult<Option<i64>> {
 async fn answer_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(f): CsrfForm<AnswerInput>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = requests::answer(&state.db, &cu.actor, &cu.who, id, &f.answer).await;
     after_request(&state, &cu, id, r).await
 }
@@ -342,10 +341,9 @@ async fn answer_page(
 async fn escalate_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(f): CsrfForm<AnswerInput>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = match opt_unit(&f.to_unit_id) {
         Ok(u) => requests::escalate(&state.db, &cu.actor, &cu.who, id, u, &f.answer).await,
         Err(e) => Err(e),
@@ -385,13 +383,9 @@ pub async fn api_create_request(
 pub async fn api_request(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<Request>> {
-    Ok(Json(
-        request_detail(&state, &u.actor, &u.who, path_id(&id)?)
-            .await?
-            .0,
-    ))
+    Ok(Json(request_detail(&state, &u.actor, &u.who, id).await?.0))
 }
 
 /// Answer a request addressed to the caller's unit.
@@ -401,10 +395,10 @@ pub async fn api_request(
 pub async fn api_answer(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(f): ApiJson<AnswerInput>,
 ) -> AppResult<StatusCode> {
-    requests::answer(&state.db, &u.actor, &u.who, path_id(&id)?, &f.answer).await?;
+    requests::answer(&state.db, &u.actor, &u.who, id, &f.answer).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -415,14 +409,14 @@ pub async fn api_answer(
 pub async fn api_escalate(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiJson(f): ApiJson<AnswerInput>,
 ) -> AppResult<Response> {
     let new_id = requests::escalate(
         &state.db,
         &u.actor,
         &u.who,
-        path_id(&id)?,
+        id,
         opt_unit(&f.to_unit_id)?,
         &f.answer,
     )
@@ -580,9 +574,9 @@ async fn show_meeting(
 async fn meeting_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    show_meeting(&state, &cu, path_id(&id)?, None).await
+    show_meeting(&state, &cu, id, None).await
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -594,17 +588,16 @@ pub struct DoneInput {
 async fn item_done_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
+    IdPath((Id(id), Id(item))): IdPath<(Id, Id)>,
     CsrfForm(f): CsrfForm<DoneInput>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let r = meetings::complete_item(
         &state.db,
         &state.calendar(),
         &cu.actor,
         &cu.who,
         id,
-        path_id(&item)?,
+        item,
         &f.note,
     )
     .await;
@@ -646,9 +639,9 @@ pub async fn api_create_meeting(
 pub async fn api_meeting(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<MeetingDetail>> {
-    Ok(Json(meeting_detail(&state, &u.actor, path_id(&id)?).await?))
+    Ok(Json(meeting_detail(&state, &u.actor, id).await?))
 }
 
 /// The owner unit reports a follow-up item done.
@@ -659,7 +652,7 @@ pub async fn api_meeting(
 pub async fn api_item_done(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path((id, item)): Path<(String, String)>,
+    IdPath((Id(id), Id(item))): IdPath<(Id, Id)>,
     ApiJson(f): ApiJson<DoneInput>,
 ) -> AppResult<StatusCode> {
     meetings::complete_item(
@@ -667,8 +660,8 @@ pub async fn api_item_done(
         &state.calendar(),
         &u.actor,
         &u.who,
-        path_id(&id)?,
-        path_id(&item)?,
+        id,
+        item,
         &f.note,
     )
     .await?;

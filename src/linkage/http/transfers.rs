@@ -3,7 +3,7 @@
 //! steps the viewer may take; document and attachment downloads that respect secrecy markings.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,7 @@ use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, path_id};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, path_id};
 use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
@@ -579,19 +579,18 @@ async fn show(
 async fn show_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    show(&state, &cu, path_id(&id)?, q.msg.as_deref(), None).await
+    show(&state, &cu, id, q.msg.as_deref(), None).await
 }
 
 async fn step_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let periods = state.config.linkage_periods();
     let result = match crate::web::step::from_form(&pairs) {
         Ok(input) => steps::run(&state, periods, &cu.actor, &cu.who, id, input).await,
@@ -647,10 +646,9 @@ async fn attach(
 async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> PageResult {
-    let id = path_id(&id)?;
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
     let result = attach(&state, &cu.actor, &cu.who, id, form).await;
@@ -706,9 +704,9 @@ async fn attachment_bytes(
 async fn attachment_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, aid)): Path<(String, String)>,
+    IdPath((Id(id), Id(aid))): IdPath<(Id, Id)>,
 ) -> PageResult {
-    Ok(attachment_bytes(&state, &cu.actor, &cu.who, path_id(&id)?, path_id(&aid)?).await?)
+    Ok(attachment_bytes(&state, &cu.actor, &cu.who, id, aid).await?)
 }
 
 async fn document_bytes(
@@ -749,9 +747,9 @@ async fn document_bytes(
 async fn preview_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> PageResult {
-    Ok(preview(&state, &cu.actor, &cu.who, path_id(&id)?).await?)
+    Ok(preview(&state, &cu.actor, &cu.who, id).await?)
 }
 
 async fn preview(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppResult<Response> {
@@ -768,17 +766,17 @@ async fn preview(state: &SharedState, actor: &Actor, who: &Who, id: i64) -> AppR
 pub async fn api_preview(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Response> {
-    preview(&state, &u.actor, &u.who, path_id(&id)?).await
+    preview(&state, &u.actor, &u.who, id).await
 }
 
 async fn document_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    Path((id, doc)): Path<(String, String)>,
+    IdPath((Id(id), doc)): IdPath<(Id, String)>,
 ) -> PageResult {
-    Ok(document_bytes(&state, &cu.actor, &cu.who, path_id(&id)?, &doc).await?)
+    Ok(document_bytes(&state, &cu.actor, &cu.who, id, &doc).await?)
 }
 
 // ---- API ----
@@ -859,9 +857,9 @@ pub async fn api_create(
 pub async fn api_get(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
 ) -> AppResult<Json<TransferDetail>> {
-    Ok(Json(detail(&state, &u.actor, &u.who, path_id(&id)?).await?))
+    Ok(Json(detail(&state, &u.actor, &u.who, id).await?))
 }
 
 /// Take a step; refused with the reason (state, entitlement, closed window) when not allowed.
@@ -871,11 +869,11 @@ pub async fn api_get(
 pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     ApiStep(input): ApiStep<steps::TransferStep>,
 ) -> AppResult<StatusCode> {
     let periods = state.config.linkage_periods();
-    steps::run(&state, periods, &u.actor, &u.who, path_id(&id)?, input).await?;
+    steps::run(&state, periods, &u.actor, &u.who, id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -888,11 +886,11 @@ pub async fn api_step(
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path(id): Path<String>,
+    IdPath(Id(id)): IdPath<Id>,
     mp: Multipart,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
-    let aid = attach(&state, &u.actor, &u.who, path_id(&id)?, form).await?;
+    let aid = attach(&state, &u.actor, &u.who, id, form).await?;
     Ok((StatusCode::CREATED, Json(Created { id: aid })).into_response())
 }
 
@@ -905,9 +903,9 @@ pub async fn api_attach(
 pub async fn api_attachment(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path((id, aid)): Path<(String, String)>,
+    IdPath((Id(id), Id(aid))): IdPath<(Id, Id)>,
 ) -> AppResult<Response> {
-    attachment_bytes(&state, &u.actor, &u.who, path_id(&id)?, path_id(&aid)?).await
+    attachment_bytes(&state, &u.actor, &u.who, id, aid).await
 }
 
 /// One of the transfer's documents (transfer letter, notices, hand-back letter) as PDF.
@@ -918,7 +916,7 @@ pub async fn api_attachment(
 pub async fn api_document(
     State(state): State<SharedState>,
     u: ApiUser,
-    Path((id, doc)): Path<(String, String)>,
+    IdPath((Id(id), doc)): IdPath<(Id, String)>,
 ) -> AppResult<Response> {
-    document_bytes(&state, &u.actor, &u.who, path_id(&id)?, &doc).await
+    document_bytes(&state, &u.actor, &u.who, id, &doc).await
 }
