@@ -151,3 +151,56 @@ async fn malformed_ids_are_records_that_do_not_exist() {
     })
     .await;
 }
+
+/// The contract check that every API answer of the tests passes through can fail: a body that
+/// is not the documented shape, a status the operation does not document, and a path the
+/// document does not have are each named.
+#[tokio::test]
+async fn the_contract_check_names_what_breaks_the_document() {
+    use common::contract::violation;
+    let json = Some("application/json");
+    let v = violation(
+        &Method::GET,
+        "/api/v1/units/7",
+        StatusCode::OK,
+        json,
+        r#"{"id":"seven"}"#,
+    )
+    .expect("a unit's id is an integer");
+    assert!(v.contains("does not match the documented schema"), "{v}");
+    let v = violation(
+        &Method::GET,
+        "/api/v1/units",
+        StatusCode::IM_A_TEAPOT,
+        json,
+        "{}",
+    )
+    .expect("418 is not documented");
+    assert!(v.contains("does not document status 418"), "{v}");
+    let v = violation(&Method::GET, "/api/v1/nowhere", StatusCode::OK, json, "{}")
+        .expect("no such operation");
+    assert!(v.contains("no operation"), "{v}");
+    assert_eq!(
+        violation(
+            &Method::GET,
+            "/api/v1/nowhere",
+            StatusCode::NOT_FOUND,
+            json,
+            "{}"
+        ),
+        None,
+        "the fallback's 404 needs no operation"
+    );
+    // A real answer passes.
+    each_db(true, |app| async move {
+        let t = app.token("staff").await;
+        let r = api(&app, Method::GET, "/api/v1/units", Some(&t), None).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let ct = r.headers["content-type"].to_str().ok();
+        assert_eq!(
+            violation(&Method::GET, "/api/v1/units", r.status, ct, &r.body),
+            None
+        );
+    })
+    .await;
+}

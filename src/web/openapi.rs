@@ -92,40 +92,79 @@ use utoipa::{Modify, OpenApi};
         crate::plans::http::api_import,
         crate::plans::http::api_get,
     ),
-    modifiers(&BearerAuth, &Unauthorised)
+    modifiers(&BearerAuth, &ErrorResponses)
 )]
 pub struct ApiDoc;
 
-/// Every operation behind the bearer token answers 401 with the error body when the token is
-/// missing, expired or revoked: declared once here for all of them, not on each handler.
-struct Unauthorised;
+/// The error answers every operation of a kind can give, declared once here from what the
+/// operation is rather than on each handler: 401 and 403 behind the bearer token (no token, or
+/// a role that may not), 404 where the path names a record (or it is out of the caller's
+/// scope), 400 and 413 where a JSON body is read (malformed, too large), 422 where a body or
+/// query parameters are parsed (field by field), 409 on every write (the record's state moved
+/// on, a duplicate, a concurrent step). All carry the error body. Handlers declare the rest
+/// themselves (409 on a read of withheld material).
+struct ErrorResponses;
 
-impl Modify for Unauthorised {
+impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let response = ResponseBuilder::new()
-            .description("未登录，或令牌无效、已过期、已吊销")
-            .content(
-                "application/json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                    .build(),
-            )
-            .build();
-        for item in openapi.paths.paths.values_mut() {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let response = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let names_a_record = path.contains('{');
             let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+                (&mut item.patch, true),
             ];
-            for op in operations.into_iter().flatten() {
-                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+            for (op, writes) in operations {
+                let Some(op) = op.as_mut() else { continue };
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = op.request_body.is_some();
+                let query = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query))
+                });
+                let mut add = |status: &str, description: &str| {
                     op.responses
                         .responses
-                        .entry("401".to_string())
-                        .or_insert_with(|| response.clone().into());
+                        .entry(status.to_string())
+                        .or_insert_with(|| response(description).into());
+                };
+                if secured {
+                    add("401", "未登录，或令牌无效、已过期、已吊销");
+                    add("403", "您的角色无权执行此操作");
+                }
+                if names_a_record {
+                    add("404", "记录不存在，或不在您的数据范围内");
+                }
+                if body {
+                    add(
+                        "400",
+                        "请求体不是 JSON，或缺少 Content-Type: application/json",
+                    );
+                    add("413", "请求内容过大");
+                }
+                if body || query {
+                    add("422", "输入有误：error.fields 逐项说明字段、代码和原因");
+                }
+                if writes {
+                    add(
+                        "409",
+                        "与记录的当前状态冲突（已办理、已报送、有待审批的变更等），或与同时进行的操作冲突",
+                    );
                 }
             }
         }

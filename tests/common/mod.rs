@@ -14,6 +14,7 @@ macro_rules! ensure {
 }
 
 pub mod browser;
+pub mod contract;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -294,6 +295,7 @@ pub struct Client {
 
 impl Client {
     pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let (method, uri) = (req.method().clone(), req.uri().to_string());
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
@@ -309,6 +311,15 @@ impl Client {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        contract::check(
+            &method,
+            &uri,
+            status,
+            headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            &String::from_utf8_lossy(&bytes),
+        );
         Resp {
             status,
             headers,

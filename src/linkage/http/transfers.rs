@@ -898,7 +898,7 @@ pub async fn api_attach(
 /// only to its own unit and the people named, and each such view is audited.
 #[utoipa::path(get, path = "/api/v1/transfers/{id}/attachments/{aid}", tag = "linkage",
     params(("id" = i64, Path), ("aid" = i64, Path)),
-    responses((status = 200, description = "The file, with its stored type"), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, description = "The file, with its stored type"), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "涉密材料，您不在知悉范围内", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_attachment(
     State(state): State<SharedState>,
@@ -911,7 +911,7 @@ pub async fn api_attachment(
 /// One of the transfer's documents (transfer letter, notices, hand-back letter) as PDF.
 #[utoipa::path(get, path = "/api/v1/transfers/{id}/documents/{doc}", tag = "linkage",
     params(("id" = i64, Path), ("doc" = String, Path, description = "the document id, optionally followed by .pdf")),
-    responses((status = 200, description = "The document", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, description = "The document", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody), (status = 409, description = "涉密材料，您不在知悉范围内", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_document(
     State(state): State<SharedState>,
