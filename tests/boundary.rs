@@ -204,3 +204,40 @@ async fn the_contract_check_names_what_breaks_the_document() {
     })
     .await;
 }
+
+/// Every list of the API answers in one shape, `Page`: items, page, has_more (and total where
+/// it counts), whether it pages or comes whole.
+#[tokio::test]
+async fn every_list_answers_one_page_shape() {
+    each_db(true, |app| async move {
+        for (who, path) in [
+            ("staff", "/api/v1/cases"),
+            ("staff", "/api/v1/transfers"),
+            ("staff", "/api/v1/tasks"),
+            ("staff", "/api/v1/meetings"),
+            ("staff", "/api/v1/circulars"),
+            ("staff", "/api/v1/inspections"),
+            ("staff", "/api/v1/reports"),
+            ("staff", "/api/v1/report-rounds"),
+            ("staff", "/api/v1/deadlines"),
+            ("staff", "/api/v1/units"),
+            ("staff", "/api/v1/users"),
+            ("liaison.scjg", "/api/v1/linkage/requests"),
+            ("liaison.scjg", "/api/v1/linkage/meetings"),
+            ("director", "/api/v1/waiting"),
+            ("auditadmin", "/api/v1/audit"),
+        ] {
+            let (s, v) = common::call(&app, who, Method::GET, path, None).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {v}");
+            assert!(v["items"].is_array(), "{path}: {v}");
+            assert!(v["page"].as_i64().is_some_and(|p| p >= 1), "{path}");
+            assert!(v["has_more"].is_boolean(), "{path}");
+        }
+        let (_, v) = common::call(&app, "auditadmin", Method::GET, "/api/v1/audit", None).await;
+        assert!(
+            v["total"].as_i64().is_some_and(|n| n > 0),
+            "the audit counts: {v}"
+        );
+    })
+    .await;
+}

@@ -1481,7 +1481,7 @@ async fn the_director_reminds_a_unit_of_what_it_has_not_done() {
         assert_eq!(s, StatusCode::CREATED, "{v}");
         ok_step(&app, "liaison.scjg", id, json!({"step": "send"})).await;
         let find = |rows: &Value| {
-            rows.as_array()
+            rows["items"].as_array()
                 .expect("rows")
                 .iter()
                 .find(|w| w["title"].as_str().is_some_and(|t| t.contains("提请审批：移送公安机关")) && w["link"] == format!("/transfers/{id}"))
@@ -1533,7 +1533,7 @@ async fn the_director_reminds_a_unit_of_what_it_has_not_done() {
         let (s, v) = call(&app, "director", Method::POST, &format!("/api/v1/waiting/{todo}/remind"), Some(json!({}))).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
         // A unit's duty reminds its people: the police's signature for the transfer.
-        let sign = rows
+        let sign = rows["items"]
             .as_array()
             .expect("rows")
             .iter()

@@ -62,7 +62,7 @@ async fn a_round_shows_who_reported_and_who_is_missing() {
         assert_eq!(missed, 1);
         // Each unit sees its own reports only.
         let (_, mine) = call(&app, "handler.gaj", Method::GET, "/api/v1/reports", None).await;
-        assert_eq!(mine.as_array().map(Vec::len), Some(0));
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(0));
         let mut c = app.client();
         c.login("staff", PASSWORD).await;
         let page = c.get(&format!("/reports/rounds/{rid}")).await;
@@ -86,8 +86,8 @@ async fn a_major_matter_reaches_the_office_and_the_leaders() {
             .expect("notice");
         assert_eq!(n, 1);
         let (_, all) = call(&app, "director", Method::GET, "/api/v1/reports", None).await;
-        assert_eq!(all.as_array().map(Vec::len), Some(1));
-        let rid = all[0]["id"].as_i64().expect("id");
+        assert_eq!(all["items"].as_array().map(Vec::len), Some(1));
+        let rid = all["items"][0]["id"].as_i64().expect("id");
         // 001 §24: the office owes the leaders its report of the matter, a to-do of its own
         // that stays open until it is made.
         let office = app.unit_id("信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室").await;
@@ -120,7 +120,7 @@ async fn a_major_matter_reaches_the_office_and_the_leaders() {
         let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": "再次"}))).await;
         assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
         let (_, all) = call(&app, "director", Method::GET, "/api/v1/reports", None).await;
-        assert_eq!(all[0]["forward_note"], "建议召开领导小组专题会议研究部署");
+        assert_eq!(all["items"][0]["forward_note"], "建议召开领导小组专题会议研究部署");
         // Periodic kinds go through a round; the office does not report to itself.
         let (s, _) = call(&app, "handler.gaj", Method::POST, "/api/v1/reports", Some(json!({"kind": "work_dynamics", "title": "x", "body": "x"}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::store::{self, Filter, PAGE_SIZE};
@@ -245,17 +245,9 @@ async fn export_csv(
         .into_response())
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditRecord>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-}
-
 /// Search the audit trail within the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(SearchQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<AuditRecord>), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_search(
     State(state): State<SharedState>,
@@ -269,12 +261,9 @@ pub async fn api_search(
         .into_iter()
         .map(|r| super::redact_for(&u.actor, r))
         .collect();
-    Ok(Json(AuditPage {
-        items,
-        total,
-        page,
-        page_size: PAGE_SIZE,
-    })
+    Ok(Json(crate::web::extract::Page::counted(
+        items, page, PAGE_SIZE, total,
+    ))
     .into_response())
 }
 

@@ -819,31 +819,19 @@ pub async fn api_dossier(
 
 // ---- API ----
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CaseList {
-    pub items: Vec<store::CaseSummary>,
-    pub page: i64,
-    /// Whether a next page exists.
-    pub has_more: bool,
-}
-
 /// Cases visible to the caller, with the list filters.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
-    responses((status = 200, body = CaseList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<store::CaseSummary>), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<CaseList>> {
+) -> AppResult<Json<crate::web::extract::Page<store::CaseSummary>>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
     let (items, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
-    Ok(Json(CaseList {
-        items,
-        page,
-        has_more,
-    }))
+    Ok(Json(crate::web::extract::Page::of(items, page, has_more)))
 }
 
 /// Register a clue (000 §4).

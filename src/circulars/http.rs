@@ -239,14 +239,16 @@ pub async fn api_document(
 
 /// Circulars and briefings visible to the caller (a unit: those issued to it).
 #[utoipa::path(get, path = "/api/v1/circulars", tag = "circulars",
-    responses((status = 200, body = [Circular]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Circular>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<Circular>>> {
+) -> AppResult<Json<crate::web::extract::Page<Circular>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(store::list(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        store::list(&state.db, &scope).await?,
+    )))
 }
 
 /// Draft a circular or briefing (the office); it goes through the document chain to the group

@@ -202,13 +202,6 @@ async fn change_page(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct DeadlineList {
-    pub items: Vec<Deadline>,
-    pub total: i64,
-    pub page: i64,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
 pub struct DeadlineDetail {
     #[serde(flatten)]
     pub deadline: Deadline,
@@ -219,20 +212,25 @@ pub struct DeadlineDetail {
 
 /// Deadlines whose owner unit is in the caller's scope; overdue first.
 #[utoipa::path(get, path = "/api/v1/deadlines", tag = "deadlines", params(ListQuery),
-    responses((status = 200, body = DeadlineList), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Deadline>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<DeadlineList>> {
+) -> AppResult<Json<crate::web::extract::Page<Deadline>>> {
     let scope = u.actor.require(Resource::Deadline, Action::Read)?;
     let page = page_number(q.page.as_deref());
     let f = store::Filter {
         state: state_filter(&q.state),
     };
     let (items, total) = store::list(&state.db, &scope, &f, page).await?;
-    Ok(Json(DeadlineList { items, total, page }))
+    Ok(Json(crate::web::extract::Page::counted(
+        items,
+        page,
+        store::PAGE_SIZE,
+        total,
+    )))
 }
 
 /// One deadline with its explanation and history.

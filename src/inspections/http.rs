@@ -235,14 +235,16 @@ pub async fn api_report_pdf(
 
 /// Inspections visible to the caller (a unit: those of it).
 #[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections",
-    responses((status = 200, body = [Inspection]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Inspection>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<Inspection>>> {
+) -> AppResult<Json<crate::web::extract::Page<Inspection>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(store::list(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        store::list(&state.db, &scope).await?,
+    )))
 }
 
 /// Plan an inspection (the office, 003 三(四)).

@@ -299,14 +299,16 @@ pub async fn api_minutes(
 
 /// Meetings visible to the caller.
 #[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings",
-    responses((status = 200, body = [Meeting]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Meeting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<Meeting>>> {
+) -> AppResult<Json<crate::web::extract::Page<Meeting>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(store::list(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        store::list(&state.db, &scope).await?,
+    )))
 }
 
 /// Propose a meeting (the office, 001 §20).

@@ -91,14 +91,16 @@ async fn remind_page(
 /// What the caller's region is waiting for: every open duty held by its units or people (the
 /// office director and the group's leaders).
 #[utoipa::path(get, path = "/api/v1/waiting", tag = "notifications",
-    responses((status = 200, body = [super::oversight::Waiting]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<super::oversight::Waiting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_waiting(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<super::oversight::Waiting>>> {
+) -> AppResult<Json<crate::web::extract::Page<super::oversight::Waiting>>> {
     let scope = super::oversight::scope(&u.actor)?;
-    Ok(Json(super::oversight::waiting(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        super::oversight::waiting(&state.db, &scope).await?,
+    )))
 }
 
 /// 催办: remind the holder of an open duty of the caller's region.

@@ -315,14 +315,16 @@ pub async fn api_forward(
 
 /// Reports visible to the caller (a unit: its own; the office: those sent to it).
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
-    responses((status = 200, body = [ReportRow]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<ReportRow>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_reports(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<ReportRow>>> {
+) -> AppResult<Json<crate::web::extract::Page<ReportRow>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(store::reports(&state.db, &scope, None).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        store::reports(&state.db, &scope, None).await?,
+    )))
 }
 
 /// Submit a report: to a round (`round_id`), or a major-matter report (`kind = major_matter`).
@@ -340,14 +342,16 @@ pub async fn api_submit(
 
 /// The rounds of periodic reports within the caller's scope.
 #[utoipa::path(get, path = "/api/v1/report-rounds", tag = "reports",
-    responses((status = 200, body = [RoundRow]), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<RoundRow>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_rounds(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<RoundRow>>> {
+) -> AppResult<Json<crate::web::extract::Page<RoundRow>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(store::rounds(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        store::rounds(&state.db, &scope).await?,
+    )))
 }
 
 /// Open a round of periodic reports (the office).

@@ -345,30 +345,19 @@ async fn attachment_page(
     Ok(download(&name, &mime, bytes))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TaskList {
-    pub items: Vec<Task>,
-    pub page: i64,
-    pub has_more: bool,
-}
-
 /// Tasks visible to the caller: overdue first, then by time limit.
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(ListQuery),
-    responses((status = 200, body = TaskList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Task>), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<TaskList>> {
+) -> AppResult<Json<crate::web::extract::Page<Task>>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
     let (items, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
-    Ok(Json(TaskList {
-        items,
-        page,
-        has_more,
-    }))
+    Ok(Json(crate::web::extract::Page::of(items, page, has_more)))
 }
 
 /// Assign a task (the office).

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::model::{UnitInput, UnitKind};
 use super::store::{self, Unit};
@@ -292,11 +292,6 @@ async fn active_page(
 
 // ---- API ----
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct UnitList {
-    pub items: Vec<Unit>,
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApiListQuery {
@@ -308,13 +303,13 @@ pub struct ApiListQuery {
 
 /// Units visible to the caller (data scope applies).
 #[utoipa::path(get, path = "/api/v1/units", tag = "units", params(ApiListQuery),
-    responses((status = 200, body = UnitList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Unit>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ApiListQuery>,
-) -> AppResult<Json<UnitList>> {
+) -> AppResult<Json<crate::web::extract::Page<Unit>>> {
     let scope = u.actor.require(Resource::Unit, Action::Read)?;
     let kind = match non_empty(&q.kind) {
         Some(k) if UnitKind::parse(&k).is_none() => {
@@ -327,9 +322,9 @@ pub async fn api_list(
         kind,
         region_prefix: None,
     };
-    Ok(Json(UnitList {
-        items: store::list(&state.db, &scope, &f).await?,
-    }))
+    Ok(Json(crate::web::extract::Page::all(
+        store::list(&state.db, &scope, &f).await?,
+    )))
 }
 
 /// Create a unit (system administrator).

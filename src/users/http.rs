@@ -402,11 +402,6 @@ async fn unlock_page(
 // ---- API ----
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct UserList {
-    pub items: Vec<User>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserDetail {
     #[serde(flatten)]
     pub user: User,
@@ -430,21 +425,21 @@ pub struct ApiListQuery {
 
 /// Accounts visible to the caller (data scope applies).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ApiListQuery),
-    responses((status = 200, body = UserList), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<User>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ApiListQuery>,
-) -> AppResult<Json<UserList>> {
+) -> AppResult<Json<crate::web::extract::Page<User>>> {
     let scope = u.actor.require(Resource::User, Action::Read)?;
     let f = store::Filter {
         text: non_empty(&q.q),
         unit_id: q.unit_id,
     };
-    Ok(Json(UserList {
-        items: store::list(&state.db, &scope, &f).await?,
-    }))
+    Ok(Json(crate::web::extract::Page::all(
+        store::list(&state.db, &scope, &f).await?,
+    )))
 }
 
 /// Create an account with a generated password (system administrator).

@@ -317,6 +317,45 @@ pub fn path_id(raw: &str) -> Result<i64, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// Every list the API answers, in one shape: the page's items, the page number (from 1), and
+/// whether a next page exists; lists that count their matches also give the total. Lists
+/// short enough to come whole are page 1 with no next page.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: i64,
+    pub has_more: bool,
+    /// All matches, where the list counts them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+impl<T> Page<T> {
+    pub fn of(items: Vec<T>, page: i64, has_more: bool) -> Self {
+        Page {
+            items,
+            page,
+            has_more,
+            total: None,
+        }
+    }
+
+    /// A list that comes whole.
+    pub fn all(items: Vec<T>) -> Self {
+        Page::of(items, 1, false)
+    }
+
+    /// A page of `page_size` out of `total` matches.
+    pub fn counted(items: Vec<T>, page: i64, page_size: i64, total: i64) -> Self {
+        Page {
+            items,
+            page,
+            has_more: page.saturating_mul(page_size) < total,
+            total: Some(total),
+        }
+    }
+}
+
 /// The answer to an API call that made a record: its id (with status 201).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Created {

@@ -353,13 +353,15 @@ async fn escalate_page(
 
 /// Assistance and consultation requests the caller's unit sent or received (004 二(四), 一(三)).
 #[utoipa::path(get, path = "/api/v1/linkage/requests", tag = "linkage",
-    responses((status = 200, body = Vec<Request>), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Request>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_requests(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<Request>>> {
-    Ok(Json(visible(&state, &u.actor).await?))
+) -> AppResult<Json<crate::web::extract::Page<Request>>> {
+    Ok(Json(crate::web::extract::Page::all(
+        visible(&state, &u.actor).await?,
+    )))
 }
 
 /// Send a request: verification, certification, early intervention, an urgent notice or a
@@ -609,14 +611,16 @@ async fn item_done_page(
 
 /// Joint supervision and special coordination meetings in the caller's scope (004 二(五), 三(三)).
 #[utoipa::path(get, path = "/api/v1/linkage/meetings", tag = "linkage",
-    responses((status = 200, body = Vec<Meeting>), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Meeting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_meetings(
     State(state): State<SharedState>,
     u: ApiUser,
-) -> AppResult<Json<Vec<Meeting>>> {
+) -> AppResult<Json<crate::web::extract::Page<Meeting>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(meetings::list(&state.db, &scope).await?))
+    Ok(Json(crate::web::extract::Page::all(
+        meetings::list(&state.db, &scope).await?,
+    )))
 }
 
 /// Record a meeting with its participants, topics and decided follow-up items.

@@ -781,31 +781,24 @@ async fn document_page(
 
 // ---- API ----
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TransferList {
-    pub items: Vec<Transfer>,
-    pub page: i64,
-    pub has_more: bool,
-}
-
 /// Transfers visible to the caller: overdue first, then refusals, then the latest changed.
 /// Withheld ones show only that they are withheld, unless the caller is entitled.
 #[utoipa::path(get, path = "/api/v1/transfers", tag = "linkage", params(ListQuery),
-    responses((status = 200, body = TransferList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = crate::web::extract::Page<Transfer>), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
     Query(q): Query<ListQuery>,
-) -> AppResult<Json<TransferList>> {
+) -> AppResult<Json<crate::web::extract::Page<Transfer>>> {
     let scope = store::read_scope(&u.actor)?;
     let page = page_number(q.page.as_deref());
     let (rows, has_more) = store::list(&state.db, &scope, &q.filter()?, page).await?;
-    Ok(Json(TransferList {
-        items: visible_rows(&state, &u.actor, rows).await?,
+    Ok(Json(crate::web::extract::Page::of(
+        visible_rows(&state, &u.actor, rows).await?,
         page,
         has_more,
-    }))
+    )))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
