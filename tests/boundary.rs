@@ -241,3 +241,57 @@ async fn every_list_answers_one_page_shape() {
     })
     .await;
 }
+
+/// What the fuzzer found (bench/fuzz.sh): a query that does not parse, a typed filter with the
+/// wrong type, an upload that is not multipart, and a role that does not exist each get the
+/// error body with a stable code, at a status the document gives.
+#[tokio::test]
+async fn malformed_queries_and_uploads_get_the_error_body() {
+    each_db(true, |app| async move {
+        let sys = app.token("sysadmin").await;
+        let r = api(
+            &app,
+            Method::GET,
+            "/api/v1/users?unit_id=1&unit_id=2",
+            Some(&sys),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "invalid_query");
+        let r = api(
+            &app,
+            Method::GET,
+            "/api/v1/users?unit_id=abc",
+            Some(&sys),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["error"]["fields"][0]["field"], "unit_id");
+        let staff = app.token("staff").await;
+        let r = common::api_raw(
+            &app,
+            Method::POST,
+            "/api/v1/plans",
+            &staff,
+            "multipart/form-data",
+            b"title=x".to_vec(),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "invalid_multipart");
+        let sec = app.token("secadmin").await;
+        let uid = app.user_id("staff").await;
+        let r = api(
+            &app,
+            Method::DELETE,
+            &format!("/api/v1/users/{uid}/roles/no_such_role"),
+            Some(&sec),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //! audited.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +17,7 @@ use crate::access::{Action, Resource};
 use crate::db::time;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CurrentUser};
+use crate::web::extract::{ApiUser, CurrentUser, Query};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
 
 pub fn routes() -> Router<SharedState> {

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,9 @@ use crate::domain::{FieldErrors, text};
 use crate::error::AppError;
 use crate::users::store::{self as users, PasswordChange, SignInError};
 use crate::web::SharedState;
-use crate::web::extract::{CsrfForm, CurrentUser, Id, IdPath, Meta, SESSION_COOKIE, constant_eq};
+use crate::web::extract::{
+    CsrfForm, CurrentUser, Id, IdPath, Meta, Query, SESSION_COOKIE, constant_eq,
+};
 use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};

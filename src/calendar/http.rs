@@ -2,7 +2,7 @@
 //! calendar API; the same queries serve the command line.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -15,7 +15,7 @@ use crate::access::{Action, Resource};
 use crate::domain::{FieldError, FieldErrors};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Query};
 use crate::web::page::{Layout, PageResult, render, render_status};
 
 pub fn routes() -> Router<SharedState> {

@@ -3,7 +3,7 @@
 //! take), letter PDFs and the archived dossier.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,9 @@ use crate::access::{Action, Actor, Resource, Scope};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, path_id};
+use crate::web::extract::{
+    ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, Query, path_id,
+};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, pdf_response, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
@@ -898,7 +900,7 @@ async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> PageResult {
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
@@ -932,13 +934,14 @@ async fn attachment(
 
 /// Upload an attachment (multipart form with `file` and optional `description`).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/attachments", tag = "cases", params(("id" = i64, Path)),
+    request_body(content = crate::web::files::UploadBody, content_type = "multipart/form-data"),
     responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
     let aid = steps::attach(

@@ -2,7 +2,7 @@
 //! holidays, suspensions, extensions) and shows its history.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::calendar::http::{parse_amount, parse_date};
 use crate::domain::{FieldErrors, text};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
 
 pub fn routes() -> Router<SharedState> {

@@ -1,7 +1,7 @@
 //! Draft pages and API: the draft with its preview and history, and the acts of the chain.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -14,7 +14,7 @@ use crate::access::Actor;
 use crate::audit::Who;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::files::pdf_response;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};

@@ -3,7 +3,7 @@
 //! minutes PDF.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::files::pdf_response;
 use crate::web::form::Pairs;
 use crate::web::page::MsgQuery;

@@ -2,7 +2,7 @@
 //! API counterparts.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,7 +14,7 @@ use crate::access::{Action, Resource};
 use crate::audit::{self, Entry};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 

@@ -2,7 +2,7 @@
 //! the choice of ambiguous unit names, and the plan page with progress by section and unit.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -151,7 +151,7 @@ async fn outcome_page(state: &SharedState, cu: &CurrentUser, r: AppResult<Outcom
 async fn import_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> PageResult {
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
@@ -274,16 +274,27 @@ pub struct ImportResult {
     pub ambiguous: Vec<Ambiguity>,
 }
 
+/// What a refused import answers (422): the rows' and cells' errors, or, when the request itself
+/// is wrong (no title, no file, a file too large), the error body with its fields.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ImportRefused {
+    Rows(ImportResult),
+    Request(crate::error::ErrorBody),
+}
+
 /// Import a work plan: multipart with `title`, `file` (.xlsx from the template) and, to answer
 /// an earlier `needs_choice`, `import_id` with `name_N`/`choice_N` pairs. Nothing is imported
 /// unless every row is clean (422 with the row-and-column errors otherwise).
 #[utoipa::path(post, path = "/api/v1/plans", tag = "tasks",
-    responses((status = 201, body = ImportResult), (status = 200, body = ImportResult), (status = 422, body = ImportResult)),
+    request_body(content = crate::web::files::UploadBody, content_type = "multipart/form-data"),
+    responses((status = 201, body = ImportResult), (status = 200, body = ImportResult), (status = 422, body = ImportRefused)),
     security(("bearer" = [])))]
 pub async fn api_import(
     State(state): State<SharedState>,
     u: ApiUser,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
     let pairs = Pairs(&form.fields);

@@ -2,7 +2,7 @@
 //! the task page with its reports, evidence, clock and the steps the viewer may take.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use crate::access::{Action, Actor, Resource};
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::files::{UPLOAD_BODY_LIMIT, download, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::form::Pairs;
@@ -313,7 +313,7 @@ async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> PageResult {
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
@@ -401,13 +401,14 @@ pub async fn api_step(
 
 /// Upload evidence for a task (multipart form with `file` and optional `description`).
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/attachments", tag = "tasks", params(("id" = i64, Path)),
+    request_body(content = crate::web::files::UploadBody, content_type = "multipart/form-data"),
     responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
     let aid = store::attach(

@@ -1,7 +1,7 @@
 //! Unit pages and API.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::users;
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 

@@ -2,7 +2,7 @@
 //! administrator grants roles and unlocks accounts.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::units;
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
@@ -420,7 +420,9 @@ pub struct CreatedUser {
 pub struct ApiListQuery {
     /// Part of the user name or display name.
     q: Option<String>,
-    unit_id: Option<i64>,
+    /// The unit's id.
+    #[param(value_type = Option<i64>)]
+    unit_id: Option<String>,
 }
 
 /// Accounts visible to the caller (data scope applies).
@@ -433,9 +435,16 @@ pub async fn api_list(
     Query(q): Query<ApiListQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<User>>> {
     let scope = u.actor.require(Resource::User, Action::Read)?;
+    let unit_id =
+        match non_empty(&q.unit_id) {
+            Some(raw) => Some(raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                AppError::field("unit_id", "invalid_format", "单位编号应为正整数")
+            })?),
+            None => None,
+        };
     let f = store::Filter {
         text: non_empty(&q.q),
-        unit_id: q.unit_id,
+        unit_id,
     };
     Ok(Json(crate::web::extract::Page::all(
         store::list(&state.db, &scope, &f).await?,

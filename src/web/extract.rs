@@ -278,6 +278,31 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for ApiJson<T> {
     }
 }
 
+/// Query parameters. A query that does not parse (a key twice, a value of the wrong type) is
+/// bad input like any other: 400 with the error body in the API, an error page on pages, never
+/// the framework's plain text.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Query(v)),
+            Err(e) => {
+                let err = AppError::bad_request(
+                    "invalid_query",
+                    format!("查询参数有误：{}", e.body_text()),
+                );
+                Err(if parts.uri.path().starts_with("/api/") {
+                    err.into_response()
+                } else {
+                    super::page::error_page(err)
+                })
+            }
+        }
+    }
+}
+
 /// A record's id in the path: a positive integer. Anything else names no record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Id(pub i64);

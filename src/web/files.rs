@@ -47,6 +47,35 @@ impl UploadForm {
     }
 }
 
+/// What an upload sends (multipart/form-data): the file and, depending on the operation, a
+/// description, the material's kind or the plan's fields.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadBody {
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    description: Option<String>,
+}
+
+/// A multipart upload; a request that is not one (no or a bad boundary) is 400 with the error
+/// body, not the framework's plain text.
+pub struct Upload(pub Multipart);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Upload {
+    type Rejection = AppError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        Multipart::from_request(req, state)
+            .await
+            .map(Upload)
+            .map_err(|_| {
+                AppError::bad_request(
+                    "invalid_multipart",
+                    "请以 multipart/form-data 提交（含 file 字段）",
+                )
+            })
+    }
+}
+
 pub async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
     let mut form = UploadForm {
         filename: String::new(),

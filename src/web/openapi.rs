@@ -99,8 +99,8 @@ pub struct ApiDoc;
 /// The error answers every operation of a kind can give, declared once here from what the
 /// operation is rather than on each handler: 401 and 403 behind the bearer token (no token, or
 /// a role that may not), 404 where the path names a record (or it is out of the caller's
-/// scope), 400 and 413 where a JSON body is read (malformed, too large), 422 where a body or
-/// query parameters are parsed (field by field), 409 on every write (the record's state moved
+/// scope), 400 where a body or a query is read (malformed), 413 where a body is, 422 where a
+/// body, query or non-id path parameter is parsed (field by field), 409 on every write (the record's state moved
 /// on, a duplicate, a concurrent step). All carry the error body. Handlers declare the rest
 /// themselves (409 on a read of withheld material).
 struct ErrorResponses;
@@ -150,14 +150,21 @@ impl Modify for ErrorResponses {
                 if names_a_record {
                     add("404", "记录不存在，或不在您的数据范围内");
                 }
-                if body {
+                if body || query {
                     add(
                         "400",
-                        "请求体不是 JSON，或缺少 Content-Type: application/json",
+                        "请求体不是 JSON 或缺少 Content-Type，或查询参数无法解析（重复、类型不符）",
                     );
+                }
+                if body {
                     add("413", "请求内容过大");
                 }
-                if body || query {
+                // Path parameters other than record ids are parsed too ({role}, {year}).
+                let parsed_path = path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                    .any(|name| !matches!(name, "id" | "aid" | "doc" | "letter"));
+                if body || query || parsed_path {
                     add("422", "输入有误：error.fields 逐项说明字段、代码和原因");
                 }
                 if writes {

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
@@ -13,7 +13,7 @@ use super::super::stats::{self, Figures};
 use crate::access::{Action, Actor, Resource};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CurrentUser};
+use crate::web::extract::{ApiUser, CurrentUser, Query};
 use crate::web::files::{XLSX_MIME, download};
 use crate::web::page::{Layout, PageResult, render};
 

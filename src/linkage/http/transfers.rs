@@ -3,7 +3,7 @@
 //! steps the viewer may take; document and attachment downloads that respect secrecy markings.
 
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,9 @@ use crate::audit::Who;
 use crate::domain::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, path_id};
+use crate::web::extract::{
+    ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, Query, path_id,
+};
 use crate::web::files::{UPLOAD_BODY_LIMIT, UploadForm, download, pdf_response, read_upload};
 use crate::web::filter::{FilterParser, rows_or_errors};
 use crate::web::page::MsgQuery;
@@ -647,7 +649,7 @@ async fn attach_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> PageResult {
     let form = read_upload(mp).await?;
     form.check_csrf(&cu)?;
@@ -874,13 +876,14 @@ pub async fn api_step(
 /// appraisal, penalty_decision, case_materials, other), optional `description`, and for a
 /// withheld file `withheld=1`, `secrecy_basis` and `secrecy_user_ids`.
 #[utoipa::path(post, path = "/api/v1/transfers/{id}/attachments", tag = "linkage", params(("id" = i64, Path)),
+    request_body(content = crate::web::files::UploadBody, content_type = "multipart/form-data"),
     responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_attach(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    mp: Multipart,
+    crate::web::files::Upload(mp): crate::web::files::Upload,
 ) -> AppResult<Response> {
     let form = read_upload(mp).await?;
     let aid = attach(&state, &u.actor, &u.who, id, form).await?;
