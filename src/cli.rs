@@ -139,7 +139,7 @@ enum AuditCommand {
         #[arg(long, requires = "public_key")]
         anchor: Option<PathBuf>,
         /// The anchor key's public half (hex), as `audit keygen` printed it.
-        #[arg(long)]
+        #[arg(long, requires = "anchor")]
         public_key: Option<String>,
     },
     /// Make a new anchor signing key (Ed25519) in FILE, readable by its owner only; keep it
@@ -334,22 +334,31 @@ async fn audit(command: AuditCommand, config: &Config) -> Result<ExitCode, Strin
         AuditCommand::Keygen { out } => {
             let secret = anchor::generate_secret();
             let key = anchor::signing_key(&secret).map_err(|e| e.to_string())?;
-            write_new_private(&out, &format!("{secret}\n"))?;
+            write_new(&out, &format!("{secret}\n"), true)?;
             println!("{}", anchor::public_hex(&key));
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Anchor { key, out } => {
             let key = anchor::signing_key(&read_text(&key)?).map_err(|e| e.to_string())?;
             let db = server::open_db(config).await?;
+            // Never certify a trail that does not verify: an anchor taken after tampering would
+            // vouch for it.
+            let report = crate::audit::verify(&db).await.map_err(|e| e.to_string())?;
+            if let Some(f) = report.findings.first() {
+                println!("审计日志校验失败，不生成存证：{}", f.describe());
+                return Ok(ExitCode::from(1));
+            }
             let (seq, hash) = crate::audit::store::head(&db)
                 .await
                 .map_err(|e| e.to_string())?;
+            if seq == 0 {
+                return Err("审计日志还没有记录，无需存证".into());
+            }
             let a = anchor::Anchor::sign(&key, seq, &hash, config.clock().now());
             let json = serde_json::to_string_pretty(&a).map_err(|e| e.to_string())?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, format!("{json}\n"))
-                        .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+                    write_new(&path, &format!("{json}\n"), false)?;
                     eprintln!("已为第 {seq} 条审计记录生成存证：{}", path.display());
                 }
                 None => println!("{json}"),
@@ -389,13 +398,16 @@ async fn audit(command: AuditCommand, config: &Config) -> Result<ExitCode, Strin
     }
 }
 
-/// Create `path` (which must not exist) readable and writable by its owner only.
-fn write_new_private(path: &std::path::Path, content: &str) -> Result<(), String> {
+/// Create `path`, which must not exist (a key or an anchor is never overwritten); `private`
+/// makes it readable and writable by its owner only.
+fn write_new(path: &std::path::Path, content: &str, private: bool) -> Result<(), String> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    if private {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    }
     let mut f = opts.open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             format!("{} 已存在，不会覆盖", path.display())

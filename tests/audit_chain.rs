@@ -120,6 +120,19 @@ async fn an_anchor_kept_elsewhere_proves_a_rewritten_trail() {
             ],
         );
         assert_eq!(code, 0, "{err}");
+        let (code, _, err) = cli(
+            &app.url,
+            &[
+                "audit",
+                "anchor",
+                "--key",
+                key.to_str().expect("path"),
+                "--out",
+                anchor.to_str().expect("path"),
+            ],
+        );
+        assert_eq!(code, 1, "an anchor is never overwritten");
+        assert!(err.contains("已存在"), "{err}");
         let a: shuangda::audit::anchor::Anchor =
             serde_json::from_str(&std::fs::read_to_string(&anchor).expect("anchor")).expect("json");
         let (head, _) = shuangda::audit::store::head(&app.db).await.expect("head");
@@ -199,6 +212,30 @@ async fn an_anchor_kept_elsewhere_proves_a_rewritten_trail() {
         let (code, out, _) = verify_anchored(&public);
         assert_eq!(code, 1);
         assert!(out.contains("存证签名无效"), "{out}");
+
+        // A trail that does not verify is never anchored: the anchor would vouch for it.
+        sqlx::query("UPDATE audit_log SET summary = '{}' WHERE seq = 3")
+            .execute(&app.db.pool)
+            .await
+            .expect("tamper");
+        let later = dir.path().join("later.json");
+        let (code, out, _) = cli(
+            &app.url,
+            &[
+                "audit",
+                "anchor",
+                "--key",
+                key.to_str().expect("path"),
+                "--out",
+                later.to_str().expect("path"),
+            ],
+        );
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("不生成存证") && out.contains("第 3 条"),
+            "{out}"
+        );
+        assert!(!later.exists());
     })
     .await;
 }

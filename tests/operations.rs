@@ -140,6 +140,15 @@ async fn a_backup_taken_during_writes_restores_and_verifies() {
         assert_eq!(code, 0, "{out}");
         assert!(out.contains("已备份到"), "{out}");
         assert!(written > 0, "the writers ran during the backup");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file)
+                .expect("backup")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "a backup is its owner's only");
+        }
 
         // A second backup to the same file is refused: a backup is never overwritten.
         let (code, out) = cli(&app.url, &["backup", file.to_str().expect("path")]);
@@ -184,6 +193,46 @@ async fn a_backup_taken_during_writes_restores_and_verifies() {
 
         // A damaged backup is refused and the target left alone.
         if app.db.dialect == Dialect::Sqlite {
+            // A missing database is not backed up as an empty one.
+            let missing = format!("sqlite:{}", dir.path().join("nothing-here.db").display());
+            let none = dir.path().join("none.bin");
+            let (code, out) = cli(&missing, &["backup", none.to_str().expect("path")]);
+            assert_eq!(code, 1, "{out}");
+            assert!(out.contains("找不到数据库文件"), "{out}");
+            assert!(!dir.path().join("nothing-here.db").exists() && !none.exists());
+
+            // A backup whose audit trail was altered does not replace a working database.
+            let forged = dir.path().join("forged.bin");
+            std::fs::copy(&file, &forged).expect("copy");
+            let f = Db::connect(&format!("sqlite:{}", forged.display()), 1)
+                .await
+                .expect("open");
+            sqlx::query("UPDATE audit_log SET summary = '{}' WHERE seq = 5")
+                .execute(&f.pool)
+                .await
+                .expect("tamper");
+            f.pool.close().await;
+            let target = format!("sqlite:{}", dir.path().join("kept.db").display());
+            let (code, out) = cli(&target, &["restore", file.to_str().expect("path")]);
+            assert_eq!(code, 0, "{out}");
+            let before = std::fs::read(dir.path().join("kept.db")).expect("kept");
+            let (code, out) = cli(
+                &target,
+                &["restore", "--replace", forged.to_str().expect("path")],
+            );
+            assert_eq!(code, 1, "{out}");
+            assert!(
+                out.contains("审计日志校验失败") && out.contains("第 5 条"),
+                "{out}"
+            );
+            assert_eq!(
+                std::fs::read(dir.path().join("kept.db")).expect("kept"),
+                before,
+                "the old database stays whole"
+            );
+            let (code, out) = cli(&target, &["audit", "verify"]);
+            assert_eq!(code, 0, "{out}");
+
             let bytes = std::fs::read(&file).expect("read");
             let damaged = dir.path().join("damaged.bin");
             let mut cut = bytes.clone();

@@ -163,7 +163,7 @@ async fn login(
         return retry(StatusCode::UNPROCESSABLE_ENTITY, "用户名或密码错误。", jar);
     }
     let addr = meta.client_addr.clone().unwrap_or_default();
-    if state.sign_in_limiter.blocked(&addr) {
+    if !state.sign_in_limiter.try_begin(&addr) {
         return retry(
             StatusCode::TOO_MANY_REQUESTS,
             "登录尝试过于频繁，请5分钟后再试。",
@@ -181,27 +181,26 @@ async fn login(
     .await
     {
         Ok(s) => {
+            state.sign_in_limiter.succeeded(&addr);
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
                 .add(cookie(&state, SESSION_COOKIE, s.token));
             (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
         }
-        Err(SignInError::Invalid) => {
-            state.sign_in_limiter.failed(&addr);
-            retry(StatusCode::UNAUTHORIZED, "用户名或密码错误。", jar)
+        Err(SignInError::Invalid) => retry(StatusCode::UNAUTHORIZED, "用户名或密码错误。", jar),
+        Err(SignInError::Locked(until)) => retry(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "连续登录失败次数过多，账号已临时锁定至 {}（北京时间），请稍后再试或联系安全管理员解锁。",
+                time::display(&until)
+            ),
+            jar,
+        ),
+        Err(SignInError::Failed(e)) => {
+            // Our failure, not the caller's: it does not count against the address.
+            state.sign_in_limiter.succeeded(&addr);
+            crate::web::page::error_page(e)
         }
-        Err(SignInError::Locked(until)) => {
-            state.sign_in_limiter.failed(&addr);
-            retry(
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "连续登录失败次数过多，账号已临时锁定至 {}（北京时间），请稍后再试或联系安全管理员解锁。",
-                    time::display(&until)
-                ),
-                jar,
-            )
-        }
-        Err(SignInError::Failed(e)) => crate::web::page::error_page(e),
     }
 }
 

@@ -31,26 +31,14 @@ impl AddressLimiter {
         }
     }
 
-    /// Whether `addr` has failed too often within the window: its sign-ins are refused unread.
-    pub fn blocked(&self, addr: &str) -> bool {
+    /// Take a turn for a sign-in from `addr`: false when the address has failed too often within
+    /// the window. The attempt counts at once, as if it failed, so that a burst of sign-ins
+    /// sent in parallel cannot all pass before any failure is known; [`Self::succeeded`] takes
+    /// it back when the password was right.
+    pub fn try_begin(&self, addr: &str) -> bool {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
-            return false;
-        };
-        match hits.get_mut(addr) {
-            Some(v) => {
-                v.retain(|t| now.duration_since(*t) < self.window);
-                v.len() >= self.max
-            }
-            None => false,
-        }
-    }
-
-    /// Count a failed sign-in from `addr`.
-    pub fn failed(&self, addr: &str) {
-        let now = Instant::now();
-        let Ok(mut hits) = self.hits.lock() else {
-            return;
+            return true;
         };
         if hits.len() > 10_000 {
             hits.retain(|_, v| {
@@ -60,7 +48,20 @@ impl AddressLimiter {
         }
         let v = hits.entry(addr.to_string()).or_default();
         v.retain(|t| now.duration_since(*t) < self.window);
+        if v.len() >= self.max {
+            return false;
+        }
         v.push(now);
+        true
+    }
+
+    /// The sign-in begun from `addr` succeeded: it does not count against the address.
+    pub fn succeeded(&self, addr: &str) {
+        if let Ok(mut hits) = self.hits.lock()
+            && let Some(v) = hits.get_mut(addr)
+        {
+            v.pop();
+        }
     }
 }
 
@@ -78,14 +79,17 @@ mod tests {
     #[test]
     fn limiter_window() {
         let l = AddressLimiter::new(3, Duration::from_secs(60));
-        for _ in 0..3 {
-            assert!(!l.blocked("a"));
-            l.failed("a");
+        // Successes give their turn back.
+        for _ in 0..10 {
+            assert!(l.try_begin("a"));
+            l.succeeded("a");
         }
-        assert!(l.blocked("a"));
-        assert!(!l.blocked("b"));
+        // Three attempts in flight at once use the budget up before any of them is known.
+        assert!(l.try_begin("a") && l.try_begin("a") && l.try_begin("a"));
+        assert!(!l.try_begin("a"));
+        assert!(l.try_begin("b"));
         let short = AddressLimiter::new(1, Duration::from_millis(0));
-        short.failed("a");
-        assert!(!short.blocked("a"), "failures leave the window");
+        assert!(short.try_begin("a"));
+        assert!(short.try_begin("a"), "failures leave the window");
     }
 }

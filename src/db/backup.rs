@@ -54,15 +54,47 @@ fn sql_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// Create `file`, which must not exist yet, empty and readable by its owner only: a backup holds
+/// password hashes and resident IDs. `VACUUM INTO` and `pg_dump --file` both write into it.
+fn create_private(file: &Path) -> Result<(), BackupError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(file).map(drop).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            BackupError::Refused(format!(
+                "备份文件 {} 已存在，请换一个文件名",
+                file.display()
+            ))
+        } else {
+            BackupError::Io {
+                path: file.display().to_string(),
+                source: e,
+            }
+        }
+    })
+}
+
 /// Write a consistent copy of the database at `url` to `file`, which must not exist yet.
 pub async fn backup(url: &str, file: &Path) -> Result<(), BackupError> {
-    if file.exists() {
+    let dialect = Dialect::from_url(url).map_err(|e| BackupError::Open(e.to_string()))?;
+    // Opening a missing SQLite file would create an empty database and back that up.
+    if dialect == Dialect::Sqlite && !sqlite_path(url).is_some_and(|p| p.is_file()) {
         return Err(BackupError::Refused(format!(
-            "备份文件 {} 已存在，请换一个文件名",
-            file.display()
+            "找不到数据库文件（{url}）：请在服务的工作目录运行，或在配置中写明数据库的绝对路径"
         )));
     }
-    match Dialect::from_url(url).map_err(|e| BackupError::Open(e.to_string()))? {
+    create_private(file)?;
+    let result = copy_into(dialect, url, file).await;
+    if result.is_err() {
+        let _ = std::fs::remove_file(file);
+    }
+    result
+}
+
+async fn copy_into(dialect: Dialect, url: &str, file: &Path) -> Result<(), BackupError> {
+    match dialect {
         Dialect::Sqlite => {
             let db = Db::connect(url, 1)
                 .await
@@ -87,9 +119,8 @@ pub async fn backup(url: &str, file: &Path) -> Result<(), BackupError> {
                     .arg("--no-owner")
                     .arg("--no-privileges")
                     .arg("--file")
-                    .arg(file)
-                    .arg("--dbname")
-                    .arg(url),
+                    .arg(file),
+                url,
             )?;
             Ok(())
         }
@@ -124,18 +155,29 @@ pub async fn restore(url: &str, file: &Path, replace: bool) -> Result<Restored, 
             // the restored one, so they go.
             let staging = target.with_extension("restoring");
             std::fs::copy(file, &staging).map_err(io(&staging))?;
-            if let Err(e) = check_sqlite_copy(&staging).await {
-                for side in sqlite_files(&staging) {
-                    let _ = std::fs::remove_file(side);
-                }
-                return Err(e);
+            // The copy must pass SQLite's integrity check, take the migrations and verify its
+            // audit trail before it replaces anything.
+            let staged = async {
+                check_sqlite_copy(&staging).await?;
+                check_restored(&format!("sqlite:{}", staging.display())).await
             }
+            .await;
+            let restored = match staged {
+                Ok(r) => r,
+                Err(e) => {
+                    for side in sqlite_files(&staging) {
+                        let _ = std::fs::remove_file(side);
+                    }
+                    return Err(e);
+                }
+            };
             for side in sqlite_files(&target).into_iter().skip(1) {
                 if side.exists() {
                     std::fs::remove_file(&side).map_err(io(&side))?;
                 }
             }
             std::fs::rename(&staging, &target).map_err(io(&target))?;
+            return Ok(restored);
         }
         Dialect::Postgres => {
             let db = Db::connect(url, 2)
@@ -160,7 +202,7 @@ pub async fn restore(url: &str, file: &Path, replace: bool) -> Result<Restored, 
             if replace {
                 cmd.arg("--clean").arg("--if-exists");
             }
-            run("pg_restore", cmd.arg("--dbname").arg(url).arg(file))?;
+            run("pg_restore", cmd.arg(file), url)?;
         }
     }
     check_restored(url).await
@@ -216,7 +258,32 @@ async fn check_restored(url: &str) -> Result<Restored, BackupError> {
     })
 }
 
-fn run(tool: &'static str, cmd: &mut Command) -> Result<(), BackupError> {
+/// The connection URL without its password, and the password: the password goes to the
+/// PostgreSQL tools in their environment (PGPASSWORD), never on a command line any local user
+/// can read.
+fn without_password(url: &str) -> (String, Option<String>) {
+    if let (Some(s), Some(at)) = (url.find("://"), url.rfind('@'))
+        && at > s
+    {
+        let creds = &url[s + 3..at];
+        if let Some(c) = creds.find(':') {
+            let user = &creds[..c];
+            let password = &creds[c + 1..];
+            return (
+                format!("{}{}{}", &url[..s + 3], user, &url[at..]),
+                Some(password.to_string()),
+            );
+        }
+    }
+    (url.to_string(), None)
+}
+
+fn run(tool: &'static str, cmd: &mut Command, url: &str) -> Result<(), BackupError> {
+    let (bare, password) = without_password(url);
+    cmd.arg("--dbname").arg(&bare);
+    if let Some(p) = password {
+        cmd.env("PGPASSWORD", p);
+    }
     let out = cmd.output().map_err(|e| BackupError::Tool {
         tool,
         message: if e.kind() == std::io::ErrorKind::NotFound {
@@ -230,7 +297,7 @@ fn run(tool: &'static str, cmd: &mut Command) -> Result<(), BackupError> {
     } else {
         Err(BackupError::Tool {
             tool,
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            message: super::redact_url(String::from_utf8_lossy(&out.stderr).trim()),
         })
     }
 }
@@ -251,6 +318,21 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
         assert_eq!(sqlite_path("postgres://h/db"), None);
+    }
+
+    #[test]
+    fn passwords_leave_the_url() {
+        assert_eq!(
+            without_password("postgres://sd:s3cret@db.internal:5432/shuangda"),
+            (
+                "postgres://sd@db.internal:5432/shuangda".to_string(),
+                Some("s3cret".to_string())
+            )
+        );
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1/x"),
+            ("postgres://postgres@127.0.0.1/x".to_string(), None)
+        );
     }
 
     #[test]

@@ -270,8 +270,8 @@ pub async fn run_pass(
     Ok(report)
 }
 
-/// Passes this process ran, by outcome, and when the last one ended (Unix seconds), for
-/// `/metrics`.
+/// Passes this process ran, by outcome, and when the last successful one ended (Unix
+/// seconds), for `/metrics`.
 pub static PASSES_OK: AtomicU64 = AtomicU64::new(0);
 pub static PASSES_FAILED: AtomicU64 = AtomicU64::new(0);
 pub static LAST_PASS: AtomicI64 = AtomicI64::new(0);
@@ -318,7 +318,9 @@ pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
                         &PASSES_FAILED
                     };
                     counter.fetch_add(1, Ordering::Relaxed);
-                    LAST_PASS.store(ctx.clock.now().timestamp(), Ordering::Relaxed);
+                    if pass.is_ok() {
+                        LAST_PASS.store(ctx.clock.now().timestamp(), Ordering::Relaxed);
+                    }
                     match pass {
                         Ok(r) => {
                             if r.due_soon > 0 || r.missed > 0 {

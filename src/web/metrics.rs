@@ -100,7 +100,7 @@ impl Default for Metrics {
         );
         m.registry.register(
             "scheduler_last_pass_timestamp_seconds",
-            "When this instance's last deadline pass ended (Unix time; 0 before the first)",
+            "When this instance's last successful deadline pass ended (Unix time; 0 before the first)",
             last,
         );
         let deadlines = m.deadlines.clone();
@@ -119,7 +119,13 @@ pub async fn track(State(state): State<SharedState>, req: Request, next: Next) -
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = req.method().as_str().to_string();
+    // Only the methods the platform answers become labels: any other would let a client grow
+    // the series without bound.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "DELETE" | "HEAD" | "PATCH" | "OPTIONS") => m,
+        _ => "OTHER",
+    }
+    .to_string();
     let started = Instant::now();
     let res = next.run(req).await;
     let labels = RequestLabels {
