@@ -4,24 +4,14 @@
 
 mod common;
 
-use std::process::Command;
-
 use axum::http::{Method, StatusCode};
-use common::{PASSWORD, api, each_db};
+use common::{PASSWORD, api, cli, each_db};
 use serde_json::json;
 use shuangda::audit::{self, Finding};
 
 fn verify_cli(url: &str) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
-        .args(["audit", "verify"])
-        .env("SHUANGDA_DATABASE_URL", url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run shuangda");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let (code, out, _) = cli(url, &["audit", "verify"]);
+    (code, out)
 }
 
 #[tokio::test]
@@ -64,20 +54,6 @@ async fn verify_names_altered_removed_and_inserted_records() {
         assert!(out.contains("第 100030 条审计记录是插入的"), "{out}");
     })
     .await;
-}
-
-fn cli(url: &str, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
-        .args(args)
-        .env("SHUANGDA_DATABASE_URL", url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run shuangda");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Someone with write access to the database rewrites the trail from record 10 on and the head

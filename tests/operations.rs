@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
@@ -46,21 +45,10 @@ async fn commits_are_durable_by_default() {
     .await;
 }
 
+/// The command's exit code and everything it printed.
 fn cli(url: &str, args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_shuangda"))
-        .args(args)
-        .env("SHUANGDA_DATABASE_URL", url)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("run shuangda");
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    let (code, out, err) = common::cli(url, args);
+    (code, format!("{out}{err}"))
 }
 
 /// A database to restore into, beside the app's own: a file on SQLite, a new database on

@@ -451,6 +451,21 @@ pub async fn api_raw(
     app.client().send(req).await
 }
 
+/// Run the `shuangda` command against the database at `url`: exit code, stdout, stderr.
+pub fn cli(url: &str, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shuangda"))
+        .args(args)
+        .env("SHUANGDA_DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run shuangda");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// GET `path` with `who`'s API token: documents and other non-JSON answers.
 pub async fn api_get(app: &App, who: &str, path: &str) -> Resp {
     let token = app.token(who).await;
