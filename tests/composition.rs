@@ -18,8 +18,8 @@ async fn decide(app: &App, who: &str, id: i64, decision: &str) -> StatusCode {
         app,
         who,
         Method::POST,
-        &format!("/api/v1/composition/changes/{id}/decision"),
-        Some(json!({"decision": decision, "note": "同意"})),
+        &format!("/api/v1/composition/changes/{id}/steps"),
+        Some(json!({"step": decision, "note": "同意"})),
     )
     .await
     .0

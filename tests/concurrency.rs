@@ -325,22 +325,22 @@ async fn a_composition_change_is_decided_once() {
         .await;
         assert!(r.status.is_success(), "{}", r.body);
         let id = r.json()["id"].as_i64().expect("id");
-        let path = format!("/api/v1/composition/changes/{id}/decision");
+        let path = format!("/api/v1/composition/changes/{id}/steps");
         let calls = vec![
             (
                 "leader",
                 path.clone(),
-                json!({"decision": "approve", "note": "同意"}),
+                json!({"step": "approve", "note": "同意"}),
             ),
             (
                 "leader",
                 path.clone(),
-                json!({"decision": "reject", "note": "不同意"}),
+                json!({"step": "reject", "note": "不同意"}),
             ),
             (
                 "leader",
                 path.clone(),
-                json!({"decision": "approve", "note": "同意"}),
+                json!({"step": "approve", "note": "同意"}),
             ),
         ];
         let results = at_once(&app, calls).await;
@@ -543,9 +543,9 @@ async fn an_inspection_report_and_a_request_answer_are_recorded_once() {
         .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.json()["id"].as_i64().expect("id");
-        let report = json!({"report": "检查组查阅了执法台账。", "findings": [
+        let report = json!({"step": "report", "report": "检查组查阅了执法台账。", "findings": [
             {"unit_id": msa.to_string(), "text": "执法台账不完整", "due_on": day(30)}]});
-        let results = at_once(&app, copies("staff", &format!("/api/v1/inspections/{id}/report"), report, COPIES)).await;
+        let results = at_once(&app, copies("staff", &format!("/api/v1/inspections/{id}/steps"), report, COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "inspection report");
         let draft: i64 = sqlx::query_scalar("SELECT id FROM drafts WHERE record_type = 'inspection' AND record_id = $1")
             .bind(id)
@@ -576,7 +576,7 @@ async fn an_inspection_report_and_a_request_answer_are_recorded_once() {
         let rid = r.json()["id"].as_i64().expect("id");
         let results = at_once(
             &app,
-            copies("handler.gaj", &format!("/api/v1/linkage/requests/{rid}/answer"), json!({"answer": "已出警处置"}), COPIES),
+            copies("handler.gaj", &format!("/api/v1/linkage/requests/{rid}/steps"), json!({"step": "answer", "answer": "已出警处置"}), COPIES),
         )
         .await;
         let won = results.iter().filter(|(s, _)| s.is_success()).count();
@@ -639,8 +639,8 @@ async fn a_round_is_reported_once_per_unit_and_a_major_matter_forwarded_once() {
         }))).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let id = r.json()["id"].as_i64().expect("id");
-        let path = format!("/api/v1/reports/{id}/forward");
-        let results = at_once(&app, copies("staff", &path, json!({"note": "建议召开专题会议"}), COPIES)).await;
+        let path = format!("/api/v1/reports/{id}/steps");
+        let results = at_once(&app, copies("staff", &path, json!({"step": "forward", "note": "建议召开专题会议"}), COPIES)).await;
         one_winner(&results, StatusCode::NO_CONTENT, "forward");
         assert_eq!(audit_count(&app, "report.forward").await, 1);
     })
@@ -664,8 +664,8 @@ async fn a_linkage_meeting_item_is_reported_done_once() {
         let g = app.token("handler.gaj").await;
         let m = api(&app, Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), Some(&g), None).await;
         let item = m.json()["items"][0]["id"].as_i64().expect("item");
-        let path = format!("/api/v1/linkage/meetings/{mid}/items/{item}/done");
-        let results = at_once(&app, copies("handler.gaj", &path, json!({"note": "已固定证据12份"}), COPIES)).await;
+        let path = format!("/api/v1/linkage/meetings/{mid}/steps");
+        let results = at_once(&app, copies("handler.gaj", &path, json!({"step": "complete_item", "item": item, "note": "已固定证据12份"}), COPIES)).await;
         let won = results.iter().filter(|(s, _)| s.is_success()).count();
         assert_eq!(won, 1, "{results:?}");
         let success = results.iter().find(|(s, _)| s.is_success()).map(|(s, _)| *s).expect("winner");

@@ -29,17 +29,17 @@ async fn findings_become_rectification_tasks() {
         assert_eq!(call(&app, "handler.gaj", Method::GET, &format!("/api/v1/inspections/{id}"), None).await.0, StatusCode::OK);
         assert_eq!(call(&app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/inspections/{id}"), None).await.0, StatusCode::NOT_FOUND);
         // A finding about a unit not inspected is refused by line; a unit cannot write the report.
-        let bad = json!({"report": "检查情况良好。", "findings": [{"unit_id": app.unit_id("罗山县公安局").await.to_string(), "text": "x", "due_on": day(30)}]});
-        let (s, v) = call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(bad)).await;
+        let bad = json!({"step": "report", "report": "检查情况良好。", "findings": [{"unit_id": app.unit_id("罗山县公安局").await.to_string(), "text": "x", "due_on": day(30)}]});
+        let (s, v) = call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/steps"), Some(bad)).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["error"]["fields"][0]["field"], "findings[0].unit_id");
-        let good = json!({"report": "检查组查阅了执法台账，实地检查了2个农资市场。", "findings": [
+        let good = json!({"step": "report", "report": "检查组查阅了执法台账，实地检查了2个农资市场。", "findings": [
             {"unit_id": msa.to_string(), "text": "侵权假冒案件执法台账不完整", "due_on": day(30)},
             {"unit_id": police.to_string(), "text": "线索移交登记不及时", "due_on": day(20)}
         ]});
-        assert_eq!(call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good.clone())).await.0, StatusCode::CONFLICT);
-        assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good.clone())).await.0, StatusCode::NO_CONTENT);
-        assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/report"), Some(good)).await.0, StatusCode::CONFLICT, "once");
+        assert_eq!(call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/inspections/{id}/steps"), Some(good.clone())).await.0, StatusCode::CONFLICT);
+        assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/steps"), Some(good.clone())).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(call(&app, "staff", Method::POST, &format!("/api/v1/inspections/{id}/steps"), Some(good)).await.0, StatusCode::CONFLICT, "once");
         // Drafted: no number and no task until the office director signs it.
         assert_eq!(app.count("tasks").await, 0);
         let draft: i64 = sqlx::query_scalar("SELECT id FROM drafts WHERE record_type = 'inspection' AND record_id = $1")

@@ -673,9 +673,9 @@ async fn requests_reach_the_other_side_and_consultations_go_up_a_level() {
             "kind": "urgent_notice", "to_unit_id": app.unit_id(MSA).await.to_string(), "subject": "x", "body": "x"
         }))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/requests/{rid}/answer"), Some(json!({"answer": "x"}))).await;
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/requests/{rid}/steps"), Some(json!({"step": "answer", "answer": "x"}))).await;
         assert_eq!(s, StatusCode::CONFLICT);
-        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{rid}/answer"), Some(json!({"answer": "已出警处置"}))).await;
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{rid}/steps"), Some(json!({"step": "answer", "answer": "已出警处置"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
 
         // A county consultation the county police cannot settle goes to the city bureau.
@@ -685,12 +685,12 @@ async fn requests_reach_the_other_side_and_consultations_go_up_a_level() {
         }))).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let cid = v["id"].as_i64().expect("id");
-        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/escalate"), Some(json!({"to_unit_id": app.unit_id(MSA).await.to_string(), "answer": "x"}))).await;
+        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/steps"), Some(json!({"step": "escalate", "to_unit_id": app.unit_id(MSA).await.to_string(), "answer": "x"}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "not the same line: {v}");
-        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/escalate"), Some(json!({"to_unit_id": police.to_string(), "answer": "库存货值能否计入存在分歧"}))).await;
+        let (s, v) = call(&app, "handler.luoshan.gaj", Method::POST, &format!("/api/v1/linkage/requests/{cid}/steps"), Some(json!({"step": "escalate", "to_unit_id": police.to_string(), "answer": "库存货值能否计入存在分歧"}))).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         let up = v["id"].as_i64().expect("up");
-        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{up}/answer"), Some(json!({"answer": "已销售金额和库存货值合计计算"}))).await;
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/requests/{up}/steps"), Some(json!({"step": "answer", "answer": "已销售金额和库存货值合计计算"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         // The asking county unit follows its question upward.
         let (s, v) = call(&app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/linkage/requests/{up}"), None).await;
@@ -724,9 +724,9 @@ async fn meetings_record_decisions_as_items_with_clocks() {
             .await
             .expect("clock");
         assert_eq!((clause.as_str(), state.as_str()), ("004 三(三)", "open"));
-        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "x"}))).await;
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/steps"), Some(json!({"step": "complete_item", "item": item, "note": "x"}))).await;
         assert_eq!(s, StatusCode::CONFLICT, "only the owner reports");
-        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "已提前介入，固定证据12份"}))).await;
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/steps"), Some(json!({"step": "complete_item", "item": item, "note": "已提前介入，固定证据12份"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         let state: String = sqlx::query_scalar("SELECT state FROM deadlines WHERE record_type = 'linkage_meeting' AND record_id = $1")
             .bind(mid)
@@ -1145,7 +1145,7 @@ async fn to_dos_close_at_the_act_that_discharges_them() {
         assert_eq!(open_todos(&app, police, "提前介入并固定证据").await, 1);
         let (_, m) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/linkage/meetings/{mid}"), None).await;
         let item = m["items"][0]["id"].as_i64().expect("item");
-        let (s, v) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/items/{item}/done"), Some(json!({"note": "已固定证据12份"}))).await;
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &format!("/api/v1/linkage/meetings/{mid}/steps"), Some(json!({"step": "complete_item", "item": item, "note": "已固定证据12份"}))).await;
         assert!(s.is_success(), "{v}");
         assert_eq!(open_todos(&app, police, "提前介入并固定证据").await, 0, "done");
     })

@@ -100,15 +100,15 @@ async fn a_major_matter_reaches_the_office_and_the_leaders() {
                 .expect("duty")
         };
         assert_eq!(duty().await, 1);
-        let forward = format!("/api/v1/reports/{rid}/forward");
+        let forward = format!("/api/v1/reports/{rid}/steps");
         // Not the reporting unit, not without the office's words.
-        let (s, _) = call(&app, "handler.gaj", Method::POST, &forward, Some(json!({"note": "x"}))).await;
+        let (s, _) = call(&app, "handler.gaj", Method::POST, &forward, Some(json!({"step": "forward", "note": "x"}))).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": " "}))).await;
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"step": "forward", "note": " "}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["error"]["fields"][0]["field"], "note");
         assert_eq!(duty().await, 1);
-        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": "建议召开领导小组专题会议研究部署"}))).await;
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"step": "forward", "note": "建议召开领导小组专题会议研究部署"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         assert_eq!(duty().await, 0, "discharged by the report to the leaders");
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND title LIKE '领导小组办公室报告重大事项%' AND body LIKE '%专题会议%'")
@@ -117,7 +117,7 @@ async fn a_major_matter_reaches_the_office_and_the_leaders() {
             .await
             .expect("notice");
         assert_eq!(n, 1);
-        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"note": "再次"}))).await;
+        let (s, v) = call(&app, "staff", Method::POST, &forward, Some(json!({"step": "forward", "note": "再次"}))).await;
         assert_eq!(s, StatusCode::CONFLICT, "once: {v}");
         let (_, all) = call(&app, "director", Method::GET, "/api/v1/reports", None).await;
         assert_eq!(all["items"][0]["forward_note"], "建议召开领导小组专题会议研究部署");

@@ -2,14 +2,16 @@
 //! audited.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, Filter, PAGE_SIZE};
 use super::{AuditRecord, Entry};
@@ -20,11 +22,11 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiUser, CurrentUser, Query};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/audit", get(search_page))
         .route("/audit/export", get(export_csv))
-        .route("/api/v1/audit", get(api_search))
+        .routes(routes!(api_search))
 }
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]

@@ -1,7 +1,6 @@
 //! Pages for signing in and out, changing one's password, and managing integration tokens.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::Duration;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
 
 use super::{new_secret, token};
 use crate::access::{Action, Resource};
@@ -28,8 +28,8 @@ use crate::web::page::{Layout, PageResult, render, render_status};
 
 const LOGIN_CSRF_COOKIE: &str = "sd_login_csrf";
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/password", get(password_form).post(change_password))

@@ -2,13 +2,15 @@
 //! calendar API; the same queries serve the command line.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Calendar, CalendarError, Computation, DayKind};
 use crate::access::{Action, Resource};
@@ -18,19 +20,16 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Query};
 use crate::web::page::{Layout, PageResult, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/calendar", get(page).post(save_page))
         .route("/calendar/{year}/schedule.toml", get(download))
         .route("/calendar/day", get(day_check))
-        .route("/api/v1/calendar/workday", get(api_workday))
-        .route("/api/v1/calendar/add-workdays", get(api_add_workdays))
-        .route("/api/v1/calendar/add-days", get(api_add_days))
-        .route("/api/v1/calendar/years", get(api_years))
-        .route(
-            "/api/v1/calendar/years/{year}",
-            axum::routing::put(api_save_year),
-        )
+        .routes(routes!(api_workday))
+        .routes(routes!(api_add_workdays))
+        .routes(routes!(api_add_days))
+        .routes(routes!(api_years))
+        .routes(routes!(api_save_year))
 }
 
 // ---- queries shared with the command line ----

@@ -3,13 +3,15 @@
 //! take), letter PDFs and the archived dossier.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::flow::{self, CaseState, Step};
 use super::model::{
@@ -30,28 +32,25 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/cases", get(list_page))
         .route("/cases/new", get(new_page).post(create_page))
         .route("/cases/{id}", get(show_page))
         .route("/cases/{id}/step", post(step_page))
         .route("/cases/{id}/letters/{letter}", get(letter_pdf))
         .route("/cases/{id}/dossier.zip", get(dossier))
-        .route("/api/v1/cases/{id}/letters/{letter}", get(api_letter))
-        .route("/api/v1/cases/{id}/dossier.zip", get(api_dossier))
         .route(
             "/cases/{id}/attachments",
             post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/cases/{id}/attachments/{attachment}", get(attachment))
-        .route(
-            "/api/v1/cases/{id}/attachments",
-            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/cases", get(api_list).post(api_create))
-        .route("/api/v1/cases/{id}", get(api_get))
-        .route("/api/v1/cases/{id}/steps", post(api_step))
+        .routes(routes!(api_letter))
+        .routes(routes!(api_dossier))
+        .routes(routes!(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
 }
 
 pub struct Opt {

@@ -2,12 +2,14 @@
 //! the read receipts, and the PDF.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, Circular, Recipient};
 use super::{CircularInput, Kind};
@@ -22,17 +24,17 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/circulars", get(list_page))
         .route("/circulars/new", get(new_page).post(create_page))
         .route("/circulars/{id}", get(show_page))
         .route("/circulars/{id}/step", post(step_page))
         .route("/circulars/{id}/document.pdf", get(pdf_page))
-        .route("/api/v1/circulars/{id}/document.pdf", get(api_document))
-        .route("/api/v1/circulars", get(api_list).post(api_create))
-        .route("/api/v1/circulars/{id}", get(api_get))
-        .route("/api/v1/circulars/{id}/steps", post(api_step))
+        .routes(routes!(api_document))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
 }
 
 pub struct Opt {

@@ -2,12 +2,14 @@
 //! the history, and the change request form.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, ChangeRow, PositionRow};
 use super::{ChangeInput, Position, may_decide};
@@ -18,16 +20,13 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath};
 use crate::web::page::{Layout, PageResult, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/composition", get(page).post(request_page))
         .route("/composition/changes/{id}", post(decide_page))
-        .route("/api/v1/composition", get(api_get))
-        .route("/api/v1/composition/changes", post(api_request))
-        .route(
-            "/api/v1/composition/changes/{id}/decision",
-            post(api_decide),
-        )
+        .routes(routes!(api_get))
+        .routes(routes!(api_request))
+        .routes(routes!(api_step))
 }
 
 /// A group's composition: who holds each position now, the changes, and the past holders.
@@ -141,7 +140,7 @@ async fn request_page(
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct DecisionInput {
     /// approve or reject
     pub decision: String,
@@ -208,15 +207,36 @@ pub async fn api_request(
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
-/// The group leader approves or rejects a change.
-#[utoipa::path(post, path = "/api/v1/composition/changes/{id}/decision", tag = "composition", params(("id" = i64, Path)), request_body = DecisionInput,
+/// A step on a composition change as submitted (`{"step": …, "note": …}`): the group leader
+/// decides it.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum ChangeStep {
+    /// 批准
+    Approve {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        note: String,
+    },
+    /// 不批准, with the reasons.
+    Reject {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        note: String,
+    },
+}
+
+/// Take a step on a change: the group leader approves or rejects it.
+#[utoipa::path(post, path = "/api/v1/composition/changes/{id}/steps", tag = "composition", params(("id" = i64, Path)), request_body = ChangeStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub async fn api_decide(
+pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    ApiJson(d): ApiJson<DecisionInput>,
+    crate::web::step::ApiStep(step): crate::web::step::ApiStep<ChangeStep>,
 ) -> AppResult<StatusCode> {
-    decide(&state, &u.actor, &u.who, id, &d).await?;
+    let (approve, note) = match step {
+        ChangeStep::Approve { note } => (true, note),
+        ChangeStep::Reject { note } => (false, note),
+    };
+    store::decide(&state.db, &u.actor, &u.who, id, approve, &note).await?;
     Ok(StatusCode::NO_CONTENT)
 }

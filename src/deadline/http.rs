@@ -2,11 +2,13 @@
 //! holidays, suspensions, extensions) and shows its history.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, Change, Deadline, Event};
 use crate::access::{Action, Resource};
@@ -17,13 +19,13 @@ use crate::web::SharedState;
 use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/deadlines", get(list_page))
         .route("/deadlines/{id}", get(show_page))
         .route("/deadlines/{id}/change", post(change_page))
-        .route("/api/v1/deadlines", get(api_list))
-        .route("/api/v1/deadlines/{id}", get(api_get))
+        .routes(routes!(api_list))
+        .routes(routes!(api_get))
 }
 
 fn state_filter(raw: &Option<String>) -> Option<String> {

@@ -1,12 +1,14 @@
 //! Draft pages and API: the draft with its preview and history, and the acts of the chain.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::Act;
 use super::store::{self, Draft, Event};
@@ -19,19 +21,16 @@ use crate::web::files::pdf_response;
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/drafts/{id}", get(show_page))
         .route("/drafts/{id}/step", post(step_page))
         .route("/drafts/{id}/preview.pdf", get(preview_page))
-        .route("/api/v1/drafts/{id}", get(api_get))
-        .route("/api/v1/drafts/{id}/steps", post(api_step))
-        .route("/api/v1/drafts/{id}/preview.pdf", get(api_preview))
         .route("/drafting/settings", get(settings_page).post(settings_save))
-        .route(
-            "/api/v1/drafting/settings",
-            get(api_settings).put(api_settings_put),
-        )
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+        .routes(routes!(api_preview))
+        .routes(routes!(api_settings, api_settings_put))
 }
 
 /// The office's settings for its documents.

@@ -2,12 +2,14 @@
 //! the rectification tasks, and the report PDF.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, FindingRow, Inspection};
 use super::{FindingInput, PlanInput, ReportInput};
@@ -22,17 +24,17 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/inspections", get(list_page))
         .route("/inspections/new", get(new_page).post(create_page))
         .route("/inspections/{id}", get(show_page))
         .route("/inspections/{id}/report", post(report_page))
         .route("/inspections/{id}/report.pdf", get(pdf_page))
-        .route("/api/v1/inspections/{id}/report.pdf", get(api_report_pdf))
-        .route("/api/v1/inspections", get(api_list).post(api_create))
-        .route("/api/v1/inspections/{id}", get(api_get))
-        .route("/api/v1/inspections/{id}/report", post(api_report))
+        .routes(routes!(api_report_pdf))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
 }
 
 #[derive(Template)]
@@ -272,17 +274,26 @@ pub async fn api_get(
     Ok(Json(detail(&state, &u.actor, id).await?))
 }
 
-/// Draft the inspection report for the office director to sign; once signed it is numbered and
-/// each finding becomes a rectification task.
-#[utoipa::path(post, path = "/api/v1/inspections/{id}/report", tag = "inspections", params(("id" = i64, Path)), request_body = ReportInput,
+/// A step on an inspection as submitted (`{"step": …, …}`).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum InspectionStep {
+    /// 拟稿: the report and its findings go to the office director to sign (the document
+    /// chain); once signed it is numbered and each finding becomes a rectification task.
+    Report(ReportInput),
+}
+
+/// Take a step on an inspection: draft its report.
+#[utoipa::path(post, path = "/api/v1/inspections/{id}/steps", tag = "inspections", params(("id" = i64, Path)), request_body = InspectionStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_report(
+pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    ApiJson(input): ApiJson<ReportInput>,
+    crate::web::step::ApiStep(step): crate::web::step::ApiStep<InspectionStep>,
 ) -> AppResult<StatusCode> {
+    let InspectionStep::Report(input) = step;
     draft_report(&state, &u.actor, &u.who, id, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

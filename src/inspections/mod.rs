@@ -96,6 +96,7 @@ pub struct FindingInput {
 #[serde(deny_unknown_fields)]
 #[schema(as = InspectionReportInput)]
 pub struct ReportInput {
+    #[serde(default)]
     pub report: String,
     #[serde(default)]
     pub findings: Vec<FindingInput>,

@@ -3,12 +3,14 @@
 //! minutes PDF.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::flow::{self, MeetingKind, Step};
 use super::model::{HeldInput, ItemInput, ProposalInput};
@@ -24,17 +26,17 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/meetings", get(list_page))
         .route("/meetings/new", get(new_page).post(create_page))
         .route("/meetings/{id}", get(show_page))
         .route("/meetings/{id}/step", post(step_page))
         .route("/meetings/{id}/minutes.pdf", get(minutes_page))
-        .route("/api/v1/meetings/{id}/minutes.pdf", get(api_minutes))
-        .route("/api/v1/meetings", get(api_list).post(api_create))
-        .route("/api/v1/meetings/{id}", get(api_get))
-        .route("/api/v1/meetings/{id}/steps", post(api_step))
+        .routes(routes!(api_minutes))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
 }
 
 pub struct Opt {

@@ -2,11 +2,13 @@
 //! API counterparts.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::agenda;
 use super::store::{self, Notification, Todo};
@@ -18,17 +20,17 @@ use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/", get(home))
         .route("/notifications", get(notifications))
         .route("/notifications/{id}/read", post(mark_read))
         .route("/notifications/{id}/open", post(open_notification))
-        .route("/api/v1/me", get(api_me))
         .route("/waiting", get(waiting_page))
         .route("/waiting/{id}/remind", post(remind_page))
-        .route("/api/v1/waiting", get(api_waiting))
-        .route("/api/v1/waiting/{id}/remind", post(api_remind))
+        .routes(routes!(api_me))
+        .routes(routes!(api_waiting))
+        .routes(routes!(api_remind))
 }
 
 #[derive(Template)]

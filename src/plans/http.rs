@@ -2,12 +2,14 @@
 //! the choice of ambiguous unit names, and the plan page with progress by section and unit.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Serialize;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::store::{self, ItemRow, Outcome, PlanRow, Progress};
 use super::{Ambiguity, CellError};
@@ -20,8 +22,8 @@ use crate::web::files::{UPLOAD_BODY_LIMIT, XLSX_MIME, download, read_upload};
 use crate::web::form::Pairs;
 use crate::web::page::{Layout, PageResult, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/plans", get(list_page))
         .route("/plans/template.xlsx", get(template))
         .route(
@@ -30,11 +32,8 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/plans/imports/{id}", post(choose_page))
         .route("/plans/{id}", get(show_page))
-        .route(
-            "/api/v1/plans",
-            post(api_import).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/plans/{id}", get(api_get))
+        .routes(routes!(api_import).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(api_get))
 }
 
 #[derive(Template)]

@@ -1,12 +1,14 @@
 //! Report pages and API: rounds with who is late or missing, unit reports, major-matter reports.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::routing::{get, post};
 use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::store::{self, ReportRow, RoundRow, UnitStanding};
 use super::{Kind, ReportInput, RoundInput};
@@ -19,8 +21,8 @@ use crate::web::form::Pairs;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/reports", get(index_page).post(submit_page))
         .route(
             "/reports/rounds/new",
@@ -30,17 +32,11 @@ pub fn routes() -> Router<SharedState> {
             "/reports/rounds/{id}",
             get(round_page).post(submit_round_page),
         )
-        .route("/api/v1/reports", get(api_reports).post(api_submit))
-        .route(
-            "/api/v1/report-rounds",
-            get(api_rounds).post(api_open_round),
-        )
-        .route("/api/v1/report-rounds/{id}", get(api_round))
-        .route("/reports/{id}/forward", axum::routing::post(forward_page))
-        .route(
-            "/api/v1/reports/{id}/forward",
-            axum::routing::post(api_forward),
-        )
+        .route("/reports/{id}/forward", post(forward_page))
+        .routes(routes!(api_reports, api_submit))
+        .routes(routes!(api_step))
+        .routes(routes!(api_rounds, api_open_round))
+        .routes(routes!(api_round))
 }
 
 fn office_role(actor: &Actor) -> bool {
@@ -292,24 +288,32 @@ async fn forward_page(
     .await
 }
 
+/// A step on a unit's report as submitted (`{"step": …, …}`).
 #[derive(serde::Deserialize, utoipa::ToSchema)]
-pub struct ForwardInput {
-    /// The office's words to the leaders: a summary, a suggestion to convene a meeting.
-    pub note: String,
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum ReportStep {
+    /// 报告组长、副组长 (001 §24): the office forwards a unit's major matter to the group's
+    /// leader and deputies, once.
+    Forward {
+        /// The office's words to the leaders: a summary, a suggestion to convene a meeting.
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        note: String,
+    },
 }
 
-/// 001 §24: the office reports a unit's major matter to the group's leader and deputies, once.
-#[utoipa::path(post, path = "/api/v1/reports/{id}/forward", tag = "reports", params(("id" = i64, Path)), request_body = ForwardInput,
+/// Take a step on a report: the office forwards a major matter to the leaders (001 §24).
+#[utoipa::path(post, path = "/api/v1/reports/{id}/steps", tag = "reports", params(("id" = i64, Path)), request_body = ReportStep,
     responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_forward(
+pub async fn api_step(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    ApiJson(input): ApiJson<ForwardInput>,
+    crate::web::step::ApiStep(step): crate::web::step::ApiStep<ReportStep>,
 ) -> AppResult<StatusCode> {
-    store::forward(&state.db, &u.actor, &u.who, id, &input.note).await?;
+    let ReportStep::Forward { note } = step;
+    store::forward(&state.db, &u.actor, &u.who, id, &note).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,12 +2,14 @@
 //! the task page with its reports, evidence, clock and the steps the viewer may take.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::flow::{self, Source, Step, TaskState};
 use super::model::TaskInput;
@@ -24,8 +26,8 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/tasks", get(list_page))
         .route("/tasks/new", get(new_page).post(create_page))
         .route("/tasks/{id}", get(show_page))
@@ -35,13 +37,10 @@ pub fn routes() -> Router<SharedState> {
             post(attach_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/tasks/{id}/attachments/{aid}", get(attachment_page))
-        .route("/api/v1/tasks", get(api_list).post(api_create))
-        .route("/api/v1/tasks/{id}", get(api_get))
-        .route("/api/v1/tasks/{id}/steps", post(api_step))
-        .route(
-            "/api/v1/tasks/{id}/attachments",
-            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+        .routes(routes!(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
 }
 
 pub struct Opt {

@@ -1,12 +1,14 @@
 //! Unit pages and API.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::model::{UnitInput, UnitKind};
 use super::store::{self, Unit};
@@ -19,15 +21,15 @@ use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Q
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/units", get(list_page))
         .route("/units/new", get(new_page).post(create_page))
         .route("/units/{id}", get(show_page))
         .route("/units/{id}/edit", get(edit_page).post(update_page))
         .route("/units/{id}/active", post(active_page))
-        .route("/api/v1/units", get(api_list).post(api_create))
-        .route("/api/v1/units/{id}", get(api_get).put(api_update))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get, api_update))
 }
 
 #[derive(Deserialize, Default)]

@@ -2,12 +2,14 @@
 //! administrator grants roles and unlocks accounts.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::model::UserInput;
 use super::store::{self, User};
@@ -20,8 +22,8 @@ use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Q
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/users", get(list_page))
         .route("/users/new", get(new_page).post(create_page))
         .route("/users/{id}", get(show_page))
@@ -31,13 +33,10 @@ pub fn routes() -> Router<SharedState> {
         .route("/users/{id}/roles", post(grant_page))
         .route("/users/{id}/roles/revoke", post(revoke_page))
         .route("/users/{id}/unlock", post(unlock_page))
-        .route("/api/v1/users", get(api_list).post(api_create))
-        .route("/api/v1/users/{id}", get(api_get).put(api_update))
-        .route("/api/v1/users/{id}/roles", post(api_grant))
-        .route(
-            "/api/v1/users/{id}/roles/{role}",
-            axum::routing::delete(api_revoke),
-        )
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get, api_update))
+        .routes(routes!(api_grant))
+        .routes(routes!(api_revoke))
 }
 
 #[derive(Deserialize, Default)]

@@ -13,6 +13,7 @@ pub mod step;
 
 use std::sync::Arc;
 use std::time::Duration;
+use utoipa_axum::router::OpenApiRouter;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -71,9 +72,11 @@ impl std::ops::Deref for AppState {
 
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-pub fn router(state: SharedState) -> Router {
-    let max_body = state.config.max_body_bytes;
-    Router::new()
+/// Every route: the pages, and the API handlers, each routed and documented by its own
+/// `#[utoipa::path]` (declared once; `openapi::document` is built from the same routes).
+pub fn routes() -> OpenApiRouter<SharedState> {
+    use utoipa::OpenApi;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(crate::auth::http::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::units::http::routes())
@@ -91,6 +94,12 @@ pub fn router(state: SharedState) -> Router {
         .merge(crate::reports::http::routes())
         .merge(crate::composition::http::routes())
         .merge(crate::plans::http::routes())
+}
+
+pub fn router(state: SharedState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let (routes, _) = routes().split_for_parts();
+    routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))

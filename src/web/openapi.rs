@@ -1,5 +1,7 @@
 //! The OpenAPI document of /api/v1, generated from the handlers' annotations.
 
+use std::sync::OnceLock;
+
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -7,92 +9,7 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "双打协同平台 API", version = "1", description = "JSON API of Shuangda. Authenticate with `Authorization: Bearer sdt_…` tokens issued by the security administrator. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}` with stable codes."),
-    paths(
-        crate::notify::http::api_me,
-        crate::units::http::api_list,
-        crate::units::http::api_create,
-        crate::units::http::api_get,
-        crate::units::http::api_update,
-        crate::users::http::api_list,
-        crate::users::http::api_create,
-        crate::users::http::api_get,
-        crate::users::http::api_update,
-        crate::users::http::api_grant,
-        crate::users::http::api_revoke,
-        crate::audit::http::api_search,
-        crate::calendar::http::api_workday,
-        crate::calendar::http::api_add_workdays,
-        crate::calendar::http::api_add_days,
-        crate::calendar::http::api_years,
-        crate::calendar::http::api_save_year,
-        crate::deadline::http::api_list,
-        crate::deadline::http::api_get,
-        crate::cases::http::api_list,
-        crate::cases::http::api_create,
-        crate::cases::http::api_get,
-        crate::cases::http::api_step,
-        crate::cases::http::api_attach,
-        crate::cases::http::api_letter,
-        crate::cases::http::api_dossier,
-        crate::linkage::http::transfers::api_list,
-        crate::linkage::http::transfers::api_create,
-        crate::linkage::http::transfers::api_get,
-        crate::linkage::http::transfers::api_step,
-        crate::linkage::http::transfers::api_attach,
-        crate::linkage::http::transfers::api_preview,
-        crate::linkage::http::stats::api_stats,
-        crate::linkage::http::stats::api_xlsx,
-        crate::linkage::http::transfers::api_attachment,
-        crate::linkage::http::transfers::api_document,
-        crate::linkage::http::requests::api_requests,
-        crate::linkage::http::requests::api_create_request,
-        crate::linkage::http::requests::api_request,
-        crate::linkage::http::requests::api_answer,
-        crate::linkage::http::requests::api_escalate,
-        crate::linkage::http::requests::api_meetings,
-        crate::linkage::http::requests::api_create_meeting,
-        crate::linkage::http::requests::api_meeting,
-        crate::linkage::http::requests::api_item_done,
-        crate::tasks::http::api_list,
-        crate::tasks::http::api_create,
-        crate::tasks::http::api_get,
-        crate::tasks::http::api_step,
-        crate::tasks::http::api_attach,
-        crate::meetings::http::api_list,
-        crate::meetings::http::api_minutes,
-        crate::meetings::http::api_create,
-        crate::meetings::http::api_get,
-        crate::meetings::http::api_step,
-        crate::circulars::http::api_list,
-        crate::circulars::http::api_document,
-        crate::circulars::http::api_create,
-        crate::circulars::http::api_get,
-        crate::circulars::http::api_step,
-        crate::notify::http::api_waiting,
-        crate::notify::http::api_remind,
-        crate::drafting::http::api_get,
-        crate::drafting::http::api_step,
-        crate::drafting::http::api_preview,
-        crate::drafting::http::api_settings,
-        crate::drafting::http::api_settings_put,
-        crate::inspections::http::api_list,
-        crate::inspections::http::api_report_pdf,
-        crate::inspections::http::api_create,
-        crate::inspections::http::api_get,
-        crate::inspections::http::api_report,
-        crate::reports::http::api_reports,
-        crate::reports::http::api_submit,
-        crate::reports::http::api_forward,
-        crate::reports::http::api_rounds,
-        crate::reports::http::api_open_round,
-        crate::reports::http::api_round,
-        crate::composition::http::api_get,
-        crate::composition::http::api_request,
-        crate::composition::http::api_decide,
-        crate::plans::http::api_import,
-        crate::plans::http::api_get,
-    ),
-    modifiers(&BearerAuth, &ErrorResponses)
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
 
@@ -190,15 +107,25 @@ impl Modify for BearerAuth {
     }
 }
 
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document: the paths and schemas the routes declare (`web::routes`, each API handler
+/// routed by its own `#[utoipa::path]`), the info and security scheme of `ApiDoc`, and the
+/// error answers each operation can give. Built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let (_, mut doc) = super::routes().split_for_parts();
+        ErrorResponses.modify(&mut doc);
+        doc
+    })
+}
+
+pub async fn serve() -> Json<&'static utoipa::openapi::OpenApi> {
+    Json(document())
 }
 
 #[cfg(test)]
 mod tests {
     use std::path::Path;
-
-    use utoipa::OpenApi;
 
     /// The `/api/v1/…` paths routed anywhere under `dir` (the string after each `.route(`).
     fn routed(dir: &Path, out: &mut Vec<(String, String)>) {
@@ -229,7 +156,7 @@ mod tests {
     /// with their own fields (issue #12): not one shared `{step, text}`.
     #[test]
     fn each_record_has_its_own_step_body() {
-        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let doc = serde_json::to_value(super::document()).expect("json");
         for (path, schema, steps) in [
             ("/api/v1/cases/{id}/steps", "CaseStep", 13),
             ("/api/v1/transfers/{id}/steps", "TransferStep", 19),
@@ -238,6 +165,15 @@ mod tests {
             ("/api/v1/meetings/{id}/steps", "MeetingStep", 3),
             ("/api/v1/circulars/{id}/steps", "CircularStep", 1),
             ("/api/v1/drafts/{id}/steps", "DraftStep", 4),
+            ("/api/v1/inspections/{id}/steps", "InspectionStep", 1),
+            ("/api/v1/linkage/requests/{id}/steps", "RequestStep", 2),
+            (
+                "/api/v1/linkage/meetings/{id}/steps",
+                "LinkageMeetingStep",
+                1,
+            ),
+            ("/api/v1/composition/changes/{id}/steps", "ChangeStep", 2),
+            ("/api/v1/reports/{id}/steps", "ReportStep", 1),
         ] {
             let body = &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
                 ["$ref"];
@@ -261,7 +197,7 @@ mod tests {
     /// every method routed on an API path is documented (issue #13).
     #[test]
     fn every_secured_operation_documents_401_and_every_routed_method_is_described() {
-        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let doc = serde_json::to_value(super::document()).expect("json");
         assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
         let mut secured = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {
@@ -287,7 +223,7 @@ mod tests {
     /// parameters, and none of them is required unless the handler requires it.
     #[test]
     fn parameters_are_where_the_request_carries_them() {
-        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let doc = serde_json::to_value(super::document()).expect("json");
         let mut queries = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("item") {
@@ -373,15 +309,20 @@ mod tests {
                 panic!("schema {name} is defined in {other} and {file}");
             }
         }
-        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("json");
+        let doc = serde_json::to_value(super::document()).expect("json");
         let body = |path: &str| {
             doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
                 ["$ref"]
                 .clone()
         };
         assert_eq!(
-            body("/api/v1/inspections/{id}/report"),
-            "#/components/schemas/InspectionReportInput"
+            body("/api/v1/inspections/{id}/steps"),
+            "#/components/schemas/InspectionStep"
+        );
+        assert!(
+            doc["components"]["schemas"]["InspectionStep"]
+                .to_string()
+                .contains("#/components/schemas/InspectionReportInput")
         );
         assert_eq!(
             body("/api/v1/reports"),
@@ -400,23 +341,71 @@ mod tests {
         }
     }
 
+    /// Each API route is declared once, by its handler's `#[utoipa::path]` through
+    /// `routes!`: no module routes an `/api/v1/` path by hand, which the document would not
+    /// know (issue #13: every path was written three times and they drifted).
     #[test]
-    fn every_api_route_is_in_the_openapi_document() {
-        let doc = super::ApiDoc::openapi();
+    fn every_api_route_is_declared_by_its_handler() {
         let mut routes = Vec::new();
         routed(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
             &mut routes,
         );
-        assert!(routes.len() > 40, "found only {} API routes", routes.len());
-        let missing: Vec<String> = routes
+        let by_hand: Vec<String> = routes
             .iter()
-            .filter(|(r, _)| r != "/api/v1/openapi.json" && !doc.paths.paths.contains_key(r))
+            .filter(|(r, _)| r != "/api/v1/openapi.json")
             .map(|(r, file)| format!("{r} ({file})"))
             .collect();
         assert!(
-            missing.is_empty(),
-            "routes without OpenAPI paths: {missing:#?}"
+            by_hand.is_empty(),
+            "API routes declared outside routes!: {by_hand:#?}"
         );
+        let doc = super::document();
+        assert!(
+            doc.paths.paths.len() > 60,
+            "{} paths",
+            doc.paths.paths.len()
+        );
+        // The steps of every record take one shape (issue #13).
+        for path in doc.paths.paths.keys() {
+            let last = path.rsplit('/').next().unwrap_or("");
+            assert!(
+                !matches!(
+                    last,
+                    "answer" | "escalate" | "report" | "decision" | "forward" | "done"
+                ),
+                "{path}: a verb endpoint where /steps belongs"
+            );
+        }
+    }
+
+    /// The whole document, as integrators read it, is kept in `docs/openapi.json`: any change
+    /// to the contract shows in review (crates.io's `src/tests/openapi.rs` does the same with
+    /// a snapshot). After an intended change, rewrite it with
+    /// `SHUANGDA_UPDATE_OPENAPI=1 cargo test --lib openapi` and review the diff.
+    #[test]
+    fn the_document_is_the_one_in_docs() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
+        let now = serde_json::to_string_pretty(super::document()).expect("json") + "\n";
+        if std::env::var_os("SHUANGDA_UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &now).expect("write docs/openapi.json");
+            return;
+        }
+        let kept = std::fs::read_to_string(&path).unwrap_or_default();
+        if kept != now {
+            let line = kept
+                .lines()
+                .zip(now.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or_else(|| kept.lines().count().min(now.lines().count()));
+            panic!(
+                "the API document differs from docs/openapi.json from line {}: {:?} now {:?}. \
+                 If the change is intended, run SHUANGDA_UPDATE_OPENAPI=1 cargo test --lib openapi \
+                 and commit the file",
+                line + 1,
+                kept.lines().nth(line),
+                now.lines().nth(line)
+            );
+        }
     }
 }

@@ -8,10 +8,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
-use utoipa::OpenApi;
 
 static DOC: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::to_value(shuangda::web::openapi::ApiDoc::openapi()).expect("openapi document")
+    serde_json::to_value(shuangda::web::openapi::document()).expect("openapi document")
 });
 
 static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =

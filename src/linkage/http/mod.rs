@@ -4,12 +4,12 @@ pub mod requests;
 pub mod stats;
 pub mod transfers;
 
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::web::SharedState;
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .merge(transfers::routes())
         .merge(requests::routes())
         .merge(stats::routes())

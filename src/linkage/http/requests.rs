@@ -2,12 +2,14 @@
 //! meetings (004 二(五), 三(三)).
 
 use askama::Template;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::super::meetings::{self, Meeting, MeetingInput, MeetingKind};
 use super::super::requests::{self, Request, RequestInput, RequestKind, Topic};
@@ -21,8 +23,8 @@ use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, 
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/linkage/requests", get(requests_page))
         .route(
             "/linkage/requests/new",
@@ -41,22 +43,12 @@ pub fn routes() -> Router<SharedState> {
             "/linkage/meetings/{id}/items/{item}/done",
             post(item_done_page),
         )
-        .route(
-            "/api/v1/linkage/requests",
-            get(api_requests).post(api_create_request),
-        )
-        .route("/api/v1/linkage/requests/{id}", get(api_request))
-        .route("/api/v1/linkage/requests/{id}/answer", post(api_answer))
-        .route("/api/v1/linkage/requests/{id}/escalate", post(api_escalate))
-        .route(
-            "/api/v1/linkage/meetings",
-            get(api_meetings).post(api_create_meeting),
-        )
-        .route("/api/v1/linkage/meetings/{id}", get(api_meeting))
-        .route(
-            "/api/v1/linkage/meetings/{id}/items/{item}/done",
-            post(api_item_done),
-        )
+        .routes(routes!(api_requests, api_create_request))
+        .routes(routes!(api_request))
+        .routes(routes!(api_request_step))
+        .routes(routes!(api_meetings, api_create_meeting))
+        .routes(routes!(api_meeting))
+        .routes(routes!(api_meeting_step))
 }
 
 fn opts<T: Copy>(all: &[T], code: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<Opt> {
@@ -299,13 +291,12 @@ async fn request_page(
     show_request(&state, &cu, id, None).await
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default)]
 pub struct AnswerInput {
     #[serde(default)]
     pub answer: String,
     /// For escalation: the superior unit.
-    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
-    #[schema(value_type = Option<i64>)]
+    #[serde(default)]
     pub to_unit_id: Option<String>,
 }
 
@@ -390,40 +381,57 @@ pub async fn api_request(
     Ok(Json(request_detail(&state, &u.actor, &u.who, id).await?.0))
 }
 
-/// Answer a request addressed to the caller's unit.
-#[utoipa::path(post, path = "/api/v1/linkage/requests/{id}/answer", tag = "linkage", params(("id" = i64, Path)), request_body = AnswerInput,
-    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
-    security(("bearer" = [])))]
-pub async fn api_answer(
-    State(state): State<SharedState>,
-    u: ApiUser,
-    IdPath(Id(id)): IdPath<Id>,
-    ApiJson(f): ApiJson<AnswerInput>,
-) -> AppResult<StatusCode> {
-    requests::answer(&state.db, &u.actor, &u.who, id, &f.answer).await?;
-    Ok(StatusCode::NO_CONTENT)
+/// A step on a request as submitted (`{"step": …, …}`).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum RequestStep {
+    /// 答复 (the unit the request is addressed to).
+    Answer {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        answer: String,
+    },
+    /// 提请上一级: take an unresolved consultation to the same line one level up (004 一(三));
+    /// opens a new request, answered 201 with its id.
+    Escalate {
+        /// The superior unit.
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        #[schema(value_type = Option<i64>)]
+        to_unit_id: Option<String>,
+        /// Where the views differ.
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        answer: String,
+    },
 }
 
-/// Take an unresolved consultation to the same line one level up (004 一(三)).
-#[utoipa::path(post, path = "/api/v1/linkage/requests/{id}/escalate", tag = "linkage", params(("id" = i64, Path)), request_body = AnswerInput,
-    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+/// Take a step on a request: answer it, or escalate it (201 with the new request).
+#[utoipa::path(post, path = "/api/v1/linkage/requests/{id}/steps", tag = "linkage", params(("id" = i64, Path)), request_body = RequestStep,
+    responses((status = 204, description = "Answered"), (status = 201, description = "Escalated: the new request", body = Created),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_escalate(
+pub async fn api_request_step(
     State(state): State<SharedState>,
     u: ApiUser,
     IdPath(Id(id)): IdPath<Id>,
-    ApiJson(f): ApiJson<AnswerInput>,
+    crate::web::step::ApiStep(step): crate::web::step::ApiStep<RequestStep>,
 ) -> AppResult<Response> {
-    let new_id = requests::escalate(
-        &state.db,
-        &u.actor,
-        &u.who,
-        id,
-        opt_unit(&f.to_unit_id)?,
-        &f.answer,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(Created { id: new_id })).into_response())
+    match step {
+        RequestStep::Answer { answer } => {
+            requests::answer(&state.db, &u.actor, &u.who, id, &answer).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        RequestStep::Escalate { to_unit_id, answer } => {
+            let new_id = requests::escalate(
+                &state.db,
+                &u.actor,
+                &u.who,
+                id,
+                opt_unit(&to_unit_id)?,
+                &answer,
+            )
+            .await?;
+            Ok((StatusCode::CREATED, Json(Created { id: new_id })).into_response())
+        }
+    }
 }
 
 // ---- meetings ----
@@ -581,7 +589,7 @@ async fn meeting_page(
     show_meeting(&state, &cu, id, None).await
 }
 
-#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[derive(Deserialize, Default)]
 pub struct DoneInput {
     #[serde(default)]
     pub note: String,
@@ -648,17 +656,34 @@ pub async fn api_meeting(
     Ok(Json(meeting_detail(&state, &u.actor, id).await?))
 }
 
-/// The owner unit reports a follow-up item done.
-#[utoipa::path(post, path = "/api/v1/linkage/meetings/{id}/items/{item}/done", tag = "linkage",
-    params(("id" = i64, Path), ("item" = i64, Path)), request_body = DoneInput,
+/// A step on a joint meeting as submitted (`{"step": …, …}`).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum LinkageMeetingStep {
+    /// 报告议定事项已办结 (the item's owner unit).
+    CompleteItem {
+        /// The decided item.
+        #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+        #[schema(value_type = i64)]
+        item: Option<String>,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        note: String,
+    },
+}
+
+/// Take a step on a joint meeting: the owner unit reports a follow-up item done.
+#[utoipa::path(post, path = "/api/v1/linkage/meetings/{id}/steps", tag = "linkage",
+    params(("id" = i64, Path)), request_body = LinkageMeetingStep,
     responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn api_item_done(
+pub async fn api_meeting_step(
     State(state): State<SharedState>,
     u: ApiUser,
-    IdPath((Id(id), Id(item))): IdPath<(Id, Id)>,
-    ApiJson(f): ApiJson<DoneInput>,
+    IdPath(Id(id)): IdPath<Id>,
+    crate::web::step::ApiStep(step): crate::web::step::ApiStep<LinkageMeetingStep>,
 ) -> AppResult<StatusCode> {
+    let LinkageMeetingStep::CompleteItem { item, note } = step;
+    let item = crate::domain::text::id("item", "议定事项", item.as_deref().unwrap_or(""))?;
     meetings::complete_item(
         &state.db,
         &state.calendar(),
@@ -666,7 +691,7 @@ pub async fn api_item_done(
         &u.who,
         id,
         item,
-        &f.note,
+        &note,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,12 +2,13 @@
 
 use askama::Template;
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::super::stats::{self, Figures};
 use crate::access::{Action, Actor, Resource};
@@ -17,12 +18,12 @@ use crate::web::extract::{ApiUser, CurrentUser, Query};
 use crate::web::files::{XLSX_MIME, download};
 use crate::web::page::{Layout, PageResult, render};
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/linkage/stats", get(page))
         .route("/linkage/stats.xlsx", get(xlsx_page))
-        .route("/api/v1/linkage/stats", get(api_stats))
-        .route("/api/v1/linkage/stats.xlsx", get(api_xlsx))
+        .routes(routes!(api_stats))
+        .routes(routes!(api_xlsx))
 }
 
 #[derive(Deserialize, Default, Clone, utoipa::IntoParams)]

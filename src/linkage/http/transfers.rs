@@ -3,13 +3,15 @@
 //! steps the viewer may take; document and attachment downloads that respect secrecy markings.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use super::super::flow::{Direction, Step, TransferState};
 use super::super::model::{EvidenceKind, ItemInput, Situation, TransferInput, parse_secrecy};
@@ -30,8 +32,8 @@ use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 use crate::web::step::ApiStep;
 
-pub fn routes() -> Router<SharedState> {
-    Router::new()
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
         .route("/transfers", get(list_page))
         .route("/transfers/new", get(new_page).post(create_page))
         .route("/transfers/{id}", get(show_page))
@@ -43,19 +45,13 @@ pub fn routes() -> Router<SharedState> {
         .route("/transfers/{id}/attachments/{aid}", get(attachment_page))
         .route("/transfers/{id}/documents/{doc}", get(document_page))
         .route("/transfers/{id}/preview.pdf", get(preview_page))
-        .route("/api/v1/transfers/{id}/preview.pdf", get(api_preview))
-        .route("/api/v1/transfers", get(api_list).post(api_create))
-        .route("/api/v1/transfers/{id}", get(api_get))
-        .route("/api/v1/transfers/{id}/steps", post(api_step))
-        .route(
-            "/api/v1/transfers/{id}/attachments",
-            post(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route(
-            "/api/v1/transfers/{id}/attachments/{aid}",
-            get(api_attachment),
-        )
-        .route("/api/v1/transfers/{id}/documents/{doc}", get(api_document))
+        .routes(routes!(api_preview))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+        .routes(routes!(api_attach).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))
+        .routes(routes!(api_attachment))
+        .routes(routes!(api_document))
 }
 
 pub struct Opt {
