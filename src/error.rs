@@ -155,6 +155,43 @@ impl AppError {
         AppError::Validation(FieldErrors::single(field, code, message))
     }
 
+    /// The field errors of an operation named as the caller sent them: an operation checks
+    /// its values under its own names (`result`, `concluded_on`), a step body may carry them
+    /// under others (`text`, `date`); each `(operation's, sent)` pair renames one, and a
+    /// name's nested parts (`findings[0].unit_id`) follow their root.
+    pub fn as_sent(self, names: &[(&str, &str)]) -> Self {
+        match self {
+            AppError::Validation(mut errors) => {
+                for e in &mut errors.0 {
+                    let split = e.field.find(['[', '.']).unwrap_or(e.field.len());
+                    let (root, rest) = e.field.split_at(split);
+                    if let Some((_, sent)) = names.iter().find(|(own, _)| *own == root) {
+                        e.field = format!("{sent}{rest}");
+                    }
+                }
+                AppError::Validation(errors)
+            }
+            other => other,
+        }
+    }
+
+    /// The field errors of a part of a body sent nested under `parent`
+    /// (`{"step": "record_held", "held": {…}}`): `items[0].text` becomes
+    /// `held.items[0].text`.
+    pub fn under(self, parent: &str) -> Self {
+        match self {
+            AppError::Validation(mut errors) => {
+                for e in &mut errors.0 {
+                    if e.field != "step" {
+                        e.field = format!("{parent}.{}", e.field);
+                    }
+                }
+                AppError::Validation(errors)
+            }
+            other => other,
+        }
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         AppError::Internal(e.to_string())
     }
@@ -202,3 +239,36 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_named_as_sent() {
+        let mut errors = FieldErrors::new();
+        errors.add("result", "required", "请填写办理结果");
+        errors.add("concluded_on", "out_of_range", "办结日期不能晚于今天");
+        errors.add("findings[0].unit_id", "not_allowed", "x");
+        errors.add("kind", "invalid_choice", "x");
+        let AppError::Validation(named) = AppError::Validation(errors).as_sent(&[
+            ("result", "text"),
+            ("concluded_on", "date"),
+            ("findings", "items"),
+        ]) else {
+            panic!("still a validation error");
+        };
+        let fields: Vec<&str> = named.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["text", "date", "items[0].unit_id", "kind"]);
+        assert!(matches!(
+            AppError::NotFound.as_sent(&[("result", "text")]),
+            AppError::NotFound
+        ));
+        let AppError::Validation(nested) =
+            AppError::field("items[0].text", "required", "x").under("held")
+        else {
+            panic!("still a validation error");
+        };
+        assert_eq!(nested.0[0].field, "held.items[0].text");
+    }
+}

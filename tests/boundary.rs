@@ -152,6 +152,47 @@ async fn malformed_ids_are_records_that_do_not_exist() {
     .await;
 }
 
+/// The contract check fails an answer whose field errors name a field the body does not carry:
+/// a conclusion sends `text` and `date`, so `result` (the operation's own name) or another
+/// step's field is a break; the step's own fields pass.
+#[test]
+fn the_contract_check_names_a_field_error_the_caller_did_not_send() {
+    use common::contract::misnamed_fields;
+    let sent = json!({"step": "conclude", "date": "2026-12-01", "text": ""});
+    let answer = |field: &str| {
+        json!({"error": {"code": "validation_failed", "message": "输入有误",
+            "fields": [{"field": field, "code": "required", "message": "请填写"}]}})
+        .to_string()
+    };
+    let check = |field: &str| {
+        misnamed_fields(
+            &Method::POST,
+            "/api/v1/cases/7/steps",
+            &sent,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &answer(field),
+        )
+    };
+    let v = check("result").expect("result is not what the step sent");
+    assert!(v.contains("\"result\""), "{v}");
+    assert!(check("lead_unit_id").is_some(), "another step's field");
+    assert_eq!(check("text"), None);
+    assert_eq!(check("date"), None);
+    // Nested names are judged by their root; plain bodies by their properties.
+    let report = json!({"step": "report", "report": "x", "findings": []});
+    let named = |field: &str| {
+        misnamed_fields(
+            &Method::POST,
+            "/api/v1/inspections/7/steps",
+            &report,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &answer(field),
+        )
+    };
+    assert_eq!(named("findings[0].unit_id"), None);
+    assert!(named("body[0].unit_id").is_some());
+}
+
 /// The contract check that every API answer of the tests passes through can fail: a body that
 /// is not the documented shape, a status the operation does not document, and a path the
 /// document does not have are each named.

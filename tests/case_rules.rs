@@ -615,6 +615,7 @@ async fn coordination_meetings_and_on_site_coordination_are_recorded() {
         let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "onsite", "text": " "})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["error"]["fields"][0]["code"], "required", "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text", "named as sent: {v}");
         let (s, v) = step(&app, "staff", id, json!({"step": "coordinate", "kind": "phone", "text": "电话督促"})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
         assert_eq!(v["error"]["fields"][0]["code"], "invalid_choice", "{v}");

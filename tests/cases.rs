@@ -180,6 +180,17 @@ async fn the_whole_procedure_from_clue_to_archive() {
 
         // 000 §8: conclusion and closure report within 20 working days.
         let today = app.today().to_string();
+        // Errors name the fields the step sent (issue #13), not the operation's own names.
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": today, "text": " "})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text", "{v}");
+        let tomorrow = (app.today() + chrono::Duration::days(1)).to_string();
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": tomorrow, "text": "作出行政处罚"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "date", "{v}");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_progress", "text": ""})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "text", "{v}");
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "conclude", "date": today, "text": "作出行政处罚并移送公安机关"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "report_closure", "text": "罚没款合计50万元，移送涉嫌犯罪线索一条。"})).await;

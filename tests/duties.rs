@@ -489,15 +489,15 @@ async fn linkage_request_duties_close_only_by_an_answer_or_an_escalation() {
         })).await;
         let answer = duty("linkage_request", id, "answer");
         answer.held_by(&app, &[Unit(police)], "after the request").await;
-        let path = |id: i64, act: &str| format!("/api/v1/linkage/requests/{id}/{act}");
-        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "answer"), Some(json!({"answer": " "}))).await;
+        let path = |id: i64, _step: &str| format!("/api/v1/linkage/requests/{id}/steps");
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "answer"), Some(json!({"step": "answer", "answer": " "}))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "escalate"), Some(json!({"to_unit_id": msa.to_string(), "answer": "请示"}))).await;
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "escalate"), Some(json!({"step": "escalate", "to_unit_id": msa.to_string(), "answer": "请示"}))).await;
         assert!(s.is_client_error(), "only a consultation goes up: {v}");
-        let (s, v) = call(&app, "liaison.scjg", Method::POST, &path(id, "answer"), Some(json!({"answer": "自行答复"}))).await;
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, &path(id, "answer"), Some(json!({"step": "answer", "answer": "自行答复"}))).await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
         answer.held_by(&app, &[Unit(police)], "after refused attempts").await;
-        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "answer"), Some(json!({"answer": "经查证，当事人身份属实。"}))).await;
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(id, "answer"), Some(json!({"step": "answer", "answer": "经查证，当事人身份属实。"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         answer.held_by(&app, &[], "after the answer").await;
 
@@ -509,11 +509,11 @@ async fn linkage_request_duties_close_only_by_an_answer_or_an_escalation() {
         })).await;
         let asked = duty("linkage_request", cid, "answer");
         asked.held_by(&app, &[Unit(ls_police)], "after the consultation").await;
-        let up = created(&app, "handler.luoshan.gaj", &path(cid, "escalate"), json!({"to_unit_id": police.to_string(), "answer": "库存货值能否计入存在分歧"})).await;
+        let up = created(&app, "handler.luoshan.gaj", &path(cid, "escalate"), json!({"step": "escalate", "to_unit_id": police.to_string(), "answer": "库存货值能否计入存在分歧"})).await;
         asked.held_by(&app, &[], "after the escalation").await;
         let upward = duty("linkage_request", up, "answer");
         upward.held_by(&app, &[Unit(police)], "the superior is asked").await;
-        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(up, "answer"), Some(json!({"answer": "已销售金额和库存货值合计计算"}))).await;
+        let (s, v) = call(&app, "handler.gaj", Method::POST, &path(up, "answer"), Some(json!({"step": "answer", "answer": "已销售金额和库存货值合计计算"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         upward.held_by(&app, &[], "after the superior's answer").await;
     })

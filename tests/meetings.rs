@@ -65,7 +65,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
             "minutes": "会议通报了前三季度工作情况。\n会议研究部署了冬春农资打假工作。", "items": items}});
         let (s, v) = step(&app, "staff", id, body(json!([{"text": "开展冬春农资打假", "lead_unit_id": "", "due_on": day(20)}]))).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(v["error"]["fields"][0]["field"], "items[0].lead_unit_id");
+        assert_eq!(v["error"]["fields"][0]["field"], "held.items[0].lead_unit_id", "named as sent, under held");
         let (s, v) = step(&app, "staff", id, body(json!([{"text": "开展冬春农资打假专项行动", "lead_unit_id": msa.to_string(), "due_on": day(20)}]))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
 

@@ -647,17 +647,21 @@ pub async fn run_step(
         }
         S::RequestProgress { date, text: t } => {
             let due = date_field("date", &date)?;
-            steps::request_progress(db, &cal, actor, who, id, due, &text(t)).await
+            steps::request_progress(db, &cal, actor, who, id, due, &text(t))
+                .await
+                .map_err(|e| e.as_sent(&[("request", "text")]))
         }
-        S::ReportProgress { text: t } => {
-            steps::report(db, &cal, actor, who, id, false, &text(t)).await
-        }
-        S::ReportClosure { text: t } => {
-            steps::report(db, &cal, actor, who, id, true, &text(t)).await
-        }
+        S::ReportProgress { text: t } => steps::report(db, &cal, actor, who, id, false, &text(t))
+            .await
+            .map_err(|e| e.as_sent(&[("body", "text")])),
+        S::ReportClosure { text: t } => steps::report(db, &cal, actor, who, id, true, &text(t))
+            .await
+            .map_err(|e| e.as_sent(&[("body", "text")])),
         S::Conclude { date, text: t } => {
             let on = date_field("date", &date)?;
-            steps::conclude(db, &cal, actor, who, id, on, &text(t)).await
+            steps::conclude(db, &cal, actor, who, id, on, &text(t))
+                .await
+                .map_err(|e| e.as_sent(&[("result", "text"), ("concluded_on", "date")]))
         }
         S::Coordinate {
             kind,
@@ -666,7 +670,9 @@ pub async fn run_step(
         } => {
             let named = opt_id("named_unit_id", &named_unit_id)?;
             let kind = kind.unwrap_or_default();
-            steps::coordinate(db, actor, who, id, &kind, &text(t), named).await
+            steps::coordinate(db, actor, who, id, &kind, &text(t), named)
+                .await
+                .map_err(|e| e.as_sent(&[("content", "text")]))
         }
         S::IssueLetter {
             text: t,
@@ -891,7 +897,23 @@ pub async fn api_step(
     IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<CaseStep>,
 ) -> AppResult<StatusCode> {
-    run_step(&state, &u.actor, &u.who, id, input).await?;
+    // A ground's reason is `reason_<code>` on the page's form; the API sends it inside that
+    // ground of `grounds`, so its error names that ground.
+    let renames: Vec<(String, String)> = match &input {
+        CaseStep::Propose { grounds, .. } => grounds
+            .iter()
+            .enumerate()
+            .map(|(i, (code, _))| (format!("reason_{}", code.trim()), format!("grounds[{i}]")))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let renames: Vec<(&str, &str)> = renames
+        .iter()
+        .map(|(own, sent)| (own.as_str(), sent.as_str()))
+        .collect();
+    run_step(&state, &u.actor, &u.who, id, input)
+        .await
+        .map_err(|e| e.as_sent(&renames))?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -348,6 +348,10 @@ pub async fn api_step(
     IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(input): crate::web::step::ApiStep<store::MeetingStep>,
 ) -> AppResult<StatusCode> {
-    store::run(&state, &u.actor, &u.who, id, input).await?;
+    // The record of the meeting is sent nested under `held`; its errors are named so.
+    let nested = matches!(input, store::MeetingStep::RecordHeld { .. });
+    store::run(&state, &u.actor, &u.who, id, input)
+        .await
+        .map_err(|e| if nested { e.under("held") } else { e })?;
     Ok(StatusCode::NO_CONTENT)
 }

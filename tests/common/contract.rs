@@ -121,15 +121,106 @@ pub fn violation(
     })
 }
 
+/// `schema` with its `$ref` followed into the document's components.
+fn resolved(schema: &Value) -> &Value {
+    match schema["$ref"].as_str() {
+        Some(r) => r
+            .strip_prefix("#/")
+            .and_then(|p| DOC.pointer(&format!("/{p}")))
+            .unwrap_or(&Value::Null),
+        None => schema,
+    }
+}
+
+/// The fields a body of `schema` may carry, when `sent` is that body: the properties of the
+/// object, of every part of an `allOf`, and of the `oneOf` variants whose `step` is the one
+/// sent. None when the schema names no properties.
+fn fields_of(schema: &Value, sent: &Value, out: &mut Vec<String>) {
+    let schema = resolved(schema);
+    if let Some(props) = schema["properties"].as_object() {
+        out.extend(props.keys().cloned());
+    }
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        fields_of(part, sent, out);
+    }
+    for variant in schema["oneOf"].as_array().into_iter().flatten() {
+        let mut names = Vec::new();
+        fields_of(variant, &Value::Null, &mut names);
+        let steps = |v: &Value| {
+            let v = resolved(v);
+            let mut found = v["properties"]["step"]["enum"].clone();
+            for part in v["allOf"].as_array().into_iter().flatten() {
+                let p = resolved(part);
+                if p["properties"]["step"]["enum"].is_array() {
+                    found = p["properties"]["step"]["enum"].clone();
+                }
+            }
+            found
+        };
+        let enumerated = steps(variant);
+        let chosen = match (enumerated.as_array(), sent.get("step")) {
+            (Some(codes), Some(step)) => codes.contains(step),
+            _ => true,
+        };
+        if chosen {
+            out.extend(names);
+        }
+    }
+}
+
+/// A 422 answer to a JSON body names, in `error.fields`, only fields that body may carry
+/// (issue #13: a step that sends `text` must not be told about `result`, nor `date` come back
+/// as `concluded_on`). A field's name is judged by its root (`findings[0].unit_id` →
+/// `findings`).
+pub fn misnamed_fields(
+    method: &Method,
+    path: &str,
+    sent: &Value,
+    status: StatusCode,
+    body: &str,
+) -> Option<String> {
+    let path = path.split('?').next().unwrap_or(path);
+    if status != StatusCode::UNPROCESSABLE_ENTITY || !sent.is_object() {
+        return None;
+    }
+    let t = template(path)?;
+    let m = method.as_str().to_ascii_lowercase();
+    let schema = DOC["paths"][&t][&m].pointer("/requestBody/content/application~1json/schema")?;
+    let mut allowed = Vec::new();
+    fields_of(schema, sent, &mut allowed);
+    if allowed.is_empty() {
+        return None;
+    }
+    let answer: Value = serde_json::from_str(body).ok()?;
+    let wrong: Vec<String> = answer["error"]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["field"].as_str())
+        .filter(|f| {
+            let root = f.split(['[', '.']).next().unwrap_or(f);
+            !allowed.iter().any(|a| a == root)
+        })
+        .map(str::to_string)
+        .collect();
+    (!wrong.is_empty()).then(|| {
+        format!(
+            "{method} {path} → 422 names {wrong:?}, which the body {sent} does not carry (it may carry {allowed:?})"
+        )
+    })
+}
+
 /// Fail (or, with `SHUANGDA_CONTRACT=report`, print) when the answer breaks the contract.
 pub fn check(
     method: &Method,
     path: &str,
+    sent: Option<&Value>,
     status: StatusCode,
     content_type: Option<&str>,
     body: &str,
 ) {
-    if let Some(v) = violation(method, path, status, content_type, body) {
+    let misnamed = sent.and_then(|sent| misnamed_fields(method, path, sent, status, body));
+    if let Some(v) = violation(method, path, status, content_type, body).or(misnamed) {
         if std::env::var("SHUANGDA_CONTRACT").as_deref() == Ok("report") {
             eprintln!("CONTRACT {v}");
         } else {

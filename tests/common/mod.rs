@@ -296,6 +296,16 @@ pub struct Client {
 impl Client {
     pub async fn send(&mut self, req: Request<Body>) -> Resp {
         let (method, uri) = (req.method().clone(), req.uri().to_string());
+        // The JSON body sent, kept for the contract check of the answer's field errors.
+        let (parts, body) = req.into_parts();
+        let sent_bytes = body.collect().await.expect("request body").to_bytes();
+        let sent: Option<Value> = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|c| c.as_bytes().starts_with(b"application/json"))
+            .then(|| serde_json::from_slice(&sent_bytes).ok())
+            .flatten();
+        let req = Request::from_parts(parts, Body::from(sent_bytes));
         let resp = self.router.clone().oneshot(req).await.expect("infallible");
         for v in resp.headers().get_all(header::SET_COOKIE) {
             let s = v.to_str().unwrap_or("");
@@ -314,6 +324,7 @@ impl Client {
         contract::check(
             &method,
             &uri,
+            sent.as_ref(),
             status,
             headers
                 .get(header::CONTENT_TYPE)
