@@ -102,7 +102,26 @@ async fn notifications_are_mailed_when_smtp_is_configured() {
         tx.commit().await.expect("commit");
 
         let now = app.now();
-        let r = send_pending(&app.db, &mailer, now).await.expect("send");
+        // A pass whose lease another instance holds sends nothing (scale-out: each
+        // notification is mailed by one instance).
+        let ttl = chrono::Duration::seconds(90);
+        assert!(
+            shuangda::deadline::scheduler::acquire_lease(&app.db, "mail-sender", "other", now, ttl)
+                .await
+                .expect("lease")
+        );
+        let mine = shuangda::notify::mail::Lease {
+            holder: "mine",
+            ttl,
+        };
+        let r = send_pending(&app.db, &mailer, now, Some(mine))
+            .await
+            .expect("send");
+        assert_eq!(r, MailReport { sent: 0, failed: 0 });
+        assert!(got.lock().expect("lock").is_empty());
+        let r = send_pending(&app.db, &mailer, now, None)
+            .await
+            .expect("send");
         // staff: sent; director: refused by the server, kept for retry; leader: no address.
         assert_eq!(r, MailReport { sent: 1, failed: 1 });
         let mails = got.lock().expect("lock").clone();
@@ -121,7 +140,9 @@ async fn notifications_are_mailed_when_smtp_is_configured() {
             "{body}"
         );
         // Sent ones are not sent again; the failed one is retried and its error recorded.
-        let r = send_pending(&app.db, &mailer, now).await.expect("send");
+        let r = send_pending(&app.db, &mailer, now, None)
+            .await
+            .expect("send");
         assert_eq!(r, MailReport { sent: 0, failed: 1 });
         let err: Option<String> =
             sqlx::query_scalar("SELECT mail_error FROM notifications WHERE user_id = $1")

@@ -16,6 +16,7 @@ use crate::context::Ctx;
 use crate::db::{Db, time};
 
 const MAX_ATTEMPTS: i64 = 5;
+const LEASE: &str = "mail-sender";
 /// Notifications older than this when mail is switched on are not mailed after the fact.
 const MAX_AGE_HOURS: i64 = 24;
 
@@ -68,12 +69,23 @@ pub struct MailReport {
     pub failed: u64,
 }
 
+/// The lease a mail pass runs under (`None` where one process is alone, as in tests): it is
+/// renewed before each mail, so while a mail is on its way (a send gives up after 20 s) no
+/// other instance can take the lease and send the same notification; a pass that loses it
+/// stops.
+pub struct Lease<'a> {
+    pub holder: &'a str,
+    pub ttl: chrono::Duration,
+}
+
 /// Mail up to 100 pending notifications.
 pub async fn send_pending(
     db: &Db,
     mailer: &Mailer,
     now: DateTime<Utc>,
+    lease: Option<Lease<'_>>,
 ) -> Result<MailReport, sqlx::Error> {
+    let started = std::time::Instant::now();
     let since = time::to_text(now - chrono::Duration::hours(MAX_AGE_HOURS));
     let rows = sqlx::query(
         "SELECT n.id, u.email, n.title, n.body, n.link FROM notifications n JOIN users u ON u.id = n.user_id \
@@ -86,6 +98,16 @@ pub async fn send_pending(
     .await?;
     let mut report = MailReport::default();
     for row in rows {
+        if let Some(l) = &lease {
+            // The pass's instant moved on by the time it has taken so far.
+            let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+            let held =
+                crate::deadline::scheduler::acquire_lease(db, LEASE, l.holder, at, l.ttl).await?;
+            if !held {
+                tracing::warn!("mail lease lost; the pass stops");
+                break;
+            }
+        }
         let id: i64 = row.try_get(0)?;
         let to: String = row.try_get(1)?;
         let title: String = row.try_get(2)?;
@@ -130,16 +152,19 @@ pub fn spawn(ctx: Arc<Ctx>, mailer: Mailer, every: Duration) -> tokio::task::Joi
             tick.tick().await;
             let now = ctx.clock.now();
             let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
-            match crate::deadline::scheduler::acquire_lease(
-                &ctx.db,
-                "mail-sender",
-                &holder,
-                now,
-                ttl,
-            )
-            .await
+            match crate::deadline::scheduler::acquire_lease(&ctx.db, LEASE, &holder, now, ttl).await
             {
-                Ok(true) => match send_pending(&ctx.db, &mailer, now).await {
+                Ok(true) => match send_pending(
+                    &ctx.db,
+                    &mailer,
+                    now,
+                    Some(Lease {
+                        holder: &holder,
+                        ttl,
+                    }),
+                )
+                .await
+                {
                     Ok(r) if r.sent + r.failed > 0 => {
                         tracing::info!(sent = r.sent, failed = r.failed, "mail pass")
                     }
