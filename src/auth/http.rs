@@ -315,7 +315,8 @@ async fn tokens_page(
     msg: Option<&str>,
 ) -> PageResult {
     let scope = cu.actor.require(Resource::ApiToken, Action::Read)?;
-    let users = users::list(&state.db, &scope, &Default::default()).await?;
+    let w = crate::db::query::Window::first(1000);
+    let users = w.rows(users::list(&state.db, &scope, &Default::default(), w).await?);
     let status = form_status(&errors);
     Ok(render_status(
         status,

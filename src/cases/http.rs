@@ -394,15 +394,19 @@ async fn show(
         None
     };
     let staff = if steps.contains(&Step::Approve) {
-        crate::users::store::list(
-            &state.db,
-            &Scope::All,
-            &crate::users::store::Filter {
-                unit_id: Some(c.office_unit_id),
-                ..Default::default()
-            },
+        let w = crate::db::query::Window::first(1000);
+        w.rows(
+            crate::users::store::list(
+                &state.db,
+                &Scope::All,
+                &crate::users::store::Filter {
+                    unit_id: Some(c.office_unit_id),
+                    ..Default::default()
+                },
+                w,
+            )
+            .await?,
         )
-        .await?
     } else {
         Vec::new()
     };

@@ -24,6 +24,9 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
+/// How many circulars a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 200;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/circulars", get(list_page))
@@ -54,7 +57,14 @@ async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageRes
     let scope = store::read_scope(&cu.actor)?;
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "通报与简报", "/circulars"),
-        rows: store::list(&state.db, &scope).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            store::list(
+                &state.db,
+                &scope,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         can_create: cu.actor.can(Resource::Circular, Action::Create),
     }))
 }
@@ -96,7 +106,10 @@ async fn new_form(
                 .collect(),
             units,
             reports: match cu.actor.scope(Resource::Report, Action::Read) {
-                Some(s) => crate::reports::store::reports(&state.db, &s, None).await?,
+                Some(s) => {
+                    let w = crate::db::query::Window::first(200);
+                    w.rows(crate::reports::store::reports(&state.db, &s, None, w).await?)
+                }
                 None => Vec::new(),
             },
         },
@@ -240,16 +253,19 @@ pub async fn api_document(
 }
 
 /// Circulars and briefings visible to the caller (a unit: those issued to it).
-#[utoipa::path(get, path = "/api/v1/circulars", tag = "circulars",
+#[utoipa::path(get, path = "/api/v1/circulars", params(crate::web::extract::PageQuery), tag = "circulars",
     responses((status = 200, body = crate::web::extract::Page<Circular>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
+    Query(q): Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<Circular>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        store::list(&state.db, &scope).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::list(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

@@ -2,6 +2,7 @@
 //! transaction with its audit record. A circular is drafted into the document chain
 //! (`drafting`): it is reviewed, returned or signed there, and signing its draft runs [`sign`].
 
+use crate::db::query::Window;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
@@ -90,10 +91,11 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Circular>, sq
     q.query_as().fetch_optional(&db.pool).await
 }
 
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Circular>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, w: Window) -> Result<Vec<Circular>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(visible(scope));
-    q.push(" ORDER BY c.updated_at DESC, c.id DESC LIMIT 200");
+    q.push(" ORDER BY c.updated_at DESC, c.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

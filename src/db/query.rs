@@ -273,3 +273,62 @@ mod tests {
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
     }
 }
+
+/// One page of a list: page `page` (from 1) of `size` rows, in the list's own order. The store
+/// reads one row past the window (`sql`), so that whoever shows it knows whether another page
+/// follows (`rows` drops that row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub page: i64,
+    pub size: i64,
+}
+
+impl Window {
+    pub fn first(size: i64) -> Self {
+        Window { page: 1, size }
+    }
+
+    pub fn page(page: i64, size: i64) -> Self {
+        Window {
+            page: page.max(1),
+            size,
+        }
+    }
+
+    /// ` LIMIT size+1 OFFSET …`, to end a statement ordered by the list's order.
+    pub fn sql(&self) -> String {
+        format!(
+            " LIMIT {} OFFSET {}",
+            self.size + 1,
+            (self.page - 1).saturating_mul(self.size)
+        )
+    }
+
+    /// The rows of the window, and whether more follow.
+    pub fn cut<T>(&self, mut rows: Vec<T>) -> (Vec<T>, bool) {
+        let more = rows.len() as i64 > self.size;
+        rows.truncate(self.size.max(0) as usize);
+        (rows, more)
+    }
+
+    /// The rows of the window.
+    pub fn rows<T>(&self, rows: Vec<T>) -> Vec<T> {
+        self.cut(rows).0
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::Window;
+
+    #[test]
+    fn a_window_reads_one_row_past_itself_and_says_whether_more_follow() {
+        assert_eq!(Window::first(200).sql(), " LIMIT 201 OFFSET 0");
+        assert_eq!(Window::page(3, 100).sql(), " LIMIT 101 OFFSET 200");
+        assert_eq!(Window::page(0, 100), Window::first(100));
+        let w = Window::first(2);
+        assert_eq!(w.cut(vec![1, 2, 3]), (vec![1, 2], true));
+        assert_eq!(w.cut(vec![1, 2]), (vec![1, 2], false));
+        assert_eq!(w.rows(vec![1]), vec![1]);
+    }
+}

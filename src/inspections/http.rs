@@ -24,6 +24,9 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
+/// How many inspections a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 200;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/inspections", get(list_page))
@@ -49,7 +52,14 @@ async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageRes
     let scope = store::read_scope(&cu.actor)?;
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "督导检查", "/inspections"),
-        rows: store::list(&state.db, &scope).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            store::list(
+                &state.db,
+                &scope,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         can_create: cu.actor.can(Resource::Inspection, Action::Create),
     }))
 }
@@ -236,16 +246,19 @@ pub async fn api_report_pdf(
 }
 
 /// Inspections visible to the caller (a unit: those of it).
-#[utoipa::path(get, path = "/api/v1/inspections", tag = "inspections",
+#[utoipa::path(get, path = "/api/v1/inspections", params(crate::web::extract::PageQuery), tag = "inspections",
     responses((status = 200, body = crate::web::extract::Page<Inspection>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
+    Query(q): Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<Inspection>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        store::list(&state.db, &scope).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::list(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

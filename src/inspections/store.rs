@@ -1,6 +1,7 @@
 //! Reading inspections within scope; planning one and recording its report (numbered PDF,
 //! rectification tasks), each one transaction with its audit record.
 
+use crate::db::query::Window;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -61,10 +62,11 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Inspection>, 
     q.query_as().fetch_optional(&db.pool).await
 }
 
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Inspection>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, w: Window) -> Result<Vec<Inspection>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(parties_in_scope(scope, RESOURCE, "i.id"));
-    q.push(" ORDER BY i.starts_on DESC, i.id DESC LIMIT 200");
+    q.push(" ORDER BY i.starts_on DESC, i.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

@@ -2,6 +2,7 @@
 //! who asked for them, the participating units and people, the topics, and the decisions as
 //! follow-up items, each with an owner unit and a due date that the deadline engine watches.
 
+use crate::db::query::Window;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -255,10 +256,11 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Meeting>, sql
     q.query_as().fetch_optional(&db.pool).await
 }
 
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Meeting>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, w: Window) -> Result<Vec<Meeting>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(parties_in_scope(scope, RESOURCE, "m.id"));
-    q.push(" ORDER BY m.held_on DESC, m.id DESC LIMIT 200");
+    q.push(" ORDER BY m.held_on DESC, m.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

@@ -3,6 +3,7 @@
 //! above when the question cannot be settled (004 一(三)). The rules are pure functions at the
 //! top; the steps below each run in one transaction.
 
+use crate::db::query::Window;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -260,13 +261,15 @@ pub async fn list(
     db: &Db,
     scope: &Scope,
     transfer_id: Option<i64>,
+    w: Window,
 ) -> Result<Vec<Request>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(parties_in_scope(scope, RESOURCE, "r.id"));
     if let Some(t) = transfer_id {
         q.push(" AND r.transfer_id = ").bind(t);
     }
-    q.push(" ORDER BY CASE WHEN r.state = 'open' THEN 0 ELSE 1 END, r.urgent DESC, r.updated_at DESC, r.id DESC LIMIT 200");
+    q.push(" ORDER BY CASE WHEN r.state = 'open' THEN 0 ELSE 1 END, r.urgent DESC, r.updated_at DESC, r.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

@@ -26,6 +26,9 @@ use crate::web::page::MsgQuery;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
+/// How many meetings a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 200;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/meetings", get(list_page))
@@ -78,7 +81,14 @@ async fn list_page(State(state): State<SharedState>, cu: CurrentUser) -> PageRes
     let scope = store::read_scope(&cu.actor)?;
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "会议与纪要", "/meetings"),
-        rows: store::list(&state.db, &scope).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            store::list(
+                &state.db,
+                &scope,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         warnings: warnings(&state, &cu.actor).await?,
         can_create: cu.actor.can(Resource::Meeting, Action::Create),
     }))
@@ -300,16 +310,19 @@ pub async fn api_minutes(
 }
 
 /// Meetings visible to the caller.
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "meetings",
+#[utoipa::path(get, path = "/api/v1/meetings", params(crate::web::extract::PageQuery), tag = "meetings",
     responses((status = 200, body = crate::web::extract::Page<Meeting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_list(
     State(state): State<SharedState>,
     u: ApiUser,
+    Query(q): Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<Meeting>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        store::list(&state.db, &scope).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::list(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

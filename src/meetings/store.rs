@@ -1,5 +1,6 @@
 //! Reading the group's meetings within scope, and each step as one transaction.
 
+use crate::db::query::Window;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
@@ -90,10 +91,11 @@ async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Meeting>, sqlx::Error> {
     q.query_as().fetch_optional(&mut **tx).await
 }
 
-pub async fn list(db: &Db, scope: &Scope) -> Result<Vec<Meeting>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, w: Window) -> Result<Vec<Meeting>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(parties_in_scope(scope, RESOURCE, "m.id"));
-    q.push(" ORDER BY m.planned_on DESC, m.id DESC LIMIT 200");
+    q.push(" ORDER BY m.planned_on DESC, m.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

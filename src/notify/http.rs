@@ -20,6 +20,9 @@ use crate::web::extract::{ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::MsgQuery;
 use crate::web::page::{Layout, PageResult, render};
 
+/// How many open duties a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 500;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/", get(home))
@@ -51,7 +54,14 @@ async fn waiting_show(
     let scope = super::oversight::scope(&cu.actor)?;
     Ok(render(&WaitingPage {
         layout: Layout::new(cu, "督促催办", "/waiting").notice(msg),
-        rows: super::oversight::waiting(&state.db, &scope).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            super::oversight::waiting(
+                &state.db,
+                &scope,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         today: state.clock.today().to_string(),
         error,
     }))
@@ -92,16 +102,19 @@ async fn remind_page(
 
 /// What the caller's region is waiting for: every open duty held by its units or people (the
 /// office director and the group's leaders).
-#[utoipa::path(get, path = "/api/v1/waiting", tag = "notifications",
+#[utoipa::path(get, path = "/api/v1/waiting", params(crate::web::extract::PageQuery), tag = "notifications",
     responses((status = 200, body = crate::web::extract::Page<super::oversight::Waiting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_waiting(
     State(state): State<SharedState>,
     u: ApiUser,
+    Query(q): Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<super::oversight::Waiting>>> {
     let scope = super::oversight::scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        super::oversight::waiting(&state.db, &scope).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        super::oversight::waiting(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

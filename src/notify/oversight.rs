@@ -3,6 +3,7 @@
 //! to the holder, counted on the to-do and recorded in the audit trail. The office reminds and
 //! supervises; it does not do the unit's work (000 §11).
 
+use crate::db::query::Window;
 use serde::Serialize;
 use serde_json::json;
 
@@ -42,10 +43,11 @@ const SELECT: &str = "SELECT t.id, t.title, t.link, t.due_date, hu.name AS unit_
     WHERE t.done_at IS NULL AND t.duty IS NOT NULL AND ";
 
 /// The open duties of the region, earliest due first (those without a date last).
-pub async fn waiting(db: &Db, scope: &Scope) -> Result<Vec<Waiting>, sqlx::Error> {
+pub async fn waiting(db: &Db, scope: &Scope, w: Window) -> Result<Vec<Waiting>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(unit_in_scope(scope, "hu"));
-    q.push(" ORDER BY CASE WHEN t.due_date IS NULL THEN 1 ELSE 0 END, t.due_date, t.id LIMIT 500");
+    q.push(" ORDER BY CASE WHEN t.due_date IS NULL THEN 1 ELSE 0 END, t.due_date, t.id");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

@@ -21,6 +21,12 @@ use crate::web::form::Pairs;
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render_status};
 
+/// How many reports a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 200;
+
+/// How many rounds a list shows at a time (the API pages by `?page=`).
+const ROUNDS_PAGE_SIZE: i64 = 100;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/reports", get(index_page).post(submit_page))
@@ -89,8 +95,23 @@ async fn index_with(
         status,
         &IndexPage {
             layout: Layout::new(cu, "信息报送", "/reports"),
-            rounds: store::rounds(&state.db, &scope).await?,
-            reports: store::reports(&state.db, &scope, None).await?,
+            rounds: crate::db::query::Window::first(ROUNDS_PAGE_SIZE).rows(
+                store::rounds(
+                    &state.db,
+                    &scope,
+                    crate::db::query::Window::first(ROUNDS_PAGE_SIZE),
+                )
+                .await?,
+            ),
+            reports: crate::db::query::Window::first(PAGE_SIZE).rows(
+                store::reports(
+                    &state.db,
+                    &scope,
+                    None,
+                    crate::db::query::Window::first(PAGE_SIZE),
+                )
+                .await?,
+            ),
             can_open: office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create),
             can_report: reporter(&cu.actor),
             can_forward: office_role(&cu.actor) && cu.actor.can(Resource::Report, Action::Create),
@@ -204,7 +225,15 @@ async fn round_detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<
         .ok_or(AppError::NotFound)?;
     Ok(RoundDetail {
         units: store::standings(&state.db, &round, state.clock.today()).await?,
-        reports: store::reports(&state.db, &scope, Some(id)).await?,
+        reports: crate::db::query::Window::first(PAGE_SIZE).rows(
+            store::reports(
+                &state.db,
+                &scope,
+                Some(id),
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         round,
     })
 }
@@ -318,16 +347,19 @@ pub async fn api_step(
 }
 
 /// Reports visible to the caller (a unit: its own; the office: those sent to it).
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
+#[utoipa::path(get, path = "/api/v1/reports", params(crate::web::extract::PageQuery), tag = "reports",
     responses((status = 200, body = crate::web::extract::Page<ReportRow>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_reports(
     State(state): State<SharedState>,
     u: ApiUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<ReportRow>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        store::reports(&state.db, &scope, None).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::reports(&state.db, &scope, None, w).await?,
+        w,
     )))
 }
 
@@ -345,16 +377,19 @@ pub async fn api_submit(
 }
 
 /// The rounds of periodic reports within the caller's scope.
-#[utoipa::path(get, path = "/api/v1/report-rounds", tag = "reports",
+#[utoipa::path(get, path = "/api/v1/report-rounds", params(crate::web::extract::PageQuery), tag = "reports",
     responses((status = 200, body = crate::web::extract::Page<RoundRow>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_rounds(
     State(state): State<SharedState>,
     u: ApiUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<RoundRow>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        store::rounds(&state.db, &scope).await?,
+    let w = q.window(ROUNDS_PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::rounds(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

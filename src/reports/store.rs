@@ -1,6 +1,7 @@
 //! Report rounds and unit reports: reads within scope, opening a round, submitting a report,
 //! each one transaction with its audit record.
 
+use crate::db::query::Window;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
@@ -46,13 +47,14 @@ impl RoundRow {
     }
 }
 
-pub async fn rounds(db: &Db, scope: &Scope) -> Result<Vec<RoundRow>, sqlx::Error> {
+pub async fn rounds(db: &Db, scope: &Scope, w: Window) -> Result<Vec<RoundRow>, sqlx::Error> {
     let mut q = Sql::new(
         "SELECT r.id, r.office_unit_id, r.kind, r.period_label, r.period_start, r.period_end, r.due_on, r.created_at \
          FROM report_rounds r WHERE ",
     );
     q.append(parties_in_scope(scope, ROUND, "r.id"));
-    q.push(" ORDER BY r.due_on DESC, r.id DESC LIMIT 100");
+    q.push(" ORDER BY r.due_on DESC, r.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 
@@ -171,12 +173,14 @@ pub async fn reports(
     db: &Db,
     scope: &Scope,
     round_id: Option<i64>,
+    w: Window,
 ) -> Result<Vec<ReportRow>, sqlx::Error> {
     let mut q = select_reports(scope);
     if let Some(r) = round_id {
         q.push(" AND p.round_id = ").bind(r);
     }
-    q.push(" ORDER BY p.submitted_at DESC, p.id DESC LIMIT 200");
+    q.push(" ORDER BY p.submitted_at DESC, p.id DESC");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

@@ -212,15 +212,19 @@ async fn show_page(
         .ok_or(AppError::NotFound)?;
     let users = match cu.actor.scope(Resource::User, Action::Read) {
         Some(s) => {
-            users::store::list(
-                &state.db,
-                &s,
-                &users::store::Filter {
-                    unit_id: Some(unit.id),
-                    ..Default::default()
-                },
+            let w = crate::db::query::Window::first(1000);
+            w.rows(
+                users::store::list(
+                    &state.db,
+                    &s,
+                    &users::store::Filter {
+                        unit_id: Some(unit.id),
+                        ..Default::default()
+                    },
+                    w,
+                )
+                .await?,
             )
-            .await?
         }
         None => Vec::new(),
     };

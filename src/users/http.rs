@@ -20,7 +20,7 @@ use crate::units;
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Query};
 use crate::web::page::form_status;
-use crate::web::page::{Layout, PageResult, non_empty, render, render_status};
+use crate::web::page::{Layout, PageResult, non_empty, page_number, render, render_status};
 
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
@@ -69,7 +69,15 @@ async fn list_page(
     };
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "用户", "/users").notice(q.msg.as_deref()),
-        users: store::list(&state.db, &scope, &f).await?,
+        users: crate::db::query::Window::first(PAGE_SIZE).rows(
+            store::list(
+                &state.db,
+                &scope,
+                &f,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         q: q.q.clone().unwrap_or_default(),
         can_create: cu.actor.can(Resource::User, Action::Create),
         now: cu.who.at,
@@ -422,7 +430,18 @@ pub struct ApiListQuery {
     /// The unit's id.
     #[param(value_type = Option<i64>)]
     unit_id: Option<String>,
+    /// The page, from 1.
+    page: Option<String>,
 }
+
+impl ApiListQuery {
+    fn window(&self, size: i64) -> crate::db::query::Window {
+        crate::db::query::Window::page(page_number(self.page.as_deref()), size)
+    }
+}
+
+/// Accounts a list page shows at a time.
+const PAGE_SIZE: i64 = 1000;
 
 /// Accounts visible to the caller (data scope applies).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ApiListQuery),
@@ -445,8 +464,10 @@ pub async fn api_list(
         text: non_empty(&q.q),
         unit_id,
     };
-    Ok(Json(crate::web::extract::Page::all(
-        store::list(&state.db, &scope, &f).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        store::list(&state.db, &scope, &f, w).await?,
+        w,
     )))
 }
 

@@ -1,5 +1,6 @@
 //! Storing accounts, their roles and their sign-in state.
 
+use crate::db::query::Window;
 use std::sync::OnceLock;
 
 use chrono::Duration;
@@ -57,7 +58,7 @@ pub struct Filter {
     pub unit_id: Option<i64>,
 }
 
-pub async fn list(db: &Db, scope: &Scope, f: &Filter) -> Result<Vec<User>, sqlx::Error> {
+pub async fn list(db: &Db, scope: &Scope, f: &Filter, w: Window) -> Result<Vec<User>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(unit_in_scope(scope, "un"));
     if let Some(t) = &f.text {
@@ -71,7 +72,8 @@ pub async fn list(db: &Db, scope: &Scope, f: &Filter) -> Result<Vec<User>, sqlx:
     if let Some(u) = f.unit_id {
         q.push(" AND s.unit_id = ").bind(u);
     }
-    q.push(" ORDER BY un.region_code, s.unit_id, s.id LIMIT 1000");
+    q.push(" ORDER BY un.region_code, s.unit_id, s.id");
+    q.push(&w.sql());
     q.query_as().fetch_all(&db.pool).await
 }
 

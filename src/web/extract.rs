@@ -342,6 +342,21 @@ pub fn path_id(raw: &str) -> Result<i64, AppError> {
         .ok_or(AppError::NotFound)
 }
 
+/// The page asked for, on lists that page without other filters (`?page=2`; from 1).
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// The page, from 1.
+    pub page: Option<String>,
+}
+
+impl PageQuery {
+    /// The window of `size` rows this query asks for.
+    pub fn window(&self, size: i64) -> crate::db::query::Window {
+        crate::db::query::Window::page(super::page::page_number(self.page.as_deref()), size)
+    }
+}
+
 /// Every list the API answers, in one shape: the page's items, the page number (from 1), and
 /// whether a next page exists; lists that count their matches also give the total. Lists
 /// short enough to come whole are page 1 with no next page.
@@ -368,6 +383,12 @@ impl<T> Page<T> {
     /// A list that comes whole.
     pub fn all(items: Vec<T>) -> Self {
         Page::of(items, 1, false)
+    }
+
+    /// The window `w` of a list whose store read one row past it (`db::query::Window`).
+    pub fn window(rows: Vec<T>, w: crate::db::query::Window) -> Self {
+        let (items, has_more) = w.cut(rows);
+        Page::of(items, w.page, has_more)
     }
 
     /// A page of `page_size` out of `total` matches.

@@ -23,6 +23,9 @@ use crate::web::extract::{ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, 
 use crate::web::page::form_status;
 use crate::web::page::{Layout, PageResult, render, render_status};
 
+/// How many requests and meetings a list shows at a time (the API pages by `?page=`).
+const PAGE_SIZE: i64 = 200;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/linkage/requests", get(requests_page))
@@ -66,10 +69,16 @@ async fn active_units(state: &SharedState, actor: &Actor) -> AppResult<Vec<crate
 
 // ---- requests ----
 
-async fn visible(state: &SharedState, actor: &Actor) -> AppResult<Vec<Request>> {
+/// The requests of window `w` (one past it, as the store reads), redacted where the actor is
+/// not entitled to them.
+async fn visible(
+    state: &SharedState,
+    actor: &Actor,
+    w: crate::db::query::Window,
+) -> AppResult<Vec<Request>> {
     let scope = store::read_scope(actor)?;
     let mut out = Vec::new();
-    for r in requests::list(&state.db, &scope, None).await? {
+    for r in requests::list(&state.db, &scope, None, w).await? {
         out.push(if requests::entitled(&state.db, actor, &r).await? {
             r
         } else {
@@ -90,7 +99,14 @@ struct RequestsPage {
 async fn requests_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
     Ok(render(&RequestsPage {
         layout: Layout::new(&cu, "协作与咨询", "/linkage/requests"),
-        rows: visible(&state, &cu.actor).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            visible(
+                &state,
+                &cu.actor,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         can_create: may_ask(&cu.actor),
     }))
 }
@@ -343,15 +359,18 @@ async fn escalate_page(
 }
 
 /// Assistance and consultation requests the caller's unit sent or received (004 二(四), 一(三)).
-#[utoipa::path(get, path = "/api/v1/linkage/requests", tag = "linkage",
+#[utoipa::path(get, path = "/api/v1/linkage/requests", tag = "linkage", params(crate::web::extract::PageQuery),
     responses((status = 200, body = crate::web::extract::Page<Request>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_requests(
     State(state): State<SharedState>,
     u: ApiUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<Request>>> {
-    Ok(Json(crate::web::extract::Page::all(
-        visible(&state, &u.actor).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        visible(&state, &u.actor, w).await?,
+        w,
     )))
 }
 
@@ -448,7 +467,14 @@ async fn meetings_page(State(state): State<SharedState>, cu: CurrentUser) -> Pag
     let scope = store::read_scope(&cu.actor)?;
     Ok(render(&MeetingsPage {
         layout: Layout::new(&cu, "联席会议", "/linkage/meetings"),
-        rows: meetings::list(&state.db, &scope).await?,
+        rows: crate::db::query::Window::first(PAGE_SIZE).rows(
+            meetings::list(
+                &state.db,
+                &scope,
+                crate::db::query::Window::first(PAGE_SIZE),
+            )
+            .await?,
+        ),
         can_create: cu
             .actor
             .can(crate::access::Resource::Linkage, Action::Create),
@@ -618,16 +644,19 @@ async fn item_done_page(
 }
 
 /// Joint supervision and special coordination meetings in the caller's scope (004 二(五), 三(三)).
-#[utoipa::path(get, path = "/api/v1/linkage/meetings", tag = "linkage",
+#[utoipa::path(get, path = "/api/v1/linkage/meetings", tag = "linkage", params(crate::web::extract::PageQuery),
     responses((status = 200, body = crate::web::extract::Page<Meeting>), (status = 403, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_meetings(
     State(state): State<SharedState>,
     u: ApiUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<crate::web::extract::PageQuery>,
 ) -> AppResult<Json<crate::web::extract::Page<Meeting>>> {
     let scope = store::read_scope(&u.actor)?;
-    Ok(Json(crate::web::extract::Page::all(
-        meetings::list(&state.db, &scope).await?,
+    let w = q.window(PAGE_SIZE);
+    Ok(Json(crate::web::extract::Page::window(
+        meetings::list(&state.db, &scope, w).await?,
+        w,
     )))
 }
 

@@ -454,7 +454,8 @@ async fn detail(
         _ => None,
     };
     let mut reqs = Vec::new();
-    for r in requests::list(&state.db, &scope, Some(id)).await? {
+    let w = crate::db::query::Window::first(200);
+    for r in w.rows(requests::list(&state.db, &scope, Some(id), w).await?) {
         reqs.push(if requests::entitled(&state.db, actor, &r).await? {
             r
         } else {
