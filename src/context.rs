@@ -105,10 +105,12 @@ impl Ctx {
             doc.number = blank_number(&doc.number);
         }
         let fonts = self.fonts()?;
-        let pdf = tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts))
-            .await
-            .map_err(AppError::internal)?
-            .map_err(|e| AppError::internal(format!("pdf: {e}")))?;
+        let created = self.clock.now().naive_utc();
+        let pdf =
+            tokio::task::spawn_blocking(move || crate::documents::render(&doc, &fonts, created))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(|e| AppError::internal(format!("pdf: {e}")))?;
         match previewing {
             Some(slot) => {
                 if let Ok(mut s) = slot.lock() {

@@ -612,8 +612,9 @@ pub async fn archive(ctx: &Ctx, actor: &Actor, who: &Who, id: i64) -> AppResult<
         .collect();
     let fonts = ctx.fonts()?;
     let label = format!("{}（{}）", case.title, case.code);
+    let made_at = ctx.clock.now().naive_utc();
     let catalogue_pdf = tokio::task::spawn_blocking(move || {
-        crate::documents::render_catalogue("卷内目录", &label, &rows, &fonts)
+        crate::documents::render_catalogue("卷内目录", &label, &rows, &fonts, made_at)
     })
     .await
     .map_err(AppError::internal)?

@@ -148,6 +148,7 @@ pub fn render_catalogue(
     case_label: &str,
     rows: &[CatalogueRow],
     fonts: &Fonts,
+    created: chrono::NaiveDateTime,
 ) -> Result<Vec<u8>, PdfError> {
     let fonts = FontSet::load(fonts)?;
     let cell_style = Style::new(&fonts.body, CELL_SIZE);
@@ -222,7 +223,7 @@ pub fn render_catalogue(
     } else {
         format!("{}（{}）", title.trim(), case_label.trim())
     };
-    write_pdf(&pages, &doc_title)
+    write_pdf(&pages, &doc_title, created)
 }
 
 /// Centred, balanced lines of `text`; each baseline is relative to its own line top.

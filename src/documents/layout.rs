@@ -535,10 +535,15 @@ fn draw_item(surface: &mut Surface, item: &Item) {
     }
 }
 
-/// Writes the pages into an A4 PDF with title/creator metadata.
-pub(crate) fn write_pdf(pages: &[PageContent], title: &str) -> Result<Vec<u8>, PdfError> {
+/// Writes the pages into an A4 PDF with title/creator metadata; `created` (UTC) is the
+/// operation's instant, never the wall clock, so a document is reproducible.
+pub(crate) fn write_pdf(
+    pages: &[PageContent],
+    title: &str,
+    created: chrono::NaiveDateTime,
+) -> Result<Vec<u8>, PdfError> {
     let mut document = Document::new();
-    let now = chrono::Utc::now().naive_utc();
+    let now = created;
     document.set_metadata(
         Metadata::new()
             .title(title.to_string())

@@ -181,11 +181,15 @@ fn row_baseline(size: f32) -> f32 {
     baseline_in_box(0.0, LINE_PITCH, size)
 }
 
-/// Renders a letter-format official document as PDF.
-pub fn render(doc: &OfficialDocument, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
+/// Renders a letter-format official document as PDF, made at `created` (UTC).
+pub fn render(
+    doc: &OfficialDocument,
+    fonts: &Fonts,
+    created: chrono::NaiveDateTime,
+) -> Result<Vec<u8>, PdfError> {
     let fonts = FontSet::load(fonts)?;
     let pages = compose(doc, &fonts)?;
-    write_pdf(&pages, doc.title.trim())
+    write_pdf(&pages, doc.title.trim(), created)
 }
 
 /// Lays the document out into pages without writing the PDF.

@@ -11,6 +11,13 @@ use super::layout::{Style, balanced_lines, break_lines};
 use super::official::{compose, format_date};
 use super::*;
 
+/// The instant the test documents are made: fixed, as an operation's would be.
+fn created() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 12, 2)
+        .and_then(|d| d.and_hms_opt(2, 0, 0))
+        .expect("date")
+}
+
 fn fonts() -> Fonts {
     Fonts::discover(None).expect("fonts-noto-cjk must be installed: apt-get install fonts-noto-cjk")
 }
@@ -219,14 +226,14 @@ fn empty_title_is_rejected() {
     let mut doc = sample_letter();
     doc.title = "  ".into();
     assert!(matches!(
-        render(&doc, &fonts()),
+        render(&doc, &fonts(), created()),
         Err(PdfError::InvalidDocument(_))
     ));
 }
 
 #[test]
 fn sample_letter_renders_as_real_text() {
-    let pdf = render(&sample_letter(), &fonts()).expect("render");
+    let pdf = render(&sample_letter(), &fonts(), created()).expect("render");
     let path = PathBuf::from("/tmp/letter-sample.pdf");
     std::fs::write(&path, &pdf).expect("write sample");
     assert!(
@@ -302,7 +309,7 @@ fn short_letter_fits_one_page_with_copy_to_above_lower_rule() {
     doc.attachments = vec!["案件线索材料".into()];
     doc.signature = "信阳市打击侵权假冒工作领导小组办公室".into();
     doc.title = "关于督办假冒“信阳毛尖”茶叶及包装材料系列案件并加强跨区域协查联动的函".into();
-    let pdf = render(&doc, &fonts()).expect("render");
+    let pdf = render(&doc, &fonts(), created()).expect("render");
     let path = PathBuf::from("/tmp/letter-short.pdf");
     std::fs::write(&path, &pdf).expect("write");
     assert_eq!(page_count(&path), 1);
@@ -341,8 +348,14 @@ fn catalogue_with_forty_rows_spans_two_pages() {
             },
         })
         .collect();
-    let pdf = render_catalogue("卷内目录", "案卷号：信打假办〔2026〕7号", &rows, &fonts())
-        .expect("render catalogue");
+    let pdf = render_catalogue(
+        "卷内目录",
+        "案卷号：信打假办〔2026〕7号",
+        &rows,
+        &fonts(),
+        created(),
+    )
+    .expect("render catalogue");
     let path = PathBuf::from("/tmp/catalogue-sample.pdf");
     std::fs::write(&path, &pdf).expect("write");
     assert_eq!(page_count(&path), 2);
@@ -385,7 +398,7 @@ fn copy_to_moves_to_a_new_page_when_the_last_page_is_full() {
             with == without + 1
         })
         .expect("some body length fills the last page exactly");
-    let pdf = render(&letter(overflow, true), &fonts()).expect("render");
+    let pdf = render(&letter(overflow, true), &fonts(), created()).expect("render");
     let path = PathBuf::from("/tmp/letter-copy-to-overflow.pdf");
     std::fs::write(&path, &pdf).expect("write");
     let pages = page_count(&path);
@@ -424,7 +437,7 @@ fn an_organs_name_is_never_broken_inside_a_word() {
     let mut doc = sample_letter();
     doc.signature = office.into();
     doc.joint_issuers.clear();
-    let pdf = render(&doc, &fonts()).expect("render");
+    let pdf = render(&doc, &fonts(), created()).expect("render");
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("s.pdf");
     std::fs::write(&path, &pdf).expect("write");
@@ -443,7 +456,7 @@ fn an_organs_name_is_never_broken_inside_a_word() {
     // 18 characters: too wide to be centred on the date where it stands, it moves left with
     // the date and stays on one line.
     doc.signature = "信阳市打击侵权假冒工作领导小组办公室".into();
-    let pdf = render(&doc, &fonts()).expect("render");
+    let pdf = render(&doc, &fonts(), created()).expect("render");
     std::fs::write(&path, &pdf).expect("write");
     let text = poppler("pdftotext", &["-layout", path.to_str().expect("path"), "-"]);
     assert!(
@@ -452,4 +465,15 @@ fn an_organs_name_is_never_broken_inside_a_word() {
             .any(|l| l == "信阳市打击侵权假冒工作领导小组办公室"),
         "{text}"
     );
+}
+
+/// The PDF's creation date is the operation's instant, not the wall clock: the same document
+/// made at the same instant is the same bytes ("no wall clock on a code path").
+#[test]
+fn the_creation_date_is_the_operations_instant() {
+    let a = render(&sample_letter(), &fonts(), created()).expect("render");
+    let text = String::from_utf8_lossy(&a);
+    assert!(text.contains("D:20261202020000"), "creation date");
+    let b = render(&sample_letter(), &fonts(), created()).expect("render");
+    assert_eq!(a, b, "reproducible");
 }
