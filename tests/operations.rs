@@ -392,6 +392,23 @@ async fn metrics_answer_the_operators_token_only() {
         };
         drop(case);
         get(&router, "/api/v1/cases/999999", Some(&staff)).await;
+        // A body over the limit is refused before the handler; it is counted all the same.
+        let big = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/cases")
+            .header(header::AUTHORIZATION, format!("Bearer {staff}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(vec![b' '; 30 * 1024 * 1024]))
+            .expect("request");
+        let refused = tower::ServiceExt::oneshot(router.clone(), big)
+            .await
+            .expect("infallible");
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body = axum::body::to_bytes(refused.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("the error body, JSON");
+        assert_eq!(body["error"]["code"], "payload_too_large");
 
         let r = get(&router, "/metrics", Some("m3trics-Secret")).await;
         assert_eq!(r.status(), StatusCode::OK);
@@ -422,9 +439,14 @@ async fn metrics_answer_the_operators_token_only() {
             Some(1.0),
             "{text}"
         );
+        assert_eq!(
+            value(r#"shuangda_http_requests_total{method="POST",route="/api/v1/cases",status="413"}"#),
+            Some(1.0),
+            "refused by the body limit, still counted: {text}"
+        );
         assert!(text.contains("shuangda_http_request_duration_seconds_bucket{"), "{text}");
         assert!(value("shuangda_db_pool_max_connections").is_some_and(|v| v >= 1.0), "{text}");
-        assert!(value(r#"shuangda_scheduler_passes{state="ok"}"#).is_some(), "{text}");
+        assert!(value(r#"shuangda_scheduler_passes_total{state="ok"}"#).is_some(), "{text}");
         for state in ["open", "missed", "met", "waived"] {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deadlines WHERE state = $1")
                 .bind(state)

@@ -1255,10 +1255,10 @@ async fn scheduler_passes(http: &Http, base: &str) -> f64 {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     r.text()
         .lines()
-        .find(|l| l.starts_with("shuangda_scheduler_passes") && l.contains("state=\"ok\""))
+        .find(|l| l.starts_with("shuangda_scheduler_passes_total") && l.contains("state=\"ok\""))
         .and_then(|l| l.split_whitespace().last())
         .and_then(|n| n.parse::<f64>().ok())
-        .expect("shuangda_scheduler_passes{state=\"ok\"} in /metrics")
+        .expect("shuangda_scheduler_passes_total{state=\"ok\"} in /metrics")
 }
 
 /// Every notification to staff is mailed, and the sink received each exactly once. Returns

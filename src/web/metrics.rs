@@ -44,7 +44,7 @@ pub struct Metrics {
     pool_size: Gauge,
     pool_idle: Gauge,
     pool_max: Gauge,
-    passes: Family<StateLabels, Gauge>,
+    passes: Family<StateLabels, Counter>,
     last_pass: Gauge,
     deadlines: Family<StateLabels, Gauge>,
 }
@@ -166,14 +166,19 @@ pub async fn serve(State(state): State<SharedState>, headers: axum::http::Header
     m.pool_idle.set(pool.num_idle() as i64);
     m.pool_max
         .set(i64::from(pool.options().get_max_connections()));
-    m.passes
-        .get_or_create(&StateLabels { state: "ok".into() })
-        .set(PASSES_OK.load(Ordering::Relaxed) as i64);
-    m.passes
-        .get_or_create(&StateLabels {
-            state: "failed".into(),
-        })
-        .set(PASSES_FAILED.load(Ordering::Relaxed) as i64);
+    // The scheduler counts its passes in statics; the counters catch up with them (they only
+    // ever grow), one scrape at a time so two cannot both add the same difference.
+    {
+        static CATCH_UP: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _one = CATCH_UP.lock().unwrap_or_else(|e| e.into_inner());
+        for (state, total) in [("ok", &PASSES_OK), ("failed", &PASSES_FAILED)] {
+            let counter = m.passes.get_or_create(&StateLabels {
+                state: state.into(),
+            });
+            let total = total.load(Ordering::Relaxed);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+    }
     m.last_pass.set(LAST_PASS.load(Ordering::Relaxed));
     match deadline_counts(&state).await {
         Ok(counts) => {

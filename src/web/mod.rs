@@ -108,10 +108,6 @@ pub fn router(state: SharedState) -> Router {
         .fallback(page::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            metrics::track,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
             control::guard,
         ))
         // Extractors (forms, JSON) take at most `max_body`; upload routes raise their own
@@ -120,9 +116,17 @@ pub fn router(state: SharedState) -> Router {
         .layer(RequestBodyLimitLayer::new(
             max_body.max(files::UPLOAD_BODY_LIMIT),
         ))
+        // The hard limit answers in plain text; say it as every other refusal is said.
+        .layer(axum::middleware::from_fn(plain_refusals))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        // Outside the time limit, the control guard and the body limits, so that what they
+        // refuse (408, 413, a switched-off route) is counted too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -169,6 +173,26 @@ pub fn router(state: SharedState) -> Router {
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
         .with_state(state)
+}
+
+/// A request refused by the outer body limit gets the error body of the API (JSON with its
+/// code) or the error page, as a refusal by a handler does, instead of tower-http's plain text.
+async fn plain_refusals(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if res.status() != StatusCode::PAYLOAD_TOO_LARGE
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    if api {
+        crate::error::AppError::PayloadTooLarge.into_response()
+    } else {
+        page::error_page(crate::error::AppError::PayloadTooLarge)
+    }
 }
 
 /// Nothing the platform answers is kept by a browser or a proxy cache (等保 2.0: residual
