@@ -218,6 +218,15 @@ async fn the_contract_check_names_what_breaks_the_document() {
     )
     .expect("418 is not documented");
     assert!(v.contains("does not document status 418"), "{v}");
+    let v = violation(
+        &Method::GET,
+        "/api/v1/units",
+        StatusCode::OK,
+        Some("text/html; charset=utf-8"),
+        "<html></html>",
+    )
+    .expect("the list is documented as JSON");
+    assert!(v.contains("documents JSON"), "{v}");
     let v = violation(&Method::GET, "/api/v1/nowhere", StatusCode::OK, json, "{}")
         .expect("no such operation");
     assert!(v.contains("no operation"), "{v}");

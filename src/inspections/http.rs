@@ -293,7 +293,12 @@ pub async fn api_get(
 pub enum InspectionStep {
     /// 拟稿: the report and its findings go to the office director to sign (the document
     /// chain); once signed it is numbered and each finding becomes a rectification task.
-    Report(ReportInput),
+    Report {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        report: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        findings: Vec<FindingInput>,
+    },
 }
 
 /// Take a step on an inspection: draft its report.
@@ -306,7 +311,8 @@ pub async fn api_step(
     IdPath(Id(id)): IdPath<Id>,
     crate::web::step::ApiStep(step): crate::web::step::ApiStep<InspectionStep>,
 ) -> AppResult<StatusCode> {
-    let InspectionStep::Report(input) = step;
+    let InspectionStep::Report { report, findings } = step;
+    let input = ReportInput { report, findings };
     draft_report(&state, &u.actor, &u.who, id, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }

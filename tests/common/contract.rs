@@ -95,7 +95,20 @@ pub fn violation(
             body.chars().take(200).collect::<String>()
         ));
     };
-    if body.is_empty() || !content_type.is_some_and(|c| c.starts_with("application/json")) {
+    let json = content_type.is_some_and(|c| c.starts_with("application/json"));
+    if !json {
+        // Where the document promises JSON and nothing else, another body breaks it.
+        let only_json = resp["content"]
+            .as_object()
+            .is_some_and(|c| !c.is_empty() && c.keys().all(|k| k == "application/json"));
+        return (only_json && !body.is_empty()).then(|| {
+            format!(
+                "{what}: a {} body where {method} {t} documents JSON",
+                content_type.unwrap_or("untyped")
+            )
+        });
+    }
+    if body.is_empty() {
         return None;
     }
     let Some(schema) = resp.pointer("/content/application~1json/schema") else {
