@@ -274,8 +274,13 @@ async fn suspension_extension_and_waiver_through_the_pages() {
         staff.login("staff", PASSWORD).await;
         let page = staff.get(&format!("/deadlines/{id}")).await;
         assert!(
-            page.body.contains("国庆节") && page.body.contains("000 §4"),
-            "explains itself"
+            page.body.contains("国庆节")
+                && page.body.contains("《重大案件协调督办工作规则》第四条"),
+            "explains itself, citing the clause as officials do"
+        );
+        assert!(
+            !page.body.contains("000 §"),
+            "no developer's clause code on the page"
         );
         // Suspend while waiting for an expert finding, then resume: the due date moves by the
         // working days suspended (30 Sep only; 1–7 Oct are holidays anyway... and 8 Oct).

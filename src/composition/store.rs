@@ -277,7 +277,7 @@ pub async fn decide(
     if !may_decide(&actor.roles, actor.unit_id == group) {
         return Err(AppError::conflict(
             "step_refused",
-            "成员变更由领导小组组长审批（001 §5；003 一）",
+            "成员变更由领导小组组长审批（《领导小组工作规则》第五条；《打击侵犯知识产权和制售假冒伪劣商品工作制度》第一部分）",
         ));
     }
     if state != "pending" {

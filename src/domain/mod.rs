@@ -1,6 +1,7 @@
 //! Typed values parsed at the boundary (division codes, phone numbers, bounded text) and the
 //! field-level error type every form and API shares. Pure: no I/O.
 
+pub mod citation;
 pub mod credit_code;
 pub mod date;
 pub mod email;

@@ -255,7 +255,7 @@ impl NewTransfer {
                 e.add(
                     "situation",
                     "invalid_choice",
-                    "请选择移送情形（004 二(一)）",
+                    "请选择移送情形（《关于建立协调会商机制强化知识产权保护工作的实施方案》第二部分第（一）项）",
                 );
                 None
             }

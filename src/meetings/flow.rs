@@ -177,7 +177,7 @@ pub fn minimum_warning(kind: MeetingKind, held_this_year: u32, today: NaiveDate)
     let behind = (today.month() >= 7 && held_this_year == 0) || today.month() >= 10;
     behind.then(|| {
         format!(
-            "{}年已召开{}{}次，按制度每年不少于{}次（003 三(一)），请及早安排",
+            "{}年已召开{}{}次，按制度每年不少于{}次（《打击侵犯知识产权和制售假冒伪劣商品工作制度》第三部分第（一）项），请及早安排",
             today.year(),
             kind.label(),
             held_this_year,

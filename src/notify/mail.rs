@@ -110,8 +110,9 @@ pub async fn send_pending(
         }
         let id: i64 = row.try_get(0)?;
         let to: String = row.try_get(1)?;
-        let title: String = row.try_get(2)?;
-        let mut body: String = row.try_get(3)?;
+        // Clauses as officials cite them, as on the pages.
+        let title = crate::domain::citation::cite_in(&row.try_get::<String, _>(2)?);
+        let mut body = crate::domain::citation::cite_in(&row.try_get::<String, _>(3)?);
         if let Some(link) = row.try_get::<Option<String>, _>(4)? {
             body.push_str(&format!("\n\n{}{}", mailer.public_url, link));
         }

@@ -16,9 +16,9 @@ use crate::domain::{FieldErrors, coded_enum, text};
 
 coded_enum! {
     Kind {
-        MajorMatter = "major_matter", "重大事项报告（001 §24）";
-        WorkDynamics = "work_dynamics", "工作动态信息（001 §25）";
-        CaseData = "case_data", "案件查办数据（001 §25）";
+        MajorMatter = "major_matter", "重大事项报告（《领导小组工作规则》第二十四条）";
+        WorkDynamics = "work_dynamics", "工作动态信息（《领导小组工作规则》第二十五条）";
+        CaseData = "case_data", "案件查办数据（《领导小组工作规则》第二十五条）";
     }
 }
 
