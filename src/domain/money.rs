@@ -4,8 +4,10 @@
 //! an optional currency sign `¥` (U+00A5) or `￥` (U+FFE5, the sign most
 //! Chinese keyboards produce), ASCII digits with optional thousands
 //! separators `,` placed every three digits, an optional `.` followed by one
-//! or two digits, and an optional trailing `元`. Full-width digits, signs,
-//! exponents, leading zeros (`007`) and more than two decimals are rejected.
+//! or two digits, and an optional trailing `元`. An amount may also be given in
+//! 万元 as officials write it in reports: `12万`, `12.5万元`, `1,280万` (up to
+//! six decimals, to the fen). Full-width digits, signs, exponents, leading
+//! zeros (`007`) and more decimals than the unit allows are rejected.
 //!
 //! [`Fen::chinese_upper`] follows the PBOC rules for filling in bills
 //! (《正确填写票据和结算凭证的基本规定》): `整` is appended only when the amount
@@ -25,7 +27,7 @@ use super::FieldError;
 const MAX_YUAN: i64 = 10_000_000_000_000;
 
 const MSG_REQUIRED: &str = "请填写金额";
-const MSG_FORMAT: &str = "金额格式不正确，如 12345.67（元），最多两位小数";
+const MSG_FORMAT: &str = "金额格式不正确，如 12345.67、1,280,000 或 12万（元），最多两位小数";
 const MSG_RANGE: &str = "金额不能超过10万亿元";
 
 const DIGITS_UPPER: [&str; 10] = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"];
@@ -200,6 +202,9 @@ fn parse(raw: &str) -> Result<Fen, Problem> {
         .or_else(|| trimmed.strip_prefix('￥'))
         .unwrap_or(trimmed);
     let body = body.strip_suffix('元').unwrap_or(body).trim();
+    if let Some(wan) = body.strip_suffix('万') {
+        return parse_wan(wan.trim());
+    }
 
     let (integer, fraction) = match body.split_once('.') {
         Some((integer, fraction)) => (integer, Some(fraction)),
@@ -230,6 +235,33 @@ fn parse(raw: &str) -> Result<Fen, Problem> {
         return Err(Problem::Range);
     }
     Fen::from_fen(yuan * 100 + cents).ok_or(Problem::Range)
+}
+
+/// An amount in 万元 (ten thousand yuan), to the fen: up to six decimals.
+fn parse_wan(number: &str) -> Result<Fen, Problem> {
+    let (integer, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if number.contains('.') && fraction.is_empty() {
+        return Err(Problem::Format);
+    }
+    if fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::Format);
+    }
+    let mut wan: i64 = 0;
+    for digit in integer_digits(integer).ok_or(Problem::Format)? {
+        wan = wan
+            .checked_mul(10)
+            .and_then(|value| value.checked_add(digit))
+            .ok_or(Problem::Range)?;
+    }
+    // Fen in one 万元: 1,000,000; the fraction's digits are its millionths.
+    let part: i64 = format!("{fraction:0<6}")
+        .parse()
+        .map_err(|_| Problem::Format)?;
+    let fen = wan
+        .checked_mul(1_000_000)
+        .and_then(|f| f.checked_add(part))
+        .ok_or(Problem::Range)?;
+    Fen::from_fen(fen).ok_or(Problem::Range)
 }
 
 /// The digit values of the integer part: plain digits (`1234`) or digits
@@ -460,5 +492,31 @@ mod tests {
             prop_assert!(!upper.contains("零零"));
             prop_assert!(upper.ends_with('整') || upper.ends_with('角') || upper.ends_with('分'));
         }
+    }
+
+    #[test]
+    fn amounts_in_wan_yuan_as_reports_write_them() {
+        let yuan = |raw: &str| Fen::parse_yuan(raw).map(|f| f.as_i64());
+        assert_eq!(yuan("12万"), Some(12_000_000));
+        assert_eq!(yuan("12万元"), Some(12_000_000));
+        assert_eq!(yuan("12.5万"), Some(12_500_000));
+        assert_eq!(yuan("1,280万"), Some(1_280_000_000));
+        assert_eq!(yuan("0.000001万"), Some(1), "one fen");
+        assert_eq!(yuan("1,280,000"), Some(128_000_000));
+        for bad in [
+            "万",
+            "12.万",
+            "1.0000001万",
+            "12万万",
+            "-1万",
+            "１２万",
+            "012万",
+        ] {
+            assert_eq!(yuan(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Fen::field("amount", "10000000000万").map_err(|e| e.code),
+            Err("out_of_range".to_string())
+        );
     }
 }
