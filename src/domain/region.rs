@@ -44,13 +44,18 @@ impl RegionCode {
         if raw.trim().is_empty() {
             return Err(FieldError::new(field, "required", "请填写行政区划代码"));
         }
-        Self::parse(raw).ok_or_else(|| {
-            FieldError::new(
+        let raw = raw.trim();
+        if raw.len() != 6 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FieldError::new(
                 field,
                 "invalid_format",
                 "行政区划代码应为6位数字（GB/T 2260），如信阳市为411500",
-            )
-        })
+            ));
+        }
+        // Six digits, but no division has (or had) that code.
+        Self::parse(raw)
+            .filter(|_| super::resident_id::is_address_code(raw.as_bytes()))
+            .ok_or_else(|| FieldError::new(field, "not_found", "不是有效的行政区划代码"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -134,5 +139,24 @@ mod tests {
         assert!(!rc("411500").contains(&rc("370124")));
         assert!(rc("410000").contains(&rc("411528")));
         assert_eq!(rc("411500").scope_prefix(), "4115");
+    }
+
+    #[test]
+    fn six_digits_that_name_no_division_are_said_to_be_so() {
+        let code =
+            |raw: &str| RegionCode::field("region_code", raw).map_err(|e| (e.code, e.message));
+        assert!(code("411521").is_ok());
+        let (c, m) = code("411599").expect_err("no such county");
+        assert_eq!(
+            (c.as_str(), m.as_str()),
+            ("not_found", "不是有效的行政区划代码")
+        );
+        let (c, m) = code("990000").expect_err("no such province");
+        assert_eq!(
+            (c.as_str(), m.as_str()),
+            ("not_found", "不是有效的行政区划代码")
+        );
+        let (c, _) = code("41152X").expect_err("not digits");
+        assert_eq!(c, "invalid_format");
     }
 }

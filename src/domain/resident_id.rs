@@ -57,7 +57,7 @@ static ADDRESS_CODES: LazyLock<Vec<u32>> = LazyLock::new(|| {
 });
 
 /// Whether `code` (six ASCII digits) is or was a GB/T 2260 code.
-fn is_address_code(code: &[u8]) -> bool {
+pub(crate) fn is_address_code(code: &[u8]) -> bool {
     code.len() == 6
         && std::str::from_utf8(code)
             .ok()
