@@ -82,6 +82,53 @@ async fn state_of(app: &App, id: i64) -> String {
         .expect("state")
 }
 
+/// The director names the person responsible from the office's own staff: the picker offers
+/// no administrator, and the step refuses one (000 §10).
+#[tokio::test]
+async fn the_person_responsible_is_chosen_from_the_office_staff() {
+    each_db(true, |app| async move {
+        let id = register(&app, "某品牌白酒制假案").await;
+        let (s, v) = step(
+            &app,
+            "staff",
+            id,
+            json!({"step": "propose", "grounds": [["leader_instruction", "李副市长批示"]]}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let mut director = app.client();
+        director.login("director", PASSWORD).await;
+        let page = director.get(&format!("/cases/{id}")).await;
+        // Every page opens with a link past the menu to its content (#20).
+        assert!(
+            page.body
+                .contains(r##"<a class="skip-link" href="#content">跳到正文</a>"##)
+                && page.body.contains(r#"<main id="content""#)
+        );
+        let picker = page
+            .body
+            .split("name=\"responsible_user_id\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</select>").next())
+            .expect("the picker of the person responsible");
+        assert!(picker.contains("<option"), "{picker}");
+        for admin in ["系统管理员", "安全管理员", "审计管理员"] {
+            assert!(!picker.contains(admin), "{admin} offered: {picker}");
+        }
+        let sysadmin = app.user_id("sysadmin").await.to_string();
+        let (s, v) = step(
+            &app,
+            "director",
+            id,
+            json!({"step": "approve", "reason": "同意督办", "responsible_user_id": sysadmin}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "responsible_user_id");
+    })
+    .await;
+}
+
 /// Register, propose, approve and start a case with the MSA as lead and the police assisting.
 async fn started(app: &App, title: &str) -> i64 {
     let id = register(app, title).await;

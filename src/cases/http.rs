@@ -399,8 +399,11 @@ async fn show(
             crate::users::store::list(
                 &state.db,
                 &Scope::All,
+                // The person responsible is one of the office's own staff (000 §10), never
+                // an administrator who happens to sit in the office.
                 &crate::users::store::Filter {
                     unit_id: Some(c.office_unit_id),
+                    roles: steps::RESPONSIBLE_ROLES,
                     ..Default::default()
                 },
                 w,

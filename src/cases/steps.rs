@@ -26,6 +26,9 @@ pub const START_CLAUSE: &str = "000 §4";
 pub const PROGRESS_CLAUSE: &str = "000 §6";
 pub const CLOSURE_CLAUSE: &str = "000 §8";
 pub const RESULT_CLAUSE: &str = "000 §9";
+/// Who may be named the person responsible for a supervised case (000 §10: 专人负责): the
+/// office's own staff and its director, not the administrators who sit in the office.
+pub const RESPONSIBLE_ROLES: &[&str] = &["office_staff", "office_director", "county_office_staff"];
 
 fn start_rule(complex: bool) -> Rule {
     Rule::WorkingDays(if complex { 10 } else { 5 })
@@ -484,10 +487,16 @@ pub async fn decide(
                 "请指定负责督办的专人（第十条）",
             )
         })?;
-        let ok: Option<i64> = sqlx::query_scalar(
+        let roles = RESPONSIBLE_ROLES
+            .iter()
+            .map(|r| format!("'{r}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // The roles are constants of this module, not input.
+        let ok: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT u.id FROM users u JOIN role_grants g ON g.user_id = u.id \
-             WHERE u.id = $1 AND u.unit_id = $2 AND u.active = 1 AND g.role IN ('office_staff', 'office_director', 'county_office_staff')",
-        )
+             WHERE u.id = $1 AND u.unit_id = $2 AND u.active = 1 AND g.role IN ({roles})"
+        )))
         .bind(uid)
         .bind(case.office_unit_id)
         .fetch_optional(&mut *tx)

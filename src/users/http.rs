@@ -66,6 +66,7 @@ async fn list_page(
     let f = store::Filter {
         text: non_empty(&q.q),
         unit_id: non_empty(&q.unit_id).and_then(|s| s.parse().ok()),
+        roles: &[],
     };
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "用户", "/users").notice(q.msg.as_deref()),
@@ -463,6 +464,7 @@ pub async fn api_list(
     let f = store::Filter {
         text: non_empty(&q.q),
         unit_id,
+        roles: &[],
     };
     let w = q.window(PAGE_SIZE);
     Ok(Json(crate::web::extract::Page::window(

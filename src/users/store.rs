@@ -56,11 +56,23 @@ const SELECT: &str = "SELECT s.id, s.username, s.display_name, s.unit_id, un.nam
 pub struct Filter {
     pub text: Option<String>,
     pub unit_id: Option<i64>,
+    /// Only accounts holding one of these roles (all, when empty).
+    pub roles: &'static [&'static str],
 }
 
 pub async fn list(db: &Db, scope: &Scope, f: &Filter, w: Window) -> Result<Vec<User>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.append(unit_in_scope(scope, "un"));
+    if !f.roles.is_empty() {
+        q.push(" AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = s.id AND g.role IN (");
+        for (i, role) in f.roles.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*role);
+        }
+        q.push("))");
+    }
     if let Some(t) = &f.text {
         let pat = format!("%{}%", like_escape(t));
         q.push(" AND (s.username LIKE ")
