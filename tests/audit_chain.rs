@@ -281,7 +281,12 @@ async fn the_audit_administrator_searches_and_exports() {
         let r = a.get("/audit?action=unit.create").await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.body.contains("unit.create") && r.body.contains("北京时间"));
-        assert!(!r.body.contains("auth.sign_in<"), "filtered by action");
+        assert!(!r.body.contains("auth.sign_in"), "filtered by action");
+        // The acts read as words (#20): 「新增单位」, the code only as the cell's title.
+        assert!(r.body.contains(">新增单位</td>"), "{}", r.body);
+        assert!(!r.body.contains("<code>unit.create</code>"));
+        let r = a.get("/audit?action=auth.sign_in").await;
+        assert!(r.body.contains(">登录</td>"), "signing in reads as 登录");
         let r = a.get("/audit?from=2026-13-40").await;
         assert!(r.body.contains("日期格式应为YYYY-MM-DD"));
         let r = a.get("/audit/export?action=auth.").await;

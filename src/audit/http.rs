@@ -93,6 +93,9 @@ impl SearchQuery {
 pub struct Row {
     pub r: AuditRecord,
     pub at_local: String,
+    /// The act and its object in words (`audit::words`).
+    pub act: String,
+    pub object: String,
 }
 
 #[derive(Template)]
@@ -149,6 +152,10 @@ async fn search_page(
             .into_iter()
             .map(|r| Row {
                 at_local: time::display(&r.at),
+                act: super::words::action(&r.action)
+                    .map_or_else(|| r.action.clone(), str::to_string),
+                object: super::words::object(&r.object_type)
+                    .map_or_else(|| r.object_type.clone(), str::to_string),
                 r: super::redact_for(&cu.actor, r),
             })
             .collect(),

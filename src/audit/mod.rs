@@ -6,6 +6,7 @@ pub mod anchor;
 pub mod chain;
 pub mod http;
 pub mod store;
+pub mod words;
 
 pub use chain::{AuditRecord, Finding};
 
