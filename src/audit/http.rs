@@ -151,7 +151,7 @@ async fn search_page(
         rows: rows
             .into_iter()
             .map(|r| Row {
-                at_local: time::display(&r.at),
+                at_local: time::display_precise(&r.at),
                 act: super::words::action(&r.action)
                     .map_or_else(|| r.action.clone(), str::to_string),
                 object: super::words::object(&r.object_type)
@@ -218,7 +218,7 @@ async fn export_csv(
     for r in &rows {
         let cols = [
             r.seq.to_string(),
-            time::display(&r.at),
+            time::export(&r.at),
             r.actor_name.clone(),
             r.acting_unit_id.map(|v| v.to_string()).unwrap_or_default(),
             r.action.clone(),

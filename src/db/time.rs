@@ -20,14 +20,26 @@ pub fn beijing() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero"))
 }
 
-/// "2026-11-23 17:32:05" in Beijing time, for pages and exports.
+/// "2026年11月23日 17:32" in Beijing time, as people write it: for pages, notices and
+/// documents.
 pub fn display(text: &str) -> String {
+    beijing_format(text, "%Y年%-m月%-d日 %H:%M")
+}
+
+/// "2026年11月23日 17:32:05": where the order of events within a minute matters (the audit
+/// log).
+pub fn display_precise(text: &str) -> String {
+    beijing_format(text, "%Y年%-m月%-d日 %H:%M:%S")
+}
+
+/// "2026-11-23 17:32:05" in Beijing time, for exports that spreadsheets sort.
+pub fn export(text: &str) -> String {
+    beijing_format(text, "%Y-%m-%d %H:%M:%S")
+}
+
+fn beijing_format(text: &str, format: &str) -> String {
     parse(text)
-        .map(|t| {
-            t.with_timezone(&beijing())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
+        .map(|t| t.with_timezone(&beijing()).format(format).to_string())
         .unwrap_or_else(|| text.to_string())
 }
 
@@ -66,10 +78,11 @@ mod tests {
 
     #[test]
     fn shows_beijing_time() {
-        assert_eq!(
-            display("2026-11-23T17:32:05.000000Z"),
-            "2026-11-24 01:32:05"
-        );
+        let at = "2026-11-23T17:32:05.000000Z";
+        assert_eq!(display(at), "2026年11月24日 01:32");
+        assert_eq!(display_precise(at), "2026年11月24日 01:32:05");
+        assert_eq!(export(at), "2026-11-24 01:32:05");
+        assert_eq!(display("not a time"), "not a time");
     }
 
     #[test]
