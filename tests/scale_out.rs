@@ -41,8 +41,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 /// The bearer token `/metrics` answers to on both instances.
 const METRICS_TOKEN: &str = "scale-out-metrics-token-0123456789";
@@ -485,54 +483,6 @@ impl Browser {
 
 // ---- SMTP ----
 
-/// Accepts SMTP sessions on loopback and keeps each message's DATA.
-async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let store = got.clone();
-    tokio::spawn(async move {
-        while let Ok((sock, _)) = listener.accept().await {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (r, mut w) = sock.into_split();
-                let mut lines = BufReader::new(r).lines();
-                let _ = w.write_all(b"220 sink ESMTP\r\n").await;
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(buf) = data.as_mut() {
-                        if line == "." {
-                            if let Ok(mut g) = store.lock() {
-                                g.push(std::mem::take(buf));
-                            }
-                            data = None;
-                            let _ = w.write_all(b"250 queued\r\n").await;
-                        } else {
-                            buf.push_str(line.strip_prefix('.').unwrap_or(&line));
-                            buf.push('\n');
-                        }
-                        continue;
-                    }
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-sink\r\n250 8BITMIME\r\n"
-                    } else if upper.starts_with("DATA") {
-                        data = Some(String::new());
-                        b"354 go ahead\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        let _ = w.write_all(b"221 bye\r\n").await;
-                        break;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    let _ = w.write_all(reply).await;
-                }
-            });
-        }
-    });
-    (port, got)
-}
-
 /// A mail's body as text, whatever transfer encoding the sender chose, with `\n` line ends.
 fn mail_body(mail: &str) -> String {
     let (head, body) = mail.split_once("\n\n").unwrap_or((mail, ""));
@@ -577,24 +527,6 @@ fn mail_body(mail: &str) -> String {
 }
 
 // ---- the database ----
-
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{}", &base[..path_start], db);
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
-}
 
 async fn scalar_i64(pool: &sqlx::AnyPool, sql: &'static str, bind: Option<i64>) -> i64 {
     let q = sqlx::query_scalar::<_, i64>(sql);
@@ -667,7 +599,7 @@ async fn two_instances_behind_haproxy_share_sessions_files_and_jobs_and_lose_no_
         .execute(&mut admin_conn)
         .await
         .expect("create the test database");
-    let url = with_database(&admin, &name);
+    let url = common::with_database(&admin, &name);
 
     let started = Instant::now();
     // Spawned, so that a failure unwinds through the guards (processes killed) before the
@@ -870,7 +802,7 @@ async fn prepare(dir: &Path, url: &str) -> Seeded {
 /// Start a and b at once on the shared database, wait until both are ready, then haproxy in
 /// front of them, until it has reached both.
 async fn start(dir: &Path, url: &str, haproxy: &Path, pool: sqlx::AnyPool) -> Cluster {
-    let (smtp_port, mails) = smtp_sink().await;
+    let (smtp_port, mails) = common::smtp::smtp_sink().await;
     let (port_a, port_b, front) = (free_port(), free_port(), free_port());
     let lb = format!("http://127.0.0.1:{front}");
     let mut procs = Procs {

@@ -15,6 +15,7 @@ macro_rules! ensure {
 
 pub mod browser;
 pub mod contract;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -162,7 +163,7 @@ fn random_suffix() -> String {
     shuangda::domain::hex(&b)
 }
 
-fn with_database(url: &str, db: &str) -> String {
+pub fn with_database(url: &str, db: &str) -> String {
     // Replace the path component (the database name) of a postgres URL.
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
