@@ -62,6 +62,8 @@ pub struct Ctx {
     fonts_dir: Option<PathBuf>,
     /// Fonts for official documents, found on first use.
     fonts: OnceLock<Result<Arc<Fonts>, String>>,
+    /// Every unit, for pickers and filters, kept between requests.
+    pub units: crate::units::registry::Registry,
     /// Whether drafts are reviewed (核稿) in an office that has not said (`SHUANGDA_DOCUMENT_REVIEW`).
     pub document_review: bool,
 }
@@ -74,6 +76,7 @@ impl Ctx {
             calendar: RwLock::new(Arc::new(crate::calendar::store::shipped(clock.today()))),
             fonts_dir,
             fonts: OnceLock::new(),
+            units: Default::default(),
             document_review: false,
         }
     }

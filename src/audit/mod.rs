@@ -37,4 +37,4 @@ pub fn redact_for(actor: &Actor, mut r: AuditRecord) -> AuditRecord {
     }
     r
 }
-pub use store::{Entry, Signing, Who, record, record_many, verify};
+pub use store::{Entry, Signing, Who, record, verify};

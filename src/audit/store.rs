@@ -119,20 +119,23 @@ impl Entry {
     }
 }
 
-/// Append one record inside the caller's transaction. Taking the head row first (an UPDATE)
-/// serialises concurrent appends on both databases, so the chain never forks.
-pub async fn record(tx: &mut Tx, who: &Who, entry: Entry) -> Result<i64, sqlx::Error> {
-    let seqs = record_many(tx, who, vec![entry]).await?;
-    Ok(seqs.end - 1)
+/// Record what the caller's transaction does. The record is written when the transaction
+/// commits, right before COMMIT ([`Tx::commit`], [`append`]), so the head row that serialises
+/// every writer is held for three statements, not for the whole step; a transaction that is
+/// rolled back leaves no record.
+pub async fn record(tx: &mut Tx, who: &Who, entry: Entry) -> Result<(), sqlx::Error> {
+    tx.defer_audit(who.clone(), entry);
+    Ok(())
 }
 
-/// Append several records in order inside the caller's transaction, with one head update and
-/// multi-row inserts: for operations that touch many objects at once (a holiday import that
-/// moves thousands of due dates). Returns their sequence numbers.
-pub async fn record_many(
+/// Append records in order inside the caller's transaction, with one head update and
+/// multi-row inserts; a transaction's records (a holiday import moves thousands of due dates)
+/// are appended together at its commit. Taking the head row first (an UPDATE) serialises
+/// concurrent appends on both databases, so the chain never forks. Returns their sequence
+/// numbers.
+pub(crate) async fn append(
     tx: &mut Tx,
-    who: &Who,
-    entries: Vec<Entry>,
+    entries: Vec<(Who, Entry)>,
 ) -> Result<std::ops::Range<i64>, sqlx::Error> {
     let n = i64::try_from(entries.len()).unwrap_or(i64::MAX);
     if n == 0 {
@@ -145,22 +148,21 @@ pub async fn record_many(
     let last: i64 = head.try_get(0)?;
     let mut prev_hash: String = head.try_get(1)?;
     let first = last - n + 1;
-    let at = who.at_text();
     let mut records = Vec::with_capacity(entries.len());
-    for (seq, entry) in (first..).zip(entries) {
+    for (seq, (who, entry)) in (first..).zip(entries) {
         let mut r = AuditRecord {
             seq,
-            at: at.clone(),
+            at: who.at_text(),
             actor_user_id: who.user_id,
-            actor_name: who.name.clone(),
+            actor_name: who.name,
             acting_unit_id: who.unit_id,
             action: entry.action.to_string(),
             object_type: entry.object_type.to_string(),
             object_id: entry.object_id,
             object_unit_id: entry.object_unit_id,
             summary: entry.summary.to_string(),
-            request_id: who.request_id.clone(),
-            client_addr: who.client_addr.clone(),
+            request_id: who.request_id,
+            client_addr: who.client_addr,
             prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
         };
@@ -205,9 +207,9 @@ pub async fn record_many(
 /// Record an event that is its own transaction (sign-in attempts, sign-out).
 pub async fn record_alone(db: &Db, who: &Who, entry: Entry) -> Result<i64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let seq = record(&mut tx, who, entry).await?;
+    let seqs = append(&mut tx, vec![(who.clone(), entry)]).await?;
     tx.commit().await?;
-    Ok(seq)
+    Ok(seqs.end - 1)
 }
 
 pub struct VerifyReport {

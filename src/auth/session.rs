@@ -15,7 +15,8 @@ pub struct NewSession {
 }
 
 pub struct Found {
-    pub user_id: i64,
+    pub actor: crate::access::Actor,
+    pub must_change_password: bool,
     pub csrf: String,
 }
 
@@ -43,8 +44,9 @@ pub async fn create(
     Ok(NewSession { token, csrf })
 }
 
-/// The live session for a cookie token, refreshed; `None` if unknown, expired or idle too long
-/// (an expired one is deleted).
+/// The live session for a cookie token and the active account that holds it, refreshed, in
+/// one statement; `None` if unknown, expired or idle too long (an expired one is deleted), or
+/// if the account is disabled.
 pub async fn find(
     db: &Db,
     token: &str,
@@ -55,43 +57,45 @@ pub async fn find(
         return Ok(None);
     }
     let id_hash = hash_secret(token);
-    let Some(row) = sqlx::query(
-        "SELECT user_id, csrf_token, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
-    )
-    .bind(&id_hash)
-    .fetch_optional(&db.pool)
-    .await?
-    else {
+    let rows = sqlx::query(crate::users::store::ACTOR_BY_SESSION)
+        .bind(&id_hash)
+        .fetch_all(&db.pool)
+        .await?;
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
-    let last_seen = time::parse(&row.try_get::<String, _>(2)?);
-    let expires = time::parse(&row.try_get::<String, _>(3)?);
+    let csrf: String = row.try_get(8)?;
+    let last_seen = time::parse(&row.try_get::<String, _>(9)?);
+    let expires = time::parse(&row.try_get::<String, _>(10)?);
     let alive = matches!((last_seen, expires), (Some(l), Some(e)) if now < e && now - l < idle);
     if !alive {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(&id_hash)
-            .execute(&db.pool)
+        db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&id_hash))
             .await?;
         return Ok(None);
     }
+    let Some((actor, must_change_password)) = crate::users::store::actor_from_rows(&rows)? else {
+        return Ok(None);
+    };
     // Refresh at most once a minute to keep reads cheap.
     if last_seen.is_some_and(|l| now - l > Duration::seconds(60)) {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-            .bind(time::to_text(now))
-            .bind(&id_hash)
-            .execute(&db.pool)
-            .await?;
+        db.execute(
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                .bind(time::to_text(now))
+                .bind(&id_hash),
+        )
+        .await?;
     }
     Ok(Some(Found {
-        user_id: row.try_get(0)?,
-        csrf: row.try_get(1)?,
+        actor,
+        must_change_password,
+        csrf,
     }))
 }
 
 pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+    db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(hash_secret(token))
-        .execute(&db.pool)
+        )
         .await?;
     Ok(())
 }
@@ -106,9 +110,9 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Erro
 
 /// Remove sessions past their lifetime (run periodically).
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+    Ok(db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
         .bind(time::to_text(now))
-        .execute(&db.pool)
+        )
         .await?
         .rows_affected())
 }

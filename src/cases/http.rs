@@ -141,7 +141,7 @@ struct ListPage {
     query_string: String,
     states: Vec<Opt>,
     grounds: Vec<Opt>,
-    units: Vec<crate::units::Unit>,
+    units: std::sync::Arc<Vec<crate::units::Unit>>,
     can_create: bool,
 }
 
@@ -187,7 +187,7 @@ async fn list_page(
             q,
             states: opts(&CaseState::ALL, CaseState::code, CaseState::label),
             grounds: opts(Ground::ALL, Ground::code, Ground::label),
-            units: crate::units::store::list(&state.db, &Scope::All, &Default::default()).await?,
+            units: state.units.all(&state.db).await?,
             can_create: cu.actor.can(Resource::Case, Action::Create),
         },
     ))

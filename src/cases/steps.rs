@@ -158,9 +158,10 @@ pub async fn register(
     } else {
         office_for(&mut tx, actor).await?
     };
-    let year = clue.received_on.year();
-    let n = crate::numbering::next_number(&mut tx, "case", year).await?;
-    let code = format!("{year}-{n:04}");
+    // The case's code is drawn last, right before the commit (below): the yearly series is one
+    // row that every registration takes in turn, so it is held for as few statements as can be.
+    // Until then the row carries a code no real one can take.
+    let pending_code = format!("~{}", crate::domain::hex(&rand_bytes()?));
     let now = who.at_text();
     let detail = serde_json::to_string(&clue.detail).map_err(AppError::internal)?;
     let id: i64 = sqlx::query_scalar(
@@ -170,7 +171,7 @@ pub async fn register(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'clue', $16, $17, $18, $19, $19) \
          RETURNING id",
     )
-    .bind(&code)
+    .bind(&pending_code)
     .bind(&clue.title)
     .bind(&clue.summary)
     .bind(clue.source.code())
@@ -204,8 +205,9 @@ pub async fn register(
             .execute(&mut *tx)
             .await?;
     }
-    store::add_party(&mut tx, id, office, "office").await?;
-    store::add_party(&mut tx, id, actor.unit_id, "reporter").await?;
+    crate::access::parties::add(&mut tx, store::RESOURCE, id, office, "office", &now).await?;
+    crate::access::parties::add(&mut tx, store::RESOURCE, id, actor.unit_id, "reporter", &now)
+        .await?;
     open_clock(
         &mut tx,
         cal,
@@ -222,10 +224,8 @@ pub async fn register(
         },
     )
     .await?;
-    let case = store::get_tx(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    store::event(
+    // Registered just now: the case and its party rows already carry this moment.
+    store::event_untouched(
         &mut tx,
         id,
         who,
@@ -235,12 +235,6 @@ pub async fn register(
             clue.source.label(),
             clue.received_on
         ),
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        who,
-        case_entry("case.register", &case, json!({"code": code, "title": clue.title, "source": clue.source.code(), "listed": clue.listed()})),
     )
     .await?;
     if !office_staff {
@@ -265,8 +259,31 @@ pub async fn register(
         )
         .await?;
     }
+    let year = clue.received_on.year();
+    let n = crate::numbering::next_number(&mut tx, "case", year).await?;
+    let code = format!("{year}-{n:04}");
+    sqlx::query("UPDATE cases SET code = $1 WHERE id = $2")
+        .bind(&code)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        who,
+        Entry::new("case.register", "case")
+            .object(id, Some(office))
+            .summary(json!({"code": code, "title": clue.title, "source": clue.source.code(), "listed": clue.listed()})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Sixteen random bytes (a placeholder no real code can take).
+fn rand_bytes() -> AppResult<[u8; 16]> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(AppError::internal)?;
+    Ok(b)
 }
 
 impl crate::procedure::Procedure for Case {

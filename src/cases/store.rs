@@ -297,6 +297,19 @@ pub async fn event(
     kind: &str,
     summary: &str,
 ) -> Result<(), sqlx::Error> {
+    event_untouched(tx, case_id, who, kind, summary).await?;
+    touch(tx, who, case_id).await
+}
+
+/// Record an event on a case whose rows already carry this moment as their last change (one
+/// just registered), without marking it changed again.
+pub async fn event_untouched(
+    tx: &mut Tx,
+    case_id: i64,
+    who: &crate::audit::Who,
+    kind: &str,
+    summary: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO case_events (case_id, at, actor_name, actor_unit_id, kind, summary) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -308,7 +321,7 @@ pub async fn event(
     .bind(summary)
     .execute(&mut **tx)
     .await?;
-    touch(tx, who, case_id).await
+    Ok(())
 }
 
 /// Mark the case changed now (the list's order), on the case and on its party rows.

@@ -14,12 +14,55 @@ pub mod time;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
+use std::sync::Arc;
+
+use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyQueryResult};
+use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use migrate::{MIGRATIONS, migrate, pending_migrations};
 
-pub type Tx = Transaction<'static, Any>;
+/// A writing transaction ([`Db::begin`]). It is used as the connection it runs on
+/// (`&mut **tx`); on SQLite it also holds the process's turn to write until it ends.
+pub struct Tx {
+    // Declared first so it is dropped (rolled back) before the turn passes on.
+    inner: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+    /// The audit records of what the transaction did, appended at its commit.
+    audit: Vec<(crate::audit::Who, crate::audit::Entry)>,
+}
+
+impl Tx {
+    /// Commit, with the audit records of what the transaction did appended just before
+    /// (`audit::record`): the chain's head is the one row every writer must take in turn, so
+    /// it is taken last and held for as short a time as the chain allows.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let audit = std::mem::take(&mut self.audit);
+        crate::audit::store::append(&mut self, audit).await?;
+        self.inner.commit().await
+    }
+
+    pub(crate) fn defer_audit(&mut self, who: crate::audit::Who, entry: crate::audit::Entry) {
+        self.audit.push((who, entry));
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 /// A 0/1 integer flag column read as a boolean (the `Any` driver carries no booleans).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -42,6 +85,12 @@ pub enum Dialect {
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+    /// SQLite's one writer at a time, queued in the process (a fair, first-come lock) rather
+    /// than in SQLite's busy handler, which sleeps and retries with growing back-off: sixteen
+    /// writers at once waited over a second at p99 there (bench/RESULTS.md). A writer takes its
+    /// turn before it takes a connection, so waiting writers hold none that readers need.
+    /// `None` on PostgreSQL, whose writers run side by side.
+    writer: Option<Arc<Mutex<()>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -87,6 +136,10 @@ pub fn redact_url(url: &str) -> String {
         _ => url.to_string(),
     }
 }
+
+/// How long a SQLite writer waits for its turn before it is told the database is busy: as long
+/// as SQLite's own busy timeout (`PRAGMA busy_timeout` below).
+const WRITE_TURN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a PostgreSQL connection may sit idle in the pool before it is pinged on reuse.
 const STALE_AFTER: Duration = Duration::from_secs(10);
@@ -185,7 +238,34 @@ impl Db {
             })
             .connect_with(opts)
             .await?;
-        Ok(Db { pool, dialect })
+        let writer = (dialect == Dialect::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            dialect,
+            writer,
+        })
+    }
+
+    /// On SQLite, wait for this process's turn to write (see [`Db::writer`]). As long as
+    /// SQLite's own busy timeout: a writer that waited that long is told the database is busy.
+    async fn turn(&self) -> Result<Option<OwnedMutexGuard<()>>, sqlx::Error> {
+        match &self.writer {
+            None => Ok(None),
+            Some(w) => tokio::time::timeout(WRITE_TURN_TIMEOUT, w.clone().lock_owned())
+                .await
+                .map(Some)
+                .map_err(|_| sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Run one writing statement on its own (no transaction of its own making): on SQLite in
+    /// its turn like a transaction, so it queues instead of sleeping in the busy handler.
+    pub async fn execute<'q>(
+        &self,
+        query: sqlx::query::Query<'q, Any, AnyArguments>,
+    ) -> Result<AnyQueryResult, sqlx::Error> {
+        let _turn = self.turn().await?;
+        query.execute(&self.pool).await
     }
 
     /// Begin a writing transaction. On SQLite it takes the write lock at once (BEGIN
@@ -193,10 +273,16 @@ impl Db {
     /// SQLITE_BUSY when another writer got in between, whereas an immediate one simply waits
     /// its turn (busy_timeout).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Dialect::Postgres => self.pool.begin().await,
-        }
+        let turn = self.turn().await?;
+        let inner = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            _turn: turn,
+            audit: Vec::new(),
+        })
     }
 
     pub async fn ping(&self) -> bool {

@@ -119,23 +119,23 @@ pub async fn send_pending(
         body.push_str("\n\n——此邮件由双打协同平台自动发送，请登录平台查看和办理。");
         match mailer.send(&to, &title, &body).await {
             Ok(()) => {
-                sqlx::query(
+                db.execute(sqlx::query(
                     "UPDATE notifications SET mailed_at = $1, mail_error = NULL WHERE id = $2",
                 )
                 .bind(time::to_text(now))
                 .bind(id)
-                .execute(&db.pool)
+                )
                 .await?;
                 report.sent += 1;
             }
             Err(e) => {
                 tracing::warn!(notification = id, error = %e, "mail failed");
-                sqlx::query(
+                db.execute(sqlx::query(
                     "UPDATE notifications SET mail_attempts = mail_attempts + 1, mail_error = $1 WHERE id = $2",
                 )
                 .bind(e)
                 .bind(id)
-                .execute(&db.pool)
+                )
                 .await?;
                 report.failed += 1;
             }

@@ -184,7 +184,7 @@ async fn create_page(
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
     let input = form.input();
-    match store::create(&state.db, &cu.actor, &cu.who, &input).await {
+    match store::create(&state.ctx, &cu.actor, &cu.who, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?msg=created", u.id)).into_response()),
         Err(AppError::Validation(e)) => form_page(&state, &cu, "/units/new".into(), input, e).await,
         Err(e) => Err(e.into()),
@@ -270,7 +270,7 @@ async fn update_page(
     CsrfForm(form): CsrfForm<UnitForm>,
 ) -> PageResult {
     let input = form.input();
-    match store::update(&state.db, &cu.actor, &cu.who, id, &input).await {
+    match store::update(&state.ctx, &cu.actor, &cu.who, id, &input).await {
         Ok(u) => Ok(Redirect::to(&format!("/units/{}?msg=saved", u.id)).into_response()),
         Err(AppError::Validation(e)) => {
             form_page(&state, &cu, format!("/units/{id}/edit"), input, e).await
@@ -291,7 +291,7 @@ async fn active_page(
     CsrfForm(form): CsrfForm<ActiveForm>,
 ) -> PageResult {
     let active = form.active == "1";
-    let u = store::set_active(&state.db, &cu.actor, &cu.who, id, active).await?;
+    let u = store::set_active(&state.ctx, &cu.actor, &cu.who, id, active).await?;
     let msg = if active { "activated" } else { "deactivated" };
     Ok(Redirect::to(&format!("/units/{}?msg={msg}", u.id)).into_response())
 }
@@ -342,7 +342,7 @@ pub async fn api_create(
     u: ApiUser,
     ApiJson(input): ApiJson<UnitInput>,
 ) -> AppResult<Response> {
-    let unit = store::create(&state.db, &u.actor, &u.who, &input).await?;
+    let unit = store::create(&state.ctx, &u.actor, &u.who, &input).await?;
     Ok((StatusCode::CREATED, Json(unit)).into_response())
 }
 
@@ -373,6 +373,6 @@ pub async fn api_update(
     ApiJson(input): ApiJson<UnitInput>,
 ) -> AppResult<Json<Unit>> {
     Ok(Json(
-        store::update(&state.db, &u.actor, &u.who, id, &input).await?,
+        store::update(&state.ctx, &u.actor, &u.who, id, &input).await?,
     ))
 }

@@ -3,6 +3,7 @@
 
 pub mod http;
 pub mod model;
+pub mod registry;
 pub mod store;
 
 pub use model::{NewUnit, UnitKind};

@@ -230,19 +230,21 @@ fn created(id: i64, new: &NewUnit) -> Entry {
         .summary(json!({"name": new.name, "kind": new.kind.code(), "region_code": new.region.as_str(), "parent_id": new.parent_id}))
 }
 
-pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &UnitInput) -> AppResult<Unit> {
+pub async fn create(
+    ctx: &crate::context::Ctx, actor: &Actor, who: &Who, input: &UnitInput) -> AppResult<Unit> {
     actor.require(Resource::Unit, Action::Create)?;
     let new = NewUnit::parse(input)?;
-    let mut tx = db.begin().await?;
+    let mut tx = ctx.db.begin().await?;
     let id = insert(&mut tx, who, &new).await?;
     audit::record(&mut tx, who, created(id, &new)).await?;
     let unit = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    ctx.units.invalidate();
     Ok(unit)
 }
 
 pub async fn update(
-    db: &Db,
+    ctx: &crate::context::Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -250,7 +252,7 @@ pub async fn update(
 ) -> AppResult<Unit> {
     actor.require(Resource::Unit, Action::Update)?;
     let new = NewUnit::parse(input)?;
-    let mut tx = db.begin().await?;
+    let mut tx = ctx.db.begin().await?;
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     check_references(&mut tx, &new, Some(id)).await?;
     sqlx::query(
@@ -278,19 +280,20 @@ pub async fn update(
     .await?;
     let unit = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    ctx.units.invalidate();
     Ok(unit)
 }
 
 /// Deactivate or reactivate. A unit with active users or active sub-units stays active.
 pub async fn set_active(
-    db: &Db,
+    ctx: &crate::context::Ctx,
     actor: &Actor,
     who: &Who,
     id: i64,
     active: bool,
 ) -> AppResult<Unit> {
     actor.require(Resource::Unit, Action::Update)?;
-    let mut tx = db.begin().await?;
+    let mut tx = ctx.db.begin().await?;
     let before = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !active {
         let users: i64 =
@@ -333,6 +336,7 @@ pub async fn set_active(
     .await?;
     let unit = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    ctx.units.invalidate();
     Ok(unit)
 }
 

@@ -156,7 +156,17 @@ pub const ACTOR_BY_TOKEN: &str = concat!(
      AND (t.expires_at IS NULL OR t.expires_at > $2) AND s.active = 1"
 );
 
-/// Build the actor from the rows of `ACTOR_BY_ID` or `ACTOR_BY_TOKEN` (none: no such active account).
+/// The same for the holder of a browser session (`$1` the hash of its cookie token), with the
+/// session's CSRF token, last use and expiry as columns 8 to 10: a page request's session and
+/// actor in one statement, as the bearer path has them.
+pub const ACTOR_BY_SESSION: &str = concat!(
+    actor_columns!(),
+    ", ss.csrf_token, ss.last_seen_at, ss.expires_at",
+    actor_tables!(),
+    " JOIN sessions ss ON ss.user_id = s.id WHERE ss.id_hash = $1 AND s.active = 1"
+);
+
+/// Build the actor from the rows of `ACTOR_BY_ID`, `ACTOR_BY_TOKEN` or `ACTOR_BY_SESSION` (none: no such active account).
 pub fn actor_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Option<(Actor, bool)>, sqlx::Error> {
     let Some(row) = rows.first() else {
         return Ok(None);

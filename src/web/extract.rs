@@ -17,7 +17,6 @@ use crate::access::Actor;
 use crate::audit::Who;
 use crate::auth::{session, token};
 use crate::error::AppError;
-use crate::users;
 
 pub const SESSION_COOKIE: &str = "sd_session";
 
@@ -153,13 +152,8 @@ impl FromRequestParts<SharedState> for CurrentUser {
         let Some(found) = found else {
             return Err(PageRejection::SignIn(path));
         };
-        let loaded = users::store::load_actor(&state.db, found.user_id)
-            .await
-            .map_err(|e| PageRejection::Error(e.into()))?;
-        let Some((actor, must_change)) = loaded else {
-            return Err(PageRejection::SignIn(path));
-        };
-        if must_change && path != "/password" && path != "/logout" {
+        let actor = found.actor;
+        if found.must_change_password && path != "/password" && path != "/logout" {
             return Err(PageRejection::ChangePassword);
         }
         let meta = Meta::from_parts(parts, state.config.trust_forwarded_for, now);
