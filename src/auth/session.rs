@@ -93,9 +93,7 @@ pub async fn find(
 }
 
 pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-        .bind(hash_secret(token))
-        )
+    db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(hash_secret(token)))
         .await?;
     Ok(())
 }
@@ -110,9 +108,8 @@ pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Erro
 
 /// Remove sessions past their lifetime (run periodically).
 pub async fn purge_expired(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
-    Ok(db.execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-        .bind(time::to_text(now))
-        )
+    Ok(db
+        .execute(sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(time::to_text(now)))
         .await?
         .rows_affected())
 }

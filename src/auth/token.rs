@@ -116,11 +116,12 @@ pub async fn authenticate_actor(
         .and_then(time::parse)
         .is_none_or(|t| now - t > chrono::Duration::seconds(60))
     {
-        db.execute(sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-            .bind(time::to_text(now))
-            .bind(&hash)
-            )
-            .await?;
+        db.execute(
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(time::to_text(now))
+                .bind(&hash),
+        )
+        .await?;
     }
     Ok(Some(actor))
 }

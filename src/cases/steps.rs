@@ -206,8 +206,15 @@ pub async fn register(
             .await?;
     }
     crate::access::parties::add(&mut tx, store::RESOURCE, id, office, "office", &now).await?;
-    crate::access::parties::add(&mut tx, store::RESOURCE, id, actor.unit_id, "reporter", &now)
-        .await?;
+    crate::access::parties::add(
+        &mut tx,
+        store::RESOURCE,
+        id,
+        actor.unit_id,
+        "reporter",
+        &now,
+    )
+    .await?;
     open_clock(
         &mut tx,
         cal,

@@ -119,11 +119,12 @@ pub async fn send_pending(
         body.push_str("\n\n——此邮件由双打协同平台自动发送，请登录平台查看和办理。");
         match mailer.send(&to, &title, &body).await {
             Ok(()) => {
-                db.execute(sqlx::query(
-                    "UPDATE notifications SET mailed_at = $1, mail_error = NULL WHERE id = $2",
-                )
-                .bind(time::to_text(now))
-                .bind(id)
+                db.execute(
+                    sqlx::query(
+                        "UPDATE notifications SET mailed_at = $1, mail_error = NULL WHERE id = $2",
+                    )
+                    .bind(time::to_text(now))
+                    .bind(id),
                 )
                 .await?;
                 report.sent += 1;

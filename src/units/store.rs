@@ -231,7 +231,11 @@ fn created(id: i64, new: &NewUnit) -> Entry {
 }
 
 pub async fn create(
-    ctx: &crate::context::Ctx, actor: &Actor, who: &Who, input: &UnitInput) -> AppResult<Unit> {
+    ctx: &crate::context::Ctx,
+    actor: &Actor,
+    who: &Who,
+    input: &UnitInput,
+) -> AppResult<Unit> {
     actor.require(Resource::Unit, Action::Create)?;
     let new = NewUnit::parse(input)?;
     let mut tx = ctx.db.begin().await?;
