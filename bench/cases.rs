@@ -2,7 +2,10 @@
 //! timeline events spread over units and regions; then the case list (first page and a
 //! filtered page), the case page and the to-do list are measured under 32 concurrent
 //! connections on loopback, against the real server, with `wrk` (Debian package `wrk`) as the
-//! load generator in its own process.
+//! load generator in its own process; so are the case list and case pages as a browser session
+//! opens them. Then writes (issue #21): clue registrations through the API at 1, 4 and 16
+//! clients, next to a bare INSERT + COMMIT loop with as many tasks on the same database.
+//! `BENCH_ONLY=writes` measures the writes alone.
 //!
 //! Run: `cargo bench --bench cases` (SQLite), with `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
@@ -135,25 +138,45 @@ struct Measure {
 /// Hit `paths` round-robin with 32 concurrent keep-alive connections for `secs` seconds, from
 /// `wrk` in its own process: a C load generator costs far less CPU per request than a client in
 /// the server's own runtime, so more of the two cores go to the server being measured.
-async fn load(base: &str, token: &str, paths: &[String], secs: u64) -> Result<Measure, String> {
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let script = dir.path().join("paths.lua");
+async fn load(base: &str, auth: &Auth, paths: &[String], secs: u64) -> Result<Measure, String> {
     let list: Vec<String> = paths.iter().map(|p| format!("{p:?}")).collect();
-    std::fs::write(
-        &script,
-        format!(
-            "local paths = {{{}}}\nlocal i = 0\n\
-             wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
-             request = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
-            list.join(", ")
-        ),
-    )
-    .map_err(|e| e.to_string())?;
+    let script = format!(
+        "local paths = {{{}}}\nlocal i = 0\n{}\
+         request = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
+        list.join(", "),
+        auth.lua()
+    );
+    wrk(base, &script, 32, secs).await
+}
+
+/// How the load generator signs in: a bearer token (the API) or a session cookie (pages).
+enum Auth {
+    Bearer(String),
+    Cookie(String),
+}
+
+impl Auth {
+    fn lua(&self) -> String {
+        match self {
+            Auth::Bearer(t) => format!("wrk.headers[\"Authorization\"] = \"Bearer {t}\"\n"),
+            Auth::Cookie(t) => format!("wrk.headers[\"Cookie\"] = \"sd_session={t}\"\n"),
+        }
+    }
+}
+
+/// Run `wrk` with a Lua `script` and `connections` connections for `secs` seconds.
+async fn wrk(base: &str, script: &str, connections: u32, secs: u64) -> Result<Measure, String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("load.lua");
+    std::fs::write(&file, script).map_err(|e| e.to_string())?;
+    let script = file;
     // On the blocking pool: the server runs on this process's async workers.
     let (script, base) = (script.clone(), base.to_string());
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("wrk")
-            .args(["-t2", "-c32", "--latency", "-d"])
+            .arg(format!("-t{}", connections.min(2)))
+            .arg(format!("-c{connections}"))
+            .args(["--latency", "-d"])
             .arg(format!("{secs}s"))
             .arg("-s")
             .arg(&script)
@@ -245,8 +268,9 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
             shuangda::auth::token::issue_for_username(&db, u, "bench", None, now).await
         }
     };
-    let staff = token("staff").await.map_err(|e| e.to_string())?;
-    let liaison = token("liaison.scjg").await.map_err(|e| e.to_string())?;
+    let staff = Auth::Bearer(token("staff").await.map_err(|e| e.to_string())?);
+    let liaison = Auth::Bearer(token("liaison.scjg").await.map_err(|e| e.to_string())?);
+    let staff_page = Auth::Cookie(session(&db, "staff").await?);
     let lead: i64 = sqlx::query_scalar("SELECT lead_unit_id FROM cases WHERE id = 7")
         .fetch_one(&db.pool)
         .await?;
@@ -257,7 +281,11 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     let ids: Vec<String> = (0..200u64)
         .map(|i| format!("/api/v1/cases/{}", 1 + (i * 4999) % cases))
         .collect();
-    let runs: Vec<(&str, &str, Vec<String>)> = vec![
+    let page_ids: Vec<String> = (0..200u64)
+        .map(|i| format!("/cases/{}", 1 + (i * 4999) % cases))
+        .collect();
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let runs: Vec<(&str, &Auth, Vec<String>)> = vec![
         (
             "case list, first page (office)",
             &staff,
@@ -281,8 +309,17 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
             &liaison,
             vec!["/api/v1/me".into()],
         ),
+        (
+            "page: case list (office)",
+            &staff_page,
+            vec!["/cases".into()],
+        ),
+        ("page: case (200 different cases)", &staff_page, page_ids),
     ];
     for (name, tok, paths) in runs {
+        if only == "writes" {
+            break;
+        }
         load(&base, tok, &paths, 2).await?; // warm-up
         let m = load(&base, tok, &paths, secs).await?;
         println!(
@@ -290,9 +327,118 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
             m.p50, m.p99, m.rps, m.errors
         );
     }
+    if only.is_empty() || only == "writes" {
+        writes(&db, &base, &staff, label, secs).await?;
+    }
     server.abort();
     db.pool.close().await;
     Ok(())
+}
+
+/// A browser session for `username`, as signing in makes one.
+async fn session(db: &Db, username: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&db.pool)
+        .await?;
+    let mut tx = db.begin().await?;
+    let s = shuangda::auth::session::create(
+        &mut tx,
+        id,
+        None,
+        chrono::Duration::hours(12),
+        shuangda::clock::Clock::system().now(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(s.token)
+}
+
+/// Registrations through the API (`POST /api/v1/cases`) at 1, 4 and 16 clients, next to the
+/// bare statement every write needs at least: one INSERT and its COMMIT, in a transaction
+/// begun as the server begins its own, from as many concurrent tasks.
+async fn writes(
+    db: &Db,
+    base: &str,
+    staff: &Auth,
+    label: Dialect,
+    secs: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let body = serde_json::json!({
+        "title": "基准测试登记线索",
+        "summary": "群众举报某公司销售假冒注册商标的商品。",
+        "source": "daily_work",
+        "received_on": shuangda::clock::Clock::system().today().to_string(),
+        "right_kinds": ["trademark"],
+        "regions": ["411502"],
+        "parties": [{"kind": "enterprise", "name": "某商贸有限公司", "code": "91350100M000100Y43"}]
+    })
+    .to_string();
+    let script = format!(
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}wrk.body = {body:?}\n",
+        staff.lua()
+    );
+    for clients in [1u32, 4, 16] {
+        let registered = wrk(&format!("{base}/api/v1/cases"), &script, clients, secs).await?;
+        let bare = bare_commits(db, clients as usize, secs).await?;
+        println!(
+            "| {label:?} | registrations, {clients} client(s) | {:.2} ms | {:.2} ms | {:.0} | {} |\n\
+             | {label:?} | bare INSERT + COMMIT, {clients} task(s) | {:.2} ms | {:.2} ms | {:.0} | 0 |",
+            registered.p50,
+            registered.p99,
+            registered.rps,
+            registered.errors,
+            bare.p50,
+            bare.p99,
+            bare.rps
+        );
+    }
+    Ok(())
+}
+
+/// One INSERT and its COMMIT per transaction, from `tasks` concurrent tasks, for `secs` seconds.
+async fn bare_commits(db: &Db, tasks: usize, secs: u64) -> Result<Measure, sqlx::Error> {
+    let until = Instant::now() + std::time::Duration::from_secs(secs);
+    let mut handles = Vec::new();
+    for _ in 0..tasks {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let mut tx = db.begin().await?;
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, at, actor_name, actor_unit_id, kind, summary) \
+                     VALUES (1, '2026-12-04T00:00:00.000000Z', '基准', 1, 'progress_reported', '基准')",
+                )
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                lat.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+            Ok::<_, sqlx::Error>(lat)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    for h in handles {
+        if let Ok(l) = h.await {
+            all.extend(l?);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Ok(Measure {
+        p50: pct(0.5),
+        p99: pct(0.99),
+        rps: all.len() as f64 / elapsed,
+        errors: 0,
+    })
 }
 
 #[tokio::main]

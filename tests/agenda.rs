@@ -290,3 +290,49 @@ async fn a_notice_is_read_when_it_is_opened() {
     })
     .await;
 }
+
+/// The badge in the navigation counts what is waiting where it is stored, in one statement,
+/// and stops at a hundred: 99+ then, with the alert colour while anything is due by today.
+#[tokio::test]
+async fn the_navigation_badge_counts_up_to_a_hundred() {
+    each_db(true, |app| async move {
+        let user = app.user_id("liaison.scjg").await;
+        let badge = |body: &str| -> String {
+            body.split("待办 <span class=\"badge")
+                .nth(1)
+                .and_then(|rest| rest.split("data-count=\"").nth(1))
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or("")
+                .to_string()
+        };
+        let add = |n: i64, due: chrono::NaiveDate| {
+            let db = app.db.clone();
+            async move {
+                for i in 0..n {
+                    sqlx::query(
+                        "INSERT INTO todo_items (user_id, title, due_date, created_at) VALUES ($1, $2, $3, '2026-01-01T00:00:00.000000Z')",
+                    )
+                    .bind(user)
+                    .bind(format!("计数测试{i}"))
+                    .bind(due.to_string())
+                    .execute(&db.pool)
+                    .await
+                    .expect("to-do");
+                }
+            }
+        };
+        let mut c = app.client();
+        c.login("liaison.scjg", PASSWORD).await;
+        let before: usize = badge(&c.get("/").await.body).parse().unwrap_or(0);
+        add(3, app.today() + chrono::Duration::days(30)).await;
+        let page = c.get("/").await.body;
+        assert_eq!(badge(&page), (before + 3).to_string());
+        add(1, app.today()).await;
+        let page = c.get("/").await.body;
+        assert_eq!(badge(&page), (before + 4).to_string());
+        assert!(page.contains("badge alert"), "due today is pressing");
+        add(100, app.today() + chrono::Duration::days(30)).await;
+        assert_eq!(badge(&c.get("/").await.body), "99+");
+    })
+    .await;
+}

@@ -31,7 +31,7 @@ impl<S: tracing::Subscriber> Layer<S> for Count {
 
 /// The most statements a page may make: session and actor, the to-do and unread counts of
 /// the header, and the page's own few reads.
-const BUDGET: u64 = 12;
+const BUDGET: u64 = 8;
 
 /// Each page's statement count, as the second of two views (the first may fill a cache).
 async fn counts(app: &App, pages: &[String]) -> Vec<(String, u64)> {

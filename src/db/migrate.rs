@@ -141,6 +141,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "chain_signers",
         sql: include_str!("../../migrations/0025_chain_signers.sql"),
     },
+    Migration {
+        version: 26,
+        name: "agenda_owner_index",
+        sql: include_str!("../../migrations/0026_agenda_owner_index.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -288,6 +288,8 @@ pub struct Me {
     security(("bearer" = [])))]
 pub async fn api_me(State(state): State<SharedState>, u: ApiUser) -> AppResult<Json<Me>> {
     let a = &u.actor;
+    let todos = store::todos(&state.db, a).await?;
+    let agenda = store::agenda_with(&state.db, a, todos.clone()).await?;
     Ok(Json(Me {
         user_id: a.user_id,
         username: a.username.clone(),
@@ -295,8 +297,8 @@ pub async fn api_me(State(state): State<SharedState>, u: ApiUser) -> AppResult<J
         unit_id: a.unit_id,
         unit_name: a.unit_name.clone(),
         roles: a.roles.clone(),
-        todos: store::todos(&state.db, a).await?,
-        agenda: agenda::group(store::agenda(&state.db, a).await?, state.clock.today()),
+        todos,
+        agenda: agenda::group(agenda, state.clock.today()),
         unread_notifications: store::notifications(&state.db, a.user_id, true).await?,
     }))
 }

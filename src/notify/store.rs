@@ -203,10 +203,19 @@ pub async fn discharge(tx: &mut Tx, who: &Who, key: Duty<'_>) -> Result<u64, sql
 /// one of its people. A clock that is someone's duty is on that person's list, not on every
 /// list of the unit: the director does not see the responsible staff member's clock.
 pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, sqlx::Error> {
+    let todos = todos(db, actor).await?;
+    agenda_with(db, actor, todos).await
+}
+
+/// The agenda of `actor` given their open to-dos, already read ([`todos`]).
+pub async fn agenda_with(
+    db: &Db,
+    actor: &Actor,
+    todos: Vec<Todo>,
+) -> Result<Vec<super::agenda::Item>, sqlx::Error> {
     let parse =
         |s: Option<&str>| s.and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok());
-    let mut items: Vec<super::agenda::Item> = todos(db, actor)
-        .await?
+    let mut items: Vec<super::agenda::Item> = todos
         .into_iter()
         .map(|t| super::agenda::Item {
             due_date: parse(t.due_date.as_deref()),
@@ -217,20 +226,15 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
             kind: "duty",
         })
         .collect();
-    let clocks: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d \
-         WHERE d.state = 'open' AND (d.owner_user_id = $1 OR (d.owner_user_id IS NULL AND d.owner_unit_id = $2)) \
-         AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
-           AND (t.unit_id = d.owner_unit_id OR t.user_id = d.owner_user_id \
-             OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id)) \
-           AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
-             OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date))) \
-         ORDER BY d.due_date, d.id LIMIT 200",
-    )
-    .bind(actor.user_id)
-    .bind(actor.unit_id)
-    .fetch_all(&db.pool)
-    .await?;
+    let clocks: Vec<(i64, String, Option<String>, i64)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d WHERE {CLOCKS} \
+             ORDER BY d.due_date, d.id LIMIT 200"
+        )))
+        .bind(actor.user_id)
+        .bind(actor.unit_id)
+        .fetch_all(&db.pool)
+        .await?;
     items.extend(
         clocks
             .into_iter()
@@ -246,8 +250,19 @@ pub async fn agenda(db: &Db, actor: &Actor) -> Result<Vec<super::agenda::Item>, 
     Ok(items)
 }
 
+/// The open clocks on `actor`'s agenda ([`agenda`]): `$1` is the user, `$2` the unit.
+const CLOCKS: &str = "d.state = 'open' AND (d.owner_user_id = $1 OR (d.owner_user_id IS NULL AND d.owner_unit_id = $2)) \
+     AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
+       AND (t.unit_id = d.owner_unit_id OR t.user_id = d.owner_user_id \
+         OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id)) \
+       AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
+         OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date)))";
+
+/// Where the navigation's counts stop (each shows as 99+ from there).
+pub const COUNT_CAP: i64 = 100;
+
 /// What the navigation shows on every page: the to-do centre's items, how many of them are
-/// overdue or due today, and the unread notices.
+/// overdue or due today, and the unread notices, each counted up to [`COUNT_CAP`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     pub todos: usize,
@@ -260,16 +275,34 @@ pub async fn counts(
     actor: &Actor,
     today: chrono::NaiveDate,
 ) -> Result<Counts, sqlx::Error> {
-    let groups = super::agenda::group(agenda(db, actor).await?, today);
-    let unread: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-    )
-    .bind(actor.user_id)
-    .fetch_one(&db.pool)
-    .await?;
+    // Counted where they are, in one statement: every page shows them, and reading the agenda's
+    // rows to count them cost more than the page's own query. Each count stops at `COUNT_CAP`
+    // (the badge then says 99+), so an office with thousands of open clocks pays for a hundred.
+    // "Pressing" is what `agenda::pressing` groups: due today or before (dates are
+    // `YYYY-MM-DD` text).
+    let capped = |from_where: &str| {
+        format!("(SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {COUNT_CAP}) c)")
+    };
+    let (todos, todos_pressing, clocks, clocks_pressing, unread): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {}, {}, {}, {}, {}",
+            capped(&format!("todo_items t WHERE t.done_at IS NULL AND {MINE}")),
+            capped(&format!(
+                "todo_items t WHERE t.done_at IS NULL AND {MINE} AND t.due_date <= $3"
+            )),
+            capped(&format!("deadlines d WHERE {CLOCKS}")),
+            capped(&format!("deadlines d WHERE {CLOCKS} AND d.due_date <= $3")),
+            capped("notifications WHERE user_id = $1 AND read_at IS NULL"),
+        )))
+        .bind(actor.user_id)
+        .bind(actor.unit_id)
+        .bind(today.to_string())
+        .fetch_one(&db.pool)
+        .await?;
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
     Ok(Counts {
-        todos: super::agenda::total(&groups),
-        pressing: super::agenda::pressing(&groups),
+        todos: n(todos) + n(clocks),
+        pressing: n(todos_pressing) + n(clocks_pressing),
         unread,
     })
 }

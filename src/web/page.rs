@@ -115,7 +115,11 @@ impl Layout {
                     } else {
                         path.starts_with(href)
                     },
-                    badge: (badge > 0).then(|| badge.to_string()),
+                    badge: match badge {
+                        0 => None,
+                        1..=99 => Some(badge.to_string()),
+                        _ => Some("99+".to_string()),
+                    },
                     alert,
                 }
             })
