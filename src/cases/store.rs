@@ -387,6 +387,7 @@ fn view_select(dialect: Dialect) -> &'static str {
                 ("j_reports", &REPORTS),
                 ("j_attachments", &ATTACHMENTS),
                 ("j_events", &EVENTS),
+                ("j_deadlines", &crate::deadline::store::CASE_CLOCKS),
             ]
             .iter()
             .map(|(name, c)| format!("{} AS {name}", c.json_array(d, "c.id")))
@@ -402,10 +403,9 @@ fn view_select(dialect: Dialect) -> &'static str {
 }
 
 /// The case within `scope` as `actor` sees it on `today` (the request's date, which bounds the
-/// birth dates of the resident IDs it masks), or `None` (404). Two statements on one pooled
-/// connection: the case with everything nested, and its clocks (the deadline engine's). Under
-/// load every round trip counts (bench/RESULTS.md), and fanning a page out over several
-/// connections only makes requests queue for the pool.
+/// birth dates of the resident IDs it masks), or `None` (404). One statement: the case with its
+/// party units, child lists and clocks nested. Under load every round trip counts
+/// (bench/RESULTS.md).
 pub async fn view(
     db: &Db,
     actor: &Actor,
@@ -413,11 +413,10 @@ pub async fn view(
     id: i64,
     today: NaiveDate,
 ) -> Result<Option<CaseView>, sqlx::Error> {
-    let mut conn = db.pool.acquire().await?;
     let mut q = Sql::new(view_select(db.dialect));
     q.push("c.id = ").bind(id).push(" AND ");
     q.append(parties_in_scope(scope, RESOURCE, "c.id"));
-    let Some(row) = q.query().fetch_optional(&mut *conn).await? else {
+    let Some(row) = q.query().fetch_optional(&db.pool).await? else {
         return Ok(None);
     };
     let case = <Case as sqlx::FromRow<sqlx::any::AnyRow>>::from_row(&row)?;
@@ -433,7 +432,7 @@ pub async fn view(
     let records = Records {
         parties,
         grounds: nested::decode(&row, "j_grounds")?,
-        deadlines: crate::deadline::store::for_record(&mut *conn, RESOURCE, id).await?,
+        deadlines: nested::decode(&row, "j_deadlines")?,
         letters: nested::decode(&row, "j_letters")?,
         reports: nested::decode(&row, "j_reports")?,
         attachments: nested::decode(&row, "j_attachments")?,

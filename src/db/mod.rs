@@ -69,6 +69,22 @@ impl std::ops::DerefMut for Tx {
 #[serde(transparent)]
 pub struct Flag(pub bool);
 
+/// As nested JSON carries it (`db::nested`): the 0/1 integer, or a boolean.
+impl<'de> serde::Deserialize<'de> for Flag {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Int(i64),
+            Bool(bool),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Int(v) => Flag(v != 0),
+            Raw::Bool(b) => Flag(b),
+        })
+    }
+}
+
 impl From<i64> for Flag {
     fn from(v: i64) -> Self {
         Flag(v != 0)

@@ -34,7 +34,7 @@ pub struct NewDeadline {
     pub owner_user_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Deadline {
     pub id: i64,
     pub purpose: String,
@@ -42,7 +42,7 @@ pub struct Deadline {
     pub start_event: String,
     pub start_date: String,
     pub rule_text: String,
-    #[serde(skip)]
+    #[serde(skip_serializing, default)]
     pub clock: String,
     pub due_date: Option<String>,
     /// open / met / missed / waived
@@ -534,6 +534,34 @@ pub async fn settle_one(
 }
 
 /// Deadlines of one record, for its page.
+/// The clocks of a case, nested in the case page's one statement (`cases::store::view`) as
+/// [`for_record`] reads them on their own.
+pub const CASE_CLOCKS: crate::db::nested::Children = crate::db::nested::Children {
+    columns: &[
+        ("id", "d.id"),
+        ("purpose", "d.purpose"),
+        ("clause", "d.clause"),
+        ("start_event", "d.start_event"),
+        ("start_date", "d.start_date"),
+        ("rule_text", "d.rule_text"),
+        ("clock", "d.clock"),
+        ("due_date", "d.due_date"),
+        ("state", "d.state"),
+        ("suspended_since", "d.suspended_since"),
+        ("record_type", "d.record_type"),
+        ("record_id", "d.record_id"),
+        ("owner_unit_id", "d.owner_unit_id"),
+        ("owner_unit_name", "un.name"),
+        ("owner_user_id", "d.owner_user_id"),
+        ("provisional", "d.provisional"),
+        ("created_at", "d.created_at"),
+        ("updated_at", "d.updated_at"),
+    ],
+    from_where: "deadlines d JOIN units un ON un.id = d.owner_unit_id \
+                 WHERE d.record_type = 'case' AND d.record_id = {id}",
+    order_by: "d.id",
+};
+
 pub async fn for_record(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     record_type: &str,
