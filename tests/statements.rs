@@ -73,6 +73,9 @@ async fn settled() -> u64 {
     }
 }
 
+/// The most statements a clue registration through the API may make (23 before issue #21).
+const REGISTRATION_BUDGET: u64 = 16;
+
 /// Each page's statement count, as the second of two views (the first may fill a cache).
 async fn counts(app: &App, pages: &[String]) -> Vec<(String, u64)> {
     let mut c = app.client();
@@ -122,6 +125,7 @@ async fn every_page_makes_a_few_statements_whatever_it_lists() {
     tracing::subscriber::set_global_default(subscriber).expect("the only subscriber");
     each_db(true, |app| async move {
         let t = app.token("staff").await;
+        let start = settled().await;
         let r = api(
             &app,
             Method::POST,
@@ -131,6 +135,14 @@ async fn every_page_makes_a_few_statements_whatever_it_lists() {
         )
         .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        // A registration: the caller, then in one transaction the case, its party, its two
+        // party rows, its clock and the clock's event, its event, the yearly number, the code,
+        // and the audit chain's head, records and hash, with BEGIN and COMMIT.
+        let registration = settled().await - start;
+        assert!(
+            registration <= REGISTRATION_BUDGET,
+            "a registration made {registration} statements"
+        );
         let mut pages: Vec<String> = [
             "/",
             "/cases",
@@ -192,7 +204,10 @@ async fn every_page_makes_a_few_statements_whatever_it_lists() {
             grew.is_empty(),
             "pages whose statements grew with their rows: {grew:?}"
         );
-        eprintln!("{:?}: {after:?}", app.db.dialect);
+        eprintln!(
+            "{:?}: registration {registration}, pages {after:?}",
+            app.db.dialect
+        );
     })
     .await;
 }
