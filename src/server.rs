@@ -63,7 +63,7 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
     // Background jobs live exactly as long as this future, even when it is dropped.
     let mut jobs = vec![
         crate::deadline::scheduler::spawn(state.ctx.clone(), Duration::from_secs(60)),
-        spawn_housekeeping(state.ctx.clone()),
+        spawn_session_purge(state.ctx.clone()),
     ];
     match crate::notify::mail::Mailer::from_config(&state.config) {
         Ok(Some(mailer)) => {
@@ -94,18 +94,14 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Every ten minutes, from the start: expired sessions removed, and the database's planner
-/// statistics kept fresh (`Db::optimize`).
-fn spawn_housekeeping(ctx: Arc<Ctx>) -> tokio::task::JoinHandle<()> {
+/// Every ten minutes, from the start: expired sessions removed.
+fn spawn_session_purge(ctx: Arc<Ctx>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
             if let Err(e) = crate::auth::session::purge_expired(&ctx.db, ctx.clock.now()).await {
                 tracing::warn!(error = %e, "session purge failed");
-            }
-            if let Err(e) = ctx.db.optimize().await {
-                tracing::warn!(error = %e, "refreshing the planner statistics failed");
             }
         }
     })

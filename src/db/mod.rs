@@ -301,25 +301,6 @@ impl Db {
         })
     }
 
-    /// Keep SQLite's planner statistics fresh, as its documentation asks of long-lived
-    /// connections (`PRAGMA optimize`, which re-analyses only the tables that changed much
-    /// since, within a bounded effort). Statistics taken when a table was small (3 clocks)
-    /// and never renewed made SQLite scan 15,000 clocks for every case page. PostgreSQL's
-    /// autovacuum does this by itself. A SQLite connection reads the statistics when it opens;
-    /// the pool replaces each connection within half an hour (sqlx's `max_lifetime`), so all
-    /// of them plan with the new ones by then.
-    pub async fn optimize(&self) -> Result<(), sqlx::Error> {
-        if self.dialect != Dialect::Sqlite {
-            return Ok(());
-        }
-        let _turn = self.turn().await?;
-        let mut conn = self.pool.acquire().await?;
-        sqlx::raw_sql("PRAGMA analysis_limit = 1000; PRAGMA optimize;")
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
-    }
-
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
