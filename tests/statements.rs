@@ -64,7 +64,7 @@ const BUDGET: u64 = 8;
 async fn settled() -> u64 {
     let mut last = STATEMENTS.load(Ordering::SeqCst);
     loop {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let now = STATEMENTS.load(Ordering::SeqCst);
         if now == last {
             return now;
