@@ -12,9 +12,9 @@ use chrono::{Datelike, NaiveDate};
 use super::PdfError;
 use super::fonts::{FontSet, Fonts, ShapedChar};
 use super::layout::{
-    BLACK, EM_ASCENT, MARGIN_LEFT, MARGIN_TOP, MM, PAGE_HEIGHT, PAGE_WIDTH, PageContent,
-    PlacedText, RED, Style, TEXT_BOTTOM, TEXT_HEIGHT, TEXT_RIGHT, TEXT_WIDTH, balanced_lines,
-    baseline_in_box, break_lines, write_pdf,
+    EM_ASCENT, MARGIN_LEFT, MARGIN_TOP, MM, PAGE_HEIGHT, PAGE_WIDTH, PageContent, PlacedText, RED,
+    Style, TEXT_BOTTOM, TEXT_HEIGHT, TEXT_RIGHT, TEXT_WIDTH, balanced_lines, baseline_in_box,
+    break_lines, write_pdf,
 };
 
 /// 3号: body text.
@@ -49,8 +49,6 @@ const RULE_GAP: f32 = 1.5;
 const LOWER_RULE_BOTTOM: f32 = PAGE_HEIGHT - 20.0 * MM;
 /// Distance between a red rule and the text next to it: 7/8 of a 3号 character.
 const RULE_TEXT_DISTANCE: f32 = BODY_SIZE * 7.0 / 8.0;
-/// Copy-to rules (版记分隔线).
-const COPY_TO_RULE: f32 = 0.25 * MM;
 
 /// Kind of a body paragraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,18 +252,11 @@ pub(crate) fn compose(
             pages.push(PageContent::default());
             (last + 1, STANDARD_FRAME)
         };
+        // GB/T 9704-2012 10.1: in the letter format the 版记 stands at the foot of the last
+        // page's text area without 印发机关, 印发日期 or separator lines.
         let first_slot = frame.rows.saturating_sub(copy_rows.len());
         let block_top = frame.top + first_slot as f32 * LINE_PITCH;
-        let block_bottom = block_top + copy_rows.len() as f32 * LINE_PITCH;
         let page = &mut pages[page_index];
-        page.hrule(MARGIN_LEFT, block_top, TEXT_WIDTH, COPY_TO_RULE, BLACK);
-        page.hrule(
-            MARGIN_LEFT,
-            block_bottom - COPY_TO_RULE,
-            TEXT_WIDTH,
-            COPY_TO_RULE,
-            BLACK,
-        );
         for (i, row) in copy_rows.iter().enumerate() {
             emit_row(page, row, block_top + i as f32 * LINE_PITCH);
         }

@@ -324,6 +324,30 @@ fn short_letter_fits_one_page_with_copy_to_above_lower_rule() {
     assert!(!flat.contains("—1—"), "{text}");
 }
 
+/// GB/T 9704-2012 10.1: a letter's 版记 (抄送) has no separator lines, nor 印发机关 and
+/// 印发日期; its only rules are the red ones of the letterhead and the foot of page 1.
+#[test]
+fn a_letter_has_no_separator_lines_and_no_issuing_line() {
+    let set = FontSet::load(&fonts()).expect("fonts load");
+    let doc = sample_letter();
+    assert!(!doc.copy_to.is_empty());
+    let pages = compose(&doc, &set).expect("compose");
+    let black_rules = pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter(|item| {
+            matches!(item, super::layout::Item::Rect { color, .. } if *color != super::layout::RED)
+        })
+        .count();
+    assert_eq!(black_rules, 0, "a rule that is not the letterhead's");
+    let pdf = render(&doc, &fonts(), created()).expect("render");
+    let path = PathBuf::from("/tmp/letter-no-issuing-line.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let flat = without_whitespace(&poppler("pdftotext", &[path.to_str().expect("utf-8"), "-"]));
+    assert!(flat.contains("抄送："), "{flat}");
+    assert!(!flat.contains("印发"), "{flat}");
+}
+
 #[test]
 fn catalogue_with_forty_rows_spans_two_pages() {
     let rows: Vec<CatalogueRow> = (1..=40)
