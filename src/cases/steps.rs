@@ -161,7 +161,10 @@ pub async fn register(
     // The case's code is drawn last, right before the commit (below): the yearly series is one
     // row that every registration takes in turn, so it is held for as few statements as can be.
     // Until then the row carries a code no real one can take.
-    let pending_code = format!("~{}", crate::domain::hex(&rand_bytes()?));
+    let pending_code = format!(
+        "~{}",
+        crate::domain::hex(&crate::auth::random_bytes::<16>())
+    );
     let now = who.at_text();
     let detail = serde_json::to_string(&clue.detail).map_err(AppError::internal)?;
     let id: i64 = sqlx::query_scalar(
@@ -284,13 +287,6 @@ pub async fn register(
     .await?;
     tx.commit().await?;
     Ok(id)
-}
-
-/// Sixteen random bytes (a placeholder no real code can take).
-fn rand_bytes() -> AppResult<[u8; 16]> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(AppError::internal)?;
-    Ok(b)
 }
 
 impl crate::procedure::Procedure for Case {
