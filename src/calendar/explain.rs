@@ -9,6 +9,15 @@ pub fn format_date_zh(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
+/// A stored date as pages show it: "2026-12-02" (text or date) → "2026年12月2日"; any other text
+/// unchanged.
+pub fn date_zh(d: impl std::fmt::Display) -> String {
+    let s = d.to_string();
+    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+        .map(format_date_zh)
+        .unwrap_or(s)
+}
+
 /// The date without its year when it lies in `base_year`.
 fn date_in(d: NaiveDate, base_year: i32) -> String {
     if d.year() == base_year {

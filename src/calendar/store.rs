@@ -109,7 +109,13 @@ pub async fn preview(
 ) -> AppResult<(YearSchedule, Recomputation)> {
     let schedule = parse_submission(actor, text)?;
     let cal = in_force.clone().with_year(schedule.clone());
-    let r = deadline::store::preview_recomputation(db, &cal, schedule.year()).await?;
+    let r = deadline::store::preview_recomputation(
+        db,
+        &cal,
+        schedule.year(),
+        in_force.is_provisional_year(schedule.year()),
+    )
+    .await?;
     Ok((schedule, r))
 }
 
@@ -147,9 +153,15 @@ pub async fn save_year(
     .bind(actor.map(|a| a.user_id))
     .execute(&mut *tx)
     .await?;
-    let recomputed =
-        deadline::store::recompute_year(&mut tx, &cal, who, schedule.year(), schedule.source())
-            .await?;
+    let recomputed = deadline::store::recompute_year(
+        &mut tx,
+        &cal,
+        who,
+        schedule.year(),
+        in_force.is_provisional_year(schedule.year()),
+        schedule.source(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         who,

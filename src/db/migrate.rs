@@ -146,6 +146,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "agenda_owner_index",
         sql: include_str!("../../migrations/0026_agenda_owner_index.sql"),
     },
+    Migration {
+        version: 27,
+        name: "provisional_derived",
+        sql: include_str!("../../migrations/0027_provisional_derived.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

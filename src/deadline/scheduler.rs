@@ -97,21 +97,36 @@ async fn holiday_years_stamp(db: &Db) -> Result<(i64, Option<String>), sqlx::Err
         .await
 }
 
-/// Recompute the open provisional deadlines under the calendar in force, in one transaction.
-pub async fn reconcile_provisional(
+/// The stored holiday years changed after `since` (all of them when `None`).
+async fn years_changed_after(db: &Db, since: Option<&str>) -> Result<Vec<i32>, sqlx::Error> {
+    let years: Vec<i64> =
+        sqlx::query_scalar("SELECT year FROM holiday_years WHERE updated_at > $1 ORDER BY year")
+            .bind(since.unwrap_or(""))
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(years
+        .into_iter()
+        .filter_map(|y| i32::try_from(y).ok())
+        .collect())
+}
+
+/// Recompute, under the calendar in force, the open deadlines that may have touched `years`, in
+/// one transaction.
+pub async fn reconcile_years(
     db: &Db,
     cal: &Calendar,
+    years: &[i32],
     now: DateTime<Utc>,
 ) -> crate::error::AppResult<()> {
     let mut tx = db.begin().await?;
-    let r = super::store::reconcile_provisional(&mut tx, cal, &Who::system("节假日安排更新", now))
+    let r = super::store::reconcile_years(&mut tx, cal, &Who::system("节假日安排更新", now), years)
         .await?;
     tx.commit().await?;
-    if r.moved > 0 || r.confirmed > 0 {
+    if r.moved > 0 {
         tracing::info!(
+            ?years,
             moved = r.moved,
-            confirmed = r.confirmed,
-            "provisional deadlines reconciled"
+            "deadlines reconciled with the holiday years"
         );
     }
     Ok(())
@@ -281,36 +296,50 @@ pub fn spawn(ctx: Arc<Ctx>, every: Duration) -> tokio::task::JoinHandle<()> {
     let holder = crate::domain::hex(&crate::auth::random_bytes::<8>());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
-        // The stored holiday years as last seen, and whether dates computed before they
-        // changed (by another instance, or by the command line) still need reconciling.
+        // The stored holiday years as last seen, and the years whose change (by another
+        // instance, or by the command line) this instance has yet to reconcile its dates with.
         let mut seen: Option<(i64, Option<String>)> = None;
-        let mut reconcile = false;
+        let mut pending: Vec<i32> = Vec::new();
         loop {
             tick.tick().await;
             let now = ctx.clock.now();
             match holiday_years_stamp(&ctx.db).await {
-                Ok(stamp) if seen.as_ref() != Some(&stamp) => match ctx.reload_calendar().await {
-                    Ok(()) => {
-                        seen = Some(stamp);
-                        reconcile = true;
+                Ok(stamp) if seen.as_ref() != Some(&stamp) => {
+                    // At start every stored year: a date computed just before a crash may
+                    // predate an import.
+                    let since = seen.as_ref().and_then(|(_, at)| at.clone());
+                    match years_changed_after(&ctx.db, since.as_deref()).await {
+                        Ok(years) => match ctx.reload_calendar().await {
+                            Ok(()) => {
+                                seen = Some(stamp);
+                                pending.extend(years);
+                                pending.sort_unstable();
+                                pending.dedup();
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "reloading the holiday years failed")
+                            }
+                        },
+                        Err(e) => tracing::warn!(error = %e, "reading the holiday years failed"),
                     }
-                    Err(e) => tracing::warn!(error = %e, "reloading the holiday years failed"),
-                },
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "reading the holiday years failed"),
+            }
+            // Every instance reconciles the dates it may have computed with its old calendar,
+            // lease or not: the lease holder may have reconciled before this instance's last
+            // date with the old calendar was written. Recomputations queue behind each other
+            // and write only dates that still move, so each move is recorded once.
+            if !pending.is_empty() {
+                match reconcile_years(&ctx.db, &ctx.calendar(), &pending, now).await {
+                    Ok(()) => pending.clear(),
+                    Err(e) => tracing::error!(error = %e, "reconciling deadlines failed"),
+                }
             }
             let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::minutes(3));
             match acquire_lease(&ctx.db, LEASE, &holder, now, ttl).await {
                 Ok(true) => {
                     let cal = ctx.calendar();
-                    if reconcile {
-                        match reconcile_provisional(&ctx.db, &cal, now).await {
-                            Ok(()) => reconcile = false,
-                            Err(e) => {
-                                tracing::error!(error = %e, "reconciling provisional deadlines failed")
-                            }
-                        }
-                    }
                     let pass = run_pass(&ctx.db, &cal, time::beijing_date(now), now).await;
                     let counter = if pass.is_ok() {
                         &PASSES_OK

@@ -16,6 +16,44 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::error::{AppError, AppResult};
 
+/// Whether an open deadline's due date is provisional (暂定), as an SQL expression (1 or 0) over
+/// the deadlines row aliased `$d`: its span, from its start to its due date, reaches a year after
+/// the shipped ones (2020–2026) that has no stored notice in `holiday_years`. Derived when read,
+/// not stored: importing a year's notice then changes no row whose date it does not move, and
+/// every instance reads the same answer the moment the import commits. A closed clock's date is
+/// final, whatever calendar judged it. The first year is a literal (`concat!` takes no
+/// constants); a test ties it to the shipped years.
+#[macro_export]
+macro_rules! provisional_sql {
+    ($d:literal) => {
+        concat!(
+            "CASE WHEN ",
+            $d,
+            ".state = 'open' AND ",
+            $d,
+            ".due_date >= '2027-01-01' AND \
+             (SELECT COUNT(*) FROM holiday_years h WHERE h.year BETWEEN \
+             (CASE WHEN ",
+            $d,
+            ".start_date >= '2027-01-01' THEN CAST(substr(",
+            $d,
+            ".start_date, 1, 4) AS INTEGER) ELSE 2027 END) \
+             AND CAST(substr(",
+            $d,
+            ".due_date, 1, 4) AS INTEGER)) \
+             < CAST(substr(",
+            $d,
+            ".due_date, 1, 4) AS INTEGER) \
+             - (CASE WHEN ",
+            $d,
+            ".start_date >= '2027-01-01' THEN CAST(substr(",
+            $d,
+            ".start_date, 1, 4) AS INTEGER) ELSE 2027 END) + 1 \
+             THEN 1 ELSE 0 END"
+        )
+    };
+}
+
 /// What a capability needs to open a deadline.
 #[derive(Debug, Clone)]
 pub struct NewDeadline {
@@ -53,8 +91,9 @@ pub struct Deadline {
     pub owner_unit_id: i64,
     pub owner_unit_name: String,
     pub owner_user_id: Option<i64>,
-    /// The due date's arithmetic used a provisional holiday year (暂定): it is recomputed when
-    /// that year's notice is imported.
+    /// The due date rests on a provisional holiday year (暂定): one with no imported notice yet.
+    /// It is recomputed when that year's notice is imported. Derived when read
+    /// ([`provisional_sql!`](crate::provisional_sql)).
     #[sqlx(try_from = "i64")]
     #[schema(value_type = bool)]
     pub provisional: crate::db::Flag,
@@ -63,12 +102,13 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// The due date as pages show it: "2027-01-08", with "（暂定）" when provisional.
+    /// The due date as pages show it: "2027年1月8日", with "（暂定）" when provisional.
     pub fn due_label(&self) -> String {
+        let zh = crate::calendar::date_zh;
         match &self.due_date {
             // A closed clock's date is final, whatever calendar it was judged by.
-            Some(d) if self.provisional.0 && self.state == "open" => format!("{d}（暂定）"),
-            Some(d) => d.clone(),
+            Some(d) if self.provisional.0 && self.state == "open" => format!("{}（暂定）", zh(d)),
+            Some(d) => zh(d),
             None => "中止".to_owned(),
         }
     }
@@ -189,8 +229,8 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO deadlines (purpose, clause, start_event, start_date, rule_text, clock, due_date, state, \
-         suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at, provisional) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
+         suspended_since, record_type, record_id, owner_unit_id, owner_user_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $12, $13, $13) RETURNING id",
     )
     .bind(&new.purpose)
     .bind(&new.clause)
@@ -205,7 +245,6 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     .bind(new.owner_unit_id)
     .bind(new.owner_user_id)
     .bind(&now)
-    .bind(i64::from(provisional))
     .fetch_one(&mut **tx)
     .await?;
     event(
@@ -230,10 +269,14 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     Ok(id)
 }
 
-const SELECT: &str = "SELECT d.id, d.purpose, d.clause, d.start_event, d.start_date, d.rule_text, d.clock, \
+const SELECT: &str = concat!(
+    "SELECT d.id, d.purpose, d.clause, d.start_event, d.start_date, d.rule_text, d.clock, \
      d.due_date, d.state, d.suspended_since, d.record_type, d.record_id, d.owner_unit_id, \
-     un.name AS owner_unit_name, d.owner_user_id, d.provisional, d.created_at, d.updated_at \
-     FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE ";
+     un.name AS owner_unit_name, d.owner_user_id, ",
+    crate::provisional_sql!("d"),
+    " AS provisional, d.created_at, d.updated_at \
+     FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE "
+);
 
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Deadline>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
@@ -242,13 +285,18 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Deadline>, sq
     q.query_as().fetch_optional(&db.pool).await
 }
 
+/// The open provisional deadlines, with the due-date range spelt out for the index.
+pub(crate) const COUNT_PROVISIONAL: &str = concat!(
+    "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id \
+     WHERE d.state = 'open' AND d.due_date >= '2027-01-01' AND ",
+    crate::provisional_sql!("d"),
+    " = 1 AND "
+);
+
 /// Open deadlines whose due date is provisional (暂定) and whose owner unit lies in `scope`,
 /// for the year-end warning.
 pub async fn count_open_provisional(db: &Db, scope: &Scope) -> Result<i64, sqlx::Error> {
-    let mut q = Sql::new(
-        "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id \
-         WHERE d.provisional = 1 AND d.state = 'open' AND ",
-    );
+    let mut q = Sql::new(COUNT_PROVISIONAL);
     q.append(unit_in_scope(scope, "un"));
     q.query_scalar().fetch_one(&db.pool).await
 }
@@ -411,18 +459,14 @@ async fn apply(
             format!("自{start}重新起算：{reason}"),
         ),
     };
-    let Derived {
-        due,
-        suspended,
-        provisional,
-    } = derived(&next, cal).map_err(refused)?;
+    let Derived { due, suspended, .. } = derived(&next, cal).map_err(refused)?;
     let clock_json = serde_json::to_string(&next).map_err(AppError::internal)?;
     let now = who.at_text();
     let moved = due != before.due_date;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
-         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, provisional = $7, start_date = $9 \
-         WHERE id = $8",
+         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, start_date = $8 \
+         WHERE id = $7",
     )
     .bind(&clock_json)
     .bind(&due)
@@ -430,7 +474,6 @@ async fn apply(
     .bind(&suspended)
     .bind(&now)
     .bind(i64::from(moved))
-    .bind(i64::from(provisional))
     .bind(id)
     .bind(next.start.to_string())
     .execute(&mut **tx)
@@ -553,7 +596,7 @@ pub const CASE_CLOCKS: crate::db::nested::Children = crate::db::nested::Children
         ("owner_unit_id", "d.owner_unit_id"),
         ("owner_unit_name", "un.name"),
         ("owner_user_id", "d.owner_user_id"),
-        ("provisional", "d.provisional"),
+        ("provisional", crate::provisional_sql!("d")),
         ("created_at", "d.created_at"),
         ("updated_at", "d.updated_at"),
     ],
@@ -641,8 +684,6 @@ struct OpenClock {
     id: i64,
     clock: String,
     due_date: Option<String>,
-    #[sqlx(try_from = "i64")]
-    provisional: crate::db::Flag,
     owner_unit_id: i64,
     owner_user_id: Option<i64>,
 }
@@ -653,23 +694,46 @@ struct Replanned {
     after: Derived,
 }
 
-/// The open deadlines whose arithmetic may have touched `year`: started by its end and due
-/// (or suspended) no earlier than its start. Closed clocks keep the dates they were judged by.
+/// The open deadlines whose arithmetic may have touched the years `first..=last`: started by
+/// the last one's end and due (or suspended) no earlier than the first one's start. Closed
+/// clocks keep the dates they were judged by.
 async fn open_touching(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    year: i32,
+    first: i32,
+    last: i32,
 ) -> Result<Vec<OpenClock>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, clock, due_date, provisional, owner_unit_id, owner_user_id FROM deadlines \
+        "SELECT id, clock, due_date, owner_unit_id, owner_user_id FROM deadlines \
          WHERE state = 'open' AND start_date <= $1 AND (due_date IS NULL OR due_date >= $2) ORDER BY id",
     )
-    .bind(format!("{year}-12-31"))
-    .bind(format!("{year}-01-01"))
+    .bind(format!("{last}-12-31"))
+    .bind(format!("{first}-01-01"))
     .fetch_all(exec)
     .await
 }
 
-fn replan(year: i32, rows: Vec<OpenClock>, cal: &Calendar) -> (Recomputation, Vec<Replanned>) {
+/// Recomputations queue behind each other (an import, and each instance's reconciliation after
+/// one): each reads the dates the one before it wrote, so a moved date is recorded once. On
+/// SQLite the transaction's write lock already does this.
+async fn recompute_turn(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if !crate::db::query::is_sqlite(tx) {
+        // Any fixed key; the migrations use another.
+        sqlx::query("SELECT pg_advisory_xact_lock(7277001)")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Compare each clock's stored date with the date under `cal`. `was_provisional`: the year was
+/// provisional before, so a clock that is not provisional under `cal` is now confirmed (it is
+/// not rewritten for that: whether a date is provisional is read from the calendar).
+fn replan(
+    year: i32,
+    was_provisional: bool,
+    rows: Vec<OpenClock>,
+    cal: &Calendar,
+) -> (Recomputation, Vec<Replanned>) {
     let mut r = Recomputation {
         year,
         examined: rows.len() as u64,
@@ -685,28 +749,26 @@ fn replan(year: i32, rows: Vec<OpenClock>, cal: &Calendar) -> (Recomputation, Ve
         else {
             continue;
         };
-        if after.due == before.due_date && after.provisional == before.provisional.0 {
-            continue;
-        }
-        if before.provisional.0 && !after.provisional {
+        if was_provisional && !after.provisional {
             r.confirmed += 1;
         }
-        if after.due != before.due_date {
-            r.moved += 1;
-            let days = match (
-                before.due_date.as_deref().and_then(parse_date),
-                after.due.as_deref().and_then(parse_date),
-            ) {
-                (Some(a), Some(b)) => (b - a).num_days(),
-                _ => 0,
-            };
-            if days < 0 {
-                r.earlier += 1;
-                r.max_earlier_days = r.max_earlier_days.max(-days);
-            } else if days > 0 {
-                r.later += 1;
-                r.max_later_days = r.max_later_days.max(days);
-            }
+        if after.due == before.due_date {
+            continue;
+        }
+        r.moved += 1;
+        let days = match (
+            before.due_date.as_deref().and_then(parse_date),
+            after.due.as_deref().and_then(parse_date),
+        ) {
+            (Some(a), Some(b)) => (b - a).num_days(),
+            _ => 0,
+        };
+        if days < 0 {
+            r.earlier += 1;
+            r.max_earlier_days = r.max_earlier_days.max(-days);
+        } else if days > 0 {
+            r.later += 1;
+            r.max_later_days = r.max_later_days.max(days);
         }
         changed.push(Replanned { before, after });
     }
@@ -721,12 +783,12 @@ async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sql
     let named = "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, '期限届满日变更', $2 || c.n || $3, '/deadlines?state=open', $1 \
          FROM (SELECT owner_user_id, COUNT(*) AS n FROM recompute_stage \
-               WHERE moved = 1 AND owner_user_id IS NOT NULL GROUP BY owner_user_id) c \
+               WHERE owner_user_id IS NOT NULL GROUP BY owner_user_id) c \
          JOIN users u ON u.id = c.owner_user_id AND u.active = 1";
     let unit = "INSERT INTO notifications (user_id, title, body, link, created_at) \
          SELECT u.id, '期限届满日变更', $2 || c.n || $3, '/deadlines?state=open', $1 \
          FROM (SELECT owner_unit_id, COUNT(*) AS n FROM recompute_stage \
-               WHERE moved = 1 AND owner_user_id IS NULL GROUP BY owner_unit_id) c \
+               WHERE owner_user_id IS NULL GROUP BY owner_unit_id) c \
          JOIN users u ON u.unit_id = c.owner_unit_id AND u.active = 1 \
          JOIN (SELECT DISTINCT user_id FROM role_grants \
                WHERE role IN ('unit_liaison', 'office_staff', 'county_office_staff')) g ON g.user_id = u.id";
@@ -741,7 +803,7 @@ async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sql
     }
     super::scheduler::notify_offices(
         tx,
-        "SELECT owner_unit_id, COUNT(*) AS n FROM recompute_stage WHERE moved = 1 GROUP BY owner_unit_id",
+        "SELECT owner_unit_id, COUNT(*) AS n FROM recompute_stage GROUP BY owner_unit_id",
         "期限届满日变更",
         (
             &format!("{what}后，本辖区"),
@@ -755,55 +817,65 @@ async fn notify_recomputed(tx: &mut Tx, what: &str, now: &str) -> Result<(), sql
 
 /// How the open deadlines would move if `cal` (the calendar with the new year) were in force.
 /// Reads only.
-pub async fn preview_recomputation(db: &Db, cal: &Calendar, year: i32) -> AppResult<Recomputation> {
-    let rows = open_touching(&db.pool, year).await?;
-    Ok(replan(year, rows, cal).0)
+/// `was_provisional`: the year is provisional in the calendar in force.
+pub async fn preview_recomputation(
+    db: &Db,
+    cal: &Calendar,
+    year: i32,
+    was_provisional: bool,
+) -> AppResult<Recomputation> {
+    let rows = open_touching(&db.pool, year, year).await?;
+    Ok(replan(year, was_provisional, rows, cal).0)
 }
 
 /// Recompute, inside the import's transaction, every open deadline whose arithmetic may have
-/// touched `year`, under `cal` (the calendar with the imported year). Each due date that moves
-/// gets a history event naming the notice, an audit record, its to-do's date, and a notice to
-/// its owner and to the office of its region; a reminder already sent is sent again for the
-/// new date. A date now in the past is marked missed by the scheduler's next pass.
+/// touched `year`, under `cal` (the calendar with the imported year; `was_provisional`: the year
+/// was provisional before). Each due date that moves gets a history event naming the notice,
+/// an audit record, its to-do's date, and a notice to its owner and to the office of its
+/// region; a reminder already sent is sent again for the new date. A date now in the past is
+/// marked missed by the scheduler's next pass. A date that does not move is not written.
 pub async fn recompute_year(
     tx: &mut Tx,
     cal: &Calendar,
     who: &Who,
     year: i32,
+    was_provisional: bool,
     notice: &str,
 ) -> AppResult<Recomputation> {
+    recompute_turn(tx).await?;
     let started = std::time::Instant::now();
-    let rows = open_touching(&mut **tx, year).await?;
+    let rows = open_touching(&mut **tx, year, year).await?;
     let cause = Cause {
         year: Some(year),
         event: format!("因导入《{notice}》重新计算"),
         what: format!("导入{year}年节假日安排"),
     };
-    rewrite(tx, cal, who, rows, &cause, started).await
+    rewrite(tx, cal, who, rows, was_provisional, &cause, started).await
 }
 
-/// Recompute every open provisional deadline under `cal`, the calendar in force: the safety net
-/// for dates computed with a calendar that did not yet have a notice imported since (by
-/// another server instance, or by `shuangda calendar import` while a server ran). The deadline
-/// scheduler runs it whenever it sees the stored holiday years change, and at start.
-pub async fn reconcile_provisional(
+/// Recompute every open deadline that may have touched one of `years` under `cal`, the
+/// calendar in force: the safety net for dates computed with a calendar that did not yet have
+/// those years' notices (imported by another server instance, or by `shuangda calendar import`
+/// while a server ran). Each instance's deadline scheduler runs it when it sees stored years
+/// change and has reloaded its calendar, so a date it computed with the old one is caught.
+pub async fn reconcile_years(
     tx: &mut Tx,
     cal: &Calendar,
     who: &Who,
+    years: &[i32],
 ) -> AppResult<Recomputation> {
+    let (Some(first), Some(last)) = (years.iter().min(), years.iter().max()) else {
+        return Ok(Recomputation::default());
+    };
+    recompute_turn(tx).await?;
     let started = std::time::Instant::now();
-    let rows: Vec<OpenClock> = sqlx::query_as(
-        "SELECT id, clock, due_date, provisional, owner_unit_id, owner_user_id FROM deadlines \
-         WHERE provisional = 1 AND state = 'open' ORDER BY id",
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = open_touching(&mut **tx, *first, *last).await?;
     let cause = Cause {
         year: None,
         event: "因节假日安排已导入，按现行安排重新计算".to_owned(),
         what: "节假日安排更新".to_owned(),
     };
-    rewrite(tx, cal, who, rows, &cause, started).await
+    rewrite(tx, cal, who, rows, false, &cause, started).await
 }
 
 /// Why dates are being recomputed, for the history, the audit trail and the notices.
@@ -821,11 +893,12 @@ async fn rewrite(
     cal: &Calendar,
     who: &Who,
     rows: Vec<OpenClock>,
+    was_provisional: bool,
     cause: &Cause,
     started: std::time::Instant,
 ) -> AppResult<Recomputation> {
     let read = started.elapsed();
-    let (report, changed) = replan(cause.year.unwrap_or(0), rows, cal);
+    let (report, changed) = replan(cause.year.unwrap_or(0), was_provisional, rows, cal);
     let computed = started.elapsed();
     if changed.is_empty() {
         return Ok(report);
@@ -843,15 +916,13 @@ async fn rewrite(
     // deadline); driven by the staged ids it looks up only the rows that change. PostgreSQL
     // merge-joins the staged rows against the key.
     let update = if crate::db::query::is_sqlite(tx) {
-        "UPDATE deadlines SET (due_date, suspended_since, provisional, reminded_at) = \
-         (SELECT s.due, s.suspended, s.provisional, \
-                 CASE WHEN s.moved = 1 THEN NULL ELSE deadlines.reminded_at END \
-          FROM recompute_stage s WHERE s.id = deadlines.id), updated_at = $1 \
+        "UPDATE deadlines SET (due_date, suspended_since) = \
+         (SELECT s.due, s.suspended FROM recompute_stage s WHERE s.id = deadlines.id), \
+         reminded_at = NULL, updated_at = $1 \
          WHERE id IN (SELECT id FROM recompute_stage) AND state = 'open'"
     } else {
         "UPDATE deadlines SET due_date = s.due, suspended_since = s.suspended, \
-         provisional = s.provisional, updated_at = $1, \
-         reminded_at = CASE WHEN s.moved = 1 THEN NULL ELSE deadlines.reminded_at END \
+         updated_at = $1, reminded_at = NULL \
          FROM recompute_stage s WHERE deadlines.id = s.id AND deadlines.state = 'open'"
     };
     sqlx::query(update)
@@ -865,7 +936,7 @@ async fn rewrite(
         "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) \
          SELECT s.id, $1, $2, 'recomputed', \
          $3 || COALESCE(s.due_before, '（中止计时）') || '变更为' || COALESCE(s.due, '（中止计时）') \
-         FROM recompute_stage s WHERE s.moved = 1 ORDER BY s.id",
+         FROM recompute_stage s ORDER BY s.id",
     )
     .bind(now.as_str())
     .bind(who.name.as_str())
@@ -877,7 +948,7 @@ async fn rewrite(
     let t = std::time::Instant::now();
     sqlx::query(
         "UPDATE todo_items SET due_date = s.due FROM recompute_stage s \
-         WHERE s.moved = 1 AND todo_items.source_type = 'deadline' \
+         WHERE todo_items.source_type = 'deadline' \
          AND todo_items.source_id = s.id AND todo_items.done_at IS NULL",
     )
     .execute(&mut **tx)
@@ -910,9 +981,7 @@ async fn rewrite(
     .await?;
     let t_audit = t.elapsed();
     let written = started.elapsed();
-    if report.moved > 0 {
-        notify_recomputed(tx, &cause.what, &now).await?;
-    }
+    notify_recomputed(tx, &cause.what, &now).await?;
     sqlx::query("DROP TABLE recompute_stage")
         .execute(&mut **tx)
         .await?;
@@ -934,15 +1003,13 @@ async fn rewrite(
     Ok(report)
 }
 
-/// One changed clock as staged for the set-based writes.
+/// One moved clock as staged for the set-based writes.
 #[derive(Serialize)]
 struct Staged<'a> {
     id: i64,
     due_before: Option<&'a str>,
     due: Option<&'a str>,
     suspended: Option<&'a str>,
-    provisional: i64,
-    moved: i64,
     owner_unit_id: i64,
     owner_user_id: Option<i64>,
 }
@@ -957,8 +1024,6 @@ async fn stage(tx: &mut Tx, changed: &[Replanned]) -> AppResult<()> {
             due_before: r.before.due_date.as_deref(),
             due: r.after.due.as_deref(),
             suspended: r.after.suspended.as_deref(),
-            provisional: i64::from(r.after.provisional),
-            moved: i64::from(r.after.due != r.before.due_date),
             owner_unit_id: r.before.owner_unit_id,
             owner_user_id: r.before.owner_user_id,
         })
@@ -971,19 +1036,16 @@ async fn stage(tx: &mut Tx, changed: &[Replanned]) -> AppResult<()> {
         .await?;
     sqlx::query(
         "CREATE TEMPORARY TABLE recompute_stage (id BIGINT PRIMARY KEY, due_before TEXT, due TEXT, \
-         suspended TEXT, provisional INTEGER NOT NULL, moved INTEGER NOT NULL, \
-         owner_unit_id BIGINT NOT NULL, owner_user_id BIGINT)",
+         suspended TEXT, owner_unit_id BIGINT NOT NULL, owner_user_id BIGINT)",
     )
     .execute(&mut **tx)
     .await?;
     let fill = if sqlite {
         "INSERT INTO recompute_stage SELECT value ->> 'id', value ->> 'due_before', value ->> 'due', \
-         value ->> 'suspended', value ->> 'provisional', value ->> 'moved', \
-         value ->> 'owner_unit_id', value ->> 'owner_user_id' FROM json_each($1)"
+         value ->> 'suspended', value ->> 'owner_unit_id', value ->> 'owner_user_id' FROM json_each($1)"
     } else {
         "INSERT INTO recompute_stage SELECT * FROM json_to_recordset($1::json) AS v (id BIGINT, \
-         due_before TEXT, due TEXT, suspended TEXT, provisional INTEGER, moved INTEGER, \
-         owner_unit_id BIGINT, owner_user_id BIGINT)"
+         due_before TEXT, due TEXT, suspended TEXT, owner_unit_id BIGINT, owner_user_id BIGINT)"
     };
     sqlx::query(fill).bind(json).execute(&mut **tx).await?;
     if !sqlite {

@@ -510,3 +510,29 @@ fn restart_counts_from_the_corrected_start() {
         Err(DeadlineError::RestartSuspended)
     );
 }
+
+/// The SQL that derives 暂定 starts at the first year after the shipped ones: a new release
+/// that ships another year must move it (and the count's index condition) along.
+#[test]
+fn the_provisional_expression_starts_after_the_shipped_years() {
+    let first = crate::calendar::SHIPPED_SCHEDULES
+        .iter()
+        .map(|(y, _)| *y)
+        .max()
+        .expect("shipped years")
+        + 1;
+    let sql = crate::provisional_sql!("d");
+    assert!(
+        sql.contains(&format!("d.due_date >= '{first}-01-01'")),
+        "{sql}"
+    );
+    assert!(sql.contains(&format!("ELSE {first} END")), "{sql}");
+    assert!(!sql.contains(&format!("'{}-01-01'", first - 1)), "{sql}");
+    let count = super::store::COUNT_PROVISIONAL;
+    assert!(
+        count.contains(&format!(
+            "d.state = 'open' AND d.due_date >= '{first}-01-01' AND CASE"
+        )),
+        "{count}"
+    );
+}

@@ -230,8 +230,9 @@ pub async fn agenda_with(
     // `CLOCK_OWNERS`), then merged.
     let branch = |owner: &str| {
         format!(
-            "SELECT * FROM (SELECT d.id, d.purpose, d.due_date, d.provisional FROM deadlines d \
-             WHERE {owner} AND {CLOCKS} ORDER BY d.due_date, d.id LIMIT 200) b"
+            "SELECT * FROM (SELECT d.id, d.purpose, d.due_date, {} AS provisional FROM deadlines d \
+             WHERE {owner} AND {CLOCKS} ORDER BY d.due_date, d.id LIMIT 200) b",
+            crate::provisional_sql!("d")
         )
     };
     let clocks: Vec<(i64, String, Option<String>, i64)> =
@@ -335,10 +336,12 @@ pub async fn counts(
 /// Open to-dos addressed to the user, or to their unit as a whole; urgent and earliest first.
 pub async fn todos(db: &Db, actor: &Actor) -> Result<Vec<Todo>, sqlx::Error> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT t.id, t.title, t.link, t.due_date, t.urgent, t.created_at, COALESCE(d.provisional, 0) AS provisional \
+        "SELECT t.id, t.title, t.link, t.due_date, t.urgent, t.created_at, {} AS provisional \
          FROM todo_items t LEFT JOIN deadlines d ON t.source_type = 'deadline' AND d.id = t.source_id \
          WHERE t.done_at IS NULL AND {MINE} \
          ORDER BY t.urgent DESC, t.due_date, t.id LIMIT 200",
+        // No clock behind the to-do (d is NULL): not provisional.
+        crate::provisional_sql!("d")
     )))
     .bind(actor.user_id)
     .bind(actor.unit_id)
