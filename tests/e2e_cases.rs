@@ -529,8 +529,8 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
     ensure!(entries >= 12, "timeline has {entries} entries:\n{timeline}");
     let started_with = format!("主办：{LEAD}；协办：{ASSISTING}");
     let letter_sent = format!("发出督办公函{number}");
-    let requested = format!("函请主办单位于{due}前反馈进展");
-    let concluded = format!("{today}办结");
+    let requested = format!("函请主办单位于{}前反馈进展", shuangda::calendar::date_zh(&due));
+    let concluded = format!("{}办结", shuangda::calendar::date_zh(today));
     for want in [
         "登记线索",
         "提请督办",

@@ -220,6 +220,14 @@ async fn bad_input_scope_and_the_time_limit() {
         let page = c.get(&format!("/tasks/{city}")).await;
         assert!(page.body.contains("超时限") && page.body.contains("《打击侵犯知识产权和制售假冒伪劣商品工作制度》第三部分第（五）项"));
         assert!(!page.body.contains("003 三"), "no developer's clause code on the page");
+        // Dates as officials write them (issue #20): the time limit in the list and on the page.
+        let (_, task) = call(&app, "staff", Method::GET, &format!("/api/v1/tasks/{city}"), None).await;
+        let due_on = task["due_on"].as_str().expect("due_on").to_owned();
+        let zh = shuangda::calendar::date_zh(&due_on);
+        assert!(zh.contains('年'), "{zh}");
+        assert!(page.body.contains(&zh) && !page.body.contains(&due_on), "{}", page.body);
+        let list = c.get("/tasks").await.body;
+        assert!(list.contains(&zh) && !list.contains(&format!(">{due_on}<")), "{list}");
         let r = c.post("/tasks/new", &[("title", ""), ("due_on", "")]).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("请填写任务名称"));

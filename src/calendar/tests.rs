@@ -1084,3 +1084,16 @@ proptest! {
         }
     }
 }
+
+/// Pages show stored dates as officials write them (issue #20), never as 2026-12-02.
+#[test]
+fn stored_dates_read_as_chinese_dates() {
+    assert_eq!(super::date_zh("2026-12-02"), "2026年12月2日");
+    assert_eq!(super::date_zh(String::from("2027-01-08")), "2027年1月8日");
+    assert_eq!(
+        super::date_zh(chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date")),
+        "2026年10月1日"
+    );
+    // Text that is not a date passes through.
+    assert_eq!(super::date_zh("待定"), "待定");
+}

@@ -738,7 +738,10 @@ pub async fn request_progress(
         id,
         who,
         "progress_requested",
-        &format!("函请主办单位于{due}前反馈进展：{request}"),
+        &format!(
+            "函请主办单位于{}前反馈进展：{request}",
+            crate::calendar::date_zh(due)
+        ),
     )
     .await?;
     notify_unit(
@@ -962,7 +965,7 @@ pub async fn conclude(
         id,
         who,
         "concluded",
-        &format!("{concluded_on}办结：{result}"),
+        &format!("{}办结：{result}", crate::calendar::date_zh(concluded_on)),
     )
     .await?;
     finish(

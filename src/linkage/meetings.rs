@@ -400,7 +400,7 @@ pub async fn create(
             who,
             it.owner_unit_id,
             &title,
-            &format!("{}前完成", it.due_on),
+            &format!("{}前完成", crate::calendar::date_zh(it.due_on)),
             &link,
         )
         .await?;

@@ -276,7 +276,7 @@ pub async fn open_round(
             who,
             *u,
             &title,
-            &format!("{}前报送", r.due_on),
+            &format!("{}前报送", crate::calendar::date_zh(r.due_on)),
             &link,
         )
         .await?;

@@ -366,7 +366,11 @@ pub async fn insert(
         who,
         office,
         "assigned",
-        &format!("交办，{}前完成（{}）", new.due_on, new.source.label()),
+        &format!(
+            "交办，{}前完成（{}）",
+            crate::calendar::date_zh(new.due_on),
+            new.source.label()
+        ),
     )
     .await?;
     let link = format!("/tasks/{id}");
@@ -376,7 +380,7 @@ pub async fn insert(
         who,
         new.lead_unit_id,
         &title,
-        &format!("{}前完成", new.due_on),
+        &format!("{}前完成", crate::calendar::date_zh(new.due_on)),
         &link,
     )
     .await?;
@@ -397,7 +401,7 @@ pub async fn insert(
             who,
             *c,
             &format!("督办任务（配合）：{}", new.title),
-            &format!("{}前完成", new.due_on),
+            &format!("{}前完成", crate::calendar::date_zh(new.due_on)),
             &link,
         )
         .await?;
