@@ -65,6 +65,31 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+// A refused form marks each field in error (red border, announced with its message) and puts
+// the cursor in the first, scrolled into view: the person sees at once what to correct.
+// Registered after the handler above, so the kept values are back before the focus moves.
+document.addEventListener("DOMContentLoaded", function () {
+  var first = null;
+  document.querySelectorAll("p.field-error").forEach(function (err, i) {
+    var form = err.closest("form");
+    var name = err.getAttribute("data-field");
+    var field = null;
+    if (form && name) field = form.querySelector("[name='" + name.replace(/'/g, "") + "']");
+    if (!field) {
+      var before = err.previousElementSibling;
+      if (before) field = before.matches("input, select, textarea") ? before : before.querySelector("input, select, textarea");
+    }
+    if (!field) return;
+    if (!err.id) err.id = "field-error-" + i;
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", err.id);
+    if (!first) first = field;
+  });
+  if (first) {
+    first.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "center" });
+  }
+});
 // Coming back to a page from the browser's history shows its forms ready to send again.
 window.addEventListener("pageshow", function () {
   document.querySelectorAll("form[data-sent]").forEach(function (f) { delete f.dataset.sent; });

@@ -580,6 +580,18 @@ async fn coordination_meetings_and_on_site_coordination_are_recorded() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         assert_eq!(r.location(), format!("/cases/{id}?msg=saved"));
+        // The page says what was done, in the history's words (issue #20), not just 已保存.
+        let after = office.get(r.location()).await;
+        assert!(
+            after.body.contains(&format!("已办理：案件协调会：{}", meeting.trim_end_matches('。'))),
+            "{}",
+            after.body
+        );
+        // Another person opening the same address is not told someone else's act as theirs.
+        let mut other = app.client();
+        other.login("liaison.scjg", PASSWORD).await;
+        let theirs = other.get(r.location()).await;
+        assert!(!theirs.body.contains("已办理："), "{}", theirs.body);
         let onsite = "赴罗山县涉案仓库现场督导查封扣押工作。";
         ok(&app, "staff", id, json!({"step": "coordinate", "kind": "onsite", "text": onsite})).await;
 

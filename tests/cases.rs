@@ -665,6 +665,16 @@ async fn attachments_are_checked_hashed_scoped_and_archived() {
         let r = lead.get(&format!("/cases/{id}/attachments/{aid}")).await;
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.headers["content-type"], "image/jpeg");
+        // The list shows the size as people read it; the byte count and the checksum sit in the
+        // file's details (issue #20).
+        let page = lead.get(&format!("/cases/{id}")).await.body;
+        assert!(page.contains("<td class=\"nowrap\">4.9 KB</td>"), "{page}");
+        assert!(
+            page.contains(&format!(
+                "<summary>校验信息</summary>5004 字节；SHA-256 <code>{sha}</code>"
+            )),
+            "{page}"
+        );
         let mut outsider = app.client();
         outsider.login("county.luoshan", PASSWORD).await;
         assert_eq!(

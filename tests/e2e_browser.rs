@@ -95,6 +95,19 @@ async fn flow(c: &Client, base: &str, group_id: i64) -> Step<()> {
         err.contains("行政区划代码应为6位数字"),
         "region error not as expected: {err:?}"
     );
+    // The field in error is marked and has the cursor (issue #20).
+    let state = c
+        .execute(
+            "var e = document.getElementById('unit-region'); \
+             return [e.getAttribute('aria-invalid'), document.activeElement && document.activeElement.id];",
+            vec![],
+        )
+        .await
+        .ctx("reading the marked field and the focus")?;
+    ensure!(
+        state == serde_json::json!(["true", "unit-region"]),
+        "region field not marked and focused: {state}"
+    );
     let alert = text(c, "section.card > p.error-text").await?;
     ensure!(
         alert.contains("请修改标出的项目后再提交"),

@@ -196,7 +196,13 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
         "leader-instructed case marked {mark:?}"
     );
     let main = text(c, "main").await?;
-    for want in [CREDIT, ENTERPRISE, "1,234,567.80元", "李副市长", "411502"] {
+    for want in [
+        CREDIT,
+        ENTERPRISE,
+        "1,234,567.80元",
+        "李副市长",
+        "信阳市浉河区、信阳市罗山县",
+    ] {
         ensure!(main.contains(want), "case page lacks {want:?}:\n{main}");
     }
 
@@ -529,7 +535,10 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
     ensure!(entries >= 12, "timeline has {entries} entries:\n{timeline}");
     let started_with = format!("主办：{LEAD}；协办：{ASSISTING}");
     let letter_sent = format!("发出督办公函{number}");
-    let requested = format!("函请主办单位于{}前反馈进展", shuangda::calendar::date_zh(&due));
+    let requested = format!(
+        "函请主办单位于{}前反馈进展",
+        shuangda::calendar::date_zh(&due)
+    );
     let concluded = format!("{}办结", shuangda::calendar::date_zh(today));
     for want in [
         "登记线索",

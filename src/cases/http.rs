@@ -420,7 +420,15 @@ async fn show(
         Vec::new()
     };
     let page = ShowPage {
-        layout: Layout::new(cu, &c.title, "/cases").notice(msg),
+        layout: Layout::new(cu, &c.title, "/cases").step_notice(
+            msg,
+            &cu.who.name,
+            state.clock.now(),
+            records
+                .events
+                .iter()
+                .map(|e| (e.actor_name.as_str(), e.at.as_str(), e.summary.as_str())),
+        ),
         facts: Facts {
             source_detail: source_detail(&c),
             supporting,

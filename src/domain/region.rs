@@ -1,6 +1,8 @@
 //! Administrative division codes (GB/T 2260): six digits, province-city-county.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::LazyLock;
 
 use super::FieldError;
 
@@ -89,6 +91,58 @@ impl RegionCode {
     }
 }
 
+/// Names by code, from the GB/T 2260 list the resident-ID check uses.
+static NAMES: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    super::resident_id::GBT2260
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .collect()
+});
+
+/// City-level entries that are groupings, not places: "北京市市辖区" is written "北京市", and a
+/// county-level city under 省直辖县级行政单位 by its own name.
+fn is_grouping(name: &str) -> bool {
+    matches!(name, "市辖区" | "县") || name.contains("直辖")
+}
+
+impl RegionCode {
+    /// The name as people write it: "信阳市浉河区" for a county, "信阳市" for a city, "河南省" for
+    /// a province, "北京市东城区" in a municipality. `None` for a code the list does not name.
+    pub fn name_zh(&self) -> Option<String> {
+        let code = self.as_str();
+        let name = |c: &str| NAMES.get(c).copied();
+        let province = name(&format!("{}0000", &code[..2]));
+        let city = name(&format!("{}00", &code[..4])).filter(|n| !is_grouping(n));
+        match self.level() {
+            RegionLevel::Province => province.map(str::to_owned),
+            RegionLevel::City => city.or(province).map(str::to_owned),
+            RegionLevel::County => {
+                let own = name(code)?;
+                // A municipality's districts hang under 市辖区: name them with the municipality.
+                let above = city.or_else(|| province.filter(|p| p.ends_with('市')));
+                Some(format!("{}{own}", above.unwrap_or("")))
+            }
+        }
+    }
+}
+
+/// Comma-separated codes as stored ("411502,411521") as people read them: "信阳市浉河区、信阳市罗山县".
+/// A code without a name is shown as it is.
+pub fn names_zh(codes: &str) -> String {
+    codes
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            RegionCode::parse(c)
+                .and_then(|r| r.name_zh())
+                .unwrap_or_else(|| c.to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -126,6 +180,23 @@ mod tests {
         ] {
             assert!(RegionCode::parse(c).is_none(), "{c}");
         }
+    }
+
+    #[test]
+    fn codes_read_as_names() {
+        assert_eq!(rc("411502").name_zh().as_deref(), Some("信阳市浉河区"));
+        assert_eq!(rc("411521").name_zh().as_deref(), Some("信阳市罗山县"));
+        assert_eq!(rc("411500").name_zh().as_deref(), Some("信阳市"));
+        assert_eq!(rc("410000").name_zh().as_deref(), Some("河南省"));
+        assert_eq!(rc("110101").name_zh().as_deref(), Some("北京市东城区"));
+        assert_eq!(rc("110100").name_zh().as_deref(), Some("北京市"));
+        // A county-level city directly under the province.
+        assert_eq!(rc("419001").name_zh().as_deref(), Some("济源市"));
+        // Abolished codes keep their last name (a resident ID may carry one for life).
+        assert_eq!(rc("110103").name_zh().as_deref(), Some("北京市崇文区"));
+        assert_eq!(names_zh("411502,411521"), "信阳市浉河区、信阳市罗山县");
+        assert_eq!(names_zh("411502, 999999"), "信阳市浉河区、999999");
+        assert_eq!(names_zh(""), "");
     }
 
     #[test]

@@ -40,16 +40,16 @@ const MSG_BIRTH_DATE: &str = "身份证号码中的出生日期无效";
 const MSG_BIRTH_EARLY: &str = "身份证号码中的出生日期早于1900年";
 const MSG_BIRTH_FUTURE: &str = "身份证号码中的出生日期晚于今天";
 
-/// GB/T 2260 address codes, current and abolished, one per line (`#` starts
-/// a comment line). See `data/gbt2260.py`.
-const GBT2260: &str = include_str!("data/gbt2260.txt");
+/// GB/T 2260 address codes, current and abolished, one per line with its name
+/// (`#` starts a comment line). See `data/gbt2260.py`.
+pub(crate) const GBT2260: &str = include_str!("data/gbt2260.txt");
 
 /// The codes of [`GBT2260`], sorted, for binary search.
 static ADDRESS_CODES: LazyLock<Vec<u32>> = LazyLock::new(|| {
     let mut codes: Vec<u32> = GBT2260
         .lines()
         .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.trim().parse().ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
         .collect();
     codes.sort_unstable();
     codes.dedup();
@@ -306,7 +306,16 @@ mod tests {
 
     #[test]
     fn address_code_table_is_well_formed() {
-        let lines: Vec<&str> = GBT2260.lines().filter(|l| !l.starts_with('#')).collect();
+        let lines: Vec<&str> = GBT2260
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                // A code, one space, its name.
+                let (code, name) = l.split_once(' ').expect("code and name");
+                assert!(!name.is_empty() && !name.contains([' ', '[', ',']), "{l}");
+                code
+            })
+            .collect();
         assert!(
             lines
                 .iter()

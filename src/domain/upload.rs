@@ -50,6 +50,21 @@ pub struct Upload {
     pub mime: &'static str,
 }
 
+/// A file's size as people read it in a list: "856 字节", "12.4 KB", "3.1 MB" (the exact
+/// byte count and the checksum are in the file's details).
+pub fn size_zh(bytes: impl std::borrow::Borrow<i64>) -> String {
+    const KB: f64 = 1024.0;
+    let bytes = *bytes.borrow();
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} 字节")
+    } else if b < KB * KB {
+        format!("{:.1} KB", b / KB)
+    } else {
+        format!("{:.1} MB", b / (KB * KB))
+    }
+}
+
 /// Check an upload's name, size and content.
 pub fn check(field: &str, filename: &str, bytes: &[u8]) -> Result<Upload, FieldError> {
     // Keep only the last path component and drop characters that have no place in a name.
@@ -154,6 +169,13 @@ mod tests {
         assert!(
             check("f", "C:\\docs\\扫描件.pdf", b"%PDF-").is_ok_and(|u| u.filename == "扫描件.pdf")
         );
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size_zh(856), "856 字节");
+        assert_eq!(size_zh(12_700), "12.4 KB");
+        assert_eq!(size_zh(3 * 1024 * 1024 + 100_000), "3.1 MB");
     }
 
     #[test]

@@ -154,6 +154,30 @@ impl Layout {
         self.notice = msg.and_then(notice_text).map(str::to_string);
         self
     }
+
+    /// After a step on a record with a history (`msg` = "saved"), say what was done in the
+    /// history's own words — 「已办理：发出督办公函信打假办督〔2026〕1号。」 — from the newest
+    /// entry the person made in the last ten minutes (`events`: actor name, time as stored and
+    /// summary, oldest first). Read from the database, never echoed from the URL; the generic
+    /// notice when there is none.
+    pub fn step_notice<'a>(
+        self,
+        msg: Option<&str>,
+        who: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        events: impl DoubleEndedIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Layout {
+        let mut layout = self.notice(msg);
+        let since = crate::db::time::to_text(now - chrono::Duration::minutes(10));
+        if msg == Some("saved")
+            && let Some((_, _, summary)) = events.rev().find(|(actor, at, summary)| {
+                *actor == who && *at >= since.as_str() && !summary.is_empty()
+            })
+        {
+            layout.notice = Some(format!("已办理：{}。", summary.trim_end_matches('。')));
+        }
+        layout
+    }
 }
 
 /// Notices after a redirect are named by code, never echoed from the URL.
