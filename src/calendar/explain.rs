@@ -18,6 +18,39 @@ pub fn date_zh(d: impl std::fmt::Display) -> String {
         .unwrap_or(s)
 }
 
+/// `text` with each ISO date inside it written as people write it: 「届满日由2027-02-12变更为
+/// 2027-02-15」 → 「届满日由2027年2月12日变更为2027年2月15日」. A date that is part of a
+/// timestamp or of a longer number is left alone.
+pub fn dates_zh_in(text: &str) -> String {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut copied = 0;
+    let mut at = 0;
+    while at + 10 <= b.len() {
+        let standalone = (at == 0 || !(b[at - 1].is_ascii_digit() || b[at - 1] == b'-'))
+            && b.get(at + 10)
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'-'));
+        if standalone
+            && digits(at..at + 4)
+            && b[at + 4] == b'-'
+            && digits(at + 5..at + 7)
+            && b[at + 7] == b'-'
+            && digits(at + 8..at + 10)
+            && let Ok(d) = NaiveDate::parse_from_str(&text[at..at + 10], "%Y-%m-%d")
+        {
+            out.push_str(&text[copied..at]);
+            out.push_str(&format_date_zh(d));
+            at += 10;
+            copied = at;
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// The date without its year when it lies in `base_year`.
 fn date_in(d: NaiveDate, base_year: i32) -> String {
     if d.year() == base_year {

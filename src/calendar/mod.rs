@@ -26,7 +26,7 @@ use std::fmt;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-pub use explain::{date_zh, format_date_zh};
+pub use explain::{date_zh, dates_zh_in, format_date_zh};
 pub use schedule::{
     HolidayBlock, MAX_YEAR, MIN_YEAR, ScheduleError, YearSchedule, is_weekend, weekday_zh,
 };

@@ -1097,3 +1097,24 @@ fn stored_dates_read_as_chinese_dates() {
     // Text that is not a date passes through.
     assert_eq!(super::date_zh("待定"), "待定");
 }
+
+/// History texts written before dates were written out, and those built in SQL, read as
+/// people write them on the page (issue #20).
+#[test]
+fn dates_inside_a_text_read_as_chinese_dates() {
+    assert_eq!(
+        super::dates_zh_in("因导入通知重新计算，届满日由2027-02-12变更为2027-02-15"),
+        "因导入通知重新计算，届满日由2027年2月12日变更为2027年2月15日"
+    );
+    assert_eq!(super::dates_zh_in("2026-07-05前完成"), "2026年7月5日前完成");
+    // Not a date: a timestamp, a longer number, an impossible day, a case number.
+    for kept in [
+        "2026-12-02T10:00:00Z",
+        "12026-12-02",
+        "2026-02-30",
+        "案件编号2026-0001",
+        "",
+    ] {
+        assert_eq!(super::dates_zh_in(kept), kept);
+    }
+}

@@ -51,6 +51,14 @@ pub fn cite_in(text: &str) -> String {
     out
 }
 
+/// A stored text (a history entry, a notice, a to-do, an explanation) as people read it on a
+/// page: coded references written out ([`cite_in`]) and ISO dates written 2026年12月2日
+/// ([`crate::calendar::dates_zh_in`]), old entries as well as new ones. The API keeps the text
+/// as stored.
+pub fn readable(text: &str) -> String {
+    crate::calendar::dates_zh_in(&cite_in(text))
+}
+
 /// The coded reference starting at byte `at` of `text`, written out, and where it ends.
 fn reference_at(text: &str, at: usize) -> Option<(String, usize)> {
     let rest = &text[at..];
