@@ -509,6 +509,9 @@ async fn scheduler_reminds_escalates_and_runs_once() {
         // Done late: the to-dos are settled.
         let r = staff.post(&format!("/deadlines/{id}/change"), &[("op", "met"), ("date", "2026-03-11")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // The page says what was done, dates as people write them (issue #20).
+        let after = staff.get(r.location()).await;
+        assert!(after.body.contains("已办理：于2026年3月11日完成。"), "{}", after.body);
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM todo_items WHERE source_id = $1 AND done_at IS NULL")
             .bind(id).fetch_one(&app.db.pool).await.expect("todos");
         assert_eq!(open, 0);

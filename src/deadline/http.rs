@@ -106,10 +106,18 @@ async fn show(
     } else {
         axum::http::StatusCode::OK
     };
+    let events = store::events(&state.db, id).await?;
     let page = ShowPage {
-        layout: Layout::new(cu, &d.purpose, "/deadlines").notice(msg),
+        layout: Layout::new(cu, &d.purpose, "/deadlines").step_notice(
+            msg,
+            &cu.who.name,
+            state.clock.now(),
+            events
+                .iter()
+                .map(|e| (e.actor_name.as_str(), e.at.as_str(), e.detail.as_str())),
+        ),
         explanation,
-        events: store::events(&state.db, id).await?,
+        events,
         can_update: open && cu.actor.can(Resource::Deadline, Action::Update),
         can_decide: d.state == "open" && cu.actor.can(Resource::Deadline, Action::Decide),
         error,

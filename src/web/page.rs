@@ -174,7 +174,8 @@ impl Layout {
                 *actor == who && *at >= since.as_str() && !summary.is_empty()
             })
         {
-            layout.notice = Some(format!("已办理：{}。", summary.trim_end_matches('。')));
+            let said = crate::domain::citation::readable(summary);
+            layout.notice = Some(format!("已办理：{}。", said.trim_end_matches('。')));
         }
         layout
     }

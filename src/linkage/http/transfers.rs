@@ -558,7 +558,14 @@ async fn show(
         Vec::new()
     };
     Ok(render(&ShowPage {
-        layout: Layout::new(cu, &d.transfer.title, "/transfers").notice(msg),
+        layout: Layout::new(cu, &d.transfer.title, "/transfers").step_notice(
+            msg,
+            &cu.who.name,
+            state.clock.now(),
+            d.events
+                .iter()
+                .map(|e| (e.actor_name.as_str(), e.at.as_str(), e.summary.as_str())),
+        ),
         t: d.transfer.clone(),
         d,
         error,
