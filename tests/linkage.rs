@@ -1553,3 +1553,98 @@ async fn the_director_reminds_a_unit_of_what_it_has_not_done() {
     })
     .await;
 }
+
+/// Issue #20: the transfer form links a supervised case by the number people use (2026-0001),
+/// within what the person may see; an unknown number is named beside the field.
+#[tokio::test]
+async fn a_transfer_names_its_case_by_the_number_people_use() {
+    each_db(true, |app| async move {
+        // A case the market regulator reported from its own work.
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/cases", Some(json!({
+            "title": "某商贸公司销售假冒白酒案", "summary": "某商贸公司销售假冒注册商标的白酒。",
+            "source": "member_report", "received_on": app.today().to_string(),
+            "right_kinds": ["trademark"], "regions": ["411502"]
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let case_id = v["id"].as_i64().expect("id");
+        let (_, case) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            &format!("/api/v1/cases/{case_id}"),
+            None,
+        )
+        .await;
+        let code = case["code"].as_str().expect("code").to_owned();
+        assert!(code.contains('-'), "{code}");
+        let police = app.unit_id(POLICE).await.to_string();
+        let mut c = app.client();
+        c.login("liaison.scjg", PASSWORD).await;
+        let form = |case: &str| {
+            vec![
+                ("situation", "own_investigation".to_owned()),
+                ("title", "关联督办案件的移送".to_owned()),
+                (
+                    "facts",
+                    "经查，某商贸公司销售假冒注册商标的白酒120箱。".to_owned(),
+                ),
+                ("suspects", "某商贸有限公司".to_owned()),
+                ("to_unit_id", police.clone()),
+                ("item0_name", "假冒白酒".to_owned()),
+                ("item0_quantity", "120".to_owned()),
+                ("item0_unit", "箱".to_owned()),
+                ("item0_storage", "市场监管局罚没物品仓库".to_owned()),
+                ("case_id", case.to_owned()),
+            ]
+        };
+        let unknown = form("2026-9999");
+        let unknown: Vec<(&str, &str)> = unknown.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post("/transfers/new", &unknown).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains("没有编号为2026-9999的督办案件"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains("value=\"2026-9999\""),
+            "what was typed is kept: {}",
+            r.body
+        );
+        assert_eq!(app.count("transfers").await, 0, "nothing written");
+
+        let known = form(&code);
+        let known: Vec<(&str, &str)> = known.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = c.post("/transfers/new", &known).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let tid: i64 = r
+            .location()
+            .trim_start_matches("/transfers/")
+            .split('?')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .expect("transfer id");
+        let (_, t) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            &format!("/api/v1/transfers/{tid}"),
+            None,
+        )
+        .await;
+        assert_eq!(t["case_id"].as_i64(), Some(case_id), "{t}");
+
+        // The police, who may register a transfer but cannot see this case, cannot link it by
+        // its number either: to them it does not exist.
+        let mut other = app.client();
+        other.login("handler.gaj", PASSWORD).await;
+        let r = other.post("/transfers/new", &known).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(
+            r.body.contains(&format!("没有编号为{code}的督办案件")),
+            "{}",
+            r.body
+        );
+    })
+    .await;
+}

@@ -108,6 +108,14 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Case>, sqlx::
     q.query_as().fetch_optional(&db.pool).await
 }
 
+/// The id of the case numbered `code` (2026-0001, the number people use) within `scope`.
+pub async fn id_by_code(db: &Db, scope: &Scope, code: &str) -> Result<Option<i64>, sqlx::Error> {
+    let mut q = Sql::new("SELECT c.id FROM cases c WHERE c.code = ");
+    q.bind(code.to_owned()).push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "c.id"));
+    q.query_scalar().fetch_optional(&db.pool).await
+}
+
 pub async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<Case>, sqlx::Error> {
     let mut q = Sql::new(SELECT);
     q.push("c.id = ").bind(id);

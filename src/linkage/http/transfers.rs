@@ -351,10 +351,33 @@ async fn create_page(
     cu: CurrentUser,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let input = transfer_from_pairs(&pairs);
+    let mut input = transfer_from_pairs(&pairs);
     let direction = may_register(&state, &cu.actor)
         .await?
         .ok_or(AppError::Forbidden)?;
+    // People name a case by its number (2026-0001); the operation takes its id, as the API does.
+    let typed_case = input.case_id.clone();
+    if let Some(code) = typed_case
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| c.contains('-'))
+    {
+        let found = match cu.actor.scope(Resource::Case, Action::Read) {
+            Some(scope) => crate::cases::store::id_by_code(&state.db, &scope, code).await?,
+            None => None,
+        };
+        match found {
+            Some(id) => input.case_id = Some(id.to_string()),
+            None => {
+                let e = FieldErrors::single(
+                    "case_id",
+                    "not_found",
+                    format!("没有编号为{code}的督办案件，或您无权查看"),
+                );
+                return new_form(&state, &cu, input, e).await;
+            }
+        }
+    }
     match steps::create(
         &state.db,
         &state.calendar(),
@@ -371,6 +394,7 @@ async fn create_page(
             input
                 .items
                 .retain(|i| !(i.name.is_empty() && i.quantity.is_empty()));
+            input.case_id = typed_case;
             new_form(&state, &cu, input, e).await
         }
         Err(e) => Err(e.into()),
