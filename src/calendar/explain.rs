@@ -9,13 +9,13 @@ pub fn format_date_zh(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
-/// A stored date as pages show it: "2026-12-02" (text or date) → "2026年12月2日"; any other text
-/// unchanged.
+/// A stored date as pages and documents write it: "2026-12-02" (text or date), or a stored
+/// instant beginning with one, → "2026年12月2日", never the ISO form; any other text unchanged.
 pub fn date_zh(d: impl std::fmt::Display) -> String {
     let s = d.to_string();
-    NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-        .map(format_date_zh)
-        .unwrap_or(s)
+    s.get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map_or(s.clone(), format_date_zh)
 }
 
 /// `text` with each ISO date inside it written as people write it: 「届满日由2027-02-12变更为

@@ -202,7 +202,7 @@ pub async fn issue_letter(
             format!(
                 "线索来源：{}，{}收到。{}",
                 case.source_label(),
-                crate::documents::date_text(&case.received_on),
+                crate::calendar::date_zh(&case.received_on),
                 case.summary
             ),
         ),

@@ -740,7 +740,7 @@ pub async fn request_progress(
         "progress_requested",
         &format!(
             "函请主办单位于{}前反馈进展：{request}",
-            crate::calendar::date_zh(due)
+            crate::calendar::format_date_zh(due)
         ),
     )
     .await?;
@@ -965,7 +965,10 @@ pub async fn conclude(
         id,
         who,
         "concluded",
-        &format!("{}办结：{result}", crate::calendar::date_zh(concluded_on)),
+        &format!(
+            "{}办结：{result}",
+            crate::calendar::format_date_zh(concluded_on)
+        ),
     )
     .await?;
     finish(

@@ -22,20 +22,6 @@ pub use catalogue::{CatalogueRow, render_catalogue};
 pub use fonts::{FontSource, Fonts};
 pub use official::{OfficialDocument, Paragraph, ParagraphKind, render};
 
-/// A date as official documents write it: "2026年11月23日" (GB/T 9704-2012 7.3.5.1).
-pub fn official_date(date: chrono::NaiveDate) -> String {
-    official::format_date(date)
-}
-
-/// A stored date (`2026-12-02`, or a stored instant beginning with one) as a document's text
-/// writes it: 2026年12月2日, never the ISO form. Anything else is returned as it is.
-pub fn date_text(stored: &str) -> String {
-    stored
-        .get(..10)
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .map_or_else(|| stored.to_string(), official_date)
-}
-
 /// Value written into the PDF `Creator` metadata field.
 pub const PDF_CREATOR: &str = "双打协同平台";
 

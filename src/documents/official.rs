@@ -7,7 +7,7 @@
 //! The first page shows no page number. Following pages use the standard 版心
 //! (37 mm top, 28 mm left, 156 × 225 mm, 22 lines × 28 characters of 3号仿宋).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use super::PdfError;
 use super::fonts::{FontSet, Fonts, ShapedChar};
@@ -123,11 +123,6 @@ pub struct OfficialDocument {
     pub copy_to: Vec<String>,
     /// 附注 such as "（联系人：赵经办，电话：0376-6221234）"; parentheses are added if missing.
     pub contact: Option<String>,
-}
-
-/// 成文日期 with Arabic numerals and no leading zeros (GB/T 9704-2012 7.3.5.1).
-pub(crate) fn format_date(date: NaiveDate) -> String {
-    format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
 /// One line slot of the flow. Text baselines and frame positions are relative to the
@@ -567,7 +562,8 @@ fn attachment_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
 /// An organ's name is never broken across lines: a name too long to be centred on the date
 /// where it stands moves, with the date under it, left until it fits on one line.
 fn signature_rows(doc: &OfficialDocument, body: &Style) -> Vec<Row> {
-    let date = body.shape(&format_date(doc.date));
+    // 成文日期 with Arabic numerals and no leading zeros (GB/T 9704-2012 7.3.5.1).
+    let date = body.shape(&crate::calendar::format_date_zh(doc.date));
     let date_width = body.width_of(&date);
     let date_right = TEXT_RIGHT - 4.0 * CHAR_PITCH;
     let widest = doc

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::fonts::{FontSet, family_names};
 use super::layout::{Style, balanced_lines, break_lines};
-use super::official::{compose, format_date};
+use super::official::compose;
 use super::*;
 
 /// The instant the test documents are made: fixed, as an operation's would be.
@@ -157,8 +157,14 @@ fn missing_font_error_names_the_debian_package() {
 #[test]
 fn dates_use_arabic_numerals_without_padding() {
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
-    assert_eq!(format_date(date(2026, 11, 23)), "2026年11月23日");
-    assert_eq!(format_date(date(2026, 1, 5)), "2026年1月5日");
+    assert_eq!(
+        crate::calendar::format_date_zh(date(2026, 11, 23)),
+        "2026年11月23日"
+    );
+    assert_eq!(
+        crate::calendar::format_date_zh(date(2026, 1, 5)),
+        "2026年1月5日"
+    );
 }
 
 #[test]
@@ -447,11 +453,14 @@ fn copy_to_moves_to_a_new_page_when_the_last_page_is_full() {
 
 #[test]
 fn stored_dates_are_written_as_documents_write_them() {
-    assert_eq!(date_text("2026-12-02"), "2026年12月2日");
-    assert_eq!(date_text("2027-01-05T09:30:00+08:00"), "2027年1月5日");
+    assert_eq!(crate::calendar::date_zh("2026-12-02"), "2026年12月2日");
+    assert_eq!(
+        crate::calendar::date_zh("2027-01-05T09:30:00+08:00"),
+        "2027年1月5日"
+    );
     // Not a date: kept as it is rather than lost.
-    assert_eq!(date_text("近期"), "近期");
-    assert_eq!(date_text(""), "");
+    assert_eq!(crate::calendar::date_zh("近期"), "近期");
+    assert_eq!(crate::calendar::date_zh(""), "");
 }
 
 #[test]

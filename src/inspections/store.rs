@@ -221,8 +221,8 @@ pub async fn report(
     let cal = ctx.calendar();
     let mut body = vec![Paragraph::text(format!(
         "{}至{}，检查组（{}）对{}开展了督导检查。",
-        crate::documents::date_text(&i.starts_on),
-        crate::documents::date_text(&i.ends_on),
+        crate::calendar::date_zh(&i.starts_on),
+        crate::calendar::date_zh(&i.ends_on),
         i.team.replace('\n', "，"),
         names.join("、")
     ))];
@@ -240,7 +240,7 @@ pub async fn report(
             n + 1,
             name_of(f.unit_id),
             f.text,
-            crate::documents::official_date(f.due_on)
+            crate::calendar::format_date_zh(f.due_on)
         )));
     }
     let doc = OfficialDocument {

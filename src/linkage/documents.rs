@@ -77,7 +77,7 @@ impl DocKind {
 
 /// A stored ISO date as written in a document: 2026年12月2日.
 fn date_zh(stored: Option<&str>) -> String {
-    stored.map(crate::documents::date_text).unwrap_or_default()
+    stored.map(crate::calendar::date_zh).unwrap_or_default()
 }
 
 fn items_paragraphs(items: &[ItemRow]) -> Vec<Paragraph> {

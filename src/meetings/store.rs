@@ -479,7 +479,7 @@ fn minutes_document(
 ) -> OfficialDocument {
     let mut body = vec![Paragraph::text(format!(
         "{}，{}在{}召开{}。会议由{}主持。出席单位：{}。出席人员：{}。",
-        crate::documents::official_date(
+        crate::calendar::format_date_zh(
             m.held_on
                 .as_deref()
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -516,7 +516,7 @@ fn minutes_document(
             it.seq,
             it.text,
             it.lead_unit_name,
-            crate::documents::date_text(&it.due_on)
+            crate::calendar::date_zh(&it.due_on)
         )));
     }
     body.push(Paragraph::text("请各成员单位认真落实会议确定的工作任务和议定事项（领导小组工作规则第二十二条），领导小组办公室将限时督办。"));
