@@ -354,6 +354,7 @@ async fn session(db: &Db, username: &str) -> Result<String, Box<dyn std::error::
         None,
         chrono::Duration::hours(12),
         shuangda::clock::Clock::system().now(),
+        shuangda::auth::session::Origin::PASSWORD,
     )
     .await?;
     tx.commit().await?;

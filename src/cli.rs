@@ -169,6 +169,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // A secret file or CA file that cannot be read stops the start, not the first sign-in.
+    if let Err(e) = crate::auth::sso::Federation::from_config(&config) {
+        eprintln!("统一身份认证配置有误: {e}");
+        return ExitCode::from(2);
+    }
     if let Command::Serve {
         bind: Some(bind), ..
     } = &cli.command

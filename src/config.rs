@@ -65,6 +65,13 @@ pub struct Config {
     /// Run as if the Beijing date were this day (YYYY-MM-DD), for tests, demonstrations and CI's
     /// date matrix. Production must leave it unset.
     pub today: Option<chrono::NaiveDate>,
+    /// Offer the platform's own user-name-and-password form on the sign-in page. An office
+    /// that signs everyone in through its identity platform may switch it off.
+    pub password_sign_in: bool,
+    /// OpenID Connect providers (`[[oidc]]`), offered as 「统一身份认证登录」.
+    pub oidc: Vec<crate::auth::federation::OidcProvider>,
+    /// The LDAP directory (`[ldap]`) people may sign in against.
+    pub ldap: Option<crate::auth::federation::LdapDirectory>,
 }
 
 /// Four connections per core, 8 to 32. More connections than the cores can serve only add
@@ -103,6 +110,9 @@ impl Default for Config {
             document_review: false,
             metrics_token: None,
             today: None,
+            password_sign_in: true,
+            oidc: Vec::new(),
+            ldap: None,
         }
     }
 }
@@ -121,6 +131,8 @@ pub enum ConfigError {
     },
     #[error("环境变量 {name} 的值无效: {value}")]
     Env { name: String, value: String },
+    #[error("统一身份认证配置有误: {0}")]
+    SignIn(String),
 }
 
 impl Config {
@@ -142,6 +154,8 @@ impl Config {
             None => Config::default(),
         };
         cfg.apply_env(|k| std::env::var(k).ok())?;
+        crate::auth::federation::check_config(&cfg.oidc, cfg.ldap.as_ref())
+            .map_err(ConfigError::SignIn)?;
         Ok(cfg)
     }
 
@@ -186,6 +200,9 @@ impl Config {
         }
         if let Some(v) = var("SQLITE_SYNCHRONOUS") {
             self.sqlite_synchronous = parse("SHUANGDA_SQLITE_SYNCHRONOUS", v)?;
+        }
+        if let Some(v) = var("PASSWORD_SIGN_IN") {
+            self.password_sign_in = boolean("SHUANGDA_PASSWORD_SIGN_IN", v)?;
         }
         if let Some(v) = var("METRICS_TOKEN") {
             self.metrics_token = Some(v).filter(|t| !t.trim().is_empty());

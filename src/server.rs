@@ -94,7 +94,7 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Every ten minutes, from the start: expired sessions removed.
+/// Every ten minutes, from the start: expired sessions and abandoned provider sign-ins removed.
 fn spawn_session_purge(ctx: Arc<Ctx>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -102,6 +102,9 @@ fn spawn_session_purge(ctx: Arc<Ctx>) -> tokio::task::JoinHandle<()> {
             tick.tick().await;
             if let Err(e) = crate::auth::session::purge_expired(&ctx.db, ctx.clock.now()).await {
                 tracing::warn!(error = %e, "session purge failed");
+            }
+            if let Err(e) = crate::auth::external::purge_pending(&ctx.db, ctx.clock.now()).await {
+                tracing::warn!(error = %e, "pending sign-in purge failed");
             }
         }
     })

@@ -31,6 +31,7 @@ const LOGIN_CSRF_COOKIE: &str = "sd_login_csrf";
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/login", get(login_form).post(login))
+        .route("/auth/ldap", post(ldap_login))
         .route("/logout", post(logout))
         .route("/password", get(password_form).post(change_password))
         .route("/tokens", get(tokens).post(issue_token))
@@ -56,6 +57,14 @@ struct LoginPage {
     username: String,
     next: String,
     error: Option<String>,
+    /// The platform's own password form is offered.
+    password: bool,
+    /// OpenID Connect providers: (id, button text).
+    providers: Vec<(String, String)>,
+    /// The directory's name, when LDAP sign-in is configured.
+    ldap: Option<String>,
+    /// Which form the user name belongs to (`ldap` or the password form).
+    method: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -64,8 +73,41 @@ pub struct LoginQuery {
     msg: Option<String>,
 }
 
+/// The sign-in page with a fresh login CSRF token (also set as a cookie).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn login_page(
+    state: &SharedState,
+    jar: CookieJar,
+    status: StatusCode,
+    error: Option<&str>,
+    msg: Option<&str>,
+    username: &str,
+    method: &'static str,
+    next: Option<&str>,
+) -> Response {
+    let (csrf, _) = new_secret();
+    let page = LoginPage {
+        layout: Layout::public("登录").notice(msg),
+        csrf: csrf.clone(),
+        username: username.to_string(),
+        next: safe_next(next),
+        error: error.map(str::to_string),
+        password: state.config.password_sign_in,
+        providers: state
+            .config
+            .oidc
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect(),
+        ldap: state.config.ldap.as_ref().map(|l| l.name.clone()),
+        method,
+    };
+    let jar = jar.add(cookie(state, LOGIN_CSRF_COOKIE, csrf));
+    (jar, render_status(status, &page)).into_response()
+}
+
 /// Only same-site paths are followed after sign-in.
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         // Browsers drop tabs and line breaks from URLs ("/\t/evil" becomes "//evil"), so any
         // control character or backslash disqualifies the path.
@@ -106,16 +148,16 @@ async fn login_form(
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    let (csrf, _) = new_secret();
-    let page = LoginPage {
-        layout: Layout::public("登录").notice(q.msg.as_deref()),
-        csrf: csrf.clone(),
-        username: String::new(),
-        next: safe_next(q.next.as_deref()),
-        error: None,
-    };
-    let jar = jar.add(cookie(&state, LOGIN_CSRF_COOKIE, csrf));
-    (jar, render(&page)).into_response()
+    login_page(
+        &state,
+        jar,
+        StatusCode::OK,
+        None,
+        q.msg.as_deref(),
+        "",
+        "password",
+        q.next.as_deref(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -130,62 +172,88 @@ pub struct LoginForm {
     csrf: String,
 }
 
-async fn login(
-    State(state): State<SharedState>,
-    jar: CookieJar,
-    meta: Meta,
-    axum::Form(form): axum::Form<LoginForm>,
-) -> Response {
-    let (fresh_csrf, _) = new_secret();
-    let retry = |status: StatusCode, error: &str, jar: CookieJar| {
-        let page = LoginPage {
-            layout: Layout::public("登录"),
-            csrf: fresh_csrf.clone(),
-            username: form.username.clone(),
-            next: safe_next(form.next.as_deref()),
-            error: Some(error.to_string()),
-        };
-        let jar = jar.add(cookie(&state, LOGIN_CSRF_COOKIE, fresh_csrf.clone()));
-        (jar, render_status(status, &page)).into_response()
+/// The user name and password form's checks before any account is looked at: the login CSRF
+/// token, the fields, and the per-address throttle. `Err` is the page to answer with.
+fn admit(
+    state: &SharedState,
+    jar: &CookieJar,
+    meta: &Meta,
+    form: &LoginForm,
+    method: &'static str,
+) -> Result<String, Box<Response>> {
+    let retry = |status: StatusCode, error: &str| {
+        Err(Box::new(login_page(
+            state,
+            jar.clone(),
+            status,
+            Some(error),
+            None,
+            &form.username,
+            method,
+            form.next.as_deref(),
+        )))
     };
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|e| constant_eq(e.as_bytes(), form.csrf.as_bytes())) {
-        return retry(StatusCode::FORBIDDEN, "页面已过期，请重新登录。", jar);
+        return retry(StatusCode::FORBIDDEN, "页面已过期，请重新登录。");
     }
     if form.username.trim().is_empty() || form.password.is_empty() {
-        return retry(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "请输入用户名和密码。",
-            jar,
-        );
+        return retry(StatusCode::UNPROCESSABLE_ENTITY, "请输入用户名和密码。");
     }
     if form.username.len() > 64 || form.password.len() > 256 {
-        return retry(StatusCode::UNPROCESSABLE_ENTITY, "用户名或密码错误。", jar);
+        return retry(StatusCode::UNPROCESSABLE_ENTITY, "用户名或密码错误。");
     }
     let addr = meta.client_addr.clone().unwrap_or_default();
     if !state.sign_in_limiter.try_begin(&addr) {
         return retry(
             StatusCode::TOO_MANY_REQUESTS,
             "登录尝试过于频繁，请5分钟后再试。",
-            jar,
         );
     }
-    let lifetime = Duration::hours(state.config.session_lifetime_hours);
-    match users::sign_in(
-        &state.db,
-        &form.username,
-        &form.password,
-        &meta.anonymous(),
-        lifetime,
-    )
-    .await
-    {
+    Ok(addr)
+}
+
+/// The answer to a sign-in by whatever method: the session cookie and the way on, or the page
+/// again with what went wrong.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn signed_in(
+    state: &SharedState,
+    jar: CookieJar,
+    addr: &str,
+    result: Result<crate::auth::session::NewSession, SignInError>,
+    username: &str,
+    method: &'static str,
+    next: Option<&str>,
+    via_provider: bool,
+) -> Response {
+    let retry = |status: StatusCode, error: &str, jar: CookieJar| {
+        login_page(
+            state,
+            jar,
+            status,
+            Some(error),
+            None,
+            username,
+            method,
+            next,
+        )
+    };
+    match result {
         Ok(s) => {
-            state.sign_in_limiter.succeeded(&addr);
+            state.sign_in_limiter.succeeded(addr);
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
-                .add(cookie(&state, SESSION_COOKIE, s.token));
-            (jar, Redirect::to(&safe_next(form.next.as_deref()))).into_response()
+                .add(cookie(state, SESSION_COOKIE, s.token));
+            let next = safe_next(next);
+            if via_provider {
+                // The browser arrived from the provider's site: a redirect now would carry on
+                // that cross-site navigation, and the SameSite=Strict session cookie would not
+                // be sent with it. A page of our own moves on instead (same-site).
+                let page = MovingOn { next };
+                (jar, render(&page)).into_response()
+            } else {
+                (jar, Redirect::to(&next)).into_response()
+            }
         }
         Err(SignInError::Invalid) => retry(StatusCode::UNAUTHORIZED, "用户名或密码错误。", jar),
         Err(SignInError::Locked(until)) => retry(
@@ -196,12 +264,110 @@ async fn login(
             ),
             jar,
         ),
+        Err(SignInError::Unavailable(why)) => {
+            state.sign_in_limiter.succeeded(addr);
+            tracing::warn!(error = %why, "identity provider unavailable");
+            retry(
+                StatusCode::BAD_GATEWAY,
+                "统一身份认证服务暂时无法访问，请稍后再试或联系系统管理员。",
+                jar,
+            )
+        }
+        Err(SignInError::Refused(r)) => {
+            state.sign_in_limiter.succeeded(addr);
+            retry(StatusCode::FORBIDDEN, r.message(), jar)
+        }
         Err(SignInError::Failed(e)) => {
             // Our failure, not the caller's: it does not count against the address.
-            state.sign_in_limiter.succeeded(&addr);
+            state.sign_in_limiter.succeeded(addr);
             crate::web::page::error_page(e)
         }
     }
+}
+
+#[derive(Template)]
+#[template(path = "signed_in.html")]
+struct MovingOn {
+    next: String,
+}
+
+async fn login(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    meta: Meta,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    if !state.config.password_sign_in {
+        return login_page(
+            &state,
+            jar,
+            StatusCode::FORBIDDEN,
+            Some("本平台已关闭账号密码登录，请使用统一身份认证登录。"),
+            None,
+            "",
+            "password",
+            form.next.as_deref(),
+        );
+    }
+    let addr = match admit(&state, &jar, &meta, &form, "password") {
+        Ok(a) => a,
+        Err(page) => return *page,
+    };
+    let lifetime = Duration::hours(state.config.session_lifetime_hours);
+    let result = users::sign_in(
+        &state.db,
+        &form.username,
+        &form.password,
+        &meta.anonymous(),
+        lifetime,
+    )
+    .await;
+    signed_in(
+        &state,
+        jar,
+        &addr,
+        result,
+        &form.username,
+        "password",
+        form.next.as_deref(),
+        false,
+    )
+}
+
+/// Sign in with the directory's user name and password (LDAP).
+async fn ldap_login(
+    State(state): State<SharedState>,
+    jar: CookieJar,
+    meta: Meta,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Response {
+    let Some(dir) = state.federation.directory.as_ref() else {
+        return crate::web::page::error_page(AppError::NotFound);
+    };
+    let addr = match admit(&state, &jar, &meta, &form, "ldap") {
+        Ok(a) => a,
+        Err(page) => return *page,
+    };
+    let lifetime = Duration::hours(state.config.session_lifetime_hours);
+    let result = super::external::sign_in_ldap(
+        &state.db,
+        dir,
+        &form.username,
+        &form.password,
+        &meta.anonymous(),
+        lifetime,
+    )
+    .await;
+    signed_in(
+        &state,
+        jar,
+        &addr,
+        result,
+        &form.username,
+        "ldap",
+        form.next.as_deref(),
+        false,
+    )
 }
 
 #[derive(Deserialize)]
@@ -213,17 +379,44 @@ async fn logout(
     jar: CookieJar,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> PageResult {
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        super::session::delete(&state.db, c.value()).await?;
-    }
+    // The platform's session ends first, whatever the provider does next.
+    let ended = match jar.get(SESSION_COOKIE) {
+        Some(c) => super::session::delete(&state.db, c.value()).await?,
+        None => None,
+    };
+    let provider = ended
+        .as_ref()
+        .and_then(|e| e.provider.as_deref())
+        .and_then(|id| state.config.oidc.iter().find(|p| p.id == id));
     audit::store::record_alone(
         &state.db,
         &cu.who,
-        Entry::new("auth.sign_out", "user").object(cu.actor.user_id, Some(cu.actor.unit_id)),
+        Entry::new("auth.sign_out", "user")
+            .object(cu.actor.user_id, Some(cu.actor.unit_id))
+            .summary(json!({"provider": provider.map(|p| p.name.as_str())})),
     )
     .await?;
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    Ok((jar, Redirect::to("/login?msg=signed_out")).into_response())
+    let after = format!(
+        "{}/login?msg=signed_out",
+        state.config.public_url.trim_end_matches('/')
+    );
+    // Single logout: the provider ends its own session too, where it offers RP-initiated
+    // logout, then sends the browser back to the sign-in page.
+    let to = match provider {
+        Some(p) => state
+            .federation
+            .oidc
+            .logout_url(
+                p,
+                ended.as_ref().and_then(|e| e.id_token.as_deref()),
+                &after,
+            )
+            .await
+            .unwrap_or_else(|| "/login?msg=signed_out".into()),
+        None => "/login?msg=signed_out".into(),
+    };
+    Ok((jar, Redirect::to(&to)).into_response())
 }
 
 #[derive(Template)]
@@ -262,6 +455,7 @@ async fn change_password(
                 cu.who.client_addr.as_deref(),
                 lifetime,
                 cu.who.at,
+                super::session::Origin::PASSWORD,
             )
             .await?;
             tx.commit().await?;

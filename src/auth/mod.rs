@@ -1,8 +1,13 @@
 //! Authentication: passwords, sessions, sign-in throttling and integration tokens.
 
+pub mod external;
+pub mod federation;
 pub mod http;
+pub mod ldap;
+pub mod oidc;
 pub mod password;
 pub mod session;
+pub mod sso;
 pub mod throttle;
 pub mod token;
 

@@ -20,18 +20,44 @@ pub struct Found {
     pub csrf: String,
 }
 
+/// How the person proved who they are: the platform's own password, or a configured identity
+/// provider (with the OpenID Connect ID token, kept for RP-initiated logout).
+#[derive(Clone, Copy, Debug)]
+pub struct Origin<'a> {
+    /// The provider's configured id (`None`: the platform's password).
+    pub provider: Option<&'a str>,
+    /// The provider's name as the audit trail shows it.
+    pub provider_name: Option<&'a str>,
+    pub id_token: Option<&'a str>,
+}
+
+impl Origin<'_> {
+    pub const PASSWORD: Origin<'static> = Origin {
+        provider: None,
+        provider_name: None,
+        id_token: None,
+    };
+}
+
+/// What a session ended by sign-out came from, for single logout at the provider.
+pub struct Ended {
+    pub provider: Option<String>,
+    pub id_token: Option<String>,
+}
+
 pub async fn create(
     tx: &mut Tx,
     user_id: i64,
     client_addr: Option<&str>,
     lifetime: Duration,
     now: DateTime<Utc>,
+    origin: Origin<'_>,
 ) -> Result<NewSession, sqlx::Error> {
     let (token, id_hash) = new_secret();
     let (csrf, _) = new_secret();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_addr) \
-         VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, client_addr, provider, id_token) \
+         VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
     )
     .bind(&id_hash)
     .bind(user_id)
@@ -39,6 +65,8 @@ pub async fn create(
     .bind(time::to_text(now))
     .bind(time::to_text(now + lifetime))
     .bind(client_addr)
+    .bind(origin.provider)
+    .bind(origin.id_token)
     .execute(&mut **tx)
     .await?;
     Ok(NewSession { token, csrf })
@@ -92,10 +120,21 @@ pub async fn find(
     }))
 }
 
-pub async fn delete(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    db.execute(sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(hash_secret(token)))
+/// End the session; what it came from, if it existed.
+pub async fn delete(db: &Db, token: &str) -> Result<Option<Ended>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let row = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 RETURNING provider, id_token")
+        .bind(hash_secret(token))
+        .fetch_optional(&mut *tx)
         .await?;
-    Ok(())
+    tx.commit().await?;
+    row.map(|r| {
+        Ok(Ended {
+            provider: r.try_get(0)?,
+            id_token: r.try_get(1)?,
+        })
+    })
+    .transpose()
 }
 
 pub async fn delete_for_user(tx: &mut Tx, user_id: i64) -> Result<(), sqlx::Error> {

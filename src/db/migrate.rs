@@ -151,6 +151,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "provisional_derived",
         sql: include_str!("../../migrations/0027_provisional_derived.sql"),
     },
+    Migration {
+        version: 28,
+        name: "external_sign_in",
+        sql: include_str!("../../migrations/0028_external_sign_in.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

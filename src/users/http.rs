@@ -215,6 +215,11 @@ struct ShowPage {
     is_self: bool,
     error: Option<String>,
     now: chrono::DateTime<chrono::Utc>,
+    /// Identities at the identity platform linked to the account (shown to the system
+    /// administrator, who links them).
+    identities: Vec<crate::auth::external::LinkedIdentity>,
+    /// Configured providers: (id, name).
+    providers: Vec<(String, String)>,
 }
 
 async fn show(
@@ -229,6 +234,24 @@ async fn show(
         .await?
         .ok_or(AppError::NotFound)?;
     let held = store::roles_of(&state.db.pool, id).await?;
+    let can_edit = cu.actor.can(Resource::User, Action::Update);
+    let mut providers: Vec<(String, String)> = state
+        .config
+        .oidc
+        .iter()
+        .map(|p| (p.id.clone(), p.name.clone()))
+        .collect();
+    if let Some(l) = &state.config.ldap {
+        providers.push((
+            crate::auth::federation::LDAP_PROVIDER.into(),
+            l.name.clone(),
+        ));
+    }
+    let identities = if can_edit && !providers.is_empty() {
+        crate::auth::external::identities_of(&state.db, id).await?
+    } else {
+        Vec::new()
+    };
     let opt = |r: Role| RoleOption {
         code: r.code(),
         label: r.label(),
@@ -249,7 +272,9 @@ async fn show(
                 .filter(|r| !held.contains(r))
                 .map(opt)
                 .collect(),
-            can_edit: cu.actor.can(Resource::User, Action::Update),
+            can_edit,
+            identities,
+            providers,
             can_grant: cu.actor.can(Resource::RoleGrant, Action::Create),
             can_unlock: cu.actor.can(Resource::User, Action::Unlock),
             is_self: user.id == cu.actor.user_id,
@@ -257,6 +282,16 @@ async fn show(
             error,
         },
     ))
+}
+
+/// The account page again, with what was wrong with the administrator's last step.
+pub(crate) async fn show_with_error(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    error: String,
+) -> PageResult {
+    show(state, cu, id, None, Some(error)).await
 }
 
 async fn show_page(

@@ -248,6 +248,12 @@ async fn insert(
     .await?)
 }
 
+/// An account created at its first sign-in through an identity provider: no role, and no
+/// password it could sign in with (`!` is no PHC hash).
+pub async fn insert_external(tx: &mut Tx, who: &Who, new: &NewUser) -> AppResult<i64> {
+    insert(tx, who, new, "!external", false).await
+}
+
 /// Argon2 costs tens of milliseconds and 19 MiB: run it on the blocking pool so it does not
 /// hold up the requests sharing an async worker thread.
 pub async fn hash(pw: &str) -> AppResult<String> {
@@ -617,6 +623,10 @@ pub enum SignInError {
     Invalid,
     /// Locked until this instant (UTC text).
     Locked(String),
+    /// An identity proved by a provider that may not sign in here.
+    Refused(crate::auth::federation::Refusal),
+    /// The identity provider could not be reached or answered wrongly: nobody's fault here.
+    Unavailable(String),
     Failed(AppError),
 }
 
@@ -631,6 +641,189 @@ fn dummy_hash() -> &'static str {
     H.get_or_init(|| password::hash("dummy-Password-1").unwrap_or_default())
 }
 
+/// An account as sign-in sees it, found by user name or by a linked external identity.
+pub struct SignInAccount {
+    pub id: i64,
+    pub unit_id: i64,
+    password_hash: String,
+    failures: i64,
+    locked_until: Option<String>,
+    /// The audit trail's name for the person: 张三（zhangsan）.
+    pub who_name: String,
+}
+
+macro_rules! sign_in_columns {
+    () => {
+        "SELECT s.id, s.password_hash, s.failed_logins, s.locked_until, s.unit_id, \
+         s.display_name, s.username FROM users s"
+    };
+}
+
+fn sign_in_account(row: &sqlx::any::AnyRow) -> Result<SignInAccount, sqlx::Error> {
+    let display: String = row.try_get(5)?;
+    let name: String = row.try_get(6)?;
+    Ok(SignInAccount {
+        id: row.try_get(0)?,
+        password_hash: row.try_get(1)?,
+        failures: row.try_get(2)?,
+        locked_until: row.try_get(3)?,
+        unit_id: row.try_get(4)?,
+        who_name: format!("{display}（{name}）"),
+    })
+}
+
+/// The active account with this user name.
+pub async fn sign_in_by_username(
+    db: &Db,
+    username: &str,
+) -> Result<Option<SignInAccount>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        sign_in_columns!(),
+        " WHERE s.username = $1 AND s.active = 1"
+    ))
+    .bind(username.trim().to_ascii_lowercase())
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(sign_in_account).transpose()
+}
+
+/// The active account with this id.
+pub async fn sign_in_by_id(db: &Db, id: i64) -> Result<Option<SignInAccount>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        sign_in_columns!(),
+        " WHERE s.id = $1 AND s.active = 1"
+    ))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(sign_in_account).transpose()
+}
+
+impl SignInAccount {
+    pub fn who(&self, meta: &Who) -> Who {
+        Who {
+            user_id: Some(self.id),
+            name: self.who_name.clone(),
+            unit_id: Some(self.unit_id),
+            ..meta.clone()
+        }
+    }
+
+    /// Refuse a locked account, whatever proved the person's identity: the lock is the
+    /// platform's, not the provider's.
+    pub async fn refuse_if_locked(&self, db: &Db, who: &Who) -> Result<(), SignInError> {
+        if let Some(until) = self.locked_until.as_deref().and_then(time::parse)
+            && until > who.at
+        {
+            audit::store::record_alone(
+                db,
+                who,
+                Entry::new("auth.sign_in_refused_locked", "user")
+                    .object(self.id, Some(self.unit_id)),
+            )
+            .await?;
+            return Err(SignInError::Locked(time::to_text(until)));
+        }
+        Ok(())
+    }
+
+    /// Count a wrong password (local or the directory's); the account locks after
+    /// `throttle::MAX_FAILURES` in a row. Always ends in an error for the caller to show.
+    pub async fn record_failure(&self, db: &Db, who: &Who, provider: Option<&str>) -> SignInError {
+        match self.try_record_failure(db, who, provider).await {
+            Ok(e) | Err(e) => e,
+        }
+    }
+
+    async fn try_record_failure(
+        &self,
+        db: &Db,
+        who: &Who,
+        provider: Option<&str>,
+    ) -> Result<SignInError, SignInError> {
+        let now = who.at;
+        let mut tx = db.begin().await?;
+        let lock = throttle::locks_after(self.failures);
+        let until = now + Duration::minutes(throttle::LOCK_MINUTES);
+        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
+            .bind(if lock { 0 } else { self.failures + 1 })
+            .bind(lock.then(|| time::to_text(until)))
+            .bind(self.id)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            who,
+            Entry::new("auth.sign_in_failed", "user")
+                .object(self.id, Some(self.unit_id))
+                .summary(json!({"failures": self.failures + 1, "provider": provider})),
+        )
+        .await?;
+        if lock {
+            audit::record(
+                &mut tx,
+                who,
+                Entry::new("auth.account_locked", "user")
+                    .object(self.id, Some(self.unit_id))
+                    .summary(
+                        json!({"until": time::to_text(until), "minutes": throttle::LOCK_MINUTES}),
+                    ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(if lock {
+            SignInError::Locked(time::to_text(until))
+        } else {
+            SignInError::Invalid
+        })
+    }
+
+    /// The person is who they say: clear the failure count, start a session and audit the
+    /// sign-in with how it was proved, in one transaction.
+    pub async fn open_session(
+        &self,
+        db: &Db,
+        who: &Who,
+        lifetime: Duration,
+        origin: session::Origin<'_>,
+    ) -> Result<session::NewSession, SignInError> {
+        let now = who.at;
+        let mut tx = db.begin().await?;
+        // The account may have been disabled since it was read: the update finds no row then.
+        let done = sqlx::query(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 \
+             WHERE id = $2 AND active = 1",
+        )
+        .bind(time::to_text(now))
+        .bind(self.id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(SignInError::Invalid);
+        }
+        let s = session::create(
+            &mut tx,
+            self.id,
+            who.client_addr.as_deref(),
+            lifetime,
+            now,
+            origin,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            who,
+            Entry::new("auth.sign_in", "user")
+                .object(self.id, Some(self.unit_id))
+                .summary(json!({"provider": origin.provider_name})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(s)
+    }
+}
+
 /// Check a user name and password; on success start a session. Failures are counted and lock
 /// the account after `throttle::MAX_FAILURES`; every attempt is audited.
 pub async fn sign_in(
@@ -641,14 +834,7 @@ pub async fn sign_in(
     lifetime: Duration,
 ) -> Result<session::NewSession, SignInError> {
     let name = username.trim().to_ascii_lowercase();
-    let row = sqlx::query(
-        "SELECT s.id, s.password_hash, s.failed_logins, s.locked_until, s.unit_id, s.display_name \
-         FROM users s WHERE s.username = $1 AND s.active = 1",
-    )
-    .bind(&name)
-    .fetch_optional(&db.pool)
-    .await?;
-    let Some(row) = row else {
+    let Some(account) = sign_in_by_username(db, &name).await? else {
         // Same work as a real check, so timing does not reveal which names exist.
         verify(pw, dummy_hash()).await;
         audit::store::record_alone(
@@ -660,84 +846,14 @@ pub async fn sign_in(
         .await?;
         return Err(SignInError::Invalid);
     };
-    let id: i64 = row.try_get(0)?;
-    let stored: String = row.try_get(1)?;
-    let failures: i64 = row.try_get(2)?;
-    let locked_until: Option<String> = row.try_get(3)?;
-    let unit_id: i64 = row.try_get(4)?;
-    let display: String = row.try_get(5)?;
-    let who = Who {
-        user_id: Some(id),
-        name: format!("{display}（{name}）"),
-        unit_id: Some(unit_id),
-        ..meta.clone()
-    };
-    let now = who.at;
-    if let Some(until) = locked_until.as_deref().and_then(time::parse)
-        && until > now
-    {
-        audit::store::record_alone(
-            db,
-            &who,
-            Entry::new("auth.sign_in_refused_locked", "user").object(id, Some(unit_id)),
-        )
-        .await?;
-        return Err(SignInError::Locked(time::to_text(until)));
+    let who = account.who(meta);
+    account.refuse_if_locked(db, &who).await?;
+    if !verify(pw, &account.password_hash).await {
+        return Err(account.record_failure(db, &who, None).await);
     }
-    if !verify(pw, &stored).await {
-        let mut tx = db.begin().await?;
-        let lock = throttle::locks_after(failures);
-        let until = now + Duration::minutes(throttle::LOCK_MINUTES);
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(if lock { 0 } else { failures + 1 })
-            .bind(lock.then(|| time::to_text(until)))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit::record(
-            &mut tx,
-            &who,
-            Entry::new("auth.sign_in_failed", "user")
-                .object(id, Some(unit_id))
-                .summary(json!({"failures": failures + 1})),
-        )
-        .await?;
-        if lock {
-            audit::record(
-                &mut tx,
-                &who,
-                Entry::new("auth.account_locked", "user")
-                    .object(id, Some(unit_id))
-                    .summary(
-                        json!({"until": time::to_text(until), "minutes": throttle::LOCK_MINUTES}),
-                    ),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        return Err(if lock {
-            SignInError::Locked(time::to_text(until))
-        } else {
-            SignInError::Invalid
-        });
-    }
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
-    )
-    .bind(time::to_text(now))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    let s = session::create(&mut tx, id, meta.client_addr.as_deref(), lifetime, now).await?;
-    audit::record(
-        &mut tx,
-        &who,
-        Entry::new("auth.sign_in", "user").object(id, Some(unit_id)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(s)
+    account
+        .open_session(db, &who, lifetime, session::Origin::PASSWORD)
+        .await
 }
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {

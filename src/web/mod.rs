@@ -36,6 +36,8 @@ pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub config: Config,
     pub sign_in_limiter: AddressLimiter,
+    /// Sign-in through the identity platform (OpenID Connect, LDAP).
+    pub federation: crate::auth::sso::Federation,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
     hsts: Option<HeaderValue>,
     pub metrics: metrics::Metrics,
@@ -52,7 +54,14 @@ impl AppState {
         let hsts = (config.cookie_secure && config.hsts_max_age_seconds > 0)
             .then(|| HeaderValue::from_str(&format!("max-age={}", config.hsts_max_age_seconds)))
             .and_then(Result::ok);
+        // The server checks the configuration before it gets here (server.rs); a state built
+        // without that check (tests) gets no external sign-in rather than a panic.
+        let federation = crate::auth::sso::Federation::from_config(&config).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "external sign-in configuration unusable");
+            crate::auth::sso::Federation::none()
+        });
         Arc::new(AppState {
+            federation,
             ctx,
             config,
             sign_in_limiter: limiter,
@@ -78,6 +87,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
     use utoipa::OpenApi;
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(crate::auth::http::routes())
+        .merge(crate::auth::sso::routes())
         .merge(crate::notify::http::routes())
         .merge(crate::units::http::routes())
         .merge(crate::users::http::routes())

@@ -193,6 +193,8 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "unlocked" => "账号已解锁。",
         "password_changed" => "密码已修改，请妥善保管。",
         "signed_out" => "您已安全退出。",
+        "identity_linked" => "已关联统一身份认证账号。关联不授予任何角色。",
+        "identity_unlinked" => "已解除统一身份认证账号的关联。",
         "read" => "已标记为已读。",
         "reminded" => "已催办，承办单位已收到提醒。",
         _ => return None,

@@ -16,6 +16,7 @@ macro_rules! ensure {
 pub mod browser;
 pub mod contract;
 pub mod smtp;
+pub mod sso;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -101,6 +102,18 @@ impl App {
     /// The acting party for work a test does directly, at the app's current instant.
     pub fn system(&self, what: &str) -> shuangda::audit::Who {
         self.state.system(what)
+    }
+
+    /// The same database and context served with another configuration (sign-in providers,
+    /// say).
+    pub fn with_config(&self, config: Config) -> App {
+        let state = web::AppState::new(self.state.ctx.clone(), config);
+        App {
+            router: web::router(state.clone()),
+            state,
+            db: self.db.clone(),
+            url: self.url.clone(),
+        }
     }
 
     pub fn client(&self) -> Client {

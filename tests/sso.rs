@@ -1,0 +1,445 @@
+//! Sign-in through the identity platform against real providers: panva's `oidc-provider` for
+//! OpenID Connect and Debian's `slapd` for LDAP, on both databases.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::sso::{OpenIdProvider, PUBLIC_URL, Slapd, oidc_config};
+use common::{App, Client, api, each_db};
+use serde_json::json;
+use shuangda::config::Config;
+
+const PROVIDERS: [&str; 3] = ["gov", "jit", "short"];
+
+fn provider() -> OpenIdProvider {
+    let redirects: Vec<String> = PROVIDERS
+        .iter()
+        .map(|p| format!("{PUBLIC_URL}/auth/oidc/{p}/callback"))
+        .collect();
+    OpenIdProvider::start(&redirects, &[format!("{PUBLIC_URL}/login?msg=signed_out")])
+}
+
+/// The app served with three providers at `issuer`: `gov` (linked identities only, or by the
+/// `preferred_username` claim when `link_claim`), `jit` (creates accounts in 信阳市市场监督管理局)
+/// and `short` (codes expire after a second), and the directory if given.
+async fn app_with(app: &App, issuer: &str, link_claim: bool, ldap: Option<toml::Table>) -> App {
+    let mut gov = oidc_config("gov", "信阳市统一身份认证", issuer, "shuangda");
+    if link_claim {
+        gov.insert("link_claim".into(), "preferred_username".into());
+    }
+    let mut jit = oidc_config("jit", "新账号认证", issuer, "shuangda");
+    jit.insert("create_accounts".into(), true.into());
+    jit.insert("create_in_unit".into(), "信阳市市场监督管理局".into());
+    let short = oidc_config("short", "短时认证", issuer, "short");
+    let mut t = toml::Table::new();
+    t.insert("public_url".into(), PUBLIC_URL.into());
+    t.insert(
+        "oidc".into(),
+        toml::Value::Array(vec![gov.into(), jit.into(), short.into()]),
+    );
+    if let Some(l) = ldap {
+        t.insert("ldap".into(), l.into());
+    }
+    let mut config: Config = toml::Value::Table(t).try_into().expect("config");
+    config.database_url = app.url.clone();
+    shuangda::auth::federation::check_config(&config.oidc, config.ldap.as_ref())
+        .expect("a valid configuration");
+    app.with_config(config)
+}
+
+/// A browser at the provider: keeps the provider's cookies, follows nothing by itself.
+fn op_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Start a sign-in at the app, sign in at the provider as `login`, and return the callback
+/// address (path and query) the provider sends the browser back to.
+async fn through_provider(
+    client: &mut Client,
+    op: &reqwest::Client,
+    issuer: &str,
+    provider: &str,
+    login: &str,
+) -> String {
+    let r = client
+        .get(&format!("/auth/oidc/{provider}/start?next=/cases"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut url = r.location().to_string();
+    assert!(url.starts_with(issuer), "to the provider: {url}");
+    assert!(url.contains("code_challenge_method=S256"), "PKCE: {url}");
+    assert!(url.contains("nonce="), "nonce: {url}");
+    for _ in 0..10 {
+        if let Some(back) = url.strip_prefix(PUBLIC_URL) {
+            return back.to_string();
+        }
+        let abs = if url.starts_with('/') {
+            format!("{issuer}{url}")
+        } else {
+            url.clone()
+        };
+        let resp = if abs.contains("/interaction/") {
+            let uid = abs.rsplit('/').next().unwrap_or_default().to_string();
+            op.post(format!("{issuer}/interaction/{uid}/login"))
+                .form(&[("login", login)])
+                .send()
+                .await
+                .expect("provider login")
+        } else {
+            op.get(&abs).send().await.expect("provider")
+        };
+        url = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("provider answered {} at {abs}", resp.status()))
+            .to_string();
+    }
+    panic!("the provider never sent the browser back");
+}
+
+fn query_param(url: &str, name: &str) -> String {
+    url.split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn signed_in_as(client: &mut Client) -> String {
+    let home = client.get("/").await;
+    assert_eq!(home.status, StatusCode::OK, "signed in: {}", home.body);
+    client.csrf = home.csrf();
+    home.body
+}
+
+async fn link(app: &App, username: &str, provider: &str, subject: &str) {
+    let token = app.token("sysadmin").await;
+    let id = app.user_id(username).await;
+    let r = api(
+        app,
+        Method::POST,
+        &format!("/api/v1/users/{id}/identities"),
+        Some(&token),
+        Some(json!({"provider": provider, "subject": subject})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+}
+
+async fn roles(app: &App, username: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT g.role FROM role_grants g JOIN users u ON u.id = g.user_id WHERE u.username = $1 ORDER BY g.role",
+    )
+    .bind(username)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("roles")
+}
+
+#[tokio::test]
+async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, false, None).await;
+            // The sign-in page offers the provider beside the password form.
+            let page = app.client().get("/login").await;
+            assert!(page.body.contains("信阳市统一身份认证登录"), "{}", page.body);
+            assert!(page.body.contains("id=\"password\""));
+
+            // An identity linked to no account is refused, and the refusal is audited.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("尚未关联本平台账号"), "{}", r.body);
+            assert!(!c.cookies.contains_key("sd_session"));
+            let refused = app.count("audit_log WHERE action = 'auth.sign_in_refused'").await;
+            assert_eq!(refused, 1);
+
+            // Only the system administrator links; the security administrator may not.
+            let id = app.user_id("staff").await;
+            let sec = app.token("secadmin").await;
+            let r = api(
+                &app,
+                Method::POST,
+                &format!("/api/v1/users/{id}/identities"),
+                Some(&sec),
+                Some(json!({"provider": "gov", "subject": "sub-staff"})),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            let sys = app.token("sysadmin").await;
+            let r = api(
+                &app,
+                Method::POST,
+                &format!("/api/v1/users/{id}/identities"),
+                Some(&sys),
+                Some(json!({"provider": "nowhere", "subject": "x"})),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            let before = roles(&app, "staff").await;
+            link(&app, "staff", "gov", "sub-staff").await;
+            assert_eq!(roles(&app, "staff").await, before, "a link grants nothing");
+            // The same identity cannot be linked to a second account.
+            let other = app.user_id("director").await;
+            let r = api(
+                &app,
+                Method::POST,
+                &format!("/api/v1/users/{other}/identities"),
+                Some(&sys),
+                Some(json!({"provider": "gov", "subject": "sub-staff"})),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+            // The linked identity signs in, to where the person was going.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert!(r.body.contains("url=/cases"), "moves on to next: {}", r.body);
+            assert!(c.cookies.contains_key("sd_session"));
+            let home = signed_in_as(&mut c).await;
+            assert!(home.contains("办公室专干") || home.contains("staff") || home.contains("退出"));
+            let provider_named: i64 = app
+                .count(
+                    "audit_log WHERE action = 'auth.sign_in' AND summary LIKE '%信阳市统一身份认证%'",
+                )
+                .await;
+            assert_eq!(provider_named, 1, "the audit names the provider");
+
+            // The code and state are good once: replaying the callback signs no one in.
+            let mut again = app.client();
+            let r = again.get(&back).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+            // Single logout: the platform's session ends, and the browser goes on to the
+            // provider's end-session endpoint with the ID token as hint.
+            let r = c.post("/logout", &[]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER);
+            let to = r.location().to_string();
+            assert!(to.starts_with(&issuer), "to the provider: {to}");
+            assert!(to.contains("id_token_hint="), "{to}");
+            assert!(to.contains("post_logout_redirect_uri="), "{to}");
+            assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER, "signed out");
+
+            // A disabled account stays shut whatever the provider says.
+            sqlx::query("UPDATE users SET active = 0 WHERE username = 'staff'")
+                .execute(&app.db.pool)
+                .await
+                .expect("disable");
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("已停用"), "{}", r.body);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, false, None).await;
+            link(&app, "director", "gov", "sub-director").await;
+            link(&app, "director", "short", "sub-director").await;
+
+            // A state the platform never issued.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let forged = back.replace(
+                &format!("state={}", query_param(&back, "state")),
+                "state=forged",
+            );
+            let r = c.get(&forged).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+            assert!(!c.cookies.contains_key("sd_session"));
+
+            // The right state in another browser (login CSRF): refused.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let mut victim = app.client();
+            let r = victim.get(&back).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+            assert!(!victim.cookies.contains_key("sd_session"));
+
+            // A nonce other than the one the ID token carries.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            sqlx::query("UPDATE sign_in_pending SET nonce = 'not-the-nonce-sent'")
+                .execute(&app.db.pool)
+                .await
+                .expect("tamper");
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            assert!(!c.cookies.contains_key("sd_session"));
+
+            // A code used after it expired (the `short` client's live one second).
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "short", "director").await;
+            tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            assert!(!c.cookies.contains_key("sd_session"));
+
+            // A pending sign-in older than its ten minutes is refused even with a good code.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            sqlx::query("UPDATE sign_in_pending SET expires_at = '2000-01-01T00:00:00Z'")
+                .execute(&app.db.pool)
+                .await
+                .expect("age");
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+            // And the good path still works after all that.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            assert_eq!(c.get(&back).await.status, StatusCode::OK);
+            signed_in_as(&mut c).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, true, None).await;
+            // preferred_username equal to the user name links the account at first sign-in.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "leader").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let linked: i64 = app
+                .count("external_identities WHERE provider = 'gov' AND subject = 'sub-leader'")
+                .await;
+            assert_eq!(linked, 1);
+            // Not case-folded: LEADER is nobody here.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "LEADER").await;
+            assert_eq!(c.get(&back).await.status, StatusCode::FORBIDDEN);
+
+            // Just-in-time creation (the `jit` provider): a new account, no role, in the
+            // configured unit; the security administrator is told.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "jit", "newcomer").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert!(roles(&app, "newcomer").await.is_empty(), "no role");
+            let unit: String = sqlx::query_scalar(
+                "SELECT n.name FROM users u JOIN units n ON n.id = u.unit_id WHERE u.username = 'newcomer'",
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("created");
+            assert_eq!(unit, "信阳市市场监督管理局");
+            let told: i64 = app
+                .count(
+                    "notifications n JOIN users u ON u.id = n.user_id \
+                     WHERE u.username = 'secadmin' AND n.body LIKE '%newcomer%'",
+                )
+                .await;
+            assert_eq!(told, 1, "the security administrator is notified");
+            // With no role the new account reads no case.
+            let home = signed_in_as(&mut c).await;
+            assert!(!home.contains("/cases/new"));
+            let r = c.get("/cases").await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            // The second sign-in finds the link; nothing is created twice.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &op_browser(), &issuer, "jit", "newcomer").await;
+            assert_eq!(c.get(&back).await.status, StatusCode::OK);
+            assert_eq!(app.count("users WHERE username = 'newcomer'").await, 1);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ldap_binds_as_the_person_and_counts_wrong_passwords_toward_the_lock() {
+    let dir = Slapd::start(&[("zhangwei", "Right-Pass-1"), ("lina", "Other-Pass-2")]);
+    let ldap = dir.config(false);
+    each_db(true, move |app| {
+        let ldap = ldap.clone();
+        async move {
+            let app = app_with(&app, "http://127.0.0.1:9", false, Some(ldap)).await;
+            let login = |c: &mut Client, user: &'static str, pw: &'static str| {
+                let mut c = std::mem::replace(c, app.client());
+                async move {
+                    let page = c.get("/login").await;
+                    assert!(
+                        page.body.contains("信阳市统一身份认证目录"),
+                        "{}",
+                        page.body
+                    );
+                    let csrf = page.csrf().expect("csrf");
+                    let r = c
+                        .post(
+                            "/auth/ldap",
+                            &[("username", user), ("password", pw), ("_csrf", &csrf)],
+                        )
+                        .await;
+                    (c, r)
+                }
+            };
+            // Known to the directory but linked to no account: refused.
+            let (_, r) = login(&mut app.client(), "zhangwei", "Right-Pass-1").await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("尚未关联"), "{}", r.body);
+
+            link(&app, "liaison.scjg", "ldap", "zhangwei").await;
+            // The right password signs in.
+            let (mut c, r) = login(&mut app.client(), "zhangwei", "Right-Pass-1").await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            signed_in_as(&mut c).await;
+            // A wrong one does not, and counts against the account.
+            let (c2, r) = login(&mut app.client(), "zhangwei", "wrong").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            assert!(!c2.cookies.contains_key("sd_session"));
+            let failures: i64 = sqlx::query_scalar(
+                "SELECT failed_logins FROM users WHERE username = 'liaison.scjg'",
+            )
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("failures");
+            assert_eq!(failures, 1);
+            // Nobody of that name: the same answer.
+            let (_, r) = login(&mut app.client(), "nobody", "Right-Pass-1").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            // A filter injection finds no one.
+            let (_, r) = login(&mut app.client(), "*", "Right-Pass-1").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            // Four more wrong passwords lock the account; then even the right one is refused.
+            for _ in 0..4 {
+                login(&mut app.client(), "zhangwei", "wrong").await;
+            }
+            let (_, r) = login(&mut app.client(), "zhangwei", "Right-Pass-1").await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("锁定"), "{}", r.body);
+            // The password typed is never stored.
+            let stored: i64 = app
+                .count("audit_log WHERE summary LIKE '%Right-Pass-1%' OR summary LIKE '%wrong%'")
+                .await;
+            assert_eq!(stored, 0);
+        }
+    })
+    .await;
+}
