@@ -443,3 +443,42 @@ async fn ldap_binds_as_the_person_and_counts_wrong_passwords_toward_the_lock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sign_in_started_on_one_instance_finishes_on_another() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let a = app_with(&app, &issuer, false, None).await;
+            link(&a, "director", "gov", "sub-director").await;
+            // A second instance: its own connection pool, clock context, metadata cache and
+            // state; only the database is shared, as behind a load balancer.
+            let db = shuangda::db::Db::connect(&app.url, 4)
+                .await
+                .expect("second pool");
+            let ctx =
+                shuangda::context::Ctx::new(db, shuangda::clock::Clock::on(app.today()), None);
+            let b_state =
+                shuangda::web::AppState::new(std::sync::Arc::new(ctx), a.state.config.clone());
+            let b = App {
+                router: shuangda::web::router(b_state.clone()),
+                state: b_state,
+                db: a.db.clone(),
+                url: a.url.clone(),
+            };
+            let mut on_a = a.client();
+            let back = through_provider(&mut on_a, &op_browser(), &issuer, "gov", "director").await;
+            // The load balancer sends the callback to B, with the browser's cookies.
+            let mut on_b = b.client();
+            on_b.cookies = on_a.cookies.clone();
+            let r = on_b.get(&back).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            // The session B opened serves on A.
+            on_a.cookies = on_b.cookies.clone();
+            signed_in_as(&mut on_a).await;
+        }
+    })
+    .await;
+}
