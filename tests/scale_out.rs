@@ -11,6 +11,8 @@
 //!   an overdue deadline is marked missed, audited and notified once; the mail sender mails
 //!   every notification once to an SMTP sink run by the test, though both instances start with
 //!   the same notifications waiting;
+//! - a sign-in through the identity platform (panva's oidc-provider, OpenID Connect) started on
+//!   one instance finishes on the other, whose session then serves on the first;
 //! - under concurrent API writes through the balancer one instance is killed (SIGKILL): every
 //!   write that was acknowledged (2xx with its id) is in the database afterwards, the other
 //!   instance carries on, and the audit trail still verifies.
@@ -648,6 +650,8 @@ struct Cluster {
     b: String,
     mails: Arc<Mutex<Vec<String>>>,
     pool: sqlx::AnyPool,
+    /// The OpenID Connect provider both instances are configured with.
+    op: common::sso::OpenIdProvider,
 }
 
 async fn scenario(url: String, haproxy: PathBuf) {
@@ -660,6 +664,8 @@ async fn scenario(url: String, haproxy: PathBuf) {
     steps.done("a and b ready; haproxy balances over both");
     let mut browser = sessions_and_csrf(&cluster, &db.prepared).await;
     steps.done("sign-in, sessions, CSRF and sign-out work whichever instance answers");
+    sso_across_instances(&cluster).await;
+    steps.done("an OpenID Connect sign-in started on a finishes on b");
     let case = files_and_documents(&cluster, &db.prepared, &mut browser).await;
     steps.done("uploads and the signed letter read the same from both instances");
     let mailed = jobs_act_once(&cluster, &db.prepared, case).await;
@@ -805,12 +811,27 @@ async fn start(dir: &Path, url: &str, haproxy: &Path, pool: sqlx::AnyPool) -> Cl
     let (smtp_port, mails) = common::smtp::smtp_sink().await;
     let (port_a, port_b, front) = (free_port(), free_port(), free_port());
     let lb = format!("http://127.0.0.1:{front}");
+    // The identity platform registers the balancer's callback; both instances know it.
+    let op = common::sso::OpenIdProvider::start(
+        &[format!("{lb}/auth/oidc/gov/callback")],
+        &[format!("{lb}/login?msg=signed_out")],
+    );
+    let mut sso = toml::Table::new();
+    sso.insert(
+        "oidc".into(),
+        toml::Value::Array(vec![
+            common::sso::oidc_config("gov", "信阳市统一身份认证", &op.issuer, "shuangda").into(),
+        ]),
+    );
+    let sso_config = dir.join("sso.toml");
+    std::fs::write(&sso_config, toml::to_string(&sso).expect("toml")).expect("write sso.toml");
     let mut procs = Procs {
         children: Vec::new(),
     };
     for (name, port) in [("a", port_a), ("b", port_b)] {
         let mut cmd = shuangda(dir, url);
         cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("SHUANGDA_CONFIG", &sso_config)
             .env("SHUANGDA_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}"))
             .env("SHUANGDA_PUBLIC_URL", &lb)
             .env("SHUANGDA_TRUST_FORWARDED_FOR", "true")
@@ -879,7 +900,53 @@ async fn start(dir: &Path, url: &str, haproxy: &Path, pool: sqlx::AnyPool) -> Cl
         b,
         mails,
         pool,
+        op,
     }
+}
+
+/// Sign-ins under way live in the database: one started on instance a finishes on instance b
+/// (as when the balancer sends the provider's callback there), and b's session serves on a.
+async fn sso_across_instances(c: &Cluster) {
+    sqlx::query(
+        "INSERT INTO external_identities (provider, subject, user_id, linked_at) \
+         SELECT 'gov', 'sub-director', id, '2026-01-01T00:00:00.000000Z' FROM users \
+         WHERE username = 'director'",
+    )
+    .execute(&c.pool)
+    .await
+    .expect("link director");
+    let mut browser = Browser::new(&c.http);
+    let r = browser
+        .get(&format!("{}/auth/oidc/gov/start?next=/cases", c.a))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(
+        browser.cookies.contains_key("sd_sso"),
+        "the browser's binding cookie"
+    );
+    let back = common::sso::at_provider(
+        &common::sso::provider_browser(),
+        &c.op.issuer,
+        r.location(),
+        &c.lb,
+        "director",
+    )
+    .await;
+    let on_b = back.replacen(&c.lb, &c.b, 1);
+    let r = browser.get(&on_b).await;
+    assert_eq!(r.status, StatusCode::OK, "callback on b: {}", r.text());
+    assert!(r.text().contains("url=/cases"), "{}", r.text());
+    assert!(
+        browser.cookies.contains_key("sd_session"),
+        "b opened a session"
+    );
+    let home = browser.get(&format!("{}/", c.a)).await;
+    assert_eq!(
+        home.status,
+        StatusCode::OK,
+        "b's session on a: {}",
+        home.text()
+    );
 }
 
 /// Sessions and CSRF tokens live in the database: a sign-in whose form came from one instance

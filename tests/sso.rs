@@ -4,7 +4,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::sso::{OpenIdProvider, PUBLIC_URL, Slapd, oidc_config};
+use common::sso::{OpenIdProvider, PUBLIC_URL, Slapd, at_provider, oidc_config, provider_browser};
 use common::{App, Client, api, each_db};
 use serde_json::json;
 use shuangda::config::Config;
@@ -47,15 +47,6 @@ async fn app_with(app: &App, issuer: &str, link_claim: bool, ldap: Option<toml::
     app.with_config(config)
 }
 
-/// A browser at the provider: keeps the provider's cookies, follows nothing by itself.
-fn op_browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 /// Start a sign-in at the app, sign in at the provider as `login`, and return the callback
 /// address (path and query) the provider sends the browser back to.
 async fn through_provider(
@@ -69,37 +60,8 @@ async fn through_provider(
         .get(&format!("/auth/oidc/{provider}/start?next=/cases"))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let mut url = r.location().to_string();
-    assert!(url.starts_with(issuer), "to the provider: {url}");
-    assert!(url.contains("code_challenge_method=S256"), "PKCE: {url}");
-    assert!(url.contains("nonce="), "nonce: {url}");
-    for _ in 0..10 {
-        if let Some(back) = url.strip_prefix(PUBLIC_URL) {
-            return back.to_string();
-        }
-        let abs = if url.starts_with('/') {
-            format!("{issuer}{url}")
-        } else {
-            url.clone()
-        };
-        let resp = if abs.contains("/interaction/") {
-            let uid = abs.rsplit('/').next().unwrap_or_default().to_string();
-            op.post(format!("{issuer}/interaction/{uid}/login"))
-                .form(&[("login", login)])
-                .send()
-                .await
-                .expect("provider login")
-        } else {
-            op.get(&abs).send().await.expect("provider")
-        };
-        url = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_else(|| panic!("provider answered {} at {abs}", resp.status()))
-            .to_string();
-    }
-    panic!("the provider never sent the browser back");
+    let back = at_provider(op, issuer, r.location().to_string(), PUBLIC_URL, login).await;
+    back[PUBLIC_URL.len()..].to_string()
 }
 
 fn query_param(url: &str, name: &str) -> String {
@@ -155,7 +117,7 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
 
             // An identity linked to no account is refused, and the refusal is audited.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "staff").await;
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("尚未关联本平台账号"), "{}", r.body);
@@ -202,13 +164,22 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
 
             // The linked identity signs in, to where the person was going.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "staff").await;
+            let browser_cookies = c.cookies.clone();
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             assert!(r.body.contains("url=/cases"), "moves on to next: {}", r.body);
             assert!(c.cookies.contains_key("sd_session"));
             let home = signed_in_as(&mut c).await;
-            assert!(home.contains("办公室专干") || home.contains("staff") || home.contains("退出"));
+            let name: String =
+                sqlx::query_scalar("SELECT display_name FROM users WHERE username = 'staff'")
+                    .fetch_one(&app.db.pool)
+                    .await
+                    .expect("name");
+            assert!(
+                home.contains(&format!(">{name}</span>")),
+                "signed in as staff ({name})"
+            );
             let provider_named: i64 = app
                 .count(
                     "audit_log WHERE action = 'auth.sign_in' AND summary LIKE '%信阳市统一身份认证%'",
@@ -216,8 +187,11 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
                 .await;
             assert_eq!(provider_named, 1, "the audit names the provider");
 
-            // The code and state are good once: replaying the callback signs no one in.
+            // The code and state are good once: replaying the callback, even from the same
+            // browser (its binding cookie), signs no one in.
             let mut again = app.client();
+            again.cookies = browser_cookies;
+            assert!(again.cookies.contains_key("sd_sso"));
             let r = again.get(&back).await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 
@@ -237,7 +211,7 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
                 .await
                 .expect("disable");
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "staff").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "staff").await;
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("已停用"), "{}", r.body);
@@ -259,7 +233,8 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
 
             // A state the platform never issued.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
             let forged = back.replace(
                 &format!("state={}", query_param(&back, "state")),
                 "state=forged",
@@ -270,7 +245,8 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
 
             // The right state in another browser (login CSRF): refused.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
             let mut victim = app.client();
             let r = victim.get(&back).await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
@@ -278,18 +254,22 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
 
             // A nonce other than the one the ID token carries.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
-            sqlx::query("UPDATE sign_in_pending SET nonce = 'not-the-nonce-sent'")
-                .execute(&app.db.pool)
-                .await
-                .expect("tamper");
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
+            sqlx::query(
+                "UPDATE sign_in_pending SET nonce = 'not-the-nonce-sent' WHERE provider = 'gov'",
+            )
+            .execute(&app.db.pool)
+            .await
+            .expect("tamper");
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
             assert!(!c.cookies.contains_key("sd_session"));
 
             // A code used after it expired (the `short` client's live one second).
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "short", "director").await;
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "short", "director").await;
             tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
@@ -297,7 +277,8 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
 
             // A pending sign-in older than its ten minutes is refused even with a good code.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
             sqlx::query("UPDATE sign_in_pending SET expires_at = '2000-01-01T00:00:00Z'")
                 .execute(&app.db.pool)
                 .await
@@ -307,7 +288,8 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
 
             // And the good path still works after all that.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "director").await;
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
             assert_eq!(c.get(&back).await.status, StatusCode::OK);
             signed_in_as(&mut c).await;
         }
@@ -324,23 +306,48 @@ async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
         async move {
             let app = app_with(&app, &issuer, true, None).await;
             // preferred_username equal to the user name links the account at first sign-in.
+            // The account's generated password is still to be changed: signed in through the
+            // provider, the person is not held at the password form.
+            sqlx::query("UPDATE users SET must_change_password = 1 WHERE username = 'leader'")
+                .execute(&app.db.pool)
+                .await
+                .expect("fresh account");
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "leader").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            signed_in_as(&mut c).await;
             let linked: i64 = app
                 .count("external_identities WHERE provider = 'gov' AND subject = 'sub-leader'")
                 .await;
             assert_eq!(linked, 1);
+            // Never an administrator's account (三员), by claim or by the system administrator.
+            let mut c = app.client();
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "secadmin").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("只能以本平台账号密码登录"), "{}", r.body);
+            assert_eq!(app.count("external_identities WHERE subject = 'sub-secadmin'").await, 0);
+            let sys = app.token("sysadmin").await;
+            let sec_id = app.user_id("secadmin").await;
+            let r = api(
+                &app,
+                Method::POST,
+                &format!("/api/v1/users/{sec_id}/identities"),
+                Some(&sys),
+                Some(json!({"provider": "gov", "subject": "sub-anyone"})),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
             // Not case-folded: LEADER is nobody here.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "gov", "LEADER").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "LEADER").await;
             assert_eq!(c.get(&back).await.status, StatusCode::FORBIDDEN);
 
             // Just-in-time creation (the `jit` provider): a new account, no role, in the
             // configured unit; the security administrator is told.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "jit", "newcomer").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "jit", "newcomer").await;
             let r = c.get(&back).await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             assert!(roles(&app, "newcomer").await.is_empty(), "no role");
@@ -365,7 +372,7 @@ async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             // The second sign-in finds the link; nothing is created twice.
             let mut c = app.client();
-            let back = through_provider(&mut c, &op_browser(), &issuer, "jit", "newcomer").await;
+            let back = through_provider(&mut c, &provider_browser(), &issuer, "jit", "newcomer").await;
             assert_eq!(c.get(&back).await.status, StatusCode::OK);
             assert_eq!(app.count("users WHERE username = 'newcomer'").await, 1);
         }
@@ -400,10 +407,16 @@ async fn ldap_binds_as_the_person_and_counts_wrong_passwords_toward_the_lock() {
                     (c, r)
                 }
             };
-            // Known to the directory but linked to no account: refused.
+            // Known to the directory but linked to no account: refused, with the answer a
+            // wrong password gets (or the form would confirm directory passwords to anyone),
+            // and the refusal audited.
             let (_, r) = login(&mut app.client(), "zhangwei", "Right-Pass-1").await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-            assert!(r.body.contains("尚未关联"), "{}", r.body);
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            assert!(r.body.contains("用户名或密码错误"), "{}", r.body);
+            assert_eq!(
+                app.count("audit_log WHERE action = 'auth.sign_in_refused'").await,
+                1
+            );
 
             link(&app, "liaison.scjg", "ldap", "zhangwei").await;
             // The right password signs in.
@@ -411,7 +424,7 @@ async fn ldap_binds_as_the_person_and_counts_wrong_passwords_toward_the_lock() {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
             signed_in_as(&mut c).await;
             // A wrong one does not, and counts against the account.
-            let (c2, r) = login(&mut app.client(), "zhangwei", "wrong").await;
+            let (c2, r) = login(&mut app.client(), "zhangwei", "Wrong-Pass-7x").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
             assert!(!c2.cookies.contains_key("sd_session"));
             let failures: i64 = sqlx::query_scalar(
@@ -424,19 +437,21 @@ async fn ldap_binds_as_the_person_and_counts_wrong_passwords_toward_the_lock() {
             // Nobody of that name: the same answer.
             let (_, r) = login(&mut app.client(), "nobody", "Right-Pass-1").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
-            // A filter injection finds no one.
-            let (_, r) = login(&mut app.client(), "*", "Right-Pass-1").await;
+            // A filter injection finds no one: unescaped, `zhang*` would find zhangwei alone
+            // and sign in.
+            let (c3, r) = login(&mut app.client(), "zhang*", "Right-Pass-1").await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+            assert!(!c3.cookies.contains_key("sd_session"));
             // Four more wrong passwords lock the account; then even the right one is refused.
             for _ in 0..4 {
-                login(&mut app.client(), "zhangwei", "wrong").await;
+                login(&mut app.client(), "zhangwei", "Wrong-Pass-7x").await;
             }
             let (_, r) = login(&mut app.client(), "zhangwei", "Right-Pass-1").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("锁定"), "{}", r.body);
             // The password typed is never stored.
             let stored: i64 = app
-                .count("audit_log WHERE summary LIKE '%Right-Pass-1%' OR summary LIKE '%wrong%'")
+                .count("audit_log WHERE summary LIKE '%Right-Pass-1%' OR summary LIKE '%Wrong-Pass-7x%'")
                 .await;
             assert_eq!(stored, 0);
         }
@@ -469,7 +484,8 @@ async fn a_sign_in_started_on_one_instance_finishes_on_another() {
                 url: a.url.clone(),
             };
             let mut on_a = a.client();
-            let back = through_provider(&mut on_a, &op_browser(), &issuer, "gov", "director").await;
+            let back =
+                through_provider(&mut on_a, &provider_browser(), &issuer, "gov", "director").await;
             // The load balancer sends the callback to B, with the browser's cookies.
             let mut on_b = b.client();
             on_b.cookies = on_a.cookies.clone();
@@ -478,6 +494,136 @@ async fn a_sign_in_started_on_one_instance_finishes_on_another() {
             // The session B opened serves on A.
             on_a.cookies = on_b.cookies.clone();
             signed_in_as(&mut on_a).await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_account_page_links_and_unlinks_and_a_locked_account_stays_shut() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, false, None).await;
+            let id = app.user_id("leader").await;
+            // The system administrator links on the account page; the page says a link grants
+            // nothing and lists it.
+            let mut admin = app.client();
+            admin.login("sysadmin", common::PASSWORD).await;
+            let page = admin.get(&format!("/users/{id}")).await;
+            assert!(
+                page.body.contains("id=\"identity-subject\""),
+                "{}",
+                page.body
+            );
+            let r = admin
+                .post(
+                    &format!("/users/{id}/identities"),
+                    &[("provider", "gov"), ("subject", "")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+            assert!(
+                r.body.contains("请填写该人员在统一身份认证中的标识"),
+                "{}",
+                r.body
+            );
+            let r = admin
+                .post(
+                    &format!("/users/{id}/identities"),
+                    &[("provider", "gov"), ("subject", "sub-leader")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            let page = admin.get(r.location()).await;
+            assert!(
+                page.body.contains("信阳市统一身份认证：sub-leader"),
+                "{}",
+                page.body
+            );
+            assert!(page.body.contains("关联不授予任何角色"), "{}", page.body);
+            // The security administrator sees no linking form.
+            let mut sec = app.client();
+            sec.login("secadmin", common::PASSWORD).await;
+            let page = sec.get(&format!("/users/{id}")).await;
+            assert!(!page.body.contains("id=\"identity-subject\""));
+
+            // Signed in through the link, then the link removed: that session ends with it.
+            let mut c = app.client();
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
+            assert_eq!(c.get(&back).await.status, StatusCode::OK);
+            signed_in_as(&mut c).await;
+            let r = admin
+                .post(
+                    &format!("/users/{id}/identities/remove"),
+                    &[("provider", "gov")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+            assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER, "signed out");
+            // Unlinked, the identity is refused again.
+            let mut c = app.client();
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("尚未关联"), "{}", r.body);
+
+            // Five wrong platform passwords lock the account: the provider's word does not
+            // open it.
+            link(&app, "leader", "gov", "sub-leader").await;
+            for _ in 0..5 {
+                app.client().login("leader", "Wrong-Password-1").await;
+            }
+            let mut c = app.client();
+            let back =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
+            let r = c.get(&back).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("锁定"), "{}", r.body);
+            assert!(!c.cookies.contains_key("sd_session"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_first_sign_ins_at_once_make_one_account_and_one_link() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, true, None).await;
+            for (provider, login) in [("jit", "racer"), ("gov", "director")] {
+                // Two browsers of the same person, each back from the provider with its own
+                // code, arrive at the same moment.
+                let mut c1 = app.client();
+                let back1 =
+                    through_provider(&mut c1, &provider_browser(), &issuer, provider, login).await;
+                let mut c2 = app.client();
+                let back2 =
+                    through_provider(&mut c2, &provider_browser(), &issuer, provider, login).await;
+                let (r1, r2) = tokio::join!(c1.get(&back1), c2.get(&back2));
+                assert_eq!(r1.status, StatusCode::OK, "{provider}: {}", r1.body);
+                assert_eq!(r2.status, StatusCode::OK, "{provider}: {}", r2.body);
+                assert_eq!(
+                    app.count(&format!(
+                        "external_identities WHERE provider = '{provider}' AND subject = 'sub-{login}'"
+                    ))
+                    .await,
+                    1
+                );
+                assert_eq!(app.count(&format!("users WHERE username = '{login}'")).await, 1);
+            }
+            assert_eq!(
+                app.count("audit_log WHERE action = 'auth.sign_in_refused'").await,
+                0,
+                "no false refusal"
+            );
         }
     })
     .await;

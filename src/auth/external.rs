@@ -108,11 +108,20 @@ pub struct Proof<'a> {
     pub id_token: Option<&'a str>,
 }
 
-fn account(row: Option<(i64, i64)>) -> Option<Account> {
-    row.map(|(id, active)| Account {
+fn account(row: Option<(i64, i64, i64)>) -> Option<Account> {
+    row.map(|(id, active, administrator)| Account {
         id,
         active: active != 0,
+        administrator: administrator > 0,
     })
+}
+
+/// Whether the account `u` holds one of the three administrators' roles, as a count.
+macro_rules! administrator_roles {
+    () => {
+        "(SELECT COUNT(*) FROM role_grants g WHERE g.user_id = u.id \
+          AND g.role IN ('system_admin', 'security_admin', 'audit_admin'))"
+    };
 }
 
 /// Sign in the person a provider has proved: by the identity's link, by the configured claim,
@@ -125,10 +134,12 @@ pub async fn sign_in(
     lifetime: Duration,
 ) -> Result<session::NewSession, SignInError> {
     let linked = account(
-        sqlx::query_as(
-            "SELECT u.id, u.active FROM users u JOIN external_identities x ON x.user_id = u.id \
-             WHERE x.provider = $1 AND x.subject = $2",
-        )
+        sqlx::query_as(concat!(
+            "SELECT u.id, u.active, ",
+            administrator_roles!(),
+            " FROM users u JOIN external_identities x ON x.user_id = u.id \
+             WHERE x.provider = $1 AND x.subject = $2"
+        ))
         .bind(proof.provider)
         .bind(proof.subject)
         .fetch_optional(&db.pool)
@@ -137,10 +148,14 @@ pub async fn sign_in(
     // The claim must equal the user name exactly: no case folding, no trimming.
     let by_claim = match (linked, proof.link_value) {
         (None, Some(v)) => account(
-            sqlx::query_as("SELECT id, active FROM users WHERE username = $1")
-                .bind(v)
-                .fetch_optional(&db.pool)
-                .await?,
+            sqlx::query_as(concat!(
+                "SELECT u.id, u.active, ",
+                administrator_roles!(),
+                " FROM users u WHERE u.username = $1"
+            ))
+            .bind(v)
+            .fetch_optional(&db.pool)
+            .await?,
         ),
         _ => None,
     };
@@ -192,7 +207,8 @@ async fn link_by_claim(
     user_id: i64,
 ) -> Result<i64, SignInError> {
     let mut tx = db.begin().await?;
-    // Two first sign-ins at once: the primary key lets one link in; the other finds it made.
+    // Two first sign-ins at once: the primary key lets one link in; the other then finds the
+    // link made, to the same account.
     let made = insert_link(
         &mut tx,
         proof.provider,
@@ -206,7 +222,10 @@ async fn link_by_claim(
         Ok(()) => {}
         Err(AppError::Conflict { .. }) => {
             tx.rollback().await?;
-            return Err(refuse(db, meta, proof, Refusal::Unlinked).await);
+            return match linked_user(db, proof).await? {
+                Some(id) if id == user_id => Ok(id),
+                _ => Err(refuse(db, meta, proof, Refusal::Unlinked).await),
+            };
         }
         Err(e) => return Err(SignInError::Failed(e)),
     }
@@ -265,17 +284,26 @@ async fn create_account(db: &Db, meta: &Who, proof: &Proof<'_>) -> Result<i64, S
     };
     // No password: the account signs in through its provider only, until the system
     // administrator resets one.
+    // A first sign-in racing this one may have created the account and its link already: then
+    // that account is this person's.
     let id = match users::insert_external(&mut tx, meta, &new).await {
         Ok(id) => id,
         Err(AppError::Validation(_)) | Err(AppError::Conflict { .. }) => {
             tx.rollback().await?;
-            return Err(refuse(db, meta, proof, Refusal::Unlinked).await);
+            return match linked_user(db, proof).await? {
+                Some(id) => Ok(id),
+                None => Err(refuse(db, meta, proof, Refusal::Unlinked).await),
+            };
         }
         Err(e) => return Err(SignInError::Failed(e)),
     };
-    insert_link(&mut tx, proof.provider, proof.subject, id, None, meta.at)
-        .await
-        .map_err(SignInError::Failed)?;
+    if let Err(e) = insert_link(&mut tx, proof.provider, proof.subject, id, None, meta.at).await {
+        tx.rollback().await?;
+        return match (e, linked_user(db, proof).await?) {
+            (AppError::Conflict { .. }, Some(other)) => Ok(other),
+            (e, _) => Err(SignInError::Failed(e)),
+        };
+    }
     audit::record(
         &mut tx,
         meta,
@@ -310,6 +338,17 @@ async fn create_account(db: &Db, meta: &Who, proof: &Proof<'_>) -> Result<i64, S
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// The account this identity is linked to now, if any.
+async fn linked_user(db: &Db, proof: &Proof<'_>) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT user_id FROM external_identities WHERE provider = $1 AND subject = $2",
+    )
+    .bind(proof.provider)
+    .bind(proof.subject)
+    .fetch_optional(&db.pool)
+    .await
 }
 
 async fn insert_link(
@@ -383,13 +422,25 @@ pub async fn link(
     }
     e.into_result(|| ())?;
     let mut tx = db.begin().await?;
-    let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some(unit) = unit else {
+    let target: Option<(i64, i64)> = sqlx::query_as(concat!(
+        "SELECT u.unit_id, ",
+        administrator_roles!(),
+        " FROM users u WHERE u.id = $1"
+    ))
+    .bind(user_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((unit, administrator)) = target else {
         return Err(AppError::NotFound);
     };
+    // Else the system administrator could link his own identity to the security or audit
+    // administrator's account and sign in as them (三员分立).
+    if administrator > 0 {
+        return Err(AppError::conflict(
+            "administrator_account",
+            Refusal::Administrator.message(),
+        ));
+    }
     insert_link(
         &mut tx,
         provider,
@@ -431,6 +482,12 @@ pub async fn unlink(
     let Some(subject) = subject else {
         return Err(AppError::NotFound);
     };
+    // Whoever signed in through the link removed is signed out.
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND provider = $2")
+        .bind(user_id)
+        .bind(provider)
+        .execute(&mut *tx)
+        .await?;
     let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *tx)
@@ -504,7 +561,12 @@ pub async fn sign_in_ldap(
                 username_hint: None,
                 id_token: None,
             };
-            sign_in(db, meta, &proof, lifetime).await
+            // Unlinked, disabled or an administrator's: the page says what it says for a wrong
+            // password, or the form would tell anyone whose directory password is right.
+            match sign_in(db, meta, &proof, lifetime).await {
+                Err(SignInError::Refused(_)) => Err(SignInError::Invalid),
+                other => other,
+            }
         }
     }
 }

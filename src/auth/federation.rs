@@ -132,9 +132,7 @@ pub fn check_config(oidc: &[OidcProvider], ldap: Option<&LdapDirectory>) -> Resu
             return Err(format!("[[oidc]] id「{}」重复或为保留字", p.id));
         }
         seen.push(&p.id);
-        let loopback =
-            p.issuer.starts_with("http://127.0.0.1") || p.issuer.starts_with("http://localhost");
-        if !p.issuer.starts_with("https://") && !loopback {
+        if !issuer_allowed(&p.issuer) {
             return Err(format!(
                 "[[oidc]]「{}」的 issuer 必须是 https 地址（本机测试除外）",
                 p.id
@@ -162,11 +160,35 @@ pub fn check_config(oidc: &[OidcProvider], ldap: Option<&LdapDirectory>) -> Resu
     Ok(())
 }
 
+/// An issuer must be reached over HTTPS; plain HTTP only on this machine (tests, a provider on
+/// loopback), judged by the parsed host, not a prefix (`http://localhost.evil.example`).
+pub fn issuer_allowed(issuer: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(issuer) else {
+        return false;
+    };
+    match url.scheme() {
+        "https" => url.host_str().is_some(),
+        "http" => {
+            let host = url.host_str().unwrap_or_default();
+            let loopback = host == "localhost"
+                || host
+                    .parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+            url.username().is_empty() && loopback
+        }
+        _ => false,
+    }
+}
+
 /// An account as the linking rules see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Account {
     pub id: i64,
     pub active: bool,
+    /// Holds one of the three administrators' roles (三员): such an account signs in with the
+    /// platform's own password only, so that no identity elsewhere — nor the system
+    /// administrator linking one — can become the security or audit administrator.
+    pub administrator: bool,
 }
 
 /// What to do with an identity a provider has just proved.
@@ -189,6 +211,8 @@ pub enum Refusal {
     Unlinked,
     /// The account is disabled in the platform.
     Disabled,
+    /// The account is one of the three administrators' (三员).
+    Administrator,
 }
 
 impl Refusal {
@@ -196,6 +220,7 @@ impl Refusal {
         match self {
             Refusal::Unlinked => "unlinked",
             Refusal::Disabled => "disabled",
+            Refusal::Administrator => "administrator",
         }
     }
 
@@ -206,6 +231,9 @@ impl Refusal {
                 "该统一身份认证账号尚未关联本平台账号，请联系系统管理员关联后再登录。"
             }
             Refusal::Disabled => "本平台账号已停用，不能登录。如有疑问请联系系统管理员。",
+            Refusal::Administrator => {
+                "系统管理员、安全管理员、审计管理员账号只能以本平台账号密码登录，不能经统一身份认证登录。"
+            }
         }
     }
 }
@@ -215,9 +243,12 @@ impl Refusal {
 /// whether just-in-time creation is on.
 pub fn resolve(linked: Option<Account>, by_claim: Option<Account>, create: bool) -> Resolution {
     match (linked, by_claim) {
-        // An existing link decides; a disabled account stays shut whatever the provider says.
+        // An existing link decides; a disabled account stays shut whatever the provider says,
+        // and an administrator's only ever opens with the platform's password.
+        (Some(a), _) if a.administrator => Resolution::Refused(Refusal::Administrator),
         (Some(a), _) if a.active => Resolution::Linked(a.id),
         (Some(_), _) => Resolution::Refused(Refusal::Disabled),
+        (None, Some(a)) if a.administrator => Resolution::Refused(Refusal::Administrator),
         (None, Some(a)) if a.active => Resolution::LinkByClaim(a.id),
         // A claim naming a disabled account neither links it nor creates a second one.
         (None, Some(_)) => Resolution::Refused(Refusal::Disabled),
@@ -254,11 +285,49 @@ mod tests {
     const ON: Account = Account {
         id: 7,
         active: true,
+        administrator: false,
     };
     const OFF: Account = Account {
         id: 8,
         active: false,
+        administrator: false,
     };
+    const ADMIN: Account = Account {
+        id: 9,
+        active: true,
+        administrator: true,
+    };
+
+    #[test]
+    fn an_administrators_account_never_opens_through_a_provider() {
+        for create in [false, true] {
+            assert_eq!(
+                resolve(Some(ADMIN), None, create),
+                Resolution::Refused(Refusal::Administrator)
+            );
+            assert_eq!(
+                resolve(None, Some(ADMIN), create),
+                Resolution::Refused(Refusal::Administrator)
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_issuers_only_on_this_machine() {
+        assert!(issuer_allowed("https://idp.example.gov.cn"));
+        assert!(issuer_allowed("http://127.0.0.1:8080"));
+        assert!(issuer_allowed("http://localhost:9000/realms/x"));
+        for bad in [
+            "http://idp.example.gov.cn",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.nip.io",
+            "http://localhost@evil.example",
+            "ftp://127.0.0.1",
+            "not a url",
+        ] {
+            assert!(!issuer_allowed(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn a_link_decides_and_a_disabled_account_stays_shut() {

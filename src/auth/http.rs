@@ -238,9 +238,16 @@ pub(crate) fn signed_in(
             next,
         )
     };
+    // Only a password form takes a turn from the address's budget (`admit`); a provider's
+    // callback took none, so it gives none back.
+    let give_back = || {
+        if !via_provider {
+            state.sign_in_limiter.succeeded(addr);
+        }
+    };
     match result {
         Ok(s) => {
-            state.sign_in_limiter.succeeded(addr);
+            give_back();
             let jar = jar
                 .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/"))
                 .add(cookie(state, SESSION_COOKIE, s.token));
@@ -265,7 +272,7 @@ pub(crate) fn signed_in(
             jar,
         ),
         Err(SignInError::Unavailable(why)) => {
-            state.sign_in_limiter.succeeded(addr);
+            give_back();
             tracing::warn!(error = %why, "identity provider unavailable");
             retry(
                 StatusCode::BAD_GATEWAY,
@@ -273,13 +280,10 @@ pub(crate) fn signed_in(
                 jar,
             )
         }
-        Err(SignInError::Refused(r)) => {
-            state.sign_in_limiter.succeeded(addr);
-            retry(StatusCode::FORBIDDEN, r.message(), jar)
-        }
+        Err(SignInError::Refused(r)) => retry(StatusCode::FORBIDDEN, r.message(), jar),
         Err(SignInError::Failed(e)) => {
             // Our failure, not the caller's: it does not count against the address.
-            state.sign_in_limiter.succeeded(addr);
+            give_back();
             crate::web::page::error_page(e)
         }
     }

@@ -73,6 +73,14 @@ impl Directory {
             ),
             None => env_password,
         };
+        // An empty password would make the service bind an unauthenticated one (RFC 4513
+        // §5.1.2), which some directories accept as success.
+        if conf.bind_dn.is_some() && bind_password.as_deref().is_none_or(str::is_empty) {
+            return Err(LdapError::Config(
+                "设置了 bind_dn 却没有其密码（bind_password_file 或 SHUANGDA_LDAP_BIND_PASSWORD）"
+                    .into(),
+            ));
+        }
         Ok(Directory {
             conf,
             bind_password,
@@ -80,8 +88,15 @@ impl Directory {
         })
     }
 
-    /// Check `username` and `password` against the directory.
+    /// Check `username` and `password` against the directory, within 15 seconds in all (ldap3's
+    /// own timeout covers one operation at a time).
     pub async fn check(&self, username: &str, password: &str) -> Result<Outcome, LdapError> {
+        tokio::time::timeout(Duration::from_secs(15), self.check_now(username, password))
+            .await
+            .unwrap_or_else(|_| Err(LdapError::Unreachable("15 秒内未答复".into())))
+    }
+
+    async fn check_now(&self, username: &str, password: &str) -> Result<Outcome, LdapError> {
         // An empty password would be an anonymous bind, which "succeeds" (RFC 4513 §5.1.2).
         if password.is_empty() || username.trim().is_empty() {
             return Ok(Outcome::NotFound);

@@ -82,18 +82,21 @@ impl Oidc {
     }
 
     async fn metadata(&self, p: &OidcProvider) -> Result<ProviderMetadataWithLogout, OidcError> {
-        let mut cache = self.cache.lock().await;
-        if let Some((at, m)) = cache.get(&p.id)
+        if let Some((at, m)) = self.cache.lock().await.get(&p.id)
             && at.elapsed() < METADATA_TTL
         {
             return Ok(m.clone());
         }
+        // Read without holding the cache: a slow provider does not hold up the others.
         let issuer =
             IssuerUrl::new(p.issuer.clone()).map_err(|e| OidcError::Config(e.to_string()))?;
         let m = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| OidcError::Unreachable(error_chain(&e)))?;
-        cache.insert(p.id.clone(), (Instant::now(), m.clone()));
+        self.cache
+            .lock()
+            .await
+            .insert(p.id.clone(), (Instant::now(), m.clone()));
         Ok(m)
     }
 
@@ -196,8 +199,15 @@ impl Oidc {
             match c {
                 Claim::Sub => Some(claims.subject().to_string()),
                 Claim::PreferredUsername => claims.preferred_username().map(|v| v.to_string()),
-                Claim::Email => claims.email().map(|v| v.to_string()),
-                Claim::PhoneNumber => claims.phone_number().map(|v| v.to_string()),
+                // An address or number the provider has not verified proves nothing.
+                Claim::Email => claims
+                    .email()
+                    .filter(|_| claims.email_verified() == Some(true))
+                    .map(|v| v.to_string()),
+                Claim::PhoneNumber => claims
+                    .phone_number()
+                    .filter(|_| claims.phone_number_verified() == Some(true))
+                    .map(|v| v.to_string()),
             }
         };
         let subject = value(p.subject_claim)

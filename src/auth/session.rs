@@ -104,6 +104,10 @@ pub async fn find(
     let Some((actor, must_change_password)) = crate::users::store::actor_from_rows(&rows)? else {
         return Ok(None);
     };
+    // Who signed in through the identity platform is not held at the platform's password form:
+    // they may not know the generated password, and did not use it.
+    let provider: Option<String> = row.try_get(11)?;
+    let must_change_password = must_change_password && provider.is_none();
     // Refresh at most once a minute to keep reads cheap.
     if last_seen.is_some_and(|l| now - l > Duration::seconds(60)) {
         db.execute(

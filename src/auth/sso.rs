@@ -217,14 +217,18 @@ async fn callback(
         jar.get(BROWSER_COOKIE)
             .is_some_and(|c| constant_eq(hash_secret(c.value()).as_bytes(), hash.as_bytes()))
     };
-    let Some(pending) = pending.filter(|x| {
-        x.provider == p.id
-            && browser_ok(&x.browser_hash)
-            && x.expires_at.is_some_and(|e| e > meta.at)
-    }) else {
-        audit_refusal(&state, &meta, p, "state").await;
+    // A state nobody issued is anyone's guess and not worth an audit record (anyone may send
+    // one); one that was issued, but to another browser, provider or in the past, is.
+    let Some(pending) = pending else {
         return refuse(StatusCode::BAD_REQUEST, expired, jar_out);
     };
+    if !(pending.provider == p.id
+        && browser_ok(&pending.browser_hash)
+        && pending.expires_at.is_some_and(|e| e > meta.at))
+    {
+        audit_refusal(&state, &meta, p, "state").await;
+        return refuse(StatusCode::BAD_REQUEST, expired, jar_out);
+    }
     if let Some(err) = q.error.as_deref() {
         // The person cancelled, or the provider refused them.
         tracing::info!(provider = %p.id, error = %err, "provider returned an error");
@@ -335,11 +339,20 @@ pub struct LinkInput {
     pub subject: String,
 }
 
+/// The account page's form (its `_csrf` field is read by `CsrfForm`).
+#[derive(Deserialize, Default)]
+pub struct LinkForm {
+    #[serde(default)]
+    provider: String,
+    #[serde(default)]
+    subject: String,
+}
+
 async fn link_page(
     State(state): State<SharedState>,
     cu: CurrentUser,
     IdPath(Id(id)): IdPath<Id>,
-    CsrfForm(form): CsrfForm<LinkInput>,
+    CsrfForm(form): CsrfForm<LinkForm>,
 ) -> crate::web::page::PageResult {
     match external::link(
         &state.db,
@@ -355,10 +368,18 @@ async fn link_page(
         Ok(()) => Ok(Redirect::to(&format!("/users/{id}?msg=identity_linked")).into_response()),
         Err(AppError::Validation(e)) => {
             let msg = e.0.first().map(|f| f.message.clone()).unwrap_or_default();
-            crate::users::http::show_with_error(&state, &cu, id, msg).await
+            crate::users::http::show_with_error(
+                &state,
+                &cu,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                msg,
+            )
+            .await
         }
         Err(AppError::Conflict { message, .. }) => {
-            crate::users::http::show_with_error(&state, &cu, id, message).await
+            crate::users::http::show_with_error(&state, &cu, id, StatusCode::CONFLICT, message)
+                .await
         }
         Err(e) => Err(e.into()),
     }

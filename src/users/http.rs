@@ -289,9 +289,12 @@ pub(crate) async fn show_with_error(
     state: &SharedState,
     cu: &CurrentUser,
     id: i64,
+    status: StatusCode,
     error: String,
 ) -> PageResult {
-    show(state, cu, id, None, Some(error)).await
+    let mut page = show(state, cu, id, None, Some(error)).await?;
+    *page.status_mut() = status;
+    Ok(page)
 }
 
 async fn show_page(

@@ -161,7 +161,7 @@ pub const ACTOR_BY_TOKEN: &str = concat!(
 /// actor in one statement, as the bearer path has them.
 pub const ACTOR_BY_SESSION: &str = concat!(
     actor_columns!(),
-    ", ss.csrf_token, ss.last_seen_at, ss.expires_at",
+    ", ss.csrf_token, ss.last_seen_at, ss.expires_at, ss.provider",
     actor_tables!(),
     " JOIN sessions ss ON ss.user_id = s.id WHERE ss.id_hash = $1 AND s.active = 1"
 );
@@ -646,7 +646,6 @@ pub struct SignInAccount {
     pub id: i64,
     pub unit_id: i64,
     password_hash: String,
-    failures: i64,
     locked_until: Option<String>,
     /// The audit trail's name for the person: 张三（zhangsan）.
     pub who_name: String,
@@ -665,7 +664,6 @@ fn sign_in_account(row: &sqlx::any::AnyRow) -> Result<SignInAccount, sqlx::Error
     Ok(SignInAccount {
         id: row.try_get(0)?,
         password_hash: row.try_get(1)?,
-        failures: row.try_get(2)?,
         locked_until: row.try_get(3)?,
         unit_id: row.try_get(4)?,
         who_name: format!("{display}（{name}）"),
@@ -743,20 +741,29 @@ impl SignInAccount {
     ) -> Result<SignInError, SignInError> {
         let now = who.at;
         let mut tx = db.begin().await?;
-        let lock = throttle::locks_after(self.failures);
+        // Counted in the statement, not from the value read before: wrong passwords sent in
+        // parallel each count.
+        let failures: i64 = sqlx::query_scalar(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+        )
+        .bind(self.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let lock = throttle::locks_after(failures - 1);
         let until = now + Duration::minutes(throttle::LOCK_MINUTES);
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(if lock { 0 } else { self.failures + 1 })
-            .bind(lock.then(|| time::to_text(until)))
-            .bind(self.id)
-            .execute(&mut *tx)
-            .await?;
+        if lock {
+            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+                .bind(time::to_text(until))
+                .bind(self.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         audit::record(
             &mut tx,
             who,
             Entry::new("auth.sign_in_failed", "user")
                 .object(self.id, Some(self.unit_id))
-                .summary(json!({"failures": self.failures + 1, "provider": provider})),
+                .summary(json!({"failures": failures, "provider": provider})),
         )
         .await?;
         if lock {

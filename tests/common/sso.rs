@@ -252,3 +252,53 @@ impl Slapd {
         t
     }
 }
+
+/// A browser at the provider: keeps the provider's cookies, follows nothing by itself.
+pub fn provider_browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// From `url` (where the platform sent the browser), sign in at the provider as `login` and
+/// follow its redirects until it sends the browser back under `back_to`: that address.
+pub async fn at_provider(
+    op: &reqwest::Client,
+    issuer: &str,
+    mut url: String,
+    back_to: &str,
+    login: &str,
+) -> String {
+    assert!(url.starts_with(issuer), "to the provider: {url}");
+    assert!(url.contains("code_challenge_method=S256"), "PKCE: {url}");
+    assert!(url.contains("nonce="), "nonce: {url}");
+    for _ in 0..10 {
+        if url.starts_with(back_to) {
+            return url;
+        }
+        let abs = if url.starts_with('/') {
+            format!("{issuer}{url}")
+        } else {
+            url.clone()
+        };
+        let resp = if abs.contains("/interaction/") {
+            let uid = abs.rsplit('/').next().unwrap_or_default().to_string();
+            op.post(format!("{issuer}/interaction/{uid}/login"))
+                .form(&[("login", login)])
+                .send()
+                .await
+                .expect("provider login")
+        } else {
+            op.get(&abs).send().await.expect("provider")
+        };
+        url = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("provider answered {} at {abs}", resp.status()))
+            .to_string();
+    }
+    panic!("the provider never sent the browser back");
+}
