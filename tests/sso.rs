@@ -628,3 +628,96 @@ async fn two_first_sign_ins_at_once_make_one_account_and_one_link() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn with_the_password_form_off_only_the_identity_platform_signs_in_and_its_sessions_idle_out()
+{
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(true, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let with_sso = app_with(&app, &issuer, false, None).await;
+            let mut config = with_sso.state.config.clone();
+            config.password_sign_in = false;
+            let app = with_sso.with_config(config);
+            link(&app, "staff", "gov", "sub-staff").await;
+            // No password form on the page, and a password posted anyway is refused.
+            let page = app.client().get("/login").await;
+            assert!(
+                page.body.contains("信阳市统一身份认证登录"),
+                "{}",
+                page.body
+            );
+            assert!(!page.body.contains("id=\"password\""), "{}", page.body);
+            let mut c = app.client();
+            c.get("/login").await;
+            let csrf = c
+                .cookies
+                .get("sd_login_csrf")
+                .cloned()
+                .expect("csrf cookie");
+            let r = c
+                .post(
+                    "/login",
+                    &[
+                        ("username", "staff"),
+                        ("password", common::PASSWORD),
+                        ("_csrf", &csrf),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+            assert!(r.body.contains("已关闭账号密码登录"), "{}", r.body);
+            assert_eq!(app.count("sessions").await, 0);
+
+            // The provider's sign-in gets the platform's session: HttpOnly, SameSite=Strict,
+            // and it ends after 30 idle minutes like any other.
+            let mut c = app.client();
+            let start = c.get("/auth/oidc/gov/start?next=/").await;
+            let binding = start
+                .headers
+                .get_all(axum::http::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("sd_sso="))
+                .expect("binding cookie")
+                .to_string();
+            assert!(
+                binding.contains("HttpOnly") && binding.contains("SameSite=Lax"),
+                "{binding}"
+            );
+            let back = at_provider(
+                &provider_browser(),
+                &issuer,
+                start.location().to_string(),
+                PUBLIC_URL,
+                "staff",
+            )
+            .await;
+            let r = c.get(&back[PUBLIC_URL.len()..]).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            let session = r
+                .headers
+                .get_all(axum::http::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("sd_session="))
+                .expect("session cookie")
+                .to_string();
+            assert!(
+                session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+                "{session}"
+            );
+            signed_in_as(&mut c).await;
+            let past = shuangda::db::time::to_text(app.now() - chrono::Duration::minutes(31));
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE provider = 'gov'")
+                .bind(past)
+                .execute(&app.db.pool)
+                .await
+                .expect("idle");
+            assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER, "idled out");
+        }
+    })
+    .await;
+}

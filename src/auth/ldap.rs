@@ -169,3 +169,31 @@ fn rustls_native_roots() -> Vec<rustls::pki_types::CertificateDer<'static>> {
     .map(|it| it.filter_map(Result::ok).collect())
     .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf() -> LdapDirectory {
+        toml::from_str(
+            "url = \"ldaps://dir.example.gov.cn\"\nbase_dn = \"dc=example\"\n\
+             bind_dn = \"cn=shuangda,dc=example\"",
+        )
+        .expect("conf")
+    }
+
+    #[test]
+    fn a_service_account_without_its_password_is_refused_at_start() {
+        assert!(Directory::new(conf(), None).is_err());
+        assert!(Directory::new(conf(), Some(String::new())).is_err());
+        assert!(Directory::new(conf(), Some("secret".into())).is_ok());
+    }
+
+    #[tokio::test]
+    async fn an_empty_password_or_name_proves_nobody_without_asking_the_directory() {
+        // The directory's address is unreachable: an answer means it was never asked.
+        let d = Directory::new(conf(), Some("secret".into())).expect("directory");
+        assert_eq!(d.check("zhang", "").await.ok(), Some(Outcome::NotFound));
+        assert_eq!(d.check("  ", "pw").await.ok(), Some(Outcome::NotFound));
+    }
+}
