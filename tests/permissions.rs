@@ -472,3 +472,67 @@ async fn every_role_against_every_resource_and_action() {
     })
     .await;
 }
+
+/// Issue #20: each role's menu shows its work, grouped; what a role may not read is never in
+/// it, and some permitted pages are left out of roles they do not serve.
+#[tokio::test]
+async fn each_role_sees_the_menu_of_its_work_grouped() {
+    each_db(true, |app| async move {
+        for (username, present, absent) in [
+            (
+                "procurator",
+                &["href=\"/transfers\"", "aria-label=\"两法衔接\""][..],
+                &[
+                    "href=\"/units\"",
+                    "href=\"/users\"",
+                    "href=\"/calendar\"",
+                    "href=\"/audit\"",
+                ][..],
+            ),
+            (
+                "liaison.scjg",
+                &["href=\"/cases\"", "aria-label=\"督办\""][..],
+                &["href=\"/audit\"", "href=\"/units\""][..],
+            ),
+            (
+                "director",
+                &[
+                    "aria-label=\"督办\"",
+                    "aria-label=\"两法衔接\"",
+                    "aria-label=\"工作制度\"",
+                    "aria-label=\"系统\"",
+                    "href=\"/audit\"",
+                    "href=\"/calendar\"",
+                ][..],
+                &[][..],
+            ),
+            (
+                "auditadmin",
+                &["href=\"/audit\"", "aria-label=\"系统\""][..],
+                &[
+                    "href=\"/cases\"",
+                    "href=\"/transfers\"",
+                    "aria-label=\"督办\"",
+                ][..],
+            ),
+        ] {
+            let mut c = app.client();
+            c.login(username, PASSWORD).await;
+            let home = c.get("/").await;
+            assert_eq!(home.status, StatusCode::OK, "{username}");
+            let nav = home
+                .body
+                .split("<nav class=\"nav\">")
+                .nth(1)
+                .and_then(|s| s.split("</nav>").next())
+                .unwrap_or_default();
+            for p in present {
+                assert!(nav.contains(p), "{username}'s menu lacks {p}: {nav}");
+            }
+            for a in absent {
+                assert!(!nav.contains(a), "{username}'s menu has {a}: {nav}");
+            }
+        }
+    })
+    .await;
+}

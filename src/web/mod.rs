@@ -6,6 +6,7 @@ pub mod extract;
 pub mod files;
 pub mod filter;
 pub mod form;
+pub mod menu;
 pub mod metrics;
 pub mod openapi;
 pub mod page;

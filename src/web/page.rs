@@ -5,9 +5,14 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
 use super::extract::CurrentUser;
-use crate::access::{Action, Resource};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
+
+/// A group of the menu (督办, 两法衔接, …), or a link standing alone (`label` None).
+pub struct NavGroup {
+    pub label: Option<&'static str>,
+    pub items: Vec<NavItem>,
+}
 
 pub struct NavItem {
     pub label: &'static str,
@@ -26,7 +31,7 @@ pub struct Layout {
     pub user_name: String,
     pub unit_name: String,
     pub roles: String,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub csrf: String,
     pub notice: Option<String>,
     pub signed_in: bool,
@@ -35,93 +40,33 @@ pub struct Layout {
 impl Layout {
     pub fn new(cu: &CurrentUser, title: &str, path: &str) -> Layout {
         let a = &cu.actor;
-        let mut nav = vec![("待办", "/", true)];
-        nav.push((
-            "督促催办",
-            "/waiting",
-            a.can(Resource::Deadline, Action::Decide),
-        ));
-        nav.push(("重大案件", "/cases", a.can(Resource::Case, Action::Read)));
-        nav.push((
-            "会议纪要",
-            "/meetings",
-            a.can(Resource::Meeting, Action::Read),
-        ));
-        nav.push(("督办任务", "/tasks", a.can(Resource::Task, Action::Read)));
-        nav.push(("工作要点", "/plans", a.can(Resource::Task, Action::Read)));
-        nav.push((
-            "通报简报",
-            "/circulars",
-            a.can(Resource::Circular, Action::Read),
-        ));
-        nav.push((
-            "督导检查",
-            "/inspections",
-            a.can(Resource::Inspection, Action::Read),
-        ));
-        nav.push((
-            "信息报送",
-            "/reports",
-            a.can(Resource::Report, Action::Read),
-        ));
-        nav.push((
-            "小组组成",
-            "/composition",
-            a.can(Resource::Unit, Action::Read) && !a.roles.iter().any(|r| r.is_admin()),
-        ));
-        let linkage = a.can(Resource::Linkage, Action::Read);
-        nav.push(("两法衔接", "/transfers", linkage));
-        nav.push(("协作咨询", "/linkage/requests", linkage));
-        nav.push(("联席会议", "/linkage/meetings", linkage));
-        nav.push(("衔接统计", "/linkage/stats", linkage));
-        nav.push(("单位", "/units", a.can(Resource::Unit, Action::Read)));
-        nav.push(("用户", "/users", a.can(Resource::User, Action::Read)));
-        nav.push((
-            "接口令牌",
-            "/tokens",
-            a.can(Resource::ApiToken, Action::Read),
-        ));
-        nav.push((
-            "期限",
-            "/deadlines",
-            a.can(Resource::Deadline, Action::Read),
-        ));
-        nav.push((
-            "节假日",
-            "/calendar",
-            a.can(Resource::Calendar, Action::Read),
-        ));
-        nav.push(("审计日志", "/audit", a.can(Resource::Audit, Action::Read)));
-        nav.push((
-            "公文设置",
-            "/drafting/settings",
-            a.roles.contains(&crate::access::Role::OfficeDirector),
-        ));
-        nav.push(("通知", "/notifications", true));
-        let nav = nav
+        let item = |label: &'static str, href: &'static str| {
+            let (badge, alert) = match href {
+                "/" => (cu.counts.todos, cu.counts.pressing > 0),
+                "/notifications" => (cu.counts.unread.max(0) as usize, false),
+                _ => (0, false),
+            };
+            NavItem {
+                label,
+                href,
+                active: if href == "/" {
+                    path == "/"
+                } else {
+                    path.starts_with(href)
+                },
+                badge: match badge {
+                    0 => None,
+                    1..=99 => Some(badge.to_string()),
+                    _ => Some("99+".to_string()),
+                },
+                alert,
+            }
+        };
+        let nav = super::menu::menu(a)
             .into_iter()
-            .filter(|(_, _, shown)| *shown)
-            .map(|(label, href, _)| {
-                let (badge, alert) = match href {
-                    "/" => (cu.counts.todos, cu.counts.pressing > 0),
-                    "/notifications" => (cu.counts.unread.max(0) as usize, false),
-                    _ => (0, false),
-                };
-                NavItem {
-                    label,
-                    href,
-                    active: if href == "/" {
-                        path == "/"
-                    } else {
-                        path.starts_with(href)
-                    },
-                    badge: match badge {
-                        0 => None,
-                        1..=99 => Some(badge.to_string()),
-                        _ => Some("99+".to_string()),
-                    },
-                    alert,
-                }
+            .map(|g| NavGroup {
+                label: g.label,
+                items: g.links.into_iter().map(|(l, h)| item(l, h)).collect(),
             })
             .collect();
         Layout {
