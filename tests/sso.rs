@@ -191,7 +191,7 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
             // browser (its binding cookie), signs no one in.
             let mut again = app.client();
             again.cookies = browser_cookies;
-            assert!(again.cookies.contains_key("sd_sso"));
+            assert!(again.cookies.keys().any(|k| k.starts_with("sd_sso_")));
             let r = again.get(&back).await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 
@@ -292,6 +292,16 @@ async fn openid_connect_refuses_a_wrong_state_nonce_browser_or_an_expired_code()
                 through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
             assert_eq!(c.get(&back).await.status, StatusCode::OK);
             signed_in_as(&mut c).await;
+
+            // Two tabs of one browser start a sign-in each; the first started finishes after
+            // the second started: each has its own binding.
+            let mut c = app.client();
+            let first =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
+            let second =
+                through_provider(&mut c, &provider_browser(), &issuer, "gov", "director").await;
+            assert_eq!(c.get(&first).await.status, StatusCode::OK);
+            assert_eq!(c.get(&second).await.status, StatusCode::OK);
         }
     })
     .await;
@@ -680,7 +690,7 @@ async fn with_the_password_form_off_only_the_identity_platform_signs_in_and_its_
                 .get_all(axum::http::header::SET_COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok())
-                .find(|v| v.starts_with("sd_sso="))
+                .find(|v| v.starts_with("sd_sso_"))
                 .expect("binding cookie")
                 .to_string();
             assert!(
@@ -717,6 +727,31 @@ async fn with_the_password_form_off_only_the_identity_platform_signs_in_and_its_
                 .await
                 .expect("idle");
             assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER, "idled out");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_address_may_start_sixty_sign_ins_in_five_minutes() {
+    let op = provider();
+    let issuer = op.issuer.clone();
+    each_db(false, move |app| {
+        let issuer = issuer.clone();
+        async move {
+            let app = app_with(&app, &issuer, false, None).await;
+            let mut c = app.client();
+            for i in 0..60 {
+                let r = c.get("/auth/oidc/gov/start").await;
+                assert_eq!(r.status, StatusCode::SEE_OTHER, "start {i}: {}", r.body);
+            }
+            let r = c.get("/auth/oidc/gov/start").await;
+            assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+            assert_eq!(
+                app.count("sign_in_pending").await,
+                60,
+                "no row for the refused one"
+            );
         }
     })
     .await;

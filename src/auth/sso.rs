@@ -28,9 +28,12 @@ use crate::web::extract::{
     ApiJson, ApiUser, CsrfForm, CurrentUser, Id, IdPath, Meta, Query, constant_eq,
 };
 
-/// The cookie that ties a provider's callback to the browser that started the sign-in. It must
-/// be `SameSite=Lax`: the callback is a cross-site navigation from the provider.
-const BROWSER_COOKIE: &str = "sd_sso";
+/// The cookie that ties a provider's callback to the browser that started the sign-in, named
+/// after its sign-in's state so that sign-ins started in two tabs do not overwrite each other.
+/// It must be `SameSite=Lax`: the callback is a cross-site navigation from the provider.
+fn browser_cookie(state: &str) -> String {
+    format!("sd_sso_{}", &hash_secret(state)[..16])
+}
 
 /// The sign-in methods configured beside the platform's own password.
 pub struct Federation {
@@ -127,6 +130,11 @@ async fn start(
     let Some(p) = provider(&state, &id) else {
         return crate::web::page::error_page(AppError::NotFound);
     };
+    // Each start writes a pending sign-in: an address may start 60 in 5 minutes.
+    let addr = meta.client_addr.clone().unwrap_or_default();
+    if !state.sso_start_limiter.try_begin(&addr) {
+        return crate::web::page::error_page(AppError::TooManyRequests);
+    }
     let fail = |e: OidcError, jar: CookieJar| {
         tracing::warn!(provider = %p.id, error = %e, "OpenID Connect sign-in could not start");
         login_page(
@@ -165,7 +173,7 @@ async fn start(
     {
         return crate::web::page::error_page(e.into());
     }
-    let c = Cookie::build((BROWSER_COOKIE, browser))
+    let c = Cookie::build((browser_cookie(&started.state), browser))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.config.cookie_secure)
@@ -195,9 +203,6 @@ async fn callback(
     let refuse = |status: StatusCode, msg: &str, jar: CookieJar| {
         login_page(&state, jar, status, Some(msg), None, "", "password", None)
     };
-    let jar_out = jar
-        .clone()
-        .remove(Cookie::build(BROWSER_COOKIE).path("/auth/oidc/"));
     let Some(p) = provider(&state, &id) else {
         return crate::web::page::error_page(AppError::NotFound);
     };
@@ -207,14 +212,18 @@ async fn callback(
         .as_deref()
         .filter(|s| !s.is_empty() && s.len() <= 512)
     else {
-        return refuse(StatusCode::BAD_REQUEST, expired, jar_out);
+        return refuse(StatusCode::BAD_REQUEST, expired, jar);
     };
+    let cookie_name = browser_cookie(st);
+    let jar_out = jar
+        .clone()
+        .remove(Cookie::build(cookie_name.clone()).path("/auth/oidc/"));
     let pending = match external::take_pending(&state.db, st).await {
         Ok(p) => p,
         Err(e) => return crate::web::page::error_page(e.into()),
     };
     let browser_ok = |hash: &str| {
-        jar.get(BROWSER_COOKIE)
+        jar.get(&cookie_name)
             .is_some_and(|c| constant_eq(hash_secret(c.value()).as_bytes(), hash.as_bytes()))
     };
     // A state nobody issued is anyone's guess and not worth an audit record (anyone may send

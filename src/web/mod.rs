@@ -37,6 +37,9 @@ pub struct AppState {
     pub ctx: Arc<Ctx>,
     pub config: Config,
     pub sign_in_limiter: AddressLimiter,
+    /// Sign-ins started at an identity provider per client address (each writes a pending
+    /// row): 60 per 5 minutes.
+    pub sso_start_limiter: AddressLimiter,
     /// Sign-in through the identity platform (OpenID Connect, LDAP).
     pub federation: crate::auth::sso::Federation,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
@@ -66,6 +69,7 @@ impl AppState {
             ctx,
             config,
             sign_in_limiter: limiter,
+            sso_start_limiter: AddressLimiter::new(60, Duration::from_secs(300)),
             hsts,
             metrics: metrics::Metrics::default(),
         })
