@@ -64,6 +64,20 @@ async fn through_provider(
     back[PUBLIC_URL.len()..].to_string()
 }
 
+/// A fresh browser through the whole sign-in at `provider` as `login`: the browser and the
+/// platform's answer to the callback.
+async fn sign_in_via(
+    app: &App,
+    issuer: &str,
+    provider: &str,
+    login: &str,
+) -> (Client, common::Resp) {
+    let mut c = app.client();
+    let back = through_provider(&mut c, &provider_browser(), issuer, provider, login).await;
+    let r = c.get(&back).await;
+    (c, r)
+}
+
 fn query_param(url: &str, name: &str) -> String {
     url.split(['?', '&'])
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
@@ -78,17 +92,29 @@ async fn signed_in_as(client: &mut Client) -> String {
     home.body
 }
 
+/// The API call that links `subject` at `provider` to account `user_id`, as `token`'s holder.
+async fn link_request(
+    app: &App,
+    token: &str,
+    user_id: i64,
+    provider: &str,
+    subject: &str,
+) -> common::Resp {
+    api(
+        app,
+        Method::POST,
+        &format!("/api/v1/users/{user_id}/identities"),
+        Some(token),
+        Some(json!({"provider": provider, "subject": subject})),
+    )
+    .await
+}
+
+/// The system administrator links `subject` at `provider` to `username`'s account.
 async fn link(app: &App, username: &str, provider: &str, subject: &str) {
     let token = app.token("sysadmin").await;
     let id = app.user_id(username).await;
-    let r = api(
-        app,
-        Method::POST,
-        &format!("/api/v1/users/{id}/identities"),
-        Some(&token),
-        Some(json!({"provider": provider, "subject": subject})),
-    )
-    .await;
+    let r = link_request(app, &token, id, provider, subject).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
 }
 
@@ -116,9 +142,7 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
             assert!(page.body.contains("id=\"password\""));
 
             // An identity linked to no account is refused, and the refusal is audited.
-            let mut c = app.client();
-            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "staff").await;
-            let r = c.get(&back).await;
+            let (c, r) = sign_in_via(&app, &issuer, "gov", "staff").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("尚未关联本平台账号"), "{}", r.body);
             assert!(!c.cookies.contains_key("sd_session"));
@@ -128,38 +152,17 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
             // Only the system administrator links; the security administrator may not.
             let id = app.user_id("staff").await;
             let sec = app.token("secadmin").await;
-            let r = api(
-                &app,
-                Method::POST,
-                &format!("/api/v1/users/{id}/identities"),
-                Some(&sec),
-                Some(json!({"provider": "gov", "subject": "sub-staff"})),
-            )
-            .await;
+            let r = link_request(&app, &sec, id, "gov", "sub-staff").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             let sys = app.token("sysadmin").await;
-            let r = api(
-                &app,
-                Method::POST,
-                &format!("/api/v1/users/{id}/identities"),
-                Some(&sys),
-                Some(json!({"provider": "nowhere", "subject": "x"})),
-            )
-            .await;
+            let r = link_request(&app, &sys, id, "nowhere", "x").await;
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
             let before = roles(&app, "staff").await;
             link(&app, "staff", "gov", "sub-staff").await;
             assert_eq!(roles(&app, "staff").await, before, "a link grants nothing");
             // The same identity cannot be linked to a second account.
             let other = app.user_id("director").await;
-            let r = api(
-                &app,
-                Method::POST,
-                &format!("/api/v1/users/{other}/identities"),
-                Some(&sys),
-                Some(json!({"provider": "gov", "subject": "sub-staff"})),
-            )
-            .await;
+            let r = link_request(&app, &sys, other, "gov", "sub-staff").await;
             assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 
             // The linked identity signs in, to where the person was going.
@@ -210,9 +213,7 @@ async fn openid_connect_signs_in_linked_identities_only_and_never_grants_a_role(
                 .execute(&app.db.pool)
                 .await
                 .expect("disable");
-            let mut c = app.client();
-            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "staff").await;
-            let r = c.get(&back).await;
+            let (_, r) = sign_in_via(&app, &issuer, "gov", "staff").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("已停用"), "{}", r.body);
         }
@@ -322,9 +323,7 @@ async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
                 .execute(&app.db.pool)
                 .await
                 .expect("fresh account");
-            let mut c = app.client();
-            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
-            let r = c.get(&back).await;
+            let (mut c, r) = sign_in_via(&app, &issuer, "gov", "leader").await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             signed_in_as(&mut c).await;
             let linked: i64 = app
@@ -332,22 +331,13 @@ async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
                 .await;
             assert_eq!(linked, 1);
             // Never an administrator's account (三员), by claim or by the system administrator.
-            let mut c = app.client();
-            let back = through_provider(&mut c, &provider_browser(), &issuer, "gov", "secadmin").await;
-            let r = c.get(&back).await;
+            let (_, r) = sign_in_via(&app, &issuer, "gov", "secadmin").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("只能以本平台账号密码登录"), "{}", r.body);
             assert_eq!(app.count("external_identities WHERE subject = 'sub-secadmin'").await, 0);
             let sys = app.token("sysadmin").await;
             let sec_id = app.user_id("secadmin").await;
-            let r = api(
-                &app,
-                Method::POST,
-                &format!("/api/v1/users/{sec_id}/identities"),
-                Some(&sys),
-                Some(json!({"provider": "gov", "subject": "sub-anyone"})),
-            )
-            .await;
+            let r = link_request(&app, &sys, sec_id, "gov", "sub-anyone").await;
             assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
             // Not case-folded: LEADER is nobody here.
             let mut c = app.client();
@@ -356,9 +346,7 @@ async fn a_claim_links_exactly_and_created_accounts_start_without_a_role() {
 
             // Just-in-time creation (the `jit` provider): a new account, no role, in the
             // configured unit; the security administrator is told.
-            let mut c = app.client();
-            let back = through_provider(&mut c, &provider_browser(), &issuer, "jit", "newcomer").await;
-            let r = c.get(&back).await;
+            let (mut c, r) = sign_in_via(&app, &issuer, "jit", "newcomer").await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
             assert!(roles(&app, "newcomer").await.is_empty(), "no role");
             let unit: String = sqlx::query_scalar(
@@ -575,10 +563,7 @@ async fn the_account_page_links_and_unlinks_and_a_locked_account_stays_shut() {
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
             assert_eq!(c.get("/").await.status, StatusCode::SEE_OTHER, "signed out");
             // Unlinked, the identity is refused again.
-            let mut c = app.client();
-            let back =
-                through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
-            let r = c.get(&back).await;
+            let (_, r) = sign_in_via(&app, &issuer, "gov", "leader").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("尚未关联"), "{}", r.body);
 
@@ -588,10 +573,7 @@ async fn the_account_page_links_and_unlinks_and_a_locked_account_stays_shut() {
             for _ in 0..5 {
                 app.client().login("leader", "Wrong-Password-1").await;
             }
-            let mut c = app.client();
-            let back =
-                through_provider(&mut c, &provider_browser(), &issuer, "gov", "leader").await;
-            let r = c.get(&back).await;
+            let (c, r) = sign_in_via(&app, &issuer, "gov", "leader").await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
             assert!(r.body.contains("锁定"), "{}", r.body);
             assert!(!c.cookies.contains_key("sd_session"));

@@ -229,10 +229,7 @@ async fn link_by_claim(
         }
         Err(e) => return Err(SignInError::Failed(e)),
     }
-    let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let unit = unit_of(&mut tx, user_id).await?;
     audit::record(
         &mut tx,
         meta,
@@ -338,6 +335,14 @@ async fn create_account(db: &Db, meta: &Who, proof: &Proof<'_>) -> Result<i64, S
     }
     tx.commit().await?;
     Ok(id)
+}
+
+/// The unit of account `user_id`, for the audit record of a step on it.
+async fn unit_of(tx: &mut crate::db::Tx, user_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 /// The account this identity is linked to now, if any.
@@ -488,10 +493,7 @@ pub async fn unlink(
         .bind(provider)
         .execute(&mut *tx)
         .await?;
-    let unit: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let unit = unit_of(&mut tx, user_id).await?;
     audit::record(
         &mut tx,
         who,
