@@ -533,18 +533,7 @@ pub async fn sign_in_ldap(
             Err(SignInError::Invalid)
         }
         super::ldap::Outcome::WrongPassword { subject } => {
-            let linked: Option<i64> = sqlx::query_scalar(
-                "SELECT user_id FROM external_identities WHERE provider = $1 AND subject = $2",
-            )
-            .bind(provider)
-            .bind(&subject)
-            .fetch_optional(&db.pool)
-            .await?;
-            let account = match linked {
-                Some(id) => users::sign_in_by_id(db, id).await?,
-                None => None,
-            };
-            let Some(account) = account else {
+            let Some(account) = users::sign_in_by_identity(db, provider, &subject).await? else {
                 audit::store::record_alone(db, meta, failed("wrong_password")).await?;
                 return Err(SignInError::Invalid);
             };

@@ -363,7 +363,7 @@ async fn link_page(
     IdPath(Id(id)): IdPath<Id>,
     CsrfForm(form): CsrfForm<LinkForm>,
 ) -> crate::web::page::PageResult {
-    match external::link(
+    let result = external::link(
         &state.db,
         &cu.actor,
         &cu.who,
@@ -372,26 +372,11 @@ async fn link_page(
         &form.subject,
         &known(&state),
     )
+    .await;
+    crate::web::page::after_step(result, &format!("/users/{id}?msg=identity_linked"), |msg| {
+        crate::users::http::show_with_error(&state, &cu, id, msg)
+    })
     .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/users/{id}?msg=identity_linked")).into_response()),
-        Err(AppError::Validation(e)) => {
-            let msg = e.0.first().map(|f| f.message.clone()).unwrap_or_default();
-            crate::users::http::show_with_error(
-                &state,
-                &cu,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                msg,
-            )
-            .await
-        }
-        Err(AppError::Conflict { message, .. }) => {
-            crate::users::http::show_with_error(&state, &cu, id, StatusCode::CONFLICT, message)
-                .await
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 #[derive(Deserialize, Default)]

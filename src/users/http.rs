@@ -284,16 +284,16 @@ async fn show(
     ))
 }
 
-/// The account page again, with what was wrong with the administrator's last step.
+/// The account page again, with what was wrong with the administrator's last step, for
+/// `web::page::after_step`, which sets the status (422 or 409) on a page rendered as 200.
 pub(crate) async fn show_with_error(
     state: &SharedState,
     cu: &CurrentUser,
     id: i64,
-    status: StatusCode,
     error: String,
 ) -> PageResult {
     let mut page = show(state, cu, id, None, Some(error)).await?;
-    *page.status_mut() = status;
+    *page.status_mut() = StatusCode::OK;
     Ok(page)
 }
 

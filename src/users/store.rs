@@ -697,6 +697,24 @@ pub async fn sign_in_by_id(db: &Db, id: i64) -> Result<Option<SignInAccount>, sq
     row.as_ref().map(sign_in_account).transpose()
 }
 
+/// The active account this external identity is linked to.
+pub async fn sign_in_by_identity(
+    db: &Db,
+    provider: &str,
+    subject: &str,
+) -> Result<Option<SignInAccount>, sqlx::Error> {
+    let row = sqlx::query(concat!(
+        sign_in_columns!(),
+        " JOIN external_identities x ON x.user_id = s.id \
+         WHERE x.provider = $1 AND x.subject = $2 AND s.active = 1"
+    ))
+    .bind(provider)
+    .bind(subject)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(sign_in_account).transpose()
+}
+
 impl SignInAccount {
     pub fn who(&self, meta: &Who) -> Who {
         Who {
