@@ -71,6 +71,11 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// The full-text search index of this instance.
+    Search {
+        #[command(subcommand)]
+        command: SearchCommand,
+    },
     /// Integration tokens (for operators and scripts; audited as the system).
     Token {
         #[command(subcommand)]
@@ -114,6 +119,13 @@ enum CalendarCommand {
     Import { file: PathBuf },
     /// Print a year's schedule as TOML (a template for the next year).
     Export { year: i32 },
+}
+
+#[derive(Subcommand)]
+enum SearchCommand {
+    /// Build the index again from the database (in `search_dir`), showing progress. Stop this
+    /// instance's server first: the index has one writer.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -307,6 +319,49 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command } => audit(command, &config).await,
+        Command::Search {
+            command: SearchCommand::Rebuild,
+        } => {
+            let db = server::open_db(&config).await?;
+            let ctx = server::context(db, &config);
+            let index = ctx.search().map_err(|e| {
+                format!(
+                    "无法打开查找索引 {}（服务是否仍在运行？请先停止本实例）：{e}",
+                    config.search_dir().display()
+                )
+            })?;
+            let started = std::time::Instant::now();
+            let mut progress = |kind: crate::search::Kind, done: i64, of: i64| {
+                use std::io::Write;
+                let width = 30;
+                let filled = if of > 0 {
+                    (done * width / of).clamp(0, width)
+                } else {
+                    width
+                };
+                let bar = format!(
+                    "{}{}",
+                    "#".repeat(filled as usize),
+                    "-".repeat((width - filled) as usize)
+                );
+                eprint!("\r{:<8} [{bar}] {done}/{of}    ", kind.label());
+                if done >= of {
+                    eprintln!();
+                }
+                let _ = std::io::stderr().flush();
+            };
+            index
+                .rebuild(&ctx.db, &mut progress)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "查找索引已重建：{} 条记录，用时 {:.1} 秒（{}）。",
+                index.len(),
+                started.elapsed().as_secs_f64(),
+                config.search_dir().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { file } => {
             crate::db::backup::backup(&config.database_url, &file)
                 .await

@@ -46,6 +46,9 @@ pub struct Config {
     /// Directory with the office's licensed official-document fonts (方正小标宋, 仿宋_GB2312,
     /// 黑体, 楷体); free Noto CJK fonts are used for whatever is missing.
     pub fonts_dir: Option<PathBuf>,
+    /// Where this instance keeps its search index (`data_dir/search` when unset). Each
+    /// instance keeps its own, fed from the shared database (docs/search.md).
+    pub search_dir: Option<PathBuf>,
     /// Days the police have to review a transferred case (国务院令第310号第八条: 3).
     pub linkage_review_days: u32,
     /// Days the police have to decide a reconsideration (国务院令第310号第九条: 3).
@@ -81,6 +84,15 @@ pub fn default_pool_size(cores: usize) -> u32 {
     (cores.saturating_mul(4)).clamp(8, 32) as u32
 }
 
+impl Config {
+    /// Where the search index lives.
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("search"))
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -103,6 +115,7 @@ impl Default for Config {
             smtp_url: None,
             smtp_from: "双打协同平台 <noreply@localhost>".into(),
             fonts_dir: None,
+            search_dir: None,
             linkage_review_days: 3,
             linkage_reconsider_days: 3,
             linkage_handover_days: 3,
@@ -185,6 +198,9 @@ impl Config {
         }
         if let Some(v) = var("DATA_DIR") {
             self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("SEARCH_DIR") {
+            self.search_dir = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
         }
         if let Some(v) = var("DB_MAX_CONNECTIONS") {
             self.db_max_connections = parse("SHUANGDA_DB_MAX_CONNECTIONS", v)?;

@@ -66,6 +66,10 @@ pub struct Ctx {
     pub units: crate::units::registry::Registry,
     /// Whether drafts are reviewed (核稿) in an office that has not said (`SHUANGDA_DOCUMENT_REVIEW`).
     pub document_review: bool,
+    /// Where this instance keeps its search index; in memory when unset.
+    search_dir: Option<PathBuf>,
+    /// The search index, opened on first use.
+    search: OnceLock<Result<Arc<crate::search::index::SearchIndex>, String>>,
 }
 
 impl Ctx {
@@ -78,7 +82,27 @@ impl Ctx {
             fonts: OnceLock::new(),
             units: Default::default(),
             document_review: false,
+            search_dir: None,
+            search: OnceLock::new(),
         }
+    }
+
+    /// Keep the search index in `dir` (the server: `search_dir`, by default `data/search`).
+    pub fn with_search_dir(mut self, dir: Option<PathBuf>) -> Ctx {
+        self.search_dir = dir;
+        self
+    }
+
+    /// The search index (`search::index`), opened on first use.
+    pub fn search(&self) -> Result<Arc<crate::search::index::SearchIndex>, AppError> {
+        self.search
+            .get_or_init(|| {
+                crate::search::index::SearchIndex::open(self.search_dir.as_deref())
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(AppError::internal)
     }
 
     /// The deployment's default for 核稿, for offices that have not set their own.

@@ -29,6 +29,7 @@ pub mod numbering;
 pub mod plans;
 pub mod procedure;
 pub mod reports;
+pub mod search;
 pub mod secrecy;
 pub mod server;
 pub mod tasks;

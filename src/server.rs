@@ -64,6 +64,7 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
     let mut jobs = vec![
         crate::deadline::scheduler::spawn(state.ctx.clone(), Duration::from_secs(60)),
         spawn_session_purge(state.ctx.clone()),
+        crate::search::spawn(state.ctx.clone(), Duration::from_secs(1)),
     ];
     match crate::notify::mail::Mailer::from_config(&state.config) {
         Ok(Some(mailer)) => {
@@ -137,7 +138,8 @@ async fn shutdown_signal() {
 pub fn context(db: Db, config: &Config) -> Arc<Ctx> {
     Arc::new(
         Ctx::new(db, config.clock(), config.fonts_dir.clone())
-            .with_document_review(config.document_review),
+            .with_document_review(config.document_review)
+            .with_search_dir(Some(config.search_dir())),
     )
 }
 

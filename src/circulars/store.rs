@@ -66,7 +66,7 @@ pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
 }
 
 /// A unit sees what is addressed to it once issued; the office and the leaders see drafts too.
-fn visible(scope: &Scope) -> Sql {
+pub fn visible(scope: &Scope) -> Sql {
     let mut s = parties_in_scope(scope, RESOURCE, "c.id");
     match scope {
         Scope::Unit(u) => {

@@ -109,6 +109,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::reports::http::routes())
         .merge(crate::composition::http::routes())
         .merge(crate::plans::http::routes())
+        .merge(crate::search::http::routes())
 }
 
 pub fn router(state: SharedState) -> Router {

@@ -1,0 +1,565 @@
+//! The search index (tantivy): its fields and tokenizers, feeding it from the audit trail,
+//! rebuilding it from the database, and answering a query within a person's scope.
+//!
+//! Each server instance keeps its own index (in `search_dir`, by default `data/search`; in
+//! memory when none is set, as in the tests) and feeds it from the one outbox every instance
+//! shares: the audit trail, whose records are numbered in commit order. The point reached is
+//! stored in the index's own commit (its payload), so the index and its point can never
+//! disagree, and a restart resumes from there. Nothing is shared between instances but the
+//! database; an instance added later builds its index from it on first use.
+
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use super::source::{self, Doc};
+use super::{Kind, Query as Search};
+use crate::access::Scope;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Bumped whenever the fields or what is fed into them change: an index of another version is
+/// rebuilt.
+const VERSION: i64 = 1;
+/// Audit records applied per commit when catching up.
+const BATCH: i64 = 1000;
+/// Records read per statement when rebuilding.
+const REBUILD_BATCH: i64 = 500;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    rid: Field,
+    title: Field,
+    body: Field,
+    grams: Field,
+    exact: Field,
+    units: Field,
+    regions: Field,
+    owners: Field,
+    named: Field,
+    withheld: Field,
+    state: Field,
+    date: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("zh")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("grams")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let f = Fields {
+        key: b.add_text_field("key", STRING),
+        kind: b.add_text_field("kind", STRING | STORED),
+        rid: b.add_i64_field("rid", INDEXED | STORED),
+        title: b.add_text_field("title", words.clone()),
+        body: b.add_text_field("body", words),
+        grams: b.add_text_field("grams", grams),
+        exact: b.add_text_field("exact", STRING),
+        units: b.add_i64_field("units", INDEXED),
+        regions: b.add_text_field("regions", STRING),
+        owners: b.add_i64_field("owners", INDEXED),
+        named: b.add_i64_field("named", INDEXED),
+        withheld: b.add_i64_field("withheld", INDEXED),
+        state: b.add_text_field("state", STRING | STORED),
+        date: b.add_i64_field("date", INDEXED | STORED),
+    };
+    (b.build(), f)
+}
+
+fn register_tokenizers(index: &Index) -> tantivy::Result<()> {
+    // Search mode adds the shorter words inside a long one (假冒伪劣 → 假冒, 伪劣); ordinal
+    // positions keep phrase positions consistent when it does.
+    let mut jieba = tantivy_jieba::JiebaTokenizer::new();
+    jieba.set_ordinal_position_mode(true);
+    index.tokenizers().register(
+        "zh",
+        TextAnalyzer::builder(jieba).filter(LowerCaser).build(),
+    );
+    index.tokenizers().register(
+        "grams",
+        TextAnalyzer::builder(NgramTokenizer::new(1, 2, false)?)
+            .filter(LowerCaser)
+            .build(),
+    );
+    Ok(())
+}
+
+fn key(kind: Kind, id: i64) -> String {
+    format!("{}:{id}", kind.code())
+}
+
+fn date_number(d: chrono::NaiveDate) -> i64 {
+    use chrono::Datelike;
+    i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+}
+
+impl Fields {
+    fn document(&self, d: &Doc) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.key, key(d.kind, d.id));
+        doc.add_text(self.kind, d.kind.code());
+        doc.add_i64(self.rid, d.id);
+        doc.add_text(self.title, &d.title);
+        doc.add_text(self.body, &d.body);
+        doc.add_text(self.grams, &d.title);
+        doc.add_text(self.grams, &d.body);
+        for code in &d.codes {
+            for form in super::exact_forms(code) {
+                doc.add_text(self.exact, form);
+            }
+        }
+        let mut regions = BTreeSet::new();
+        for (unit, region) in &d.units {
+            doc.add_i64(self.units, *unit);
+            regions.extend(super::region_prefixes(region));
+        }
+        for r in regions {
+            doc.add_text(self.regions, r);
+        }
+        for o in &d.owners {
+            doc.add_i64(self.owners, *o);
+        }
+        for n in &d.named {
+            doc.add_i64(self.named, *n);
+        }
+        doc.add_i64(self.withheld, i64::from(d.withheld));
+        doc.add_text(self.state, &d.state);
+        if let Some(day) = d.date {
+            doc.add_i64(self.date, date_number(day));
+        }
+        doc
+    }
+}
+
+/// A record found, before it is confirmed against the database.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub kind: Kind,
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub state: String,
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// Who is searching, as the index filters on it.
+pub struct Searcher<'a> {
+    /// Each kind they may read and its scope (`super::readable`).
+    pub readable: &'a [(Kind, Scope)],
+    pub unit_id: i64,
+    pub user_id: i64,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    writer: Arc<Mutex<IndexWriter>>,
+    f: Fields,
+    /// One catch-up or rebuild at a time.
+    turn: tokio::sync::Mutex<()>,
+    /// The audit record applied last; -1 until the index has been built.
+    applied: AtomicI64,
+    /// Whether the stored point has been checked against the database since opening.
+    checked: std::sync::atomic::AtomicBool,
+    dir: Option<PathBuf>,
+}
+
+fn err(e: impl std::fmt::Display) -> AppError {
+    AppError::internal(format!("search index: {e}"))
+}
+
+fn payload(seq: i64) -> String {
+    serde_json::json!({ "version": VERSION, "applied": seq }).to_string()
+}
+
+/// The point stored with the index's last commit, if the index is of this version.
+fn stored_point(index: &Index) -> Option<i64> {
+    let meta = index.load_metas().ok()?;
+    let p: serde_json::Value = serde_json::from_str(meta.payload.as_deref()?).ok()?;
+    (p.get("version")?.as_i64()? == VERSION).then_some(())?;
+    p.get("applied")?.as_i64()
+}
+
+impl SearchIndex {
+    /// The index in `dir` (created, or recreated when it is of another version), or in
+    /// memory when `dir` is `None`.
+    pub fn open(dir: Option<&Path>) -> Result<SearchIndex, AppError> {
+        let (schema, f) = schema();
+        let index = match dir {
+            None => Index::create_in_ram(schema),
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(err)?;
+                let opened = MmapDirectory::open(dir)
+                    .map_err(err)
+                    .and_then(|d| Index::open_or_create(d, schema.clone()).map_err(err));
+                match opened {
+                    Ok(index) => index,
+                    // Another version's fields: start again; the database has everything.
+                    Err(_) => {
+                        std::fs::remove_dir_all(dir).map_err(err)?;
+                        std::fs::create_dir_all(dir).map_err(err)?;
+                        Index::create_in_dir(dir, schema).map_err(err)?
+                    }
+                }
+            }
+        };
+        register_tokenizers(&index).map_err(err)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?;
+        let writer = index.writer_with_num_threads(1, 32_000_000).map_err(err)?;
+        let applied = stored_point(&index).unwrap_or(-1);
+        Ok(SearchIndex {
+            reader,
+            writer: Arc::new(Mutex::new(writer)),
+            f,
+            turn: tokio::sync::Mutex::new(()),
+            applied: AtomicI64::new(applied),
+            checked: Default::default(),
+            dir: dir.map(Path::to_path_buf),
+        })
+    }
+
+    /// The audit record applied last (-1: not built yet).
+    pub fn applied(&self) -> i64 {
+        self.applied.load(Ordering::Acquire)
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Apply everything written since the last point (building the index first if it never
+    /// was). Searches call it before they read, so a person finds what they just wrote; the
+    /// server also calls it every second, which bounds the lag for everyone else.
+    pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
+        let _turn = self.turn.lock().await;
+        // An index ahead of the database's audit trail is of another database (one restored
+        // from a backup, or replaced): rebuilt, like one never built.
+        if !self.checked.swap(true, Ordering::AcqRel) && self.applied() > source::head(db).await? {
+            self.applied.store(-1, Ordering::Release);
+        }
+        if self.applied() < 0 {
+            self.rebuild_locked(db, &mut |_, _, _| {}).await?;
+        }
+        loop {
+            let after = self.applied();
+            let (targets, last) = source::changes(db, after, BATCH).await?;
+            let Some(last) = last else {
+                return Ok(());
+            };
+            let mut docs = Vec::new();
+            for kind in Kind::ALL {
+                let ids: Vec<i64> = targets
+                    .iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, id)| *id)
+                    .collect();
+                for chunk in ids.chunks(REBUILD_BATCH as usize) {
+                    docs.extend(source::read(db, kind, chunk).await?);
+                }
+            }
+            let deletes: Vec<String> = targets.iter().map(|(k, id)| key(*k, *id)).collect();
+            self.write(deletes, docs, last).await?;
+        }
+    }
+
+    /// Build the index again from the database. `progress` hears (kind, done, of) as it goes.
+    pub async fn rebuild(
+        &self,
+        db: &Db,
+        progress: &mut (dyn FnMut(Kind, i64, i64) + Send),
+    ) -> Result<(), AppError> {
+        let _turn = self.turn.lock().await;
+        self.rebuild_locked(db, progress).await
+    }
+
+    async fn rebuild_locked(
+        &self,
+        db: &Db,
+        progress: &mut (dyn FnMut(Kind, i64, i64) + Send),
+    ) -> Result<(), AppError> {
+        // The point is read first: whatever changes while the records are read is applied
+        // again afterwards, and applying a change twice reads the same record twice.
+        let head = source::head(db).await?;
+        {
+            let w = self.writer.lock().map_err(err)?;
+            w.delete_all_documents().map_err(err)?;
+        }
+        for kind in Kind::ALL {
+            let of = source::count(db, kind).await?;
+            let mut done = 0;
+            let mut after = 0;
+            progress(kind, done, of);
+            loop {
+                let ids = source::ids_after(db, kind, after, REBUILD_BATCH).await?;
+                let Some(&last) = ids.last() else { break };
+                after = last;
+                let docs = source::read(db, kind, &ids).await?;
+                done += i64::try_from(ids.len()).unwrap_or(0);
+                let writer = self.writer.clone();
+                let f = self.f;
+                tokio::task::spawn_blocking(move || -> Result<(), AppError> {
+                    let w = writer.lock().map_err(err)?;
+                    for d in &docs {
+                        w.add_document(f.document(d)).map_err(err)?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(err)??;
+                progress(kind, done, of);
+            }
+        }
+        self.write(Vec::new(), Vec::new(), head).await
+    }
+
+    /// Delete `deletes`, add `docs`, and commit with the point `applied`.
+    async fn write(
+        &self,
+        deletes: Vec<String>,
+        docs: Vec<Doc>,
+        applied: i64,
+    ) -> Result<(), AppError> {
+        let writer = self.writer.clone();
+        let reader = self.reader.clone();
+        let f = self.f;
+        tokio::task::spawn_blocking(move || -> Result<(), AppError> {
+            let mut w = writer.lock().map_err(err)?;
+            for k in deletes {
+                w.delete_term(Term::from_field_text(f.key, &k));
+            }
+            for d in &docs {
+                w.add_document(f.document(d)).map_err(err)?;
+            }
+            let mut commit = w.prepare_commit().map_err(err)?;
+            commit.set_payload(&payload(applied));
+            commit.commit().map_err(err)?;
+            reader.reload().map_err(err)?;
+            Ok(())
+        })
+        .await
+        .map_err(err)??;
+        self.applied.store(applied, Ordering::Release);
+        Ok(())
+    }
+
+    /// The records matching `q` that `who` may find, best first: `limit` from `offset`, and
+    /// how many match in all.
+    pub fn search(
+        &self,
+        q: &Search,
+        who: &Searcher<'_>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(Vec<Found>, usize), AppError> {
+        let Some(query) = self.query(q, who) else {
+            return Ok((Vec::new(), 0));
+        };
+        let searcher = self.reader.searcher();
+        let (top, count) = searcher
+            .search(
+                &query,
+                &(
+                    TopDocs::with_limit(limit.max(1))
+                        .and_offset(offset)
+                        .order_by_score(),
+                    Count,
+                ),
+            )
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            out.push(self.found(&searcher, addr)?);
+        }
+        Ok((out, count))
+    }
+
+    fn found(&self, searcher: &tantivy::Searcher, addr: DocAddress) -> Result<Found, AppError> {
+        let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+        let text = |f: Field| {
+            doc.get_first(f)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let kind = Kind::parse(&text(self.f.kind)).ok_or_else(|| err("unknown kind"))?;
+        let date = doc
+            .get_first(self.f.date)
+            .and_then(|v| v.as_i64())
+            .and_then(|n| {
+                chrono::NaiveDate::from_ymd_opt(
+                    i32::try_from(n / 10_000).ok()?,
+                    u32::try_from(n / 100 % 100).ok()?,
+                    u32::try_from(n % 100).ok()?,
+                )
+            });
+        Ok(Found {
+            kind,
+            id: doc
+                .get_first(self.f.rid)
+                .and_then(|v| v.as_i64())
+                .ok_or_else(|| err("no id"))?,
+            title: text(self.f.title),
+            body: text(self.f.body),
+            state: text(self.f.state),
+            date,
+        })
+    }
+
+    /// The query: the words (each found as a word, or through its character grams) or an
+    /// exact code, within the kinds and scopes `who` may read, and the filters.
+    fn query(&self, q: &Search, who: &Searcher<'_>) -> Option<Box<dyn Query>> {
+        let f = &self.f;
+        let words = super::words(&q.text);
+        let exact = super::exact_forms(&q.text);
+        if words.is_empty() && exact.is_empty() {
+            return None;
+        }
+        let text_term = |field: Field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
+        let boosted =
+            |q: Box<dyn Query>, by: f32| -> Box<dyn Query> { Box::new(BoostQuery::new(q, by)) };
+        let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in &words {
+            let grams: Vec<(Occur, Box<dyn Query>)> = super::grams(w)
+                .iter()
+                .map(|g| (Occur::Must, text_term(f.grams, g)))
+                .collect();
+            let mut either: Vec<(Occur, Box<dyn Query>)> = vec![
+                (Occur::Should, boosted(text_term(f.title, w), 3.0)),
+                (Occur::Should, boosted(text_term(f.body, w), 2.0)),
+            ];
+            if !grams.is_empty() {
+                either.push((Occur::Should, Box::new(BooleanQuery::new(grams))));
+            }
+            all_words.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+        }
+        let mut matched: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !all_words.is_empty() {
+            matched.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
+        }
+        for e in &exact {
+            matched.push((Occur::Should, boosted(text_term(f.exact, e), 10.0)));
+        }
+        let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+        };
+        let i64_term = |field: Field, v: i64| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_i64(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        // Scope first: each kind they may read, within that kind's scope; a withheld record
+        // only for its owning units and the people named on it.
+        let mut kinds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (kind, scope) in who.readable {
+            if q.kind.is_some_and(|k| k != *kind) {
+                continue;
+            }
+            let mut parts: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, text_term(f.kind, kind.code()))];
+            match scope {
+                Scope::All => {}
+                Scope::Region(p) => parts.push((Occur::Must, text_term(f.regions, p))),
+                Scope::Unit(u) => parts.push((Occur::Must, i64_term(f.units, *u))),
+            }
+            if kind.can_be_withheld() {
+                parts.push((
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, i64_term(f.withheld, 0)),
+                        (Occur::Should, i64_term(f.owners, who.unit_id)),
+                        (Occur::Should, i64_term(f.named, who.user_id)),
+                    ])),
+                ));
+            }
+            kinds.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
+        }
+        if kinds.is_empty() {
+            return None;
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(BooleanQuery::new(matched))),
+            filter(Box::new(BooleanQuery::new(kinds))),
+        ];
+        if let Some(r) = &q.region {
+            clauses.push(filter(text_term(f.regions, r)));
+        }
+        if let Some(u) = q.unit_id {
+            clauses.push(filter(i64_term(f.units, u)));
+        }
+        if let Some(s) = &q.state {
+            clauses.push(filter(text_term(f.state, s)));
+        }
+        if q.from.is_some() || q.to.is_some() {
+            let bound = |d: Option<chrono::NaiveDate>| match d {
+                Some(d) => Bound::Included(Term::from_field_i64(f.date, date_number(d))),
+                None => Bound::Unbounded,
+            };
+            clauses.push(filter(Box::new(RangeQuery::new(
+                bound(q.from),
+                bound(q.to),
+            ))));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// Documents in the index (for tests and the rebuild's report).
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every (kind, id, title, body) in the index, in order: what a rebuild is compared on.
+    pub fn contents(&self) -> Result<Vec<(String, i64, String, String)>, AppError> {
+        let searcher = self.reader.searcher();
+        let all = searcher
+            .search(
+                &tantivy::query::AllQuery,
+                &TopDocs::with_limit(usize::try_from(searcher.num_docs()).unwrap_or(1).max(1))
+                    .order_by_score(),
+            )
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for (_, addr) in all {
+            let d = self.found(&searcher, addr)?;
+            out.push((d.kind.code().to_string(), d.id, d.title, d.body));
+        }
+        out.sort();
+        Ok(out)
+    }
+}
