@@ -183,6 +183,20 @@ async fn flow(c: &Client, base: &str, ids: &Ids, today: chrono::NaiveDate) -> St
     click(c, "#case-submit").await?;
     let case_id = wait_case_page(c).await?;
     let case_url = format!("{base}/cases/{case_id}");
+
+    // The search box in the header finds it at once by a word inside its summary (#17), with
+    // the word marked in the snippet and a link to its page.
+    fill(c, "#header-search", "信阳毛尖").await?;
+    click(c, "form.header-search button").await?;
+    wait_for(c, "#search-hits").await?;
+    wait_path(c, "/search").await?;
+    let hit = wait_for(c, &format!("#search-hits a[href='/cases/{case_id}']")).await?;
+    let hit_title = hit.text().await.ctx("reading the hit's title")?;
+    ensure!(hit_title.contains(TITLE), "the hit reads {hit_title:?}");
+    let marked = text(c, "#search-hits mark").await?;
+    ensure!(marked == "信阳毛尖", "the snippet marks {marked:?}");
+    hit.click().await.ctx("opening the hit")?;
+    wait_path(c, &format!("/cases/{case_id}")).await?;
     let heading = text(c, "h1#case-title").await?;
     ensure!(
         heading.contains(TITLE),
