@@ -5,7 +5,10 @@
 //! load generator in its own process; so are the case list and case pages as a browser session
 //! opens them. Then writes (issue #21): clue registrations through the API at 1, 4 and 16
 //! clients, next to a bare INSERT + COMMIT loop with as many tasks on the same database.
-//! `BENCH_ONLY=writes` measures the writes alone.
+//! `BENCH_ONLY=writes` measures the writes alone. Search (issue #17): the index is rebuilt before
+//! the server starts (time and size on disk), the search API is measured for the office and a
+//! member unit like the lists, and its lag under write load after the writes;
+//! `BENCH_ONLY=search` measures search alone.
 //!
 //! Run: `cargo bench --bench cases` (SQLite), with `BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres`
 //! for PostgreSQL too (a throw-away database is created and dropped). `BENCH_CASES` (default
@@ -81,11 +84,11 @@ async fn generate(db: &Db, cases: u64, events: u64) -> Result<(), Box<dyn std::e
     exec(db, format!(
         "INSERT INTO cases (id, code, title, summary, source, source_detail, received_on, right_kinds, regions, amount_fen, \
          judicial_status, complex, listed, state, office_unit_id, registered_by_unit_id, lead_unit_id, created_at, updated_at) \
-         SELECT g.n, 'B' || g.n, '基准测试案件' || g.n, '案情摘要' || g.n, 'daily_work', '{{}}', {day}, 'trademark', '411502,411521', g.n * 100, \
+         SELECT g.n, 'B' || g.n, '基准测试案件' || g.n, '案情摘要' || g.n || '：' || {product}, 'daily_work', '{{}}', {day}, 'trademark', '411502,411521', g.n * 100, \
          'none', 0, CASE WHEN g.n % 10 = 0 THEN 1 ELSE 0 END, {states}, \
          CASE WHEN g.n % 10 = 9 THEN {county} ELSE {office} END, {office}, {lead_min} + (g.n % {lead_n}), {ts}, {ts} \
          FROM ({series}) g",
-        day = day("g.n"), ts = ts("g.n"), series = series(cases)
+        day = day("g.n"), ts = ts("g.n"), series = series(cases), product = products()
     )).await?;
     if db.dialect == Dialect::Postgres {
         exec(
@@ -126,6 +129,40 @@ async fn generate(db: &Db, cases: u64, events: u64) -> Result<(), Box<dyn std::e
         t.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// What the generated clues are about, one of twenty in turn (each in 5 % of the cases), so
+/// that a search term matches as many cases as a common word would.
+const PRODUCTS: [&str; 20] = [
+    "销售假冒注册商标的白酒",
+    "生产假冒伪劣农药",
+    "销售侵权运动鞋",
+    "制售假冒化妆品",
+    "销售盗版图书",
+    "假冒地理标志茶叶",
+    "销售假冒汽车配件",
+    "生产不合格电线电缆",
+    "销售假冒儿童玩具",
+    "侵犯著作权软件",
+    "销售假冒品牌箱包",
+    "制售假冒保健食品",
+    "销售假冒化肥",
+    "假冒专利标识",
+    "销售侵权手机配件",
+    "制售假冒香烟",
+    "销售假冒药品",
+    "网络销售假冒服装",
+    "销售假冒奶粉",
+    "生产假冒润滑油",
+];
+
+fn products() -> String {
+    let arms: String = PRODUCTS
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!(" WHEN {i} THEN '{p}'"))
+        .collect();
+    format!("(CASE g.n % 20{arms} END)")
 }
 
 struct Measure {
@@ -241,8 +278,11 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     let events = env_num("BENCH_EVENTS_PER_CASE", 10);
     let secs = env_num("BENCH_SECONDS", 10);
     let defaults = Config::default();
+    // The search index of this run's server, built below before it takes traffic.
+    let search_dir = tempfile::tempdir()?;
     let config = Config {
         database_url: url.clone(),
+        search_dir: Some(search_dir.path().to_path_buf()),
         db_max_connections: std::env::var("BENCH_DB_CONNECTIONS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -281,9 +321,23 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
         .fetch_one(&db.pool)
         .await?;
     let state = shuangda::server::state(db.clone(), config);
+    // The search index (issue #17) is built before the server takes traffic: built by the
+    // server's own catch-up it would compete with every measurement below.
+    let index = state.ctx.search().map_err(|e| format!("{e:?}"))?;
+    let t = Instant::now();
+    index
+        .rebuild(&db, &mut |_, _, _| {})
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    println!(
+        "| {label:?} | search index: rebuild, {} records | {:.1} s | {:.0} MB on disk | | |",
+        index.len(),
+        t.elapsed().as_secs_f64(),
+        dir_bytes(search_dir.path()) as f64 / 1_048_576.0
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(shuangda::server::serve(state, listener));
+    let server = tokio::spawn(shuangda::server::serve(state.clone(), listener));
     let ids: Vec<String> = (0..200u64)
         .map(|i| format!("/api/v1/cases/{}", 1 + (i * 4999) % cases))
         .collect();
@@ -291,7 +345,22 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
         .map(|i| format!("/cases/{}", 1 + (i * 4999) % cases))
         .collect();
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    let runs: Vec<(&str, &Auth, Vec<String>)> = vec![
+    let search = |q: &str| {
+        format!(
+            "/api/v1/search?{}",
+            serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+        )
+    };
+    // A common word (5 % of the cases), a word and a number of one case, an exact case number,
+    // and a word found nowhere.
+    let searches: Vec<String> = vec![
+        search("假冒白酒"),
+        search("运动鞋"),
+        search("基准测试案件123457"),
+        search(&format!("B{}", cases / 3)),
+        search("无此内容"),
+    ];
+    let mut runs: Vec<(&str, &Auth, Vec<String>)> = vec![
         (
             "case list, first page (office)",
             &staff,
@@ -322,6 +391,11 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
         ),
         ("page: case (200 different cases)", &staff_page, page_ids),
     ];
+    if only == "search" {
+        runs.clear();
+    }
+    runs.push(("search (office, five queries)", &staff, searches.clone()));
+    runs.push(("search (member unit, five queries)", &liaison, searches));
     for (name, tok, paths) in runs {
         if only == "writes" {
             break;
@@ -336,8 +410,84 @@ async fn run(url: String, label: Dialect) -> Result<(), Box<dyn std::error::Erro
     if only.is_empty() || only == "writes" {
         writes(&db, &base, &staff, label, secs).await?;
     }
+    if only.is_empty() || only == "search" {
+        search_lag(&db, &base, &staff, &state.ctx, label, secs).await?;
+    }
     server.abort();
     db.pool.close().await;
+    Ok(())
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// The search index's lag under write load: while 4 clients register cases for `secs`
+/// seconds, every 250 ms the newest committed audit record is noted and the time until this
+/// instance's index has applied it is measured (the server's own once-a-second catch-up; no
+/// search runs meanwhile to pull it forward).
+async fn search_lag(
+    db: &Db,
+    base: &str,
+    staff: &Auth,
+    ctx: &shuangda::context::Ctx,
+    label: Dialect,
+    secs: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let body = serde_json::json!({
+        "title": "基准测试登记线索（查找延迟）",
+        "summary": "群众举报某公司销售假冒注册商标的白酒。",
+        "source": "daily_work",
+        "received_on": shuangda::clock::Clock::system().today().to_string(),
+        "right_kinds": ["trademark"],
+        "regions": ["411502"],
+        "parties": [{"kind": "enterprise", "name": "某商贸有限公司", "code": "91350100M000100Y43"}]
+    })
+    .to_string();
+    let script = format!(
+        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}wrk.body = {body:?}\n",
+        staff.lua()
+    );
+    let url = format!("{base}/api/v1/cases");
+    let load = tokio::spawn(async move { wrk(&url, &script, 4, secs).await });
+    let index = ctx.search().map_err(|e| format!("{e:?}"))?;
+    let mut lags = Vec::new();
+    let until = Instant::now() + std::time::Duration::from_secs(secs.saturating_sub(2).max(1));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    while Instant::now() < until {
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
+            .fetch_one(&db.pool)
+            .await?;
+        let t = Instant::now();
+        while index.applied() < head {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        lags.push(t.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let written = load.await??;
+    lags.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| lags[((lags.len() - 1) as f64 * q) as usize];
+    println!(
+        "| {label:?} | search index lag under 4 registering clients ({:.0} writes/s), {} samples | {:.0} ms | {:.0} ms (max {:.0} ms) | | |",
+        written.rps,
+        lags.len(),
+        at(0.5),
+        at(0.99),
+        lags.last().copied().unwrap_or(0.0)
+    );
     Ok(())
 }
 

@@ -284,6 +284,51 @@ async fn scope_is_the_first_filter_for_every_role() {
                 assert!(v["total"].as_i64().unwrap_or(0) == 0, "{who}: {v}");
             }
         }
+        // The filters narrow within the scope: by region, by kind, by date.
+        let only = |q: &str| format!("/api/v1/search?q=%E7%BF%A1%E7%BF%A0%E7%A0%9A%E5%8F%B0&{q}");
+        let ids = |v: &Value| -> Vec<(String, i64)> {
+            v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|h| {
+                    (
+                        h["kind"].as_str().unwrap_or("").to_string(),
+                        h["id"].as_i64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        };
+        let (s, v) = call(&app, "staff", Method::GET, &only("region=411521"), None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(
+            ids(&v).contains(&("case".into(), county)) && !ids(&v).contains(&("case".into(), city)),
+            "{v}"
+        );
+        let (_, v) = call(&app, "staff", Method::GET, &only("kind=transfer"), None).await;
+        assert_eq!(ids(&v), vec![("transfer".to_string(), open)], "{v}");
+        let yesterday = common::test_today() - chrono::Duration::days(1);
+        let (_, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &only(&format!("kind=case&from={yesterday}&to={yesterday}")),
+            None,
+        )
+        .await;
+        assert_eq!(ids(&v).len(), 2, "both cases were received yesterday: {v}");
+        let (_, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &only(&format!(
+                "kind=case&to={}",
+                yesterday - chrono::Duration::days(1)
+            )),
+            None,
+        )
+        .await;
+        assert_eq!(ids(&v).len(), 0, "{v}");
         // 三员分立: the administrators find no case work at all.
         for who in ["sysadmin", "secadmin", "auditadmin"] {
             let hits = found(&app, who, TERM).await;

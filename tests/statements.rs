@@ -163,6 +163,9 @@ async fn every_page_makes_a_few_statements_whatever_it_lists() {
             "/reports",
             "/composition",
             "/calendar",
+            // A search whose words are in units, people and cases (#17): one statement to
+            // catch the index up, one to confirm every hit, whatever it finds.
+            "/search?q=%E4%BF%A1%E9%98%B3",
         ]
         .iter()
         .map(|p| p.to_string())

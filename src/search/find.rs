@@ -1,8 +1,6 @@
 //! The search operation the page and the API share: catch the index up, query it within the
 //! person's scope, confirm each hit against the database, and cut the snippets.
 
-use std::collections::{BTreeSet, HashMap};
-
 use super::index::Searcher;
 use super::{Kind, Piece, Query, readable, snippet, source, words};
 use crate::access::Actor;
@@ -75,20 +73,18 @@ pub async fn find(ctx: &Ctx, actor: &Actor, q: &Query, page: i64) -> Result<Resu
     let found: Vec<_> = found.into_iter().take(PAGE_SIZE).collect();
 
     // Every hit confirmed with its list's own predicate before anything of it is shown.
-    let scopes: HashMap<Kind, _> = kinds.iter().cloned().collect();
-    let mut confirmed: BTreeSet<(Kind, i64)> = BTreeSet::new();
-    for kind in Kind::ALL {
-        let ids: Vec<i64> = found
-            .iter()
-            .filter(|f| f.kind == kind)
-            .map(|f| f.id)
-            .collect();
-        if let (false, Some(scope)) = (ids.is_empty(), scopes.get(&kind)) {
-            for id in source::confirm(&ctx.db, actor, kind, scope, &ids).await? {
-                confirmed.insert((kind, id));
-            }
-        }
-    }
+    let asked: Vec<(Kind, &crate::access::Scope, Vec<i64>)> = kinds
+        .iter()
+        .map(|(kind, scope)| {
+            let ids = found
+                .iter()
+                .filter(|f| f.kind == *kind)
+                .map(|f| f.id)
+                .collect();
+            (*kind, scope, ids)
+        })
+        .collect();
+    let confirmed = source::confirm(&ctx.db, actor, &asked).await?;
     let mut terms = words(&q.text);
     terms.push(q.text.to_lowercase());
     let hits = found

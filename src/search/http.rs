@@ -183,7 +183,8 @@ async fn search_page(
 /// a snippet. Scope is the lists' own; a withheld record is found only by those entitled to
 /// its content (004 一(二)).
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
-    responses((status = 200, body = Page<Hit>), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 200, body = Page<Hit>), (status = 422, body = crate::error::ErrorBody),
+        (status = 409, description = "the instance is still building its index (`search_index_building`)", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_search(
     State(state): State<SharedState>,

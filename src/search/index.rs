@@ -259,7 +259,18 @@ impl SearchIndex {
     /// was). Searches call it before they read, so a person finds what they just wrote; the
     /// server also calls it every second, which bounds the lag for everyone else.
     pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
-        let _turn = self.turn.lock().await;
+        let _turn = match self.turn.try_lock() {
+            Ok(turn) => turn,
+            // The first build of a large database takes minutes: a search then says so rather
+            // than wait for it.
+            Err(_) if self.applied() < 0 => {
+                return Err(AppError::conflict(
+                    "search_index_building",
+                    "查找索引正在建立，请稍后再试",
+                ));
+            }
+            Err(_) => self.turn.lock().await,
+        };
         // An index ahead of the database's audit trail is of another database (one restored
         // from a backup, or replaced): rebuilt, like one never built.
         if !self.checked.swap(true, Ordering::AcqRel) && self.applied() > source::head(db).await? {

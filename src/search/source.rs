@@ -314,6 +314,20 @@ pub async fn read(db: &Db, kind: Kind, ids: &[i64]) -> Result<Vec<Doc>, sqlx::Er
             }
         }
     }
+    if kind == Kind::Circular {
+        // A circular not yet issued is its office's alone (`circulars::store::visible`): filed
+        // under the office, not under the units it will go to.
+        let mut q = Sql::new(
+            "SELECT c.id, c.office_unit_id, c.office_region FROM circulars c WHERE c.state <> 'issued' AND c.id IN ",
+        );
+        in_list(&mut q, &present);
+        for r in q.query().fetch_all(&db.pool).await? {
+            let id: i64 = r.try_get(0)?;
+            if let Some(&i) = index.get(&id) {
+                docs[i].units = vec![(r.try_get(1)?, r.try_get(2)?)];
+            }
+        }
+    }
     if kind.can_be_withheld() {
         let mut q = Sql::new("SELECT record_id, user_id FROM secrecy_grants WHERE resource = ");
         q.bind(kind.code()).push(" AND record_id IN ");
@@ -418,46 +432,55 @@ pub async fn changes(
     Ok((out, last))
 }
 
-/// The hits among `ids` of `kind` that `actor` may open: the kind's list predicate for
-/// `scope`, and for a withheld record the entitlement to its content (004 一(二)), checked in
-/// the database whatever the index said.
+/// The hits among `found` (each kind with the scope the actor reads it in, and its ids) that
+/// `actor` may open: each kind's list predicate for its scope, and for a withheld record the
+/// entitlement to its content (004 一(二)), checked in the database whatever the index said.
+/// One statement for every kind.
 pub async fn confirm(
     db: &Db,
     actor: &Actor,
-    kind: Kind,
-    scope: &Scope,
-    ids: &[i64],
-) -> Result<BTreeSet<i64>, sqlx::Error> {
-    if ids.is_empty() {
+    found: &[(Kind, &Scope, Vec<i64>)],
+) -> Result<BTreeSet<(Kind, i64)>, sqlx::Error> {
+    let mut q = Sql::default();
+    for (n, (kind, scope, ids)) in found.iter().filter(|f| !f.2.is_empty()).enumerate() {
+        if n > 0 {
+            q.push(" UNION ALL ");
+        }
+        let (table, a, code) = (spec(*kind).table, alias(*kind), kind.code());
+        q.push(&format!(
+            "SELECT '{code}' AS kind, {a}.id AS id FROM {table} WHERE {a}.id IN "
+        ));
+        in_list(&mut q, ids);
+        q.push(" AND ");
+        q.append(match kind {
+            Kind::Circular => crate::circulars::store::visible(scope),
+            Kind::Unit => unit_in_scope(scope, "t"),
+            Kind::User => unit_in_scope(scope, "un"),
+            _ => parties_in_scope(scope, code, "t.id"),
+        });
+        if kind.can_be_withheld() {
+            // The units that own the content (`Transfer::owner_units`, the request's two).
+            let owners: &[&str] = match kind {
+                Kind::Transfer => &["t.from_unit_id", "t.to_unit_id", "t.procuratorate_unit_id"],
+                _ => &["t.from_unit_id", "t.to_unit_id"],
+            };
+            q.push(" AND (t.withheld = 0");
+            for column in owners {
+                q.push(&format!(" OR {column} = ")).bind(actor.unit_id);
+            }
+            q.push(" OR EXISTS (SELECT 1 FROM secrecy_grants g WHERE g.resource = ")
+                .bind(code)
+                .push(" AND g.record_id = t.id AND g.user_id = ")
+                .bind(actor.user_id)
+                .push("))");
+        }
+    }
+    if q.text().is_empty() {
         return Ok(BTreeSet::new());
     }
-    let s = spec(kind);
-    let a = alias(kind);
-    let mut q = Sql::new(&format!("SELECT {a}.id FROM {} WHERE {a}.id IN ", s.table));
-    in_list(&mut q, ids);
-    q.push(" AND ");
-    q.append(match kind {
-        Kind::Circular => crate::circulars::store::visible(scope),
-        Kind::Unit => unit_in_scope(scope, "t"),
-        Kind::User => unit_in_scope(scope, "un"),
-        _ => parties_in_scope(scope, kind.code(), "t.id"),
-    });
-    if kind.can_be_withheld() {
-        // The units that own the content (`Transfer::owner_units`, the request's two).
-        let owners: &[&str] = match kind {
-            Kind::Transfer => &["t.from_unit_id", "t.to_unit_id", "t.procuratorate_unit_id"],
-            _ => &["t.from_unit_id", "t.to_unit_id"],
-        };
-        q.push(" AND (t.withheld = 0");
-        for column in owners {
-            q.push(&format!(" OR {column} = ")).bind(actor.unit_id);
-        }
-        q.push(" OR EXISTS (SELECT 1 FROM secrecy_grants g WHERE g.resource = ")
-            .bind(kind.code())
-            .push(" AND g.record_id = t.id AND g.user_id = ")
-            .bind(actor.user_id)
-            .push("))");
-    }
-    let found: Vec<i64> = q.query_scalar().fetch_all(&db.pool).await?;
-    Ok(found.into_iter().collect())
+    let rows: Vec<(String, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(k, id)| Some((Kind::parse(&k)?, id)))
+        .collect())
 }
