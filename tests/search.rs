@@ -403,3 +403,58 @@ async fn an_index_on_disk_resumes_where_it_stopped() {
     })
     .await;
 }
+
+/// A PDF uploaded to a case: its text layer is extracted once at upload and its words find the
+/// case (the PDF made here by the platform's own renderer, as a member unit's letter would be).
+#[tokio::test]
+async fn the_text_of_an_uploaded_pdf_finds_its_case() {
+    use shuangda::documents::{Fonts, OfficialDocument, Paragraph, render};
+    let doc = OfficialDocument {
+        issuer: "信阳市市场监督管理局".into(),
+        joint_issuers: Vec::new(),
+        number: "信市监函〔2026〕12号".into(),
+        mark: None,
+        title: "关于某茶叶公司涉嫌侵权的鉴定意见".into(),
+        addressee: "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室：".into(),
+        body: vec![Paragraph::text(
+            "经鉴定，扣押的毛尖茶外包装所用商标与权利人注册商标近似，系侵权商品。",
+        )],
+        attachments: Vec::new(),
+        signature: "信阳市市场监督管理局".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"),
+        copy_to: Vec::new(),
+        contact: None,
+    };
+    let fonts = Fonts::discover(None).expect("fonts-noto-cjk");
+    let created = chrono::NaiveDate::from_ymd_opt(2026, 6, 1)
+        .and_then(|d| d.and_hms_opt(2, 0, 0))
+        .expect("instant");
+    let pdf = std::sync::Arc::new(render(&doc, &fonts, created).expect("pdf"));
+    each_db(true, move |app| {
+        let pdf = pdf.clone();
+        async move {
+            let id = register_case(&app, "staff", "茶叶侵权案", "侵权线索。", &["411502"]).await;
+            assert!(found(&app, "staff", "鉴定意见").await.is_empty());
+            let t = app.token("staff").await;
+            let boundary = "XxSdBoundaryxX";
+            let mut body = Vec::new();
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"jianding.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+            body.extend_from_slice(&pdf);
+            body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+            let r = common::api_raw(
+                &app,
+                Method::POST,
+                &format!("/api/v1/cases/{id}/attachments"),
+                &t,
+                &format!("multipart/form-data; boundary={boundary}"),
+                body,
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            for q in ["鉴定意见", "信市监函〔2026〕12号", "毛尖茶"] {
+                assert!(found(&app, "staff", q).await.contains(&("case".into(), id)), "{q}");
+            }
+        }
+    })
+    .await;
+}

@@ -1093,13 +1093,14 @@ pub async fn attach(
     description: &str,
 ) -> AppResult<i64> {
     let upload = crate::domain::upload::check("file", filename, &bytes)?;
+    let text = crate::search::extract::text_of(upload.mime, &bytes).await;
     let description = crate::domain::text::optional("description", "说明", Some(description), 200)?;
     let (mut tx, case, _) = begin_step(db, actor, id, Step::Attach).await?;
     let sha = crate::domain::hex(&sha2::Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let aid: i64 = sqlx::query_scalar(
-        "INSERT INTO case_attachments (case_id, filename, mime, size, sha256, description, content, uploaded_by, \
-         uploaded_by_unit, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        "INSERT INTO case_attachments (case_id, filename, mime, size, sha256, description, content, text_content, uploaded_by, \
+         uploaded_by_unit, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(id)
     .bind(&upload.filename)
@@ -1108,6 +1109,7 @@ pub async fn attach(
     .bind(&sha)
     .bind(&description)
     .bind(bytes)
+    .bind(&text)
     .bind(actor.user_id)
     .bind(actor.unit_id)
     .bind(who.at_text())

@@ -156,6 +156,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "external_sign_in",
         sql: include_str!("../../migrations/0028_external_sign_in.sql"),
     },
+    Migration {
+        version: 29,
+        name: "attachment_text",
+        sql: include_str!("../../migrations/0029_attachment_text.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -510,3 +510,16 @@ fn the_creation_date_is_the_operations_instant() {
     let b = render(&sample_letter(), &fonts(), created()).expect("render");
     assert_eq!(a, b, "reproducible");
 }
+
+/// The platform's own PDFs carry a text layer that search can read back (issue #17): the
+/// words of a letter uploaded as an attachment are found.
+#[test]
+fn a_letters_text_layer_reads_back_for_search() {
+    let pdf = render(&sample_letter(), &fonts(), created()).expect("render");
+    let text = crate::search::extract::text("application/pdf", &pdf).expect("text layer");
+    let flat = without_whitespace(&text);
+    for expected in ["信打假办督〔2026〕7号", "挂牌督办", "信阳市市场监督管理局"]
+    {
+        assert!(flat.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}

@@ -696,14 +696,15 @@ pub async fn attach(
     let kind = EvidenceKind::parse(kind)
         .ok_or_else(|| AppError::field("kind", "invalid_choice", "请选择材料类别"))?;
     let upload = crate::domain::upload::check("file", filename, &bytes)?;
+    let text = crate::search::extract::text_of(upload.mime, &bytes).await;
     let description = crate::domain::text::optional("description", "说明", Some(description), 200)?;
     let (mut tx, t, _) = begin(db, actor, id, Step::Attach).await?;
     let sha = crate::domain::hex(&sha2::Sha256::digest(&bytes));
     let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
     let aid: i64 = sqlx::query_scalar(
-        "INSERT INTO transfer_attachments (transfer_id, kind, filename, mime, size, sha256, description, content, \
+        "INSERT INTO transfer_attachments (transfer_id, kind, filename, mime, size, sha256, description, content, text_content, \
          withheld, secrecy_basis, uploaded_by, uploaded_by_unit, uploaded_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )
     .bind(id)
     .bind(kind.code())
@@ -713,6 +714,7 @@ pub async fn attach(
     .bind(&sha)
     .bind(&description)
     .bind(bytes)
+    .bind(&text)
     .bind(i64::from(secrecy.is_some()))
     .bind(secrecy.as_ref().map(|s| s.basis.clone()))
     .bind(actor.user_id)

@@ -10,6 +10,7 @@
 //! the same predicate the kind's list uses before anything of it is shown (`source::confirm`).
 //! A withheld record (004 一(二)) is found only by those entitled to its content.
 
+pub mod extract;
 pub mod find;
 pub mod http;
 pub mod index;

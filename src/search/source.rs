@@ -69,7 +69,7 @@ fn spec(kind: Kind) -> Spec {
                 "SELECT case_id, reason FROM case_grounds WHERE case_id IN ",
                 "SELECT case_id, body FROM case_reports WHERE case_id IN ",
                 "SELECT case_id, title || ' ' || body FROM case_letters WHERE case_id IN ",
-                "SELECT case_id, filename || ' ' || COALESCE(description, '') FROM case_attachments WHERE case_id IN ",
+                "SELECT case_id, filename || ' ' || COALESCE(description, '') || ' ' || COALESCE(text_content, '') FROM case_attachments WHERE case_id IN ",
             ],
             codes: &[
                 "SELECT id, code FROM cases WHERE id IN ",
@@ -89,7 +89,7 @@ fn spec(kind: Kind) -> Spec {
                 "SELECT transfer_id, name || ' ' || quantity || unit || ' ' || storage FROM transfer_items WHERE transfer_id IN ",
                 "SELECT transfer_id, title FROM transfer_documents WHERE transfer_id IN ",
                 // A file marked withheld on its own is left out for everyone.
-                "SELECT transfer_id, filename || ' ' || COALESCE(description, '') FROM transfer_attachments \
+                "SELECT transfer_id, filename || ' ' || COALESCE(description, '') || ' ' || COALESCE(text_content, '') FROM transfer_attachments \
                  WHERE withheld = 0 AND transfer_id IN ",
             ],
             codes: &[
@@ -129,7 +129,7 @@ fn spec(kind: Kind) -> Spec {
             ),
             texts: &[
                 "SELECT task_id, body FROM task_entries WHERE task_id IN ",
-                "SELECT task_id, filename || ' ' || COALESCE(description, '') FROM task_attachments WHERE task_id IN ",
+                "SELECT task_id, filename || ' ' || COALESCE(description, '') || ' ' || COALESCE(text_content, '') FROM task_attachments WHERE task_id IN ",
             ],
             codes: &["SELECT id, code FROM tasks WHERE id IN "],
             parties: Parties::Recorded,
