@@ -143,6 +143,17 @@ async fn chinese_is_searched_as_chinese() {
         // The snippet marks the words found.
         assert!(page.body.contains("<mark>假冒伪劣</mark>"), "{}", page.body);
         assert!(page.body.contains(&format!("href=\"/cases/{id}\"")));
+        // A wrongly chosen character: nothing found, and the page offers what was meant, as
+        // it stands in a record this person may open.
+        assert!(found(&app, "staff", "运动靴").await.is_empty());
+        let page = web.get("/search?q=%E8%BF%90%E5%8A%A8%E9%9D%B4").await;
+        assert!(page.body.contains("您是不是要找："), "{}", page.body);
+        assert!(page.body.contains(">运动鞋</a>"), "{}", page.body);
+        // Someone who cannot see the case is offered nothing from it.
+        let mut other = app.client();
+        other.login("pingyin.staff", PASSWORD).await;
+        let page = other.get("/search?q=%E8%BF%90%E5%8A%A8%E9%9D%B4").await;
+        assert!(!page.body.contains("运动鞋"), "{}", page.body);
         // A unit by name, a person by name.
         let msa = app.unit_id("信阳市市场监督管理局").await;
         assert!(

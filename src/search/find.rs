@@ -37,6 +37,8 @@ pub struct Results {
     pub has_more: bool,
     /// Matches in all within the person's scope.
     pub total: i64,
+    /// When nothing was found: what the query probably meant, if a record in scope says so.
+    pub suggestion: Option<String>,
 }
 
 fn url(kind: Kind, id: i64) -> String {
@@ -101,7 +103,13 @@ pub async fn find(ctx: &Ctx, actor: &Actor, q: &Query, page: i64) -> Result<Resu
             date: f.date.map(|d| d.to_string()),
         })
         .collect();
+    let suggestion = if total == 0 && page == 1 {
+        index.suggest(q, &who)?
+    } else {
+        None
+    };
     Ok(Results {
+        suggestion,
         hits,
         page,
         has_more,

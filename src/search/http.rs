@@ -46,6 +46,25 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
+    /// The query and its filters as a query string, without the page.
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string(
+            [
+                ("q", &self.q),
+                ("kind", &self.kind),
+                ("region", &self.region),
+                ("unit_id", &self.unit_id),
+                ("state", &self.state),
+                ("from", &self.from),
+                ("to", &self.to),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
+            .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default()
+    }
+
     /// The typed query, and whether traditional characters were read as simplified; or what
     /// is wrong with each parameter.
     fn parse(&self) -> Result<(Search, bool), FieldErrors> {
@@ -92,6 +111,8 @@ struct SearchPage {
     errors: FieldErrors,
     /// The text searched, when traditional characters were read as simplified.
     simplified: Option<String>,
+    /// What a query that found nothing probably meant, with its link.
+    suggestion: Option<(String, String)>,
     hits: Vec<Hit>,
     total: i64,
     page: i64,
@@ -135,26 +156,18 @@ async fn search_page(
             )
         }
     };
-    let query_string = serde_urlencoded::to_string(
-        [
-            ("q", &q.q),
-            ("kind", &q.kind),
-            ("region", &q.region),
-            ("unit_id", &q.unit_id),
-            ("state", &q.state),
-            ("from", &q.from),
-            ("to", &q.to),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
-        .collect::<Vec<_>>(),
-    )
-    .unwrap_or_default();
+    let query_string = q.query_string();
     let status = form_status(&errors);
-    let (hits, total, more) = match results {
-        Some(r) => (r.hits, r.total, r.has_more),
-        None => (Vec::new(), 0, false),
+    let (hits, total, more, suggestion) = match results {
+        Some(r) => (r.hits, r.total, r.has_more, r.suggestion),
+        None => (Vec::new(), 0, false, None),
     };
+    let suggestion = suggestion.map(|s| {
+        let mut q = q.clone();
+        q.q = Some(s.clone());
+        q.page = None;
+        (s, q.query_string())
+    });
     Ok(render_status(
         status,
         &SearchPage {
@@ -162,6 +175,7 @@ async fn search_page(
             q,
             errors,
             simplified,
+            suggestion,
             hits,
             total,
             page,

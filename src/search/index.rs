@@ -482,6 +482,23 @@ impl SearchIndex {
         for e in &exact {
             matched.push((Occur::Should, boosted(text_term(f.exact, e), 10.0)));
         }
+        self.within(Box::new(BooleanQuery::new(matched)), q, who)
+    }
+
+    /// `matched` within the kinds and scopes `who` may read, and the query's filters.
+    fn within(
+        &self,
+        matched: Box<dyn Query>,
+        q: &Search,
+        who: &Searcher<'_>,
+    ) -> Option<Box<dyn Query>> {
+        let f = &self.f;
+        let text_term = |field: Field, t: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, t),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
         let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
             (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
         };
@@ -521,7 +538,7 @@ impl SearchIndex {
             return None;
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(BooleanQuery::new(matched))),
+            (Occur::Must, matched),
             filter(Box::new(BooleanQuery::new(kinds))),
         ];
         if let Some(r) = &q.region {
@@ -544,6 +561,49 @@ impl SearchIndex {
             ))));
         }
         Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// What a query that found nothing probably meant: the query with one character
+    /// replaced (a 别字, 信阳毛间 → 信阳毛尖), as it stands in a record `who` may find — the
+    /// suggestion is looked for within their scope and filters, so it reveals nothing else.
+    pub fn suggest(&self, q: &Search, who: &Searcher<'_>) -> Result<Option<String>, AppError> {
+        let typed: Vec<char> = q
+            .text
+            .to_lowercase()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if !(2..=12).contains(&typed.len()) || !typed.iter().all(|c| super::is_word_char(*c)) {
+            return Ok(None);
+        }
+        // Records holding all the typed characters but one, best first.
+        let chars: BTreeSet<String> = typed.iter().map(char::to_string).collect();
+        let clauses: Vec<Box<dyn Query>> = chars
+            .iter()
+            .map(|c| -> Box<dyn Query> {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.f.grams, c),
+                    IndexRecordOption::WithFreqs,
+                ))
+            })
+            .collect();
+        let need = clauses.len().saturating_sub(1).max(1);
+        let near = BooleanQuery::union_with_minimum_required_clauses(clauses, need);
+        let Some(query) = self.within(Box::new(near), q, who) else {
+            return Ok(None);
+        };
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(20).order_by_score())
+            .map_err(err)?;
+        for (_, addr) in top {
+            let d = self.found(&searcher, addr)?;
+            let text = format!("{} {}", d.title, d.body).to_lowercase();
+            if let Some(meant) = super::one_char_apart(&text, &typed) {
+                return Ok(Some(meant));
+            }
+        }
+        Ok(None)
     }
 
     /// Documents in the index (for tests and the rebuild's report).

@@ -184,6 +184,19 @@ pub fn exact_forms(code: &str) -> Vec<String> {
     }
 }
 
+/// The first run of `typed.len()` characters in `text` that differs from `typed` in exactly
+/// one position (a wrongly chosen character, the commonest typo in Chinese input).
+pub fn one_char_apart(text: &str, typed: &[char]) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    if typed.len() < 2 || chars.len() < typed.len() {
+        return None;
+    }
+    chars
+        .windows(typed.len())
+        .find(|w| w.iter().zip(typed).filter(|(a, b)| a != b).count() == 1)
+        .map(|w| w.iter().collect())
+}
+
 /// A piece of a snippet: text, and whether it is a matched word.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Piece {
@@ -319,6 +332,19 @@ mod tests {
         // Punctuation and blanks are not words.
         assert_eq!(words("，。  ！"), Vec::<String>::new());
         assert_eq!(words("待处理"), words("待处理"));
+    }
+
+    #[test]
+    fn a_typo_is_one_character_apart() {
+        let typed: Vec<char> = "信阳毛间".chars().collect();
+        assert_eq!(
+            one_char_apart("销售假冒信阳毛尖茶叶", &typed),
+            Some("信阳毛尖".to_string())
+        );
+        // The same text, or two characters apart, is no suggestion.
+        assert_eq!(one_char_apart("信阳毛间", &typed), None);
+        assert_eq!(one_char_apart("信阳白茶", &typed), None);
+        assert_eq!(one_char_apart("短", &typed), None);
     }
 
     #[test]
