@@ -446,20 +446,7 @@ async fn search_lag(
     label: Dialect,
     secs: u64,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let body = serde_json::json!({
-        "title": "基准测试登记线索（查找延迟）",
-        "summary": "群众举报某公司销售假冒注册商标的白酒。",
-        "source": "daily_work",
-        "received_on": shuangda::clock::Clock::system().today().to_string(),
-        "right_kinds": ["trademark"],
-        "regions": ["411502"],
-        "parties": [{"kind": "enterprise", "name": "某商贸有限公司", "code": "91350100M000100Y43"}]
-    })
-    .to_string();
-    let script = format!(
-        "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}wrk.body = {body:?}\n",
-        staff.lua()
-    );
+    let script = registration_script(staff);
     let url = format!("{base}/api/v1/cases");
     let load = tokio::spawn(async move { wrk(&url, &script, 4, secs).await });
     let index = ctx.search().map_err(|e| format!("{e:?}"))?;
@@ -511,16 +498,8 @@ async fn session(db: &Db, username: &str) -> Result<String, Box<dyn std::error::
     Ok(s.token)
 }
 
-/// Registrations through the API (`POST /api/v1/cases`) at 1, 4 and 16 clients, next to the
-/// bare statement every write needs at least: one INSERT and its COMMIT, in a transaction
-/// begun as the server begins its own, from as many concurrent tasks.
-async fn writes(
-    db: &Db,
-    base: &str,
-    staff: &Auth,
-    label: Dialect,
-    secs: u64,
-) -> Result<(), Box<dyn std::error::Error>> {
+/// A `wrk` script that registers one clue per request as the office staff (`staff`).
+fn registration_script(staff: &Auth) -> String {
     let body = serde_json::json!({
         "title": "基准测试登记线索",
         "summary": "群众举报某公司销售假冒注册商标的商品。",
@@ -531,10 +510,23 @@ async fn writes(
         "parties": [{"kind": "enterprise", "name": "某商贸有限公司", "code": "91350100M000100Y43"}]
     })
     .to_string();
-    let script = format!(
+    format!(
         "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n{}wrk.body = {body:?}\n",
         staff.lua()
-    );
+    )
+}
+
+/// Registrations through the API (`POST /api/v1/cases`) at 1, 4 and 16 clients, next to the
+/// bare statement every write needs at least: one INSERT and its COMMIT, in a transaction
+/// begun as the server begins its own, from as many concurrent tasks.
+async fn writes(
+    db: &Db,
+    base: &str,
+    staff: &Auth,
+    label: Dialect,
+    secs: u64,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let script = registration_script(staff);
     for clients in [1u32, 4, 16] {
         let registered = wrk(&format!("{base}/api/v1/cases"), &script, clients, secs).await?;
         let bare = bare_commits(db, clients as usize, secs).await?;
