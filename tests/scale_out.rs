@@ -668,6 +668,9 @@ async fn scenario(url: String, haproxy: PathBuf) {
     steps.done("an OpenID Connect sign-in started on a finishes on b");
     let case = files_and_documents(&cluster, &db.prepared, &mut browser).await;
     steps.done("uploads and the signed letter read the same from both instances");
+    search_across_instances(&cluster, &db.prepared).await;
+    steps
+        .done("a case registered on a is found by searching on b (each its own index, one outbox)");
     let mailed = jobs_act_once(&cluster, &db.prepared, case).await;
     steps.done(&format!(
         "scheduler passes on one instance only; {mailed} notifications mailed once each"
@@ -837,6 +840,8 @@ async fn start(dir: &Path, url: &str, haproxy: &Path, pool: sqlx::AnyPool) -> Cl
             .env("SHUANGDA_TRUST_FORWARDED_FOR", "true")
             .env("SHUANGDA_METRICS_TOKEN", METRICS_TOKEN)
             .env("SHUANGDA_DB_MAX_CONNECTIONS", "8")
+            // Each instance keeps its own search index (docs/operations.md).
+            .env("SHUANGDA_SEARCH_DIR", dir.join(format!("search-{name}")))
             .env("RUST_LOG", "info,sqlx=warn,tower_http=warn");
         procs.spawn(name, cmd, dir.join(format!("{name}.log")));
     }
@@ -1176,6 +1181,47 @@ async fn files_and_documents(c: &Cluster, p: &Prepared, browser: &mut Browser) -
 
 /// The deadline scheduler ran its passes on one instance only and escalated the overdue
 /// deadline once; every notification to staff is mailed, once. Returns how many were mailed.
+/// Each instance feeds its own search index from the one audit trail: a case registered on
+/// `a` is found on `b` (whose index had never seen it) and through the balancer, and the
+/// index directories are each instance's own.
+async fn search_across_instances(c: &Cluster, p: &Prepared) {
+    let (a, b, http) = (&c.a, &c.b, &c.http);
+    let received = common::test_today() - chrono::Duration::days(1);
+    let r = http
+        .api(
+            Method::POST,
+            &format!("{a}/api/v1/cases"),
+            &p.staff_token,
+            Some(json!({
+                "title": "鸡血石印章仿冒案",
+                "summary": "群众举报有人销售仿冒鸡血石印章。",
+                "source": "daily_work",
+                "received_on": received.to_string(),
+                "right_kinds": ["trademark"],
+                "regions": ["411502"],
+                "parties": [{"kind": "enterprise", "name": "某工艺品有限公司", "code": CREDIT}]
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = r.json()["id"].as_i64().expect("case id");
+    for base in [b, &c.lb] {
+        let r = http
+            .get(
+                &format!("{base}/api/v1/search?q=%E9%B8%A1%E8%A1%80%E7%9F%B3"),
+                &[("authorization", format!("Bearer {}", p.staff_token))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let hits = r.json()["items"].clone();
+        assert!(
+            hits.as_array()
+                .is_some_and(|h| h.iter().any(|h| h["kind"] == "case" && h["id"] == id)),
+            "{base}: {hits}"
+        );
+    }
+}
+
 async fn jobs_act_once(c: &Cluster, p: &Prepared, case: i64) -> i64 {
     // Both schedulers tick at start; the first pass (the lease holder's) is counted when it has
     // committed.

@@ -393,6 +393,10 @@ async fn an_index_on_disk_resumes_where_it_stopped() {
         let id = register_case(&app, "staff", "端砚仿冒案", "仿冒端砚。", &["411502"]).await;
         let index = SearchIndex::open(Some(dir.path())).expect("reopen");
         assert_eq!(index.applied(), before, "the point is kept with the index");
+        // A second process (instance) on the same directory is refused, and takes nothing
+        // from the first.
+        assert!(SearchIndex::open(Some(dir.path())).is_err());
+        assert_eq!(index.applied(), before);
         index.catch_up(&app.db).await.expect("resume");
         assert!(index.applied() > before);
         let fresh = SearchIndex::open(None).expect("fresh");

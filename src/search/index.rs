@@ -34,9 +34,11 @@ use crate::error::AppError;
 
 /// Bumped whenever the fields or what is fed into them change: an index of another version is
 /// rebuilt.
-const VERSION: i64 = 1;
+const VERSION: i64 = 2;
 /// Audit records applied per commit when catching up.
 const BATCH: i64 = 1000;
+/// The most postings a suggestion may read (the typed characters' record counts, summed).
+const SUGGEST_POSTINGS: u64 = 200_000;
 /// Records read per statement when rebuilding.
 const REBUILD_BATCH: i64 = 500;
 
@@ -51,6 +53,7 @@ struct Fields {
     exact: Field,
     units: Field,
     regions: Field,
+    access: Field,
     owners: Field,
     named: Field,
     withheld: Field,
@@ -82,6 +85,7 @@ fn schema() -> (Schema, Fields) {
         exact: b.add_text_field("exact", STRING),
         units: b.add_i64_field("units", INDEXED),
         regions: b.add_text_field("regions", STRING),
+        access: b.add_text_field("access", STRING),
         owners: b.add_i64_field("owners", INDEXED),
         named: b.add_i64_field("named", INDEXED),
         withheld: b.add_i64_field("withheld", INDEXED),
@@ -107,6 +111,15 @@ fn register_tokenizers(index: &Index) -> tantivy::Result<()> {
             .build(),
     );
     Ok(())
+}
+
+/// The `access` term that `scope` finds records of `kind` by.
+fn access_term(kind: Kind, scope: &Scope) -> String {
+    match scope {
+        Scope::All => kind.code().to_string(),
+        Scope::Region(p) => format!("{}/r{p}", kind.code()),
+        Scope::Unit(u) => format!("{}/u{u}", kind.code()),
+    }
 }
 
 fn key(kind: Kind, id: i64) -> String {
@@ -137,6 +150,16 @@ impl Fields {
         for (unit, region) in &d.units {
             doc.add_i64(self.units, *unit);
             regions.extend(super::region_prefixes(region));
+        }
+        // Who may find it, one term per way in (`access_term`): the kind (whole scope), the
+        // kind and a region prefix, the kind and a party unit. A person's scope for a kind is
+        // then one term, not an intersection to evaluate per hit.
+        doc.add_text(self.access, d.kind.code());
+        for r in &regions {
+            doc.add_text(self.access, access_term(d.kind, &Scope::Region(r.clone())));
+        }
+        for (unit, _) in &d.units {
+            doc.add_text(self.access, access_term(d.kind, &Scope::Unit(*unit)));
         }
         for r in regions {
             doc.add_text(self.regions, r);
@@ -213,17 +236,16 @@ impl SearchIndex {
             None => Index::create_in_ram(schema),
             Some(dir) => {
                 std::fs::create_dir_all(dir).map_err(err)?;
-                let opened = MmapDirectory::open(dir)
-                    .map_err(err)
-                    .and_then(|d| Index::open_or_create(d, schema.clone()).map_err(err));
-                match opened {
+                let directory = MmapDirectory::open(dir).map_err(err)?;
+                match Index::open_or_create(directory, schema.clone()) {
                     Ok(index) => index,
                     // Another version's fields: start again; the database has everything.
-                    Err(_) => {
+                    Err(tantivy::TantivyError::SchemaError(_)) => {
                         std::fs::remove_dir_all(dir).map_err(err)?;
                         std::fs::create_dir_all(dir).map_err(err)?;
                         Index::create_in_dir(dir, schema).map_err(err)?
                     }
+                    Err(e) => return Err(err(e)),
                 }
             }
         };
@@ -233,7 +255,17 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(err)?;
-        let writer = index.writer_with_num_threads(1, 32_000_000).map_err(err)?;
+        let writer = index
+            .writer_with_num_threads(1, 32_000_000)
+            .map_err(|e| match e {
+                // Another process holds it: a second instance pointed at the same directory,
+                // or `search rebuild` while the server runs.
+                tantivy::TantivyError::LockFailure(..) => err(format!(
+                    "the index in {} is held by another process; each instance needs its own search_dir",
+                    dir.map(|d| d.display().to_string()).unwrap_or_default()
+                )),
+                e => err(e),
+            })?;
         let applied = stored_point(&index).unwrap_or(-1);
         Ok(SearchIndex {
             reader,
@@ -515,24 +547,23 @@ impl SearchIndex {
             if q.kind.is_some_and(|k| k != *kind) {
                 continue;
             }
-            let mut parts: Vec<(Occur, Box<dyn Query>)> =
-                vec![(Occur::Must, text_term(f.kind, kind.code()))];
-            match scope {
-                Scope::All => {}
-                Scope::Region(p) => parts.push((Occur::Must, text_term(f.regions, p))),
-                Scope::Unit(u) => parts.push((Occur::Must, i64_term(f.units, *u))),
+            let access = text_term(f.access, &access_term(*kind, scope));
+            if !kind.can_be_withheld() {
+                kinds.push((Occur::Should, access));
+                continue;
             }
-            if kind.can_be_withheld() {
-                parts.push((
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(vec![
-                        (Occur::Should, i64_term(f.withheld, 0)),
-                        (Occur::Should, i64_term(f.owners, who.unit_id)),
-                        (Occur::Should, i64_term(f.named, who.user_id)),
-                    ])),
-                ));
-            }
-            kinds.push((Occur::Should, Box::new(BooleanQuery::new(parts))));
+            let entitled = BooleanQuery::new(vec![
+                (Occur::Should, i64_term(f.withheld, 0)),
+                (Occur::Should, i64_term(f.owners, who.unit_id)),
+                (Occur::Should, i64_term(f.named, who.user_id)),
+            ]);
+            kinds.push((
+                Occur::Should,
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, access),
+                    (Occur::Must, Box::new(entitled)),
+                ])),
+            ));
         }
         if kinds.is_empty() {
             return None;
@@ -567,13 +598,9 @@ impl SearchIndex {
     /// replaced (a 别字, 信阳毛间 → 信阳毛尖), as it stands in a record `who` may find — the
     /// suggestion is looked for within their scope and filters, so it reveals nothing else.
     pub fn suggest(&self, q: &Search, who: &Searcher<'_>) -> Result<Option<String>, AppError> {
-        let typed: Vec<char> = q
-            .text
-            .to_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        if !(2..=12).contains(&typed.len()) || !typed.iter().all(|c| super::is_word_char(*c)) {
+        // Chinese words only (a code or a number is not corrected), of a word's length.
+        let typed: Vec<char> = q.text.chars().filter(|c| !c.is_whitespace()).collect();
+        if !(2..=8).contains(&typed.len()) || !typed.iter().all(|c| super::is_han(*c)) {
             return Ok(None);
         }
         // Records holding all the typed characters but one, best first.
@@ -587,18 +614,29 @@ impl SearchIndex {
                 ))
             })
             .collect();
+        let searcher = self.reader.searcher();
+        // Characters so common that collecting the records holding them would cost more than
+        // the suggestion is worth: none offered.
+        let mut postings = 0;
+        for c in &chars {
+            postings += searcher
+                .doc_freq(&Term::from_field_text(self.f.grams, c))
+                .map_err(err)?;
+        }
+        if postings > SUGGEST_POSTINGS {
+            return Ok(None);
+        }
         let need = clauses.len().saturating_sub(1).max(1);
         let near = BooleanQuery::union_with_minimum_required_clauses(clauses, need);
         let Some(query) = self.within(Box::new(near), q, who) else {
             return Ok(None);
         };
-        let searcher = self.reader.searcher();
         let top = searcher
             .search(&query, &TopDocs::with_limit(20).order_by_score())
             .map_err(err)?;
         for (_, addr) in top {
             let d = self.found(&searcher, addr)?;
-            let text = format!("{} {}", d.title, d.body).to_lowercase();
+            let text = format!("{} {}", d.title, d.body);
             if let Some(meant) = super::one_char_apart(&text, &typed) {
                 return Ok(Some(meant));
             }

@@ -141,6 +141,11 @@ pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
+/// Whether a character is a Chinese character (CJK unified ideographs and their extension A).
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
+}
+
 /// The words of a query as jieba segments it (precise mode), lower-cased, without blanks and
 /// punctuation.
 pub fn words(query: &str) -> Vec<String> {
