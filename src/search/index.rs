@@ -34,7 +34,7 @@ use crate::error::AppError;
 
 /// Bumped whenever the fields or what is fed into them change: an index of another version is
 /// rebuilt.
-const VERSION: i64 = 2;
+const VERSION: i64 = 3;
 /// Audit records applied per commit when catching up.
 const BATCH: i64 = 1000;
 /// The most postings a suggestion may read (the typed characters' record counts, summed).
@@ -56,7 +56,6 @@ struct Fields {
     access: Field,
     owners: Field,
     named: Field,
-    withheld: Field,
     state: Field,
     date: Field,
 }
@@ -88,7 +87,6 @@ fn schema() -> (Schema, Fields) {
         access: b.add_text_field("access", STRING),
         owners: b.add_i64_field("owners", INDEXED),
         named: b.add_i64_field("named", INDEXED),
-        withheld: b.add_i64_field("withheld", INDEXED),
         state: b.add_text_field("state", STRING | STORED),
         date: b.add_i64_field("date", INDEXED | STORED),
     };
@@ -122,6 +120,20 @@ fn access_term(kind: Kind, scope: &Scope) -> String {
     }
 }
 
+/// The `access` term that `scope` finds open records of every kind by.
+fn any_term(scope: &Scope) -> String {
+    match scope {
+        Scope::All => "*".to_string(),
+        Scope::Region(p) => format!("*/r{p}"),
+        Scope::Unit(u) => format!("*/u{u}"),
+    }
+}
+
+/// The `access` term of a withheld record of `kind` in `scope`.
+fn withheld_term(kind: Kind, scope: &Scope) -> String {
+    format!("{}#w", access_term(kind, scope))
+}
+
 fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.code())
 }
@@ -151,15 +163,22 @@ impl Fields {
             doc.add_i64(self.units, *unit);
             regions.extend(super::region_prefixes(region));
         }
-        // Who may find it, one term per way in (`access_term`): the kind (whole scope), the
-        // kind and a region prefix, the kind and a party unit. A person's scope for a kind is
-        // then one term, not an intersection to evaluate per hit.
-        doc.add_text(self.access, d.kind.code());
-        for r in &regions {
-            doc.add_text(self.access, access_term(d.kind, &Scope::Region(r.clone())));
-        }
-        for (unit, _) in &d.units {
-            doc.add_text(self.access, access_term(d.kind, &Scope::Unit(*unit)));
+        // Who may find it, one term per way in: the kind and the whole scope, the kind and a
+        // region prefix, the kind and a party unit (`access_term`); for a record open to its
+        // scope also the same without the kind (`any_term`), so that a person whose scope is
+        // the same for every kind — everyone but the administrators — filters on one term.
+        // A withheld record's terms are marked apart: found only with the entitlement.
+        let ways: Vec<Scope> = std::iter::once(Scope::All)
+            .chain(regions.iter().map(|r| Scope::Region(r.clone())))
+            .chain(d.units.iter().map(|(u, _)| Scope::Unit(*u)))
+            .collect();
+        for way in &ways {
+            if d.withheld {
+                doc.add_text(self.access, withheld_term(d.kind, way));
+            } else {
+                doc.add_text(self.access, access_term(d.kind, way));
+                doc.add_text(self.access, any_term(way));
+            }
         }
         for r in regions {
             doc.add_text(self.regions, r);
@@ -170,7 +189,6 @@ impl Fields {
         for n in &d.named {
             doc.add_i64(self.named, *n);
         }
-        doc.add_i64(self.withheld, i64::from(d.withheld));
         doc.add_text(self.state, &d.state);
         if let Some(day) = d.date {
             doc.add_i64(self.date, date_number(day));
@@ -422,26 +440,38 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<Found>, usize), AppError> {
-        let Some(query) = self.query(q, who) else {
-            return Ok((Vec::new(), 0));
-        };
         let searcher = self.reader.searcher();
-        let (top, count) = searcher
-            .search(
-                &query,
-                &(
-                    TopDocs::with_limit(limit.max(1))
-                        .and_offset(offset)
-                        .order_by_score(),
-                    Count,
-                ),
-            )
-            .map_err(err)?;
-        let mut out = Vec::with_capacity(top.len());
-        for (_, addr) in top {
+        let (top, count) = self.run(&searcher, self.query(q, who), offset + limit.max(1))?;
+        let mut out = Vec::with_capacity(limit);
+        for (_, addr) in top.into_iter().skip(offset).take(limit.max(1)) {
             out.push(self.found(&searcher, addr)?);
         }
         Ok((out, count))
+    }
+
+    /// The best `n` of the records matching any of `parts` (which never share a record), and
+    /// how many match in all.
+    fn run(
+        &self,
+        searcher: &tantivy::Searcher,
+        parts: Vec<Box<dyn Query>>,
+        n: usize,
+    ) -> Result<(Vec<(f32, DocAddress)>, usize), AppError> {
+        let mut top: Vec<(f32, DocAddress)> = Vec::new();
+        let mut count = 0;
+        for part in parts {
+            let (t, c) = searcher
+                .search(
+                    &part,
+                    &(TopDocs::with_limit(n.max(1)).order_by_score(), Count),
+                )
+                .map_err(err)?;
+            top.extend(t);
+            count += c;
+        }
+        top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        top.truncate(n);
+        Ok((top, count))
     }
 
     fn found(&self, searcher: &tantivy::Searcher, addr: DocAddress) -> Result<Found, AppError> {
@@ -477,12 +507,12 @@ impl SearchIndex {
 
     /// The query: the words (each found as a word, or through its character grams) or an
     /// exact code, within the kinds and scopes `who` may read, and the filters.
-    fn query(&self, q: &Search, who: &Searcher<'_>) -> Option<Box<dyn Query>> {
+    fn query(&self, q: &Search, who: &Searcher<'_>) -> Vec<Box<dyn Query>> {
         let f = &self.f;
         let words = super::words(&q.text);
         let exact = super::exact_forms(&q.text);
         if words.is_empty() && exact.is_empty() {
-            return None;
+            return Vec::new();
         }
         let text_term = |field: Field, t: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -517,22 +547,31 @@ impl SearchIndex {
         self.within(Box::new(BooleanQuery::new(matched)), q, who)
     }
 
-    /// `matched` within the kinds and scopes `who` may read, and the query's filters.
+    /// `matched` within the kinds and scopes `who` may read, and the query's filters: one
+    /// query for the records open to their scope, and one for the withheld records they are
+    /// entitled to, each filtered by single terms where it can be — a union of large posting
+    /// lists as a filter cost most of a search's time (bench/RESULTS.md).
     fn within(
         &self,
         matched: Box<dyn Query>,
         q: &Search,
         who: &Searcher<'_>,
-    ) -> Option<Box<dyn Query>> {
+    ) -> Vec<Box<dyn Query>> {
         let f = &self.f;
         let text_term = |field: Field, t: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
+                IndexRecordOption::Basic,
             ))
         };
-        let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
-            (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+        let any_of = |mut terms: Vec<Box<dyn Query>>| -> Option<Box<dyn Query>> {
+            match terms.len() {
+                0 => None,
+                1 => terms.pop(),
+                _ => Some(Box::new(BooleanQuery::new(
+                    terms.into_iter().map(|t| (Occur::Should, t)).collect(),
+                ))),
+            }
         };
         let i64_term = |field: Field, v: i64| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -540,58 +579,74 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             ))
         };
-        // Scope first: each kind they may read, within that kind's scope; a withheld record
-        // only for its owning units and the people named on it.
-        let mut kinds: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (kind, scope) in who.readable {
-            if q.kind.is_some_and(|k| k != *kind) {
-                continue;
-            }
-            let access = text_term(f.access, &access_term(*kind, scope));
-            if !kind.can_be_withheld() {
-                kinds.push((Occur::Should, access));
-                continue;
-            }
-            let entitled = BooleanQuery::new(vec![
-                (Occur::Should, i64_term(f.withheld, 0)),
-                (Occur::Should, i64_term(f.owners, who.unit_id)),
-                (Occur::Should, i64_term(f.named, who.user_id)),
-            ]);
-            kinds.push((
-                Occur::Should,
-                Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, access),
-                    (Occur::Must, Box::new(entitled)),
-                ])),
-            ));
-        }
-        if kinds.is_empty() {
-            return None;
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, matched),
-            filter(Box::new(BooleanQuery::new(kinds))),
-        ];
+        // Scope first: each kind they may read, within that kind's scope.
+        let kinds: Vec<&(Kind, Scope)> = who
+            .readable
+            .iter()
+            .filter(|(k, _)| q.kind.is_none_or(|want| want == *k))
+            .collect();
+        let uniform = q.kind.is_none()
+            && kinds.len() == Kind::ALL.len()
+            && kinds.windows(2).all(|w| w[0].1 == w[1].1);
+        let open = if uniform {
+            any_of(vec![text_term(f.access, &any_term(&kinds[0].1))])
+        } else {
+            any_of(
+                kinds
+                    .iter()
+                    .map(|(k, s)| text_term(f.access, &access_term(*k, s)))
+                    .collect(),
+            )
+        };
+        // A withheld record only for its owning units and the people named on it.
+        let withheld = any_of(
+            kinds
+                .iter()
+                .filter(|(k, _)| k.can_be_withheld())
+                .map(|(k, s)| text_term(f.access, &withheld_term(*k, s)))
+                .collect(),
+        )
+        .map(|scoped| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, scoped),
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, i64_term(f.owners, who.unit_id)),
+                        (Occur::Should, i64_term(f.named, who.user_id)),
+                    ])),
+                ),
+            ]))
+        });
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if let Some(r) = &q.region {
-            clauses.push(filter(text_term(f.regions, r)));
+            filters.push(text_term(f.regions, r));
         }
         if let Some(u) = q.unit_id {
-            clauses.push(filter(i64_term(f.units, u)));
+            filters.push(i64_term(f.units, u));
         }
         if let Some(s) = &q.state {
-            clauses.push(filter(text_term(f.state, s)));
+            filters.push(text_term(f.state, s));
         }
         if q.from.is_some() || q.to.is_some() {
             let bound = |d: Option<chrono::NaiveDate>| match d {
                 Some(d) => Bound::Included(Term::from_field_i64(f.date, date_number(d))),
                 None => Bound::Unbounded,
             };
-            clauses.push(filter(Box::new(RangeQuery::new(
-                bound(q.from),
-                bound(q.to),
-            ))));
+            filters.push(Box::new(RangeQuery::new(bound(q.from), bound(q.to))));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        [open, withheld]
+            .into_iter()
+            .flatten()
+            .map(|scope| -> Box<dyn Query> {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Must, matched.box_clone())];
+                for filter in std::iter::once(scope).chain(filters.iter().map(|f| f.box_clone())) {
+                    clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            })
+            .collect()
     }
 
     /// What a query that found nothing probably meant: the query with one character
@@ -628,12 +683,8 @@ impl SearchIndex {
         }
         let need = clauses.len().saturating_sub(1).max(1);
         let near = BooleanQuery::union_with_minimum_required_clauses(clauses, need);
-        let Some(query) = self.within(Box::new(near), q, who) else {
-            return Ok(None);
-        };
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(20).order_by_score())
-            .map_err(err)?;
+        let parts = self.within(Box::new(near), q, who);
+        let (top, _) = self.run(&searcher, parts, 20)?;
         for (_, addr) in top {
             let d = self.found(&searcher, addr)?;
             let text = format!("{} {}", d.title, d.body);
