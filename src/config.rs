@@ -47,7 +47,7 @@ pub struct Config {
     /// 黑体, 楷体); free Noto CJK fonts are used for whatever is missing.
     pub fonts_dir: Option<PathBuf>,
     /// Where this instance keeps its search index (`data_dir/search` when unset). Each
-    /// instance keeps its own, fed from the shared database (docs/search.md).
+    /// instance keeps its own, fed from the shared database (docs/operations.md).
     pub search_dir: Option<PathBuf>,
     /// Days the police have to review a transferred case (国务院令第310号第八条: 3).
     pub linkage_review_days: u32,

@@ -69,7 +69,7 @@ pub struct Ctx {
     /// Where this instance keeps its search index; in memory when unset.
     search_dir: Option<PathBuf>,
     /// The search index, opened on first use.
-    search: OnceLock<Result<Arc<crate::search::index::SearchIndex>, String>>,
+    search: Mutex<Option<Arc<crate::search::index::SearchIndex>>>,
 }
 
 impl Ctx {
@@ -83,7 +83,7 @@ impl Ctx {
             units: Default::default(),
             document_review: false,
             search_dir: None,
-            search: OnceLock::new(),
+            search: Mutex::new(None),
         }
     }
 
@@ -93,16 +93,21 @@ impl Ctx {
         self
     }
 
-    /// The search index (`search::index`), opened on first use.
+    /// The search index (`search::index`), opened on first use; an open that failed (the
+    /// directory held by `search rebuild`, say) is tried again on the next use.
     pub fn search(&self) -> Result<Arc<crate::search::index::SearchIndex>, AppError> {
-        self.search
-            .get_or_init(|| {
-                crate::search::index::SearchIndex::open(self.search_dir.as_deref())
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
-            .clone()
-            .map_err(AppError::internal)
+        let mut slot = match self.search.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(index) = slot.as_ref() {
+            return Ok(index.clone());
+        }
+        let index = Arc::new(crate::search::index::SearchIndex::open(
+            self.search_dir.as_deref(),
+        )?);
+        *slot = Some(index.clone());
+        Ok(index)
     }
 
     /// The deployment's default for 核稿, for offices that have not set their own.

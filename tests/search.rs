@@ -184,6 +184,7 @@ async fn bad_queries_are_refused_field_by_field() {
                 "/api/v1/search?q=%E5%81%87&from=2026-06-02&to=2026-06-01",
                 "to",
             ),
+            ("/api/v1/search?q=%E5%81%87&page=51", "page"),
         ] {
             let (s, v) = call(&app, "staff", Method::GET, path, None).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
@@ -469,6 +470,46 @@ async fn the_text_of_an_uploaded_pdf_finds_its_case() {
             for q in ["鉴定意见", "信市监函〔2026〕12号", "毛尖茶"] {
                 assert!(found(&app, "staff", q).await.contains(&("case".into(), id)), "{q}");
             }
+        }
+    })
+    .await;
+}
+
+/// A person's resident ID number is not looked up: the case page masks it from most of those
+/// who may open the case, and a search that answered to it would confirm it to them.
+#[tokio::test]
+async fn a_persons_id_number_is_not_an_exact_lookup() {
+    const PERSON: &str = "11010519491231002X";
+    each_db(true, |app| async move {
+        let received = common::test_today() - chrono::Duration::days(1);
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::POST,
+            "/api/v1/cases",
+            Some(json!({
+                "title": "印章仿冒案",
+                "summary": "有人仿冒印章。",
+                "source": "daily_work",
+                "received_on": received.to_string(),
+                "right_kinds": ["trademark"],
+                "regions": ["411502"],
+                "parties": [{"kind": "person", "name": "张某", "code": PERSON}]
+            })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().expect("id");
+        assert!(
+            found(&app, "staff", "印章仿冒")
+                .await
+                .contains(&("case".into(), id))
+        );
+        for q in [PERSON, &PERSON.to_lowercase()] {
+            assert!(
+                !found(&app, "staff", q).await.contains(&("case".into(), id)),
+                "{q}"
+            );
         }
     })
     .await;

@@ -1,10 +1,10 @@
 //! The text of an uploaded file, for search: a PDF's text layer (lopdf), a plain-text file as
 //! it is. Scans and other types have none. Bounded, so a hostile file costs little: at most
-//! `MAX_PAGES` pages, each inflated to at most `MAX_PAGE_BYTES`, and `MAX_CHARS` characters
+//! `MAX_PAGES` pages, each inflated to at most `MAX_PAGE_BYTES` (100 MB in all at worst), and `MAX_CHARS` characters
 //! kept; a file the parser cannot read (or that makes it panic) has no text.
 
-const MAX_PAGES: u32 = 200;
-const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
+const MAX_PAGES: u32 = 50;
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 const MAX_CHARS: usize = 200_000;
 
 /// The searchable text of a file of type `mime`, if it has one.

@@ -60,7 +60,10 @@ fn url(kind: Kind, id: i64) -> String {
 /// Page `page` (from 1) of what `actor` finds for `q`.
 pub async fn find(ctx: &Ctx, actor: &Actor, q: &Query, page: i64) -> Result<Results, AppError> {
     let index = ctx.search()?;
-    index.catch_up(&ctx.db).await?;
+    // A person finds what they just wrote; a long catch-up elsewhere delays them 2 s at most.
+    index
+        .catch_up_for_search(&ctx.db, std::time::Duration::from_secs(2))
+        .await?;
     let kinds = readable(actor);
     let who = Searcher {
         readable: &kinds,

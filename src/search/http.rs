@@ -17,6 +17,9 @@ use crate::web::extract::{ApiUser, CurrentUser, Page, Query};
 use crate::web::filter::FilterParser;
 use crate::web::page::{Layout, PageResult, form_status, non_empty, page_number, render_status};
 
+/// The last page a search shows (1,000 records): beyond it, narrow the search.
+const MAX_PAGE: i64 = 50;
+
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/search", get(search_page))
@@ -80,6 +83,13 @@ impl SearchQuery {
                 format!("查找内容不能超过{MAX_QUERY_CHARS}个字"),
             );
         }
+        if page_number(self.page.as_deref()) > MAX_PAGE {
+            p.errors.add(
+                "page",
+                "too_far",
+                format!("只能查看前{MAX_PAGE}页，请加上筛选条件缩小范围"),
+            );
+        }
         let from = p.date("from", &self.from);
         let to = p.date("to", &self.to);
         let (from, to) = p.range("to", from, to);
@@ -131,6 +141,7 @@ impl SearchPage {
             "unit_id" => "单位",
             "from" => "起始日期",
             "to" => "截止日期",
+            "page" => "页码",
             _ => "筛选条件",
         }
     }

@@ -26,7 +26,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{LowerCaser, NgramTokenizer, TextAnalyzer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use super::source::{self, Doc};
+use super::source::{self, Doc, Point};
 use super::{Kind, Query as Search};
 use crate::access::Scope;
 use crate::db::Db;
@@ -224,6 +224,8 @@ pub struct SearchIndex {
     turn: tokio::sync::Mutex<()>,
     /// The audit record applied last; -1 until the index has been built.
     applied: AtomicI64,
+    /// Its hash, as stored with the index's last commit.
+    applied_hash: Mutex<String>,
     /// Whether the stored point has been checked against the database since opening.
     checked: std::sync::atomic::AtomicBool,
     dir: Option<PathBuf>,
@@ -233,16 +235,19 @@ fn err(e: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("search index: {e}"))
 }
 
-fn payload(seq: i64) -> String {
-    serde_json::json!({ "version": VERSION, "applied": seq }).to_string()
+fn payload(point: &Point) -> String {
+    serde_json::json!({ "version": VERSION, "applied": point.seq, "hash": point.hash }).to_string()
 }
 
 /// The point stored with the index's last commit, if the index is of this version.
-fn stored_point(index: &Index) -> Option<i64> {
+fn stored_point(index: &Index) -> Option<Point> {
     let meta = index.load_metas().ok()?;
     let p: serde_json::Value = serde_json::from_str(meta.payload.as_deref()?).ok()?;
     (p.get("version")?.as_i64()? == VERSION).then_some(())?;
-    p.get("applied")?.as_i64()
+    Some(Point {
+        seq: p.get("applied")?.as_i64()?,
+        hash: p.get("hash")?.as_str()?.to_string(),
+    })
 }
 
 impl SearchIndex {
@@ -284,13 +289,14 @@ impl SearchIndex {
                 )),
                 e => err(e),
             })?;
-        let applied = stored_point(&index).unwrap_or(-1);
+        let stored = stored_point(&index);
         Ok(SearchIndex {
             reader,
             writer: Arc::new(Mutex::new(writer)),
             f,
             turn: tokio::sync::Mutex::new(()),
-            applied: AtomicI64::new(applied),
+            applied: AtomicI64::new(stored.as_ref().map_or(-1, |p| p.seq)),
+            applied_hash: Mutex::new(stored.map(|p| p.hash).unwrap_or_default()),
             checked: Default::default(),
             dir: dir.map(Path::to_path_buf),
         })
@@ -309,32 +315,62 @@ impl SearchIndex {
     /// was). Searches call it before they read, so a person finds what they just wrote; the
     /// server also calls it every second, which bounds the lag for everyone else.
     pub async fn catch_up(&self, db: &Db) -> Result<(), AppError> {
-        let _turn = match self.turn.try_lock() {
-            Ok(turn) => turn,
-            // The first build of a large database takes minutes: a search then says so rather
-            // than wait for it.
+        let _turn = self.turn.lock().await;
+        self.catch_up_locked(db).await
+    }
+
+    /// [`catch_up`](Self::catch_up) for a search: while another catch-up holds the index (a
+    /// long batch, or the rebuild after a unit moved region) it waits at most `wait`, then
+    /// reads the index as it is; while the index has never been built it says so (409).
+    pub async fn catch_up_for_search(
+        &self,
+        db: &Db,
+        wait: std::time::Duration,
+    ) -> Result<(), AppError> {
+        let turn = match self.turn.try_lock() {
+            Ok(turn) => Some(turn),
+            // The first build of a large database takes minutes: a search says so.
             Err(_) if self.applied() < 0 => {
                 return Err(AppError::conflict(
                     "search_index_building",
                     "查找索引正在建立，请稍后再试",
                 ));
             }
-            Err(_) => self.turn.lock().await,
+            Err(_) => tokio::time::timeout(wait, self.turn.lock()).await.ok(),
         };
-        // An index ahead of the database's audit trail is of another database (one restored
-        // from a backup, or replaced): rebuilt, like one never built.
-        if !self.checked.swap(true, Ordering::AcqRel) && self.applied() > source::head(db).await? {
-            self.applied.store(-1, Ordering::Release);
+        match turn {
+            Some(_turn) => self.catch_up_locked(db).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn catch_up_locked(&self, db: &Db) -> Result<(), AppError> {
+        // An index whose point is not a record of this database's audit trail (another
+        // database, or one restored from a backup) is rebuilt, like one never built.
+        if !self.checked.load(Ordering::Acquire) {
+            let point = Point {
+                seq: self.applied(),
+                hash: self.applied_hash.lock().map_err(err)?.clone(),
+            };
+            if point.seq >= 0 && !source::holds(db, &point).await? {
+                self.applied.store(-1, Ordering::Release);
+            }
+            self.checked.store(true, Ordering::Release);
         }
         if self.applied() < 0 {
             self.rebuild_locked(db, &mut |_, _, _| {}).await?;
         }
         loop {
             let after = self.applied();
-            let (targets, last) = source::changes(db, after, BATCH).await?;
-            let Some(last) = last else {
+            let changes = source::changes(db, after, BATCH).await?;
+            let Some(last) = changes.last else {
                 return Ok(());
             };
+            if changes.rebuild {
+                self.rebuild_locked(db, &mut |_, _, _| {}).await?;
+                continue;
+            }
+            let targets = changes.records;
             let mut docs = Vec::new();
             for kind in Kind::ALL {
                 let ids: Vec<i64> = targets
@@ -373,6 +409,22 @@ impl SearchIndex {
             let w = self.writer.lock().map_err(err)?;
             w.delete_all_documents().map_err(err)?;
         }
+        let built = self.add_all(db, progress).await;
+        if built.is_err() {
+            // Nothing of a failed rebuild may reach a later commit.
+            let mut w = self.writer.lock().map_err(err)?;
+            w.rollback().map_err(err)?;
+        }
+        built?;
+        self.write(Vec::new(), Vec::new(), head).await
+    }
+
+    /// Every record of the database added to the writer (not yet committed).
+    async fn add_all(
+        &self,
+        db: &Db,
+        progress: &mut (dyn FnMut(Kind, i64, i64) + Send),
+    ) -> Result<(), AppError> {
         for kind in Kind::ALL {
             let of = source::count(db, kind).await?;
             let mut done = 0;
@@ -398,7 +450,7 @@ impl SearchIndex {
                 progress(kind, done, of);
             }
         }
-        self.write(Vec::new(), Vec::new(), head).await
+        Ok(())
     }
 
     /// Delete `deletes`, add `docs`, and commit with the point `applied`.
@@ -406,11 +458,12 @@ impl SearchIndex {
         &self,
         deletes: Vec<String>,
         docs: Vec<Doc>,
-        applied: i64,
+        applied: Point,
     ) -> Result<(), AppError> {
         let writer = self.writer.clone();
         let reader = self.reader.clone();
         let f = self.f;
+        let stored = payload(&applied);
         tokio::task::spawn_blocking(move || -> Result<(), AppError> {
             let mut w = writer.lock().map_err(err)?;
             for k in deletes {
@@ -420,14 +473,15 @@ impl SearchIndex {
                 w.add_document(f.document(d)).map_err(err)?;
             }
             let mut commit = w.prepare_commit().map_err(err)?;
-            commit.set_payload(&payload(applied));
+            commit.set_payload(&stored);
             commit.commit().map_err(err)?;
             reader.reload().map_err(err)?;
             Ok(())
         })
         .await
         .map_err(err)??;
-        self.applied.store(applied, Ordering::Release);
+        *self.applied_hash.lock().map_err(err)? = applied.hash;
+        self.applied.store(applied.seq, Ordering::Release);
         Ok(())
     }
 

@@ -74,7 +74,9 @@ fn spec(kind: Kind) -> Spec {
             codes: &[
                 "SELECT id, code FROM cases WHERE id IN ",
                 "SELECT id, letter_number FROM cases WHERE letter_number IS NOT NULL AND id IN ",
-                "SELECT case_id, code FROM case_parties WHERE case_id IN ",
+                // Not a person's resident ID number: pages mask it from most readers, and an
+                // exact lookup would confirm it to them.
+                "SELECT case_id, code FROM case_parties WHERE kind <> 'person' AND case_id IN ",
                 "SELECT case_id, number FROM case_letters WHERE case_id IN ",
             ],
             parties: Parties::Recorded,
@@ -366,70 +368,145 @@ pub async fn count(db: &Db, kind: Kind) -> Result<i64, sqlx::Error> {
         .await
 }
 
+/// A point of the audit trail: a record's number and its hash (which tells this database's
+/// record from another's with the same number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Point {
+    pub seq: i64,
+    pub hash: String,
+}
+
 /// The newest point of the audit trail: a rebuild that starts from it misses nothing written
 /// after.
-pub async fn head(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM audit_log")
-        .fetch_one(&db.pool)
-        .await
+pub async fn head(db: &Db) -> Result<Point, sqlx::Error> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map_or(
+        Point {
+            seq: 0,
+            hash: String::new(),
+        },
+        |(seq, hash)| Point { seq, hash },
+    ))
+}
+
+/// Whether `point` is a record of this database's audit trail (seq 0: the empty trail).
+pub async fn holds(db: &Db, point: &Point) -> Result<bool, sqlx::Error> {
+    if point.seq == 0 {
+        return Ok(true);
+    }
+    let hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(point.seq)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(hash.as_deref() == Some(point.hash.as_str()))
+}
+
+/// What the audit records after a point ask of the index.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The records to index again.
+    pub records: BTreeSet<(Kind, i64)>,
+    /// A change that moves many records' scope (a unit's region): build the index again.
+    pub rebuild: bool,
+    /// The last record read, if any.
+    pub last: Option<Point>,
+}
+
+/// Ids from a statement with one bound id.
+async fn ids_of(db: &Db, sql: &'static str, id: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(sql).bind(id).fetch_all(&db.pool).await
 }
 
 /// The records to index again for the audit records after `after` (at most `n` of them), and
 /// the last of those records' point. The audit trail is the outbox: every state change writes
 /// its record in the same transaction, and records are numbered in commit order (the chain's
 /// head row is taken last and held to the commit), so reading on from a point misses nothing.
-pub async fn changes(
-    db: &Db,
-    after: i64,
-    n: i64,
-) -> Result<(BTreeSet<(Kind, i64)>, Option<i64>), sqlx::Error> {
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT seq, object_type, object_id FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+pub async fn changes(db: &Db, after: i64, n: i64) -> Result<Changes, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT seq, hash, action, object_type, object_id, summary FROM audit_log WHERE seq > $1 \
+         ORDER BY seq LIMIT $2",
     )
     .bind(after)
     .bind(n)
     .fetch_all(&db.pool)
     .await?;
-    let last = rows.last().map(|r| r.0);
-    let mut out = BTreeSet::new();
-    for (_, object_type, object_id) in rows {
+    let mut out = Changes {
+        last: rows.last().map(|r| Point {
+            seq: r.0,
+            hash: r.1.clone(),
+        }),
+        ..Changes::default()
+    };
+    for (_, _, action, object_type, object_id, summary) in rows {
         let Some(id) = object_id.and_then(|s| s.parse::<i64>().ok()) else {
             continue;
         };
         match object_type.as_str() {
             // A file's record names the file; its transfer is what is indexed.
             "transfer_attachment" => {
-                let t: Option<i64> = sqlx::query_scalar(
+                let t = ids_of(
+                    db,
                     "SELECT transfer_id FROM transfer_attachments WHERE id = $1",
+                    id,
                 )
-                .bind(id)
-                .fetch_optional(&db.pool)
                 .await?;
-                out.extend(t.map(|t| (Kind::Transfer, t)));
+                out.records
+                    .extend(t.into_iter().map(|t| (Kind::Transfer, t)));
+            }
+            // An imported plan's items become tasks in the import.
+            "plan" => {
+                let tasks = ids_of(
+                    db,
+                    "SELECT task_id FROM plan_items WHERE plan_id = $1 AND task_id IS NOT NULL",
+                    id,
+                )
+                .await?;
+                out.records
+                    .extend(tasks.into_iter().map(|t| (Kind::Task, t)));
             }
             code => {
-                if let Some(kind) = Kind::parse(code) {
-                    out.insert((kind, id));
-                    // Decided items and findings become tasks in the same step.
-                    let spawned = match kind {
-                        Kind::Meeting => Some(
-                            "SELECT task_id FROM group_meeting_items WHERE meeting_id = $1 AND task_id IS NOT NULL",
-                        ),
-                        Kind::Inspection => Some(
-                            "SELECT task_id FROM inspection_findings WHERE inspection_id = $1 AND task_id IS NOT NULL",
-                        ),
-                        _ => None,
-                    };
-                    if let Some(sql) = spawned {
-                        let tasks: Vec<i64> =
-                            sqlx::query_scalar(sql).bind(id).fetch_all(&db.pool).await?;
-                        out.extend(tasks.into_iter().map(|t| (Kind::Task, t)));
+                let Some(kind) = Kind::parse(code) else {
+                    continue;
+                };
+                out.records.insert((kind, id));
+                // Records made in the same step as this one, under its audit record.
+                let spawned: &[(Kind, &'static str)] = match kind {
+                    Kind::Meeting => &[(
+                        Kind::Task,
+                        "SELECT task_id FROM group_meeting_items WHERE meeting_id = $1 AND task_id IS NOT NULL",
+                    )],
+                    Kind::Inspection => &[(
+                        Kind::Task,
+                        "SELECT task_id FROM inspection_findings WHERE inspection_id = $1 AND task_id IS NOT NULL",
+                    )],
+                    // An escalated consultation is a new request made from this one.
+                    Kind::LinkageRequest => &[(
+                        Kind::LinkageRequest,
+                        "SELECT id FROM linkage_requests WHERE escalated_from = $1",
+                    )],
+                    // People's records carry their unit's name.
+                    Kind::Unit => &[(Kind::User, "SELECT id FROM users WHERE unit_id = $1")],
+                    _ => &[],
+                };
+                for (made, sql) in spawned {
+                    let ids = ids_of(db, sql, id).await?;
+                    out.records.extend(ids.into_iter().map(|i| (*made, i)));
+                }
+                // A unit moved to another region moves the scope of every record it is party
+                // to: rare (an administrator's correction), so the index is built again.
+                if action == "unit.update" {
+                    let s: serde_json::Value = serde_json::from_str(&summary).unwrap_or_default();
+                    if s["before"]["region_code"] != s["after"]["region_code"] {
+                        out.rebuild = true;
                     }
                 }
             }
         }
     }
-    Ok((out, last))
+    Ok(out)
 }
 
 /// The hits among `found` (each kind with the scope the actor reads it in, and its ids) that
