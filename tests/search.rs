@@ -514,3 +514,58 @@ async fn a_persons_id_number_is_not_an_exact_lookup() {
     })
     .await;
 }
+
+/// A unit moved to another region by the administrator moves the scope of what it is party
+/// to: the county office that may now open the transfer finds it, at once.
+#[tokio::test]
+async fn a_unit_moved_to_another_region_moves_what_search_finds() {
+    each_db(true, |app| async move {
+        const TERM: &str = "玛瑙手镯";
+        let id = transfer(&app, "liaison.scjg", &format!("{TERM}移送案"), false).await;
+        let msa = app.unit_id("信阳市市场监督管理局").await;
+        let path = format!("/api/v1/transfers/{id}");
+        let (s, _) = call(&app, "county.luoshan", Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert!(
+            !found(&app, "county.luoshan", TERM)
+                .await
+                .contains(&("transfer".into(), id))
+        );
+        let (_, unit) = call(
+            &app,
+            "sysadmin",
+            Method::GET,
+            &format!("/api/v1/units/{msa}"),
+            None,
+        )
+        .await;
+        let mut body = json!({
+            "name": unit["name"],
+            "short_name": unit["short_name"],
+            "kind": unit["kind"],
+            "region_code": "411521",
+            "parent_id": unit["parent_id"],
+            "phone": unit["phone"],
+        });
+        if body["phone"].is_null() {
+            body.as_object_mut().map(|o| o.remove("phone"));
+        }
+        let (s, v) = call(
+            &app,
+            "sysadmin",
+            Method::PUT,
+            &format!("/api/v1/units/{msa}"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, _) = call(&app, "county.luoshan", Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "the county may open it now");
+        assert!(
+            found(&app, "county.luoshan", TERM)
+                .await
+                .contains(&("transfer".into(), id))
+        );
+    })
+    .await;
+}
