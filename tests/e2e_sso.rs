@@ -86,7 +86,22 @@ async fn flow(c: &Client, base: &str) -> Step<()> {
     wait_path(c, "/").await?;
     // Signing out ends the platform's session (then the provider asks about its own).
     click(c, "#logout").await?;
-    c.goto(&format!("{base}/")).await.ctx("home again")?;
+    // The sign-out is a form post and a redirect to the provider: going home before it has
+    // left the page would cancel it.
+    let home = format!("{base}/");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let url = c.current_url().await.ctx("reading the address")?;
+        if url.as_str() != home {
+            break;
+        }
+        ensure!(
+            std::time::Instant::now() < until,
+            "signing out did not leave {home}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    c.goto(&home).await.ctx("home again")?;
     wait_path(c, "/login").await?;
     Ok(())
 }

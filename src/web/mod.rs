@@ -112,6 +112,32 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::search::http::routes())
 }
 
+/// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured
+/// identity providers' origins, because signing out ends the provider's session too: the sign-out
+/// form's answer redirects there, and browsers hold a form's redirects to `form-action` (a
+/// Chromium without them left the person on the page, signed out only on the server).
+fn content_security_policy(config: &crate::config::Config) -> HeaderValue {
+    let providers: Vec<String> = config
+        .oidc
+        .iter()
+        .filter_map(|p| reqwest::Url::parse(&p.issuer).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    let form_action = std::iter::once("'self'".to_string())
+        .chain(providers)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action {form_action}; base-uri 'none'"
+    );
+    HeaderValue::from_str(&csp).unwrap_or_else(|_| {
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+    })
+}
+
 pub fn router(state: SharedState) -> Router {
     let max_body = state.config.max_body_bytes;
     let (routes, _) = routes().split_for_parts();
@@ -146,9 +172,7 @@ pub fn router(state: SharedState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
+            content_security_policy(&state.config),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
