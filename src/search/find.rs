@@ -65,15 +65,32 @@ pub async fn find(ctx: &Ctx, actor: &Actor, q: &Query, page: i64) -> Result<Resu
         .catch_up_for_search(&ctx.db, std::time::Duration::from_secs(2))
         .await?;
     let kinds = readable(actor);
-    let who = Searcher {
-        readable: &kinds,
-        unit_id: actor.unit_id,
-        user_id: actor.user_id,
-    };
     let page = page.max(1);
     let offset = usize::try_from(page - 1).unwrap_or(0) * PAGE_SIZE;
-    // One past the page tells whether another follows.
-    let (found, total) = index.search(q, &who, offset, PAGE_SIZE + 1)?;
+    // The index is read on the blocking pool: scoring thousands of matches is CPU work that
+    // would otherwise hold an async worker. The suggestion is looked for in the same pass when
+    // nothing was found.
+    let (found, total, suggestion) = {
+        let (index, q, kinds) = (index.clone(), q.clone(), kinds.clone());
+        let (unit_id, user_id) = (actor.unit_id, actor.user_id);
+        tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+            let who = Searcher {
+                readable: &kinds,
+                unit_id,
+                user_id,
+            };
+            // One past the page tells whether another follows.
+            let (found, total) = index.search(&q, &who, offset, PAGE_SIZE + 1)?;
+            let suggestion = if total == 0 && page == 1 {
+                index.suggest(&q, &who)?
+            } else {
+                None
+            };
+            Ok((found, total, suggestion))
+        })
+        .await
+        .map_err(AppError::internal)??
+    };
     let has_more = found.len() > PAGE_SIZE;
     let found: Vec<_> = found.into_iter().take(PAGE_SIZE).collect();
 
@@ -106,11 +123,6 @@ pub async fn find(ctx: &Ctx, actor: &Actor, q: &Query, page: i64) -> Result<Resu
             date: f.date.map(|d| d.to_string()),
         })
         .collect();
-    let suggestion = if total == 0 && page == 1 {
-        index.suggest(q, &who)?
-    } else {
-        None
-    };
     Ok(Results {
         suggestion,
         hits,

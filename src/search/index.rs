@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -134,6 +134,11 @@ fn withheld_term(kind: Kind, scope: &Scope) -> String {
     format!("{}#w", access_term(kind, scope))
 }
 
+/// A query for the term `t` of a text field.
+fn text_query(field: Field, t: &str, record: IndexRecordOption) -> Box<dyn Query> {
+    Box::new(TermQuery::new(Term::from_field_text(field, t), record))
+}
+
 fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.code())
 }
@@ -228,7 +233,6 @@ pub struct SearchIndex {
     applied_hash: Mutex<String>,
     /// Whether the stored point has been checked against the database since opening.
     checked: std::sync::atomic::AtomicBool,
-    dir: Option<PathBuf>,
 }
 
 fn err(e: impl std::fmt::Display) -> AppError {
@@ -298,17 +302,12 @@ impl SearchIndex {
             applied: AtomicI64::new(stored.as_ref().map_or(-1, |p| p.seq)),
             applied_hash: Mutex::new(stored.map(|p| p.hash).unwrap_or_default()),
             checked: Default::default(),
-            dir: dir.map(Path::to_path_buf),
         })
     }
 
     /// The audit record applied last (-1: not built yet).
     pub fn applied(&self) -> i64 {
         self.applied.load(Ordering::Acquire)
-    }
-
-    pub fn dir(&self) -> Option<&Path> {
-        self.dir.as_deref()
     }
 
     /// Apply everything written since the last point (building the index first if it never
@@ -568,12 +567,7 @@ impl SearchIndex {
         if words.is_empty() && exact.is_empty() {
             return Vec::new();
         }
-        let text_term = |field: Field, t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::WithFreqs,
-            ))
-        };
+        let text_term = |field: Field, t: &str| text_query(field, t, IndexRecordOption::WithFreqs);
         let boosted =
             |q: Box<dyn Query>, by: f32| -> Box<dyn Query> { Box::new(BoostQuery::new(q, by)) };
         let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -612,12 +606,7 @@ impl SearchIndex {
         who: &Searcher<'_>,
     ) -> Vec<Box<dyn Query>> {
         let f = &self.f;
-        let text_term = |field: Field, t: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, t),
-                IndexRecordOption::Basic,
-            ))
-        };
+        let text_term = |field: Field, t: &str| text_query(field, t, IndexRecordOption::Basic);
         let any_of = |mut terms: Vec<Box<dyn Query>>| -> Option<Box<dyn Query>> {
             match terms.len() {
                 0 => None,
@@ -717,10 +706,7 @@ impl SearchIndex {
         let clauses: Vec<Box<dyn Query>> = chars
             .iter()
             .map(|c| -> Box<dyn Query> {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(self.f.grams, c),
-                    IndexRecordOption::WithFreqs,
-                ))
+                text_query(self.f.grams, c, IndexRecordOption::WithFreqs)
             })
             .collect();
         let searcher = self.reader.searcher();
