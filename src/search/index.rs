@@ -235,6 +235,9 @@ pub struct SearchIndex {
     checked: std::sync::atomic::AtomicBool,
 }
 
+/// A boolean query's clauses.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
 fn err(e: impl std::fmt::Display) -> AppError {
     AppError::internal(format!("search index: {e}"))
 }
@@ -558,53 +561,63 @@ impl SearchIndex {
         })
     }
 
-    /// The query: the words (each found as a word, or through its character grams) or an
-    /// exact code, within the kinds and scopes `who` may read, and the filters.
+    /// The query, as parts that never share a record: the records holding an exact code
+    /// typed, and the others holding every word. A word matches through its character grams
+    /// (a superset of the word as the segmenter indexed it, in the title or the text), and
+    /// scores by where the word itself stands. The word clauses score only, so a search walks
+    /// one intersection of gram postings rather than a union of three lists per word: that
+    /// union was 40 % of a search's time over 50,000 matches (bench/RESULTS.md).
     fn query(&self, q: &Search, who: &Searcher<'_>) -> Vec<Box<dyn Query>> {
         let f = &self.f;
         let words = super::words(&q.text);
         let exact = super::exact_forms(&q.text);
-        if words.is_empty() && exact.is_empty() {
-            return Vec::new();
-        }
         let text_term = |field: Field, t: &str| text_query(field, t, IndexRecordOption::WithFreqs);
         let boosted =
             |q: Box<dyn Query>, by: f32| -> Box<dyn Query> { Box::new(BoostQuery::new(q, by)) };
-        let mut all_words: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut grams: Vec<String> = Vec::new();
+        let mut scoring: Clauses = Vec::new();
         for w in &words {
-            let grams: Vec<(Occur, Box<dyn Query>)> = super::grams(w)
+            for g in super::grams(w) {
+                if !grams.contains(&g) {
+                    grams.push(g);
+                }
+            }
+            scoring.push((Occur::Should, boosted(text_term(f.title, w), 3.0)));
+            scoring.push((Occur::Should, boosted(text_term(f.body, w), 2.0)));
+        }
+        let exact_any = || -> Option<Box<dyn Query>> {
+            let terms: Clauses = exact
+                .iter()
+                .map(|e| (Occur::Should, boosted(text_term(f.exact, e), 10.0)))
+                .collect();
+            (!terms.is_empty()).then(|| Box::new(BooleanQuery::new(terms)) as Box<dyn Query>)
+        };
+        let mut parts: Vec<Clauses> = Vec::new();
+        if let Some(code) = exact_any() {
+            let mut part = vec![(Occur::Must, code)];
+            part.extend(scoring.iter().map(|(o, c)| (*o, c.box_clone())));
+            parts.push(part);
+        }
+        if !grams.is_empty() {
+            let mut part: Clauses = grams
                 .iter()
                 .map(|g| (Occur::Must, text_term(f.grams, g)))
                 .collect();
-            let mut either: Vec<(Occur, Box<dyn Query>)> = vec![
-                (Occur::Should, boosted(text_term(f.title, w), 3.0)),
-                (Occur::Should, boosted(text_term(f.body, w), 2.0)),
-            ];
-            if !grams.is_empty() {
-                either.push((Occur::Should, Box::new(BooleanQuery::new(grams))));
+            part.extend(scoring);
+            if let Some(code) = exact_any() {
+                part.push((Occur::MustNot, code));
             }
-            all_words.push((Occur::Must, Box::new(BooleanQuery::new(either))));
+            parts.push(part);
         }
-        let mut matched: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if !all_words.is_empty() {
-            matched.push((Occur::Should, Box::new(BooleanQuery::new(all_words))));
-        }
-        for e in &exact {
-            matched.push((Occur::Should, boosted(text_term(f.exact, e), 10.0)));
-        }
-        self.within(Box::new(BooleanQuery::new(matched)), q, who)
+        self.within(parts, q, who)
     }
 
-    /// `matched` within the kinds and scopes `who` may read, and the query's filters: one
-    /// query for the records open to their scope, and one for the withheld records they are
-    /// entitled to, each filtered by single terms where it can be — a union of large posting
-    /// lists as a filter cost most of a search's time (bench/RESULTS.md).
-    fn within(
-        &self,
-        matched: Box<dyn Query>,
-        q: &Search,
-        who: &Searcher<'_>,
-    ) -> Vec<Box<dyn Query>> {
+    /// Each of `parts` within the kinds and scopes `who` may read, and the query's filters:
+    /// for each, one query for the records open to their scope, and one for the withheld
+    /// records they are entitled to, each filtered by single terms where it can be — a union
+    /// of large posting lists as a filter cost most of a search's time (bench/RESULTS.md).
+    /// The filters join each part's own clauses, so the intersection is of term postings.
+    fn within(&self, parts: Vec<Clauses>, q: &Search, who: &Searcher<'_>) -> Vec<Box<dyn Query>> {
         let f = &self.f;
         let text_term = |field: Field, t: &str| text_query(field, t, IndexRecordOption::Basic);
         let any_of = |mut terms: Vec<Box<dyn Query>>| -> Option<Box<dyn Query>> {
@@ -678,18 +691,21 @@ impl SearchIndex {
             };
             filters.push(Box::new(RangeQuery::new(bound(q.from), bound(q.to))));
         }
-        [open, withheld]
-            .into_iter()
-            .flatten()
-            .map(|scope| -> Box<dyn Query> {
-                let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                    vec![(Occur::Must, matched.box_clone())];
-                for filter in std::iter::once(scope).chain(filters.iter().map(|f| f.box_clone())) {
-                    clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(filter, 0.0))));
+        let scopes: Vec<Box<dyn Query>> = [open, withheld].into_iter().flatten().collect();
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for part in &parts {
+            for scope in &scopes {
+                let mut clauses: Clauses = part.iter().map(|(o, c)| (*o, c.box_clone())).collect();
+                for filter in std::iter::once(scope).chain(filters.iter()) {
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(filter.box_clone(), 0.0)),
+                    ));
                 }
-                Box::new(BooleanQuery::new(clauses))
-            })
-            .collect()
+                out.push(Box::new(BooleanQuery::new(clauses)));
+            }
+        }
+        out
     }
 
     /// What a query that found nothing probably meant: the query with one character
@@ -723,7 +739,7 @@ impl SearchIndex {
         }
         let need = clauses.len().saturating_sub(1).max(1);
         let near = BooleanQuery::union_with_minimum_required_clauses(clauses, need);
-        let parts = self.within(Box::new(near), q, who);
+        let parts = self.within(vec![vec![(Occur::Must, Box::new(near))]], q, who);
         let (top, _) = self.run(&searcher, parts, 20)?;
         for (_, addr) in top {
             let d = self.found(&searcher, addr)?;
