@@ -244,7 +244,19 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            server::serve(state, listener)
+            let public = match &state.config.public_bind {
+                Some(bind) => {
+                    let l = tokio::net::TcpListener::bind(bind)
+                        .await
+                        .map_err(|e| format!("无法监听举报投诉网站地址 {bind}: {e}"))?;
+                    let addr = l.local_addr().map_err(|e| e.to_string())?;
+                    tracing::info!(%addr, "public site listening");
+                    println!("举报投诉网站已启动：http://{addr}/");
+                    Some(l)
+                }
+                None => None,
+            };
+            server::serve_with_public(state, listener, public)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)

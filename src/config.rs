@@ -12,6 +12,16 @@ pub struct Config {
     pub database_url: String,
     /// Address to listen on.
     pub bind: String,
+    /// Address of the public site (reports and complaints from anyone), on a listener of its
+    /// own that serves the public routes only; unset, the public pages are served at
+    /// `/public` on the main listener alone.
+    pub public_bind: Option<String>,
+    /// Handling periods of public reports (《市场监督管理投诉举报处理暂行办法》 by default).
+    pub public_reports: crate::public_reports::flow::Periods,
+    /// Reports and complaints accepted per client address per hour.
+    pub public_submissions_per_address: usize,
+    /// Failed tracking lookups allowed per client address per 5 minutes.
+    pub public_lookup_failures_per_address: usize,
     /// Directory for the SQLite database and, later, stored files.
     pub data_dir: PathBuf,
     pub db_max_connections: u32,
@@ -98,6 +108,10 @@ impl Default for Config {
         Config {
             database_url: "sqlite:data/shuangda.db".into(),
             bind: "127.0.0.1:8080".into(),
+            public_bind: None,
+            public_reports: crate::public_reports::flow::Periods::default(),
+            public_submissions_per_address: 20,
+            public_lookup_failures_per_address: 20,
             data_dir: PathBuf::from("data"),
             db_max_connections: default_pool_size(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -195,6 +209,17 @@ impl Config {
         }
         if let Some(v) = var("BIND") {
             self.bind = v;
+        }
+        if let Some(v) = var("PUBLIC_BIND") {
+            self.public_bind = Some(v).filter(|s| !s.trim().is_empty());
+        }
+        if let Some(v) = var("PUBLIC_SUBMISSIONS_PER_ADDRESS") {
+            self.public_submissions_per_address =
+                parse("SHUANGDA_PUBLIC_SUBMISSIONS_PER_ADDRESS", v)?;
+        }
+        if let Some(v) = var("PUBLIC_LOOKUP_FAILURES_PER_ADDRESS") {
+            self.public_lookup_failures_per_address =
+                parse("SHUANGDA_PUBLIC_LOOKUP_FAILURES_PER_ADDRESS", v)?;
         }
         if let Some(v) = var("DATA_DIR") {
             self.data_dir = PathBuf::from(v);

@@ -28,6 +28,7 @@ pub mod notify;
 pub mod numbering;
 pub mod plans;
 pub mod procedure;
+pub mod public_reports;
 pub mod reports;
 pub mod search;
 pub mod secrecy;

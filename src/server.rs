@@ -50,6 +50,17 @@ pub async fn open_db(config: &Config) -> anyhow_lite::Result<Db> {
 
 /// Serve until SIGINT/SIGTERM, then finish in-flight requests.
 pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result<()> {
+    serve_with_public(state, listener, None).await
+}
+
+/// Serve the platform on `listener` and, when given, the public site alone on `public` (its
+/// own address, which an office may expose to the internet while the platform stays on the
+/// government network).
+pub async fn serve_with_public(
+    state: SharedState,
+    listener: TcpListener,
+    public: Option<TcpListener>,
+) -> std::io::Result<()> {
     if let Some(day) = state.clock.set_to() {
         tracing::warn!(
             today = %day,
@@ -79,10 +90,24 @@ pub async fn serve(state: SharedState, listener: TcpListener) -> std::io::Result
         Err(e) => tracing::error!(error = %e, "e-mail notifications off: bad configuration"),
     }
     let _jobs = AbortOnDrop(jobs);
+    let public = public.map(|l| {
+        let app =
+            web::public_router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        AbortOnDrop(vec![tokio::spawn(async move {
+            if let Err(e) = axum::serve(l, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+            {
+                tracing::error!(error = %e, "the public site stopped");
+            }
+        })])
+    });
     let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    drop(public);
+    served
 }
 
 struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);

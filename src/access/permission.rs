@@ -32,6 +32,8 @@ pub enum Resource {
     Inspection,
     /// Major-matter and periodic reports from units (001 §24–25; 003 三(三)).
     Report,
+    /// Reports and complaints from the public (002 (七)1): the office routes, units handle.
+    PublicReport,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -48,7 +50,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 15] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -63,6 +65,7 @@ impl Resource {
         Resource::Circular,
         Resource::Inspection,
         Resource::Report,
+        Resource::PublicReport,
     ];
 }
 
@@ -190,6 +193,11 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
         {
             Some(OwnRegion)
         }
+        // Public reports: the office receives and routes its region's, a unit handles those
+        // routed to it (each step a rule of the procedure, public_reports/flow.rs). Nobody
+        // creates one inside: they come from the public site.
+        (PublicReport, Read) if region_roles => Some(OwnRegion),
+        (PublicReport, Read) if unit_roles => Some(OwnUnit),
         _ => None,
     }
 }

@@ -161,6 +161,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "attachment_text",
         sql: include_str!("../../migrations/0029_attachment_text.sql"),
     },
+    Migration {
+        version: 30,
+        name: "public_reports",
+        sql: include_str!("../../migrations/0030_public_reports.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -18,6 +18,8 @@ pub struct UploadForm {
     pub description: String,
     /// Other text fields, in order (e.g. an evidence kind, a secrecy marking).
     pub fields: Vec<(String, String)>,
+    /// Files sent as `files` (a form that takes several), with their names.
+    pub files: Vec<(String, Vec<u8>)>,
     pub csrf: Option<String>,
 }
 
@@ -82,6 +84,7 @@ pub async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
         bytes: Vec::new(),
         description: String::new(),
         fields: Vec::new(),
+        files: Vec::new(),
         csrf: None,
     };
     let too_large = || AppError::field("file", "too_large", "单个文件不能超过20MB");
@@ -90,6 +93,14 @@ pub async fn read_upload(mut mp: Multipart) -> AppResult<UploadForm> {
             Some("file") => {
                 form.filename = field.file_name().unwrap_or("").to_string();
                 form.bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+            }
+            Some("files") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+                // Six at most are read: a form that sends more is refused by its operation.
+                if form.files.len() <= 5 {
+                    form.files.push((name, bytes));
+                }
             }
             Some("description") => {
                 form.description = field.text().await.map_err(|_| too_large())?

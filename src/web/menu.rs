@@ -56,6 +56,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 "/deadlines",
                 business && a.can(Resource::Deadline, Action::Read),
             ),
+            (
+                "举报投诉",
+                "/public-reports",
+                a.can(Resource::PublicReport, Action::Read),
+            ),
         ],
     );
     let linkage = a.can(Resource::Linkage, Action::Read);
@@ -183,6 +188,7 @@ mod tests {
                 "/circulars" => (Resource::Circular, Action::Read),
                 "/inspections" => (Resource::Inspection, Action::Read),
                 "/reports" => (Resource::Report, Action::Read),
+                "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/composition" | "/units" => (Resource::Unit, Action::Read),
                 "/users" => (Resource::User, Action::Read),
                 "/tokens" => (Resource::ApiToken, Action::Read),

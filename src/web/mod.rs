@@ -40,6 +40,10 @@ pub struct AppState {
     /// Sign-ins started at an identity provider per client address (each writes a pending
     /// row): 60 per 5 minutes.
     pub sso_start_limiter: AddressLimiter,
+    /// Reports and complaints submitted per client address: per hour.
+    pub public_submit_limiter: AddressLimiter,
+    /// Failed tracking lookups per client address: per 5 minutes.
+    pub public_lookup_limiter: AddressLimiter,
     /// Sign-in through the identity platform (OpenID Connect, LDAP).
     pub federation: crate::auth::sso::Federation,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
@@ -64,12 +68,22 @@ impl AppState {
             tracing::error!(error = %e, "external sign-in configuration unusable");
             crate::auth::sso::Federation::none()
         });
+        let public_submit_limiter = AddressLimiter::new(
+            config.public_submissions_per_address,
+            Duration::from_secs(3600),
+        );
+        let public_lookup_limiter = AddressLimiter::new(
+            config.public_lookup_failures_per_address,
+            Duration::from_secs(300),
+        );
         Arc::new(AppState {
             federation,
             ctx,
             config,
             sign_in_limiter: limiter,
             sso_start_limiter: AddressLimiter::new(60, Duration::from_secs(300)),
+            public_submit_limiter,
+            public_lookup_limiter,
             hsts,
             metrics: metrics::Metrics::default(),
         })
@@ -110,6 +124,8 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::composition::http::routes())
         .merge(crate::plans::http::routes())
         .merge(crate::search::http::routes())
+        .merge(crate::public_reports::http::routes())
+        .merge(crate::public_reports::http::public_routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured
@@ -139,15 +155,40 @@ fn content_security_policy(config: &crate::config::Config) -> HeaderValue {
 }
 
 pub fn router(state: SharedState) -> Router {
-    let max_body = state.config.max_body_bytes;
     let (routes, _) = routes().split_for_parts();
-    routes
+    let routes = routes
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/metrics", get(metrics::serve))
         .route("/assets/{*file}", get(assets::serve))
-        .fallback(page::not_found)
+        .fallback(page::not_found);
+    harden(routes, state)
+}
+
+/// The public site's router, for the public listener (`public_bind`): the public pages and
+/// their API, the assets and the health check — and nothing else, so that no internal page is
+/// reachable through it, whatever the internal routes become.
+pub fn public_router(state: SharedState) -> Router {
+    let (routes, _) = OpenApiRouter::<SharedState>::new()
+        .merge(crate::public_reports::http::public_routes())
+        .split_for_parts();
+    let routes = routes
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/public") }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/assets/{*file}", get(assets::serve))
+        .fallback(page::not_found);
+    harden(routes, state)
+}
+
+/// The layers every listener's routes go through: limits, time-out, metrics, security and
+/// transport headers, request ids and the request log.
+fn harden(routes: Router<SharedState>, state: SharedState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    routes
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             control::guard,

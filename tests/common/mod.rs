@@ -124,6 +124,15 @@ impl App {
         }
     }
 
+    /// A client of the public site's own listener (`web::public_router`, `public_bind`).
+    pub fn public_client(&self) -> Client {
+        Client {
+            router: web::public_router(self.state.clone()),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
     /// A bearer token acting as the demo account `username`.
     pub async fn token(&self, username: &str) -> String {
         let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
@@ -366,6 +375,47 @@ impl Client {
             .uri(path)
             .header(header::COOKIE, self.cookie_header())
             .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// POST a multipart form: text `fields` and `files` (field name, file name, content).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
+        let boundary = "XxSdBoundaryxX";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        for (k, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
             .expect("request");
         self.send(req).await
     }

@@ -1,0 +1,1292 @@
+//! Public reports stored: the reporter's submission and additions (no account), the tracking
+//! lookup, and the office's and units' reads and steps — each act one transaction with its
+//! audit record.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+use sha2::Digest;
+
+use super::flow::{self, Kind, Outcome, Periods, ReportState, Standing, Step};
+use super::intake::NewReport;
+use super::tracking;
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Scope};
+use crate::audit::{Entry, Who};
+use crate::calendar::Calendar;
+use crate::db::query::Sql;
+use crate::db::{Db, Tx};
+use crate::deadline::store::{Change, NewDeadline, settle_for_record};
+use crate::domain::RegionCode;
+use crate::domain::upload::Upload;
+use crate::error::{AppError, AppResult};
+use crate::notify::store::{Duty, Holder, add_duty, discharge, notify_unit};
+
+pub const RESOURCE: &str = "public_report";
+/// The office's duty to route a new report to its unit.
+const ROUTE: &str = "route";
+/// The handling unit's duty to handle it to its end.
+const HANDLE: &str = "handle";
+/// The handling unit's duty to tell a real-name reporter of the filing decision.
+const TELL: &str = "tell_reporter";
+
+fn duty(id: i64, name: &'static str) -> Duty<'static> {
+    Duty::new(RESOURCE, id, name)
+}
+
+/// At most this many evidence files with a report or an addition.
+pub const MAX_FILES: usize = 5;
+
+/// A report as the office and the handling unit read it: everything but the reporter's
+/// identity, which is read on its own and audited ([`identity`]).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PublicReport {
+    pub id: i64,
+    pub tracking_no: String,
+    /// report / complaint
+    pub kind: String,
+    pub state: String,
+    pub product: String,
+    pub brand: Option<String>,
+    pub region: String,
+    pub address: String,
+    pub occurred_on: String,
+    pub description: String,
+    pub enterprise: Option<String>,
+    pub credit_code: Option<String>,
+    pub shop: Option<String>,
+    /// 1 when the reporter gave no name.
+    pub anonymous: i64,
+    pub office_unit_id: i64,
+    pub office_unit_name: String,
+    pub handler_unit_id: Option<i64>,
+    pub handler_unit_name: Option<String>,
+    pub received_on: String,
+    pub extended: i64,
+    pub filed: Option<i64>,
+    pub decided_on: Option<String>,
+    pub told_on: Option<String>,
+    pub outcome: Option<String>,
+    pub public_result: Option<String>,
+    pub closed_on: Option<String>,
+    pub updated_at: String,
+    /// The insider flag, for the handling unit only: blank for anyone else ([`for_viewer`]).
+    #[serde(skip)]
+    pub insider: i64,
+}
+
+impl PublicReport {
+    pub fn kind(&self) -> AppResult<Kind> {
+        Kind::parse(&self.kind)
+            .ok_or_else(|| AppError::internal(format!("public report {} kind", self.id)))
+    }
+    pub fn report_state(&self) -> AppResult<ReportState> {
+        ReportState::parse(&self.state)
+            .ok_or_else(|| AppError::internal(format!("public report {} state", self.id)))
+    }
+    pub fn kind_label(&self) -> &'static str {
+        Kind::label_of(&self.kind)
+    }
+    pub fn state_label(&self) -> &'static str {
+        ReportState::label_of(&self.state)
+    }
+    pub fn outcome_label(&self) -> &'static str {
+        self.outcome.as_deref().map_or("", Outcome::label_of)
+    }
+    pub fn region_name(&self) -> String {
+        RegionCode::parse(&self.region)
+            .and_then(|r| r.name_zh())
+            .unwrap_or_else(|| self.region.clone())
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.tracking_no, p.kind, p.state, p.product, p.brand, p.region, \
+    p.address, p.occurred_on, p.description, p.enterprise, p.credit_code, p.shop, \
+    CASE WHEN p.reporter_name IS NULL THEN 1 ELSE 0 END AS anonymous, p.office_unit_id, \
+    ou.name AS office_unit_name, p.handler_unit_id, hu.name AS handler_unit_name, p.received_on, \
+    p.extended, p.filed, p.decided_on, p.told_on, p.outcome, p.public_result, p.closed_on, \
+    p.updated_at, p.insider \
+    FROM public_reports p JOIN units ou ON ou.id = p.office_unit_id \
+    LEFT JOIN units hu ON hu.id = p.handler_unit_id WHERE ";
+
+pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
+    actor.require(Resource::PublicReport, Action::Read)
+}
+
+/// How `actor` stands to `r`.
+pub fn standing(actor: &Actor, r: &PublicReport) -> Standing {
+    Standing {
+        office: actor.unit_id == r.office_unit_id,
+        handler: r.handler_unit_id == Some(actor.unit_id),
+        real_name: r.anonymous == 0,
+        told: r.told_on.is_some(),
+        extended: r.extended == 1,
+    }
+}
+
+/// Whether `actor` handles `r` (the office that received it, the unit it was routed to): only
+/// they see who reported it, and the insider flag only the unit that handles it.
+pub fn handles(actor: &Actor, r: &PublicReport) -> bool {
+    let s = standing(actor, r);
+    s.office || s.handler
+}
+
+/// `r` as `actor` may read it: the insider flag blanked outside the handling unit.
+fn for_viewer(actor: &Actor, mut r: PublicReport) -> PublicReport {
+    if r.handler_unit_id != Some(actor.unit_id) {
+        r.insider = 0;
+    }
+    r
+}
+
+pub async fn get(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<PublicReport>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("p.id = ").bind(id).push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "p.id"));
+    let r: Option<PublicReport> = q.query_as().fetch_optional(&db.pool).await?;
+    Ok(r.map(|r| for_viewer(actor, r)))
+}
+
+async fn get_tx(tx: &mut Tx, id: i64) -> Result<Option<PublicReport>, sqlx::Error> {
+    let mut q = Sql::new(SELECT);
+    q.push("p.id = ").bind(id);
+    q.query_as().fetch_optional(&mut **tx).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub state: Option<ReportState>,
+    pub kind: Option<Kind>,
+}
+
+pub const PAGE_SIZE: i64 = 20;
+
+/// One page of reports in `scope`: open ones first, oldest received first (the queue), then
+/// the closed ones, latest first; and whether more follow.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    scope: &Scope,
+    f: &Filter,
+    page: i64,
+) -> Result<(Vec<PublicReport>, bool), sqlx::Error> {
+    let offset = (page.max(1) - 1) * PAGE_SIZE;
+    let mut q = Sql::new(SELECT);
+    q.append(parties_in_scope(scope, RESOURCE, "p.id"));
+    if let Some(s) = f.state {
+        q.push(" AND p.state = ").bind(s.code());
+    }
+    if let Some(k) = f.kind {
+        q.push(" AND p.kind = ").bind(k.code());
+    }
+    q.push(
+        " ORDER BY CASE WHEN p.state = 'closed' THEN 1 ELSE 0 END, \
+         CASE WHEN p.state = 'closed' THEN 0 ELSE p.id END, p.id DESC",
+    )
+    .limit_offset(PAGE_SIZE + 1, offset);
+    let mut rows: Vec<PublicReport> = q.query_as().fetch_all(&db.pool).await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok((
+        rows.into_iter().map(|r| for_viewer(actor, r)).collect(),
+        more,
+    ))
+}
+
+/// An act in a report's history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = PublicReportEntry)]
+pub struct EntryRow {
+    pub kind: String,
+    pub author_name: String,
+    pub body: String,
+    pub shown_to_reporter: i64,
+    pub at: String,
+}
+
+impl EntryRow {
+    pub fn at_label(&self) -> String {
+        crate::db::time::display(&self.at)
+    }
+}
+
+pub async fn entries(db: &Db, id: i64) -> Result<Vec<EntryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, author_name, body, shown_to_reporter, at FROM public_report_entries \
+         WHERE report_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = PublicReportAttachment)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub filename: String,
+    pub mime: String,
+    pub size: i64,
+    pub sha256: String,
+    pub from_reporter: i64,
+    pub uploaded_at: String,
+}
+
+pub async fn attachments(db: &Db, id: i64) -> Result<Vec<AttachmentRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, filename, mime, size, sha256, from_reporter, uploaded_at \
+         FROM public_report_attachments WHERE report_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// One evidence file of a report `actor` may read: (file name, type, content).
+pub async fn attachment(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    aid: i64,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let scope = read_scope(actor)?;
+    get(db, actor, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    sqlx::query_as(
+        "SELECT filename, mime, content FROM public_report_attachments \
+         WHERE report_id = $1 AND id = $2",
+    )
+    .bind(id)
+    .bind(aid)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The office whose region holds `region`: the most specific active office (a county office
+/// before the city's).
+async fn office_for(db: &Db, region: &RegionCode) -> AppResult<Option<i64>> {
+    let offices: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, region_code FROM units WHERE active = 1 \
+         AND kind IN ('group_office', 'county_office') ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(offices
+        .into_iter()
+        .filter_map(|(id, code)| RegionCode::parse(&code).map(|c| (id, c)))
+        .filter(|(_, c)| c.contains(region))
+        .max_by_key(|(_, c)| c.scope_prefix().len())
+        .map(|(id, _)| id))
+}
+
+async fn entry(
+    tx: &mut Tx,
+    id: i64,
+    who: &Who,
+    unit: Option<i64>,
+    kind: &str,
+    body: &str,
+    shown_to_reporter: bool,
+) -> Result<(), sqlx::Error> {
+    let now = who.at_text();
+    sqlx::query(
+        "INSERT INTO public_report_entries (report_id, kind, unit_id, author_name, body, \
+         shown_to_reporter, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(unit)
+    .bind(&who.name)
+    .bind(body)
+    .bind(i64::from(shown_to_reporter))
+    .bind(&now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE public_reports SET updated_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    crate::access::parties::touch(tx, RESOURCE, id, &now).await
+}
+
+async fn store_files(
+    tx: &mut Tx,
+    who: &Who,
+    id: i64,
+    files: Vec<(Upload, Vec<u8>)>,
+    from_reporter: bool,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut lines = Vec::new();
+    for (upload, bytes) in files {
+        let sha = crate::domain::hex(&sha2::Sha256::digest(&bytes));
+        let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO public_report_attachments (report_id, filename, mime, size, sha256, \
+             content, from_reporter, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(&upload.filename)
+        .bind(upload.mime)
+        .bind(size)
+        .bind(&sha)
+        .bind(bytes)
+        .bind(i64::from(from_reporter))
+        .bind(who.at_text())
+        .execute(&mut **tx)
+        .await?;
+        lines.push(format!("《{}》（SHA-256 {}）", upload.filename, &sha[..16]));
+    }
+    Ok(lines)
+}
+
+/// Check the evidence files sent: type by content and size, as every upload is checked, and
+/// at most [`MAX_FILES`].
+pub fn check_files(files: Vec<(String, Vec<u8>)>) -> AppResult<Vec<(Upload, Vec<u8>)>> {
+    let files: Vec<(String, Vec<u8>)> = files.into_iter().filter(|(_, b)| !b.is_empty()).collect();
+    if files.len() > MAX_FILES {
+        return Err(AppError::field(
+            "files",
+            "too_many",
+            format!("证据材料最多{MAX_FILES}个文件"),
+        ));
+    }
+    let mut out = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let upload = crate::domain::upload::check("files", &name, &bytes)?;
+        out.push((upload, bytes));
+    }
+    Ok(out)
+}
+
+/// What a reporter gets back on submitting: the tracking number and the query password, shown
+/// once.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportSubmitted)]
+pub struct Submitted {
+    #[serde(skip)]
+    pub id: i64,
+    pub tracking_no: String,
+    pub password: String,
+    pub kind: String,
+    pub received_on: String,
+}
+
+/// The acting party of a reporter's act: no account; the audit names the reporter's kind of
+/// act and the client address.
+pub fn reporter(at: chrono::DateTime<chrono::Utc>, client_addr: Option<String>) -> Who {
+    Who {
+        client_addr,
+        ..Who::system("公众举报投诉", at)
+    }
+}
+
+/// Receive a report: stored with its evidence, routed to the office of the region named,
+/// the first clock opened and the office's to-do made — in one transaction.
+pub async fn submit(
+    db: &Db,
+    cal: &Calendar,
+    periods: &Periods,
+    who: &Who,
+    new: &NewReport,
+    files: Vec<(Upload, Vec<u8>)>,
+) -> AppResult<Submitted> {
+    let office = office_for(db, &new.region).await?.ok_or_else(|| {
+        AppError::field(
+            "region",
+            "out_of_scope",
+            "该地区不在本平台的受理范围内，请向当地市场监管部门举报（全国12315平台）",
+        )
+    })?;
+    let today = who.today();
+    let password = tracking::new_password()?;
+    let mut tx = db.begin().await?;
+    // A collision of two random numbers on one day is a one-in-a-hundred-million chance; the
+    // unique index stops it, and the reporter is asked to send again.
+    let number = tracking::new_number(new.kind, today)?;
+    let now = who.at_text();
+    let (name, phone, email, notify) = match &new.reporter {
+        Some(r) => (
+            Some(r.name.clone()),
+            Some(r.phone.as_str().to_string()),
+            r.email.as_ref().map(|e| e.as_str().to_string()),
+            r.notify,
+        ),
+        None => (None, None, None, false),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO public_reports (tracking_no, secret_digest, kind, state, product, brand, \
+         region, address, occurred_on, description, enterprise, credit_code, shop, reporter_name, \
+         reporter_phone, reporter_email, notify, insider, office_unit_id, received_on, \
+         received_at, updated_at) VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, \
+         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) RETURNING id",
+    )
+    .bind(&number)
+    .bind(tracking::digest(&number, &password))
+    .bind(new.kind.code())
+    .bind(&new.product)
+    .bind(&new.brand)
+    .bind(new.region.as_str())
+    .bind(&new.address)
+    .bind(new.occurred_on.to_string())
+    .bind(&new.description)
+    .bind(&new.enterprise)
+    .bind(new.credit_code.as_ref().map(|c| c.as_str().to_string()))
+    .bind(&new.shop)
+    .bind(&name)
+    .bind(&phone)
+    .bind(&email)
+    .bind(i64::from(notify))
+    .bind(i64::from(new.insider))
+    .bind(office)
+    .bind(today.to_string())
+    .bind(&now)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::access::parties::add(&mut tx, RESOURCE, id, office, "office", &now).await?;
+    let files = store_files(&mut tx, who, id, files, true).await?;
+    let mut body = format!("收到{}", new.kind.label());
+    if !files.is_empty() {
+        body.push_str(&format!("，附证据材料{}", files.join("、")));
+    }
+    entry(&mut tx, id, who, None, "received", &body, true).await?;
+    let (purpose, clause, rule) = flow::first_clock(new.kind, periods);
+    let clock = crate::deadline::store::open(
+        &mut tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: purpose.into(),
+            clause: clause.into(),
+            start_event: format!("收到{}", new.kind.label()),
+            start: today,
+            rule,
+            record_type: Some(RESOURCE.into()),
+            record_id: Some(id),
+            owner_unit_id: office,
+            owner_user_id: None,
+        },
+    )
+    .await?;
+    let due = due_of(&mut tx, clock).await?;
+    let title = format!("新{}待分办：{}", new.kind.label(), new.product);
+    add_duty(
+        &mut tx,
+        who,
+        duty(id, ROUTE),
+        Holder::Unit(office),
+        &title,
+        &format!("/public-reports/{id}"),
+        due.as_deref(),
+        false,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        who,
+        Entry::new("public_report.submit", RESOURCE)
+            .object(id, Some(office))
+            .summary(json!({
+                "tracking_no": number,
+                "kind": new.kind.code(),
+                "region": new.region.as_str(),
+                "anonymous": new.reporter.is_none(),
+                "files": files.len(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Submitted {
+        id,
+        tracking_no: number,
+        password,
+        kind: new.kind.code().into(),
+        received_on: today.to_string(),
+    })
+}
+
+async fn due_of(tx: &mut Tx, clock: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT due_date FROM deadlines WHERE id = $1")
+        .bind(clock)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+/// What the reporter sees with the number and the password: the state in plain words, the
+/// handling organ (a unit's name, never an officer), the acts shown to them and the result
+/// when it may be told.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportTracked)]
+pub struct Tracked {
+    pub tracking_no: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub state: String,
+    pub state_label: String,
+    pub received_on: String,
+    pub product: String,
+    /// The office that received it.
+    pub receiving_office: String,
+    pub handling_organ: Option<String>,
+    pub result: Option<String>,
+    pub open: bool,
+    pub history: Vec<TrackedStep>,
+    /// The evidence the reporter sent (names only).
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportTrackedStep)]
+pub struct TrackedStep {
+    pub at: String,
+    pub what: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TrackRow {
+    id: i64,
+    tracking_no: String,
+    secret_digest: String,
+    kind: String,
+    state: String,
+    received_on: String,
+    product: String,
+    office: String,
+    handler: Option<String>,
+    public_result: Option<String>,
+}
+
+/// The digest a lookup of an unknown number is compared with, so that it costs what a wrong
+/// password costs.
+const NO_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+async fn find(db: &Db, number: &str, password: &str) -> AppResult<Option<TrackRow>> {
+    let number = tracking::normalise_number(number);
+    if number.is_empty() || number.len() > 40 {
+        let _ = tracking::matches(&number, password, NO_DIGEST);
+        return Ok(None);
+    }
+    let row: Option<TrackRow> = sqlx::query_as(
+        "SELECT p.id, p.tracking_no, p.secret_digest, p.kind, p.state, p.received_on, p.product, \
+         ou.name AS office, hu.name AS handler, p.public_result FROM public_reports p \
+         JOIN units ou ON ou.id = p.office_unit_id LEFT JOIN units hu ON hu.id = p.handler_unit_id WHERE p.tracking_no = $1",
+    )
+    .bind(&number)
+    .fetch_optional(&db.pool)
+    .await?;
+    let digest = row.as_ref().map_or(NO_DIGEST, |r| r.secret_digest.as_str());
+    let ok = tracking::matches(&number, password, digest);
+    Ok(row.filter(|_| ok))
+}
+
+/// The report named by `number` if `password` is its query password; `None` alike for an
+/// unknown number and a wrong password.
+pub async fn track(db: &Db, number: &str, password: &str) -> AppResult<Option<Tracked>> {
+    let Some(r) = find(db, number, password).await? else {
+        return Ok(None);
+    };
+    let history: Vec<(String, String)> = sqlx::query_as(
+        "SELECT at, body FROM public_report_entries WHERE report_id = $1 \
+         AND shown_to_reporter = 1 ORDER BY id",
+    )
+    .bind(r.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let evidence: Vec<String> = sqlx::query_scalar(
+        "SELECT filename FROM public_report_attachments WHERE report_id = $1 \
+         AND from_reporter = 1 ORDER BY id",
+    )
+    .bind(r.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let state = ReportState::parse(&r.state).unwrap_or(ReportState::Received);
+    Ok(Some(Tracked {
+        kind_label: Kind::label_of(&r.kind).into(),
+        state_label: state.public_label().into(),
+        open: state.is_open(),
+        tracking_no: r.tracking_no,
+        kind: r.kind,
+        state: r.state,
+        received_on: r.received_on,
+        product: r.product,
+        receiving_office: r.office,
+        handling_organ: r.handler,
+        result: r.public_result,
+        history: history
+            .into_iter()
+            .map(|(at, what)| TrackedStep { at, what })
+            .collect(),
+        evidence,
+    }))
+}
+
+/// The reporter adds information or evidence to an open report; the units handling it are
+/// told. `None` when the number and password do not name a report (said as for a lookup).
+pub async fn add_information(
+    db: &Db,
+    who: &Who,
+    number: &str,
+    password: &str,
+    text: &str,
+    files: Vec<(Upload, Vec<u8>)>,
+) -> AppResult<Option<()>> {
+    let text = crate::domain::text::optional("text", "补充说明", Some(text), 5000)?;
+    if text.is_none() && files.is_empty() {
+        return Err(AppError::field(
+            "text",
+            "required",
+            "请填写补充说明或选择证据材料",
+        ));
+    }
+    let Some(found) = find(db, number, password).await? else {
+        return Ok(None);
+    };
+    let mut tx = db.begin().await?;
+    crate::procedure::lock(&mut tx, "public_reports", found.id).await?;
+    let r = get_tx(&mut tx, found.id).await?.ok_or(AppError::NotFound)?;
+    if !r.report_state()?.is_open() {
+        return Err(AppError::conflict(
+            "report_closed",
+            "该举报投诉已办结，不能再补充材料",
+        ));
+    }
+    let files = store_files(&mut tx, who, r.id, files, true).await?;
+    let mut body = String::from("举报人补充");
+    if let Some(t) = &text {
+        body.push_str(&format!("说明：{t}"));
+    }
+    if !files.is_empty() {
+        body.push_str(&format!("证据材料{}", files.join("、")));
+    }
+    entry(&mut tx, r.id, who, None, "added", &body, true).await?;
+    let link = format!("/public-reports/{}", r.id);
+    let to = r.handler_unit_id.unwrap_or(r.office_unit_id);
+    notify_unit(
+        &mut tx,
+        who,
+        to,
+        &format!("举报人补充了材料：{}", r.product),
+        &body,
+        &link,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        who,
+        Entry::new("public_report.add", RESOURCE)
+            .object(r.id, Some(r.office_unit_id))
+            .summary(json!({"files": files.len(), "text": text.is_some()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(()))
+}
+
+/// Who reported: only for those handling the report, and every view is audited (as a withheld
+/// record's view is, `secrecy.rs`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportIdentity)]
+pub struct Identity {
+    pub anonymous: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Shown only to the unit handling the report.
+    pub insider: Option<bool>,
+}
+
+pub async fn identity(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResult<Identity> {
+    let scope = read_scope(actor)?;
+    let r = get(db, actor, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !handles(actor, &r) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = db.begin().await?;
+    let (name, phone, email): (Option<String>, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT reporter_name, reporter_phone, reporter_email FROM public_reports WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        who,
+        Entry::new("public_report.view_identity", RESOURCE).object(id, Some(r.office_unit_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    let handler = r.handler_unit_id == Some(actor.unit_id);
+    Ok(Identity {
+        anonymous: name.is_none(),
+        name,
+        phone,
+        email,
+        insider: handler.then_some(r.insider == 1),
+    })
+}
+
+impl crate::procedure::Record for PublicReport {
+    const TABLE: &'static str = "public_reports";
+    const CHANGED: &'static str = "该举报投诉已被他人处理，请刷新页面后查看";
+    fn state_code(&self) -> &str {
+        &self.state
+    }
+    async fn read(tx: &mut Tx, id: i64) -> Result<Option<Self>, sqlx::Error> {
+        get_tx(tx, id).await
+    }
+}
+
+impl crate::procedure::Procedure for PublicReport {
+    type Step = Step;
+    type State = ReportState;
+    async fn visible(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Self>> {
+        let scope = read_scope(actor)?;
+        Ok(get(db, actor, &scope, id).await?)
+    }
+    async fn authorise(
+        _db: &Db,
+        actor: &Actor,
+        visible: &Self,
+        step: Step,
+    ) -> AppResult<ReportState> {
+        flow::check(
+            visible.kind()?,
+            visible.report_state()?,
+            step,
+            &actor.roles,
+            standing(actor, visible),
+        )
+        .map_err(|r| AppError::conflict("step_refused", r.to_string()))
+    }
+    /// Telling the reporter and extending leave the state as it is: taken once, checked again
+    /// on the locked record.
+    fn recheck(locked: &Self, step: Step) -> AppResult<()> {
+        let refused = |m: &str| Err(AppError::conflict("step_refused", m.to_string()));
+        match step {
+            Step::TellReporter if locked.told_on.is_some() => refused("已告知举报人"),
+            Step::Extend if locked.extended == 1 => refused("核查期限已延长过一次"),
+            Step::Assign if locked.handler_unit_id.is_some() && locked.state != "assigned" => {
+                refused("该举报投诉已在办理中")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A step on a report as submitted (`{"step": …, …}`).
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(tag = "step", rename_all = "snake_case")]
+#[schema(as = PublicReportStep)]
+pub enum ReportStep {
+    /// 分送承办单位 (the office).
+    Assign {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        unit_id: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 受理投诉 (the unit).
+    Accept {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 不予受理, with the reason told to the complainant (the unit).
+    Refuse {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 延长核查期限, with the reasons (the unit).
+    Extend {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 作出是否立案的决定 (the unit): `filed` "1" or "0".
+    DecideFiling {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        filed: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 告知举报人, how and what (the unit).
+    TellReporter {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 办结: the outcome, and what the reporter may be told (the unit).
+    Close {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        outcome: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        public_result: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+}
+
+impl ReportStep {
+    pub fn step(&self) -> Step {
+        match self {
+            ReportStep::Assign { .. } => Step::Assign,
+            ReportStep::Accept { .. } => Step::Accept,
+            ReportStep::Refuse { .. } => Step::Refuse,
+            ReportStep::Extend { .. } => Step::Extend,
+            ReportStep::DecideFiling { .. } => Step::DecideFiling,
+            ReportStep::TellReporter { .. } => Step::TellReporter,
+            ReportStep::Close { .. } => Step::Close,
+        }
+    }
+}
+
+fn text_of(field: &str, label: &str, raw: &str, required: bool) -> AppResult<Option<String>> {
+    if required {
+        Ok(Some(crate::domain::text::required_long(
+            field, label, raw, 2000,
+        )?))
+    } else {
+        Ok(crate::domain::text::optional(
+            field,
+            label,
+            Some(raw),
+            2000,
+        )?)
+    }
+}
+
+/// Take `input` on report `id` as `actor`: the rule (flow.rs) on the locked record, the step's
+/// writes, its clocks and to-dos, the history and the audit record — one transaction.
+#[allow(clippy::too_many_lines)]
+pub async fn step(
+    db: &Db,
+    cal: &Calendar,
+    periods: &Periods,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    input: ReportStep,
+) -> AppResult<()> {
+    let step = input.step();
+    // The input parsed before anything is locked: a malformed step writes nothing.
+    enum Parsed {
+        Assign(i64, Option<String>),
+        Text(Option<String>),
+        Decide(bool, Option<String>),
+        Close(Outcome, String, Option<String>),
+    }
+    let parsed = match &input {
+        ReportStep::Assign { unit_id, text } => Parsed::Assign(
+            crate::domain::text::id("unit_id", "承办单位", unit_id)?,
+            text_of("text", "分办意见", text, false)?,
+        ),
+        ReportStep::Accept { text } => Parsed::Text(text_of("text", "受理意见", text, false)?),
+        ReportStep::Refuse { text } => Parsed::Text(text_of("text", "不予受理的理由", text, true)?),
+        ReportStep::Extend { text } => Parsed::Text(text_of("text", "延长的理由", text, true)?),
+        ReportStep::TellReporter { text } => {
+            Parsed::Text(text_of("text", "告知的方式和内容", text, true)?)
+        }
+        ReportStep::DecideFiling { filed, text } => {
+            let filed = match filed.trim() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => {
+                    return Err(AppError::field(
+                        "filed",
+                        "invalid_choice",
+                        "请选择立案或者不予立案",
+                    ));
+                }
+            };
+            Parsed::Decide(filed, text_of("text", "决定的理由", text, !filed)?)
+        }
+        ReportStep::Close {
+            outcome,
+            public_result,
+            text,
+        } => {
+            let mut e = crate::domain::FieldErrors::new();
+            let o = Outcome::parse(outcome);
+            if o.is_none() {
+                e.add("outcome", "invalid_choice", "请选择办理结果");
+            }
+            let told = e.take(crate::domain::text::required_long(
+                "public_result",
+                "可告知举报人的办理结果",
+                public_result,
+                2000,
+            ));
+            let note = e.take(crate::domain::text::optional(
+                "text",
+                "办结说明",
+                Some(text.as_str()),
+                2000,
+            ));
+            match (o, told, note) {
+                (Some(o), Some(told), Some(note)) if e.is_empty() => Parsed::Close(o, told, note),
+                _ => return Err(AppError::Validation(e)),
+            }
+        }
+    };
+    let (mut tx, r, next) = crate::procedure::begin::<PublicReport>(db, actor, id, step).await?;
+    let kind = r.kind()?;
+    if let Parsed::Close(o, ..) = &parsed
+        && !flow::outcomes(kind).contains(o)
+    {
+        return Err(AppError::field(
+            "outcome",
+            "invalid_choice",
+            format!("{}不能以“{}”办结", kind.label(), o.label()),
+        ));
+    }
+    let today = who.today();
+    let link = format!("/public-reports/{id}");
+    let unit = Some(actor.unit_id);
+    let mut summary = json!({"step": step.code()});
+    match parsed {
+        Parsed::Assign(to, note) => {
+            let name: Option<String> = sqlx::query_scalar(
+                "SELECT name FROM units WHERE id = $1 AND active = 1 \
+                 AND kind NOT IN ('group_office', 'county_office')",
+            )
+            .bind(to)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(name) = name else {
+                return Err(AppError::field(
+                    "unit_id",
+                    "invalid_choice",
+                    "请选择承办的成员单位",
+                ));
+            };
+            // The unit must be in the office's region: an office routes within its own.
+            let to_region: Option<String> =
+                sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
+                    .bind(to)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let within = to_region
+                .as_deref()
+                .and_then(RegionCode::parse)
+                .is_some_and(|c| actor.unit_region.contains(&c));
+            if !within {
+                return Err(AppError::field(
+                    "unit_id",
+                    "out_of_scope",
+                    "只能分送本地区的成员单位承办",
+                ));
+            }
+            if let Some(previous) = r.handler_unit_id {
+                discharge(&mut tx, who, duty(id, HANDLE)).await?;
+                sqlx::query(
+                    "DELETE FROM record_parties WHERE resource = $1 AND record_id = $2 \
+                     AND unit_id = $3 AND party_role = 'handler'",
+                )
+                .bind(RESOURCE)
+                .bind(id)
+                .bind(previous)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query("UPDATE public_reports SET handler_unit_id = $1 WHERE id = $2")
+                .bind(to)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            crate::access::parties::add(&mut tx, RESOURCE, id, to, "handler", &who.at_text())
+                .await?;
+            discharge(&mut tx, who, duty(id, ROUTE)).await?;
+            let due: Option<String> = sqlx::query_scalar(
+                "SELECT due_date FROM deadlines WHERE record_type = $1 AND record_id = $2 \
+                 AND state = 'open' ORDER BY id LIMIT 1",
+            )
+            .bind(RESOURCE)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .flatten();
+            let title = format!("{}待办理：{}", r.kind_label(), r.product);
+            add_duty(
+                &mut tx,
+                who,
+                duty(id, HANDLE),
+                Holder::Unit(to),
+                &title,
+                &link,
+                due.as_deref(),
+                false,
+            )
+            .await?;
+            notify_unit(
+                &mut tx,
+                who,
+                to,
+                &title,
+                note.as_deref().unwrap_or(""),
+                &link,
+            )
+            .await?;
+            let mut body = format!("分送{name}承办");
+            if let Some(n) = &note {
+                body.push_str(&format!("：{n}"));
+            }
+            entry(&mut tx, id, who, unit, "assigned", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "assigned_public",
+                &format!("已分送{name}办理"),
+                true,
+            )
+            .await?;
+            summary = json!({"step": step.code(), "unit_id": to});
+        }
+        Parsed::Text(text) => {
+            let t = text.clone().unwrap_or_default();
+            match step {
+                Step::Accept => {
+                    settle_for_record(
+                        &mut tx,
+                        cal,
+                        who,
+                        RESOURCE,
+                        id,
+                        flow::CLAUSE_ACCEPT,
+                        Change::Met { on: today },
+                    )
+                    .await?;
+                    entry(&mut tx, id, who, unit, "accepted", &t, false).await?;
+                    entry(
+                        &mut tx,
+                        id,
+                        who,
+                        None,
+                        "accepted_public",
+                        "投诉已受理",
+                        true,
+                    )
+                    .await?;
+                }
+                Step::Refuse => {
+                    settle_for_record(
+                        &mut tx,
+                        cal,
+                        who,
+                        RESOURCE,
+                        id,
+                        flow::CLAUSE_ACCEPT,
+                        Change::Met { on: today },
+                    )
+                    .await?;
+                    close(&mut tx, id, today, Outcome::Refused, &t).await?;
+                    discharge(&mut tx, who, duty(id, HANDLE)).await?;
+                    entry(
+                        &mut tx,
+                        id,
+                        who,
+                        None,
+                        "refused",
+                        &format!("不予受理：{t}"),
+                        true,
+                    )
+                    .await?;
+                }
+                Step::Extend => {
+                    settle_for_record(
+                        &mut tx,
+                        cal,
+                        who,
+                        RESOURCE,
+                        id,
+                        flow::CLAUSE_VERIFY,
+                        Change::Extend {
+                            extra: periods.report_extend_workdays,
+                            reason: t.clone(),
+                        },
+                    )
+                    .await?;
+                    sqlx::query("UPDATE public_reports SET extended = 1 WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    entry(&mut tx, id, who, unit, "extended", &t, false).await?;
+                    entry(
+                        &mut tx,
+                        id,
+                        who,
+                        None,
+                        "extended_public",
+                        "核查期限依法延长",
+                        true,
+                    )
+                    .await?;
+                }
+                Step::TellReporter => {
+                    settle_for_record(
+                        &mut tx,
+                        cal,
+                        who,
+                        RESOURCE,
+                        id,
+                        flow::CLAUSE_TELL,
+                        Change::Met { on: today },
+                    )
+                    .await?;
+                    sqlx::query("UPDATE public_reports SET told_on = $1 WHERE id = $2")
+                        .bind(today.to_string())
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    discharge(&mut tx, who, duty(id, TELL)).await?;
+                    entry(&mut tx, id, who, unit, "told", &t, false).await?;
+                }
+                _ => return Err(AppError::internal("text step")),
+            }
+        }
+        Parsed::Decide(filed, text) => {
+            settle_for_record(
+                &mut tx,
+                cal,
+                who,
+                RESOURCE,
+                id,
+                flow::CLAUSE_VERIFY,
+                Change::Met { on: today },
+            )
+            .await?;
+            sqlx::query("UPDATE public_reports SET filed = $1, decided_on = $2 WHERE id = $3")
+                .bind(i64::from(filed))
+                .bind(today.to_string())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let what = if filed {
+                "决定立案"
+            } else {
+                "决定不予立案"
+            };
+            let body = match &text {
+                Some(t) => format!("{what}：{t}"),
+                None => what.to_string(),
+            };
+            entry(&mut tx, id, who, unit, "decided", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "decided_public",
+                &format!("承办单位已作出是否立案的决定（{what}）"),
+                true,
+            )
+            .await?;
+            // A real-name reporter is told within 5 working days of the decision (第三十二条).
+            if r.anonymous == 0 {
+                let (purpose, clause, rule) = flow::tell_clock(periods);
+                let clock = crate::deadline::store::open(
+                    &mut tx,
+                    cal,
+                    who,
+                    &NewDeadline {
+                        purpose: purpose.into(),
+                        clause: clause.into(),
+                        start_event: "作出是否立案的决定".into(),
+                        start: today,
+                        rule,
+                        record_type: Some(RESOURCE.into()),
+                        record_id: Some(id),
+                        owner_unit_id: actor.unit_id,
+                        owner_user_id: None,
+                    },
+                )
+                .await?;
+                let due = due_of(&mut tx, clock).await?;
+                add_duty(
+                    &mut tx,
+                    who,
+                    duty(id, TELL),
+                    Holder::Unit(actor.unit_id),
+                    &format!("将是否立案告知举报人：{}", r.product),
+                    &link,
+                    due.as_deref(),
+                    false,
+                )
+                .await?;
+            }
+            summary = json!({"step": step.code(), "filed": filed});
+        }
+        Parsed::Close(outcome, told, note) => {
+            close(&mut tx, id, today, outcome, &told).await?;
+            discharge(&mut tx, who, duty(id, HANDLE)).await?;
+            let mut body = format!("办结：{}", outcome.label());
+            if let Some(n) = &note {
+                body.push_str(&format!("。{n}"));
+            }
+            entry(&mut tx, id, who, unit, "closed", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "closed_public",
+                &format!("已办结：{told}"),
+                true,
+            )
+            .await?;
+            summary = json!({"step": step.code(), "outcome": outcome.code()});
+        }
+    }
+    crate::procedure::transition::<PublicReport>(&mut tx, id, &r.state, next.code()).await?;
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new("public_report.step", RESOURCE)
+            .object(id, Some(r.office_unit_id))
+            .summary(summary),
+    )
+    .await
+}
+
+async fn close(
+    tx: &mut Tx,
+    id: i64,
+    today: NaiveDate,
+    outcome: Outcome,
+    told: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE public_reports SET outcome = $1, public_result = $2, closed_on = $3 WHERE id = $4",
+    )
+    .bind(outcome.code())
+    .bind(told)
+    .bind(today.to_string())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The member units an office may route to: active, not offices, within its region.
+pub async fn routable_units(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, region_code FROM units WHERE active = 1 \
+         AND kind NOT IN ('group_office', 'county_office') ORDER BY region_code, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, _, code)| {
+            RegionCode::parse(code).is_some_and(|c| actor.unit_region.contains(&c))
+        })
+        .map(|(id, name, _)| (id, name))
+        .collect())
+}

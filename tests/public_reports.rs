@@ -1,0 +1,493 @@
+//! Reports and complaints from the public (issue #14; seed 002 (七)1) on both databases: the
+//! public listener serves the public site only; a report is submitted through the pages with
+//! its evidence, tracked with the number and password, routed by the office, handled by the
+//! unit on the clocks of 《市场监督管理投诉举报处理暂行办法》 and closed; a failed lookup says
+//! nothing and is throttled; the reporter's identity is for those handling it, each view
+//! audited; two identical steps at once: one wins.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, call, each_db};
+use serde_json::{Value, json};
+use shuangda::calendar::Period;
+
+const MSA: &str = "信阳市市场监督管理局";
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n0000IHDR-not-a-real-picture";
+
+fn report_form() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("kind", "report"),
+        ("product", "白酒"),
+        ("brand", "茅台（注册商标）"),
+        // The city itself: its office receives it (a county's code goes to the county office).
+        ("region", "411500"),
+        ("address", "信阳市浉河区工区路88号某烟酒店"),
+        ("occurred_on", "2026-06-10"),
+        (
+            "description",
+            "该店销售的茅台酒瓶盖防伪码无法查询，疑为假冒。",
+        ),
+        ("enterprise", "信阳市某烟酒商行"),
+        ("credit_code", ""),
+        ("shop", ""),
+        ("reporter_name", "王某某"),
+        ("reporter_phone", "13800138000"),
+        ("reporter_email", ""),
+        ("insider", "1"),
+    ]
+}
+
+/// The text between `id="{id}"…>` and the next `<`.
+fn text_of(body: &str, id: &str) -> String {
+    let at = body
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {body}"));
+    let rest = &body[at..];
+    let start = rest.find('>').expect(">") + 1;
+    let end = rest[start..].find('<').expect("<") + start;
+    rest[start..end].trim().to_string()
+}
+
+/// Submit the report form through the public site's pages, with a photo: (number, password).
+async fn submit_through_pages(app: &App) -> (String, String) {
+    let mut c = app.public_client();
+    let form = report_form();
+    let r = c.post("/public/report", &form).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("请核对举报投诉内容"), "{}", r.body);
+    assert!(r.body.contains("信阳市"), "the region is named: {}", r.body);
+    let r = c
+        .post_multipart(
+            "/public/report/submit",
+            &form,
+            &[("files", "现场照片.png", PNG)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let number = text_of(&r.body, "tracking-no");
+    let password = text_of(&r.body, "tracking-password");
+    assert!(number.starts_with("JB"), "{number}");
+    assert_eq!(password.len(), 19, "{password}");
+    (number, password)
+}
+
+async fn track(app: &App, number: &str, password: &str) -> (StatusCode, Value) {
+    let r = common::api(
+        app,
+        Method::POST,
+        "/api/v1/public/reports/track",
+        None,
+        Some(json!({"number": number, "password": password})),
+    )
+    .await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+async fn step(app: &App, who: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    call(
+        app,
+        who,
+        Method::POST,
+        &format!("/api/v1/public-reports/{id}/steps"),
+        Some(body),
+    )
+    .await
+}
+
+async fn report_id(app: &App, number: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM public_reports WHERE tracking_no = $1")
+        .bind(number)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("report")
+}
+
+#[tokio::test]
+async fn the_public_listener_serves_the_public_site_only() {
+    each_db(true, |app| async move {
+        let mut c = app.public_client();
+        assert_eq!(c.get("/public").await.status, StatusCode::OK);
+        assert_eq!(c.get("/public/report").await.status, StatusCode::OK);
+        assert_eq!(c.get("/public/track").await.status, StatusCode::OK);
+        assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+        assert_eq!(c.get("/assets/app.css").await.status, StatusCode::OK);
+        let root = c.get("/").await;
+        assert_eq!(root.location(), "/public");
+        // Nothing of the platform inside answers there, signed in or not (sent past the
+        // test client's contract check: these paths are documented for the main listener).
+        let t = app.token("staff").await;
+        let raw = |path: &'static str, token: Option<String>| {
+            let router = shuangda::web::public_router(app.state.clone());
+            async move {
+                let mut b = axum::http::Request::builder().uri(path);
+                if let Some(t) = token {
+                    b = b.header("authorization", format!("Bearer {t}"));
+                }
+                let req = b.body(axum::body::Body::empty()).expect("request");
+                tower::ServiceExt::oneshot(router, req)
+                    .await
+                    .expect("answer")
+                    .status()
+            }
+        };
+        for path in [
+            "/login",
+            "/cases",
+            "/public-reports",
+            "/public-reports/1",
+            "/api/v1/cases",
+            "/api/v1/public-reports",
+            "/api/v1/openapi.json",
+            "/readyz",
+            "/metrics",
+            "/search?q=x",
+            "/audit",
+        ] {
+            assert_eq!(raw(path, None).await, StatusCode::NOT_FOUND, "{path}");
+        }
+        let status = raw("/api/v1/public-reports", Some(t)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "a token opens nothing there");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_report_from_the_public_site_to_its_result() {
+    each_db(true, |app| async move {
+        let (number, password) = submit_through_pages(&app).await;
+        let id = report_id(&app, &number).await;
+
+        // The reporter tracks it: received, nothing of the inside.
+        let (s, t) = track(&app, &number, &password).await;
+        assert_eq!(s, StatusCode::OK, "{t}");
+        assert_eq!(t["state"], "received");
+        assert_eq!(t["evidence"], json!(["现场照片.png"]));
+        assert!(t["handling_organ"].is_null());
+        assert!(!t.to_string().contains("王某某"), "no identity in tracking: {t}");
+
+        // The city office has it in its queue, on the 15-working-day clock of 第三十一条.
+        let (s, d) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/public-reports/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["state"], "received");
+        assert_eq!(d["steps"], json!(["assign"]), "{d}");
+        assert!(d.get("reporter_name").is_none() && !d.to_string().contains("王某某"));
+        let clock = &d["deadlines"][0];
+        assert_eq!(
+            clock["clause"],
+            "《市场监督管理投诉举报处理暂行办法》第三十一条"
+        );
+        assert_eq!(clock["rule_text"], "15个工作日");
+        let due = app
+            .state
+            .calendar()
+            .due_date(app.today(), Period::WorkingDays(15))
+            .expect("due");
+        assert_eq!(clock["due_date"], due.to_string());
+
+        // A unit of another region cannot be given it, nor an office; a unit of the city can.
+        let elsewhere = app.unit_id("平阴县人民检察院").await.to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "assign", "unit_id": elsewhere})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let office = app.unit_id("罗山县打击侵权假冒工作领导小组办公室").await.to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "assign", "unit_id": office})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        let msa = app.unit_id(MSA).await.to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "assign", "unit_id": msa})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, t) = track(&app, &number, &password).await;
+        assert_eq!(t["handling_organ"], MSA);
+        assert_eq!(t["state"], "assigned");
+
+        // The unit decides to file a case; the real-name reporter is then owed a telling
+        // within 5 working days (第三十二条).
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "decide_filing", "filed": "1"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["state"], "decided");
+        let tell = d["deadlines"]
+            .as_array()
+            .expect("clocks")
+            .iter()
+            .find(|c| c["clause"] == "《市场监督管理投诉举报处理暂行办法》第三十二条")
+            .expect("the telling clock")
+            .clone();
+        assert_eq!(tell["rule_text"], "5个工作日");
+        assert_eq!(tell["owner_unit_name"], MSA);
+        assert_eq!(d["deadlines"][0]["state"], "met");
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "tell_reporter", "text": "电话告知已立案"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "tell_reporter", "text": "再告知"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "told once: {v}");
+
+        // Closed with an outcome a report may have, and what the reporter may be told.
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "close", "outcome": "mediated", "public_result": "x"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a complaint's outcome: {v}");
+        let (s, v) = step(&app, "liaison.scjg", id, json!({"step": "close", "outcome": "penalty", "public_result": "经查属实，已依法作出行政处罚。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, t) = track(&app, &number, &password).await;
+        assert_eq!(t["state"], "closed");
+        assert_eq!(t["result"], "经查属实，已依法作出行政处罚。");
+        assert_eq!(t["open"], false);
+
+        // Every act is in the audit trail.
+        for action in ["public_report.submit", "public_report.step"] {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND object_id = $2")
+                .bind(action)
+                .bind(id.to_string())
+                .fetch_one(&app.db.pool)
+                .await
+                .expect("count");
+            assert!(n >= 1, "{action}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_reporter_adds_evidence_and_keeps_a_receipt() {
+    each_db(true, |app| async move {
+        let (number, password) = submit_through_pages(&app).await;
+        let mut c = app.public_client();
+        let r = c
+            .post(
+                "/public/track",
+                &[("number", &number), ("password", &password)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("已收到，正在分送承办单位"), "{}", r.body);
+        let r = c
+            .post_multipart(
+                "/public/track/add",
+                &[
+                    ("number", &number),
+                    ("password", &password),
+                    ("text", "又发现一家同样的店"),
+                ],
+                &[("files", "第二张照片.png", PNG)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("补充的材料已提交"), "{}", r.body);
+        let (_, t) = track(&app, &number, &password).await;
+        assert_eq!(t["evidence"], json!(["现场照片.png", "第二张照片.png"]));
+        // A file that is not what its name says is refused, and nothing of it is kept.
+        let r = c
+            .post_multipart(
+                "/public/track/add",
+                &[("number", &number), ("password", &password)],
+                &[("files", "假的.pdf", b"not a pdf")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(
+            track(&app, &number, &password).await.1["evidence"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+
+        let r = c
+            .post(
+                "/public/receipt",
+                &[("number", &number), ("password", &password)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.bytes.starts_with(b"%PDF"), "a PDF");
+        let text = common::browser::pdftotext(&r.bytes).expect("pdftotext");
+        let text = common::browser::squeeze(&text);
+        assert!(text.contains(&number), "{text}");
+        assert!(text.contains("登记回执"), "{text}");
+        assert!(
+            !text.contains(&password.replace('-', "")) && !text.contains(&password),
+            "no password on the receipt"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_failed_lookup_says_nothing_and_is_throttled() {
+    each_db(true, |app| async move {
+        let (number, password) = submit_through_pages(&app).await;
+        let mut c = app.public_client();
+        let wrong = c
+            .post(
+                "/public/track",
+                &[("number", &number), ("password", "AAAA-AAAA-AAAA-AAAA")],
+            )
+            .await;
+        let unknown = c
+            .post(
+                "/public/track",
+                &[
+                    ("number", "JB2026061500000000"),
+                    ("password", "AAAA-AAAA-AAAA-AAAA"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(unknown.status, wrong.status);
+        assert_eq!(
+            unknown.body.replace("JB2026061500000000", &number),
+            wrong.body
+        );
+        let (s1, v1) = track(&app, &number, "AAAA").await;
+        let (s2, v2) = track(&app, "JB2026061500000000", "AAAA").await;
+        assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+        assert_eq!(v1, v2);
+        // 20 failures per address per 5 minutes (four above): then even the right password
+        // waits.
+        for _ in 0..16 {
+            assert_eq!(track(&app, &number, "AAAA").await.0, StatusCode::NOT_FOUND);
+        }
+        assert_eq!(
+            track(&app, &number, "AAAA").await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            track(&app, &number, &password).await.0,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_reporters_identity_is_for_those_handling_it() {
+    each_db(true, |app| async move {
+        let (number, _) = submit_through_pages(&app).await;
+        let id = report_id(&app, &number).await;
+        let path = format!("/api/v1/public-reports/{id}/identity");
+        let views = || async {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'public_report.view_identity' AND object_id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("count");
+            n
+        };
+        // The receiving office sees it (and the view is recorded); not the insider flag.
+        let (s, v) = call(&app, "staff", Method::POST, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["name"], "王某某");
+        assert!(v["insider"].is_null(), "the flag is the handling unit's: {v}");
+        assert_eq!(views().await, 1);
+        // The group's leader reads the report but not who made it; a unit not handling it
+        // does not see the report at all.
+        let (s, _) = call(&app, "leader", Method::POST, &path, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = call(&app, "liaison.scjg", Method::POST, &path, None).await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        assert_eq!(views().await, 1, "refused views write nothing");
+        // Routed to the market regulator: its liaison sees the reporter and the insider flag.
+        let msa = app.unit_id(MSA).await.to_string();
+        assert_eq!(step(&app, "staff", id, json!({"step": "assign", "unit_id": msa})).await.0, StatusCode::NO_CONTENT);
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, &path, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["insider"], true);
+        assert_eq!(views().await, 2);
+        let (_, d) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert!(d.get("insider").is_none(), "{d}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_complaint_names_its_complainant_and_is_accepted_within_seven_working_days() {
+    each_db(true, |app| async move {
+        let mut body = json!({
+            "kind": "complaint", "product": "运动鞋", "region": "411521",
+            "address": "罗山县某商场", "occurred_on": "2026-06-01",
+            "description": "购买的运动鞋系假冒，商家拒绝退货。", "anonymous": true
+        });
+        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(body.clone())).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.json()["error"]["fields"][0]["field"], "anonymous", "{}", r.body);
+        body["anonymous"] = json!(false);
+        body["reporter_name"] = json!("李某");
+        body["reporter_phone"] = json!("13900139000");
+        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let number = r.json()["tracking_no"].as_str().expect("number").to_string();
+        assert!(number.starts_with("TS"));
+        let id = report_id(&app, &number).await;
+        // Luoshan's county office receives it, on the 7-working-day clock of 第十八条; the
+        // city office does not route it.
+        let (s, d) = call(&app, "county.luoshan", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["deadlines"][0]["rule_text"], "7个工作日");
+        assert_eq!(d["deadlines"][0]["clause"], "《市场监督管理投诉举报处理暂行办法》第十八条");
+        let (s, _) = step(&app, "staff", id, json!({"step": "assign", "unit_id": app.unit_id(MSA).await.to_string()})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the city's staff do not route a county's complaint");
+        let luoshan = app.unit_id("罗山县市场监督管理局").await.to_string();
+        assert_eq!(step(&app, "county.luoshan", id, json!({"step": "assign", "unit_id": luoshan})).await.0, StatusCode::NO_CONTENT);
+        // A complaint has no filing decision; it is accepted, then closed by mediation.
+        let (s, _) = step(&app, "liaison.luoshan.scjg", id, json!({"step": "decide_filing", "filed": "1"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert_eq!(step(&app, "liaison.luoshan.scjg", id, json!({"step": "accept"})).await.0, StatusCode::NO_CONTENT);
+        let (s, v) = step(&app, "liaison.luoshan.scjg", id, json!({"step": "close", "outcome": "mediated", "public_result": "经调解，商家同意退货。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_identical_steps_at_once_one_wins() {
+    each_db(true, |app| async move {
+        let (number, _) = submit_through_pages(&app).await;
+        let id = report_id(&app, &number).await;
+        let msa = app.unit_id(MSA).await.to_string();
+        assert_eq!(
+            step(&app, "staff", id, json!({"step": "assign", "unit_id": msa}))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        // The unit's liaison officer and its head decide at the same moment.
+        let (a, b) = tokio::join!(
+            step(
+                &app,
+                "liaison.scjg",
+                id,
+                json!({"step": "decide_filing", "filed": "1"})
+            ),
+            step(
+                &app,
+                "head.scjg",
+                id,
+                json!({"step": "decide_filing", "filed": "0", "text": "证据不足"})
+            ),
+        );
+        let mut statuses = [a.0, b.0];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [StatusCode::NO_CONTENT, StatusCode::CONFLICT],
+            "exactly one filing decision: {a:?} {b:?}"
+        );
+        let decided: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM public_report_entries WHERE report_id = $1 AND kind = 'decided'",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count");
+        assert_eq!(decided, 1);
+    })
+    .await;
+}
