@@ -562,9 +562,10 @@ impl SearchIndex {
     }
 
     /// The query, as parts that never share a record: the records holding an exact code
-    /// typed, and the others holding every word. A word matches through its character grams
-    /// (a superset of the word as the segmenter indexed it, in the title or the text), and
-    /// scores by where the word itself stands. The word clauses score only, so a search walks
+    /// typed, and the others holding every word. A Chinese word matches through its character
+    /// grams (a superset of the word as the segmenter indexed it, in the title or the text),
+    /// and scores by where the word itself stands; a word without Chinese characters matches
+    /// as itself. The word clauses score only, so a search walks
     /// one intersection of gram postings rather than a union of three lists per word: that
     /// union was 40 % of a search's time over 50,000 matches (bench/RESULTS.md).
     fn query(&self, q: &Search, who: &Searcher<'_>) -> Vec<Box<dyn Query>> {
@@ -576,14 +577,28 @@ impl SearchIndex {
             |q: Box<dyn Query>, by: f32| -> Box<dyn Query> { Box::new(BoostQuery::new(q, by)) };
         let mut grams: Vec<String> = Vec::new();
         let mut scoring: Clauses = Vec::new();
+        // A word without Chinese characters (a number, a Latin name) is segmented the same in
+        // a query and a record, so it matches as itself: its postings are short, and they
+        // drive the intersection where digit pairs (12, 23, 34 …) would each hold half the
+        // index.
+        let mut plain: Clauses = Vec::new();
         for w in &words {
+            let either = || -> Box<dyn Query> {
+                Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, boosted(text_term(f.title, w), 3.0)),
+                    (Occur::Should, boosted(text_term(f.body, w), 2.0)),
+                ]))
+            };
+            if !w.chars().any(super::is_han) {
+                plain.push((Occur::Must, either()));
+                continue;
+            }
             for g in super::grams(w) {
                 if !grams.contains(&g) {
                     grams.push(g);
                 }
             }
-            scoring.push((Occur::Should, boosted(text_term(f.title, w), 3.0)));
-            scoring.push((Occur::Should, boosted(text_term(f.body, w), 2.0)));
+            scoring.push((Occur::Should, either()));
         }
         let exact_any = || -> Option<Box<dyn Query>> {
             let terms: Clauses = exact
@@ -596,13 +611,15 @@ impl SearchIndex {
         if let Some(code) = exact_any() {
             let mut part = vec![(Occur::Must, code)];
             part.extend(scoring.iter().map(|(o, c)| (*o, c.box_clone())));
+            part.extend(plain.iter().map(|(_, c)| (Occur::Should, c.box_clone())));
             parts.push(part);
         }
-        if !grams.is_empty() {
+        if !grams.is_empty() || !plain.is_empty() {
             let mut part: Clauses = grams
                 .iter()
                 .map(|g| (Occur::Must, text_term(f.grams, g)))
                 .collect();
+            part.extend(plain.iter().map(|(o, c)| (*o, c.box_clone())));
             part.extend(scoring);
             if let Some(code) = exact_any() {
                 part.push((Occur::MustNot, code));
