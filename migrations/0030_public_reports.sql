@@ -36,6 +36,8 @@ CREATE TABLE public_reports (
     -- What the reporter may be told of the result (shown on the tracking page).
     public_result TEXT,
     closed_on TEXT,
+    -- The report of the same matter this one was merged into.
+    merged_into BIGINT REFERENCES public_reports(id),
     updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX public_reports_tracking_uq ON public_reports (tracking_no);
@@ -72,3 +74,32 @@ CREATE TABLE public_report_attachments (
     uploaded_at TEXT NOT NULL
 );
 CREATE INDEX public_report_attachments_report_idx ON public_report_attachments (report_id, id);
+
+-- Informant rewards (有奖举报; the handling organ pays, 004 三(二)): at most one per report.
+-- Amounts in fen. Proposed by the handling unit, approved or refused by its head (with the
+-- finance bureau's joint decision above the office's figure), claimed by the reporter with the
+-- tracking number and password, paid at the counter with the reporter's identity checked.
+CREATE TABLE public_report_rewards (
+    id {{PK}},
+    report_id BIGINT NOT NULL REFERENCES public_reports(id),
+    unit_id BIGINT NOT NULL REFERENCES units(id),
+    state TEXT NOT NULL,
+    fines_fen BIGINT NOT NULL,
+    tier TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    reasons TEXT NOT NULL,
+    joint_decision BIGINT NOT NULL,
+    joint_ref TEXT,
+    proposed_by TEXT NOT NULL,
+    proposed_on TEXT NOT NULL,
+    decided_by TEXT,
+    decided_on TEXT,
+    claimed_on TEXT,
+    paid_on TEXT,
+    paid_by TEXT,
+    voucher TEXT,
+    identity_verified BIGINT NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX public_report_rewards_report_uq ON public_report_rewards (report_id);
+CREATE INDEX public_report_rewards_unit_idx ON public_report_rewards (unit_id, proposed_on);

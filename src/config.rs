@@ -18,6 +18,8 @@ pub struct Config {
     pub public_bind: Option<String>,
     /// Handling periods of public reports (《市场监督管理投诉举报处理暂行办法》 by default).
     pub public_reports: crate::public_reports::flow::Periods,
+    /// Informant-reward tiers, cap and joint-decision figure (国市监稽规〔2021〕4号 by default).
+    pub public_rewards: crate::public_reports::reward::RewardRules,
     /// Reports and complaints accepted per client address per hour.
     pub public_submissions_per_address: usize,
     /// Failed tracking lookups allowed per client address per 5 minutes.
@@ -110,6 +112,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             public_bind: None,
             public_reports: crate::public_reports::flow::Periods::default(),
+            public_rewards: crate::public_reports::reward::RewardRules::default(),
             public_submissions_per_address: 20,
             public_lookup_failures_per_address: 20,
             data_dir: PathBuf::from("data"),

@@ -180,7 +180,7 @@ async fn a_report_from_the_public_site_to_its_result() {
         .await;
         assert_eq!(s, StatusCode::OK, "{d}");
         assert_eq!(d["state"], "received");
-        assert_eq!(d["steps"], json!(["assign"]), "{d}");
+        assert_eq!(d["steps"], json!(["assign", "merge"]), "{d}");
         assert!(d.get("reporter_name").is_none() && !d.to_string().contains("王某某"));
         let clock = &d["deadlines"][0];
         assert_eq!(
@@ -240,8 +240,68 @@ async fn a_report_from_the_public_site_to_its_result() {
         assert_eq!(t["result"], "经查属实，已依法作出行政处罚。");
         assert_eq!(t["open"], false);
 
+        // An informant reward (国市监稽规〔2021〕4号): proposed by the unit's staff, decided by
+        // its head, claimed by the reporter with the number and password, paid at the counter.
+        let propose = |extra: Value| {
+            let mut body = json!({"step": "propose_reward", "fines": "200000", "tier": "first", "reasons": "提供了直接证据，与查实的违法事实完全相符"});
+            if let (Some(b), Some(x)) = (body.as_object_mut(), extra.as_object()) {
+                b.extend(x.clone());
+            }
+            body
+        };
+        let (s, v) = step(&app, "liaison.scjg", id, propose(json!({"organ_staff": "1"}))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "organ staff are excluded: {v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "organ_staff");
+        // This reporter is an insider: taking part does not exclude them.
+        let (s, v) = step(&app, "head.scjg", id, propose(json!({"offender": "1"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the head does not propose: {v}");
+        let (s, v) = step(&app, "liaison.scjg", id, propose(json!({"offender": "1"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["reward_fen"], 1_000_000, "5 % of 200,000 yuan: {d}");
+        assert_eq!(d["reward_state"], "proposed");
+        let (_, t) = track(&app, &number, &password).await;
+        assert!(t["reward_yuan"].is_null() && t["can_claim"] == false, "{t}");
+        let claim = || async {
+            common::api(&app, Method::POST, "/api/v1/public/reports/claim", None,
+                Some(json!({"number": number, "password": password}))).await.status
+        };
+        assert_eq!(claim().await, StatusCode::CONFLICT, "nothing to claim before approval");
+        let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "approve_reward"})).await;
+        assert_eq!(s, StatusCode::CONFLICT, "the head approves");
+        let (s, v) = step(&app, "head.scjg", id, json!({"step": "approve_reward", "text": "同意"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, t) = track(&app, &number, &password).await;
+        assert_eq!(t["reward_yuan"], "10,000.00");
+        assert_eq!(t["can_claim"], true);
+        let pay = json!({"step": "pay_reward", "paid_on": app.today().to_string(), "voucher": "JL2026-001"});
+        let mut paid = pay.clone();
+        paid["identity_verified"] = json!("1");
+        let (s, _) = step(&app, "liaison.scjg", id, paid.clone()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "not paid before it is claimed");
+        assert_eq!(claim().await, StatusCode::NO_CONTENT);
+        assert_eq!(claim().await, StatusCode::CONFLICT, "claimed once");
+        let (s, v) = step(&app, "liaison.scjg", id, pay.clone()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "identity checked at the counter: {v}");
+        let (s, v) = step(&app, "liaison.scjg", id, paid).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, t) = track(&app, &number, &password).await;
+        assert_eq!(t["reward"], "举报奖励已发放");
+        // The organ's yearly ledger.
+        let mut c = app.client();
+        c.login("liaison.scjg", common::PASSWORD).await;
+        let r = c.get("/public-reports/rewards.xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes.clone())).expect("xlsx");
+        let sheet = calamine::Reader::worksheet_range_at(&mut book, 0).expect("sheet").expect("range");
+        let cells: Vec<String> = sheet.rows().flat_map(|r| r.iter().map(|c| c.to_string())).collect();
+        assert!(cells.contains(&number), "{cells:?}");
+        assert!(cells.iter().any(|c| c == "10000"), "{cells:?}");
+        assert!(cells.contains(&"已核验".to_string()), "{cells:?}");
+
         // Every act is in the audit trail.
-        for action in ["public_report.submit", "public_report.step"] {
+        for action in ["public_report.submit", "public_report.step", "public_report.claim_reward"] {
             let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1 AND object_id = $2")
                 .bind(action)
                 .bind(id.to_string())
@@ -488,6 +548,104 @@ async fn two_identical_steps_at_once_one_wins() {
         .await
         .expect("count");
         assert_eq!(decided, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_large_reward_is_decided_with_the_finance_bureau() {
+    each_db(true, |app| async move {
+        let (number, _) = submit_through_pages(&app).await;
+        let id = report_id(&app, &number).await;
+        let msa = app.unit_id(MSA).await.to_string();
+        for (who, body) in [
+            ("staff", json!({"step": "assign", "unit_id": msa})),
+            ("liaison.scjg", json!({"step": "decide_filing", "filed": "1"})),
+            ("liaison.scjg", json!({"step": "close", "outcome": "penalty", "public_result": "已处罚"})),
+            // 5 % of 5,000,000 yuan: 250,000, above the office's 100,000.
+            ("liaison.scjg", json!({"step": "propose_reward", "fines": "5000000", "tier": "first", "reasons": "直接证据"})),
+        ] {
+            let (s, v) = step(&app, who, id, body).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{who}: {v}");
+        }
+        let (s, v) = step(&app, "head.scjg", id, json!({"step": "approve_reward"})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "joint_ref");
+        let (s, v) = step(&app, "head.scjg", id, json!({"step": "approve_reward", "joint_ref": "信财行〔2026〕12号"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = call(&app, "head.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["reward_fen"], 25_000_000);
+        assert_eq!(d["reward_state"], "approved");
+        // A second head's approval at the same time is refused: decided once.
+        let (s, _) = step(&app, "head.scjg", id, json!({"step": "reject_reward", "text": "x"})).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_duplicate_is_offered_and_merged_keeping_first_report_priority() {
+    each_db(true, |app| async move {
+        let submit = |who: &'static str, text: &'static str| {
+            let app = &app;
+            async move {
+                let r = common::api(app, Method::POST, "/api/v1/public/reports", None, Some(json!({
+                    "kind": "report", "product": "白酒", "region": "411500", "address": "信阳市某商行",
+                    "occurred_on": "2026-06-01", "description": text,
+                    "enterprise": "信阳市某商行", "credit_code": "91350100M000100Y43",
+                    "reporter_name": who, "reporter_phone": "13800138000"
+                }))).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                let v = r.json();
+                (
+                    v["tracking_no"].as_str().expect("number").to_string(),
+                    v["password"].as_str().expect("password").to_string(),
+                )
+            }
+        };
+        let (first, _) = submit("张某", "该商行销售假冒白酒。").await;
+        let (second, second_password) = submit("李某", "该商行出售的白酒是假的。").await;
+        let (a, b) = (report_id(&app, &first).await, report_id(&app, &second).await);
+        // The office is offered the first as the same matter as the second.
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/public-reports/{b}"), None).await;
+        let offered = d["candidates"].as_array().expect("candidates");
+        assert_eq!(offered.len(), 1, "{d}");
+        assert_eq!(offered[0]["tracking_no"], first.as_str());
+        assert_eq!(offered[0]["why"], "被举报企业的统一社会信用代码相同");
+        // A unit cannot merge; a report cannot join itself.
+        let (s, _) = step(&app, "staff", b, json!({"step": "merge", "into": b.to_string()})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, v) = step(&app, "staff", b, json!({"step": "merge", "into": a.to_string()})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        // The second keeps its number, reporter and time; its clock is waived; the matter
+        // lists the first reporter first.
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/public-reports/{a}"), None).await;
+        let matter: Vec<&str> = d["matter"].as_array().expect("matter").iter().map(|m| m["tracking_no"].as_str().unwrap_or("")).collect();
+        assert_eq!(matter, [first.as_str(), second.as_str()]);
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/public-reports/{b}"), None).await;
+        assert_eq!(d["state"], "merged");
+        assert_eq!(d["deadlines"][0]["state"], "waived");
+        let (s, v) = call(&app, "staff", Method::POST, &format!("/api/v1/public-reports/{b}/identity"), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["name"], "李某");
+        // Its reporter follows the matter: handled where the first is.
+        let msa = app.unit_id(MSA).await.to_string();
+        assert_eq!(step(&app, "staff", a, json!({"step": "assign", "unit_id": msa})).await.0, StatusCode::NO_CONTENT);
+        let (_, t) = track(&app, &second, &second_password).await;
+        assert_eq!(t["state"], "merged");
+        assert_eq!(t["handling_organ"], MSA);
+        // Merged into each other at once: at most one of the two succeeds.
+        let (c, _) = submit("王某", "该商行销售假冒白酒，价格很低。").await;
+        let c = report_id(&app, &c).await;
+        let (x, y) = tokio::join!(
+            step(&app, "staff", c, json!({"step": "merge", "into": a.to_string()})),
+            step(&app, "director", a, json!({"step": "merge", "into": c.to_string()})),
+        );
+        assert_eq!(
+            [x.0, y.0].iter().filter(|s| **s == StatusCode::NO_CONTENT).count(),
+            1,
+            "{x:?} {y:?}"
+        );
     })
     .await;
 }

@@ -27,6 +27,7 @@ coded_enum! {
         Accepted = "accepted", "已受理";
         Decided = "decided", "已作出立案决定";
         Closed = "closed", "已办结";
+        Merged = "merged", "已合并办理";
     }
 }
 
@@ -52,11 +53,12 @@ impl ReportState {
             ReportState::Accepted => "投诉已受理，正在处理",
             ReportState::Decided => "承办单位已作出是否立案的决定",
             ReportState::Closed => "已办结",
+            ReportState::Merged => "已与反映同一事项的举报投诉合并办理",
         }
     }
 
     pub fn is_open(self) -> bool {
-        self != ReportState::Closed
+        !matches!(self, ReportState::Closed | ReportState::Merged)
     }
 }
 
@@ -78,17 +80,34 @@ pub enum Step {
     TellReporter,
     /// The unit closes it with the outcome and what the reporter may be told.
     Close,
+    /// The office merges it into another report of the same matter (it keeps its reporter,
+    /// number and time of receipt).
+    Merge,
+    /// The handling unit proposes an informant reward, with its tier and reasons.
+    ProposeReward,
+    /// The handling organ's head approves the reward (jointly with the finance bureau above
+    /// the office's figure).
+    ApproveReward,
+    /// The head refuses it, with the reasons.
+    RejectReward,
+    /// The handling unit records the payment, the reporter's identity checked at the counter.
+    PayReward,
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
+    pub const ALL: [Step; 12] = [
         Step::Assign,
+        Step::Merge,
         Step::Accept,
         Step::Refuse,
         Step::Extend,
         Step::DecideFiling,
         Step::TellReporter,
         Step::Close,
+        Step::ProposeReward,
+        Step::ApproveReward,
+        Step::RejectReward,
+        Step::PayReward,
     ];
 
     pub fn code(self) -> &'static str {
@@ -100,6 +119,11 @@ impl Step {
             Step::DecideFiling => "decide_filing",
             Step::TellReporter => "tell_reporter",
             Step::Close => "close",
+            Step::Merge => "merge",
+            Step::ProposeReward => "propose_reward",
+            Step::ApproveReward => "approve_reward",
+            Step::RejectReward => "reject_reward",
+            Step::PayReward => "pay_reward",
         }
     }
 
@@ -112,6 +136,11 @@ impl Step {
             Step::DecideFiling => "作出是否立案决定",
             Step::TellReporter => "告知举报人",
             Step::Close => "办结",
+            Step::Merge => "合并到同一事项",
+            Step::ProposeReward => "提出举报奖励",
+            Step::ApproveReward => "批准举报奖励",
+            Step::RejectReward => "不予奖励",
+            Step::PayReward => "登记奖励发放",
         }
     }
 }
@@ -129,6 +158,10 @@ pub struct Standing {
     pub told: bool,
     /// The report's verification period has been extended once.
     pub extended: bool,
+    /// How it was closed.
+    pub outcome: Option<Outcome>,
+    /// Its informant reward, if one was proposed.
+    pub reward: Option<super::reward::RewardState>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -151,6 +184,10 @@ pub enum Refusal {
     AlreadyTold,
     #[error("核查期限已延长过一次")]
     AlreadyExtended,
+    #[error("只有经查属实（立案查处、作出行政处罚或移送公安机关）的举报才能给予奖励")]
+    NotRewardable,
+    #[error("举报奖励{0}，不能{1}")]
+    RewardState(&'static str, &'static str),
 }
 
 /// The rule for each step: who may take it, from which states, and where it leads. The office
@@ -167,8 +204,15 @@ pub fn check(
         .iter()
         .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler | Role::UnitHead));
     let office_role = roles.iter().any(|r| r.is_office());
+    // The organ's head decides on a reward; the unit's staff propose and pay it.
+    let head = roles.iter().any(|r| matches!(r, Role::UnitHead));
+    let staff = roles
+        .iter()
+        .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler));
     let entitled = match step {
-        Step::Assign => s.office && office_role,
+        Step::Assign | Step::Merge => s.office && office_role,
+        Step::ApproveReward | Step::RejectReward => s.handler && head,
+        Step::ProposeReward | Step::PayReward => s.handler && staff,
         _ => s.handler && unit_role,
     };
     if !entitled {
@@ -187,6 +231,8 @@ pub fn check(
     let (from, to): (&[ReportState], ReportState) = match step {
         // Routed again while still unhandled (the unit says it is not theirs).
         Step::Assign => (&[Received, Assigned], Assigned),
+        // Before any decision on it: a matter is merged while it is still being looked into.
+        Step::Merge => (&[Received, Assigned], Merged),
         Step::Accept => {
             only(Kind::Complaint)?;
             (&[Assigned], Accepted)
@@ -223,6 +269,29 @@ pub fn check(
             },
             Closed,
         ),
+        Step::ProposeReward | Step::ApproveReward | Step::RejectReward | Step::PayReward => {
+            use super::reward::RewardState as R;
+            only(Kind::Report)?;
+            if state == Closed {
+                let needs = match step {
+                    Step::ProposeReward => {
+                        if !s.outcome.is_some_and(super::reward::rewardable) {
+                            return Err(Refusal::NotRewardable);
+                        }
+                        None
+                    }
+                    Step::ApproveReward | Step::RejectReward => Some(R::Proposed),
+                    _ => Some(R::Claimed),
+                };
+                if s.reward != needs {
+                    return Err(Refusal::RewardState(
+                        s.reward.map_or("尚未提出", R::label),
+                        step.label(),
+                    ));
+                }
+            }
+            (&[Closed], Closed)
+        }
     };
     if !from.contains(&state) {
         return Err(Refusal::WrongState {
@@ -385,6 +454,22 @@ mod tests {
     }
 
     #[test]
+    fn the_office_merges_a_report_not_yet_decided() {
+        assert_eq!(
+            check(Kind::Report, Received, Step::Merge, OFFICE, office()),
+            Ok(Merged)
+        );
+        assert_eq!(
+            check(Kind::Complaint, Assigned, Step::Merge, OFFICE, office()),
+            Ok(Merged)
+        );
+        assert!(check(Kind::Report, Decided, Step::Merge, OFFICE, office()).is_err());
+        assert!(check(Kind::Report, Received, Step::Merge, UNIT, handler()).is_err());
+        assert!(available(Kind::Report, Merged, OFFICE, office()).is_empty());
+        assert!(!Merged.is_open());
+    }
+
+    #[test]
     fn each_kind_has_its_own_steps() {
         for step in [Step::Accept, Step::Refuse] {
             assert!(matches!(
@@ -419,6 +504,51 @@ mod tests {
         assert!(check(Kind::Report, Received, Step::DecideFiling, UNIT, handler()).is_err());
         assert!(check(Kind::Report, Decided, Step::Assign, OFFICE, office()).is_err());
         assert!(available(Kind::Report, Closed, OFFICE, office()).is_empty());
+    }
+
+    #[test]
+    fn a_reward_is_proposed_approved_and_paid_by_whom_it_falls_to() {
+        use crate::public_reports::reward::RewardState as R;
+        const HEAD: &[Role] = &[Role::UnitHead];
+        let closed = |outcome, reward| Standing {
+            outcome: Some(outcome),
+            reward,
+            ..handler()
+        };
+        let filed = closed(Outcome::Filed, None);
+        assert_eq!(
+            check(Kind::Report, Closed, Step::ProposeReward, UNIT, filed),
+            Ok(Closed)
+        );
+        // The head decides; staff propose and pay.
+        assert!(check(Kind::Report, Closed, Step::ProposeReward, HEAD, filed).is_err());
+        let proposed = closed(Outcome::Filed, Some(R::Proposed));
+        assert_eq!(
+            check(Kind::Report, Closed, Step::ApproveReward, HEAD, proposed),
+            Ok(Closed)
+        );
+        assert!(check(Kind::Report, Closed, Step::ApproveReward, UNIT, proposed).is_err());
+        // Once each, in order: no second proposal, no payment before the claim.
+        assert!(matches!(
+            check(Kind::Report, Closed, Step::ProposeReward, UNIT, proposed),
+            Err(Refusal::RewardState(..))
+        ));
+        let approved = closed(Outcome::Filed, Some(R::Approved));
+        assert!(check(Kind::Report, Closed, Step::PayReward, UNIT, approved).is_err());
+        let claimed = closed(Outcome::Penalty, Some(R::Claimed));
+        assert_eq!(
+            check(Kind::Report, Closed, Step::PayReward, UNIT, claimed),
+            Ok(Closed)
+        );
+        // Nothing established, nothing rewarded; a complaint has no reward; an open report
+        // not yet.
+        let not = closed(Outcome::NotEstablished, None);
+        assert_eq!(
+            check(Kind::Report, Closed, Step::ProposeReward, UNIT, not),
+            Err(Refusal::NotRewardable)
+        );
+        assert!(check(Kind::Complaint, Closed, Step::ProposeReward, UNIT, filed).is_err());
+        assert!(check(Kind::Report, Decided, Step::ProposeReward, UNIT, filed).is_err());
     }
 
     #[test]

@@ -46,14 +46,17 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
             post(add_page).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/public/receipt", post(receipt_page))
+        .route("/public/track/claim", post(claim_page))
         .routes(routes!(api_submit))
         .routes(routes!(api_track))
+        .routes(routes!(api_claim))
 }
 
 /// The office's and units' routes.
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/public-reports", get(list_page))
+        .route("/public-reports/rewards.xlsx", get(ledger_page))
         .route("/public-reports/{id}", get(show_page))
         .route("/public-reports/{id}/step", post(step_page))
         .route("/public-reports/{id}/identity", post(identity_page))
@@ -371,6 +374,59 @@ async fn add_page(
     }
 }
 
+/// The reporter claims an approved reward.
+async fn claim_page(
+    State(state): State<SharedState>,
+    meta: Meta,
+    axum::extract::Form(pairs): axum::extract::Form<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let (number, password) = (p.one("number"), p.one("password"));
+    if lookup(&state, &meta, &number, &password).await?.is_none() {
+        return track_result(number, password, None, None);
+    }
+    let who = store::reporter(meta.at, meta.client_addr.clone());
+    let claimed = store::claim_reward(&state.db, &who, &number, &password).await;
+    let t = store::track(&state.db, &number, &password).await?;
+    match claimed {
+        Ok(_) => track_result(number, password, t, Some("已申领举报奖励。")),
+        Err(e @ AppError::Conflict { .. }) => Ok(render_status(
+            StatusCode::CONFLICT,
+            &TrackPage {
+                title: "查询办理进度",
+                number,
+                password,
+                error: Some(e.to_string()),
+                t,
+                notice: None,
+            },
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Claim an approved informant reward with the tracking number and query password (also for
+/// an anonymous report: the identity is checked at the counter when it is paid).
+#[utoipa::path(post, path = "/api/v1/public/reports/claim", tag = "public", request_body = TrackInput,
+    responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+pub async fn api_claim(
+    State(state): State<SharedState>,
+    meta: Meta,
+    ApiJson(input): ApiJson<TrackInput>,
+) -> AppResult<StatusCode> {
+    if lookup(&state, &meta, &input.number, &input.password)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let who = store::reporter(meta.at, meta.client_addr.clone());
+    store::claim_reward(&state.db, &who, &input.number, &input.password)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The receipt: proof of what was reported and when, with the evidence's fingerprints; the
 /// password is not printed on it.
 async fn receipt_page(
@@ -499,6 +555,10 @@ pub struct ReportDetail {
     pub steps: Vec<String>,
     /// Whether the reader handles it (and so may see who reported it).
     pub handles: bool,
+    /// The reports of this matter, first received first (itself and those merged into it).
+    pub matter: Vec<store::Related>,
+    /// Open reports of the same office that look like the same matter (for the office).
+    pub candidates: Vec<store::Related>,
 }
 
 async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<ReportDetail> {
@@ -512,7 +572,14 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
         &actor.roles,
         store::standing(actor, &report),
     );
+    let candidates = if steps.contains(&Step::Merge) {
+        store::candidates(&state.db, &report).await?
+    } else {
+        Vec::new()
+    };
     Ok(ReportDetail {
+        matter: store::matter(&state.db, id).await?,
+        candidates,
         entries: store::entries(&state.db, id).await?,
         attachments: store::attachments(&state.db, id).await?,
         deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,
@@ -611,6 +678,7 @@ async fn run(
         &state.db,
         &state.calendar(),
         &state.config.public_reports,
+        &state.config.public_rewards,
         actor,
         who,
         id,
@@ -628,6 +696,34 @@ async fn identity_page(
 ) -> PageResult {
     let identity = store::identity(&state.db, &cu.actor, &cu.who, id).await?;
     show(&state, &cu, id, None, None, Some(identity)).await
+}
+
+#[derive(Deserialize)]
+struct YearQuery {
+    year: Option<String>,
+}
+
+/// The yearly reward ledger of the organs in the reader's scope, as .xlsx.
+async fn ledger_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> PageResult {
+    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => chrono::Datelike::year(&state.clock.today()),
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| AppError::field("year", "invalid_format", "年度应为四位数字"))?,
+    };
+    let rows = store::reward_ledger(&state.db, &cu.actor, year).await?;
+    let bytes = store::ledger_xlsx(year, &rows)?;
+    Ok(download(
+        &format!("{year}年度举报奖励台账.xlsx"),
+        crate::web::files::XLSX_MIME,
+        bytes,
+    ))
 }
 
 async fn attachment_page(

@@ -20,6 +20,38 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// Where a reward stands: proposed by the handling organ, approved by its head (jointly
+    /// with the finance bureau above the office's figure) or refused, claimed by the reporter
+    /// with the tracking number and password, paid at the counter (004 三(二)).
+    RewardState {
+        Proposed = "proposed", "已提出，待批准";
+        Approved = "approved", "已批准，待举报人申领";
+        Rejected = "rejected", "不予奖励";
+        Claimed = "claimed", "举报人已申领，待发放";
+        Paid = "paid", "已发放";
+    }
+}
+
+impl RewardState {
+    /// What the reporter's tracking page says.
+    pub fn public_label(self) -> &'static str {
+        match self {
+            RewardState::Proposed => "承办单位正在审核举报奖励",
+            RewardState::Approved => "经查属实，已批准给予举报奖励，可以申领",
+            RewardState::Rejected => "经审核，不予举报奖励",
+            RewardState::Claimed => "已申领举报奖励，请携带有效身份证件和查询编号到承办单位领取",
+            RewardState::Paid => "举报奖励已发放",
+        }
+    }
+}
+
+/// The outcomes after which a report may be rewarded: the violation was established.
+pub fn rewardable(outcome: super::flow::Outcome) -> bool {
+    use super::flow::Outcome::*;
+    matches!(outcome, Filed | Penalty | TransferredToPolice)
+}
+
 /// A tier's share of the fines and confiscations, and its minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

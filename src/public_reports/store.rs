@@ -9,6 +9,7 @@ use sha2::Digest;
 
 use super::flow::{self, Kind, Outcome, Periods, ReportState, Standing, Step};
 use super::intake::NewReport;
+use super::reward::{Claimant, RewardRules, RewardState, Tier};
 use super::tracking;
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
@@ -18,6 +19,7 @@ use crate::db::query::Sql;
 use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::RegionCode;
+use crate::domain::money::Fen;
 use crate::domain::upload::Upload;
 use crate::error::{AppError, AppResult};
 use crate::notify::store::{Duty, Holder, add_duty, discharge, notify_unit};
@@ -29,6 +31,10 @@ const ROUTE: &str = "route";
 const HANDLE: &str = "handle";
 /// The handling unit's duty to tell a real-name reporter of the filing decision.
 const TELL: &str = "tell_reporter";
+/// The head's duty to decide on a proposed reward.
+const DECIDE_REWARD: &str = "decide_reward";
+/// The handling unit's duty to pay a claimed reward.
+const PAY_REWARD: &str = "pay_reward";
 
 fn duty(id: i64, name: &'static str) -> Duty<'static> {
     Duty::new(RESOURCE, id, name)
@@ -73,6 +79,15 @@ pub struct PublicReport {
     /// The insider flag, for the handling unit only: blank for anyone else ([`for_viewer`]).
     #[serde(skip)]
     pub insider: i64,
+    /// The informant reward, if one was proposed: its state, tier, amount (fen), the fines it
+    /// was computed on (fen), whether the finance bureau decides jointly, and its dates.
+    pub reward_state: Option<String>,
+    pub reward_tier: Option<String>,
+    pub reward_fen: Option<i64>,
+    pub reward_fines_fen: Option<i64>,
+    pub reward_joint: Option<i64>,
+    pub reward_reasons: Option<String>,
+    pub reward_paid_on: Option<String>,
 }
 
 impl PublicReport {
@@ -93,6 +108,27 @@ impl PublicReport {
     pub fn outcome_label(&self) -> &'static str {
         self.outcome.as_deref().map_or("", Outcome::label_of)
     }
+    pub fn reward(&self) -> Option<RewardState> {
+        self.reward_state.as_deref().and_then(RewardState::parse)
+    }
+    pub fn reward_label(&self) -> &'static str {
+        self.reward().map_or("", RewardState::label)
+    }
+    pub fn reward_yuan(&self) -> String {
+        self.reward_fen
+            .and_then(Fen::from_fen)
+            .map(Fen::yuan_string)
+            .unwrap_or_default()
+    }
+    pub fn fines_yuan(&self) -> String {
+        self.reward_fines_fen
+            .and_then(Fen::from_fen)
+            .map(Fen::yuan_string)
+            .unwrap_or_default()
+    }
+    pub fn tier_label(&self) -> &'static str {
+        self.reward_tier.as_deref().map_or("", Tier::label_of)
+    }
     pub fn region_name(&self) -> String {
         RegionCode::parse(&self.region)
             .and_then(|r| r.name_zh())
@@ -105,9 +141,12 @@ const SELECT: &str = "SELECT p.id, p.tracking_no, p.kind, p.state, p.product, p.
     CASE WHEN p.reporter_name IS NULL THEN 1 ELSE 0 END AS anonymous, p.office_unit_id, \
     ou.name AS office_unit_name, p.handler_unit_id, hu.name AS handler_unit_name, p.received_on, \
     p.extended, p.filed, p.decided_on, p.told_on, p.outcome, p.public_result, p.closed_on, \
-    p.updated_at, p.insider \
+    p.updated_at, p.insider, rw.state AS reward_state, rw.tier AS reward_tier, \
+    rw.amount_fen AS reward_fen, rw.fines_fen AS reward_fines_fen, rw.joint_decision AS reward_joint, \
+    rw.reasons AS reward_reasons, rw.paid_on AS reward_paid_on \
     FROM public_reports p JOIN units ou ON ou.id = p.office_unit_id \
-    LEFT JOIN units hu ON hu.id = p.handler_unit_id WHERE ";
+    LEFT JOIN units hu ON hu.id = p.handler_unit_id \
+    LEFT JOIN public_report_rewards rw ON rw.report_id = p.id WHERE ";
 
 pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
     actor.require(Resource::PublicReport, Action::Read)
@@ -121,6 +160,8 @@ pub fn standing(actor: &Actor, r: &PublicReport) -> Standing {
         real_name: r.anonymous == 0,
         told: r.told_on.is_some(),
         extended: r.extended == 1,
+        outcome: r.outcome.as_deref().and_then(Outcome::parse),
+        reward: r.reward(),
     }
 }
 
@@ -540,6 +581,12 @@ pub struct Tracked {
     pub history: Vec<TrackedStep>,
     /// The evidence the reporter sent (names only).
     pub evidence: Vec<String>,
+    /// The informant reward: where it stands in plain words, and its amount in yuan once
+    /// approved.
+    pub reward: Option<String>,
+    pub reward_yuan: Option<String>,
+    /// An approved reward waits for the reporter's claim.
+    pub can_claim: bool,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -575,8 +622,11 @@ async fn find(db: &Db, number: &str, password: &str) -> AppResult<Option<TrackRo
     }
     let row: Option<TrackRow> = sqlx::query_as(
         "SELECT p.id, p.tracking_no, p.secret_digest, p.kind, p.state, p.received_on, p.product, \
-         ou.name AS office, hu.name AS handler, p.public_result FROM public_reports p \
-         JOIN units ou ON ou.id = p.office_unit_id LEFT JOIN units hu ON hu.id = p.handler_unit_id WHERE p.tracking_no = $1",
+         ou.name AS office, COALESCE(mu.name, hu.name) AS handler, \
+         COALESCE(p.public_result, m.public_result) AS public_result FROM public_reports p \
+         JOIN units ou ON ou.id = p.office_unit_id LEFT JOIN units hu ON hu.id = p.handler_unit_id \
+         LEFT JOIN public_reports m ON m.id = p.merged_into LEFT JOIN units mu ON mu.id = m.handler_unit_id \
+         WHERE p.tracking_no = $1",
     )
     .bind(&number)
     .fetch_optional(&db.pool)
@@ -606,8 +656,20 @@ pub async fn track(db: &Db, number: &str, password: &str) -> AppResult<Option<Tr
     .bind(r.id)
     .fetch_all(&db.pool)
     .await?;
+    let reward: Option<(String, i64)> =
+        sqlx::query_as("SELECT state, amount_fen FROM public_report_rewards WHERE report_id = $1")
+            .bind(r.id)
+            .fetch_optional(&db.pool)
+            .await?;
+    let reward = reward.and_then(|(s, fen)| Some((RewardState::parse(&s)?, fen)));
     let state = ReportState::parse(&r.state).unwrap_or(ReportState::Received);
     Ok(Some(Tracked {
+        reward: reward.map(|(s, _)| s.public_label().to_string()),
+        reward_yuan: reward
+            .filter(|(s, _)| !matches!(s, RewardState::Proposed | RewardState::Rejected))
+            .and_then(|(_, fen)| Fen::from_fen(fen))
+            .map(Fen::yuan_string),
+        can_claim: reward.is_some_and(|(s, _)| s == RewardState::Approved),
         kind_label: Kind::label_of(&r.kind).into(),
         state_label: state.public_label().into(),
         open: state.is_open(),
@@ -830,6 +892,64 @@ pub enum ReportStep {
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
     },
+    /// 合并到同一事项 (the office): `into` is the report it joins.
+    Merge {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        into: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 提出举报奖励 (the handling unit's staff): the fines and confiscations of the case (yuan),
+    /// the tier (first / second / third) and the reasons, and what is known of the reporter for
+    /// the exclusions ("1" where it applies).
+    ProposeReward {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        fines: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        tier: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        reasons: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        not_natural_person: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        organ_staff: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        infringed_party: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        offender: String,
+    },
+    /// 批准举报奖励 (the organ's head); above the office's figure with the finance bureau's
+    /// joint decision (`joint_ref`: its document or record).
+    ApproveReward {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        joint_ref: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 不予奖励, with the reasons (the organ's head).
+    RejectReward {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+    /// 登记奖励发放 (the handling unit's staff): the day paid, the voucher, and "1" that the
+    /// reporter's identity was checked at the counter.
+    PayReward {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        paid_on: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        voucher: String,
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        identity_verified: String,
+    },
+}
+
+/// A yes-or-no field of a step as sent: "1", "true" or "on"; empty, "0" or "false".
+fn flag(field: &str, raw: &str) -> AppResult<bool> {
+    match raw.trim() {
+        "1" | "true" | "on" => Ok(true),
+        "" | "0" | "false" => Ok(false),
+        _ => Err(AppError::field(field, "invalid_choice", "请选择是或否")),
+    }
 }
 
 impl ReportStep {
@@ -842,6 +962,11 @@ impl ReportStep {
             ReportStep::DecideFiling { .. } => Step::DecideFiling,
             ReportStep::TellReporter { .. } => Step::TellReporter,
             ReportStep::Close { .. } => Step::Close,
+            ReportStep::Merge { .. } => Step::Merge,
+            ReportStep::ProposeReward { .. } => Step::ProposeReward,
+            ReportStep::ApproveReward { .. } => Step::ApproveReward,
+            ReportStep::RejectReward { .. } => Step::RejectReward,
+            ReportStep::PayReward { .. } => Step::PayReward,
         }
     }
 }
@@ -864,10 +989,12 @@ fn text_of(field: &str, label: &str, raw: &str, required: bool) -> AppResult<Opt
 /// Take `input` on report `id` as `actor`: the rule (flow.rs) on the locked record, the step's
 /// writes, its clocks and to-dos, the history and the audit record — one transaction.
 #[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_arguments)]
 pub async fn step(
     db: &Db,
     cal: &Calendar,
     periods: &Periods,
+    rewards: &RewardRules,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -880,6 +1007,11 @@ pub async fn step(
         Text(Option<String>),
         Decide(bool, Option<String>),
         Close(Outcome, String, Option<String>),
+        Merge(i64, Option<String>),
+        Propose(Fen, Tier, String, Claimant),
+        Approve(Option<String>, Option<String>),
+        Reject(String),
+        Pay(NaiveDate, String),
     }
     let parsed = match &input {
         ReportStep::Assign { unit_id, text } => Parsed::Assign(
@@ -933,8 +1065,102 @@ pub async fn step(
                 _ => return Err(AppError::Validation(e)),
             }
         }
+        ReportStep::ProposeReward {
+            fines,
+            tier,
+            reasons,
+            not_natural_person,
+            organ_staff,
+            infringed_party,
+            offender,
+        } => {
+            let mut e = crate::domain::FieldErrors::new();
+            let fines = e.take(Fen::field("fines", fines));
+            let tier = Tier::parse(tier);
+            if tier.is_none() {
+                e.add("tier", "invalid_choice", "请选择奖励等级");
+            }
+            let reasons = e.take(crate::domain::text::required_long(
+                "reasons",
+                "奖励等级的理由",
+                reasons,
+                2000,
+            ));
+            let claimant = Claimant {
+                natural_person: !flag("not_natural_person", not_natural_person)?,
+                organ_staff: flag("organ_staff", organ_staff)?,
+                infringed_party: flag("infringed_party", infringed_party)?,
+                offender: flag("offender", offender)?,
+                insider: false,
+            };
+            match (fines, tier, reasons) {
+                (Some(f), Some(t), Some(r)) if e.is_empty() => Parsed::Propose(f, t, r, claimant),
+                _ => return Err(AppError::Validation(e)),
+            }
+        }
+        ReportStep::Merge { into, text } => Parsed::Merge(
+            crate::domain::text::id("into", "合并到的举报投诉", into)?,
+            text_of("text", "合并的理由", text, false)?,
+        ),
+        ReportStep::ApproveReward { joint_ref, text } => Parsed::Approve(
+            crate::domain::text::optional(
+                "joint_ref",
+                "与财政部门共同决定的文号或记录",
+                Some(joint_ref),
+                200,
+            )?,
+            text_of("text", "批准意见", text, false)?,
+        ),
+        ReportStep::RejectReward { text } => {
+            Parsed::Reject(text_of("text", "不予奖励的理由", text, true)?.unwrap_or_default())
+        }
+        ReportStep::PayReward {
+            paid_on,
+            voucher,
+            identity_verified,
+        } => {
+            let mut e = crate::domain::FieldErrors::new();
+            let day = e.take(crate::domain::date::not_after(
+                "paid_on",
+                "发放日期",
+                paid_on,
+                who.today(),
+            ));
+            let voucher = e.take(crate::domain::text::required(
+                "voucher",
+                "发放凭证号",
+                voucher,
+                100,
+            ));
+            if !flag("identity_verified", identity_verified)? {
+                e.add(
+                    "identity_verified",
+                    "required",
+                    "发放奖励前须当面核验举报人的有效身份证件",
+                );
+            }
+            match (day, voucher) {
+                (Some(d), Some(v)) if e.is_empty() => Parsed::Pay(d, v),
+                _ => return Err(AppError::Validation(e)),
+            }
+        }
     };
     let (mut tx, r, next) = crate::procedure::begin::<PublicReport>(db, actor, id, step).await?;
+    // A reward's own state is part of the rule (flow.rs): checked again on the record as
+    // locked, so two heads approving at once cannot both succeed.
+    if matches!(
+        step,
+        Step::ProposeReward | Step::ApproveReward | Step::RejectReward | Step::PayReward
+    ) {
+        flow::check(
+            r.kind()?,
+            r.report_state()?,
+            step,
+            &actor.roles,
+            standing(actor, &r),
+        )
+        .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
+    }
     let kind = r.kind()?;
     if let Parsed::Close(o, ..) = &parsed
         && !flow::outcomes(kind).contains(o)
@@ -1243,6 +1469,259 @@ pub async fn step(
             .await?;
             summary = json!({"step": step.code(), "outcome": outcome.code()});
         }
+        Parsed::Merge(into, note) => {
+            // The report joined is locked too, so that two reports merged into each other at
+            // once cannot both succeed (the second waits, then finds the first merged; a
+            // deadlock between them is answered 409).
+            crate::procedure::lock(&mut tx, "public_reports", into).await?;
+            let primary = get_tx(&mut tx, into).await?;
+            let Some(primary) = primary.filter(|p| {
+                p.id != id
+                    && p.office_unit_id == r.office_unit_id
+                    && p.report_state().is_ok_and(ReportState::is_open)
+            }) else {
+                return Err(AppError::field(
+                    "into",
+                    "invalid_choice",
+                    "只能合并到本机关受理、尚未办结的另一件举报投诉",
+                ));
+            };
+            sqlx::query("UPDATE public_reports SET merged_into = $1 WHERE id = $2")
+                .bind(into)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            // Its own clocks end: the matter is handled once, on the report it joined.
+            let open: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM deadlines WHERE record_type = $1 AND record_id = $2 AND state = 'open'",
+            )
+            .bind(RESOURCE)
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for clock in open {
+                crate::deadline::store::settle_one(
+                    &mut tx,
+                    cal,
+                    who,
+                    clock,
+                    Change::Waive {
+                        reason: format!("与{}合并办理", primary.tracking_no),
+                    },
+                )
+                .await?;
+            }
+            discharge(&mut tx, who, duty(id, ROUTE)).await?;
+            discharge(&mut tx, who, duty(id, HANDLE)).await?;
+            let mut body = format!("合并到{}（{}）办理", primary.tracking_no, primary.product);
+            if let Some(n) = &note {
+                body.push_str(&format!("：{n}"));
+            }
+            entry(&mut tx, id, who, unit, "merged", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "merged_public",
+                "已与反映同一事项的举报投诉合并办理",
+                true,
+            )
+            .await?;
+            entry(
+                &mut tx,
+                into,
+                who,
+                unit,
+                "merged_in",
+                &format!(
+                    "合并了{}（{}收到）",
+                    r.tracking_no,
+                    crate::calendar::date_zh(&r.received_on)
+                ),
+                false,
+            )
+            .await?;
+            summary = json!({"step": step.code(), "into": into});
+        }
+        Parsed::Propose(fines, tier, reasons, claimant) => {
+            let claimant = Claimant {
+                insider: r.insider == 1,
+                ..claimant
+            };
+            super::reward::eligible(&claimant).map_err(|x| {
+                use super::reward::Exclusion::*;
+                let field = match x {
+                    NotNaturalPerson => "not_natural_person",
+                    OrganStaff => "organ_staff",
+                    InfringedParty => "infringed_party",
+                    Offender => "offender",
+                };
+                AppError::field(field, "excluded", x.to_string())
+            })?;
+            let amount = rewards.amount(tier, fines, Fen::ZERO);
+            let joint = rewards.needs_joint_decision(amount);
+            let handler = r.handler_unit_id.ok_or(AppError::NotFound)?;
+            sqlx::query(
+                "INSERT INTO public_report_rewards (report_id, unit_id, state, fines_fen, tier, \
+                 amount_fen, reasons, joint_decision, proposed_by, proposed_on, updated_at) \
+                 VALUES ($1, $2, 'proposed', $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(handler)
+            .bind(fines.as_i64())
+            .bind(tier.code())
+            .bind(amount.as_i64())
+            .bind(&reasons)
+            .bind(i64::from(joint))
+            .bind(&who.name)
+            .bind(today.to_string())
+            .bind(who.at_text())
+            .execute(&mut *tx)
+            .await?;
+            let body = format!(
+                "提出{}举报奖励{}元（罚没款{}元）：{reasons}{}",
+                tier.label(),
+                amount.yuan_string(),
+                fines.yuan_string(),
+                if joint {
+                    "。奖励金额较大，须与财政部门共同决定"
+                } else {
+                    ""
+                }
+            );
+            entry(&mut tx, id, who, unit, "reward_proposed", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "reward_public",
+                RewardState::Proposed.public_label(),
+                true,
+            )
+            .await?;
+            add_duty(
+                &mut tx,
+                who,
+                duty(id, DECIDE_REWARD),
+                Holder::UnitRole(handler, crate::access::Role::UnitHead),
+                &format!("举报奖励待批准：{}", r.product),
+                &link,
+                None,
+                false,
+            )
+            .await?;
+            summary = json!({"step": step.code(), "tier": tier.code(), "amount_fen": amount.as_i64(), "fines_fen": fines.as_i64(), "joint": joint});
+        }
+        Parsed::Approve(joint_ref, note) => {
+            if r.reward_joint == Some(1) && joint_ref.is_none() {
+                return Err(AppError::field(
+                    "joint_ref",
+                    "required",
+                    format!(
+                        "奖励金额超过{}元，须写明与财政部门共同决定的文号或记录",
+                        Fen::from_fen(rewards.joint_decision_above_fen)
+                            .unwrap_or(Fen::ZERO)
+                            .yuan_string()
+                    ),
+                ));
+            }
+            decide_reward(
+                &mut tx,
+                who,
+                id,
+                RewardState::Approved,
+                joint_ref.as_deref(),
+            )
+            .await?;
+            let mut body = format!("批准举报奖励{}元", r.reward_yuan());
+            if let Some(j) = &joint_ref {
+                body.push_str(&format!("（与财政部门共同决定：{j}）"));
+            }
+            if let Some(n) = &note {
+                body.push_str(&format!("：{n}"));
+            }
+            entry(&mut tx, id, who, unit, "reward_approved", &body, false).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "reward_public",
+                &format!(
+                    "{}（{}元）",
+                    RewardState::Approved.public_label(),
+                    r.reward_yuan()
+                ),
+                true,
+            )
+            .await?;
+            discharge(&mut tx, who, duty(id, DECIDE_REWARD)).await?;
+        }
+        Parsed::Reject(reasons) => {
+            decide_reward(&mut tx, who, id, RewardState::Rejected, None).await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                unit,
+                "reward_rejected",
+                &format!("不予奖励：{reasons}"),
+                false,
+            )
+            .await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "reward_public",
+                RewardState::Rejected.public_label(),
+                true,
+            )
+            .await?;
+            discharge(&mut tx, who, duty(id, DECIDE_REWARD)).await?;
+        }
+        Parsed::Pay(day, voucher) => {
+            sqlx::query(
+                "UPDATE public_report_rewards SET state = 'paid', paid_on = $1, paid_by = $2, \
+                 voucher = $3, identity_verified = 1, updated_at = $4 WHERE report_id = $5 AND state = 'claimed'",
+            )
+            .bind(day.to_string())
+            .bind(&who.name)
+            .bind(&voucher)
+            .bind(who.at_text())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                unit,
+                "reward_paid",
+                &format!(
+                    "发放举报奖励{}元，已当面核验举报人身份证件，凭证号{voucher}",
+                    r.reward_yuan()
+                ),
+                false,
+            )
+            .await?;
+            entry(
+                &mut tx,
+                id,
+                who,
+                None,
+                "reward_public",
+                RewardState::Paid.public_label(),
+                true,
+            )
+            .await?;
+            discharge(&mut tx, who, duty(id, PAY_REWARD)).await?;
+            summary =
+                json!({"step": step.code(), "paid_on": day.to_string(), "identity_verified": true});
+        }
     }
     crate::procedure::transition::<PublicReport>(&mut tx, id, &r.state, next.code()).await?;
     crate::procedure::finish(
@@ -1253,6 +1732,91 @@ pub async fn step(
             .summary(summary),
     )
     .await
+}
+
+async fn decide_reward(
+    tx: &mut Tx,
+    who: &Who,
+    id: i64,
+    to: RewardState,
+    joint_ref: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE public_report_rewards SET state = $1, joint_ref = $2, decided_by = $3, \
+         decided_on = $4, updated_at = $5 WHERE report_id = $6 AND state = 'proposed'",
+    )
+    .bind(to.code())
+    .bind(joint_ref)
+    .bind(&who.name)
+    .bind(who.today().to_string())
+    .bind(who.at_text())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The reporter claims an approved reward with the tracking number and password — also when
+/// anonymous; the identity is checked at the counter when it is paid. `None` when the number
+/// and password do not name a report (said as for a lookup).
+pub async fn claim_reward(
+    db: &Db,
+    who: &Who,
+    number: &str,
+    password: &str,
+) -> AppResult<Option<()>> {
+    let Some(found) = find(db, number, password).await? else {
+        return Ok(None);
+    };
+    let mut tx = db.begin().await?;
+    crate::procedure::lock(&mut tx, "public_reports", found.id).await?;
+    let r = get_tx(&mut tx, found.id).await?.ok_or(AppError::NotFound)?;
+    if r.reward() != Some(RewardState::Approved) {
+        return Err(AppError::conflict(
+            "reward_not_claimable",
+            "该举报没有可以申领的奖励",
+        ));
+    }
+    sqlx::query(
+        "UPDATE public_report_rewards SET state = 'claimed', claimed_on = $1, updated_at = $2 \
+         WHERE report_id = $3 AND state = 'approved'",
+    )
+    .bind(who.today().to_string())
+    .bind(who.at_text())
+    .bind(r.id)
+    .execute(&mut *tx)
+    .await?;
+    entry(
+        &mut tx,
+        r.id,
+        who,
+        None,
+        "reward_claimed",
+        RewardState::Claimed.public_label(),
+        true,
+    )
+    .await?;
+    let handler = r.handler_unit_id.ok_or(AppError::NotFound)?;
+    let link = format!("/public-reports/{}", r.id);
+    add_duty(
+        &mut tx,
+        who,
+        duty(r.id, PAY_REWARD),
+        Holder::Unit(handler),
+        &format!("举报人已申领奖励，待发放：{}", r.product),
+        &link,
+        None,
+        false,
+    )
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        who,
+        Entry::new("public_report.claim_reward", RESOURCE).object(r.id, Some(r.office_unit_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(()))
 }
 
 async fn close(
@@ -1289,4 +1853,226 @@ pub async fn routable_units(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>
         })
         .map(|(id, name, _)| (id, name))
         .collect())
+}
+
+/// A reward in the yearly ledger of the organs that pay them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LedgerRow {
+    pub tracking_no: String,
+    pub unit_name: String,
+    pub state: String,
+    pub tier: String,
+    pub fines_fen: i64,
+    pub amount_fen: i64,
+    pub joint_decision: i64,
+    pub joint_ref: Option<String>,
+    pub proposed_on: String,
+    pub decided_on: Option<String>,
+    pub claimed_on: Option<String>,
+    pub paid_on: Option<String>,
+    pub voucher: Option<String>,
+    pub identity_verified: i64,
+}
+
+/// The rewards proposed in `year` on reports within `actor`'s scope, by paying organ.
+pub async fn reward_ledger(db: &Db, actor: &Actor, year: i32) -> AppResult<Vec<LedgerRow>> {
+    let scope = read_scope(actor)?;
+    let mut q = Sql::new(
+        "SELECT p.tracking_no, u.name AS unit_name, rw.state, rw.tier, rw.fines_fen, rw.amount_fen, \
+         rw.joint_decision, rw.joint_ref, rw.proposed_on, rw.decided_on, rw.claimed_on, rw.paid_on, \
+         rw.voucher, rw.identity_verified FROM public_report_rewards rw \
+         JOIN public_reports p ON p.id = rw.report_id JOIN units u ON u.id = rw.unit_id WHERE rw.proposed_on >= ",
+    );
+    q.bind(format!("{year}-01-01"))
+        .push(" AND rw.proposed_on <= ")
+        .bind(format!("{year}-12-31"))
+        .push(" AND ");
+    q.append(parties_in_scope(&scope, RESOURCE, "p.id"));
+    q.push(" ORDER BY u.name, rw.proposed_on, rw.id");
+    Ok(q.query_as().fetch_all(&db.pool).await?)
+}
+
+/// The ledger as a workbook: one row per reward, the total paid per organ at the end.
+pub fn ledger_xlsx(year: i32, rows: &[LedgerRow]) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(format!("{year}年举报奖励")).map_err(xl)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let money = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_num_format("#,##0.00");
+    ws.write_string_with_format(0, 0, format!("{year}年度举报奖励台账"), &title)
+        .map_err(xl)?;
+    let headers = [
+        "查询编号",
+        "承办（支付）单位",
+        "状态",
+        "等级",
+        "罚没款（元）",
+        "奖励金额（元）",
+        "与财政部门共同决定",
+        "提出日期",
+        "批准日期",
+        "申领日期",
+        "发放日期",
+        "凭证号",
+        "身份核验",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &head)
+            .map_err(xl)?;
+    }
+    let yuan = |fen: i64| fen as f64 / 100.0;
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .map(crate::calendar::date_zh)
+            .unwrap_or_default()
+    };
+    let mut row = 3u32;
+    for r in rows {
+        let texts = [
+            r.tracking_no.clone(),
+            r.unit_name.clone(),
+            RewardState::label_of(&r.state).to_string(),
+            Tier::label_of(&r.tier).to_string(),
+        ];
+        for (c, t) in texts.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, t, &cell)
+                .map_err(xl)?;
+        }
+        ws.write_number_with_format(row, 4, yuan(r.fines_fen), &money)
+            .map_err(xl)?;
+        ws.write_number_with_format(row, 5, yuan(r.amount_fen), &money)
+            .map_err(xl)?;
+        let rest = [
+            match (r.joint_decision, &r.joint_ref) {
+                (1, Some(j)) => format!("是（{j}）"),
+                (1, None) => "是".to_string(),
+                _ => "否".to_string(),
+            },
+            crate::calendar::date_zh(&r.proposed_on),
+            date(&r.decided_on),
+            date(&r.claimed_on),
+            date(&r.paid_on),
+            r.voucher.clone().unwrap_or_default(),
+            if r.identity_verified == 1 {
+                "已核验"
+            } else {
+                ""
+            }
+            .to_string(),
+        ];
+        for (i, t) in rest.iter().enumerate() {
+            ws.write_string_with_format(row, 6 + i as u16, t, &cell)
+                .map_err(xl)?;
+        }
+        row += 1;
+    }
+    let mut organs: Vec<(&str, i64)> = Vec::new();
+    for r in rows.iter().filter(|r| r.state == "paid") {
+        match organs.iter_mut().find(|(n, _)| *n == r.unit_name) {
+            Some((_, sum)) => *sum += r.amount_fen,
+            None => organs.push((&r.unit_name, r.amount_fen)),
+        }
+    }
+    row += 1;
+    for (name, sum) in organs {
+        ws.write_string_with_format(row, 1, format!("{name} 已发放合计"), &head)
+            .map_err(xl)?;
+        ws.write_number_with_format(row, 5, yuan(sum), &money)
+            .map_err(xl)?;
+        row += 1;
+    }
+    ws.set_column_width(0, 22).map_err(xl)?;
+    ws.set_column_width(1, 28).map_err(xl)?;
+    wb.save_to_buffer().map_err(xl)
+}
+
+/// A report of the same matter, as the office is offered it or as merged.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = PublicReportRelated)]
+pub struct Related {
+    pub id: i64,
+    pub tracking_no: String,
+    pub product: String,
+    pub state: String,
+    pub received_at: String,
+    /// Why it looks like the same matter (for a candidate), empty for a merged one.
+    #[sqlx(default)]
+    pub why: String,
+    #[serde(skip)]
+    #[sqlx(default)]
+    credit_code: Option<String>,
+    #[serde(skip)]
+    #[sqlx(default)]
+    brand: Option<String>,
+    #[serde(skip)]
+    #[sqlx(default)]
+    region: String,
+    #[serde(skip)]
+    #[sqlx(default)]
+    description: String,
+}
+
+impl Related {
+    pub fn received_label(&self) -> String {
+        crate::db::time::display(&self.received_at)
+    }
+    pub fn state_label(&self) -> &'static str {
+        ReportState::label_of(&self.state)
+    }
+}
+
+/// Open reports of the same office that look like the same matter as `r` (the 200 latest are
+/// compared).
+pub async fn candidates(db: &Db, r: &PublicReport) -> Result<Vec<Related>, sqlx::Error> {
+    let rows: Vec<Related> = sqlx::query_as(
+        "SELECT id, tracking_no, product, state, received_at, credit_code, brand, region, description \
+         FROM public_reports WHERE office_unit_id = $1 AND id <> $2 \
+         AND state NOT IN ('closed', 'merged') ORDER BY id DESC LIMIT 200",
+    )
+    .bind(r.office_unit_id)
+    .bind(r.id)
+    .fetch_all(&db.pool)
+    .await?;
+    let me = super::duplicates::Facts {
+        credit_code: r.credit_code.as_deref(),
+        brand: r.brand.as_deref(),
+        region: &r.region,
+        product: &r.product,
+        description: &r.description,
+    };
+    Ok(rows
+        .into_iter()
+        .filter_map(|mut c| {
+            let why = super::duplicates::why_duplicate(
+                &me,
+                &super::duplicates::Facts {
+                    credit_code: c.credit_code.as_deref(),
+                    brand: c.brand.as_deref(),
+                    region: &c.region,
+                    product: &c.product,
+                    description: &c.description,
+                },
+            )?;
+            c.why = why.label();
+            Some(c)
+        })
+        .collect())
+}
+
+/// The reports of one matter, first received first: `id` and those merged into it. The first
+/// reporter's priority for a reward rests on this order.
+pub async fn matter(db: &Db, id: i64) -> Result<Vec<Related>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, tracking_no, product, state, received_at FROM public_reports \
+         WHERE id = $1 OR merged_into = $1 ORDER BY received_at, id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
 }
