@@ -44,6 +44,7 @@ CREATE UNIQUE INDEX public_reports_tracking_uq ON public_reports (tracking_no);
 CREATE INDEX public_reports_office_idx ON public_reports (office_unit_id, state, id);
 CREATE INDEX public_reports_handler_idx ON public_reports (handler_unit_id, state, id);
 CREATE INDEX public_reports_credit_idx ON public_reports (credit_code);
+CREATE INDEX public_reports_merged_idx ON public_reports (merged_into);
 
 -- The report's history: each act, by whom, and whether the reporter sees it on the tracking
 -- page (the reporter's own additions, the routing and decisions in plain words). Nothing

@@ -90,23 +90,34 @@ pub async fn serve_with_public(
         Err(e) => tracing::error!(error = %e, "e-mail notifications off: bad configuration"),
     }
     let _jobs = AbortOnDrop(jobs);
+    // Both listeners stop on the same signal and finish their requests: a submission under
+    // way when the server stops still answers with its tracking number and password.
     let public = public.map(|l| {
         let app =
             web::public_router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        AbortOnDrop(vec![tokio::spawn(async move {
+        tokio::spawn(async move {
             if let Err(e) = axum::serve(l, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await
             {
                 tracing::error!(error = %e, "the public site stopped");
             }
-        })])
+        })
     });
     let app = web::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await;
-    drop(public);
+    if let Some(mut public) = public {
+        // The main listener may stop for another reason (an error): the public one then
+        // gets 30 seconds to finish, as the time limit of a request.
+        if tokio::time::timeout(Duration::from_secs(30), &mut public)
+            .await
+            .is_err()
+        {
+            public.abort();
+        }
+    }
     served
 }
 

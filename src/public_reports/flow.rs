@@ -213,6 +213,8 @@ pub fn check(
         Step::Assign | Step::Merge => s.office && office_role,
         Step::ApproveReward | Step::RejectReward => s.handler && head,
         Step::ProposeReward | Step::PayReward => s.handler && staff,
+        // 第三十一条: extended with the approval of the organ's head.
+        Step::Extend => s.handler && head,
         _ => s.handler && unit_role,
     };
     if !entitled {
@@ -321,6 +323,16 @@ pub fn outcomes(kind: Kind) -> &'static [Outcome] {
             Outcome::Referred,
         ],
     }
+}
+
+/// The outcomes a closing may record for `kind` after the filing decision `filed` (a report
+/// not filed cannot end in a penalty or a filed case, so it is never rewarded).
+pub fn outcomes_after(kind: Kind, filed: Option<bool>) -> Vec<Outcome> {
+    outcomes(kind)
+        .iter()
+        .copied()
+        .filter(|o| filed != Some(false) || !matches!(o, Outcome::Filed | Outcome::Penalty))
+        .collect()
 }
 
 /// The handling periods, with their defaults from 《市场监督管理投诉举报处理暂行办法》;
@@ -477,9 +489,10 @@ mod tests {
                 Err(Refusal::WrongKind { .. })
             ));
         }
+        const BOTH: &[Role] = &[Role::UnitLiaison, Role::UnitHead];
         for step in [Step::Extend, Step::DecideFiling, Step::TellReporter] {
             assert!(matches!(
-                check(Kind::Complaint, Assigned, step, UNIT, handler()),
+                check(Kind::Complaint, Assigned, step, BOTH, handler()),
                 Err(Refusal::WrongKind { .. })
             ));
         }
@@ -552,17 +565,28 @@ mod tests {
     }
 
     #[test]
+    fn a_report_not_filed_ends_without_a_penalty() {
+        let after = outcomes_after(Kind::Report, Some(false));
+        assert!(!after.contains(&Outcome::Penalty) && !after.contains(&Outcome::Filed));
+        assert!(after.contains(&Outcome::NotEstablished));
+        assert!(outcomes_after(Kind::Report, Some(true)).contains(&Outcome::Penalty));
+    }
+
+    #[test]
     fn the_verification_period_is_extended_once() {
+        const HEAD: &[Role] = &[Role::UnitHead];
         assert_eq!(
-            check(Kind::Report, Assigned, Step::Extend, UNIT, handler()),
+            check(Kind::Report, Assigned, Step::Extend, HEAD, handler()),
             Ok(Assigned)
         );
+        // 第三十一条: the head approves an extension, not the liaison officer.
+        assert!(check(Kind::Report, Assigned, Step::Extend, UNIT, handler()).is_err());
         let extended = Standing {
             extended: true,
             ..handler()
         };
         assert_eq!(
-            check(Kind::Report, Assigned, Step::Extend, UNIT, extended),
+            check(Kind::Report, Assigned, Step::Extend, HEAD, extended),
             Err(Refusal::AlreadyExtended)
         );
     }

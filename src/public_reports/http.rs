@@ -50,6 +50,28 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(api_submit))
         .routes(routes!(api_track))
         .routes(routes!(api_claim))
+        .layer(axum::middleware::from_fn(same_origin))
+}
+
+/// The public forms have no session to carry a token, so a form posted from another site is
+/// refused by its `Origin` (every current browser sends it with a cross-site POST): a page
+/// elsewhere cannot file reports, or spend a visitor's budget, from the visitor's browser.
+async fn same_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    use axum::http::header::{HOST, ORIGIN};
+    if req.method() == axum::http::Method::POST
+        && let Some(origin) = req.headers().get(ORIGIN).and_then(|v| v.to_str().ok())
+    {
+        let host = req
+            .headers()
+            .get(HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+        if origin_host != host {
+            return crate::web::page::error_page(AppError::Csrf);
+        }
+    }
+    next.run(req).await
 }
 
 /// The office's and units' routes.
@@ -436,6 +458,10 @@ async fn receipt_page(
 ) -> PageResult {
     let p = Pairs(&pairs);
     let (number, password) = (p.one("number"), p.one("password"));
+    let addr = meta.client_addr.clone().unwrap_or_default();
+    if !state.public_receipt_limiter.try_begin(&addr) {
+        return Err(AppError::TooManyRequests.into());
+    }
     let Some(t) = lookup(&state, &meta, &number, &password).await? else {
         return track_result(number, password, None, None);
     };

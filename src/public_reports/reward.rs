@@ -1,7 +1,7 @@
 //! Informant rewards (有奖举报, seed 002 (七)1; the handling organ pays, 004 三(二)), with the
 //! defaults of 《市场监管领域重大违法行为举报奖励暂行办法》(国市监稽规〔2021〕4号): who may be
 //! rewarded, and the three tiers of the reward with their minimums and the cap per case. An
-//! office may set its own figures (`[public_reports.reward]`, docs/rules.md). Pure: no I/O.
+//! office may set its own figures (`[public_rewards]`, docs/configuration.md). Pure: no I/O.
 
 // Amounts in fen are written with the fen apart (5_000_00 is 5,000 yuan).
 #![allow(clippy::inconsistent_digit_grouping)]

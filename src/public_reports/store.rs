@@ -553,6 +553,18 @@ pub async fn submit(
     })
 }
 
+async fn merged_into(tx: &mut Tx, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>(
+            "SELECT merged_into FROM public_reports WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten(),
+    )
+}
+
 async fn due_of(tx: &mut Tx, clock: i64) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT due_date FROM deadlines WHERE id = $1")
         .bind(clock)
@@ -616,7 +628,8 @@ const NO_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000
 
 async fn find(db: &Db, number: &str, password: &str) -> AppResult<Option<TrackRow>> {
     let number = tracking::normalise_number(number);
-    if number.is_empty() || number.len() > 40 {
+    if number.is_empty() || number.len() > 40 || !number.chars().all(|c| c.is_ascii_alphanumeric())
+    {
         let _ = tracking::matches(&number, password, NO_DIGEST);
         return Ok(None);
     }
@@ -713,12 +726,21 @@ pub async fn add_information(
     let mut tx = db.begin().await?;
     crate::procedure::lock(&mut tx, "public_reports", found.id).await?;
     let r = get_tx(&mut tx, found.id).await?.ok_or(AppError::NotFound)?;
-    if !r.report_state()?.is_open() {
+    // A merged report's reporter follows the matter: they add while the report it joined is
+    // open, and the unit handling that one is told.
+    let matter = match r.report_state()? {
+        ReportState::Merged => match merged_into(&mut tx, r.id).await? {
+            Some(p) => get_tx(&mut tx, p).await?,
+            None => None,
+        },
+        _ => Some(r.clone()),
+    };
+    let Some(matter) = matter.filter(|m| m.report_state().is_ok_and(ReportState::is_open)) else {
         return Err(AppError::conflict(
             "report_closed",
             "该举报投诉已办结，不能再补充材料",
         ));
-    }
+    };
     let files = store_files(&mut tx, who, r.id, files, true).await?;
     let mut body = String::from("举报人补充");
     if let Some(t) = &text {
@@ -729,7 +751,7 @@ pub async fn add_information(
     }
     entry(&mut tx, r.id, who, None, "added", &body, true).await?;
     let link = format!("/public-reports/{}", r.id);
-    let to = r.handler_unit_id.unwrap_or(r.office_unit_id);
+    let to = matter.handler_unit_id.unwrap_or(matter.office_unit_id);
     notify_unit(
         &mut tx,
         who,
@@ -1146,24 +1168,20 @@ pub async fn step(
         }
     };
     let (mut tx, r, next) = crate::procedure::begin::<PublicReport>(db, actor, id, step).await?;
-    // A reward's own state is part of the rule (flow.rs): checked again on the record as
-    // locked, so two heads approving at once cannot both succeed.
-    if matches!(
+    // The whole rule again on the record as locked: who handles it may have changed (routed
+    // elsewhere meanwhile) while its state did not, and a reward's own state is part of the
+    // rule, so two heads deciding at once cannot both succeed.
+    flow::check(
+        r.kind()?,
+        r.report_state()?,
         step,
-        Step::ProposeReward | Step::ApproveReward | Step::RejectReward | Step::PayReward
-    ) {
-        flow::check(
-            r.kind()?,
-            r.report_state()?,
-            step,
-            &actor.roles,
-            standing(actor, &r),
-        )
-        .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
-    }
+        &actor.roles,
+        standing(actor, &r),
+    )
+    .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
     let kind = r.kind()?;
     if let Parsed::Close(o, ..) = &parsed
-        && !flow::outcomes(kind).contains(o)
+        && !flow::outcomes_after(kind, r.filed.map(|f| f == 1)).contains(o)
     {
         return Err(AppError::field(
             "outcome",
@@ -1486,8 +1504,44 @@ pub async fn step(
                     "只能合并到本机关受理、尚未办结的另一件举报投诉",
                 ));
             };
-            sqlx::query("UPDATE public_reports SET merged_into = $1 WHERE id = $2")
-                .bind(into)
+            // The matter is handled on its first report, whose reporter has the priority for a
+            // reward (a merged report is never rewarded on its own).
+            let first: Option<String> =
+                sqlx::query_scalar("SELECT received_at FROM public_reports WHERE id = $1")
+                    .bind(into)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let mine: Option<String> =
+                sqlx::query_scalar("SELECT received_at FROM public_reports WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if first > mine {
+                return Err(AppError::field(
+                    "into",
+                    "invalid_choice",
+                    "应将后收到的举报投诉合并到先收到的一件，以保留首次举报人的优先权",
+                ));
+            }
+            // Those merged into this one follow it to the first (no chains).
+            sqlx::query(
+                "UPDATE public_reports SET merged_into = $1 WHERE id = $2 OR merged_into = $2",
+            )
+            .bind(into)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            // The unit it was routed to no longer handles it: it loses its party row (and with
+            // it the reporter's identity).
+            sqlx::query(
+                "DELETE FROM record_parties WHERE resource = $1 AND record_id = $2 \
+                 AND party_role = 'handler'",
+            )
+            .bind(RESOURCE)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE public_reports SET handler_unit_id = NULL WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;

@@ -42,7 +42,9 @@ impl Meta {
                     .headers
                     .get("x-forwarded-for")
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.split(',').next())
+                    // The right-most address is the one the trusted proxy saw; those to its
+                    // left are whatever the client wrote.
+                    .and_then(|v| v.rsplit(',').next())
                     .map(|s| s.trim().to_string())
             })
             .flatten();

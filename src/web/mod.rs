@@ -44,6 +44,8 @@ pub struct AppState {
     pub public_submit_limiter: AddressLimiter,
     /// Failed tracking lookups per client address: per 5 minutes.
     pub public_lookup_limiter: AddressLimiter,
+    /// Receipts rendered per client address (each a PDF): 30 per 5 minutes.
+    pub public_receipt_limiter: AddressLimiter,
     /// Sign-in through the identity platform (OpenID Connect, LDAP).
     pub federation: crate::auth::sso::Federation,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
@@ -84,6 +86,7 @@ impl AppState {
             sso_start_limiter: AddressLimiter::new(60, Duration::from_secs(300)),
             public_submit_limiter,
             public_lookup_limiter,
+            public_receipt_limiter: AddressLimiter::new(30, Duration::from_secs(300)),
             hsts,
             metrics: metrics::Metrics::default(),
         })
