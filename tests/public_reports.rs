@@ -672,3 +672,33 @@ async fn a_duplicate_is_offered_and_merged_keeping_first_report_priority() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_public_figures_show_no_small_counts() {
+    each_db(true, |app| async move {
+        let mut c = app.public_client();
+        let empty = c.get("/public/figures").await;
+        assert_eq!(empty.status, StatusCode::OK);
+        assert!(empty.body.contains("尚无举报投诉"), "{}", empty.body);
+        for _ in 0..2 {
+            submit_through_pages(&app).await;
+        }
+        let r = c.get("/api/v1/public/figures").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let lines = r.json();
+        assert_eq!(lines[0]["month"], app.today().format("%Y-%m").to_string());
+        assert_eq!(
+            lines[0]["office"],
+            "信阳市打击侵犯知识产权和制售假冒伪劣商品工作领导小组办公室"
+        );
+        assert_eq!(
+            lines[0]["received"],
+            json!({"shown": "few"}),
+            "two reports are not shown as 2"
+        );
+        assert!(lines[0]["median_days"].is_null());
+        let page = c.get("/public/figures").await;
+        assert!(page.body.contains("少于5"), "{}", page.body);
+    })
+    .await;
+}

@@ -47,9 +47,11 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
         )
         .route("/public/receipt", post(receipt_page))
         .route("/public/track/claim", post(claim_page))
+        .route("/public/figures", get(figures_page))
         .routes(routes!(api_submit))
         .routes(routes!(api_track))
         .routes(routes!(api_claim))
+        .routes(routes!(api_figures))
         .layer(axum::middleware::from_fn(same_origin))
 }
 
@@ -394,6 +396,40 @@ async fn add_page(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The last twelve months' figures.
+async fn figure_lines(state: &SharedState) -> AppResult<Vec<super::figures::Line>> {
+    let today = state.clock.today();
+    let since = chrono::Datelike::with_day(&today, 1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(11)))
+        .unwrap_or(today);
+    let facts = store::figure_facts(&state.db, since, today).await?;
+    Ok(super::figures::lines(&facts))
+}
+
+#[derive(Template)]
+#[template(path = "public/figures.html")]
+struct FiguresPage {
+    title: &'static str,
+    lines: Vec<super::figures::Line>,
+}
+
+async fn figures_page(State(state): State<SharedState>) -> PageResult {
+    Ok(render(&FiguresPage {
+        title: "举报投诉办理情况",
+        lines: figure_lines(&state).await?,
+    }))
+}
+
+/// Reports received, handled and handled on time in the last twelve months, by month and
+/// receiving office; counts under 5 are not shown, and the days taken are estimates.
+#[utoipa::path(get, path = "/api/v1/public/figures", tag = "public",
+    responses((status = 200, body = Vec<super::figures::Line>)))]
+pub async fn api_figures(
+    State(state): State<SharedState>,
+) -> AppResult<Json<Vec<super::figures::Line>>> {
+    Ok(Json(figure_lines(&state).await?))
 }
 
 /// The reporter claims an approved reward.

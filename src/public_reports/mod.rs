@@ -12,6 +12,7 @@
 //! - `store`: one transaction per act; `http`: the public pages and the office's pages.
 
 pub mod duplicates;
+pub mod figures;
 pub mod flow;
 pub mod http;
 pub mod intake;

@@ -2130,3 +2130,67 @@ pub async fn matter(db: &Db, id: i64) -> Result<Vec<Related>, sqlx::Error> {
     .fetch_all(&db.pool)
     .await
 }
+
+#[derive(sqlx::FromRow)]
+struct FigureRow {
+    received_on: String,
+    closed_on: Option<String>,
+    office: String,
+    clock: Option<String>,
+    due_date: Option<String>,
+}
+
+/// What the public figures count: every report received since `since` but those merged into
+/// another (the matter is counted once), with its office, the days it took and whether its
+/// first clock was kept (as of `today`).
+pub async fn figure_facts(
+    db: &Db,
+    since: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<super::figures::Fact>> {
+    let rows: Vec<FigureRow> = sqlx::query_as(
+        "SELECT p.received_on, p.closed_on, ou.name AS office, d.clock, d.due_date FROM public_reports p \
+             JOIN units ou ON ou.id = p.office_unit_id \
+             LEFT JOIN deadlines d ON d.record_type = 'public_report' AND d.record_id = p.id \
+             AND d.clause IN ($1, $2) \
+             WHERE p.received_on >= $3 AND p.state <> 'merged' ORDER BY p.id",
+    )
+    .bind(flow::CLAUSE_ACCEPT)
+    .bind(flow::CLAUSE_VERIFY)
+    .bind(since.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    Ok(rows
+        .into_iter()
+        .map(
+            |FigureRow {
+                 received_on: received,
+                 closed_on: closed,
+                 office,
+                 clock,
+                 due_date: due,
+             }| {
+                let received_on = day(&received);
+                let due = due.as_deref().and_then(day);
+                let clock: Option<crate::deadline::Clock> =
+                    clock.and_then(|c| serde_json::from_str(&c).ok());
+                let on_time = match clock.map(|c| c.state) {
+                    Some(crate::deadline::State::Met { on }) => due.map(|d| on <= d),
+                    Some(crate::deadline::State::Missed { .. }) => Some(false),
+                    Some(crate::deadline::State::Open) => due.filter(|d| *d < today).map(|_| false),
+                    _ => None,
+                };
+                super::figures::Fact {
+                    month: received.get(..7).unwrap_or("").to_string(),
+                    office,
+                    days: match (received_on, closed.as_deref().and_then(day)) {
+                        (Some(r), Some(c)) => Some((c - r).num_days()),
+                        _ => None,
+                    },
+                    on_time,
+                }
+            },
+        )
+        .collect())
+}
