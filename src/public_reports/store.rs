@@ -358,6 +358,24 @@ async fn entry(
     crate::access::parties::touch(tx, RESOURCE, id, &now).await
 }
 
+/// An act in the report's history as the office and units read it and, when `public` is
+/// given, the same act in the plain words the reporter reads on the tracking page.
+async fn history(
+    tx: &mut Tx,
+    id: i64,
+    who: &Who,
+    unit: Option<i64>,
+    kind: &str,
+    body: &str,
+    public: Option<(&str, &str)>,
+) -> Result<(), sqlx::Error> {
+    entry(tx, id, who, unit, kind, body, false).await?;
+    if let Some((kind, body)) = public {
+        entry(tx, id, who, None, kind, body, true).await?;
+    }
+    Ok(())
+}
+
 async fn store_files(
     tx: &mut Tx,
     who: &Who,
@@ -1280,15 +1298,14 @@ pub async fn step(
             if let Some(n) = &note {
                 body.push_str(&format!("：{n}"));
             }
-            entry(&mut tx, id, who, unit, "assigned", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "assigned_public",
-                &format!("已分送{name}办理"),
-                true,
+                unit,
+                "assigned",
+                &body,
+                Some(("assigned_public", &format!("已分送{name}办理"))),
             )
             .await?;
             summary = json!({"step": step.code(), "unit_id": to});
@@ -1307,15 +1324,14 @@ pub async fn step(
                         Change::Met { on: today },
                     )
                     .await?;
-                    entry(&mut tx, id, who, unit, "accepted", &t, false).await?;
-                    entry(
+                    history(
                         &mut tx,
                         id,
                         who,
-                        None,
-                        "accepted_public",
-                        "投诉已受理",
-                        true,
+                        unit,
+                        "accepted",
+                        &t,
+                        Some(("accepted_public", "投诉已受理")),
                     )
                     .await?;
                 }
@@ -1361,15 +1377,14 @@ pub async fn step(
                         .bind(id)
                         .execute(&mut *tx)
                         .await?;
-                    entry(&mut tx, id, who, unit, "extended", &t, false).await?;
-                    entry(
+                    history(
                         &mut tx,
                         id,
                         who,
-                        None,
-                        "extended_public",
-                        "核查期限依法延长",
-                        true,
+                        unit,
+                        "extended",
+                        &t,
+                        Some(("extended_public", "核查期限依法延长")),
                     )
                     .await?;
                 }
@@ -1421,15 +1436,17 @@ pub async fn step(
                 Some(t) => format!("{what}：{t}"),
                 None => what.to_string(),
             };
-            entry(&mut tx, id, who, unit, "decided", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "decided_public",
-                &format!("承办单位已作出是否立案的决定（{what}）"),
-                true,
+                unit,
+                "decided",
+                &body,
+                Some((
+                    "decided_public",
+                    &format!("承办单位已作出是否立案的决定（{what}）"),
+                )),
             )
             .await?;
             // A real-name reporter is told within 5 working days of the decision (第三十二条).
@@ -1474,15 +1491,14 @@ pub async fn step(
             if let Some(n) = &note {
                 body.push_str(&format!("。{n}"));
             }
-            entry(&mut tx, id, who, unit, "closed", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "closed_public",
-                &format!("已办结：{told}"),
-                true,
+                unit,
+                "closed",
+                &body,
+                Some(("closed_public", &format!("已办结：{told}"))),
             )
             .await?;
             summary = json!({"step": step.code(), "outcome": outcome.code()});
@@ -1571,15 +1587,14 @@ pub async fn step(
             if let Some(n) = &note {
                 body.push_str(&format!("：{n}"));
             }
-            entry(&mut tx, id, who, unit, "merged", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "merged_public",
-                "已与反映同一事项的举报投诉合并办理",
-                true,
+                unit,
+                "merged",
+                &body,
+                Some(("merged_public", "已与反映同一事项的举报投诉合并办理")),
             )
             .await?;
             entry(
@@ -1644,15 +1659,14 @@ pub async fn step(
                     ""
                 }
             );
-            entry(&mut tx, id, who, unit, "reward_proposed", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "reward_public",
-                RewardState::Proposed.public_label(),
-                true,
+                unit,
+                "reward_proposed",
+                &body,
+                Some(("reward_public", RewardState::Proposed.public_label())),
             )
             .await?;
             add_duty(
@@ -1696,43 +1710,35 @@ pub async fn step(
             if let Some(n) = &note {
                 body.push_str(&format!("：{n}"));
             }
-            entry(&mut tx, id, who, unit, "reward_approved", &body, false).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
-                None,
-                "reward_public",
-                &format!(
-                    "{}（{}元）",
-                    RewardState::Approved.public_label(),
-                    r.reward_yuan()
-                ),
-                true,
+                unit,
+                "reward_approved",
+                &body,
+                Some((
+                    "reward_public",
+                    &format!(
+                        "{}（{}元）",
+                        RewardState::Approved.public_label(),
+                        r.reward_yuan()
+                    ),
+                )),
             )
             .await?;
             discharge(&mut tx, who, duty(id, DECIDE_REWARD)).await?;
         }
         Parsed::Reject(reasons) => {
             decide_reward(&mut tx, who, id, RewardState::Rejected, None).await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
                 unit,
                 "reward_rejected",
                 &format!("不予奖励：{reasons}"),
-                false,
-            )
-            .await?;
-            entry(
-                &mut tx,
-                id,
-                who,
-                None,
-                "reward_public",
-                RewardState::Rejected.public_label(),
-                true,
+                Some(("reward_public", RewardState::Rejected.public_label())),
             )
             .await?;
             discharge(&mut tx, who, duty(id, DECIDE_REWARD)).await?;
@@ -1749,7 +1755,7 @@ pub async fn step(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            entry(
+            history(
                 &mut tx,
                 id,
                 who,
@@ -1759,17 +1765,7 @@ pub async fn step(
                     "发放举报奖励{}元，已当面核验举报人身份证件，凭证号{voucher}",
                     r.reward_yuan()
                 ),
-                false,
-            )
-            .await?;
-            entry(
-                &mut tx,
-                id,
-                who,
-                None,
-                "reward_public",
-                RewardState::Paid.public_label(),
-                true,
+                Some(("reward_public", RewardState::Paid.public_label())),
             )
             .await?;
             discharge(&mut tx, who, duty(id, PAY_REWARD)).await?;
