@@ -24,6 +24,12 @@ pub struct Config {
     pub public_submissions_per_address: usize,
     /// Failed tracking lookups allowed per client address per 5 minutes.
     pub public_lookup_failures_per_address: usize,
+    /// Reports and complaints accepted against one subject (credit code, else enterprise name,
+    /// else shop) per 24 hours, from whatever addresses.
+    pub public_submissions_per_subject: usize,
+    /// Leading zero bits the public site's proof of work asks for (each one doubles the work;
+    /// 16 takes a phone about a second).
+    pub public_challenge_bits: u32,
     /// Directory for the SQLite database and, later, stored files.
     pub data_dir: PathBuf,
     pub db_max_connections: u32,
@@ -115,6 +121,8 @@ impl Default for Config {
             public_rewards: crate::public_reports::reward::RewardRules::default(),
             public_submissions_per_address: 20,
             public_lookup_failures_per_address: 20,
+            public_submissions_per_subject: 10,
+            public_challenge_bits: 16,
             data_dir: PathBuf::from("data"),
             db_max_connections: default_pool_size(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -163,6 +171,8 @@ pub enum ConfigError {
     Env { name: String, value: String },
     #[error("统一身份认证配置有误: {0}")]
     SignIn(String),
+    #[error("public_challenge_bits 为 {0}，应在 0 到 28 之间（每增加 1 位，举报人的等待时间加倍）")]
+    ChallengeBits(u32),
 }
 
 impl Config {
@@ -186,6 +196,9 @@ impl Config {
         cfg.apply_env(|k| std::env::var(k).ok())?;
         crate::auth::federation::check_config(&cfg.oidc, cfg.ldap.as_ref())
             .map_err(ConfigError::SignIn)?;
+        if cfg.public_challenge_bits > 28 {
+            return Err(ConfigError::ChallengeBits(cfg.public_challenge_bits));
+        }
         Ok(cfg)
     }
 
@@ -223,6 +236,13 @@ impl Config {
         if let Some(v) = var("PUBLIC_LOOKUP_FAILURES_PER_ADDRESS") {
             self.public_lookup_failures_per_address =
                 parse("SHUANGDA_PUBLIC_LOOKUP_FAILURES_PER_ADDRESS", v)?;
+        }
+        if let Some(v) = var("PUBLIC_SUBMISSIONS_PER_SUBJECT") {
+            self.public_submissions_per_subject =
+                parse("SHUANGDA_PUBLIC_SUBMISSIONS_PER_SUBJECT", v)?;
+        }
+        if let Some(v) = var("PUBLIC_CHALLENGE_BITS") {
+            self.public_challenge_bits = parse("SHUANGDA_PUBLIC_CHALLENGE_BITS", v)?;
         }
         if let Some(v) = var("DATA_DIR") {
             self.data_dir = PathBuf::from(v);

@@ -49,6 +49,28 @@ fn text_of(body: &str, id: &str) -> String {
     rest[start..end].trim().to_string()
 }
 
+/// The value of the hidden input `name` in a page.
+fn value_of(body: &str, name: &str) -> String {
+    let at = body
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no input {name} in {body}"))
+        + name.len()
+        + 15;
+    body[at..].split('"').next().expect("value").to_string()
+}
+
+/// `body` with a solved challenge, as a scripted client of the API sends it.
+async fn solved(app: &App, mut body: Value) -> Value {
+    let r = common::api(app, Method::GET, "/api/v1/public/challenge", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = r.json();
+    let token = c["token"].as_str().expect("token").to_string();
+    let bits = u32::try_from(c["bits"].as_u64().expect("bits")).expect("bits");
+    body["proof"] = json!(shuangda::public_reports::challenge::solve(&token, bits));
+    body["challenge"] = json!(token);
+    body
+}
+
 /// Submit the report form through the public site's pages, with a photo: (number, password).
 async fn submit_through_pages(app: &App) -> (String, String) {
     let mut c = app.public_client();
@@ -57,6 +79,20 @@ async fn submit_through_pages(app: &App) -> (String, String) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("请核对举报投诉内容"), "{}", r.body);
     assert!(r.body.contains("信阳市"), "the region is named: {}", r.body);
+    // The page's proof of work, solved as its script does.
+    let token = value_of(&r.body, "challenge");
+    let bits: u32 = r
+        .body
+        .split("data-bits=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .and_then(|b| b.parse().ok())
+        .expect("data-bits");
+    assert_eq!(bits, 16, "the default");
+    let proof = shuangda::public_reports::challenge::solve(&token, bits);
+    let mut form = form;
+    form.push(("challenge", &token));
+    form.push(("proof", &proof));
     let r = c
         .post_multipart(
             "/public/report/submit",
@@ -495,13 +531,13 @@ async fn a_complaint_names_its_complainant_and_is_accepted_within_seven_working_
             "address": "罗山县某商场", "occurred_on": "2026-06-01",
             "description": "购买的运动鞋系假冒，商家拒绝退货。", "anonymous": true
         });
-        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(body.clone())).await;
+        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(solved(&app, body.clone()).await)).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(r.json()["error"]["fields"][0]["field"], "anonymous", "{}", r.body);
         body["anonymous"] = json!(false);
         body["reporter_name"] = json!("李某");
         body["reporter_phone"] = json!("13900139000");
-        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(body)).await;
+        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(solved(&app, body).await)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let number = r.json()["tracking_no"].as_str().expect("number").to_string();
         assert!(number.starts_with("TS"));
@@ -609,12 +645,13 @@ async fn a_duplicate_is_offered_and_merged_keeping_first_report_priority() {
         let submit = |who: &'static str, text: &'static str| {
             let app = &app;
             async move {
-                let r = common::api(app, Method::POST, "/api/v1/public/reports", None, Some(json!({
+                let body = solved(app, json!({
                     "kind": "report", "product": "白酒", "region": "411500", "address": "信阳市某商行",
                     "occurred_on": "2026-06-01", "description": text,
                     "enterprise": "信阳市某商行", "credit_code": "91350100M000100Y43",
                     "reporter_name": who, "reporter_phone": "13800138000"
-                }))).await;
+                })).await;
+                let r = common::api(app, Method::POST, "/api/v1/public/reports", None, Some(body)).await;
                 assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
                 let v = r.json();
                 (
@@ -699,6 +736,75 @@ async fn the_public_figures_show_no_small_counts() {
         assert!(lines[0]["median_days"].is_null());
         let page = c.get("/public/figures").await;
         assert!(page.body.contains("少于5"), "{}", page.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_report_needs_a_solved_challenge_once_and_a_subject_takes_ten_a_day() {
+    each_db(true, |app| async move {
+        let body = |n: usize| json!({
+            "kind": "report", "product": "洗发水", "region": "411500", "address": "信阳市某日化店",
+            "occurred_on": "2026-06-01", "description": format!("该店销售假冒洗发水（第{n}次反映）。"),
+            "enterprise": "信阳市某日化店", "credit_code": "91411500MA4000001P",
+            "anonymous": true
+        });
+        let send = |v: Value| {
+            let app = &app;
+            async move { common::api(app, Method::POST, "/api/v1/public/reports", None, Some(v)).await }
+        };
+        let field = |r: &common::Resp| {
+            let v = r.json();
+            (v["error"]["fields"][0]["field"].as_str().unwrap_or("").to_string(),
+             v["error"]["fields"][0]["code"].as_str().unwrap_or("").to_string())
+        };
+        // No token, or a counter that does not solve it: refused against `challenge`.
+        let r = send(body(0)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(field(&r), ("challenge".into(), "challenge_missing".into()));
+        let mut v = solved(&app, body(0)).await;
+        if v["proof"] != "0" {
+            v["proof"] = json!("0");
+            let r = send(v).await;
+            assert_eq!(field(&r), ("challenge".into(), "challenge_unsolved".into()), "{}", r.body);
+        }
+        // A solved token is good for one report: sent again, it is refused as spent.
+        let v = solved(&app, body(1)).await;
+        assert_eq!(send(v.clone()).await.status, StatusCode::CREATED);
+        let r = send(v).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(field(&r), ("challenge".into(), "challenge_spent".into()));
+        // Ten a day against one credit code: the last places are taken once even when three
+        // come at once (on PostgreSQL the count is serialised per subject).
+        for n in 2..=8 {
+            assert_eq!(send(solved(&app, body(n)).await).await.status, StatusCode::CREATED);
+        }
+        let (a, b, c) = (solved(&app, body(9)).await, solved(&app, body(10)).await, solved(&app, body(11)).await);
+        let (a, b, c) = tokio::join!(send(a), send(b), send(c));
+        let mut got: Vec<StatusCode> = vec![a.status, b.status, c.status];
+        got.sort();
+        assert_eq!(got, vec![StatusCode::CREATED, StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY]);
+        let refused = [a, b, c].into_iter().find(|r| r.status != StatusCode::CREATED).expect("one refused");
+        assert_eq!(field(&refused), ("credit_code".into(), "subject_limited".into()));
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_reports WHERE credit_code = '91411500MA4000001P'")
+            .fetch_one(&app.db.pool).await.expect("count");
+        assert_eq!(n, 10);
+        // Another subject is not held up.
+        let mut other = body(12);
+        other["credit_code"] = json!("");
+        other["enterprise"] = json!("信阳市另一日化店");
+        assert_eq!(send(solved(&app, other).await).await.status, StatusCode::CREATED);
+        // The page without its script's proof: the same confirmation again, with the reason and
+        // a fresh token; nothing was stored.
+        let mut c = app.public_client();
+        let form = report_form();
+        let r = c.post_multipart("/public/report/submit", &form, &[]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("id=\"challenge-error\""), "{}", r.body);
+        assert!(value_of(&r.body, "challenge").starts_with("v1."));
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM public_reports WHERE enterprise = '信阳市某烟酒商行'")
+            .fetch_one(&app.db.pool).await.expect("count");
+        assert_eq!(n, 0);
     })
     .await;
 }

@@ -166,6 +166,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_reports",
         sql: include_str!("../../migrations/0030_public_reports.sql"),
     },
+    Migration {
+        version: 31,
+        name: "public_report_admission",
+        sql: include_str!("../../migrations/0031_public_report_admission.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

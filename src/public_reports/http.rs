@@ -48,6 +48,7 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
         .route("/public/receipt", post(receipt_page))
         .route("/public/track/claim", post(claim_page))
         .route("/public/figures", get(figures_page))
+        .routes(routes!(api_challenge))
         .routes(routes!(api_submit))
         .routes(routes!(api_track))
         .routes(routes!(api_claim))
@@ -169,6 +170,8 @@ fn input_from_pairs(pairs: &[(String, String)]) -> ReportInput {
         reporter_email: p.one("reporter_email"),
         insider: flag("insider"),
         notify: flag("notify"),
+        challenge: p.one("challenge"),
+        proof: p.one("proof"),
     }
 }
 
@@ -179,6 +182,36 @@ struct ConfirmPage {
     form: ReportInput,
     r: NewReport,
     region_name: String,
+    /// A fresh proof-of-work token, and the zero bits its solution needs.
+    challenge: String,
+    challenge_bits: u32,
+    /// Why the last send was refused by the challenge.
+    challenge_error: Option<String>,
+}
+
+/// The confirmation page of `r` as typed in `form`, with a fresh challenge.
+fn confirm(
+    state: &SharedState,
+    status: StatusCode,
+    form: ReportInput,
+    r: NewReport,
+    challenge_error: Option<String>,
+) -> PageResult {
+    Ok(render_status(
+        status,
+        &ConfirmPage {
+            title: "请核对举报投诉内容",
+            region_name: r
+                .region
+                .name_zh()
+                .unwrap_or_else(|| r.region.as_str().into()),
+            form,
+            r,
+            challenge: super::challenge::issue(state.clock.now())?,
+            challenge_bits: state.config.public_challenge_bits,
+            challenge_error,
+        },
+    ))
 }
 
 /// The form sent: shown back for confirmation (with the evidence to choose), or again with
@@ -192,15 +225,7 @@ async fn review_page(
         return form(StatusCode::OK, input, FieldErrors::new());
     }
     match NewReport::parse(&input, state.clock.today()) {
-        Ok(r) => Ok(render(&ConfirmPage {
-            title: "请核对举报投诉内容",
-            region_name: r
-                .region
-                .name_zh()
-                .unwrap_or_else(|| r.region.as_str().into()),
-            form: input,
-            r,
-        })),
+        Ok(r) => confirm(&state, StatusCode::OK, input, r, None),
         Err(e) => form(StatusCode::UNPROCESSABLE_ENTITY, input, e),
     }
 }
@@ -240,6 +265,14 @@ async fn submit_page(
             s,
         })),
         Err(e @ AppError::TooManyRequests) => Err(e.into()),
+        // The challenge is the page's own doing: the same page again, with a fresh token.
+        Err(AppError::Validation(f)) if f.get("challenge").is_some() => {
+            let message = f.get("challenge").map(str::to_string);
+            match NewReport::parse(&input, state.clock.today()) {
+                Ok(r) => confirm(&state, StatusCode::UNPROCESSABLE_ENTITY, input, r, message),
+                Err(e) => form(StatusCode::UNPROCESSABLE_ENTITY, input, e),
+            }
+        }
         Err(e) => refused(input, e),
     }
 }
@@ -256,6 +289,13 @@ async fn submit(
         return Err(AppError::TooManyRequests);
     }
     let new = NewReport::parse(input, state.clock.today())?;
+    let nonce = super::challenge::verify(
+        &input.challenge,
+        &input.proof,
+        state.config.public_challenge_bits,
+        meta.at,
+    )
+    .map_err(|r| AppError::field("challenge", r.code(), r.message()))?;
     let files = store::check_files(files)?;
     let who = store::reporter(meta.at, meta.client_addr.clone());
     store::submit(
@@ -264,6 +304,10 @@ async fn submit(
         &state.config.public_reports,
         &who,
         &new,
+        &store::Admission {
+            nonce,
+            per_subject_per_day: state.config.public_submissions_per_subject,
+        },
         files,
     )
     .await
@@ -506,6 +550,26 @@ async fn receipt_page(
         &format!("举报投诉回执{}.pdf", t.tracking_no),
         pdf,
     ))
+}
+
+/// A proof-of-work challenge for one submission.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PublicChallenge)]
+pub struct ChallengeBody {
+    /// Send back as `challenge`, within two hours, with `proof`: a decimal counter such that
+    /// SHA-256 of `token:counter` starts with `bits` zero bits.
+    pub token: String,
+    pub bits: u32,
+}
+
+/// A challenge to solve before submitting a report through the API (one per report).
+#[utoipa::path(get, path = "/api/v1/public/challenge", tag = "public",
+    responses((status = 200, body = ChallengeBody)))]
+pub async fn api_challenge(State(state): State<SharedState>) -> AppResult<Json<ChallengeBody>> {
+    Ok(Json(ChallengeBody {
+        token: super::challenge::issue(state.clock.now())?,
+        bits: state.config.public_challenge_bits,
+    }))
 }
 
 /// Submit a report or complaint (no account). The answer carries the tracking number and the

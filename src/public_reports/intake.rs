@@ -49,6 +49,12 @@ pub struct ReportInput {
     /// Send a notice when the state changes (to the phone or e-mail given).
     #[serde(default)]
     pub notify: bool,
+    /// The proof of work: the token from `GET /api/v1/public/challenge` (or the confirmation
+    /// page) and the counter that solves it.
+    #[serde(default)]
+    pub challenge: String,
+    #[serde(default)]
+    pub proof: String,
 }
 
 /// The reporter, when not anonymous.
@@ -77,6 +83,27 @@ pub struct NewReport {
 }
 
 impl NewReport {
+    /// Whom the report is against, as a key counted per day (the per-subject budget) and the
+    /// field that names it: the credit code when given, else the enterprise's name, else the
+    /// shop, with spaces dropped and Latin letters in capitals; `None` when no one is named.
+    pub fn subject(&self) -> Option<(String, &'static str)> {
+        let key = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_uppercase()
+        };
+        if let Some(c) = &self.credit_code {
+            return Some((format!("code:{}", c.as_str()), "credit_code"));
+        }
+        if let Some(e) = &self.enterprise {
+            return Some((format!("name:{}", key(e)), "enterprise"));
+        }
+        self.shop
+            .as_ref()
+            .map(|s| (format!("shop:{}", key(s)), "shop"))
+    }
+
     /// Parse what was typed on `today` (a day of the reporter's past cannot be tomorrow).
     pub fn parse(input: &ReportInput, today: NaiveDate) -> Result<NewReport, FieldErrors> {
         let mut e = FieldErrors::new();
@@ -230,6 +257,30 @@ mod tests {
             anonymous: true,
             ..ReportInput::default()
         }
+    }
+
+    #[test]
+    fn the_subject_is_the_credit_code_else_the_name_else_the_shop() {
+        let mut i = good();
+        assert_eq!(
+            NewReport::parse(&i, today()).expect("parses").subject(),
+            None
+        );
+        i.shop = "某平台 abc 旗舰店".into();
+        let r = NewReport::parse(&i, today()).expect("parses");
+        assert_eq!(r.subject(), Some(("shop:某平台ABC旗舰店".into(), "shop")));
+        i.enterprise = " 信阳市 某商行 ".into();
+        let r = NewReport::parse(&i, today()).expect("parses");
+        assert_eq!(
+            r.subject(),
+            Some(("name:信阳市某商行".into(), "enterprise"))
+        );
+        i.credit_code = "91350100M000100Y43".into();
+        let r = NewReport::parse(&i, today()).expect("parses");
+        assert_eq!(
+            r.subject(),
+            Some(("code:91350100M000100Y43".into(), "credit_code"))
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - `reward`: eligibility and the reward tiers (pure);
 //! - `store`: one transaction per act; `http`: the public pages and the office's pages.
 
+pub mod challenge;
 pub mod duplicates;
 pub mod figures;
 pub mod flow;

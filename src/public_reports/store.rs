@@ -10,7 +10,7 @@ use sha2::Digest;
 use super::flow::{self, Kind, Outcome, Periods, ReportState, Standing, Step};
 use super::intake::NewReport;
 use super::reward::{Claimant, RewardRules, RewardState, Tier};
-use super::tracking;
+use super::{challenge, tracking};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{Entry, Who};
@@ -447,6 +447,59 @@ pub fn reporter(at: chrono::DateTime<chrono::Utc>, client_addr: Option<String>) 
     }
 }
 
+/// What the public boundary checked before a report is taken, and what the transaction holds it
+/// to: the nonce of the solved challenge (spent once), and how many reports against one
+/// subject a day takes.
+pub struct Admission {
+    pub nonce: String,
+    pub per_subject_per_day: usize,
+}
+
+/// Reports against one subject queue behind each other while the day's count is read, so two
+/// at once cannot both take the last place (on SQLite the write lock already does this).
+async fn subject_turn(tx: &mut Tx, subject: &str) -> Result<(), sqlx::Error> {
+    if !crate::db::query::is_sqlite(tx) {
+        let d = sha2::Sha256::digest(subject.as_bytes());
+        let mut k = [0u8; 8];
+        k.copy_from_slice(&d[..8]);
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(i64::from_le_bytes(k))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Refuse a report when its subject has had its day's reports (from whatever addresses): a
+/// flood against one competitor is stopped, and those already taken are verified anyway.
+async fn within_subject_budget(
+    tx: &mut Tx,
+    who: &Who,
+    new: &NewReport,
+    per_day: usize,
+) -> AppResult<Option<String>> {
+    let Some((subject, field)) = new.subject() else {
+        return Ok(None);
+    };
+    subject_turn(tx, &subject).await?;
+    let since = crate::db::time::to_text(who.at - chrono::Duration::hours(24));
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM public_reports WHERE subject = $1 AND received_at > $2",
+    )
+    .bind(&subject)
+    .bind(since)
+    .fetch_one(&mut **tx)
+    .await?;
+    if usize::try_from(n).unwrap_or(usize::MAX) >= per_day {
+        return Err(AppError::field(
+            field,
+            "subject_limited",
+            "今日针对该对象的举报投诉已达上限，已收到的将一并核查；如有新的情况，请于明日再报或拨打12315",
+        ));
+    }
+    Ok(Some(subject))
+}
+
 /// Receive a report: stored with its evidence, routed to the office of the region named,
 /// the first clock opened and the office's to-do made — in one transaction.
 pub async fn submit(
@@ -455,6 +508,7 @@ pub async fn submit(
     periods: &Periods,
     who: &Who,
     new: &NewReport,
+    admission: &Admission,
     files: Vec<(Upload, Vec<u8>)>,
 ) -> AppResult<Submitted> {
     let office = office_for(db, &new.region).await?.ok_or_else(|| {
@@ -467,6 +521,7 @@ pub async fn submit(
     let today = who.today();
     let password = tracking::new_password()?;
     let mut tx = db.begin().await?;
+    let subject = within_subject_budget(&mut tx, who, new, admission.per_subject_per_day).await?;
     // A collision of two random numbers on one day is a one-in-a-hundred-million chance; the
     // unique index stops it, and the reporter is asked to send again.
     let number = tracking::new_number(new.kind, today)?;
@@ -484,8 +539,9 @@ pub async fn submit(
         "INSERT INTO public_reports (tracking_no, secret_digest, kind, state, product, brand, \
          region, address, occurred_on, description, enterprise, credit_code, shop, reporter_name, \
          reporter_phone, reporter_email, notify, insider, office_unit_id, received_on, \
-         received_at, updated_at) VALUES ($1, $2, $3, 'received', $4, $5, $6, $7, $8, $9, $10, \
-         $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20) RETURNING id",
+         received_at, updated_at, challenge, subject) VALUES ($1, $2, $3, 'received', $4, $5, $6, \
+         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22) \
+         RETURNING id",
     )
     .bind(&number)
     .bind(tracking::digest(&number, &password))
@@ -507,8 +563,21 @@ pub async fn submit(
     .bind(office)
     .bind(today.to_string())
     .bind(&now)
+    .bind(&admission.nonce)
+    .bind(&subject)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d)
+            if d.kind() == sqlx::error::ErrorKind::UniqueViolation
+                && (d.constraint() == Some("public_reports_challenge_uq")
+                    || d.message().contains("public_reports.challenge")) =>
+        {
+            let r = challenge::Refusal::Spent;
+            AppError::field("challenge", r.code(), r.message())
+        }
+        _ => AppError::from(e),
+    })?;
     crate::access::parties::add(&mut tx, RESOURCE, id, office, "office", &now).await?;
     let files = store_files(&mut tx, who, id, files, true).await?;
     let mut body = format!("收到{}", new.kind.label());

@@ -6,11 +6,13 @@ use axum::response::{IntoResponse, Response};
 
 const APP_CSS: &str = include_str!("../../assets/app.css");
 const APP_JS: &str = include_str!("../../assets/app.js");
+const PUBLIC_JS: &str = include_str!("../../assets/public.js");
 
 pub async fn serve(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "public.js" => (PUBLIC_JS, "text/javascript; charset=utf-8"),
         _ => return crate::web::page::error_page(crate::error::AppError::NotFound),
     };
     (
