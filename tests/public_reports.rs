@@ -808,3 +808,99 @@ async fn a_report_needs_a_solved_challenge_once_and_a_subject_takes_ten_a_day() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_office_turns_a_report_into_a_clue_and_a_task_linked_both_ways() {
+    each_db(true, |app| async move {
+        let submit = |enterprise: &'static str| {
+            let app = &app;
+            async move {
+                let body = solved(app, json!({
+                    "kind": "report", "product": "化肥", "region": "411500", "address": "信阳市某农资店",
+                    "occurred_on": "2026-06-01", "description": "该店销售假冒复合肥，农户受损。",
+                    "enterprise": enterprise, "anonymous": true
+                })).await;
+                let r = common::api(app, Method::POST, "/api/v1/public/reports", None, Some(body)).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                report_id(app, r.json()["tracking_no"].as_str().expect("number")).await
+            }
+        };
+        let id = submit("信阳市某农资店").await;
+        let received_on = app.today().to_string();
+        // The office's form starts from the report's facts.
+        let mut c = app.client();
+        c.login("staff", common::PASSWORD).await;
+        let page = c.get(&format!("/cases/new?public_report={id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(&format!("name=\"public_report_id\" value=\"{id}\"")), "{}", page.body);
+        assert!(page.body.contains("群众举报：信阳市某农资店化肥"), "{}", page.body);
+        // A unit's staff cannot turn it (its clue is its own report), nor can another office.
+        let clue = |id: i64| json!({
+            "title": "群众举报：信阳市某农资店销售假冒化肥", "summary": "群众举报该店销售假冒复合肥。",
+            "source": "public_report", "received_on": received_on, "public_report_id": id,
+            "right_kinds": ["counterfeit"], "regions": ["411500"]
+        });
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/cases", Some(clue(id))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "public_report_id");
+        let (s, v) = call(&app, "county.luoshan", Method::POST, "/api/v1/cases", Some(clue(id))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "not_found", "{v}");
+        let cases = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases").fetch_one(&app.db.pool).await.expect("count")
+        };
+        let before = cases().await;
+        // The office turns it into a clue: linked both ways.
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/cases", Some(clue(id))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let case = v["id"].as_i64().expect("id");
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["links"][0]["record_type"], "case", "{d}");
+        assert_eq!(d["links"][0]["record_id"], case);
+        assert!(d["entries"].as_array().expect("entries").iter().any(|e| e["body"] == "转为重大案件线索"), "{d}");
+        let shown = c.get(&format!("/cases/{case}")).await;
+        assert!(shown.body.contains(&format!("href=\"/public-reports/{id}\" id=\"from-public-report\"")), "{}", shown.body);
+        let report_page = c.get(&format!("/public-reports/{id}")).await;
+        assert!(report_page.body.contains(&format!("href=\"/cases/{case}\"")), "{}", report_page.body);
+        assert!(!report_page.body.contains("id=\"convert-case\""), "once turned, not offered again");
+        // Not twice: refused against the field, and no second case written.
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/cases", Some(clue(id))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "taken");
+        assert_eq!(cases().await, before + 1);
+        // A clue of another source cannot name a report.
+        let mut other = clue(id);
+        other["source"] = json!("daily_work");
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/cases", Some(other)).await;
+        assert_eq!((s, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_allowed")));
+        // A supervised task from the same report; two sent at once: one task.
+        let due = (app.today() + chrono::Duration::days(30)).to_string();
+        let task = json!({
+            "title": "核查信阳市某农资店销售假冒化肥", "description": "请核查群众举报的假冒化肥问题。",
+            "source": "public_report", "lead_unit_id": app.unit_id(MSA).await, "due_on": due,
+            "public_report_id": id
+        });
+        let (a, b) = tokio::join!(
+            call(&app, "staff", Method::POST, "/api/v1/tasks", Some(task.clone())),
+            call(&app, "staff", Method::POST, "/api/v1/tasks", Some(task.clone()))
+        );
+        let mut got = vec![a.0, b.0];
+        got.sort();
+        assert_eq!(got, vec![StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY], "{} {}", a.1, b.1);
+        let tasks: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE title = '核查信阳市某农资店销售假冒化肥'")
+            .fetch_one(&app.db.pool).await.expect("count");
+        assert_eq!(tasks, 1, "the refused one left nothing");
+        let t = if a.0 == StatusCode::CREATED { &a.1 } else { &b.1 };
+        let tid = t["id"].as_i64().expect("task id");
+        let (_, td) = call(&app, "staff", Method::GET, &format!("/api/v1/tasks/{tid}"), None).await;
+        assert_eq!(td["public_report_id"], id, "{td}");
+        // A report merged into another is not turned (its primary is).
+        let second = submit("信阳市另一农资店").await;
+        let (s, _) = step(&app, "staff", second, json!({"step": "merge", "into": id.to_string()})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/cases", Some(clue(second))).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "not_allowed");
+    })
+    .await;
+}

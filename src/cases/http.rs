@@ -254,8 +254,18 @@ async fn new_form(
     ))
 }
 
-async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
-    let form = ClueInput {
+#[derive(Debug, Default, Deserialize)]
+struct NewQuery {
+    /// A public report to turn into this clue (its page's "转为案件线索").
+    public_report: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<NewQuery>,
+) -> PageResult {
+    let mut form = ClueInput {
         received_on: state.clock.today().to_string(),
         source: if office_staff(&cu.actor) {
             ""
@@ -265,6 +275,27 @@ async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResu
         .into(),
         ..Default::default()
     };
+    if let Some(id) = q.public_report {
+        // The report's facts, for the office to complete: the 000 §4 clock starts from the day
+        // the report reached the office.
+        let p = crate::public_reports::store::prefill(&state.db, &cu.actor, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        form.source = Source::PublicReport.code().into();
+        form.public_report_id = Some(p.id.to_string());
+        form.title = p.title;
+        form.summary = p.summary;
+        form.received_on = p.received_on;
+        form.product = Some(p.product);
+        form.regions = vec![p.region];
+        if let (Some(name), Some(code)) = (p.enterprise, p.credit_code) {
+            form.parties = vec![PartyInput {
+                kind: "enterprise".into(),
+                name,
+                code,
+            }];
+        }
+    }
     new_form(&state, &cu, form, FieldErrors::new()).await
 }
 
@@ -291,6 +322,7 @@ fn clue_from_pairs(pairs: &[(String, String)]) -> ClueInput {
         letter_unit_id: opt("letter_unit_id"),
         letter_number: opt("letter_number"),
         reporter: opt("reporter"),
+        public_report_id: opt("public_report_id"),
         product: opt("product"),
         product_category: opt("product_category"),
         right_kinds: p.many("right_kinds"),
@@ -325,6 +357,8 @@ async fn create_page(
 
 pub struct Facts {
     pub source_detail: Vec<(&'static str, String)>,
+    /// The public report this clue was turned from: (id, tracking number).
+    pub from_report: Option<(i64, String)>,
     pub supporting: Option<store::SupportingFacts>,
 }
 
@@ -431,6 +465,12 @@ async fn show(
         ),
         facts: Facts {
             source_detail: source_detail(&c),
+            from_report: crate::public_reports::store::linked_from(
+                &state.db,
+                crate::public_reports::flow::Conversion::Case,
+                c.id,
+            )
+            .await?,
             supporting,
         },
         parties: records.parties,

@@ -113,6 +113,11 @@ pub struct ClueInput {
     /// For a public report: how to reach the informant (kept, shown only within scope).
     #[serde(default)]
     pub reporter: Option<String>,
+    /// For a public report received on this platform: its id (the office turns it into this
+    /// clue; the two are linked both ways).
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
+    pub public_report_id: Option<String>,
     #[serde(default)]
     pub product: Option<String>,
     #[serde(default)]
@@ -148,6 +153,7 @@ pub struct SourceDetail {
     pub letter_unit_id: Option<i64>,
     pub letter_number: Option<String>,
     pub reporter: Option<String>,
+    pub public_report_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -225,7 +231,19 @@ impl NewClue {
                 50,
             ),
             reporter: optional_text(&mut e, "reporter", "举报人联系方式", &input.reporter, 100),
+            public_report_id: None,
         };
+        match input.public_report_id.as_deref().map(str::trim) {
+            None | Some("") => {}
+            Some(_) if source != Some(Source::PublicReport) => e.add(
+                "public_report_id",
+                "not_allowed",
+                "只有来源为“群众举报投诉”的线索才能关联举报投诉",
+            ),
+            Some(raw) => {
+                detail.public_report_id = e.take(text::id("public_report_id", "举报投诉", raw))
+            }
+        }
         match source {
             Some(Source::LeaderInstruction) => {
                 if detail.leader_name.is_none() {

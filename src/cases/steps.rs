@@ -269,6 +269,18 @@ pub async fn register(
         )
         .await?;
     }
+    if let Some(report) = clue.detail.public_report_id {
+        // A public report turned into this clue: linked both ways in this transaction.
+        crate::public_reports::store::link(
+            &mut tx,
+            actor,
+            who,
+            report,
+            crate::public_reports::flow::Conversion::Case,
+            id,
+        )
+        .await?;
+    }
     let year = clue.received_on.year();
     let n = crate::numbering::next_number(&mut tx, "case", year).await?;
     let code = format!("{year}-{n:04}");

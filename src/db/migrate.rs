@@ -171,6 +171,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_admission",
         sql: include_str!("../../migrations/0031_public_report_admission.sql"),
     },
+    Migration {
+        version: 32,
+        name: "public_report_links",
+        sql: include_str!("../../migrations/0032_public_report_links.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

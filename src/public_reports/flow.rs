@@ -190,6 +190,46 @@ pub enum Refusal {
     RewardState(&'static str, &'static str),
 }
 
+/// What a report may be turned into by its office (000 §4 source 群众举报: a major-case clue;
+/// 003 三(五): a supervised task).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    Case,
+    Task,
+}
+
+impl Conversion {
+    pub fn record_type(self) -> &'static str {
+        match self {
+            Conversion::Case => "case",
+            Conversion::Task => "task",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Conversion::Case => "重大案件线索",
+            Conversion::Task => "督办任务",
+        }
+    }
+}
+
+/// Whether the office staff holding `standing` may turn a report in `state` into a record:
+/// only the office that received it (it registers clues and assigns tasks), and not a report
+/// merged into another (the one it was merged into is converted).
+pub fn may_convert(state: ReportState, roles: &[Role], s: Standing) -> Result<(), Refusal> {
+    if !(s.office && roles.iter().any(|r| r.is_office())) {
+        return Err(Refusal::NotEntitled("将举报投诉转为案件线索或督办任务"));
+    }
+    if state == ReportState::Merged {
+        return Err(Refusal::WrongState {
+            state: state.label(),
+            step: "转为案件线索或督办任务",
+        });
+    }
+    Ok(())
+}
+
 /// The rule for each step: who may take it, from which states, and where it leads. The office
 /// routes; the unit it routed to handles (a unit cannot take a report that is not its own).
 pub fn check(
@@ -411,6 +451,19 @@ mod tests {
         Standing {
             office: true,
             ..Standing::default()
+        }
+    }
+
+    #[test]
+    fn only_the_receiving_office_converts_and_not_a_merged_report() {
+        for st in ReportState::ALL {
+            let got = may_convert(*st, OFFICE, office());
+            assert_eq!(got.is_ok(), *st != Merged, "{st:?}");
+            assert!(may_convert(*st, UNIT, handler()).is_err(), "a unit: {st:?}");
+            // Office staff of another office.
+            assert!(may_convert(*st, OFFICE, Standing::default()).is_err());
+            // A unit's staff in the office's unit row (not an office role).
+            assert!(may_convert(*st, UNIT, office()).is_err());
         }
     }
 

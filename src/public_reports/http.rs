@@ -685,6 +685,17 @@ pub struct ReportDetail {
     pub matter: Vec<store::Related>,
     /// Open reports of the same office that look like the same matter (for the office).
     pub candidates: Vec<store::Related>,
+    /// The clue and the task the office turned it into.
+    pub links: Vec<store::Link>,
+    /// Whether the reader may turn it into a clue or a task (the receiving office).
+    pub may_convert: bool,
+}
+
+impl ReportDetail {
+    /// Whether it was turned into a record of `record_type` already.
+    pub fn linked(&self, record_type: &str) -> bool {
+        self.links.iter().any(|l| l.record_type == record_type)
+    }
 }
 
 async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<ReportDetail> {
@@ -703,7 +714,15 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
     } else {
         Vec::new()
     };
+    let may_convert = flow::may_convert(
+        report.report_state()?,
+        &actor.roles,
+        store::standing(actor, &report),
+    )
+    .is_ok();
     Ok(ReportDetail {
+        links: store::links(&state.db, id).await?,
+        may_convert,
         matter: store::matter(&state.db, id).await?,
         candidates,
         entries: store::entries(&state.db, id).await?,

@@ -21,7 +21,7 @@ use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::RegionCode;
 use crate::domain::money::Fen;
 use crate::domain::upload::Upload;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::notify::store::{Duty, Holder, add_duty, discharge, notify_unit};
 
 pub const RESOURCE: &str = "public_report";
@@ -445,6 +445,185 @@ pub fn reporter(at: chrono::DateTime<chrono::Utc>, client_addr: Option<String>) 
         client_addr,
         ..Who::system("公众举报投诉", at)
     }
+}
+
+/// Turn report `report_id` into the record `record_id` just written (a clue, a task) inside
+/// that record's transaction: the report locked and the rule checked on it as locked, the link
+/// kept (one of each kind: a second, even at the same moment, is refused by the unique index),
+/// an entry in the report's history for the office and the unit, and the audit. Returns the
+/// report's tracking number, for the record's source.
+pub async fn link(
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &Who,
+    report_id: i64,
+    to: flow::Conversion,
+    record_id: i64,
+) -> AppResult<String> {
+    crate::procedure::lock(tx, "public_reports", report_id)
+        .await
+        .map_err(|_| not_a_report())?;
+    let r = get_tx(tx, report_id).await?.ok_or_else(not_a_report)?;
+    // A report the actor may not read is named as not found, like one that does not exist.
+    if !handles(actor, &r) {
+        return Err(not_a_report());
+    }
+    flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r))
+        .map_err(|e| AppError::field("public_report_id", "not_allowed", e.to_string()))?;
+    let now = who.at_text();
+    sqlx::query(
+        "INSERT INTO public_report_links (report_id, record_type, record_id, linked_by, \
+         linked_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(report_id)
+    .bind(to.record_type())
+    .bind(record_id)
+    .bind(&who.name)
+    .bind(&now)
+    .execute(&mut **tx)
+    .await
+    .on_unique("public_report_links", || {
+        AppError::field(
+            "public_report_id",
+            "taken",
+            format!("该举报投诉已转为{}，不能重复转办", to.label()),
+        )
+    })?;
+    entry(
+        tx,
+        report_id,
+        who,
+        Some(actor.unit_id),
+        "converted",
+        &format!("转为{}", to.label()),
+        false,
+    )
+    .await?;
+    crate::audit::record(
+        tx,
+        who,
+        Entry::new("public_report.convert", RESOURCE)
+            .object(report_id, Some(r.office_unit_id))
+            .summary(json!({"to": to.record_type(), "record_id": record_id})),
+    )
+    .await?;
+    Ok(r.tracking_no)
+}
+
+fn not_a_report() -> AppError {
+    AppError::field(
+        "public_report_id",
+        "not_found",
+        "所转办的举报投诉不存在或不由本办受理",
+    )
+}
+
+/// A record a report was turned into, for the report's page.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Link {
+    pub record_type: String,
+    pub record_id: i64,
+    pub title: String,
+    pub code: Option<String>,
+    pub linked_at: String,
+}
+
+impl Link {
+    pub fn label(&self) -> &'static str {
+        match self.record_type.as_str() {
+            "case" => flow::Conversion::Case.label(),
+            _ => flow::Conversion::Task.label(),
+        }
+    }
+
+    pub fn href(&self) -> String {
+        match self.record_type.as_str() {
+            "case" => format!("/cases/{}", self.record_id),
+            _ => format!("/tasks/{}", self.record_id),
+        }
+    }
+}
+
+/// What report `id` was turned into (the office and the unit read them; each record's own page
+/// decides who may open it).
+pub async fn links(db: &Db, id: i64) -> Result<Vec<Link>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.record_type, l.record_id, COALESCE(c.title, t.title, '') AS title, \
+         COALESCE(c.code, t.code) AS code, l.linked_at FROM public_report_links l \
+         LEFT JOIN cases c ON l.record_type = 'case' AND c.id = l.record_id \
+         LEFT JOIN tasks t ON l.record_type = 'task' AND t.id = l.record_id \
+         WHERE l.report_id = $1 ORDER BY l.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// The report a record was turned from: (id, tracking number), for the record's page.
+pub async fn linked_from(
+    db: &Db,
+    to: flow::Conversion,
+    record_id: i64,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT p.id, p.tracking_no FROM public_report_links l \
+         JOIN public_reports p ON p.id = l.report_id \
+         WHERE l.record_type = $1 AND l.record_id = $2",
+    )
+    .bind(to.record_type())
+    .bind(record_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// What a clue or a task turned from report `id` starts with: its facts, for the new record's
+/// form, when `actor` may convert it.
+pub struct Prefill {
+    pub id: i64,
+    pub tracking_no: String,
+    pub title: String,
+    pub summary: String,
+    pub received_on: String,
+    pub product: String,
+    pub region: String,
+    pub enterprise: Option<String>,
+    pub credit_code: Option<String>,
+}
+
+pub async fn prefill(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Prefill>> {
+    let scope = read_scope(actor)?;
+    let Some(r) = get(db, actor, &scope, id).await? else {
+        return Ok(None);
+    };
+    if flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r)).is_err() {
+        return Ok(None);
+    }
+    let mut summary = format!(
+        "{}（{}）反映：{}",
+        r.kind_label(),
+        r.tracking_no,
+        r.description
+    );
+    summary.push_str(&format!("\n发生地：{} {}", r.region_name(), r.address));
+    if let Some(s) = &r.shop {
+        summary.push_str(&format!("\n店铺或网店：{s}"));
+    }
+    Ok(Some(Prefill {
+        id: r.id,
+        title: format!(
+            "群众{}：{}{}",
+            r.kind_label(),
+            r.enterprise.clone().unwrap_or_default(),
+            r.product
+        ),
+        tracking_no: r.tracking_no,
+        summary,
+        received_on: r.received_on,
+        product: r.product,
+        region: r.region,
+        enterprise: r.enterprise,
+        credit_code: r.credit_code,
+    }))
 }
 
 /// What the public boundary checked before a report is taken, and what the transaction holds it

@@ -186,8 +186,29 @@ async fn new_form(
     ))
 }
 
-async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
-    new_form(&state, &cu, TaskInput::default(), FieldErrors::new()).await
+#[derive(Debug, Default, serde::Deserialize)]
+struct NewQuery {
+    /// A public report to turn into this task (its page's "转为督办任务").
+    public_report: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<NewQuery>,
+) -> PageResult {
+    let mut form = TaskInput::default();
+    if let Some(id) = q.public_report {
+        let p = crate::public_reports::store::prefill(&state.db, &cu.actor, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        form.source = super::flow::Source::PublicReport.code().into();
+        form.source_ref = Some(format!("举报投诉{}", p.tracking_no));
+        form.public_report_id = Some(p.id.to_string());
+        form.title = p.title;
+        form.description = p.summary;
+    }
+    new_form(&state, &cu, form, FieldErrors::new()).await
 }
 
 fn task_from_pairs(pairs: &[(String, String)]) -> TaskInput {
@@ -200,6 +221,7 @@ fn task_from_pairs(pairs: &[(String, String)]) -> TaskInput {
         lead_unit_id: p.one("lead_unit_id"),
         cooperating_unit_ids: p.many("cooperating_unit_ids"),
         due_on: p.one("due_on"),
+        public_report_id: p.opt("public_report_id"),
     }
 }
 
@@ -228,6 +250,8 @@ pub struct TaskDetail {
     pub deadlines: Vec<crate::deadline::store::Deadline>,
     /// Steps the reader may take now.
     pub steps: Vec<Step>,
+    /// The public report this task was turned from, if any.
+    pub public_report_id: Option<i64>,
 }
 
 async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<TaskDetail> {
@@ -241,7 +265,14 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<TaskDe
         &actor.roles,
         store::standing(actor, &task, &units),
     );
+    let from = crate::public_reports::store::linked_from(
+        &state.db,
+        crate::public_reports::flow::Conversion::Task,
+        id,
+    )
+    .await?;
     Ok(TaskDetail {
+        public_report_id: from.map(|(r, _)| r),
         entries: store::entries(&state.db, id).await?,
         attachments: store::attachments(&state.db, id).await?,
         deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,

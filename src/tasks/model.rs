@@ -24,6 +24,27 @@ pub struct TaskInput {
     pub cooperating_unit_ids: Vec<String>,
     /// The time limit (YYYY-MM-DD), after today.
     pub due_on: String,
+    /// A public report received on this platform that the office turns into this task (source
+    /// `public_report`); the two are linked both ways.
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
+    pub public_report_id: Option<String>,
+}
+
+/// The public report a task is turned from, if `input` names one: only a task whose source is
+/// a public report may.
+pub fn public_report_of(input: &TaskInput, source: Source) -> Result<Option<i64>, FieldErrors> {
+    match input.public_report_id.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(_) if source != Source::PublicReport => Err(FieldErrors::single(
+            "public_report_id",
+            "not_allowed",
+            "只有来源为“社会举报”的任务才能关联举报投诉",
+        )),
+        Some(raw) => text::id("public_report_id", "举报投诉", raw)
+            .map(Some)
+            .map_err(|e| FieldErrors(vec![e])),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

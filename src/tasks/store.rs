@@ -277,8 +277,21 @@ pub async fn create(
 ) -> AppResult<i64> {
     actor.require(Resource::Task, Action::Create)?;
     let new = NewTask::parse(input, who.today())?;
+    let report = super::model::public_report_of(input, new.source)?;
     let mut tx = db.begin().await?;
     let id = insert(&mut tx, cal, who, actor.unit_id, actor.user_id, &new).await?;
+    if let Some(report) = report {
+        // A public report turned into this task: linked both ways in this transaction.
+        crate::public_reports::store::link(
+            &mut tx,
+            actor,
+            who,
+            report,
+            crate::public_reports::flow::Conversion::Task,
+            id,
+        )
+        .await?;
+    }
     let t = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     finish(
         tx,
