@@ -212,6 +212,7 @@ async fn flow(
     click(c, "#kind-report").await?;
     fill(c, "#product", "白酒").await?;
     fill(c, "#brand", "茅台（注册商标）").await?;
+    select_value(c, "#category", "trademark").await?;
     fill(c, "#region", "411500").await?;
     set_date(c, "#occurred_on", &yesterday).await?;
     fill(
@@ -351,6 +352,16 @@ async fn flow(
     ensure!(
         attachments.contains("现场照片.png") && attachments.contains("购物小票.pdf"),
         "attachments {attachments:?}"
+    );
+    // The bureau is preselected: trademarks are its duty (003 四（十六）).
+    let hint = text(c, "#route-to").await?;
+    ensure!(
+        hint.contains("第四部分第（十六）项") && hint.contains(MSA),
+        "hint {hint:?}"
+    );
+    ensure!(
+        prop(c, "#assign-unit", "value").await? == msa.to_string(),
+        "the bureau is not preselected"
     );
     select_value(c, "#assign-unit", &msa.to_string()).await?;
     step(c, "step-assign", "办理中").await?;

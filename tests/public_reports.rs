@@ -904,3 +904,99 @@ async fn the_office_turns_a_report_into_a_clue_and_a_task_linked_both_ways() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_report_goes_by_default_to_the_unit_whose_duty_its_category_is() {
+    each_db(true, |app| async move {
+        let submit = |category: &'static str, region: &'static str| {
+            let app = &app;
+            async move {
+                let body = solved(app, json!({
+                    "kind": "report", "product": "盗版图书", "category": category, "region": region,
+                    "address": "某书店", "occurred_on": "2026-06-01",
+                    "description": "该书店销售盗版图书。", "anonymous": true
+                })).await;
+                common::api(
+                    app,
+                    Method::POST,
+                    "/api/v1/public/reports",
+                    None,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let r = submit("pirated", "411500").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["error"]["fields"][0]["field"], "category");
+        // Copyright in the city: the culture bureau (003 四（十三）), preselected on the page.
+        let r = submit("copyright", "411500").await;
+        let id = report_id(&app, r.json()["tracking_no"].as_str().expect("number")).await;
+        let (_, d) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/public-reports/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(d["category"], "copyright");
+        assert_eq!(d["route_to"]["unit_name"], "信阳市文化广电和旅游局", "{d}");
+        assert_eq!(
+            d["route_to"]["clause"],
+            "《打击侵犯知识产权和制售假冒伪劣商品工作制度》第四部分第（十三）项"
+        );
+        let culture = app.unit_id("信阳市文化广电和旅游局").await;
+        let mut c = app.client();
+        c.login("staff", common::PASSWORD).await;
+        let page = c.get(&format!("/public-reports/{id}")).await;
+        assert!(
+            page.body
+                .contains(&format!("<option value=\"{culture}\" selected>")),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("id=\"route-to\""));
+        // A county without the department: its market regulation bureau holds the general
+        // duty (四（十六）).
+        let r = submit("agriculture", "411521").await;
+        let id = report_id(&app, r.json()["tracking_no"].as_str().expect("number")).await;
+        let (_, d) = call(
+            &app,
+            "county.luoshan",
+            Method::GET,
+            &format!("/api/v1/public-reports/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(d["route_to"]["unit_name"], "罗山县市场监督管理局", "{d}");
+        assert_eq!(
+            d["route_to"]["clause"],
+            "《打击侵犯知识产权和制售假冒伪劣商品工作制度》第四部分第（十六）项"
+        );
+        // The unit it was routed to is offered no default: routing is the office's.
+        let msa = app.unit_id("罗山县市场监督管理局").await.to_string();
+        assert_eq!(
+            step(
+                &app,
+                "county.luoshan",
+                id,
+                json!({"step": "assign", "unit_id": msa})
+            )
+            .await
+            .0,
+            StatusCode::NO_CONTENT
+        );
+        let (_, d) = call(
+            &app,
+            "liaison.luoshan.scjg",
+            Method::GET,
+            &format!("/api/v1/public-reports/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(d["handler_unit_name"], "罗山县市场监督管理局", "{d}");
+        assert!(d["route_to"].is_null(), "{d}");
+    })
+    .await;
+}

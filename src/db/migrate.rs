@@ -176,6 +176,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_links",
         sql: include_str!("../../migrations/0032_public_report_links.sql"),
     },
+    Migration {
+        version: 33,
+        name: "public_report_category",
+        sql: include_str!("../../migrations/0033_public_report_category.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

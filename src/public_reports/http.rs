@@ -132,6 +132,7 @@ struct FormPage {
     form: ReportInput,
     errors: FieldErrors,
     kinds: Vec<Choice>,
+    categories: Vec<Choice>,
 }
 
 fn form(status: StatusCode, form: ReportInput, errors: FieldErrors) -> PageResult {
@@ -142,6 +143,13 @@ fn form(status: StatusCode, form: ReportInput, errors: FieldErrors) -> PageResul
             form,
             errors,
             kinds: kinds(),
+            categories: super::routing::Category::ALL
+                .iter()
+                .map(|m| Choice {
+                    code: m.code(),
+                    label: m.label(),
+                })
+                .collect(),
         },
     ))
 }
@@ -157,6 +165,7 @@ fn input_from_pairs(pairs: &[(String, String)]) -> ReportInput {
         kind: p.one("kind"),
         product: p.one("product"),
         brand: p.one("brand"),
+        category: p.one("category"),
         region: p.one("region"),
         address: p.one("address"),
         occurred_on: p.one("occurred_on"),
@@ -689,9 +698,26 @@ pub struct ReportDetail {
     pub links: Vec<store::Link>,
     /// Whether the reader may turn it into a clue or a task (the receiving office).
     pub may_convert: bool,
+    /// While the office routes it: the unit whose duty its category is (003 四), preselected.
+    pub route_to: Option<RouteTo>,
+}
+
+/// The default unit of a report and the clause that makes it so.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportRouteTo)]
+pub struct RouteTo {
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub clause: &'static str,
+    pub duty: &'static str,
 }
 
 impl ReportDetail {
+    /// Whether `unit` is the default unit to route to.
+    pub fn is_route_to(&self, unit: &i64) -> bool {
+        self.route_to.as_ref().is_some_and(|r| r.unit_id == *unit)
+    }
+
     /// Whether it was turned into a record of `record_type` already.
     pub fn linked(&self, record_type: &str) -> bool {
         self.links.iter().any(|l| l.record_type == record_type)
@@ -714,6 +740,25 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
     } else {
         Vec::new()
     };
+    let route_to = if steps.contains(&Step::Assign) {
+        let all = state.units.all(&state.db).await?;
+        let units = store::routable_units(&all, actor);
+        let office_region = all
+            .iter()
+            .find(|u| u.id == report.office_unit_id)
+            .map(|u| u.region_code.as_str())
+            .unwrap_or_default();
+        super::routing::suggest(report.category(), &report.region, office_region, &units).map(
+            |(c, d)| RouteTo {
+                unit_id: c.id,
+                unit_name: c.name.clone(),
+                clause: d.clause,
+                duty: d.what,
+            },
+        )
+    } else {
+        None
+    };
     let may_convert = flow::may_convert(
         report.report_state()?,
         &actor.roles,
@@ -721,6 +766,7 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
     )
     .is_ok();
     Ok(ReportDetail {
+        route_to,
         links: store::links(&state.db, id).await?,
         may_convert,
         matter: store::matter(&state.db, id).await?,
@@ -741,7 +787,7 @@ struct ShowPage {
     d: ReportDetail,
     steps: Vec<Step>,
     outcomes: Vec<Choice>,
-    units: Vec<(i64, String)>,
+    units: Vec<super::routing::Candidate>,
     identity: Option<store::Identity>,
     error: Option<String>,
 }
@@ -761,7 +807,7 @@ async fn show(
         .filter(|s| d.steps.iter().any(|c| c == s.code()))
         .collect();
     let units = if steps.contains(&Step::Assign) {
-        store::routable_units(&state.db, &cu.actor).await?
+        store::routable_units(&state.units.all(&state.db).await?, &cu.actor)
     } else {
         Vec::new()
     };

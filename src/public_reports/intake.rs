@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::flow::Kind;
+use super::routing::Category;
 use crate::domain::credit_code::CreditCode;
 use crate::domain::{Email, FieldErrors, Phone, RegionCode, text};
 
@@ -20,6 +21,10 @@ pub struct ReportInput {
     /// The brand, or the right infringed.
     #[serde(default)]
     pub brand: String,
+    /// What it is about, to reach the unit whose duty it is: `trademark`, `patent`,
+    /// `copyright`, `agriculture`, `forestry`, `disinfection`, `counterfeit`; empty if unsure.
+    #[serde(default)]
+    pub category: String,
     /// Where: the county-level region code (6 digits) and the address.
     pub region: String,
     pub address: String,
@@ -71,6 +76,7 @@ pub struct NewReport {
     pub kind: Kind,
     pub product: String,
     pub brand: Option<String>,
+    pub category: Option<Category>,
     pub region: RegionCode,
     pub address: String,
     pub occurred_on: NaiveDate,
@@ -123,6 +129,16 @@ impl NewReport {
             Some(&input.brand),
             100,
         ));
+        let category = match input.category.trim() {
+            "" => Some(None),
+            raw => match Category::parse(raw) {
+                Some(m) => Some(Some(m)),
+                None => {
+                    e.add("category", "invalid_choice", "请从列表中选择涉及的类别");
+                    None
+                }
+            },
+        };
         let region = e.take(RegionCode::field("region", &input.region));
         let address = e.take(text::required("address", "发生地点", &input.address, 200));
         let occurred_on = e.take(crate::domain::date::not_after(
@@ -188,6 +204,7 @@ impl NewReport {
             kind,
             product,
             brand,
+            category,
             region,
             address,
             occurred_on,
@@ -201,6 +218,7 @@ impl NewReport {
                 Some(kind),
                 Some(product),
                 Some(brand),
+                Some(category),
                 Some(region),
                 Some(address),
                 Some(occurred_on),
@@ -213,6 +231,7 @@ impl NewReport {
                 kind,
                 product,
                 brand,
+                category,
                 region,
                 address,
                 occurred_on,

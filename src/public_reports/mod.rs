@@ -19,5 +19,6 @@ pub mod http;
 pub mod intake;
 pub mod receipt;
 pub mod reward;
+pub mod routing;
 pub mod store;
 pub mod tracking;

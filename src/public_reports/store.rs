@@ -10,7 +10,7 @@ use sha2::Digest;
 use super::flow::{self, Kind, Outcome, Periods, ReportState, Standing, Step};
 use super::intake::NewReport;
 use super::reward::{Claimant, RewardRules, RewardState, Tier};
-use super::{challenge, tracking};
+use super::{challenge, routing, tracking};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{Entry, Who};
@@ -61,6 +61,8 @@ pub struct PublicReport {
     pub enterprise: Option<String>,
     pub credit_code: Option<String>,
     pub shop: Option<String>,
+    /// What the reporter says it is about (a `Category` code).
+    pub category: Option<String>,
     /// 1 when the reporter gave no name.
     pub anonymous: i64,
     pub office_unit_id: i64,
@@ -129,6 +131,14 @@ impl PublicReport {
     pub fn tier_label(&self) -> &'static str {
         self.reward_tier.as_deref().map_or("", Tier::label_of)
     }
+    pub fn category(&self) -> Option<routing::Category> {
+        self.category.as_deref().and_then(routing::Category::parse)
+    }
+
+    pub fn category_label(&self) -> &'static str {
+        self.category().map_or("未选择", routing::Category::label)
+    }
+
     pub fn region_name(&self) -> String {
         RegionCode::parse(&self.region)
             .and_then(|r| r.name_zh())
@@ -137,7 +147,7 @@ impl PublicReport {
 }
 
 const SELECT: &str = "SELECT p.id, p.tracking_no, p.kind, p.state, p.product, p.brand, p.region, \
-    p.address, p.occurred_on, p.description, p.enterprise, p.credit_code, p.shop, \
+    p.address, p.occurred_on, p.description, p.enterprise, p.credit_code, p.shop, p.category, \
     CASE WHEN p.reporter_name IS NULL THEN 1 ELSE 0 END AS anonymous, p.office_unit_id, \
     ou.name AS office_unit_name, p.handler_unit_id, hu.name AS handler_unit_name, p.received_on, \
     p.extended, p.filed, p.decided_on, p.told_on, p.outcome, p.public_result, p.closed_on, \
@@ -718,9 +728,9 @@ pub async fn submit(
         "INSERT INTO public_reports (tracking_no, secret_digest, kind, state, product, brand, \
          region, address, occurred_on, description, enterprise, credit_code, shop, reporter_name, \
          reporter_phone, reporter_email, notify, insider, office_unit_id, received_on, \
-         received_at, updated_at, challenge, subject) VALUES ($1, $2, $3, 'received', $4, $5, $6, \
-         $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22) \
-         RETURNING id",
+         received_at, updated_at, challenge, subject, category) VALUES ($1, $2, $3, 'received', $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20, $21, $22, \
+         $23) RETURNING id",
     )
     .bind(&number)
     .bind(tracking::digest(&number, &password))
@@ -744,6 +754,7 @@ pub async fn submit(
     .bind(&now)
     .bind(&admission.nonce)
     .bind(&subject)
+    .bind(new.category.map(|m| m.code()))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match &e {
@@ -2137,20 +2148,19 @@ async fn close(
 }
 
 /// The member units an office may route to: active, not offices, within its region.
-pub async fn routable_units(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, name, region_code FROM units WHERE active = 1 \
-         AND kind NOT IN ('group_office', 'county_office') ORDER BY region_code, id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, _, code)| {
-            RegionCode::parse(code).is_some_and(|c| actor.unit_region.contains(&c))
+pub fn routable_units(all: &[crate::units::store::Unit], actor: &Actor) -> Vec<routing::Candidate> {
+    all.iter()
+        .filter(|u| u.is_active() && !matches!(u.kind.as_str(), "group_office" | "county_office"))
+        .filter(|u| {
+            RegionCode::parse(&u.region_code).is_some_and(|c| actor.unit_region.contains(&c))
         })
-        .map(|(id, name, _)| (id, name))
-        .collect())
+        .map(|u| routing::Candidate {
+            id: u.id,
+            name: u.name.clone(),
+            kind: u.kind.clone(),
+            region_code: u.region_code.clone(),
+        })
+        .collect()
 }
 
 /// A reward in the yearly ledger of the organs that pay them.
