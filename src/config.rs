@@ -27,6 +27,14 @@ pub struct Config {
     /// Reports and complaints accepted against one subject (credit code, else enterprise name,
     /// else shop) per 24 hours, from whatever addresses.
     pub public_submissions_per_subject: usize,
+    /// Send notices to reporters who asked for them when their report moves (off by default):
+    /// by e-mail (with `smtp_url`) and/or to `public_notice_hook`.
+    pub public_notices: bool,
+    /// An outbound hook for reporters' notices (an SMS gateway): each notice is POSTed to it as
+    /// JSON `{tracking_no, phone, email, text}`.
+    pub public_notice_hook: Option<String>,
+    /// The public site's address, for the tracking link in notices (default `public_url`).
+    pub public_site_url: Option<String>,
     /// Leading zero bits the public site's proof of work asks for (each one doubles the work;
     /// 16 takes a phone about a second).
     pub public_challenge_bits: u32,
@@ -123,6 +131,9 @@ impl Default for Config {
             public_lookup_failures_per_address: 20,
             public_submissions_per_subject: 10,
             public_challenge_bits: 16,
+            public_notices: false,
+            public_notice_hook: None,
+            public_site_url: None,
             data_dir: PathBuf::from("data"),
             db_max_connections: default_pool_size(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -171,6 +182,8 @@ pub enum ConfigError {
     Env { name: String, value: String },
     #[error("统一身份认证配置有误: {0}")]
     SignIn(String),
+    #[error("public_notice_hook 应为 http:// 或 https:// 地址：{0}")]
+    NoticeHook(String),
     #[error("public_challenge_bits 为 {0}，应在 0 到 28 之间（每增加 1 位，举报人的等待时间加倍）")]
     ChallengeBits(u32),
 }
@@ -196,6 +209,11 @@ impl Config {
         cfg.apply_env(|k| std::env::var(k).ok())?;
         crate::auth::federation::check_config(&cfg.oidc, cfg.ldap.as_ref())
             .map_err(ConfigError::SignIn)?;
+        if let Some(h) = &cfg.public_notice_hook
+            && !(h.starts_with("https://") || h.starts_with("http://"))
+        {
+            return Err(ConfigError::NoticeHook(h.clone()));
+        }
         if cfg.public_challenge_bits > 28 {
             return Err(ConfigError::ChallengeBits(cfg.public_challenge_bits));
         }
@@ -240,6 +258,15 @@ impl Config {
         if let Some(v) = var("PUBLIC_SUBMISSIONS_PER_SUBJECT") {
             self.public_submissions_per_subject =
                 parse("SHUANGDA_PUBLIC_SUBMISSIONS_PER_SUBJECT", v)?;
+        }
+        if let Some(v) = var("PUBLIC_NOTICES") {
+            self.public_notices = boolean("SHUANGDA_PUBLIC_NOTICES", v)?;
+        }
+        if let Some(v) = var("PUBLIC_NOTICE_HOOK") {
+            self.public_notice_hook = Some(v).filter(|s| !s.trim().is_empty());
+        }
+        if let Some(v) = var("PUBLIC_SITE_URL") {
+            self.public_site_url = Some(v).filter(|s| !s.trim().is_empty());
         }
         if let Some(v) = var("PUBLIC_CHALLENGE_BITS") {
             self.public_challenge_bits = parse("SHUANGDA_PUBLIC_CHALLENGE_BITS", v)?;

@@ -89,6 +89,27 @@ pub async fn serve_with_public(
         Ok(None) => {}
         Err(e) => tracing::error!(error = %e, "e-mail notifications off: bad configuration"),
     }
+    if state.config.public_notices {
+        let mailer = crate::notify::mail::Mailer::from_config(&state.config).unwrap_or(None);
+        let hook = state.config.public_notice_hook.clone();
+        if mailer.is_none() && hook.is_none() {
+            tracing::warn!(
+                "public_notices is on but neither smtp_url nor public_notice_hook is set: no \
+                 reporter is notified"
+            );
+        } else {
+            let site = state
+                .config
+                .public_site_url
+                .clone()
+                .unwrap_or_else(|| state.config.public_url.clone());
+            jobs.push(crate::public_reports::notices::spawn(
+                state.ctx.clone(),
+                crate::public_reports::notices::Channels::new(mailer, hook, &site),
+                Duration::from_secs(30),
+            ));
+        }
+    }
     let _jobs = AbortOnDrop(jobs);
     // Both listeners stop on the same signal and finish their requests: a submission under
     // way when the server stops still answers with its tracking number and password.

@@ -1000,3 +1000,89 @@ async fn a_report_goes_by_default_to_the_unit_whose_duty_its_category_is() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_named_reporter_who_asked_is_notified_and_an_anonymous_one_never() {
+    use shuangda::public_reports::notices::{Channels, Report, send_pending};
+    each_db(true, |app| async move {
+        let (port, mails) = common::smtp::smtp_sink().await;
+        // The office's SMS gateway, on loopback: it keeps what it is sent.
+        let hooked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+        let keep = hooked.clone();
+        let gateway = axum::Router::new().route(
+            "/sms",
+            axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+                let keep = keep.clone();
+                async move {
+                    keep.lock().expect("lock").push(v);
+                    "ok"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let hook = format!("http://{}/sms", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, gateway).await });
+
+        let submit = |extra: Value| {
+            let app = &app;
+            async move {
+                let mut body = json!({
+                    "kind": "report", "product": "奶粉", "region": "411500", "address": "信阳市某母婴店",
+                    "occurred_on": "2026-06-01", "description": "该店销售假冒进口奶粉。"
+                });
+                for (k, v) in extra.as_object().expect("object") {
+                    body[k] = v.clone();
+                }
+                let r = common::api(app, Method::POST, "/api/v1/public/reports", None, Some(solved(app, body).await)).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                let number = r.json()["tracking_no"].as_str().expect("number").to_string();
+                (report_id(app, &number).await, number)
+            }
+        };
+        let (asked, number) = submit(json!({"reporter_name": "赵某", "reporter_phone": "13800138000",
+            "reporter_email": "zhao@example.cn", "notify": true})).await;
+        let (silent, _) = submit(json!({"reporter_name": "钱某", "reporter_phone": "13900139000"})).await;
+        let (anonymous, _) = submit(json!({"anonymous": true, "notify": true})).await;
+        let msa = app.unit_id(MSA).await.to_string();
+        for id in [asked, silent, anonymous] {
+            assert_eq!(step(&app, "staff", id, json!({"step": "assign", "unit_id": msa})).await.0, StatusCode::NO_CONTENT);
+        }
+        // Only the reporter who gave a name and asked has a notice; the submission itself
+        // (the reporter's own act) has none.
+        let notices: Vec<(i64, String)> = sqlx::query_as("SELECT report_id, what FROM public_report_notices ORDER BY id")
+            .fetch_all(&app.db.pool).await.expect("notices");
+        assert_eq!(notices, vec![(asked, format!("已分送{MSA}办理"))]);
+
+        let cfg = shuangda::config::Config {
+            smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+            ..shuangda::config::Config::default()
+        };
+        let mailer = shuangda::notify::mail::Mailer::from_config(&cfg).expect("config");
+        let ch = Channels::new(mailer, Some(hook.clone()), "https://jubao.example.gov.cn/");
+        let r = send_pending(&app.db, &ch, app.now()).await.expect("send");
+        assert_eq!(r, Report { sent: 1, failed: 0 });
+        let mails = mails.lock().expect("lock").clone();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].contains("To: zhao@example.cn"), "{}", mails[0]);
+        let hooked = hooked.lock().expect("lock").clone();
+        assert_eq!(hooked.len(), 1);
+        assert_eq!(hooked[0]["phone"], "13800138000");
+        assert_eq!(hooked[0]["tracking_no"], number.as_str());
+        let text = hooked[0]["text"].as_str().expect("text");
+        assert!(text.contains(&number) && text.contains("已分送") && text.contains("https://jubao.example.gov.cn/public/track"), "{text}");
+        assert!(!text.contains("赵某"), "the notice names no one");
+        // Sent once; a gateway that is down keeps the next for another try, with its error.
+        assert_eq!(send_pending(&app.db, &ch, app.now()).await.expect("send"), Report::default());
+        let (s, _) = step(&app, "liaison.scjg", asked, json!({"step": "decide_filing", "filed": "1"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        let down = Channels::new(None, Some("http://127.0.0.1:9/sms".into()), "https://jubao.example.gov.cn");
+        let r = send_pending(&app.db, &down, app.now()).await.expect("send");
+        assert_eq!(r, Report { sent: 0, failed: 1 });
+        let (attempts, error): (i64, Option<String>) = sqlx::query_as(
+            "SELECT attempts, error FROM public_report_notices WHERE sent_at IS NULL")
+            .fetch_one(&app.db.pool).await.expect("row");
+        assert_eq!(attempts, 1);
+        assert!(error.unwrap_or_default().contains("推送接口"));
+    })
+    .await;
+}

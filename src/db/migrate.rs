@@ -181,6 +181,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_category",
         sql: include_str!("../../migrations/0033_public_report_category.sql"),
     },
+    Migration {
+        version: 34,
+        name: "public_report_notices",
+        sql: include_str!("../../migrations/0034_public_report_notices.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

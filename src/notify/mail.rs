@@ -47,7 +47,8 @@ impl Mailer {
         }))
     }
 
-    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    /// Mail `body` to `to` (also the reporters' notices, `public_reports::notices`).
+    pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("收件人地址无效：{e}"))?;
         let msg = Message::builder()
             .from(self.from.clone())

@@ -133,9 +133,16 @@ struct FormPage {
     errors: FieldErrors,
     kinds: Vec<Choice>,
     categories: Vec<Choice>,
+    /// The office sends reporters notices (`public_notices`): the form offers them.
+    notices: bool,
 }
 
-fn form(status: StatusCode, form: ReportInput, errors: FieldErrors) -> PageResult {
+fn form(
+    state: &SharedState,
+    status: StatusCode,
+    form: ReportInput,
+    errors: FieldErrors,
+) -> PageResult {
     Ok(render_status(
         status,
         &FormPage {
@@ -143,6 +150,7 @@ fn form(status: StatusCode, form: ReportInput, errors: FieldErrors) -> PageResul
             form,
             errors,
             kinds: kinds(),
+            notices: state.config.public_notices,
             categories: super::routing::Category::ALL
                 .iter()
                 .map(|m| Choice {
@@ -154,8 +162,13 @@ fn form(status: StatusCode, form: ReportInput, errors: FieldErrors) -> PageResul
     ))
 }
 
-async fn form_page() -> PageResult {
-    form(StatusCode::OK, ReportInput::default(), FieldErrors::new())
+async fn form_page(State(state): State<SharedState>) -> PageResult {
+    form(
+        &state,
+        StatusCode::OK,
+        ReportInput::default(),
+        FieldErrors::new(),
+    )
 }
 
 fn input_from_pairs(pairs: &[(String, String)]) -> ReportInput {
@@ -231,11 +244,11 @@ async fn review_page(
 ) -> PageResult {
     let input = input_from_pairs(&pairs);
     if Pairs(&pairs).one("edit") == "1" {
-        return form(StatusCode::OK, input, FieldErrors::new());
+        return form(&state, StatusCode::OK, input, FieldErrors::new());
     }
     match NewReport::parse(&input, state.clock.today()) {
         Ok(r) => confirm(&state, StatusCode::OK, input, r, None),
-        Err(e) => form(StatusCode::UNPROCESSABLE_ENTITY, input, e),
+        Err(e) => form(&state, StatusCode::UNPROCESSABLE_ENTITY, input, e),
     }
 }
 
@@ -248,9 +261,9 @@ struct SubmittedPage {
 }
 
 /// A refusal of the public site: the form again with the message against its field.
-fn refused(input: ReportInput, e: AppError) -> PageResult {
+fn refused(state: &SharedState, input: ReportInput, e: AppError) -> PageResult {
     match e {
-        AppError::Validation(f) => form(StatusCode::UNPROCESSABLE_ENTITY, input, f),
+        AppError::Validation(f) => form(state, StatusCode::UNPROCESSABLE_ENTITY, input, f),
         e => Err(e.into()),
     }
 }
@@ -279,10 +292,10 @@ async fn submit_page(
             let message = f.get("challenge").map(str::to_string);
             match NewReport::parse(&input, state.clock.today()) {
                 Ok(r) => confirm(&state, StatusCode::UNPROCESSABLE_ENTITY, input, r, message),
-                Err(e) => form(StatusCode::UNPROCESSABLE_ENTITY, input, e),
+                Err(e) => form(&state, StatusCode::UNPROCESSABLE_ENTITY, input, e),
             }
         }
-        Err(e) => refused(input, e),
+        Err(e) => refused(&state, input, e),
     }
 }
 

@@ -17,6 +17,7 @@ pub mod figures;
 pub mod flow;
 pub mod http;
 pub mod intake;
+pub mod notices;
 pub mod receipt;
 pub mod reward;
 pub mod routing;

@@ -365,8 +365,14 @@ async fn entry(
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    if shown_to_reporter && !REPORTERS_OWN.contains(&kind) {
+        super::notices::enqueue(tx, id, body, &now).await?;
+    }
     crate::access::parties::touch(tx, RESOURCE, id, &now).await
 }
+
+/// Entries of the reporter's own acts: no notice tells them what they just did.
+const REPORTERS_OWN: [&str; 3] = ["received", "added", "reward_claimed"];
 
 /// An act in the report's history as the office and units read it and, when `public` is
 /// given, the same act in the plain words the reporter reads on the tracking page.
