@@ -1086,3 +1086,138 @@ async fn a_named_reporter_who_asked_is_notified_and_an_anonymous_one_never() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_office_sets_its_own_periods_within_the_law() {
+    each_db(true, |app| async move {
+        let path = "/api/v1/public-reports/settings";
+        let (s, v) = call(&app, "staff", Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["own"], false);
+        assert_eq!(v["periods"]["complaint_accept_workdays"], 7);
+        assert_eq!(
+            call(&app, "liaison.scjg", Method::GET, path, None).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let quick = json!({"periods": {"complaint_accept_workdays": 3, "report_verify_workdays": 10,
+            "report_extend_workdays": 5, "reporter_told_workdays": 2}});
+        // Only the office director sets them, and never beyond the measures' own.
+        assert_eq!(
+            call(&app, "staff", Method::PUT, path, Some(quick.clone()))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let mut slow = quick.clone();
+        slow["periods"]["complaint_accept_workdays"] = json!(8);
+        let (s, v) = call(&app, "director", Method::PUT, path, Some(slow)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(
+            v["error"]["fields"][0]["field"],
+            "periods.complaint_accept_workdays"
+        );
+        let (s, v) = call(&app, "director", Method::PUT, path, Some(quick)).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["own"], true);
+        // The city office's complaints run on 3 working days, its reports on 10; the Luoshan
+        // office keeps the deployment's 7.
+        let submit =
+            |kind: &'static str, region: &'static str| {
+                let app = &app;
+                async move {
+                    let body = solved(app, json!({
+                    "kind": kind, "product": "电动车", "region": region, "address": "某商场",
+                    "occurred_on": "2026-06-01", "description": "销售假冒品牌电动车。",
+                    "reporter_name": "孙某", "reporter_phone": "13700137000"
+                })).await;
+                    let r = common::api(
+                        app,
+                        Method::POST,
+                        "/api/v1/public/reports",
+                        None,
+                        Some(body),
+                    )
+                    .await;
+                    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                    report_id(app, r.json()["tracking_no"].as_str().expect("number")).await
+                }
+            };
+        let rule = |who: &'static str, id: i64| {
+            let app = &app;
+            async move {
+                let (_, d) = call(
+                    app,
+                    who,
+                    Method::GET,
+                    &format!("/api/v1/public-reports/{id}"),
+                    None,
+                )
+                .await;
+                d["deadlines"][0]["rule_text"]
+                    .as_str()
+                    .expect("rule")
+                    .to_string()
+            }
+        };
+        assert_eq!(
+            rule("staff", submit("complaint", "411500").await).await,
+            "3个工作日"
+        );
+        assert_eq!(
+            rule("staff", submit("report", "411500").await).await,
+            "10个工作日"
+        );
+        assert_eq!(
+            rule("county.luoshan", submit("complaint", "411521").await).await,
+            "7个工作日"
+        );
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'public_report.settings'",
+        )
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("audit");
+        assert_eq!(audited, 1);
+        // The page: a period beyond the law comes back against its field, as typed.
+        let mut c = app.client();
+        c.login("director", common::PASSWORD).await;
+        let page = c.get("/public-reports/settings").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"periods-form\""), "{}", page.body);
+        let r = c
+            .post(
+                "/public-reports/settings",
+                &[
+                    ("complaint_accept_workdays", "3"),
+                    ("report_verify_workdays", "16"),
+                    ("report_extend_workdays", "5"),
+                    ("reporter_told_workdays", "2"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("id=\"report_verify_workdays-error\""),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains("value=\"16\""), "kept as typed");
+        // Back to the deployment's.
+        let (_, v) = call(
+            &app,
+            "director",
+            Method::PUT,
+            path,
+            Some(json!({"periods": null})),
+        )
+        .await;
+        assert_eq!(
+            (
+                v["own"].clone(),
+                v["periods"]["complaint_accept_workdays"].clone()
+            ),
+            (json!(false), json!(7))
+        );
+    })
+    .await;
+}

@@ -186,6 +186,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_notices",
         sql: include_str!("../../migrations/0034_public_report_notices.sql"),
     },
+    Migration {
+        version: 35,
+        name: "public_report_periods",
+        sql: include_str!("../../migrations/0035_public_report_periods.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

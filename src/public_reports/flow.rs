@@ -377,8 +377,9 @@ pub fn outcomes_after(kind: Kind, filed: Option<bool>) -> Vec<Outcome> {
 
 /// The handling periods, with their defaults from 《市场监督管理投诉举报处理暂行办法》;
 /// an office may set its own (`[public_reports]` in the configuration, docs/rules.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = PublicReportPeriods)]
 pub struct Periods {
     /// A complaint accepted or refused (第十八条: 7 working days from receipt).
     pub complaint_accept_workdays: u32,
@@ -398,6 +399,56 @@ impl Default for Periods {
             report_extend_workdays: 15,
             reporter_told_workdays: 5,
         }
+    }
+}
+
+impl Periods {
+    /// An office's own periods: each a whole number of working days from 1 up to the period
+    /// the measures set (the defaults) — an office may be quicker than the law, never slower.
+    pub fn check_within_law(&self) -> Result<(), crate::domain::FieldErrors> {
+        let law = Periods::default();
+        let mut e = crate::domain::FieldErrors::new();
+        for (field, label, days, max, clause) in [
+            (
+                "complaint_accept_workdays",
+                "投诉受理期限",
+                self.complaint_accept_workdays,
+                law.complaint_accept_workdays,
+                "第十八条",
+            ),
+            (
+                "report_verify_workdays",
+                "举报核查期限",
+                self.report_verify_workdays,
+                law.report_verify_workdays,
+                "第三十一条",
+            ),
+            (
+                "report_extend_workdays",
+                "核查延长期限",
+                self.report_extend_workdays,
+                law.report_extend_workdays,
+                "第三十一条",
+            ),
+            (
+                "reporter_told_workdays",
+                "告知举报人期限",
+                self.reporter_told_workdays,
+                law.reporter_told_workdays,
+                "第三十二条",
+            ),
+        ] {
+            if !(1..=max).contains(&days) {
+                e.add(
+                    field,
+                    "out_of_range",
+                    format!(
+                        "{label}应为1至{max}个工作日（《市场监督管理投诉举报处理暂行办法》{clause}规定不超过{max}个工作日）"
+                    ),
+                );
+            }
+        }
+        e.into_result(|| ())
     }
 }
 
@@ -452,6 +503,36 @@ mod tests {
             office: true,
             ..Standing::default()
         }
+    }
+
+    #[test]
+    fn an_office_may_shorten_the_periods_but_not_lengthen_them() {
+        assert!(Periods::default().check_within_law().is_ok());
+        let quick = Periods {
+            complaint_accept_workdays: 3,
+            report_verify_workdays: 10,
+            report_extend_workdays: 1,
+            reporter_told_workdays: 2,
+        };
+        assert!(quick.check_within_law().is_ok());
+        let slow = Periods {
+            complaint_accept_workdays: 8,
+            report_verify_workdays: 0,
+            report_extend_workdays: 16,
+            reporter_told_workdays: 6,
+        };
+        let e = slow.check_within_law().expect_err("beyond the law");
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "complaint_accept_workdays",
+                "report_verify_workdays",
+                "report_extend_workdays",
+                "reporter_told_workdays"
+            ]
+        );
+        assert!(e.0[0].message.contains("第十八条"));
     }
 
     #[test]

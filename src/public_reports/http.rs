@@ -82,6 +82,10 @@ pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/public-reports", get(list_page))
         .route("/public-reports/rewards.xlsx", get(ledger_page))
+        .route(
+            "/public-reports/settings",
+            get(settings_page).post(settings_save),
+        )
         .route("/public-reports/{id}", get(show_page))
         .route("/public-reports/{id}/step", post(step_page))
         .route("/public-reports/{id}/identity", post(identity_page))
@@ -93,6 +97,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(api_get))
         .routes(routes!(api_step))
         .routes(routes!(api_identity))
+        .routes(routes!(api_settings, api_settings_put))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -655,6 +660,8 @@ struct ListPage {
     q: ListQuery,
     states: Vec<Choice>,
     kinds: Vec<Choice>,
+    /// A leading-group office: its handling periods are a link away.
+    office: bool,
 }
 
 async fn list_page(
@@ -672,6 +679,7 @@ async fn list_page(
     Ok(render_status(
         form_status(&errors),
         &ListPage {
+            office: cu.actor.roles.iter().any(|r| r.is_office()),
             layout: Layout::new(&cu, "举报投诉", "/public-reports"),
             rows,
             errors,
@@ -905,6 +913,185 @@ async fn identity_page(
 #[derive(Deserialize)]
 struct YearQuery {
     year: Option<String>,
+}
+
+/// An office's handling periods: its own, or the deployment's.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicReportSettings)]
+pub struct Settings {
+    /// The office set its own (else the deployment's apply).
+    pub own: bool,
+    pub periods: flow::Periods,
+    /// What the measures allow at most (an office may be quicker, never slower).
+    pub law: flow::Periods,
+}
+
+/// The office's periods as it sets them: `null` returns to the deployment's.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = PublicReportSettingsInput)]
+pub struct SettingsInput {
+    pub periods: Option<flow::Periods>,
+}
+
+/// The reader's office's periods; 403 outside a leading-group office.
+async fn settings(state: &SharedState, actor: &Actor) -> AppResult<Settings> {
+    if !actor.roles.iter().any(|r| r.is_office()) {
+        return Err(AppError::Forbidden);
+    }
+    let default = state.config.public_reports;
+    let periods = store::periods_of(&state.db.pool, actor.unit_id, &default).await?;
+    let own: Option<Option<String>> =
+        sqlx::query_scalar("SELECT public_report_periods FROM units WHERE id = $1")
+            .bind(actor.unit_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(Settings {
+        own: own.flatten().is_some(),
+        periods,
+        law: flow::Periods::default(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public_reports/settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    s: Settings,
+    may_change: bool,
+    errors: FieldErrors,
+    /// What was typed, kept beside a refusal.
+    typed: Vec<(&'static str, String)>,
+}
+
+impl SettingsPage {
+    pub fn typed(&self, field: &str, stored: &u32) -> String {
+        self.typed
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or_else(|| stored.to_string(), |(_, v)| v.clone())
+    }
+}
+
+fn may_set(actor: &Actor) -> bool {
+    actor.roles.contains(&crate::access::Role::OfficeDirector)
+}
+
+async fn settings_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    let s = settings(&state, &cu.actor).await?;
+    Ok(render(&SettingsPage {
+        layout: Layout::new(&cu, "举报投诉办理期限", "/public-reports").notice(q.msg.as_deref()),
+        s,
+        may_change: may_set(&cu.actor),
+        errors: FieldErrors::new(),
+        typed: Vec::new(),
+    }))
+}
+
+const PERIOD_FIELDS: [&str; 4] = [
+    "complaint_accept_workdays",
+    "report_verify_workdays",
+    "report_extend_workdays",
+    "reporter_told_workdays",
+];
+
+async fn settings_save(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let periods = if p.one("reset") == "1" {
+        None
+    } else {
+        let mut e = FieldErrors::new();
+        let mut days = [0u32; 4];
+        for (i, f) in PERIOD_FIELDS.iter().enumerate() {
+            match p.one(f).trim().parse::<u32>() {
+                Ok(d) => days[i] = d,
+                Err(_) => e.add(f, "invalid_format", "请填写工作日天数（整数）"),
+            }
+        }
+        let periods = flow::Periods {
+            complaint_accept_workdays: days[0],
+            report_verify_workdays: days[1],
+            report_extend_workdays: days[2],
+            reporter_told_workdays: days[3],
+        };
+        if e.is_empty() {
+            Some(periods)
+        } else {
+            return settings_refused(&state, &cu, e, &p).await;
+        }
+    };
+    match store::set_periods(&state.db, &cu.actor, &cu.who, periods).await {
+        Ok(()) => {
+            Ok(axum::response::Redirect::to("/public-reports/settings?msg=saved").into_response())
+        }
+        Err(AppError::Validation(e)) => settings_refused(&state, &cu, e, &p).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn settings_refused(
+    state: &SharedState,
+    cu: &CurrentUser,
+    errors: FieldErrors,
+    p: &Pairs<'_>,
+) -> PageResult {
+    let s = settings(state, &cu.actor).await?;
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &SettingsPage {
+            layout: Layout::new(cu, "举报投诉办理期限", "/public-reports"),
+            s,
+            may_change: may_set(&cu.actor),
+            errors,
+            typed: PERIOD_FIELDS.iter().map(|f| (*f, p.one(f))).collect(),
+        },
+    ))
+}
+
+/// The caller's office's handling periods of public reports.
+#[utoipa::path(get, path = "/api/v1/public-reports/settings", tag = "public-reports",
+    responses((status = 200, body = Settings), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_settings(
+    State(state): State<SharedState>,
+    u: ApiUser,
+) -> AppResult<Json<Settings>> {
+    Ok(Json(settings(&state, &u.actor).await?))
+}
+
+/// The office director sets his office's handling periods (each within the measures' own), or
+/// `null` to return to the deployment's.
+#[utoipa::path(put, path = "/api/v1/public-reports/settings", tag = "public-reports",
+    request_body = SettingsInput,
+    responses((status = 200, body = Settings), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_settings_put(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> AppResult<Json<Settings>> {
+    store::set_periods(&state.db, &u.actor, &u.who, input.periods)
+        .await
+        .map_err(|e| {
+            e.as_sent(&[
+                (
+                    "complaint_accept_workdays",
+                    "periods.complaint_accept_workdays",
+                ),
+                ("report_verify_workdays", "periods.report_verify_workdays"),
+                ("report_extend_workdays", "periods.report_extend_workdays"),
+                ("reporter_told_workdays", "periods.reporter_told_workdays"),
+            ])
+        })?;
+    Ok(Json(settings(&state, &u.actor).await?))
 }
 
 /// The yearly reward ledger of the organs in the reader's scope, as .xlsx.

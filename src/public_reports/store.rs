@@ -642,6 +642,61 @@ pub async fn prefill(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Prefil
     }))
 }
 
+/// The handling periods of office `office`: its own (set by its director), else `default`
+/// (the deployment's `[public_reports]`).
+pub async fn periods_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    office: i64,
+    default: &Periods,
+) -> AppResult<Periods> {
+    let own: Option<Option<String>> =
+        sqlx::query_scalar("SELECT public_report_periods FROM units WHERE id = $1")
+            .bind(office)
+            .fetch_optional(exec)
+            .await?;
+    match own.flatten() {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| AppError::internal(format!("stored periods of unit {office}: {e}"))),
+        None => Ok(*default),
+    }
+}
+
+/// The office director sets his office's own handling periods, each within what the measures
+/// allow (`Periods::check_within_law`); `None` returns to the deployment's. Reports received
+/// afterwards run on them; clocks already open keep their dates.
+pub async fn set_periods(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    periods: Option<Periods>,
+) -> AppResult<()> {
+    let office = actor.roles.iter().any(|r| r.is_office());
+    if !(office && actor.roles.contains(&crate::access::Role::OfficeDirector)) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(p) = &periods {
+        p.check_within_law()?;
+    }
+    let json = periods
+        .map(|p| serde_json::to_string(&p))
+        .transpose()
+        .map_err(AppError::internal)?;
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE units SET public_report_periods = $1 WHERE id = $2")
+        .bind(&json)
+        .bind(actor.unit_id)
+        .execute(&mut *tx)
+        .await?;
+    crate::procedure::finish(
+        tx,
+        who,
+        Entry::new("public_report.settings", "unit")
+            .object(actor.unit_id, Some(actor.unit_id))
+            .summary(json!({ "periods": periods })),
+    )
+    .await
+}
+
 /// What the public boundary checked before a report is taken, and what the transaction holds it
 /// to: the nonce of the solved challenge (spent once), and how many reports against one
 /// subject a day takes.
@@ -717,6 +772,7 @@ pub async fn submit(
     let password = tracking::new_password()?;
     let mut tx = db.begin().await?;
     let subject = within_subject_budget(&mut tx, who, new, admission.per_subject_per_day).await?;
+    let periods = &periods_of(&mut *tx, office, periods).await?;
     // A collision of two random numbers on one day is a one-in-a-hundred-million chance; the
     // unique index stops it, and the reporter is asked to send again.
     let number = tracking::new_number(new.kind, today)?;
@@ -1463,6 +1519,8 @@ pub async fn step(
     )
     .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
     let kind = r.kind()?;
+    // The clocks of the office that received it: its own periods, else the deployment's.
+    let periods = &periods_of(&mut *tx, r.office_unit_id, periods).await?;
     if let Parsed::Close(o, ..) = &parsed
         && !flow::outcomes_after(kind, r.filed.map(|f| f == 1)).contains(o)
     {
@@ -1478,14 +1536,14 @@ pub async fn step(
     let mut summary = json!({"step": step.code()});
     match parsed {
         Parsed::Assign(to, note) => {
-            let name: Option<String> = sqlx::query_scalar(
-                "SELECT name FROM units WHERE id = $1 AND active = 1 \
+            let target: Option<(String, String)> = sqlx::query_as(
+                "SELECT name, region_code FROM units WHERE id = $1 AND active = 1 \
                  AND kind NOT IN ('group_office', 'county_office')",
             )
             .bind(to)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(name) = name else {
+            let Some((name, to_region)) = target else {
                 return Err(AppError::field(
                     "unit_id",
                     "invalid_choice",
@@ -1493,15 +1551,8 @@ pub async fn step(
                 ));
             };
             // The unit must be in the office's region: an office routes within its own.
-            let to_region: Option<String> =
-                sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
-                    .bind(to)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let within = to_region
-                .as_deref()
-                .and_then(RegionCode::parse)
-                .is_some_and(|c| actor.unit_region.contains(&c));
+            let within =
+                RegionCode::parse(&to_region).is_some_and(|c| actor.unit_region.contains(&c));
             if !within {
                 return Err(AppError::field(
                     "unit_id",
@@ -1893,7 +1944,20 @@ pub async fn step(
                 };
                 AppError::field(field, "excluded", x.to_string())
             })?;
-            let amount = rewards.amount(tier, fines, Fen::ZERO);
+            // The cap is per case: what the other reports of this matter (the one it
+            // was merged into and those merged into it) were awarded counts against it.
+            let primary = merged_into(&mut tx, id).await?.unwrap_or(id);
+            let already: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(w.amount_fen), 0) AS BIGINT) FROM public_report_rewards w \
+                 JOIN public_reports p ON p.id = w.report_id \
+                 WHERE (p.id = $1 OR p.merged_into = $1) AND w.report_id <> $2 \
+                 AND w.state <> 'rejected'",
+            )
+            .bind(primary)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let amount = rewards.amount(tier, fines, Fen::from_fen(already).unwrap_or(Fen::ZERO));
             let joint = rewards.needs_joint_decision(amount);
             let handler = r.handler_unit_id.ok_or(AppError::NotFound)?;
             sqlx::query(
