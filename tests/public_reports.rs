@@ -1221,3 +1221,86 @@ async fn an_office_sets_its_own_periods_within_the_law() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_queue_lists_open_reports_oldest_first_then_the_closed_latest_first() {
+    each_db(true, |app| async move {
+        // More than an address may send in an hour: received through the operation itself.
+        use shuangda::public_reports::{intake, store};
+        let mut ids = Vec::new();
+        for n in 0..24 {
+            let input = intake::ReportInput {
+                kind: "report".into(),
+                product: "香烟".into(),
+                region: "411500".into(),
+                address: "信阳市某便利店".into(),
+                occurred_on: "2026-06-01".into(),
+                description: format!("该店销售假烟（第{n}件）。"),
+                anonymous: true,
+                ..Default::default()
+            };
+            let new = intake::NewReport::parse(&input, app.today()).expect("parses");
+            let s = store::submit(
+                &app.db,
+                &app.state.calendar(),
+                &app.state.config.public_reports,
+                &store::reporter(app.now(), None),
+                &new,
+                &store::Admission {
+                    nonce: format!("{n:032}"),
+                    per_subject_per_day: 10,
+                },
+                Vec::new(),
+            )
+            .await
+            .expect("received");
+            ids.push(s.id);
+        }
+        // Four of them closed (the order is what is tested, not how they closed).
+        for id in [ids[1], ids[5], ids[20], ids[22]] {
+            sqlx::query("UPDATE public_reports SET state = 'closed' WHERE id = $1")
+                .bind(id)
+                .execute(&app.db.pool)
+                .await
+                .expect("close");
+        }
+        let page = |n: i64| {
+            let app = &app;
+            async move {
+                let (s, v) = call(
+                    app,
+                    "staff",
+                    Method::GET,
+                    &format!("/api/v1/public-reports?page={n}"),
+                    None,
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                let got: Vec<i64> = v["items"]
+                    .as_array()
+                    .expect("items")
+                    .iter()
+                    .map(|r| r["id"].as_i64().expect("id"))
+                    .collect();
+                (got, v["has_more"].as_bool().expect("has_more"))
+            }
+        };
+        let open: Vec<i64> = ids
+            .iter()
+            .copied()
+            .filter(|id| ![ids[1], ids[5], ids[20], ids[22]].contains(id))
+            .collect();
+        let (first, more) = page(1).await;
+        assert_eq!(first, open[..20].to_vec());
+        assert!(more);
+        let (second, more) = page(2).await;
+        assert_eq!(
+            second,
+            vec![ids[22], ids[20], ids[5], ids[1]],
+            "the closed, latest first"
+        );
+        assert!(!more);
+        assert_eq!(page(3).await, (vec![], false));
+    })
+    .await;
+}

@@ -191,6 +191,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_periods",
         sql: include_str!("../../migrations/0035_public_report_periods.sql"),
     },
+    Migration {
+        version: 36,
+        name: "public_report_queue",
+        sql: include_str!("../../migrations/0036_public_report_queue.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

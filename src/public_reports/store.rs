@@ -227,20 +227,45 @@ pub async fn list(
     page: i64,
 ) -> Result<(Vec<PublicReport>, bool), sqlx::Error> {
     let offset = (page.max(1) - 1) * PAGE_SIZE;
-    let mut q = Sql::new(SELECT);
-    q.append(parties_in_scope(scope, RESOURCE, "p.id"));
-    if let Some(s) = f.state {
-        q.push(" AND p.state = ").bind(s.code());
-    }
-    if let Some(k) = f.kind {
-        q.push(" AND p.kind = ").bind(k.code());
-    }
-    q.push(
-        " ORDER BY CASE WHEN p.state = 'closed' THEN 1 ELSE 0 END, \
-         CASE WHEN p.state = 'closed' THEN 0 ELSE p.id END, p.id DESC",
-    )
-    .limit_offset(PAGE_SIZE + 1, offset);
+    // Two walks in index order (a partial index holds the open ones) instead of one sort of
+    // everything in scope: the queue first, oldest first; then the closed, latest first.
+    let part = |open: bool| {
+        let mut q = Sql::new(SELECT);
+        q.append(parties_in_scope(scope, RESOURCE, "p.id"));
+        if let Some(s) = f.state {
+            q.push(" AND p.state = ").bind(s.code());
+        }
+        if let Some(k) = f.kind {
+            q.push(" AND p.kind = ").bind(k.code());
+        }
+        q.push(if open {
+            " AND p.state <> 'closed' ORDER BY p.id"
+        } else {
+            " AND p.state = 'closed' ORDER BY p.id DESC"
+        });
+        q
+    };
+    let mut q = part(true);
+    q.limit_offset(PAGE_SIZE + 1, offset);
     let mut rows: Vec<PublicReport> = q.query_as().fetch_all(&db.pool).await?;
+    if rows.len() as i64 <= PAGE_SIZE {
+        // The queue ends on this page: the closed ones follow, after as many as the open ones
+        // before this page took of the offset.
+        let open_total = if rows.is_empty() {
+            let mut c = Sql::new("SELECT COUNT(*) FROM (");
+            c.append(part(true));
+            c.push(") o");
+            c.query_scalar::<i64>().fetch_one(&db.pool).await?
+        } else {
+            offset + rows.len() as i64
+        };
+        let mut q = part(false);
+        q.limit_offset(
+            PAGE_SIZE + 1 - rows.len() as i64,
+            (offset - open_total).max(0),
+        );
+        rows.extend(q.query_as::<PublicReport>().fetch_all(&db.pool).await?);
+    }
     let more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok((
