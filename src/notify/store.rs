@@ -272,12 +272,18 @@ const CLOCK_OWNERS: [&str; 2] = [
 
 /// The clocks of [`CLOCK_OWNERS`] on the agenda: open, and not already stood for by an open
 /// to-do.
+/// The two ways a to-do stands for a clock (its own deadline's, or its record's with the same
+/// due date) are two lookups on the to-dos' source index; one `OR` of them made every count
+/// scan the to-dos once per open clock of the unit (9 ms a page for an office with 5,000).
 const CLOCKS: &str = "d.state = 'open' \
-     AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.done_at IS NULL \
+     AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.source_type = 'deadline' \
+       AND t.source_id = d.id AND t.done_at IS NULL \
        AND (t.unit_id = d.owner_unit_id OR t.user_id = d.owner_user_id \
-         OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id)) \
-       AND ((t.source_type = 'deadline' AND t.source_id = d.id) \
-         OR (t.source_type = d.record_type AND t.source_id = d.record_id AND t.due_date = d.due_date)))";
+         OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id))) \
+     AND NOT EXISTS (SELECT 1 FROM todo_items t WHERE t.source_type = d.record_type \
+       AND t.source_id = d.record_id AND t.due_date = d.due_date AND t.done_at IS NULL \
+       AND (t.unit_id = d.owner_unit_id OR t.user_id = d.owner_user_id \
+         OR t.user_id IN (SELECT ux.id FROM users ux WHERE ux.unit_id = d.owner_unit_id)))";
 
 /// Where the navigation's counts stop (each shows as 99+ from there).
 pub const COUNT_CAP: i64 = 100;
