@@ -243,6 +243,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 crate::demo::load_linkage(&state)
                     .await
                     .map_err(|e| e.to_string())?;
+                crate::demo::load_public_reports(&state)
+                    .await
+                    .map_err(|e| e.to_string())?;
             }
             let public = match &state.config.public_bind {
                 Some(bind) => {
@@ -272,6 +275,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let accounts = crate::demo::load(&state).await.map_err(|e| e.to_string())?;
             if !accounts.is_empty() {
                 crate::demo::load_linkage(&state)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                crate::demo::load_public_reports(&state)
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -625,3 +625,121 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
     requests::create(db, &msa, &again(&msa_who), &notice).await?;
     Ok(())
 }
+
+/// Demo reports from the public (issue #14), received and routed through the operations
+/// themselves: an anonymous report of fake liquor in the city waiting to be routed, a report of
+/// pirated books with its category (the culture bureau preselected), a named complaint in
+/// Luoshan, and a report of fake fertiliser routed to the city's market regulation bureau.
+pub async fn load_public_reports(state: &crate::web::SharedState) -> AppResult<()> {
+    use crate::public_reports::{intake, store};
+    let db = &state.db;
+    let cal = state.calendar();
+    let today = state.clock.today();
+    let occurred = (today - chrono::Duration::days(3)).to_string();
+    let reports: [(&str, &str, &str, &str, &str, &str, bool); 4] = [
+        (
+            "report",
+            "白酒",
+            "trademark",
+            "411500",
+            "信阳市浉河区工区路某烟酒店",
+            "该店销售的茅台酒瓶盖防伪码无法查询，酒质口感与正品明显不同，疑为假冒注册商标的白酒。",
+            true,
+        ),
+        (
+            "report",
+            "图书",
+            "copyright",
+            "411500",
+            "信阳市平桥区某书店",
+            "该书店公开销售多种盗版教辅图书，纸张粗糙、印刷模糊，价格仅为正版的三成。",
+            true,
+        ),
+        (
+            "complaint",
+            "运动鞋",
+            "trademark",
+            "411521",
+            "罗山县城关某商场二楼",
+            "在该商场购买的品牌运动鞋经品牌方鉴定为假冒，商家拒绝退货。",
+            false,
+        ),
+        (
+            "report",
+            "复合肥",
+            "agriculture",
+            "411500",
+            "信阳市平桥区某农资店",
+            "该店销售的复合肥养分含量与包装标识严重不符，多户农户使用后减产。",
+            true,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (i, (kind, product, category, region, address, description, anonymous)) in
+        reports.into_iter().enumerate()
+    {
+        let input = intake::ReportInput {
+            kind: kind.into(),
+            product: product.into(),
+            category: category.into(),
+            region: region.into(),
+            address: address.into(),
+            occurred_on: occurred.clone(),
+            description: description.into(),
+            anonymous,
+            reporter_name: if anonymous { "" } else { "李某" }.into(),
+            reporter_phone: if anonymous { "" } else { "13900139000" }.into(),
+            ..Default::default()
+        };
+        let new = intake::NewReport::parse(&input, today).map_err(AppError::Validation)?;
+        let who = store::reporter(state.clock.now(), None);
+        let s = store::submit(
+            db,
+            &cal,
+            &state.config.public_reports,
+            &who,
+            &new,
+            &store::Admission {
+                nonce: format!("demo{i:028}"),
+                per_subject_per_day: usize::MAX,
+            },
+            Vec::new(),
+        )
+        .await?;
+        ids.push(s.id);
+    }
+    // The office routes the fertiliser report to the city's market regulation bureau.
+    let staff: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'staff'")
+        .fetch_one(&db.pool)
+        .await?;
+    let msa: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '信阳市市场监督管理局'")
+        .fetch_one(&db.pool)
+        .await?;
+    let (actor, _) = users::load_actor(db, staff)
+        .await?
+        .ok_or_else(|| AppError::internal("demo user staff"))?;
+    let who = crate::audit::Who {
+        user_id: Some(actor.user_id),
+        name: format!("{}（{}）", actor.display_name, actor.username),
+        unit_id: Some(actor.unit_id),
+        request_id: None,
+        client_addr: None,
+        at: state.clock.now(),
+        signing: None,
+        approval: None,
+    };
+    store::step(
+        db,
+        &cal,
+        &state.config.public_reports,
+        &state.config.public_rewards,
+        &actor,
+        &who,
+        ids[3],
+        store::ReportStep::Assign {
+            unit_id: msa.to_string(),
+            text: "农资质量问题，请市场监督管理局核查。".into(),
+        },
+    )
+    .await
+}
