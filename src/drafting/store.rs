@@ -416,8 +416,8 @@ pub async fn reviews_office(ctx: &Ctx, office: i64) -> Result<bool, sqlx::Error>
 /// The office sets whether its drafts are reviewed (核稿) before they go to the signer: its
 /// director decides, for his own office.
 pub async fn set_review(db: &Db, actor: &Actor, who: &Who, review: bool) -> AppResult<()> {
-    let office = actor.roles.iter().any(|r| r.is_office());
-    if !(office && actor.roles.contains(&Role::OfficeDirector)) {
+    // The office director is an office role: no second test of the office.
+    if !actor.has(Role::OfficeDirector) {
         return Err(AppError::Forbidden);
     }
     let mut tx = db.begin().await?;

@@ -939,16 +939,10 @@ async fn settings(state: &SharedState, actor: &Actor) -> AppResult<Settings> {
     if !actor.roles.iter().any(|r| r.is_office()) {
         return Err(AppError::Forbidden);
     }
-    let default = state.config.public_reports;
-    let periods = store::periods_of(&state.db.pool, actor.unit_id, &default).await?;
-    let own: Option<Option<String>> =
-        sqlx::query_scalar("SELECT public_report_periods FROM units WHERE id = $1")
-            .bind(actor.unit_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
+    let own = store::own_periods(&state.db.pool, actor.unit_id).await?;
     Ok(Settings {
-        own: own.flatten().is_some(),
-        periods,
+        own: own.is_some(),
+        periods: own.unwrap_or(state.config.public_reports),
         law: flow::Periods::default(),
     })
 }
@@ -974,7 +968,7 @@ impl SettingsPage {
 }
 
 fn may_set(actor: &Actor) -> bool {
-    actor.roles.contains(&crate::access::Role::OfficeDirector)
+    actor.has(crate::access::Role::OfficeDirector)
 }
 
 async fn settings_page(

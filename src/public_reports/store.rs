@@ -674,16 +674,25 @@ pub async fn periods_of(
     office: i64,
     default: &Periods,
 ) -> AppResult<Periods> {
+    Ok(own_periods(exec, office).await?.unwrap_or(*default))
+}
+
+/// The periods office `office` set for itself, if it did.
+pub async fn own_periods(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    office: i64,
+) -> AppResult<Option<Periods>> {
     let own: Option<Option<String>> =
         sqlx::query_scalar("SELECT public_report_periods FROM units WHERE id = $1")
             .bind(office)
             .fetch_optional(exec)
             .await?;
-    match own.flatten() {
-        Some(json) => serde_json::from_str(&json)
-            .map_err(|e| AppError::internal(format!("stored periods of unit {office}: {e}"))),
-        None => Ok(*default),
-    }
+    own.flatten()
+        .map(|json| {
+            serde_json::from_str(&json)
+                .map_err(|e| AppError::internal(format!("stored periods of unit {office}: {e}")))
+        })
+        .transpose()
 }
 
 /// The office director sets his office's own handling periods, each within what the measures
@@ -695,8 +704,7 @@ pub async fn set_periods(
     who: &Who,
     periods: Option<Periods>,
 ) -> AppResult<()> {
-    let office = actor.roles.iter().any(|r| r.is_office());
-    if !(office && actor.roles.contains(&crate::access::Role::OfficeDirector)) {
+    if !actor.has(crate::access::Role::OfficeDirector) {
         return Err(AppError::Forbidden);
     }
     if let Some(p) = &periods {
