@@ -906,6 +906,92 @@ async fn the_office_turns_a_report_into_a_clue_and_a_task_linked_both_ways() {
 }
 
 #[tokio::test]
+async fn the_unit_handling_a_report_transfers_it_to_the_police_linked_both_ways() {
+    each_db(true, |app| async move {
+        let body = solved(&app, json!({
+            "kind": "report", "product": "白酒", "brand": "茅台（注册商标）", "region": "411500",
+            "address": "信阳市某酒行", "occurred_on": "2026-06-01",
+            "description": "该酒行大量销售假冒茅台酒，库存逾百箱。",
+            "enterprise": "信阳市某酒行", "credit_code": "91411500MA4000001P", "anonymous": true
+        })).await;
+        let r = common::api(&app, Method::POST, "/api/v1/public/reports", None, Some(body)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = report_id(&app, r.json()["tracking_no"].as_str().expect("number")).await;
+        let police = app.unit_id("信阳市公安局").await;
+        let transfer = |id: i64| json!({
+            "situation": "own_investigation", "title": "涉嫌销售假冒注册商标的商品案",
+            "facts": "经核查群众举报，该酒行销售假冒茅台酒120箱，货值25万余元。",
+            "suspects": "信阳市某酒行", "to_unit_id": police.to_string(), "public_report_id": id,
+            "items": [{"name": "假冒白酒", "quantity": "120", "unit": "箱", "storage": "罚没物品仓库"}]
+        });
+        let post = |who: &'static str, body: Value| {
+            let app = &app;
+            async move {
+                call(app, who, Method::POST, "/api/v1/transfers?direction=to_police", Some(body)).await
+            }
+        };
+        // Before it is routed, no unit handles it: named as not found, nothing written.
+        let (s, v) = post("liaison.scjg", transfer(id)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "not_found", "{v}");
+        let count = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM transfers WHERE title = '涉嫌销售假冒注册商标的商品案'")
+                .fetch_one(&app.db.pool).await.expect("count")
+        };
+        assert_eq!(count().await, 0, "the refused transfer left nothing");
+        let (s, v) = step(&app, "staff", id, json!({"step": "assign", "unit_id": app.unit_id(MSA).await})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        // The office does not offer it (it routes; the organ handling the matter transfers).
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["conversions"], json!(["case", "task"]), "{d}");
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["conversions"], json!(["transfer"]), "{d}");
+        // The unit's form starts from the report's facts and the reported enterprise.
+        let mut c = app.client();
+        c.login("liaison.scjg", common::PASSWORD).await;
+        let page = c.get(&format!("/public-reports/{id}")).await;
+        assert!(page.body.contains(&format!("href=\"/transfers/new?public_report={id}\" id=\"convert-transfer\"")), "{}", page.body);
+        let page = c.get(&format!("/transfers/new?public_report={id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains(&format!("name=\"public_report_id\" value=\"{id}\"")), "{}", page.body);
+        assert!(page.body.contains("信阳市某酒行（统一社会信用代码91411500MA4000001P）"), "{}", page.body);
+        // A hand-back names no report.
+        let mut back = transfer(id);
+        back["police_decided_on"] = json!(app.today().to_string());
+        let (s, v) = call(&app, "handler.gaj", Method::POST, "/api/v1/transfers?direction=hand_back", Some(back)).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert!(v["error"]["fields"].as_array().expect("fields").iter().any(|f| f["field"] == "public_report_id" && f["code"] == "not_allowed"), "{v}");
+        // Two sent at once by the unit: one transfer, linked both ways.
+        let (a, b) = tokio::join!(post("liaison.scjg", transfer(id)), post("liaison.scjg", transfer(id)));
+        let mut got = vec![a.0, b.0];
+        got.sort();
+        assert_eq!(got, vec![StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY], "{} {}", a.1, b.1);
+        let refused = if a.0 == StatusCode::CREATED { &b.1 } else { &a.1 };
+        assert_eq!(refused["error"]["fields"][0]["code"], "taken", "{refused}");
+        assert_eq!(count().await, 1, "the refused one left nothing");
+        let tid = if a.0 == StatusCode::CREATED { &a.1 } else { &b.1 }["id"].as_i64().expect("id");
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["links"][0]["record_type"], "transfer", "{d}");
+        assert_eq!(d["links"][0]["record_id"], tid);
+        assert_eq!(d["conversions"], json!([]), "once transferred, not offered again");
+        assert!(d["entries"].as_array().expect("entries").iter().any(|e| e["body"] == "转为涉嫌犯罪案件移送"), "{d}");
+        let (_, td) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{tid}"), None).await;
+        assert_eq!(td["public_report_id"], id, "{td}");
+        let shown = c.get(&format!("/transfers/{tid}")).await;
+        assert!(shown.body.contains(&format!("href=\"/public-reports/{id}\" id=\"from-public-report\"")), "{}", shown.body);
+        let report_page = c.get(&format!("/public-reports/{id}")).await;
+        assert!(report_page.body.contains(&format!("href=\"/transfers/{tid}\"")), "{}", report_page.body);
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'public_report.convert' AND object_id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_one(&app.db.pool).await.expect("audit");
+        assert_eq!(audited, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_report_goes_by_default_to_the_unit_whose_duty_its_category_is() {
     each_db(true, |app| async move {
         let submit = |category: &'static str, region: &'static str| {

@@ -278,9 +278,14 @@ async fn new_page(
     if let Some(id) = q.public_report {
         // The report's facts, for the office to complete: the 000 §4 clock starts from the day
         // the report reached the office.
-        let p = crate::public_reports::store::prefill(&state.db, &cu.actor, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let p = crate::public_reports::store::prefill(
+            &state.db,
+            &cu.actor,
+            id,
+            crate::public_reports::flow::Conversion::Case,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         form.source = Source::PublicReport.code().into();
         form.public_report_id = Some(p.id.to_string());
         form.title = p.title;

@@ -177,6 +177,11 @@ pub struct TransferInput {
     #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
     #[schema(value_type = Vec<i64>)]
     pub secrecy_user_ids: Vec<String>,
+    /// A public report this unit handles and now transfers to the police (its page's
+    /// "移送公安机关"); the two are linked both ways. Not for a hand-back.
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
+    pub public_report_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +197,7 @@ pub struct NewTransfer {
     pub case_id: Option<i64>,
     pub items: Vec<Item>,
     pub secrecy: Option<Secrecy>,
+    pub public_report_id: Option<i64>,
 }
 
 /// A secrecy marking: why, and the named people outside the owning units who may see.
@@ -305,6 +311,18 @@ impl NewTransfer {
             None | Some("") => Some(None),
             Some(c) => e.take(text::id("case_id", "关联督办案件", c)).map(Some),
         };
+        let public_report_id = match input.public_report_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(_) if direction == Direction::HandBack => {
+                e.add(
+                    "public_report_id",
+                    "not_allowed",
+                    "向市场监管部门移交案件不能关联举报投诉",
+                );
+                None
+            }
+            Some(raw) => e.take(text::id("public_report_id", "举报投诉", raw)),
+        };
         let items = parse_items(&input.items, &mut e);
         let secrecy = parse_secrecy(
             input.withheld,
@@ -335,6 +353,7 @@ impl NewTransfer {
                 case_id,
                 items,
                 secrecy,
+                public_report_id,
             }),
             _ => Err(e),
         }

@@ -635,6 +635,18 @@ pub async fn create(
     if let Some(s) = &new.secrecy {
         crate::secrecy::grant(&mut tx, store::RESOURCE, id, &s.user_ids).await?;
     }
+    if let Some(report) = new.public_report_id {
+        // A public report this unit handles, transferred: linked both ways in this transaction.
+        crate::public_reports::store::link(
+            &mut tx,
+            actor,
+            who,
+            report,
+            crate::public_reports::flow::Conversion::Transfer,
+            id,
+        )
+        .await?;
+    }
     let t = store::get_tx(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -190,41 +190,71 @@ pub enum Refusal {
     RewardState(&'static str, &'static str),
 }
 
-/// What a report may be turned into by its office (000 §4 source 群众举报: a major-case clue;
-/// 003 三(五): a supervised task).
+/// What a report may be turned into: by its office, a major-case clue (000 §4 source 群众举报)
+/// or a supervised task (003 三(五)); by the unit handling it, a transfer of a suspected crime
+/// to the police (004 一(一): the administrative organ that found it transfers it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conversion {
     Case,
     Task,
+    Transfer,
 }
 
 impl Conversion {
+    pub const ALL: [Conversion; 3] = [Conversion::Case, Conversion::Task, Conversion::Transfer];
+
     pub fn record_type(self) -> &'static str {
         match self {
             Conversion::Case => "case",
             Conversion::Task => "task",
+            Conversion::Transfer => "transfer",
         }
+    }
+
+    pub fn parse(record_type: &str) -> Option<Conversion> {
+        Conversion::ALL
+            .into_iter()
+            .find(|c| c.record_type() == record_type)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Conversion::Case => "重大案件线索",
             Conversion::Task => "督办任务",
+            Conversion::Transfer => "涉嫌犯罪案件移送",
         }
     }
 }
 
-/// Whether the office staff holding `standing` may turn a report in `state` into a record:
-/// only the office that received it (it registers clues and assigns tasks), and not a report
-/// merged into another (the one it was merged into is converted).
-pub fn may_convert(state: ReportState, roles: &[Role], s: Standing) -> Result<(), Refusal> {
-    if !(s.office && roles.iter().any(|r| r.is_office())) {
-        return Err(Refusal::NotEntitled("将举报投诉转为案件线索或督办任务"));
+/// Whether `roles` holding `standing` may turn a report in `state` into `to`: a clue or a task
+/// only by the office that received it (it registers clues and assigns tasks); a transfer only
+/// by the unit it was routed to (the organ handling the matter finds the suspected crime). Not a
+/// report merged into another: the one it was merged into is converted.
+pub fn may_convert(
+    state: ReportState,
+    roles: &[Role],
+    s: Standing,
+    to: Conversion,
+) -> Result<(), Refusal> {
+    let entitled = match to {
+        Conversion::Case | Conversion::Task => s.office && roles.iter().any(|r| r.is_office()),
+        Conversion::Transfer => {
+            s.handler
+                && roles
+                    .iter()
+                    .any(|r| matches!(r, Role::UnitLiaison | Role::UnitHandler | Role::UnitHead))
+        }
+    };
+    if !entitled {
+        return Err(Refusal::NotEntitled(match to {
+            Conversion::Transfer => "将举报投诉移送公安机关",
+            _ => "将举报投诉转为案件线索或督办任务",
+        }));
     }
     if state == ReportState::Merged {
         return Err(Refusal::WrongState {
             state: state.label(),
-            step: "转为案件线索或督办任务",
+            step: "转办",
         });
     }
     Ok(())
@@ -536,15 +566,30 @@ mod tests {
     }
 
     #[test]
-    fn only_the_receiving_office_converts_and_not_a_merged_report() {
+    fn the_office_turns_a_report_into_a_clue_or_task_its_unit_into_a_transfer() {
+        use Conversion::*;
         for st in ReportState::ALL {
-            let got = may_convert(*st, OFFICE, office());
-            assert_eq!(got.is_ok(), *st != Merged, "{st:?}");
-            assert!(may_convert(*st, UNIT, handler()).is_err(), "a unit: {st:?}");
-            // Office staff of another office.
-            assert!(may_convert(*st, OFFICE, Standing::default()).is_err());
-            // A unit's staff in the office's unit row (not an office role).
-            assert!(may_convert(*st, UNIT, office()).is_err());
+            for to in [Case, Task] {
+                let got = may_convert(*st, OFFICE, office(), to);
+                assert_eq!(got.is_ok(), *st != Merged, "{st:?} {to:?}");
+                assert!(
+                    may_convert(*st, UNIT, handler(), to).is_err(),
+                    "a unit: {st:?}"
+                );
+                // Office staff of another office.
+                assert!(may_convert(*st, OFFICE, Standing::default(), to).is_err());
+                // A unit's staff in the office's unit row (not an office role).
+                assert!(may_convert(*st, UNIT, office(), to).is_err());
+            }
+            // 004 一(一): the organ handling it transfers a suspected crime, not the office.
+            let got = may_convert(*st, UNIT, handler(), Transfer);
+            assert_eq!(got.is_ok(), *st != Merged, "{st:?} transfer");
+            assert!(may_convert(*st, OFFICE, office(), Transfer).is_err());
+            // A unit the report was not routed to.
+            assert!(may_convert(*st, UNIT, Standing::default(), Transfer).is_err());
+        }
+        for to in Conversion::ALL {
+            assert_eq!(Conversion::parse(to.record_type()), Some(to));
         }
     }
 

@@ -715,10 +715,12 @@ pub struct ReportDetail {
     pub matter: Vec<store::Related>,
     /// Open reports of the same office that look like the same matter (for the office).
     pub candidates: Vec<store::Related>,
-    /// The clue and the task the office turned it into.
+    /// The clue, the task and the transfer it was turned into.
     pub links: Vec<store::Link>,
-    /// Whether the reader may turn it into a clue or a task (the receiving office).
-    pub may_convert: bool,
+    /// What the reader may turn it into now (record types: `case`, `task` for the receiving
+    /// office, `transfer` for the unit handling it), one of each kind.
+    #[schema(value_type = Vec<String>)]
+    pub conversions: Vec<&'static str>,
     /// While the office routes it: the unit whose duty its category is (003 四), preselected.
     pub route_to: Option<RouteTo>,
 }
@@ -739,9 +741,9 @@ impl ReportDetail {
         self.route_to.as_ref().is_some_and(|r| r.unit_id == *unit)
     }
 
-    /// Whether it was turned into a record of `record_type` already.
-    pub fn linked(&self, record_type: &str) -> bool {
-        self.links.iter().any(|l| l.record_type == record_type)
+    /// Whether the reader may turn it into a record of `record_type` now.
+    pub fn may(&self, record_type: &str) -> bool {
+        self.conversions.contains(&record_type)
     }
 }
 
@@ -780,16 +782,20 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
     } else {
         None
     };
-    let may_convert = flow::may_convert(
-        report.report_state()?,
-        &actor.roles,
-        store::standing(actor, &report),
-    )
-    .is_ok();
+    let links = store::links(&state.db, id).await?;
+    let (report_state, standing) = (report.report_state()?, store::standing(actor, &report));
+    let conversions = flow::Conversion::ALL
+        .into_iter()
+        .filter(|c| {
+            flow::may_convert(report_state, &actor.roles, standing, *c).is_ok()
+                && !links.iter().any(|l| l.record_type == c.record_type())
+        })
+        .map(flow::Conversion::record_type)
+        .collect();
     Ok(ReportDetail {
         route_to,
-        links: store::links(&state.db, id).await?,
-        may_convert,
+        links,
+        conversions,
         matter: store::matter(&state.db, id).await?,
         candidates,
         entries: store::entries(&state.db, id).await?,

@@ -509,7 +509,7 @@ pub async fn link(
     if !handles(actor, &r) {
         return Err(not_a_report());
     }
-    flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r))
+    flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r), to)
         .map_err(|e| AppError::field("public_report_id", "not_allowed", e.to_string()))?;
     let now = who.at_text();
     sqlx::query(
@@ -570,17 +570,20 @@ pub struct Link {
 }
 
 impl Link {
+    fn conversion(&self) -> Option<flow::Conversion> {
+        flow::Conversion::parse(&self.record_type)
+    }
+
     pub fn label(&self) -> &'static str {
-        match self.record_type.as_str() {
-            "case" => flow::Conversion::Case.label(),
-            _ => flow::Conversion::Task.label(),
-        }
+        self.conversion().map_or("", flow::Conversion::label)
     }
 
     pub fn href(&self) -> String {
-        match self.record_type.as_str() {
-            "case" => format!("/cases/{}", self.record_id),
-            _ => format!("/tasks/{}", self.record_id),
+        match self.conversion() {
+            Some(flow::Conversion::Case) => format!("/cases/{}", self.record_id),
+            Some(flow::Conversion::Task) => format!("/tasks/{}", self.record_id),
+            Some(flow::Conversion::Transfer) => format!("/transfers/{}", self.record_id),
+            None => String::new(),
         }
     }
 }
@@ -589,10 +592,11 @@ impl Link {
 /// decides who may open it).
 pub async fn links(db: &Db, id: i64) -> Result<Vec<Link>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT l.record_type, l.record_id, COALESCE(c.title, t.title, '') AS title, \
-         COALESCE(c.code, t.code) AS code, l.linked_at FROM public_report_links l \
+        "SELECT l.record_type, l.record_id, COALESCE(c.title, t.title, x.title, '') AS title, \
+         COALESCE(c.code, t.code, x.code) AS code, l.linked_at FROM public_report_links l \
          LEFT JOIN cases c ON l.record_type = 'case' AND c.id = l.record_id \
          LEFT JOIN tasks t ON l.record_type = 'task' AND t.id = l.record_id \
+         LEFT JOIN transfers x ON l.record_type = 'transfer' AND x.id = l.record_id \
          WHERE l.report_id = $1 ORDER BY l.id",
     )
     .bind(id)
@@ -617,8 +621,8 @@ pub async fn linked_from(
     .await
 }
 
-/// What a clue or a task turned from report `id` starts with: its facts, for the new record's
-/// form, when `actor` may convert it.
+/// What a record turned from report `id` into `to` starts with: its facts, for the new record's
+/// form, when `actor` may convert it so.
 pub struct Prefill {
     pub id: i64,
     pub tracking_no: String,
@@ -631,12 +635,17 @@ pub struct Prefill {
     pub credit_code: Option<String>,
 }
 
-pub async fn prefill(db: &Db, actor: &Actor, id: i64) -> AppResult<Option<Prefill>> {
+pub async fn prefill(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    to: flow::Conversion,
+) -> AppResult<Option<Prefill>> {
     let scope = read_scope(actor)?;
     let Some(r) = get(db, actor, &scope, id).await? else {
         return Ok(None);
     };
-    if flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r)).is_err() {
+    if flow::may_convert(r.report_state()?, &actor.roles, standing(actor, &r), to).is_err() {
         return Ok(None);
     }
     let mut summary = format!(
@@ -1258,7 +1267,8 @@ impl crate::procedure::Procedure for PublicReport {
 pub enum ReportStep {
     /// 分送承办单位 (the office).
     Assign {
-        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        #[serde(default, deserialize_with = "crate::web::step::id_text")]
+        #[schema(value_type = i64)]
         unit_id: String,
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,
@@ -1301,7 +1311,8 @@ pub enum ReportStep {
     },
     /// 合并到同一事项 (the office): `into` is the report it joins.
     Merge {
-        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        #[serde(default, deserialize_with = "crate::web::step::id_text")]
+        #[schema(value_type = i64)]
         into: String,
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         text: String,

@@ -199,9 +199,14 @@ async fn new_page(
 ) -> PageResult {
     let mut form = TaskInput::default();
     if let Some(id) = q.public_report {
-        let p = crate::public_reports::store::prefill(&state.db, &cu.actor, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let p = crate::public_reports::store::prefill(
+            &state.db,
+            &cu.actor,
+            id,
+            crate::public_reports::flow::Conversion::Task,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
         form.source = super::flow::Source::PublicReport.code().into();
         form.source_ref = Some(format!("举报投诉{}", p.tracking_no));
         form.public_report_id = Some(p.id.to_string());

@@ -313,8 +313,38 @@ async fn new_form(
     ))
 }
 
-async fn new_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
-    new_form(&state, &cu, TransferInput::default(), FieldErrors::new()).await
+#[derive(Debug, Default, serde::Deserialize)]
+struct NewQuery {
+    /// A public report this unit handles, to transfer (its page's "移送公安机关").
+    public_report: Option<i64>,
+}
+
+async fn new_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    crate::web::extract::Query(q): crate::web::extract::Query<NewQuery>,
+) -> PageResult {
+    let mut form = TransferInput::default();
+    if let Some(id) = q.public_report {
+        let p = crate::public_reports::store::prefill(
+            &state.db,
+            &cu.actor,
+            id,
+            crate::public_reports::flow::Conversion::Transfer,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
+        form.public_report_id = Some(p.id.to_string());
+        form.title = p.title;
+        form.facts = p.summary;
+        form.suspects = match (p.enterprise, p.credit_code) {
+            (Some(e), Some(c)) => format!("{e}（统一社会信用代码{c}）"),
+            (Some(e), None) => e,
+            (None, Some(c)) => format!("统一社会信用代码{c}"),
+            (None, None) => String::new(),
+        };
+    }
+    new_form(&state, &cu, form, FieldErrors::new()).await
 }
 
 fn transfer_from_pairs(pairs: &[(String, String)]) -> TransferInput {
@@ -343,6 +373,7 @@ fn transfer_from_pairs(pairs: &[(String, String)]) -> TransferInput {
         withheld: one("withheld") == "1",
         secrecy_basis: opt("secrecy_basis"),
         secrecy_user_ids: p.many("secrecy_user_ids"),
+        public_report_id: opt("public_report_id"),
     }
 }
 
@@ -420,6 +451,9 @@ pub struct TransferDetail {
     pub window_closes: Option<String>,
     /// Steps the reader may take now.
     pub steps: Vec<Step>,
+    /// The public report this transfer was turned from, for the sending unit that handles it
+    /// (the reporter's matter is not the receiver's to read).
+    pub public_report_id: Option<i64>,
 }
 
 async fn detail(
@@ -486,7 +520,19 @@ async fn detail(
             r.redact()
         });
     }
+    let public_report_id = if actor.unit_id == t.from_unit_id {
+        crate::public_reports::store::linked_from(
+            &state.db,
+            crate::public_reports::flow::Conversion::Transfer,
+            id,
+        )
+        .await?
+        .map(|(r, _)| r)
+    } else {
+        None
+    };
     Ok(TransferDetail {
+        public_report_id,
         items: if entitled {
             store::items(&state.db.pool, id).await?
         } else {
