@@ -20,6 +20,9 @@ pub struct Config {
     pub public_reports: crate::public_reports::flow::Periods,
     /// Informant-reward tiers, cap and joint-decision figure (国市监稽规〔2021〕4号 by default).
     pub public_rewards: crate::public_reports::reward::RewardRules,
+    /// Disclosure of penalty decisions: the clock to publish, how long a publication stays up
+    /// and the small-fine line (国发〔2014〕6号; SAMR Order 45 by default).
+    pub penalties: crate::penalties::disclosure::Periods,
     /// Reports and complaints accepted per client address per hour.
     pub public_submissions_per_address: usize,
     /// Failed tracking lookups allowed per client address per 5 minutes.
@@ -127,6 +130,7 @@ impl Default for Config {
             public_bind: None,
             public_reports: crate::public_reports::flow::Periods::default(),
             public_rewards: crate::public_reports::reward::RewardRules::default(),
+            penalties: crate::penalties::disclosure::Periods::default(),
             public_submissions_per_address: 20,
             public_lookup_failures_per_address: 20,
             public_submissions_per_subject: 10,

@@ -26,6 +26,7 @@ pub mod linkage;
 pub mod meetings;
 pub mod notify;
 pub mod numbering;
+pub mod penalties;
 pub mod plans;
 pub mod procedure;
 pub mod public_reports;

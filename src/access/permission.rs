@@ -34,6 +34,9 @@ pub enum Resource {
     Report,
     /// Reports and complaints from the public (002 (七)1): the office routes, units handle.
     PublicReport,
+    /// Penalty decisions and their disclosure (002 (七)2): the deciding organ records,
+    /// reviews and publishes; the office reads its region's.
+    Penalty,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -50,7 +53,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 15] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -66,6 +69,7 @@ impl Resource {
         Resource::Inspection,
         Resource::Report,
         Resource::PublicReport,
+        Resource::Penalty,
     ];
 }
 
@@ -198,6 +202,11 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
         // creates one inside: they come from the public site.
         (PublicReport, Read) if region_roles => Some(OwnRegion),
         (PublicReport, Read) if unit_roles => Some(OwnUnit),
+        // Penalty decisions: the deciding organ records its own and publishes them (each step
+        // a rule of penalties/disclosure.rs); the office reads its region's.
+        (Penalty, Read) if region_roles => Some(OwnRegion),
+        (Penalty, Read) if unit_roles => Some(OwnUnit),
+        (Penalty, Create) if matches!(role, UnitLiaison | UnitHandler | UnitHead) => Some(OwnUnit),
         _ => None,
     }
 }

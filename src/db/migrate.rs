@@ -196,6 +196,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "public_report_queue",
         sql: include_str!("../../migrations/0036_public_report_queue.sql"),
     },
+    Migration {
+        version: 37,
+        name: "penalty_decisions",
+        sql: include_str!("../../migrations/0037_penalty_decisions.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -61,6 +61,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 "/public-reports",
                 a.can(Resource::PublicReport, Action::Read),
             ),
+            (
+                "处罚公示",
+                "/penalties",
+                a.can(Resource::Penalty, Action::Read),
+            ),
         ],
     );
     let linkage = a.can(Resource::Linkage, Action::Read);
@@ -189,6 +194,7 @@ mod tests {
                 "/inspections" => (Resource::Inspection, Action::Read),
                 "/reports" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
+                "/penalties" => (Resource::Penalty, Action::Read),
                 "/composition" | "/units" => (Resource::Unit, Action::Read),
                 "/users" => (Resource::User, Action::Read),
                 "/tokens" => (Resource::ApiToken, Action::Read),

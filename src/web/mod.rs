@@ -129,6 +129,8 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::search::http::routes())
         .merge(crate::public_reports::http::routes())
         .merge(crate::public_reports::http::public_routes())
+        .merge(crate::penalties::http::routes())
+        .merge(crate::penalties::http::public_routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured
@@ -175,6 +177,7 @@ pub fn router(state: SharedState) -> Router {
 pub fn public_router(state: SharedState) -> Router {
     let (routes, _) = OpenApiRouter::<SharedState>::new()
         .merge(crate::public_reports::http::public_routes())
+        .merge(crate::penalties::http::public_routes())
         .split_for_parts();
     let routes = routes
         .route(

@@ -1,0 +1,741 @@
+//! The API of penalty decisions (the deciding organ's) and of their public lookup (anyone's).
+
+use askama::Template;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::disclosure::{self, Step};
+use super::model::DecisionInput;
+use super::redaction::Kind;
+use super::store::{self, Decision, PenaltyStep, PublicQuery, PublicRow, PublicView};
+use crate::access::Actor;
+use crate::access::{Action, Resource};
+use crate::db::query::Window;
+use crate::domain::FieldErrors;
+use crate::error::{AppError, AppResult};
+use crate::web::SharedState;
+use crate::web::extract::{
+    ApiJson, ApiUser, Created, CsrfForm, CurrentUser, Id, IdPath, Page, Query,
+};
+use crate::web::files::{XLSX_MIME, download};
+use crate::web::form::Pairs;
+use crate::web::page::{Layout, MsgQuery, PageResult, form_status, render, render_status};
+
+pub fn routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .route("/penalties", get(list_page))
+        .route("/penalties/new", get(new_page).post(create_page))
+        .route("/penalties/{id}", get(show_page))
+        .route("/penalties/{id}/step", post(step_page))
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_get))
+        .routes(routes!(api_step))
+}
+
+/// The public lookup, served on the public listener as on the main one.
+pub fn public_routes() -> OpenApiRouter<SharedState> {
+    OpenApiRouter::new()
+        .route("/public/penalties", get(public_list_page))
+        .route("/public/penalties.xlsx", get(public_xlsx_page))
+        .route("/public/penalties/{id}", get(public_show_page))
+        .routes(routes!(api_public_search))
+        .routes(routes!(api_public_get))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deciding organ's pages.
+
+#[derive(Template)]
+#[template(path = "penalties/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Decision>,
+    page: i64,
+    more: bool,
+    can_create: bool,
+}
+
+async fn list_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let scope = store::read_scope(&cu.actor)?;
+    let page = crate::web::page::page_number(q.page.as_deref());
+    let w = Window::page(page, 20);
+    let (rows, more) = w.cut(store::list(&state.db, &scope, w).await?);
+    Ok(render(&ListPage {
+        layout: Layout::new(&cu, "行政处罚信息公示", "/penalties"),
+        rows,
+        page,
+        more,
+        can_create: cu.actor.can(Resource::Penalty, Action::Create),
+    }))
+}
+
+pub struct Opt {
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "penalties/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: DecisionInput,
+    errors: FieldErrors,
+    kinds: Vec<Opt>,
+}
+
+impl NewPage {
+    fn checked(&self, code: &str) -> bool {
+        self.form.kinds.iter().any(|k| k == code)
+    }
+    fn lines(&self, v: &[String]) -> String {
+        v.join("\n")
+    }
+}
+
+fn new_form(cu: &CurrentUser, form: DecisionInput, errors: FieldErrors) -> PageResult {
+    if !cu.actor.can(Resource::Penalty, Action::Create) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(render_status(
+        form_status(&errors),
+        &NewPage {
+            layout: Layout::new(cu, "登记行政处罚决定", "/penalties"),
+            form,
+            errors,
+            kinds: disclosure::PenaltyKind::ALL
+                .iter()
+                .map(|k| Opt {
+                    code: k.code(),
+                    label: k.label(),
+                })
+                .collect(),
+        },
+    ))
+}
+
+async fn new_page(cu: CurrentUser) -> PageResult {
+    new_form(
+        &cu,
+        DecisionInput {
+            party_kind: "enterprise".into(),
+            procedure: "general".into(),
+            ..Default::default()
+        },
+        FieldErrors::new(),
+    )
+}
+
+fn decision_from_pairs(pairs: &[(String, String)]) -> DecisionInput {
+    let p = Pairs(pairs);
+    let lines = |k: &str| -> Vec<String> {
+        p.one(k)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    DecisionInput {
+        number: p.one("number"),
+        case_id: p.opt("case_id"),
+        party_kind: p.one("party_kind"),
+        party_name: p.one("party_name"),
+        party_code: p.one("party_code"),
+        legal_representative: p.opt("legal_representative"),
+        party_address: p.opt("party_address"),
+        facts: p.one("facts"),
+        provisions: p.one("provisions"),
+        kinds: p.many("kinds"),
+        fine: p.opt("fine"),
+        confiscated: p.opt("confiscated"),
+        penalty: p.one("penalty"),
+        basis: p.one("basis"),
+        procedure: p.one("procedure"),
+        decided_on: p.one("decided_on"),
+        other_persons: lines("other_persons"),
+        trade_secrets: lines("trade_secrets"),
+    }
+}
+
+async fn create_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let input = decision_from_pairs(&pairs);
+    match store::create(
+        &state.db,
+        &state.calendar(),
+        &state.config.penalties,
+        &cu.actor,
+        &cu.who,
+        &input,
+    )
+    .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/penalties/{id}?msg=created")).into_response()),
+        Err(AppError::Validation(e)) => new_form(&cu, input, e),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "penalties/show.html")]
+struct ShowPage {
+    layout: Layout,
+    d: DecisionDetail,
+    error: Option<String>,
+    exemptions: Vec<Opt>,
+    revocations: Vec<Opt>,
+    fields: Vec<Opt>,
+}
+
+impl ShowPage {
+    fn can(&self, step: &str) -> bool {
+        self.d.steps.iter().any(|s| s == step)
+    }
+    fn kinds_label(&self) -> String {
+        self.d
+            .decision
+            .penalty_kinds()
+            .iter()
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join("、")
+    }
+    fn yuan(&self, fen: &Option<i64>) -> String {
+        fen.and_then(crate::domain::money::Fen::from_fen)
+            .map(|f| format!("{}元", f.yuan_string()))
+            .unwrap_or_default()
+    }
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = detail(state, &cu.actor, id).await?;
+    Ok(render(&ShowPage {
+        layout: Layout::new(cu, &d.decision.number, "/penalties").notice(msg),
+        d,
+        error,
+        exemptions: disclosure::Exemption::ALL
+            .iter()
+            .map(|e| Opt {
+                code: e.code(),
+                label: e.label(),
+            })
+            .collect(),
+        revocations: disclosure::DecisionState::ALL
+            .iter()
+            .filter(|s| **s != disclosure::DecisionState::Effective)
+            .map(|s| Opt {
+                code: s.code(),
+                label: s.label(),
+            })
+            .collect(),
+        fields: super::redaction::Field::ALL
+            .iter()
+            .filter(|f| !f.never_redacted())
+            .map(|f| Opt {
+                code: f.code(),
+                label: f.label(),
+            })
+            .collect(),
+    }))
+}
+
+async fn show_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(Id(id)): IdPath<Id>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    show(&state, &cu, id, q.msg.as_deref(), None).await
+}
+
+/// A step from the page's form: the review names at most one phrase to hide.
+fn step_from_pairs(pairs: &[(String, String)]) -> AppResult<PenaltyStep> {
+    let p = Pairs(pairs);
+    let text = p.one("text");
+    Ok(match p.one("step").as_str() {
+        "review" => {
+            let phrase = p.one("hide_phrase");
+            let hide = if phrase.trim().is_empty() {
+                Vec::new()
+            } else {
+                let field = serde_json::from_value(serde_json::Value::String(p.one("hide_field")))
+                    .map_err(|_| {
+                        AppError::field("hide", "invalid_choice", "请选择隐去内容所在的项目")
+                    })?;
+                vec![store::Hide { field, phrase }]
+            };
+            PenaltyStep::Review { hide, text }
+        }
+        "approve" => PenaltyStep::Approve { text },
+        "return" => PenaltyStep::Return { text },
+        "exempt" => PenaltyStep::Exempt {
+            exemption: p.one("exemption"),
+            text,
+        },
+        "revoke" => PenaltyStep::Revoke {
+            decision_state: p.one("decision_state"),
+            text,
+        },
+        "take_down" => PenaltyStep::TakeDown { text },
+        _ => return Err(AppError::field("step", "invalid_choice", "请选择办理事项")),
+    })
+}
+
+async fn step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(Id(id)): IdPath<Id>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let r = match step_from_pairs(&pairs) {
+        Ok(input) => {
+            store::run(
+                &state.db,
+                &state.calendar(),
+                &state.config.penalties,
+                &cu.actor,
+                &cu.who,
+                id,
+                input,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    crate::web::page::after_step(r, &format!("/penalties/{id}?msg=saved"), |msg| {
+        show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The public pages.
+
+#[derive(Template)]
+#[template(path = "public/penalties.html")]
+struct PublicListPage {
+    title: &'static str,
+    q: PublicSearch,
+    errors: FieldErrors,
+    rows: Vec<PublicRow>,
+    page: i64,
+    more: bool,
+    /// The query string of the search, for the download and the next page.
+    query: String,
+}
+
+impl PublicListPage {
+    fn date(&self, d: &str) -> String {
+        crate::calendar::date_zh(d)
+    }
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+fn query_string(q: &PublicSearch) -> String {
+    let pairs = [
+        ("q", &q.q),
+        ("credit_code", &q.credit_code),
+        ("region", &q.region),
+        ("organ", &q.organ),
+        ("from", &q.from),
+        ("to", &q.to),
+    ];
+    let set: Vec<(&str, &str)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v.as_deref().filter(|v| !v.trim().is_empty())?)))
+        .collect();
+    serde_urlencoded::to_string(set).unwrap_or_default()
+}
+
+async fn public_list_page(
+    State(state): State<SharedState>,
+    Query(q): Query<PublicSearch>,
+) -> PageResult {
+    let page = crate::web::page::page_number(q.page.as_deref());
+    let (rows, more, errors) = match q.query() {
+        Ok(query) => {
+            let w = Window::page(page, 20);
+            let (rows, more) =
+                w.cut(store::public_search(&state.db, state.clock.today(), &query, w).await?);
+            (rows, more, FieldErrors::new())
+        }
+        Err(e) => (Vec::new(), false, e),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let query = query_string(&q);
+    Ok((
+        status,
+        render(&PublicListPage {
+            title: "行政处罚信息公示",
+            q,
+            errors,
+            rows,
+            page,
+            more,
+            query,
+        }),
+    )
+        .into_response())
+}
+
+/// The search's results as a workbook (at most 5,000 rows, newest first).
+async fn public_xlsx_page(
+    State(state): State<SharedState>,
+    Query(q): Query<PublicSearch>,
+) -> PageResult {
+    let query = q.query()?;
+    let rows = store::public_search(
+        &state.db,
+        state.clock.today(),
+        &query,
+        Window::first(EXPORT_ROWS - 1),
+    )
+    .await?;
+    let bytes = workbook(&rows, state.clock.today())?;
+    Ok(download(
+        &format!("行政处罚信息公示_{}.xlsx", state.clock.today()),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+const EXPORT_ROWS: i64 = 5_000;
+
+fn workbook(rows: &[PublicRow], today: chrono::NaiveDate) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("行政处罚信息").map_err(xl)?;
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    ws.write_string_with_format(
+        0,
+        0,
+        format!(
+            "行政处罚信息公示（截至{}）",
+            crate::calendar::date_zh(today)
+        ),
+        &title,
+    )
+    .map_err(xl)?;
+    let headers = [
+        "行政处罚决定书文号",
+        "当事人名称",
+        "统一社会信用代码",
+        "处罚机关",
+        "作出处罚决定的日期",
+        "公示日期",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &head)
+            .map_err(xl)?;
+        ws.set_column_width(c as u16, if c == 1 { 36 } else { 22 })
+            .map_err(xl)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        let cols = [
+            r.number.clone(),
+            r.party_name.clone(),
+            r.credit_code.clone().unwrap_or_default(),
+            r.organ_name.clone(),
+            crate::calendar::date_zh(&r.decided_on),
+            crate::calendar::date_zh(&r.published_on),
+        ];
+        for (c, v) in cols.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, v, &cell)
+                .map_err(xl)?;
+        }
+    }
+    wb.save_to_buffer().map_err(xl)
+}
+
+#[derive(Template)]
+#[template(path = "public/penalty.html")]
+struct PublicShowPage {
+    title: &'static str,
+    view: PublicView,
+}
+
+async fn public_show_page(
+    State(state): State<SharedState>,
+    IdPath(Id(id)): IdPath<Id>,
+) -> PageResult {
+    let view = store::public_get(&state.db, state.clock.today(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(render(&PublicShowPage {
+        title: "行政处罚信息",
+        view,
+    }))
+}
+
+/// A span of the publication as the reviewer sees it: the text, and what it was redacted as
+/// (absent for text that will be public).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PenaltySegment)]
+pub struct Segment {
+    pub text: String,
+    pub redacted_as: Option<String>,
+}
+
+/// One field of the publication: the public text and the original with the redactions marked.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PenaltyPreviewField)]
+pub struct PreviewField {
+    pub field: String,
+    pub label: String,
+    pub public: String,
+    pub segments: Vec<Segment>,
+}
+
+/// A decision with everything on its page.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PenaltyDecisionDetail)]
+pub struct DecisionDetail {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The party's resident ID, masked.
+    pub resident_id: Option<String>,
+    /// Exactly what will be (or was) public, with each redaction marked.
+    pub publication: Vec<PreviewField>,
+    pub events: Vec<store::EventRow>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    /// Steps the reader may take now (codes).
+    pub steps: Vec<String>,
+}
+
+async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<DecisionDetail> {
+    let scope = store::read_scope(actor)?;
+    let d = store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = state.clock.today();
+    let steps = disclosure::available(
+        d.publication_state()?,
+        &actor.roles,
+        store::standing(actor, &d, today),
+    );
+    let extras: Vec<store::Hide> = d
+        .extra_redactions
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let publication = store::publication(&d, &extras)?
+        .into_iter()
+        .map(|r| PreviewField {
+            field: r.field.code().to_string(),
+            label: r.field.label().to_string(),
+            public: r.public.clone(),
+            segments: r
+                .segments()
+                .into_iter()
+                .map(|(text, kind)| Segment {
+                    text,
+                    redacted_as: kind.map(|k: Kind| k.label().to_string()),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(DecisionDetail {
+        resident_id: d.resident_id_masked(today),
+        publication,
+        events: store::events(&state.db, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db.pool, store::RESOURCE, id).await?,
+        steps: steps.iter().map(|s: &Step| s.code().to_string()).collect(),
+        decision: d,
+    })
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    pub page: Option<String>,
+}
+
+/// Penalty decisions the caller may read, newest first.
+#[utoipa::path(get, path = "/api/v1/penalties", tag = "penalties", params(ListQuery),
+    responses((status = 200, body = Page<Decision>), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_list(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Json<Page<Decision>>> {
+    let scope = store::read_scope(&u.actor)?;
+    let page = crate::web::page::page_number(q.page.as_deref());
+    let w = Window::page(page, 20);
+    let (items, more) = w.cut(store::list(&state.db, &scope, w).await?);
+    Ok(Json(Page::of(items, page, more)))
+}
+
+/// Record a penalty decision of the caller's organ; its publication is generated and waits for
+/// the secrecy review (or is recorded as outside the scope of publication).
+#[utoipa::path(post, path = "/api/v1/penalties", tag = "penalties", request_body = DecisionInput,
+    responses((status = 201, body = Created), (status = 422, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_create(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<DecisionInput>,
+) -> AppResult<Response> {
+    let id = store::create(
+        &state.db,
+        &state.calendar(),
+        &state.config.penalties,
+        &u.actor,
+        &u.who,
+        &input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One decision with its publication as it will be public, its history and clocks.
+#[utoipa::path(get, path = "/api/v1/penalties/{id}", tag = "penalties", params(("id" = i64, Path)),
+    responses((status = 200, body = DecisionDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    IdPath(Id(id)): IdPath<Id>,
+) -> AppResult<Json<DecisionDetail>> {
+    Ok(Json(detail(&state, &u.actor, id).await?))
+}
+
+/// Take a step: review, approve, return, exempt, record a revocation, take down.
+#[utoipa::path(post, path = "/api/v1/penalties/{id}/steps", tag = "penalties", params(("id" = i64, Path)), request_body = PenaltyStep,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    IdPath(Id(id)): IdPath<Id>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<PenaltyStep>,
+) -> AppResult<StatusCode> {
+    store::run(
+        &state.db,
+        &state.calendar(),
+        &state.config.penalties,
+        &u.actor,
+        &u.who,
+        id,
+        input,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct PublicSearch {
+    /// Part of the party's name.
+    pub q: Option<String>,
+    /// The unified social credit code, exactly.
+    pub credit_code: Option<String>,
+    /// A region code or its prefix (the deciding organ's).
+    pub region: Option<String>,
+    /// Part of the deciding organ's name.
+    pub organ: Option<String>,
+    /// Decided on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Decided on or before (YYYY-MM-DD).
+    pub to: Option<String>,
+    pub page: Option<String>,
+}
+
+impl PublicSearch {
+    fn query(&self) -> Result<PublicQuery, FieldErrors> {
+        let mut e = FieldErrors::new();
+        fn text(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        let credit_code = text(&self.credit_code).and_then(|c| {
+            e.take(crate::domain::credit_code::CreditCode::field(
+                "credit_code",
+                c,
+            ))
+            .map(|c| c.as_str().to_string())
+        });
+        let region = text(&self.region).and_then(|r| {
+            if r.len() <= 6 && r.chars().all(|c| c.is_ascii_digit()) {
+                Some(r.to_string())
+            } else {
+                e.add("region", "invalid_format", "地区代码应为不超过6位的数字");
+                None
+            }
+        });
+        let mut date = |field: &str, label: &str, v: &Option<String>| {
+            text(v).and_then(|d| e.take(crate::domain::date::parse(field, label, d)))
+        };
+        let from = date("from", "起始日期", &self.from);
+        let to = date("to", "截止日期", &self.to);
+        let q = PublicQuery {
+            text: text(&self.q).map(|s| s.chars().take(100).collect()),
+            credit_code,
+            region,
+            organ: text(&self.organ).map(|s| s.chars().take(50).collect()),
+            from,
+            to,
+        };
+        e.into_result(|| q)
+    }
+}
+
+/// Published penalty decisions, newest first (no account).
+#[utoipa::path(get, path = "/api/v1/public/penalties", tag = "public", params(PublicSearch),
+    responses((status = 200, body = Page<PublicRow>), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn api_public_search(
+    State(state): State<SharedState>,
+    Query(q): Query<PublicSearch>,
+) -> AppResult<Json<Page<PublicRow>>> {
+    let query = q.query()?;
+    let page = crate::web::page::page_number(q.page.as_deref());
+    let w = Window::page(page, 20);
+    let (items, more) =
+        w.cut(store::public_search(&state.db, state.clock.today(), &query, w).await?);
+    Ok(Json(Page::of(items, page, more)))
+}
+
+/// One published decision as published, or "已撤下" once it came down; 404 for anything never
+/// published.
+#[utoipa::path(get, path = "/api/v1/public/penalties/{id}", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, body = PublicView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_public_get(
+    State(state): State<SharedState>,
+    IdPath(Id(id)): IdPath<Id>,
+) -> AppResult<Json<PublicView>> {
+    store::public_get(&state.db, state.clock.today(), id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}

@@ -1,0 +1,17 @@
+//! Penalty decisions (行政处罚决定) and their disclosure, seed 002 (七)2: a closed case's
+//! subject, cause and penalty are published under the disclosure rules (国发〔2014〕6号; SAMR
+//! Order 45, 2021), redacted of personal data, reviewed and approved first, and taken down on
+//! their clocks.
+//!
+//! - `disclosure`: what is published, its periods, the publication's steps (pure);
+//! - `redaction`: the public text generated from the decision's fields, personal identifiers
+//!   redacted, never the fields that must be public (pure);
+//! - `model`: a decision as recorded, parsed (pure);
+//! - `store`: one transaction per step through the procedure kernel, and the public lookup;
+//!   `http`: the API.
+
+pub mod disclosure;
+pub mod http;
+pub mod model;
+pub mod redaction;
+pub mod store;
