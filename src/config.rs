@@ -23,6 +23,8 @@ pub struct Config {
     /// Disclosure of penalty decisions: the clock to publish, how long a publication stays up
     /// and the small-fine line (国发〔2014〕6号; SAMR Order 45 by default).
     pub penalties: crate::penalties::disclosure::Periods,
+    /// The serious-violation list's periods (SAMR Order 44 by default).
+    pub listings: crate::penalties::listing::Periods,
     /// Reports and complaints accepted per client address per hour.
     pub public_submissions_per_address: usize,
     /// Failed tracking lookups allowed per client address per 5 minutes.
@@ -131,6 +133,7 @@ impl Default for Config {
             public_reports: crate::public_reports::flow::Periods::default(),
             public_rewards: crate::public_reports::reward::RewardRules::default(),
             penalties: crate::penalties::disclosure::Periods::default(),
+            listings: crate::penalties::listing::Periods::default(),
             public_submissions_per_address: 20,
             public_lookup_failures_per_address: 20,
             public_submissions_per_subject: 10,

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod documents;
 pub mod domain;
 pub mod drafting;
+pub mod enterprises;
 pub mod error;
 pub mod inspections;
 pub mod linkage;

@@ -636,3 +636,215 @@ async fn the_organ_records_reviews_and_publishes_through_its_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_objection_is_received_publicly_and_answered_by_the_organ() {
+    each_db(true, |app| async move {
+        let today = app.today();
+        let (_, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/penalties",
+            Some(decision("信市监处罚〔2026〕71号", &today.to_string())),
+        )
+        .await;
+        let id = v["id"].as_i64().expect("id");
+        let (_, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/penalties",
+            Some(decision("信市监处罚〔2026〕72号", &today.to_string())),
+        )
+        .await;
+        let pending = v["id"].as_i64().expect("id");
+        assert_eq!(
+            step(&app, "liaison.scjg", id, json!({"step": "review"}))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            step(&app, "head.scjg", id, json!({"step": "approve"}))
+                .await
+                .0,
+            StatusCode::NO_CONTENT
+        );
+        let object = |body: Value| {
+            let app = &app;
+            async move {
+                common::api(
+                    app,
+                    Method::POST,
+                    "/api/v1/public/objections",
+                    None,
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let body = |record: String| {
+            json!({
+                "record": record, "name": "信阳市某商贸有限公司", "phone": "13800138000",
+                "reason": "公示的罚款金额与处罚决定书不一致，决定书为罚款5万元。"
+            })
+        };
+        // Only to what is public now; each wrong field named.
+        let r = object(body(format!("penalty:{pending}"))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["error"]["fields"][0]["code"], "not_found");
+        let mut bad = body(format!("penalty:{id}"));
+        bad["phone"] = json!("12345");
+        let r = object(bad).await;
+        assert_eq!(
+            r.json()["error"]["fields"][0]["field"],
+            "phone",
+            "{}",
+            r.body
+        );
+        let r = object(body(format!("penalty:{id}"))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let s = r.json();
+        let (number, password) = (
+            s["number"].as_str().expect("number").to_string(),
+            s["password"].as_str().expect("pw").to_string(),
+        );
+        let track = |password: String| {
+            let app = &app;
+            let number = number.clone();
+            async move {
+                common::api(
+                    app,
+                    Method::POST,
+                    "/api/v1/public/objections/track",
+                    None,
+                    Some(json!({"number": number, "password": password})),
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            track("AAAA-BBBB-CCCC-DDDD".into()).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let t = track(password.clone()).await;
+        assert_eq!(t.json()["state"], "正在核实", "{}", t.body);
+        // The organ sees it on the decision's page, with its clock.
+        let (_, d) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            &format!("/api/v1/penalties/{id}"),
+            None,
+        )
+        .await;
+        let oid = d["objections"][0]["id"].as_i64().expect("objection id");
+        let due = app
+            .state
+            .calendar()
+            .due_date(today, Period::WorkingDays(15))
+            .expect("due");
+        assert_eq!(s["due_on"], due.to_string());
+        let answer = |who: &'static str, body: Value| {
+            let app = &app;
+            async move {
+                let mut body = body;
+                body["step"] = json!("answer");
+                call(
+                    app,
+                    who,
+                    Method::POST,
+                    &format!("/api/v1/objections/{oid}/steps"),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        assert_eq!(
+            answer("handler.gaj", json!({"text": "x"})).await.0,
+            StatusCode::NOT_FOUND,
+            "another unit"
+        );
+        assert_eq!(
+            answer("staff", json!({"text": "x"})).await.0,
+            StatusCode::CONFLICT,
+            "the office reads only"
+        );
+        assert_eq!(
+            answer("liaison.scjg", json!({})).await.0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let (a, b) = tokio::join!(
+            answer(
+                "liaison.scjg",
+                json!({"upheld": false, "text": "经核实，公示内容与决定书一致。"})
+            ),
+            answer(
+                "liaison.scjg",
+                json!({"upheld": false, "text": "经核实，公示内容与决定书一致。"})
+            )
+        );
+        let mut got = vec![a.0, b.0];
+        got.sort();
+        assert_eq!(got, vec![StatusCode::NO_CONTENT, StatusCode::CONFLICT]);
+        let t = track(password).await.json();
+        assert_eq!(t["state"], "已答复");
+        assert_eq!(t["upheld"], false);
+        assert_eq!(t["answer"], "经核实，公示内容与决定书一致。");
+        let (_, o) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            &format!("/api/v1/objections/{oid}"),
+            None,
+        )
+        .await;
+        assert_eq!(o["state"], "answered", "{o}");
+        // Through the public pages.
+        let mut pc = app.public_client();
+        let page = pc.get(&format!("/public/penalties/{id}")).await;
+        assert!(
+            page.body
+                .contains(&format!("/public/objection?record=penalty:{id}")),
+            "{}",
+            page.body
+        );
+        let form = pc
+            .get(&format!("/public/objection?record=penalty:{id}"))
+            .await;
+        assert!(form.body.contains("行政处罚信息"), "{}", form.body);
+        let record = format!("penalty:{id}");
+        let r = pc
+            .post(
+                "/public/objection",
+                &[
+                    ("record", record.as_str()),
+                    ("name", ""),
+                    ("phone", "13800138000"),
+                    ("reason", "有误"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.body.contains("data-field=\"name\"") && r.body.contains("aria-invalid=\"true\""),
+            "{}",
+            r.body
+        );
+        let r = pc
+            .post(
+                "/public/objection",
+                &[
+                    ("record", record.as_str()),
+                    ("name", "张某"),
+                    ("phone", "13800138000"),
+                    ("reason", "当事人名称有误"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("id=\"objection-no\""), "{}", r.body);
+    })
+    .await;
+}

@@ -987,6 +987,27 @@ async fn the_unit_handling_a_report_transfers_it_to_the_police_linked_both_ways(
         .bind(id.to_string())
         .fetch_one(&app.db.pool).await.expect("audit");
         assert_eq!(audited, 1);
+        // The reported enterprise's public record shows on the report once a penalty against it
+        // is published.
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["party_records"], json!([]), "{d}");
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/penalties", Some(json!({
+            "number": "信市监处罚〔2026〕90号", "party_kind": "enterprise", "party_name": "信阳市某酒行",
+            "party_code": "91411500MA4000001P", "facts": "销售假冒茅台酒120箱。",
+            "provisions": "《中华人民共和国商标法》第五十七条第（三）项", "kinds": ["fine"], "fine": "100000",
+            "penalty": "罚款100000元", "basis": "《中华人民共和国商标法》第六十条第二款",
+            "procedure": "general", "decided_on": app.today().to_string()
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let pid = v["id"].as_i64().expect("decision");
+        for (who, st) in [("liaison.scjg", "review"), ("head.scjg", "approve")] {
+            let (s, v) = call(&app, who, Method::POST, &format!("/api/v1/penalties/{pid}/steps"), Some(json!({"step": st}))).await;
+            assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        }
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/public-reports/{id}"), None).await;
+        assert_eq!(d["party_records"][0]["penalties"], 1, "{d}");
+        let page = c.get(&format!("/public-reports/{id}")).await;
+        assert!(page.body.contains("已公示行政处罚1件"), "{}", page.body);
     })
     .await;
 }

@@ -364,6 +364,8 @@ pub struct Facts {
     pub source_detail: Vec<(&'static str, String)>,
     /// The public report this clue was turned from: (id, tracking number).
     pub from_report: Option<(i64, String)>,
+    /// The enterprise parties' public record: published penalties, the serious-violation list.
+    pub party_records: Vec<crate::penalties::store::PartyRecord>,
     pub supporting: Option<store::SupportingFacts>,
 }
 
@@ -474,6 +476,17 @@ async fn show(
                 &state.db,
                 crate::public_reports::flow::Conversion::Case,
                 c.id,
+            )
+            .await?,
+            party_records: crate::penalties::store::party_records(
+                &state.db,
+                state.clock.today(),
+                &records
+                    .parties
+                    .iter()
+                    .filter(|p| p.kind == "enterprise")
+                    .map(|p| p.code.clone())
+                    .collect::<Vec<_>>(),
             )
             .await?,
             supporting,

@@ -201,6 +201,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "penalty_decisions",
         sql: include_str!("../../migrations/0037_penalty_decisions.sql"),
     },
+    Migration {
+        version: 38,
+        name: "credit_listings",
+        sql: include_str!("../../migrations/0038_credit_listings.sql"),
+    },
+    Migration {
+        version: 39,
+        name: "penalty_credit_code_index",
+        sql: include_str!("../../migrations/0039_penalty_credit_code_index.sql"),
+    },
+    Migration {
+        version: 40,
+        name: "credit_objections",
+        sql: include_str!("../../migrations/0040_credit_objections.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -151,6 +151,9 @@ pub struct Periods {
     pub small_fine_fen: i64,
     /// A revoked, changed or annulled decision comes down within 5 working days, with a note.
     pub takedown_workdays: u32,
+    /// An objection (异议) to a published record is answered by the organ that owns it within
+    /// 15 working days (the seeds set no figure; the office's own).
+    pub objection_workdays: u32,
 }
 
 impl Default for Periods {
@@ -161,6 +164,7 @@ impl Default for Periods {
             long_years: 3,
             small_fine_fen: 300_000,
             takedown_workdays: 5,
+            objection_workdays: 15,
         }
     }
 }

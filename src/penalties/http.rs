@@ -12,6 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::disclosure::{self, Step};
+use super::listing_store::{self, ListingInput, ListingStep};
 use super::model::DecisionInput;
 use super::redaction::Kind;
 use super::store::{self, Decision, PenaltyStep, PublicQuery, PublicRow, PublicView};
@@ -34,7 +35,14 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .route("/penalties/new", get(new_page).post(create_page))
         .route("/penalties/{id}", get(show_page))
         .route("/penalties/{id}/step", post(step_page))
+        .route("/penalties/{id}/listing", post(propose_page))
+        .route("/listings/{id}", get(listing_page))
+        .route("/listings/{id}/step", post(listing_step_page))
+        .routes(routes!(api_listing_propose))
+        .routes(routes!(api_listing_get))
+        .routes(routes!(api_listing_step))
         .routes(routes!(api_list, api_create))
+        .merge(super::objection_http::routes())
         .routes(routes!(api_get))
         .routes(routes!(api_step))
 }
@@ -45,6 +53,9 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
         .route("/public/penalties", get(public_list_page))
         .route("/public/penalties.xlsx", get(public_xlsx_page))
         .route("/public/penalties/{id}", get(public_show_page))
+        .route("/public/listings", get(public_listings_page))
+        .routes(routes!(api_public_listings))
+        .merge(super::objection_http::public_routes())
         .routes(routes!(api_public_search))
         .routes(routes!(api_public_get))
 }
@@ -313,6 +324,7 @@ async fn step_page(
                 &state.db,
                 &state.calendar(),
                 &state.config.penalties,
+                &state.config.listings,
                 &cu.actor,
                 &cu.who,
                 id,
@@ -482,6 +494,7 @@ fn workbook(rows: &[PublicRow], today: chrono::NaiveDate) -> AppResult<Vec<u8>> 
 #[template(path = "public/penalty.html")]
 struct PublicShowPage {
     title: &'static str,
+    id: i64,
     view: PublicView,
 }
 
@@ -494,6 +507,7 @@ async fn public_show_page(
         .ok_or(AppError::NotFound)?;
     Ok(render(&PublicShowPage {
         title: "行政处罚信息",
+        id,
         view,
     }))
 }
@@ -531,6 +545,13 @@ pub struct DecisionDetail {
     pub deadlines: Vec<crate::deadline::store::Deadline>,
     /// Steps the reader may take now (codes).
     pub steps: Vec<String>,
+    /// Its listings on the serious-violation list.
+    pub listings: Vec<listing_store::Listing>,
+    /// Objections from the public to its publication.
+    pub objections: Vec<super::objection::Objection>,
+    /// Whether the reader may start a listing from it now (the organ, an effective heavier
+    /// penalty, none open): `null` when it may, else why not.
+    pub listing_refused: Option<String>,
 }
 
 async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<DecisionDetail> {
@@ -565,7 +586,33 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Decisi
                 .collect(),
         })
         .collect();
+    let listings = listing_store::for_decision(&state.db, &scope, id).await?;
+    let open = listings
+        .iter()
+        .any(|l| matches!(l.state.as_str(), "notified" | "listed"));
+    let may = super::listing::may_propose(
+        actor.unit_id == d.organ_unit_id && actor.can(Resource::Penalty, Action::Create),
+        d.decision()
+            .unwrap_or(super::disclosure::DecisionState::Effective),
+        &d.penalty_kinds(),
+        // Whether the fine was aggravated is said when proposing; a fine may qualify.
+        true,
+    );
+    let listing_refused = match (may, open) {
+        (Err(e), _) => Some(e.to_string()),
+        (Ok(()), true) => Some("已在列入程序中或已列入".to_string()),
+        (Ok(()), false) => None,
+    };
     Ok(DecisionDetail {
+        objections: super::objection::for_record(
+            &state.db,
+            &super::objection::read_scope(actor)?,
+            "penalty",
+            id,
+        )
+        .await?,
+        listings,
+        listing_refused,
         resident_id: d.resident_id_masked(today),
         publication,
         events: store::events(&state.db, id).await?,
@@ -645,6 +692,7 @@ pub async fn api_step(
         &state.db,
         &state.calendar(),
         &state.config.penalties,
+        &state.config.listings,
         &u.actor,
         &u.who,
         id,
@@ -738,4 +786,332 @@ pub async fn api_public_get(
         .await?
         .map(Json)
         .ok_or(AppError::NotFound)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The serious-violation list.
+
+/// A listing with everything on its page.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CreditListingDetail)]
+pub struct ListingDetail {
+    #[serde(flatten)]
+    pub listing: listing_store::Listing,
+    pub persons: Vec<listing_store::Person>,
+    pub events: Vec<listing_store::EventRow>,
+    pub deadlines: Vec<crate::deadline::store::Deadline>,
+    pub steps: Vec<String>,
+    /// Objections from the public to the listing.
+    pub objections: Vec<super::objection::Objection>,
+}
+
+async fn listing_detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<ListingDetail> {
+    let scope = listing_store::read_scope(actor)?;
+    let l = listing_store::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let steps = super::listing::available(
+        l.listing_state()?,
+        &actor.roles,
+        listing_store::standing(actor, &l, state.clock.today()),
+    );
+    Ok(ListingDetail {
+        objections: super::objection::for_record(&state.db, &scope, "listing", id).await?,
+        persons: listing_store::persons(&state.db, id).await?,
+        events: listing_store::events(&state.db, id).await?,
+        deadlines: crate::deadline::store::for_record(&state.db.pool, listing_store::RESOURCE, id)
+            .await?,
+        steps: steps.iter().map(|s| s.code().to_string()).collect(),
+        listing: l,
+    })
+}
+
+/// Start a listing on the serious-violation list from the organ's effective heavier penalty
+/// decision: the party was told and has its window to state its case.
+#[utoipa::path(post, path = "/api/v1/listings", tag = "penalties", request_body = ListingInput,
+    responses((status = 201, body = Created), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_listing_propose(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<ListingInput>,
+) -> AppResult<Response> {
+    let id = listing_store::propose(
+        &state.db,
+        &state.calendar(),
+        &state.config.listings,
+        &u.actor,
+        &u.who,
+        &input,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// One listing with its linked persons (resident IDs never shown), history and clocks.
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "penalties", params(("id" = i64, Path)),
+    responses((status = 200, body = ListingDetail), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_listing_get(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    IdPath(Id(id)): IdPath<Id>,
+) -> AppResult<Json<ListingDetail>> {
+    Ok(Json(listing_detail(&state, &u.actor, id).await?))
+}
+
+/// Take a step on a listing: the party's statement, the decision to list or not, credit
+/// repair, removal when expired, revocation.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/steps", tag = "penalties", params(("id" = i64, Path)), request_body = ListingStep,
+    responses((status = 204), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_listing_step(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    IdPath(Id(id)): IdPath<Id>,
+    crate::web::step::ApiStep(input): crate::web::step::ApiStep<ListingStep>,
+) -> AppResult<StatusCode> {
+    listing_store::run(
+        &state.db,
+        &state.calendar(),
+        &state.config.listings,
+        &u.actor,
+        &u.who,
+        id,
+        input,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn propose_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(Id(id)): IdPath<Id>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let mut persons = Vec::new();
+    for (role, name, rid) in [
+        ("legal_representative", "lr_name", "lr_resident_id"),
+        ("responsible", "resp_name", "resp_resident_id"),
+    ] {
+        if !p.one(name).trim().is_empty() {
+            persons.push(listing_store::PersonInput {
+                role: role.into(),
+                name: p.one(name),
+                resident_id: p.opt(rid),
+            });
+        }
+    }
+    let input = ListingInput {
+        decision_id: id.to_string(),
+        aggravated_fine: p.one("aggravated_fine") == "1",
+        reasons: p.one("reasons"),
+        notified_on: p.one("notified_on"),
+        persons,
+    };
+    let r = listing_store::propose(
+        &state.db,
+        &state.calendar(),
+        &state.config.listings,
+        &cu.actor,
+        &cu.who,
+        &input,
+    )
+    .await;
+    match r {
+        Ok(lid) => Ok(Redirect::to(&format!("/listings/{lid}?msg=created")).into_response()),
+        Err(e) => {
+            crate::web::page::after_step(Err::<(), _>(e), "", |msg| {
+                show(&state, &cu, id, None, Some(msg))
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "penalties/listing.html")]
+struct ListingPage {
+    layout: Layout,
+    d: ListingDetail,
+    error: Option<String>,
+    today: chrono::NaiveDate,
+}
+
+async fn listing_show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    id: i64,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let d = listing_detail(state, &cu.actor, id).await?;
+    Ok(render(&ListingPage {
+        layout: Layout::new(
+            cu,
+            &format!("严重违法失信名单：{}", d.listing.party_name),
+            "/penalties",
+        )
+        .notice(msg),
+        d,
+        error,
+        today: state.clock.today(),
+    }))
+}
+
+async fn listing_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(Id(id)): IdPath<Id>,
+    Query(q): Query<MsgQuery>,
+) -> PageResult {
+    listing_show(&state, &cu, id, q.msg.as_deref(), None).await
+}
+
+async fn listing_step_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(Id(id)): IdPath<Id>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let p = Pairs(&pairs);
+    let r = match serde_json::from_value::<super::listing::Step>(serde_json::Value::String(
+        p.one("step"),
+    )) {
+        Ok(step) => {
+            listing_store::run(
+                &state.db,
+                &state.calendar(),
+                &state.config.listings,
+                &cu.actor,
+                &cu.who,
+                id,
+                ListingStep {
+                    step,
+                    text: p.one("text"),
+                    hearing: p.one("hearing") == "1",
+                },
+            )
+            .await
+        }
+        Err(_) => Err(AppError::field("step", "invalid_choice", "请选择办理事项")),
+    };
+    crate::web::page::after_step(r, &format!("/listings/{id}?msg=saved"), |msg| {
+        listing_show(&state, &cu, id, None, Some(msg))
+    })
+    .await
+}
+
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct ListingSearch {
+    /// Part of the party's name.
+    pub q: Option<String>,
+    /// The unified social credit code, exactly.
+    pub credit_code: Option<String>,
+    pub page: Option<String>,
+}
+
+impl ListingSearch {
+    fn parsed(&self) -> Result<(Option<String>, Option<String>), FieldErrors> {
+        let code = match self.credit_code.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(c) => Some(
+                crate::domain::credit_code::CreditCode::field("credit_code", c)
+                    .map_err(|e| FieldErrors(vec![e]))?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        let name = self
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(100).collect());
+        Ok((code, name))
+    }
+}
+
+/// Enterprises on the serious-violation list now, by credit code or name (no account).
+#[utoipa::path(get, path = "/api/v1/public/listings", tag = "public", params(ListingSearch),
+    responses((status = 200, body = Page<listing_store::PublicRow>), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn api_public_listings(
+    State(state): State<SharedState>,
+    Query(q): Query<ListingSearch>,
+) -> AppResult<Json<Page<listing_store::PublicRow>>> {
+    let (code, name) = q.parsed()?;
+    let page = crate::web::page::page_number(q.page.as_deref());
+    let w = Window::page(page, 20);
+    let (items, more) = w.cut(
+        listing_store::public_search(
+            &state.db,
+            state.clock.today(),
+            code.as_deref(),
+            name.as_deref(),
+            w,
+        )
+        .await?,
+    );
+    Ok(Json(Page::of(items, page, more)))
+}
+
+#[derive(Template)]
+#[template(path = "public/listings.html")]
+struct PublicListingsPage {
+    title: &'static str,
+    q: ListingSearch,
+    errors: FieldErrors,
+    rows: Vec<listing_store::PublicRow>,
+    searched: bool,
+}
+
+impl PublicListingsPage {
+    fn value<'a>(&self, v: &'a Option<String>) -> &'a str {
+        v.as_deref().unwrap_or("")
+    }
+}
+
+async fn public_listings_page(
+    State(state): State<SharedState>,
+    Query(q): Query<ListingSearch>,
+) -> PageResult {
+    let searched = q.q.as_deref().is_some_and(|s| !s.trim().is_empty())
+        || q.credit_code
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+    let (rows, errors) = match q.parsed() {
+        Ok((code, name)) if searched => (
+            listing_store::public_search(
+                &state.db,
+                state.clock.today(),
+                code.as_deref(),
+                name.as_deref(),
+                Window::first(50),
+            )
+            .await?,
+            FieldErrors::new(),
+        ),
+        Ok(_) => (Vec::new(), FieldErrors::new()),
+        Err(e) => (Vec::new(), e),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        render(&PublicListingsPage {
+            title: "严重违法失信名单查询",
+            q,
+            errors,
+            rows,
+            searched,
+        }),
+    )
+        .into_response())
 }

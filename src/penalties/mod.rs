@@ -7,11 +7,19 @@
 //! - `redaction`: the public text generated from the decision's fields, personal identifiers
 //!   redacted, never the fields that must be public (pure);
 //! - `model`: a decision as recorded, parsed (pure);
+//! - `listing`: the serious-violation list's rules (SAMR Order 44; pure); `listing_store`: its
+//!   steps and public lookup;
+//! - `objection`, `objection_http`: the public's objections to what is published, answered by
+//!   the organ that owns the record;
 //! - `store`: one transaction per step through the procedure kernel, and the public lookup;
 //!   `http`: the API.
 
 pub mod disclosure;
 pub mod http;
+pub mod listing;
+pub mod listing_store;
 pub mod model;
+pub mod objection;
+pub mod objection_http;
 pub mod redaction;
 pub mod store;

@@ -491,10 +491,12 @@ impl crate::procedure::Procedure for Decision {
 }
 
 /// Take a step on a decision's publication: one transaction with the history and the audit.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: &Db,
     cal: &Calendar,
     periods: &Periods,
+    listings: &super::listing::Periods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -726,7 +728,10 @@ pub async fn run(
                 )
                 .await?;
             }
+            // A listing resting on it is to be revoked too (Order 44), on its own clock.
+            let n = super::listing_store::penalty_revoked(&mut tx, cal, listings, who, id).await?;
             summary["decision_state"] = json!(s.code());
+            summary["listings"] = json!(n);
             event(
                 &mut tx,
                 id,
@@ -918,4 +923,113 @@ pub async fn public_get(
             notice: "已撤下".into(),
         },
     }))
+}
+
+/// What is on the public record of a party, for the pages that name it (a case's parties, a
+/// transfer's suspects, a public report's enterprise): its published penalty decisions and
+/// whether it is on the serious-violation list now. Public facts only, so no reader learns more
+/// here than anyone may on the public site; the enterprise record has the rest, by scope.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = PartyPublicRecord)]
+pub struct PartyRecord {
+    pub credit_code: String,
+    /// Published penalty decisions in force.
+    pub penalties: i64,
+    /// On the serious-violation list now.
+    #[sqlx(try_from = "i64")]
+    #[schema(value_type = bool)]
+    pub listed: crate::db::Flag,
+}
+
+impl PartyRecord {
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if self.penalties > 0 {
+            parts.push(format!("已公示行政处罚{}件", self.penalties));
+        }
+        if self.listed.0 {
+            parts.push("列入严重违法失信名单".to_string());
+        }
+        parts.join("；")
+    }
+}
+
+/// The public record of each of `codes` that has one (at most 50 codes).
+pub async fn party_records(
+    db: &Db,
+    today: NaiveDate,
+    codes: &[String],
+) -> Result<Vec<PartyRecord>, sqlx::Error> {
+    let codes: Vec<&String> = codes.iter().take(50).collect();
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let t = today.to_string();
+    let mut q = Sql::new(
+        "SELECT c.credit_code, \
+         (SELECT COUNT(*) FROM penalty_decisions p WHERE p.credit_code = c.credit_code \
+           AND p.state = 'published' AND p.decision_state = 'effective' AND p.display_until > ",
+    );
+    q.bind(t.clone()).push(
+        ") AS penalties, CASE WHEN EXISTS (SELECT 1 FROM credit_listings l \
+         JOIN penalty_decisions d ON d.id = l.decision_id WHERE l.credit_code = c.credit_code \
+         AND l.state = 'listed' AND d.decision_state = 'effective' AND l.listed_until > ",
+    );
+    q.bind(t).push(") THEN 1 ELSE 0 END AS listed FROM (");
+    for (i, c) in codes.iter().enumerate() {
+        if i > 0 {
+            q.push(" UNION ");
+        }
+        q.push("SELECT ").bind((*c).clone()).push(" AS credit_code");
+    }
+    q.push(") c");
+    let rows: Vec<PartyRecord> = q.query_as().fetch_all(&db.pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.penalties > 0 || r.listed.0)
+        .collect())
+}
+
+/// The unified social credit codes written in free text (a transfer's suspects), in order.
+pub fn codes_in(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_alphanumeric() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_alphanumeric() {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            if run.len() == 18
+                && let Some(c) = crate::domain::credit_code::CreditCode::parse(&run)
+                && !out.iter().any(|o| o == c.as_str())
+            {
+                out.push(c.as_str().to_string());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credit_codes_are_found_in_free_text_whole_only() {
+        assert_eq!(
+            codes_in(
+                "信阳市某酒行（统一社会信用代码91411500MA4000001P）、另一家91411500MA4000001P"
+            ),
+            ["91411500MA4000001P"]
+        );
+        // Inside a longer run, or with a wrong check character: not a code.
+        assert!(codes_in("X91411500MA4000001P").is_empty());
+        assert!(codes_in("91411500MA4000001X").is_empty());
+        assert!(codes_in("").is_empty());
+    }
 }

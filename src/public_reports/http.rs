@@ -723,6 +723,9 @@ pub struct ReportDetail {
     pub conversions: Vec<&'static str>,
     /// While the office routes it: the unit whose duty its category is (003 四), preselected.
     pub route_to: Option<RouteTo>,
+    /// The reported enterprise's public record: published penalties, the serious-violation
+    /// list.
+    pub party_records: Vec<crate::penalties::store::PartyRecord>,
 }
 
 /// The default unit of a report and the clause that makes it so.
@@ -792,7 +795,19 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Report
         })
         .map(flow::Conversion::record_type)
         .collect();
+    let party_records = match &report.credit_code {
+        Some(c) => {
+            crate::penalties::store::party_records(
+                &state.db,
+                state.clock.today(),
+                std::slice::from_ref(c),
+            )
+            .await?
+        }
+        None => Vec::new(),
+    };
     Ok(ReportDetail {
+        party_records,
         route_to,
         links,
         conversions,

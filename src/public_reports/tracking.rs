@@ -20,12 +20,18 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], AppError> {
 /// A new tracking number for a report received on `day`: its kind's letters, the date and eight
 /// random digits (JB2026120512345678). The database's unique index decides a rare collision.
 pub fn new_number(kind: super::flow::Kind, day: chrono::NaiveDate) -> Result<String, AppError> {
-    let b = random_bytes::<8>()?;
-    let n = u64::from_le_bytes(b) % 100_000_000;
     let letters = match kind {
         super::flow::Kind::Report => "JB",
         super::flow::Kind::Complaint => "TS",
     };
+    numbered(letters, day)
+}
+
+/// A number of `letters`, the date and eight random digits: the public's handle on anything it
+/// files (a report, an objection), kept with a password.
+pub fn numbered(letters: &str, day: chrono::NaiveDate) -> Result<String, AppError> {
+    let b = random_bytes::<8>()?;
+    let n = u64::from_le_bytes(b) % 100_000_000;
     Ok(format!("{letters}{}{n:08}", day.format("%Y%m%d")))
 }
 

@@ -66,6 +66,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 "/penalties",
                 a.can(Resource::Penalty, Action::Read),
             ),
+            (
+                "企业诚信档案",
+                "/enterprises",
+                a.can(Resource::Case, Action::Read),
+            ),
         ],
     );
     let linkage = a.can(Resource::Linkage, Action::Read);
@@ -195,6 +200,7 @@ mod tests {
                 "/reports" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
+                "/enterprises" => (Resource::Case, Action::Read),
                 "/composition" | "/units" => (Resource::Unit, Action::Read),
                 "/users" => (Resource::User, Action::Read),
                 "/tokens" => (Resource::ApiToken, Action::Read),

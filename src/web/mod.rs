@@ -131,6 +131,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::public_reports::http::public_routes())
         .merge(crate::penalties::http::routes())
         .merge(crate::penalties::http::public_routes())
+        .merge(crate::enterprises::http::routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured

@@ -454,6 +454,9 @@ pub struct TransferDetail {
     /// The public report this transfer was turned from, for the sending unit that handles it
     /// (the reporter's matter is not the receiver's to read).
     pub public_report_id: Option<i64>,
+    /// The public record of the enterprises whose credit codes the suspects name: published
+    /// penalties, the serious-violation list.
+    pub party_records: Vec<crate::penalties::store::PartyRecord>,
 }
 
 async fn detail(
@@ -531,7 +534,18 @@ async fn detail(
     } else {
         None
     };
+    let party_records = if entitled {
+        crate::penalties::store::party_records(
+            &state.db,
+            state.clock.today(),
+            &crate::penalties::store::codes_in(&t.suspects),
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(TransferDetail {
+        party_records,
         public_report_id,
         items: if entitled {
             store::items(&state.db.pool, id).await?

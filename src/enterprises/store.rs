@@ -1,0 +1,569 @@
+//! The enterprise record read within the reader's data scope: each section with the owning
+//! module's own scope (`read_scope`) and predicate (`parties_in_scope`), so a unit sees here
+//! exactly the records it sees in that module's list; a section the reader may not read at
+//! all is left out (`None`). Reading is not a state change: nothing is written or audited.
+//!
+//! Each section is found through an index on the code (`case_parties_code_idx`,
+//! `public_reports_credit_idx`, `penalty_decisions_code_idx` of migration 0039), counted, and
+//! its newest [`CAP`] records read; the names come from the same rows, grouped. The transfers
+//! carry their suspects as free text only: those whose text contains the code are listed as
+//! possible matches, never as the party's records.
+
+use serde::Serialize;
+
+use super::{CAP, RecordedName, Section, merge_names};
+use crate::access::sql::parties_in_scope;
+use crate::access::{Action, Actor, Resource, Scope};
+use crate::db::Db;
+use crate::db::query::{Sql, like_escape};
+use crate::domain::credit_code::CreditCode;
+use crate::domain::money::Fen;
+use crate::error::{AppError, AppResult};
+
+/// Where each source of names is recorded.
+const FROM_CASES: &str = "重大案件";
+const FROM_REPORTS: &str = "举报投诉";
+const FROM_PENALTIES: &str = "行政处罚决定";
+/// At most this many names per source.
+const NAMES: i64 = 20;
+
+/// The record of one enterprise as the reader may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterpriseRecord)]
+pub struct Record {
+    /// The 统一社会信用代码, normalised (18 upper-case characters).
+    pub code: String,
+    /// The names the party is recorded under in the sections below, the latest first.
+    pub names: Vec<RecordedName>,
+    /// Major cases naming the party (`case_parties`); null when the reader may not read cases.
+    pub cases: Option<Section<CaseRow>>,
+    /// Public reports giving the code; null when the reader may not read public reports.
+    pub public_reports: Option<Section<ReportRow>>,
+    /// Penalty decisions against the party, with their publication; null when the reader may
+    /// not read penalty decisions.
+    pub penalties: Option<Section<PenaltyRow>>,
+    /// Possible matches only: transfers whose suspects (free text) contain the code. Not
+    /// confirmed as the party's; null when the reader may not read transfers.
+    pub possible_transfers: Option<Section<TransferRow>>,
+    /// Listings on the serious-violation list (严重违法失信名单, SAMR Order 44); null when the
+    /// reader may not read penalty decisions.
+    pub listings: Option<Section<ListingRow>>,
+}
+
+impl Record {
+    /// Nothing of the code in any section the reader may see.
+    pub fn is_empty(&self) -> bool {
+        self.cases.as_ref().is_none_or(Section::is_empty)
+            && self.public_reports.as_ref().is_none_or(Section::is_empty)
+            && self.penalties.as_ref().is_none_or(Section::is_empty)
+            && self
+                .possible_transfers
+                .as_ref()
+                .is_none_or(Section::is_empty)
+            && self.listings.as_ref().is_none_or(Section::is_empty)
+    }
+}
+
+/// A major case that names the party.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterpriseCase)]
+pub struct CaseRow {
+    pub id: i64,
+    /// The case number (2026-0001).
+    pub code: String,
+    pub title: String,
+    /// The party's name as the case records it.
+    pub party_name: String,
+    pub state: String,
+    pub state_label: &'static str,
+    /// The day the clue was received (YYYY-MM-DD).
+    pub received_on: String,
+    pub url: String,
+}
+
+/// A public report (举报投诉) giving the code.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterprisePublicReport)]
+pub struct ReportRow {
+    pub id: i64,
+    pub tracking_no: String,
+    /// report / complaint
+    pub kind: String,
+    pub kind_label: &'static str,
+    pub state: String,
+    pub state_label: &'static str,
+    /// YYYY-MM-DD.
+    pub received_on: String,
+    /// The enterprise's name as the reporter gave it.
+    pub enterprise: Option<String>,
+    pub url: String,
+}
+
+/// A penalty decision against the party.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterprisePenalty)]
+pub struct PenaltyRow {
+    pub id: i64,
+    /// The decision's number (行政处罚决定书文号).
+    pub number: String,
+    /// The deciding organ.
+    pub organ_name: String,
+    pub party_name: String,
+    /// YYYY-MM-DD.
+    pub decided_on: String,
+    /// Penalty kind codes.
+    pub kinds: Vec<String>,
+    /// The kinds as people read them: 罚款、没收非法财物.
+    pub kinds_label: String,
+    pub fine_fen: Option<i64>,
+    /// The publication's state (pending, reviewed, published, taken_down, not_published).
+    pub state: String,
+    pub state_label: &'static str,
+    /// What became of the decision (effective, revoked, changed, annulled, illegal).
+    pub decision_state: String,
+    pub decision_state_label: &'static str,
+    pub url: String,
+}
+
+impl PenaltyRow {
+    /// The fine as written: 50000元; empty without one.
+    pub fn fine_text(&self) -> String {
+        self.fine_fen
+            .and_then(Fen::from_fen)
+            .map(|f| format!("{}元", f.yuan_string()))
+            .unwrap_or_default()
+    }
+}
+
+/// A transfer whose suspects' text contains the code: a possible match, not confirmed.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterpriseTransfer)]
+pub struct TransferRow {
+    pub id: i64,
+    pub code: String,
+    pub title: String,
+    pub direction: String,
+    pub direction_label: &'static str,
+    pub state: String,
+    pub state_label: &'static str,
+    /// The Beijing day it was registered (YYYY-MM-DD).
+    pub registered_on: String,
+    pub url: String,
+}
+
+/// An entry of the serious-violation list (`penalties::listing_store`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnterpriseListing)]
+pub struct ListingRow {
+    pub id: i64,
+    /// The organ that listed the party.
+    pub organ_name: String,
+    /// YYYY-MM-DD.
+    pub listed_on: String,
+    pub state: String,
+    pub state_label: String,
+    pub url: String,
+}
+
+/// Whether `actor` may read any section of a record: every business role may, within its
+/// scope; the administrators may not.
+pub fn may_read(actor: &Actor) -> bool {
+    [
+        Resource::Case,
+        Resource::PublicReport,
+        Resource::Penalty,
+        Resource::Linkage,
+    ]
+    .into_iter()
+    .any(|r| actor.can(r, Action::Read))
+}
+
+/// The record of `code` as `actor` may see it. Refused (403) only to a reader who may read
+/// none of its sections; a code nothing is recorded under is an empty record, not a 404.
+pub async fn record(db: &Db, actor: &Actor, code: &CreditCode) -> AppResult<Record> {
+    let cases_scope = crate::cases::store::read_scope(actor).ok();
+    let reports_scope = crate::public_reports::store::read_scope(actor).ok();
+    let penalties_scope = crate::penalties::store::read_scope(actor).ok();
+    let transfers_scope = crate::linkage::store::read_scope(actor).ok();
+    if cases_scope.is_none()
+        && reports_scope.is_none()
+        && penalties_scope.is_none()
+        && transfers_scope.is_none()
+    {
+        return Err(AppError::Forbidden);
+    }
+    // One pooled connection for the page's statements, one after another.
+    let mut conn = db.pool.acquire().await?;
+    let code_text = code.as_str();
+    let mut names: Vec<(String, &'static str, i64, String)> = Vec::new();
+    let cases = match &cases_scope {
+        Some(scope) => Some(cases(&mut conn, scope, code_text, &mut names).await?),
+        None => None,
+    };
+    let public_reports = match &reports_scope {
+        Some(scope) => Some(reports(&mut conn, scope, code_text, &mut names).await?),
+        None => None,
+    };
+    let penalties = match &penalties_scope {
+        Some(scope) => Some(penalties(&mut conn, scope, code_text, &mut names).await?),
+        None => None,
+    };
+    let possible_transfers = match &transfers_scope {
+        Some(scope) => Some(transfers(&mut conn, actor, scope, code_text).await?),
+        None => None,
+    };
+    Ok(Record {
+        code: code_text.to_string(),
+        names: merge_names(names),
+        cases,
+        public_reports,
+        penalties,
+        possible_transfers,
+        listings: match &penalties_scope {
+            Some(scope) => Some(listings(&mut conn, scope, code_text).await?),
+            None => None,
+        },
+    })
+}
+
+type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
+
+/// `SELECT COUNT(*) FROM {from_where}`.
+async fn count(conn: &mut Conn, from_where: Sql) -> Result<i64, sqlx::Error> {
+    let mut q = Sql::new("SELECT COUNT(*) FROM ");
+    q.append(from_where);
+    q.query_scalar().fetch_one(&mut **conn).await
+}
+
+/// `(name, records, latest date)` grouped by name, the latest first.
+async fn grouped_names(
+    conn: &mut Conn,
+    select: &str,
+    from_where: Sql,
+    group_by: &str,
+) -> Result<Vec<(String, i64, String)>, sqlx::Error> {
+    let mut q = Sql::new(select);
+    q.append(from_where);
+    q.push(&format!(" GROUP BY {group_by} ORDER BY 3 DESC"))
+        .limit_offset(NAMES, 0);
+    q.query_as().fetch_all(&mut **conn).await
+}
+
+/// The cases within `scope` (the cases list's own predicate) that name the party as an
+/// enterprise, newest clue first.
+async fn cases(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+    names: &mut Vec<(String, &'static str, i64, String)>,
+) -> Result<Section<CaseRow>, sqlx::Error> {
+    let resource = crate::cases::store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new(
+            "cases c WHERE c.id IN (SELECT cp.case_id FROM case_parties cp WHERE cp.kind = 'enterprise' AND cp.code = ",
+        );
+        s.bind(code.to_string()).push(") AND ");
+        s.append(parties_in_scope(scope, resource, "c.id"));
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    let mut q = Sql::new(
+        "SELECT c.id, c.code, c.title, (SELECT MIN(n.name) FROM case_parties n WHERE n.case_id = c.id AND n.kind = 'enterprise' AND n.code = ",
+    );
+    q.bind(code.to_string())
+        .push(") AS party_name, c.state, c.received_on FROM ");
+    q.append(matched());
+    q.push(" ORDER BY c.received_on DESC, c.id DESC")
+        .limit_offset(CAP, 0);
+    let rows: Vec<(i64, String, String, Option<String>, String, String)> =
+        q.query_as().fetch_all(&mut **conn).await?;
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, case_code, title, party_name, state, received_on)| CaseRow {
+                id,
+                code: case_code,
+                title,
+                party_name: party_name.unwrap_or_default(),
+                state_label: crate::cases::flow::CaseState::parse(&state)
+                    .map_or("未知", crate::cases::flow::CaseState::label),
+                state,
+                received_on,
+                url: format!("/cases/{id}"),
+            },
+        )
+        .collect();
+    let mut from = Sql::new(
+        "case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.kind = 'enterprise' AND cp.code = ",
+    );
+    from.bind(code.to_string()).push(" AND ");
+    from.append(parties_in_scope(scope, resource, "c.id"));
+    let grouped = grouped_names(
+        conn,
+        "SELECT cp.name, COUNT(DISTINCT cp.case_id), MAX(c.received_on) FROM ",
+        from,
+        "cp.name",
+    )
+    .await?;
+    names.extend(grouped.into_iter().map(|(n, c, l)| (n, FROM_CASES, c, l)));
+    Ok(Section::of(items, total))
+}
+
+/// The public reports within `scope` (the reports list's own predicate) that give the code,
+/// newest first.
+async fn reports(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+    names: &mut Vec<(String, &'static str, i64, String)>,
+) -> Result<Section<ReportRow>, sqlx::Error> {
+    let resource = crate::public_reports::store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new("public_reports p WHERE p.credit_code = ");
+        s.bind(code.to_string()).push(" AND ");
+        s.append(parties_in_scope(scope, resource, "p.id"));
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    let mut q =
+        Sql::new("SELECT p.id, p.tracking_no, p.kind, p.state, p.received_on, p.enterprise FROM ");
+    q.append(matched());
+    q.push(" ORDER BY p.received_on DESC, p.id DESC")
+        .limit_offset(CAP, 0);
+    let rows: Vec<(i64, String, String, String, String, Option<String>)> =
+        q.query_as().fetch_all(&mut **conn).await?;
+    use crate::public_reports::flow::{Kind, ReportState};
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, tracking_no, kind, state, received_on, enterprise)| ReportRow {
+                id,
+                tracking_no,
+                kind_label: Kind::label_of(&kind),
+                kind,
+                state_label: ReportState::label_of(&state),
+                state,
+                received_on,
+                enterprise,
+                url: format!("/public-reports/{id}"),
+            },
+        )
+        .collect();
+    let mut from = matched();
+    from.push(" AND p.enterprise IS NOT NULL");
+    let grouped = grouped_names(
+        conn,
+        "SELECT p.enterprise, COUNT(*), MAX(p.received_on) FROM ",
+        from,
+        "p.enterprise",
+    )
+    .await?;
+    names.extend(grouped.into_iter().map(|(n, c, l)| (n, FROM_REPORTS, c, l)));
+    Ok(Section::of(items, total))
+}
+
+/// The penalty decisions within `scope` (the decisions list's own predicate) against the
+/// party, the latest decision first.
+async fn penalties(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+    names: &mut Vec<(String, &'static str, i64, String)>,
+) -> Result<Section<PenaltyRow>, sqlx::Error> {
+    let resource = crate::penalties::store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new("penalty_decisions p WHERE p.credit_code = ");
+        s.bind(code.to_string()).push(" AND ");
+        s.append(parties_in_scope(scope, resource, "p.id"));
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    let mut q = Sql::new(
+        "SELECT p.id, p.number, u.name, p.party_name, p.decided_on, p.kinds, p.fine_fen, p.state, \
+         p.decision_state FROM (SELECT p.id FROM ",
+    );
+    q.append(matched());
+    q.push(" ORDER BY p.decided_on DESC, p.id DESC")
+        .limit_offset(CAP, 0)
+        .push(
+            ") w JOIN penalty_decisions p ON p.id = w.id JOIN units u ON u.id = p.organ_unit_id \
+             ORDER BY p.decided_on DESC, p.id DESC",
+        );
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<i64>,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = q.query_as().fetch_all(&mut **conn).await?;
+    use crate::penalties::disclosure::{DecisionState, PenaltyKind, PublicationState};
+    let items = rows
+        .into_iter()
+        .map(
+            |(
+                id,
+                number,
+                organ_name,
+                party_name,
+                decided_on,
+                kinds,
+                fine_fen,
+                state,
+                decision_state,
+            )| {
+                let kinds: Vec<String> = kinds
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                PenaltyRow {
+                    id,
+                    number,
+                    organ_name,
+                    party_name,
+                    decided_on,
+                    kinds_label: kinds
+                        .iter()
+                        .map(|k| PenaltyKind::label_of(k))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    kinds,
+                    fine_fen,
+                    state_label: PublicationState::label_of(&state),
+                    state,
+                    decision_state_label: DecisionState::label_of(&decision_state),
+                    decision_state,
+                    url: format!("/penalties/{id}"),
+                }
+            },
+        )
+        .collect();
+    let grouped = grouped_names(
+        conn,
+        "SELECT p.party_name, COUNT(*), MAX(p.decided_on) FROM ",
+        matched(),
+        "p.party_name",
+    )
+    .await?;
+    names.extend(
+        grouped
+            .into_iter()
+            .map(|(n, c, l)| (n, FROM_PENALTIES, c, l)),
+    );
+    Ok(Section::of(items, total))
+}
+
+/// Transfers within `scope` (the transfers list's own predicate) whose suspects' text
+/// contains the code, newest first: possible matches only. A withheld transfer (004 一(二))
+/// is looked into only for those entitled to its content (its own units and the people named
+/// on it), as search does: otherwise the match itself would tell what the record withholds.
+async fn transfers(
+    conn: &mut Conn,
+    actor: &Actor,
+    scope: &Scope,
+    code: &str,
+) -> Result<Section<TransferRow>, sqlx::Error> {
+    let resource = crate::linkage::store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new("transfers t WHERE UPPER(t.suspects) LIKE ");
+        s.bind(format!("%{}%", like_escape(code)))
+            .push(" ESCAPE '\\' AND ");
+        s.append(parties_in_scope(scope, resource, "t.id"));
+        s.push(" AND (t.withheld = 0");
+        for column in ["t.from_unit_id", "t.to_unit_id", "t.procuratorate_unit_id"] {
+            s.push(&format!(" OR {column} = ")).bind(actor.unit_id);
+        }
+        s.push(" OR EXISTS (SELECT 1 FROM secrecy_grants g WHERE g.resource = ")
+            .bind(resource)
+            .push(" AND g.record_id = t.id AND g.user_id = ")
+            .bind(actor.user_id)
+            .push("))");
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    let mut q = Sql::new("SELECT t.id, t.code, t.title, t.direction, t.state, t.created_at FROM ");
+    q.append(matched());
+    q.push(" ORDER BY t.created_at DESC, t.id DESC")
+        .limit_offset(CAP, 0);
+    let rows: Vec<(i64, String, String, String, String, String)> =
+        q.query_as().fetch_all(&mut **conn).await?;
+    use crate::linkage::flow::{Direction, TransferState};
+    let items = rows
+        .into_iter()
+        .map(
+            |(id, transfer_code, title, direction, state, created_at)| TransferRow {
+                id,
+                code: transfer_code,
+                title,
+                direction_label: Direction::parse(&direction).map_or("未知", Direction::label),
+                direction,
+                state_label: TransferState::parse(&state).map_or("未知", TransferState::label),
+                state,
+                registered_on: crate::db::time::parse(&created_at)
+                    .map(crate::db::time::beijing_date)
+                    .map_or(created_at, |d| d.to_string()),
+                url: format!("/transfers/{id}"),
+            },
+        )
+        .collect();
+    Ok(Section::of(items, total))
+}
+
+/// Hook for the serious-violation list (严重违法失信名单, SAMR Order 44) being built in
+/// The party's listings on the serious-violation list within the reader's scope (the listing
+/// organ's, the office's region), newest first.
+async fn listings(
+    conn: &mut Conn,
+    scope: &Scope,
+    code: &str,
+) -> Result<Section<ListingRow>, sqlx::Error> {
+    let resource = crate::penalties::listing_store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new("credit_listings l WHERE l.credit_code = ");
+        s.bind(code.to_string()).push(" AND ");
+        s.append(parties_in_scope(scope, resource, "l.id"));
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    let mut q = Sql::new(
+        "SELECT l.id, u.name, COALESCE(l.decided_on, l.notified_on), l.state FROM (SELECT l.id FROM ",
+    );
+    q.append(matched());
+    q.push(" ORDER BY l.id DESC").limit_offset(CAP, 0).push(
+        ") w JOIN credit_listings l ON l.id = w.id JOIN units u ON u.id = l.organ_unit_id \
+         ORDER BY l.id DESC",
+    );
+    let rows: Vec<(i64, String, String, String)> = q.query_as().fetch_all(&mut **conn).await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, organ_name, listed_on, state)| ListingRow {
+            id,
+            organ_name,
+            listed_on,
+            state_label: crate::penalties::listing::ListingState::label_of(&state).to_string(),
+            state,
+            url: format!("/listings/{id}"),
+        })
+        .collect();
+    Ok(Section::of(items, total))
+}

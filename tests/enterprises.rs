@@ -1,0 +1,421 @@
+//! The enterprise record (企业诚信档案; issue #15; seed 002 (六)1) on both databases: one record
+//! per 统一社会信用代码 bringing together the cases naming the party, the public reports and the
+//! penalty decisions giving its code, and the transfers whose suspects' text contains it as
+//! possible matches only; each part within the reader's data scope, so a unit party to none of
+//! them sees none; a malformed code named against its field; an unknown code an empty record;
+//! a party with a thousand decisions answered with the newest 200 and the earlier ones counted.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{App, PASSWORD, call, each_db};
+use serde_json::{Value, json};
+
+/// The party of every record below.
+const CODE: &str = "91411500MA4000001P";
+/// A well-formed code nothing is recorded under.
+const UNKNOWN: &str = "91350100M000100Y43";
+const NAME: &str = "信阳市某商贸有限公司";
+
+/// `body` with a solved challenge, as a scripted client of the public API sends it.
+async fn solved(app: &App, mut body: Value) -> Value {
+    let r = common::api(app, Method::GET, "/api/v1/public/challenge", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = r.json();
+    let token = c["token"].as_str().expect("token").to_string();
+    let bits = u32::try_from(c["bits"].as_u64().expect("bits")).expect("bits");
+    body["proof"] = json!(shuangda::public_reports::challenge::solve(&token, bits));
+    body["challenge"] = json!(token);
+    body
+}
+
+/// The city office registers a clue naming the party; a person is named beside it.
+async fn case_naming_the_party(app: &App) -> i64 {
+    let (s, v) = call(
+        app,
+        "staff",
+        Method::POST,
+        "/api/v1/cases",
+        Some(json!({
+            "title": "某商贸公司销售假冒白酒案", "summary": "日常检查发现某商贸公司销售假冒注册商标的白酒。",
+            "source": "daily_work", "received_on": app.today().to_string(),
+            "right_kinds": ["trademark"], "regions": ["411502"],
+            "parties": [
+                {"kind": "enterprise", "name": NAME, "code": CODE},
+                {"kind": "person", "name": "张某", "code": "11010519491231002X"}
+            ]
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("case id")
+}
+
+/// A report from the public naming the party by its code (the city: the city office receives
+/// it).
+async fn report_naming_the_party(app: &App) -> i64 {
+    let body = solved(
+        app,
+        json!({
+            "kind": "report", "product": "白酒", "region": "411500", "address": "信阳市浉河区某路1号",
+            "occurred_on": app.today().to_string(), "description": "该商行销售的白酒疑为假冒。",
+            "enterprise": "某商贸公司", "credit_code": CODE.to_lowercase(), "anonymous": true
+        }),
+    )
+    .await;
+    let r = common::api(
+        app,
+        Method::POST,
+        "/api/v1/public/reports",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let number = r.json()["tracking_no"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    sqlx::query_scalar("SELECT id FROM public_reports WHERE tracking_no = $1")
+        .bind(number)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("report")
+}
+
+/// The market regulation bureau records its decision against the party.
+async fn penalty_against_the_party(app: &App) -> i64 {
+    let decided = app.today() - chrono::Duration::days(3);
+    let (s, v) = call(
+        app,
+        "liaison.scjg",
+        Method::POST,
+        "/api/v1/penalties",
+        Some(json!({
+            "number": "信市监处罚〔2026〕88号", "party_kind": "enterprise", "party_name": NAME,
+            "party_code": CODE, "legal_representative": "李某某",
+            "facts": "当事人销售假冒注册商标的白酒120箱。",
+            "provisions": "《中华人民共和国商标法》第五十七条第（三）项",
+            "kinds": ["fine", "confiscate_goods"], "fine": "50000",
+            "penalty": "没收假冒白酒120箱，罚款50000元", "basis": "《中华人民共和国商标法》第六十条第二款",
+            "procedure": "general", "decided_on": decided.to_string(),
+            "other_persons": [], "trade_secrets": []
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("decision id")
+}
+
+/// The market regulation bureau drafts a transfer to the police whose suspects' text carries
+/// the code; `withheld` marks it under secrecy rules.
+async fn transfer_mentioning_the_code(app: &App, title: &str, withheld: bool) -> i64 {
+    let police = app.unit_id("信阳市公安局").await;
+    let mut body = json!({
+        "situation": "own_investigation", "title": title,
+        "facts": "经查，某商贸公司销售假冒注册商标的白酒120箱，货值25万余元。",
+        "suspects": format!("{NAME}（统一社会信用代码：{CODE}）"),
+        "amount": "256000.50", "to_unit_id": police.to_string(),
+        "items": [{"name": "假冒白酒", "quantity": "120", "unit": "箱", "storage": "市场监管局罚没物品仓库"}]
+    });
+    if withheld {
+        body["withheld"] = json!(true);
+        body["secrecy_basis"] = json!("涉及正在侦办案件的工作秘密");
+    }
+    let (s, v) = call(
+        app,
+        "liaison.scjg",
+        Method::POST,
+        "/api/v1/transfers?direction=to_police",
+        Some(body),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("transfer id")
+}
+
+async fn record(app: &App, who: &str, code: &str) -> Value {
+    let (s, v) = call(
+        app,
+        who,
+        Method::GET,
+        &format!("/api/v1/enterprises/{code}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{who}: {v}");
+    v
+}
+
+fn ids(section: &Value) -> Vec<i64> {
+    section["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items: {section}"))
+        .iter()
+        .filter_map(|i| i["id"].as_i64())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_record_brings_together_what_names_the_code_within_each_readers_scope() {
+    each_db(true, |app| async move {
+        let case = case_naming_the_party(&app).await;
+        let report = report_naming_the_party(&app).await;
+        let penalty = penalty_against_the_party(&app).await;
+        let transfer =
+            transfer_mentioning_the_code(&app, "某商贸公司涉嫌销售假冒注册商标的商品案", false)
+                .await;
+        let secret = transfer_mentioning_the_code(&app, "涉密的某商贸公司案", true).await;
+
+        // The city office sees all of it: the case, the report, the decision with its
+        // publication and decision states, and the transfer as a possible match only — not the
+        // withheld one, whose content is its own units'.
+        let r = record(&app, "staff", CODE).await;
+        assert_eq!(r["code"], CODE);
+        assert_eq!(ids(&r["cases"]), vec![case], "{r}");
+        assert_eq!(r["cases"]["total"], 1);
+        assert_eq!(r["cases"]["items"][0]["party_name"], NAME);
+        assert_eq!(r["cases"]["items"][0]["url"], format!("/cases/{case}"));
+        assert_eq!(ids(&r["public_reports"]), vec![report], "{r}");
+        assert_eq!(
+            r["public_reports"]["items"][0]["url"],
+            format!("/public-reports/{report}")
+        );
+        assert_eq!(ids(&r["penalties"]), vec![penalty], "{r}");
+        let p = &r["penalties"]["items"][0];
+        assert_eq!(p["number"], "信市监处罚〔2026〕88号");
+        assert_eq!(p["organ_name"], "信阳市市场监督管理局");
+        assert_eq!(p["state"], "pending");
+        assert_eq!(p["decision_state"], "effective");
+        assert_eq!(p["kinds"], json!(["fine", "confiscate_goods"]));
+        assert_eq!(p["fine_fen"], 5_000_000);
+        assert_eq!(p["url"], format!("/penalties/{penalty}"));
+        assert_eq!(ids(&r["possible_transfers"]), vec![transfer], "{r}");
+        // Not listed (tests/listings.rs lists one).
+        assert_eq!(r["listings"]["total"], 0, "{r}");
+        // The names as recorded: the case's and the decision's, and the reporter's.
+        let names: Vec<&str> = r["names"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .filter_map(|n| n["name"].as_str())
+            .collect();
+        assert!(
+            names.contains(&NAME) && names.contains(&"某商贸公司"),
+            "{names:?}"
+        );
+
+        // The withheld transfer is a possible match for its own units, who may read it.
+        let own = record(&app, "liaison.scjg", CODE).await;
+        let mut seen = ids(&own["possible_transfers"]);
+        seen.sort_unstable();
+        assert_eq!(seen, vec![transfer, secret]);
+        // The bureau decided the penalty; the case and the report are not its records.
+        assert_eq!(ids(&own["penalties"]), vec![penalty]);
+        assert_eq!(own["cases"]["total"], 0);
+        assert_eq!(own["public_reports"]["total"], 0);
+
+        // The police unit is party to none of it, nor is the county office: nothing at all, and
+        // no name either.
+        for who in ["handler.gaj", "county.luoshan"] {
+            let r = record(&app, who, CODE).await;
+            for section in ["cases", "public_reports", "penalties", "possible_transfers"] {
+                assert_eq!(r[section]["total"], 0, "{who} {section}: {r}");
+                assert_eq!(r[section]["items"], json!([]), "{who} {section}");
+            }
+            assert_eq!(r["names"], json!([]), "{who}");
+            // The page renders and says nothing was found.
+            let mut c = app.client();
+            c.login(who, PASSWORD).await;
+            let page = c.get(&format!("/enterprises/{CODE}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{who}: {}", page.body);
+            assert!(
+                page.body.contains("未找到该统一社会信用代码的记录"),
+                "{who}: {}",
+                page.body
+            );
+            assert!(!page.body.contains(NAME), "{who}: {}", page.body);
+        }
+        // The administrators read none of these kinds of record.
+        let (s, _) = call(
+            &app,
+            "sysadmin",
+            Method::GET,
+            &format!("/api/v1/enterprises/{CODE}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // The office's page: each section with its heading and count, linked, dates as people
+        // write them; the transfer marked as a possible match; the menu leads here.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let page = c.get(&format!("/enterprises/{CODE}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for part in [
+            "重大案件（共1件）",
+            "举报投诉（共1件）",
+            "行政处罚决定（共1件）",
+            "可能相关的移送案件（共1件，未经核实）",
+            &format!("href=\"/cases/{case}\""),
+            &format!("href=\"/public-reports/{report}\""),
+            &format!("href=\"/penalties/{penalty}\""),
+            &format!("href=\"/transfers/{transfer}\""),
+            "信市监处罚〔2026〕88号",
+            "罚款、没收非法财物",
+            "50,000.00元",
+            "待保密审查",
+            "href=\"/enterprises\"",
+        ] {
+            assert!(page.body.contains(part), "{part}: {}", page.body);
+        }
+        let decided = app.today() - chrono::Duration::days(3);
+        assert!(
+            page.body.contains(&shuangda::calendar::date_zh(decided)),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains(&decided.to_string()),
+            "no ISO date: {}",
+            page.body
+        );
+        assert!(!page.body.contains("涉密的某商贸公司案"));
+        assert!(!page.body.contains("未找到该统一社会信用代码的记录"));
+
+        // The decision's and the report's pages link their credit code to the record.
+        let link = format!("href=\"/enterprises/{CODE}\"");
+        let shown = c.get(&format!("/public-reports/{report}")).await;
+        assert!(shown.body.contains(&link), "{}", shown.body);
+        let mut organ = app.client();
+        organ.login("liaison.scjg", PASSWORD).await;
+        let shown = organ.get(&format!("/penalties/{penalty}")).await;
+        assert!(shown.body.contains(&link), "{}", shown.body);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_code_is_named_and_an_unknown_one_is_an_empty_record() {
+    each_db(true, |app| async move {
+        // A wrong check character: 422 against `code`.
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/enterprises/91411500MA4000001X",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "code", "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "invalid_checksum", "{v}");
+        let (s, v) = call(&app, "staff", Method::GET, "/api/v1/enterprises/abc", None).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], "code", "{v}");
+
+        // A well-formed code nothing names: an empty record, not a 404.
+        let r = record(&app, "staff", UNKNOWN).await;
+        assert_eq!(r["code"], UNKNOWN);
+        assert_eq!(r["cases"]["total"], 0);
+        assert_eq!(r["penalties"]["items"], json!([]));
+
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        // The lookup form; a code typed in lower case with spaces leads to its record.
+        let form = c.get("/enterprises").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        assert!(form.body.contains("name=\"code\""), "{}", form.body);
+        let r = c.get("/enterprises?code=91411500ma4000001p%20").await;
+        assert!(r.status.is_redirection(), "{}", r.status);
+        assert_eq!(r.location(), format!("/enterprises/{CODE}"));
+        // A wrong one: the form again, the message beside the field.
+        let r = c.get("/enterprises?code=91411500MA4000001X").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("data-field=\"code\""), "{}", r.body);
+        assert!(
+            r.body.contains("统一社会信用代码校验位不正确"),
+            "{}",
+            r.body
+        );
+        let r = c.get("/enterprises?code=").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("请填写统一社会信用代码"), "{}", r.body);
+        let r = c.get("/enterprises/91411500MA4000001X").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("data-field=\"code\""), "{}", r.body);
+        // The unknown code's page says so.
+        let r = c.get(&format!("/enterprises/{UNKNOWN}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(
+            r.body.contains("未找到该统一社会信用代码的记录"),
+            "{}",
+            r.body
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_party_with_a_thousand_decisions_shows_the_newest_two_hundred_and_counts_the_rest() {
+    each_db(true, |app| async move {
+        let newest = penalty_against_the_party(&app).await;
+        // 1,000 older decisions of the same organ against the party, written directly.
+        let organ = app.unit_id("信阳市市场监督管理局").await;
+        let creator = app.user_id("liaison.scjg").await;
+        let at = shuangda::db::time::to_text(app.now());
+        sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) \
+             INSERT INTO penalty_decisions (number, organ_unit_id, party_kind, party_name, credit_code, facts, \
+             provisions, kinds, fine_fen, penalty, basis, procedure_kind, decided_on, other_persons, trade_secrets, \
+             state, decision_state, created_by, created_at, updated_at) \
+             SELECT '信市监处罚〔2025〕' || CAST(i AS TEXT) || '号', $1, 'enterprise', $2, $3, '事实', '条款', 'fine', \
+             100000, '罚款1000元', '依据', 'general', '2025-03-01', '', '', 'not_published', 'effective', $4, $5, $5 FROM n",
+        )
+        .bind(organ)
+        .bind(NAME)
+        .bind(CODE)
+        .bind(creator)
+        .bind(&at)
+        .execute(&app.db.pool)
+        .await
+        .expect("decisions");
+        sqlx::query(
+            "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) \
+             SELECT 'penalty', id, organ_unit_id, 'organ', updated_at FROM penalty_decisions \
+             WHERE credit_code = $1 AND decided_on = '2025-03-01'",
+        )
+        .bind(CODE)
+        .execute(&app.db.pool)
+        .await
+        .expect("parties");
+
+        let started = std::time::Instant::now();
+        let r = record(&app, "staff", CODE).await;
+        let api = started.elapsed();
+        assert_eq!(r["penalties"]["total"], 1001, "{}", r["penalties"]["total"]);
+        assert_eq!(r["penalties"]["earlier"], 801);
+        let listed = ids(&r["penalties"]);
+        assert_eq!(listed.len(), 200);
+        assert_eq!(listed[0], newest, "the newest decision first");
+        let names = r["names"].as_array().expect("names");
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert_eq!(names[0]["count"], 1001);
+
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let started = std::time::Instant::now();
+        let page = c.get(&format!("/enterprises/{CODE}")).await;
+        let shown = started.elapsed();
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("行政处罚决定（共1001件）"), "{}", page.body);
+        assert!(page.body.contains("及更早的801项"), "{}", page.body);
+        assert_eq!(page.body.matches("href=\"/penalties/").count(), 200);
+        eprintln!("{:?}: API {api:?}, page {shown:?}", app.db.dialect);
+        // Generous bounds for a debug build on a small machine; the figures are printed.
+        assert!(api < std::time::Duration::from_secs(5), "{api:?}");
+        assert!(shown < std::time::Duration::from_secs(5), "{shown:?}");
+    })
+    .await;
+}
