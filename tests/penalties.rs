@@ -498,7 +498,15 @@ async fn what_is_not_published_stays_off_the_public_pages() {
         }
         let r = common::api(&app, Method::GET, "/api/v1/public/penalties", None, None).await;
         assert_eq!(r.json()["items"], json!([]), "{}", r.body);
-        let _ = pending;
+        // The public site says "not found" in its own layout, on either listener.
+        for mut c in [app.public_client(), app.client()] {
+            let page = c.get(&format!("/public/penalties/{pending}")).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND);
+            assert!(page.body.contains("public-nav") && !page.body.contains("双打协同平台"), "{}", page.body);
+        }
+        let page = app.public_client().get("/cases").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(!page.body.contains("双打协同平台"), "{}", page.body);
         // The same decision sent twice at once: one record.
         let twice = decision("信市监处罚〔2026〕27号", &today);
         let (a, b) = tokio::join!(post(twice.clone()), post(twice));

@@ -168,7 +168,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/metrics", get(metrics::serve))
         .route("/assets/{*file}", get(assets::serve))
-        .fallback(page::not_found);
+        .fallback(page::not_found)
+        .layer(axum::middleware::from_fn(page::public_path_errors));
     harden(routes, state)
 }
 
@@ -187,7 +188,8 @@ pub fn public_router(state: SharedState) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/assets/{*file}", get(assets::serve))
-        .fallback(page::not_found);
+        .fallback(page::not_found)
+        .layer(axum::middleware::from_fn(page::public_errors));
     harden(routes, state)
 }
 

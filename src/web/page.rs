@@ -197,12 +197,65 @@ pub fn error_page(e: AppError) -> Response {
     let page = ErrorPage {
         layout: Layout::public("出错了"),
         status: status.as_u16(),
-        message,
+        message: message.clone(),
     };
-    match page.render() {
+    let mut r = match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, "出错了").into_response(),
+    };
+    r.extensions_mut().insert(ErrorInfo { message });
+    r
+}
+
+/// What an error page said, kept on its response so that the public site can say it in its own
+/// layout (`public_errors`).
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/error.html")]
+struct PublicErrorPage {
+    title: &'static str,
+    status: u16,
+    message: String,
+}
+
+/// An error page in the public site's layout: a member of the public never sees the internal
+/// platform's frame (its name, its navigation) on the public site.
+fn in_public_layout(r: Response) -> Response {
+    let Some(info) = r.extensions().get::<ErrorInfo>().cloned() else {
+        return r;
+    };
+    let status = r.status();
+    match (PublicErrorPage {
+        title: "出错了",
+        status: status.as_u16(),
+        message: info.message,
+    })
+    .render()
+    {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => r,
     }
+}
+
+/// On the main listener: the public site's paths (`/public…`) show their errors in the public
+/// layout.
+pub async fn public_path_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    let public = path == "/public" || path.starts_with("/public/");
+    let r = next.run(req).await;
+    if public { in_public_layout(r) } else { r }
+}
+
+/// On the public listener: every error page in the public layout.
+pub async fn public_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    in_public_layout(next.run(req).await)
 }
 
 /// Handlers of pages return this: any `AppError` becomes a Chinese error page.
