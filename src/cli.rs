@@ -240,10 +240,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "listening");
             println!("双打协同平台已启动：http://{addr}/");
             if demo_loaded {
-                crate::demo::load_linkage(&state)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                crate::demo::load_public_reports(&state)
+                crate::demo::load_records(&state)
                     .await
                     .map_err(|e| e.to_string())?;
             }
@@ -274,10 +271,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let state = server::state(db, config);
             let accounts = crate::demo::load(&state).await.map_err(|e| e.to_string())?;
             if !accounts.is_empty() {
-                crate::demo::load_linkage(&state)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                crate::demo::load_public_reports(&state)
+                crate::demo::load_records(&state)
                     .await
                     .map_err(|e| e.to_string())?;
             }

@@ -443,6 +443,40 @@ async fn demo_deadlines(
 /// and an urgent notice to the police.
 /// Skipped when the fonts for official documents are missing or this year's holidays are not
 /// in the calendar.
+/// A demo account acting now: its actor and the acting party of its audit records.
+async fn acting(
+    state: &crate::web::SharedState,
+    username: &str,
+) -> AppResult<(crate::access::Actor, crate::audit::Who)> {
+    let db = &state.db;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_one(&db.pool)
+        .await?;
+    let (actor, _) = users::load_actor(db, id)
+        .await?
+        .ok_or_else(|| AppError::internal(format!("demo user {username}")))?;
+    let who = crate::audit::Who {
+        user_id: Some(actor.user_id),
+        name: format!("{}（{}）", actor.display_name, actor.username),
+        unit_id: Some(actor.unit_id),
+        request_id: None,
+        client_addr: None,
+        at: state.clock.now(),
+        signing: None,
+        approval: None,
+    };
+    Ok((actor, who))
+}
+
+/// The demo's records beyond the organisation: linkage, public reports, penalty decisions and
+/// the serious-violation list, each made through its operations.
+pub async fn load_records(state: &crate::web::SharedState) -> AppResult<()> {
+    load_linkage(state).await?;
+    load_public_reports(state).await?;
+    load_penalties(state).await
+}
+
 pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
     use crate::linkage::{model, requests, steps};
     use chrono::Datelike;
@@ -459,26 +493,7 @@ pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {
             .fetch_one(&db.pool)
             .await
     };
-    let actor = |username: &'static str| async move {
-        let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_one(&db.pool)
-            .await?;
-        let (actor, _) = users::load_actor(db, id)
-            .await?
-            .ok_or_else(|| AppError::internal(format!("demo user {username}")))?;
-        let who = crate::audit::Who {
-            user_id: Some(actor.user_id),
-            name: format!("{}（{}）", actor.display_name, actor.username),
-            unit_id: Some(actor.unit_id),
-            request_id: None,
-            client_addr: None,
-            at: state.clock.now(),
-            signing: None,
-            approval: None,
-        };
-        Ok::<_, AppError>((actor, who))
-    };
+    let actor = |username: &'static str| acting(state, username);
     // Each step acts at its own instant, as each request would.
     let again = |w: &crate::audit::Who| crate::audit::Who {
         at: state.clock.now(),
@@ -709,25 +724,10 @@ pub async fn load_public_reports(state: &crate::web::SharedState) -> AppResult<(
         ids.push(s.id);
     }
     // The office routes the fertiliser report to the city's market regulation bureau.
-    let staff: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'staff'")
-        .fetch_one(&db.pool)
-        .await?;
     let msa: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = '信阳市市场监督管理局'")
         .fetch_one(&db.pool)
         .await?;
-    let (actor, _) = users::load_actor(db, staff)
-        .await?
-        .ok_or_else(|| AppError::internal("demo user staff"))?;
-    let who = crate::audit::Who {
-        user_id: Some(actor.user_id),
-        name: format!("{}（{}）", actor.display_name, actor.username),
-        unit_id: Some(actor.unit_id),
-        request_id: None,
-        client_addr: None,
-        at: state.clock.now(),
-        signing: None,
-        approval: None,
-    };
+    let (actor, who) = acting(state, "staff").await?;
     store::step(
         db,
         &cal,
@@ -739,6 +739,171 @@ pub async fn load_public_reports(state: &crate::web::SharedState) -> AppResult<(
         store::ReportStep::Assign {
             unit_id: msa.to_string(),
             text: "农资质量问题，请市场监督管理局核查。".into(),
+        },
+    )
+    .await
+}
+
+/// Penalty decisions of the city's market regulation bureau: one published (its personal data
+/// redacted), one waiting for the secrecy review, and one whose party is on the serious-violation
+/// list after it was told and heard.
+pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
+    use crate::penalties::{listing_store, model, store};
+    let db = &state.db;
+    let cal = state.calendar();
+    let today = state.clock.today();
+    let decided = (today - chrono::Duration::days(10)).to_string();
+    let (liaison, liaison_who) = acting(state, "liaison.scjg").await?;
+    let (head, head_who) = acting(state, "head.scjg").await?;
+    let disclosure = &state.config.penalties;
+    let listings = &state.config.listings;
+    let decision = |number: &str,
+                    name: &str,
+                    code: &str,
+                    kinds: &[&str],
+                    fine: &str,
+                    penalty: &str| {
+        model::DecisionInput {
+            number: number.into(),
+            party_kind: "enterprise".into(),
+            party_name: name.into(),
+            party_code: code.into(),
+            legal_representative: Some("陈某某".into()),
+            facts: format!(
+                "经查，当事人于{decided}前购进并销售假冒注册商标的白酒，经营者孙某（电话13912345678）供述货源来自外省某批发市场。"
+            ),
+            provisions: "《中华人民共和国商标法》第五十七条第（三）项".into(),
+            kinds: kinds.iter().map(|k| (*k).to_string()).collect(),
+            fine: Some(fine.into()),
+            penalty: penalty.into(),
+            basis: "《中华人民共和国商标法》第六十条第二款".into(),
+            procedure: "general".into(),
+            decided_on: decided.clone(),
+            other_persons: vec!["孙某".into()],
+            ..Default::default()
+        }
+    };
+    let published = store::create(
+        db,
+        &cal,
+        disclosure,
+        &liaison,
+        &liaison_who,
+        &decision(
+            "信市监处罚〔2026〕101号",
+            "信阳市浉河区某烟酒商行",
+            "91411500MA4000001P",
+            &["fine", "confiscate_goods"],
+            "86000",
+            "没收假冒白酒60瓶，罚款86000元",
+        ),
+    )
+    .await?;
+    store::create(
+        db,
+        &cal,
+        disclosure,
+        &liaison,
+        &liaison_who,
+        &decision(
+            "信市监处罚〔2026〕102号",
+            "信阳市平桥区某日用品店",
+            "91411500MA40000041",
+            &["fine"],
+            "2000",
+            "罚款2000元",
+        ),
+    )
+    .await?;
+    let listed = store::create(
+        db,
+        &cal,
+        disclosure,
+        &liaison,
+        &liaison_who,
+        &decision(
+            "信市监处罚〔2026〕103号",
+            "信阳市某酒业有限公司",
+            "91411500MA40000054",
+            &["fine", "stop_business"],
+            "500000",
+            "责令停产停业，罚款500000元",
+        ),
+    )
+    .await?;
+    for id in [published, listed] {
+        store::run(
+            db,
+            &cal,
+            disclosure,
+            listings,
+            &liaison,
+            &liaison_who,
+            id,
+            store::PenaltyStep::Review {
+                hide: Vec::new(),
+                text: "经保密审查，个人信息已隐去。".into(),
+            },
+        )
+        .await?;
+        store::run(
+            db,
+            &cal,
+            disclosure,
+            listings,
+            &head,
+            &head_who,
+            id,
+            store::PenaltyStep::Approve {
+                text: "同意公示。".into(),
+            },
+        )
+        .await?;
+    }
+    let lid = listing_store::propose(
+        db,
+        &cal,
+        listings,
+        &liaison,
+        &liaison_who,
+        &listing_store::ListingInput {
+            decision_id: listed.to_string(),
+            aggravated_fine: false,
+            reasons: "当事人因大量制售假冒注册商标的白酒受到责令停产停业的较重行政处罚。".into(),
+            notified_on: (today - chrono::Duration::days(8)).to_string(),
+            persons: vec![listing_store::PersonInput {
+                role: "legal_representative".into(),
+                name: "陈某某".into(),
+                resident_id: None,
+            }],
+        },
+    )
+    .await?;
+    listing_store::run(
+        db,
+        &cal,
+        listings,
+        &liaison,
+        &liaison_who,
+        lid,
+        listing_store::ListingStep {
+            step: crate::penalties::listing::Step::RecordStatement,
+            text: "当事人书面陈述称已停止销售，未要求听证。".into(),
+            hearing: false,
+        },
+    )
+    .await?;
+    listing_store::run(
+        db,
+        &cal,
+        listings,
+        &head,
+        &head_who,
+        lid,
+        listing_store::ListingStep {
+            step: crate::penalties::listing::Step::List,
+            text: "当事人陈述的理由不影响认定，决定列入严重违法失信名单。".into(),
+            hearing: false,
         },
     )
     .await

@@ -856,3 +856,37 @@ async fn an_objection_is_received_publicly_and_answered_by_the_organ() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demo_penalties_are_made_through_the_operations() {
+    each_db(true, |app| async move {
+        shuangda::demo::load_penalties(&app.state)
+            .await
+            .expect("demo penalties");
+        let states: Vec<String> =
+            sqlx::query_scalar("SELECT state FROM penalty_decisions ORDER BY id")
+                .fetch_all(&app.db.pool)
+                .await
+                .expect("states");
+        assert_eq!(states, ["published", "pending", "published"]);
+        let r = common::api(&app, Method::GET, "/api/v1/public/penalties", None, None).await;
+        let items = r.json()["items"].as_array().expect("items").len();
+        assert_eq!(items, 2, "{}", r.body);
+        assert!(!r.body.contains("13912345678"));
+        let r = common::api(
+            &app,
+            Method::GET,
+            "/api/v1/public/listings?credit_code=91411500MA40000054",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            r.json()["items"][0]["legal_representative"],
+            "陈某某",
+            "{}",
+            r.body
+        );
+    })
+    .await;
+}
