@@ -419,3 +419,132 @@ async fn a_party_with_a_thousand_decisions_shows_the_newest_two_hundred_and_coun
     })
     .await;
 }
+
+/// A report naming the party by name only (no credit code).
+async fn report_by_name_only(app: &App, enterprise: &str) -> i64 {
+    let body = solved(
+        app,
+        json!({
+            "kind": "report", "product": "白酒", "region": "411500", "address": "信阳市浉河区某路2号",
+            "occurred_on": app.today().to_string(), "description": "该公司仍在销售假冒白酒。",
+            "enterprise": enterprise, "anonymous": true
+        }),
+    )
+    .await;
+    let r = common::api(
+        app,
+        Method::POST,
+        "/api/v1/public/reports",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    sqlx::query_scalar("SELECT id FROM public_reports WHERE tracking_no = $1")
+        .bind(r.json()["tracking_no"].as_str().expect("number"))
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("report")
+}
+
+#[tokio::test]
+async fn a_report_naming_the_party_by_name_only_is_matched_by_the_office_on_suggestion() {
+    each_db(true, |app| async move {
+        case_naming_the_party(&app).await;
+        let same = report_by_name_only(&app, NAME).await;
+        let other = report_by_name_only(&app, "信阳市另一商贸有限公司").await;
+        // Suggested to the office, never matched by itself.
+        let r = record(&app, "staff", CODE).await;
+        assert_eq!(ids(&json!({"items": r["suggestions"]})), vec![same], "{r}");
+        assert!(
+            !ids(&r["public_reports"]).contains(&same),
+            "not matched automatically: {r}"
+        );
+        // Not a unit's to match; not a report of another name.
+        let path = format!("/api/v1/enterprises/{CODE}/matches");
+        let (s, _) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            &path,
+            Some(json!({"report_id": same})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::POST,
+            &path,
+            Some(json!({"report_id": other})),
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["fields"][0]["code"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("not_allowed")),
+            "{v}"
+        );
+        // The office matches it: twice at once, once.
+        let (a, b) = tokio::join!(
+            call(
+                &app,
+                "staff",
+                Method::POST,
+                &path,
+                Some(json!({"report_id": same}))
+            ),
+            call(
+                &app,
+                "staff",
+                Method::POST,
+                &path,
+                Some(json!({"report_id": same}))
+            )
+        );
+        let mut got = vec![a.0, b.0];
+        got.sort();
+        assert_eq!(
+            got,
+            vec![StatusCode::NO_CONTENT, StatusCode::UNPROCESSABLE_ENTITY],
+            "{} {}",
+            a.1,
+            b.1
+        );
+        let r = record(&app, "staff", CODE).await;
+        assert!(ids(&r["public_reports"]).contains(&same), "{r}");
+        assert_eq!(r["suggestions"], json!([]), "{r}");
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'enterprise.match' AND object_id = $1",
+        )
+        .bind(same.to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("audit");
+        assert_eq!(audited, 1);
+        // Through the page.
+        let other_same = report_by_name_only(&app, NAME).await;
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let page = c.get(&format!("/enterprises/{CODE}")).await;
+        assert!(
+            page.body.contains(&format!("id=\"match-{other_same}\"")),
+            "{}",
+            page.body
+        );
+        let id = other_same.to_string();
+        let r = c
+            .post(
+                &format!("/enterprises/{CODE}/match"),
+                &[("report_id", id.as_str())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let page = c.get(&format!("/enterprises/{CODE}")).await;
+        assert!(
+            !page.body.contains(&format!("id=\"match-{other_same}\"")),
+            "{}",
+            page.body
+        );
+    })
+    .await;
+}

@@ -216,6 +216,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "credit_objections",
         sql: include_str!("../../migrations/0040_credit_objections.sql"),
     },
+    Migration {
+        version: 41,
+        name: "enterprise_matches",
+        sql: include_str!("../../migrations/0041_enterprise_matches.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

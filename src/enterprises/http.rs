@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,14 +16,16 @@ use crate::domain::FieldErrors;
 use crate::domain::credit_code::CreditCode;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
-use crate::web::extract::{ApiUser, CurrentUser, IdPath, Query};
+use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, IdPath, Query};
 use crate::web::page::{Layout, PageResult, form_status, render, render_status};
 
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .route("/enterprises", get(lookup_page))
         .route("/enterprises/{code}", get(show_page))
+        .route("/enterprises/{code}/match", post(match_page))
         .routes(routes!(api_get))
+        .routes(routes!(api_match))
 }
 
 /// The field the code is read from, in the form and (as the path parameter) in the API.
@@ -74,6 +76,7 @@ struct ShowPage {
     layout: Layout,
     r: Record,
     nothing_found: &'static str,
+    error: Option<String>,
 }
 
 async fn show_page(
@@ -88,12 +91,73 @@ async fn show_page(
         Ok(code) => code,
         Err(e) => return lookup_form(&cu, raw, FieldErrors(vec![e])),
     };
-    let r = store::record(&state.db, &cu.actor, &code).await?;
+    show(&state, &cu, &code, None, None).await
+}
+
+async fn show(
+    state: &SharedState,
+    cu: &CurrentUser,
+    code: &CreditCode,
+    msg: Option<&str>,
+    error: Option<String>,
+) -> PageResult {
+    let r = store::record(&state.db, &cu.actor, code).await?;
     Ok(render(&ShowPage {
-        layout: Layout::new(&cu, &format!("企业诚信档案 {code}"), "/enterprises"),
+        layout: Layout::new(cu, &format!("企业诚信档案 {code}"), "/enterprises").notice(msg),
         r,
         nothing_found: NOTHING_FOUND,
+        error,
     }))
+}
+
+/// The office matches a report that names the party without a code (its form's button).
+async fn match_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    IdPath(raw): IdPath<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    let code = CreditCode::field(FIELD, &raw)?;
+    let report = crate::web::form::Pairs(&pairs).one("report_id");
+    let r = match crate::domain::text::id("report_id", "举报投诉", &report) {
+        Ok(id) => store::match_report(&state.db, &cu.actor, &cu.who, &code, id).await,
+        Err(e) => Err(e.into()),
+    };
+    crate::web::page::after_step(r, &format!("/enterprises/{code}"), |msg| {
+        show(&state, &cu, &code, None, Some(msg))
+    })
+    .await
+}
+
+/// What the office matches to the record.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = EnterpriseMatch)]
+#[serde(deny_unknown_fields)]
+pub struct MatchInput {
+    /// A public report that names the party without a credit code (one of the record's
+    /// `suggestions`).
+    #[serde(deserialize_with = "crate::web::step::id_text")]
+    #[schema(value_type = i64)]
+    pub report_id: String,
+}
+
+/// Match a public report that names the party only by name to this record (the office, on the
+/// record's suggestion; once per report).
+#[utoipa::path(post, path = "/api/v1/enterprises/{code}/matches", tag = "enterprises",
+    params(("code" = String, Path, description = "统一社会信用代码 (GB 32100)")),
+    request_body = MatchInput,
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_match(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    IdPath(raw): IdPath<String>,
+    ApiJson(input): ApiJson<MatchInput>,
+) -> AppResult<axum::http::StatusCode> {
+    let code = CreditCode::field(FIELD, &raw)?;
+    let id = crate::domain::text::id("report_id", "举报投诉", &input.report_id)?;
+    store::match_report(&state.db, &u.actor, &u.who, &code, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// The record of the enterprise with this 统一社会信用代码, each section within the caller's

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::db::query::{Sql, like_escape};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::money::Fen;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnConstraint};
 
 /// Where each source of names is recorded.
 const FROM_CASES: &str = "重大案件";
@@ -48,6 +48,10 @@ pub struct Record {
     /// Listings on the serious-violation list (严重违法失信名单, SAMR Order 44); null when the
     /// reader may not read penalty decisions.
     pub listings: Option<Section<ListingRow>>,
+    /// For the office: public reports in its scope that name the party by one of its recorded
+    /// names without a credit code, to be matched to this record on its decision (never
+    /// automatically).
+    pub suggestions: Vec<ReportRow>,
 }
 
 impl Record {
@@ -212,9 +216,17 @@ pub async fn record(db: &Db, actor: &Actor, code: &CreditCode) -> AppResult<Reco
         Some(scope) => Some(transfers(&mut conn, actor, scope, code_text).await?),
         None => None,
     };
+    let names = merge_names(names);
+    let suggestions = match &reports_scope {
+        Some(scope) if actor.roles.iter().any(|r| r.is_office()) => {
+            suggestions(&mut conn, scope, &names).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(Record {
+        suggestions,
         code: code_text.to_string(),
-        names: merge_names(names),
+        names,
         cases,
         public_reports,
         penalties,
@@ -321,9 +333,14 @@ async fn reports(
     names: &mut Vec<(String, &'static str, i64, String)>,
 ) -> Result<Section<ReportRow>, sqlx::Error> {
     let resource = crate::public_reports::store::RESOURCE;
+    // Those giving the code, and those the office matched to it by name.
     let matched = || {
-        let mut s = Sql::new("public_reports p WHERE p.credit_code = ");
-        s.bind(code.to_string()).push(" AND ");
+        let mut s = Sql::new("public_reports p WHERE (p.credit_code = ");
+        s.bind(code.to_string()).push(
+            " OR p.id IN (SELECT m.record_id FROM enterprise_matches m \
+             WHERE m.record_type = 'public_report' AND m.credit_code = ",
+        );
+        s.bind(code.to_string()).push(")) AND ");
         s.append(parties_in_scope(scope, resource, "p.id"));
         s
     };
@@ -566,4 +583,104 @@ async fn listings(
         })
         .collect();
     Ok(Section::of(items, total))
+}
+
+/// Public reports in scope that give one of `names` as the enterprise and no credit code, not
+/// matched to any record yet: suggestions for the office (the newest 20).
+async fn suggestions(
+    conn: &mut Conn,
+    scope: &Scope,
+    names: &[RecordedName],
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT p.id, p.tracking_no, p.kind, p.state, p.received_on, p.enterprise FROM public_reports p \
+         WHERE p.credit_code IS NULL AND p.enterprise IN (",
+    );
+    for (i, n) in names.iter().take(20).enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(n.name.clone());
+    }
+    q.push(
+        ") AND NOT EXISTS (SELECT 1 FROM enterprise_matches m WHERE m.record_type = 'public_report' \
+         AND m.record_id = p.id) AND ",
+    );
+    q.append(parties_in_scope(
+        scope,
+        crate::public_reports::store::RESOURCE,
+        "p.id",
+    ));
+    q.push(" ORDER BY p.received_on DESC, p.id DESC")
+        .limit_offset(20, 0);
+    let rows: Vec<(i64, String, String, String, String, Option<String>)> =
+        q.query_as().fetch_all(&mut **conn).await?;
+    use crate::public_reports::flow::{Kind, ReportState};
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, tracking_no, kind, state, received_on, enterprise)| ReportRow {
+                id,
+                tracking_no,
+                kind_label: Kind::label_of(&kind),
+                kind,
+                state_label: ReportState::label_of(&state),
+                state,
+                received_on,
+                enterprise,
+                url: format!("/public-reports/{id}"),
+            },
+        )
+        .collect())
+}
+
+/// The office matches public report `report_id`, which names the party without a credit code,
+/// to the record of `code`: only the office, only a report in its scope that gives no code and
+/// one of the party's recorded names, once (a second, even at the same moment, is refused);
+/// audited.
+pub async fn match_report(
+    db: &Db,
+    actor: &Actor,
+    who: &crate::audit::Who,
+    code: &CreditCode,
+    report_id: i64,
+) -> AppResult<()> {
+    if !actor.roles.iter().any(|r| r.is_office()) {
+        return Err(AppError::Forbidden);
+    }
+    let r = record(db, actor, code).await?;
+    let Some(s) = r.suggestions.iter().find(|s| s.id == report_id) else {
+        return Err(AppError::field(
+            "report_id",
+            "not_allowed",
+            "只能关联本办受理、未填写统一社会信用代码且名称与该企业相同的举报投诉",
+        ));
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO enterprise_matches (credit_code, record_type, record_id, matched_by, matched_at) \
+         VALUES ($1, 'public_report', $2, $3, $4)",
+    )
+    .bind(code.as_str())
+    .bind(report_id)
+    .bind(&who.name)
+    .bind(who.at_text())
+    .execute(&mut *tx)
+    .await
+    .on_unique("enterprise_matches", || {
+        AppError::field("report_id", "taken", "该举报投诉已关联到企业诚信档案")
+    })?;
+    crate::procedure::finish(
+        tx,
+        who,
+        crate::audit::Entry::new("enterprise.match", "public_report")
+            .object(report_id, None)
+            .summary(
+                serde_json::json!({"credit_code": code.as_str(), "tracking_no": s.tracking_no}),
+            ),
+    )
+    .await
 }
