@@ -295,6 +295,8 @@ async fn returned_drafts_and_bad_input() {
 #[tokio::test]
 async fn a_briefing_is_assembled_from_reports_and_figures_and_reaches_the_leaders() {
     each_db(true, |app| async move {
+        // Two decisions published and one party listed this year (the demo's).
+        shuangda::demo::load_penalties(&app.state).await.expect("penalties");
         let (s, r) = call(&app, "handler.gaj", Method::POST, "/api/v1/reports", Some(json!({
             "kind": "major_matter", "title": "破获特大制售假冒白酒案", "body": "涉案金额1200万元。"
         }))).await;
@@ -310,6 +312,7 @@ async fn a_briefing_is_assembled_from_reports_and_figures_and_reaches_the_leader
         let body = d["body"].as_str().unwrap_or("");
         assert!(body.contains("一、各单位工作动态") && body.contains("信阳市公安局：破获特大制售假冒白酒案"), "{body}");
         assert!(body.contains("二、数据") && body.contains("督办任务"), "{body}");
+        assert!(body.contains("行政处罚案件信息2件，列入严重违法失信名单1户"), "{body}");
         // A report the office cannot read cannot be brought in; only briefings take reports.
         let (s, _) = call(&app, "staff", Method::POST, "/api/v1/circulars", Some(json!({
             "kind": "briefing", "title": "x", "body": "x", "unit_ids": ["1"], "report_ids": ["999999"]

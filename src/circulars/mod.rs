@@ -148,6 +148,10 @@ pub struct BriefingFigures {
     pub tasks: i64,
     pub tasks_done: i64,
     pub tasks_overdue: i64,
+    /// Penalty decisions published this year (002 (七)2), where the office may read them.
+    pub penalties_published: i64,
+    /// Parties listed on the serious-violation list this year (002 (六)2).
+    pub listed: i64,
 }
 
 /// A report brought into a briefing: the unit, its title and text.
@@ -185,6 +189,10 @@ pub fn assemble(
         out.push(format!(
             "本年度移送公安机关涉嫌犯罪案件{}件，公安机关已立案{}件，公安机关移交行政处罚案件{}件；领导小组办公室督办任务{}项，已办结{}项，超过时限{}项。",
             f.transfers, f.filed, f.hand_backs, f.tasks, f.tasks_done, f.tasks_overdue
+        ));
+        out.push(format!(
+            "本年度公示侵犯知识产权和制售假冒伪劣商品行政处罚案件信息{}件，列入严重违法失信名单{}户。",
+            f.penalties_published, f.listed
         ));
     }
     out.join("\n")
@@ -225,6 +233,8 @@ mod tests {
                 filed: 3,
                 tasks: 10,
                 tasks_done: 6,
+                penalties_published: 12,
+                listed: 2,
                 ..Default::default()
             }),
         );
@@ -233,6 +243,10 @@ mod tests {
         assert!(lines[2].starts_with("（一）信阳市公安局：破获制售假酒案"));
         assert_eq!(lines[3], "二、数据");
         assert!(lines[4].contains("移送公安机关涉嫌犯罪案件4件") && lines[4].contains("已办结6项"));
+        assert_eq!(
+            lines[5],
+            "本年度公示侵犯知识产权和制售假冒伪劣商品行政处罚案件信息12件，列入严重违法失信名单2户。"
+        );
         let e = NewCircular::parse(&CircularInput {
             kind: "data".into(),
             title: "x".into(),

@@ -258,7 +258,13 @@ async fn briefing_body(
         .bind(jan1.to_string())
         .fetch_one(&db.pool)
         .await?;
+        let (penalties_published, listed) = match actor.scope(Resource::Penalty, Action::Read) {
+            Some(s) => crate::penalties::store::year_figures(db, &s, jan1, today).await?,
+            None => (0, 0),
+        };
         Some(super::BriefingFigures {
+            penalties_published,
+            listed,
             transfers: linkage.as_ref().map_or(0, |l| l.transfers),
             filed: linkage.as_ref().map_or(0, |l| l.filed),
             hand_backs: linkage.as_ref().map_or(0, |l| l.hand_backs),

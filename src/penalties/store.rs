@@ -990,6 +990,39 @@ pub async fn party_records(
         .collect())
 }
 
+/// Penalty decisions published and parties listed from `from` to `to` within `scope`: what a
+/// briefing reports (003 三(三)).
+pub async fn year_figures(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(i64, i64), sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT COUNT(*) FROM penalty_decisions p WHERE p.published_on IS NOT NULL AND p.published_on >= ",
+    );
+    q.bind(from.to_string())
+        .push(" AND p.published_on <= ")
+        .bind(to.to_string())
+        .push(" AND ");
+    q.append(parties_in_scope(scope, RESOURCE, "p.id"));
+    let published: i64 = q.query_scalar().fetch_one(&db.pool).await?;
+    let mut q = Sql::new(
+        "SELECT COUNT(*) FROM credit_listings l WHERE l.decided_on IS NOT NULL AND l.state IN ('listed', 'removed') AND l.decided_on >= ",
+    );
+    q.bind(from.to_string())
+        .push(" AND l.decided_on <= ")
+        .bind(to.to_string())
+        .push(" AND ");
+    q.append(parties_in_scope(
+        scope,
+        super::listing_store::RESOURCE,
+        "l.id",
+    ));
+    let listed: i64 = q.query_scalar().fetch_one(&db.pool).await?;
+    Ok((published, listed))
+}
+
 /// The unified social credit codes written in free text (a transfer's suspects), in order.
 pub fn codes_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
