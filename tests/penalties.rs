@@ -262,7 +262,30 @@ async fn a_decision_is_published_redacted_on_its_clock_then_revoked_and_taken_do
         let r = common::api(
             &app,
             Method::GET,
+            &format!(
+                "/api/v1/public/penalties?q={}",
+                urlencode("信阳市某商贸有限公司")
+            ),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.json()["items"][0]["id"], id, "{}", r.body);
+        // A part of a name is not a lookup (it would read every publication); the browse
+        // without a party still finds it among the newest.
+        let r = common::api(
+            &app,
+            Method::GET,
             &format!("/api/v1/public/penalties?q={}", urlencode("某商贸")),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(r.json()["items"], json!([]), "{}", r.body);
+        let r = common::api(
+            &app,
+            Method::GET,
+            &format!("/api/v1/public/penalties?organ={}", urlencode("市场监督")),
             None,
             None,
         )
@@ -313,7 +336,10 @@ async fn a_decision_is_published_redacted_on_its_clock_then_revoked_and_taken_do
             page.body
         );
         let r = pc
-            .get("/public/penalties.xlsx?q=%E6%9F%90%E5%95%86%E8%B4%B8")
+            .get(&format!(
+                "/public/penalties.xlsx?q={}",
+                urlencode("信阳市某商贸有限公司")
+            ))
             .await;
         assert_eq!(r.status, StatusCode::OK);
         let mut book: calamine::Xlsx<_> =

@@ -221,6 +221,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "enterprise_matches",
         sql: include_str!("../../migrations/0041_enterprise_matches.sql"),
     },
+    Migration {
+        version: 42,
+        name: "penalty_public_name",
+        sql: include_str!("../../migrations/0042_penalty_public_name.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

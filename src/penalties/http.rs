@@ -706,7 +706,7 @@ pub async fn api_step(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct PublicSearch {
-    /// Part of the party's name.
+    /// The party's name in full (as registered).
     pub q: Option<String>,
     /// The unified social credit code, exactly.
     pub credit_code: Option<String>,
@@ -759,7 +759,9 @@ impl PublicSearch {
     }
 }
 
-/// Published penalty decisions, newest first (no account).
+/// Published penalty decisions, newest first (no account): of a party by its credit code or
+/// its full name; without either, the other filters look through the newest 5,000
+/// publications.
 #[utoipa::path(get, path = "/api/v1/public/penalties", tag = "public", params(PublicSearch),
     responses((status = 200, body = Page<PublicRow>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn api_public_search(
@@ -1008,7 +1010,7 @@ async fn listing_step_page(
 #[into_params(parameter_in = Query)]
 #[serde(default)]
 pub struct ListingSearch {
-    /// Part of the party's name.
+    /// The party's name in full (as registered).
     pub q: Option<String>,
     /// The unified social credit code, exactly.
     pub credit_code: Option<String>,
@@ -1036,7 +1038,7 @@ impl ListingSearch {
     }
 }
 
-/// Enterprises on the serious-violation list now, by credit code or name (no account).
+/// Enterprises on the serious-violation list now, by credit code or full name (no account).
 #[utoipa::path(get, path = "/api/v1/public/listings", tag = "public", params(ListingSearch),
     responses((status = 200, body = Page<listing_store::PublicRow>), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn api_public_listings(

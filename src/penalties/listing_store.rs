@@ -11,7 +11,7 @@ use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{Entry, Who};
 use crate::calendar::Calendar;
-use crate::db::query::{Sql, Window, like_escape};
+use crate::db::query::{Sql, Window};
 use crate::db::{Db, Tx};
 use crate::deadline::store::{Change, NewDeadline, settle_for_record};
 use crate::domain::resident_id::ResidentId;
@@ -758,9 +758,8 @@ pub async fn public_search(
         q.push(" AND l.credit_code = ").bind(c.to_string());
     }
     if let Some(n) = name {
-        q.push(" AND l.party_name LIKE ")
-            .bind(format!("%{}%", like_escape(n)))
-            .push(" ESCAPE '\\'");
+        // The full name, on its index.
+        q.push(" AND l.party_name = ").bind(n.to_string());
     }
     q.push(" ORDER BY l.decided_on DESC, l.id DESC");
     q.push(&w.sql());

@@ -834,6 +834,9 @@ pub struct PublicRow {
 const SHOWN: &str =
     "p.state = 'published' AND p.decision_state = 'effective' AND p.display_until > ";
 
+/// How many of the newest publications a search without a party looks through.
+pub const BROWSE_WINDOW: i64 = 5_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct PublicQuery {
     pub text: Option<String>,
@@ -850,18 +853,28 @@ pub async fn public_search(
     q: &PublicQuery,
     w: Window,
 ) -> Result<Vec<PublicRow>, sqlx::Error> {
-    let mut s = Sql::new(
+    // Without a party, the other filters look through the newest publications only, so that no
+    // query from the public site reads them all.
+    let from = if q.credit_code.is_none() && q.text.is_none() {
+        format!(
+            "(SELECT b.id FROM penalty_decisions b WHERE b.state = 'published' \
+             ORDER BY b.published_on DESC, b.id DESC LIMIT {BROWSE_WINDOW}) w \
+             JOIN penalty_decisions p ON p.id = w.id"
+        )
+    } else {
+        "penalty_decisions p".to_string()
+    };
+    let mut s = Sql::new(&format!(
         "SELECT p.id, p.number, u.name AS organ_name, p.party_name, p.credit_code, p.decided_on, \
-         p.published_on FROM penalty_decisions p JOIN units u ON u.id = p.organ_unit_id WHERE ",
-    );
+         p.published_on FROM {from} JOIN units u ON u.id = p.organ_unit_id WHERE "
+    ));
     s.push(SHOWN).bind(today.to_string());
     if let Some(c) = &q.credit_code {
         s.push(" AND p.credit_code = ").bind(c.clone());
     }
     if let Some(t) = &q.text {
-        s.push(" AND p.party_name LIKE ")
-            .bind(format!("%{}%", like_escape(t)))
-            .push(" ESCAPE '\\'");
+        // The full name, on its index: a part of a name would read every publication.
+        s.push(" AND p.party_name = ").bind(t.clone());
     }
     if let Some(r) = &q.region {
         s.push(" AND u.region_code LIKE ")
