@@ -879,6 +879,17 @@ async fn an_objection_is_received_publicly_and_answered_by_the_organ() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.body.contains("id=\"objection-no\""), "{}", r.body);
+        // A form posted from another site is refused, as the report forms are.
+        let body = format!("record=penalty:{id}&name=x&phone=13800138000&reason=x");
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/public/objection")
+            .header("host", "gongshi.example.gov.cn")
+            .header("origin", "https://evil.example")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body))
+            .expect("request");
+        assert_eq!(pc.send(req).await.status, StatusCode::FORBIDDEN);
     })
     .await;
 }

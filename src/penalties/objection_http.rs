@@ -38,6 +38,9 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
         )
         .routes(routes!(api_submit))
         .routes(routes!(api_track))
+        .layer(axum::middleware::from_fn(
+            crate::public_reports::http::same_origin,
+        ))
 }
 
 fn who(meta: &Meta) -> Who {

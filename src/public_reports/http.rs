@@ -58,8 +58,9 @@ pub fn public_routes() -> OpenApiRouter<SharedState> {
 
 /// The public forms have no session to carry a token, so a form posted from another site is
 /// refused by its `Origin` (every current browser sends it with a cross-site POST): a page
-/// elsewhere cannot file reports, or spend a visitor's budget, from the visitor's browser.
-async fn same_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// elsewhere cannot file reports or objections, or spend a visitor's budget, from the
+/// visitor's browser. Every public router's forms go through it.
+pub async fn same_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::header::{HOST, ORIGIN};
     if req.method() == axum::http::Method::POST
         && let Some(origin) = req.headers().get(ORIGIN).and_then(|v| v.to_str().ok())
