@@ -279,6 +279,30 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<EventRow>, sqlx::Error> {
     .await
 }
 
+/// A clock of decision `id` for its organ: the three of disclosure differ only in what they are
+/// for and when they start.
+fn clock(
+    id: i64,
+    organ: i64,
+    clause: &str,
+    purpose: String,
+    start_event: String,
+    start: NaiveDate,
+    rule: crate::calendar::Period,
+) -> NewDeadline {
+    NewDeadline {
+        purpose,
+        clause: clause.into(),
+        start_event,
+        start,
+        rule,
+        record_type: Some(RESOURCE.into()),
+        record_id: Some(id),
+        owner_unit_id: organ,
+        owner_user_id: None,
+    }
+}
+
 /// Record a decision made by the actor's organ: in one transaction the row, the organ as its
 /// party, the 20-working-day clock to publish it when it is in scope (国发〔2014〕6号), the
 /// history and the audit.
@@ -360,17 +384,15 @@ pub async fn create(
             &mut tx,
             cal,
             who,
-            &NewDeadline {
-                purpose: format!("公示行政处罚决定：{}", new.number),
-                clause: disclosure::PUBLISH_CLAUSE.into(),
-                start_event: "作出行政处罚决定".into(),
-                start: new.decided_on,
-                rule: disclosure::publish_period(periods),
-                record_type: Some(RESOURCE.into()),
-                record_id: Some(id),
-                owner_unit_id: actor.unit_id,
-                owner_user_id: None,
-            },
+            &clock(
+                id,
+                actor.unit_id,
+                disclosure::PUBLISH_CLAUSE,
+                format!("公示行政处罚决定：{}", new.number),
+                "作出行政处罚决定".into(),
+                new.decided_on,
+                disclosure::publish_period(periods),
+            ),
         )
         .await?;
     }
@@ -627,17 +649,15 @@ pub async fn run(
                 &mut tx,
                 cal,
                 who,
-                &NewDeadline {
-                    purpose: format!("公示期满撤下行政处罚信息：{}", d.number),
-                    clause: disclosure::DISPLAY_CLAUSE.into(),
-                    start_event: "公示".into(),
-                    start: today,
-                    rule: disclosure::display_period(&kinds, d.fine_fen, periods),
-                    record_type: Some(RESOURCE.into()),
-                    record_id: Some(id),
-                    owner_unit_id: d.organ_unit_id,
-                    owner_user_id: None,
-                },
+                &clock(
+                    id,
+                    d.organ_unit_id,
+                    disclosure::DISPLAY_CLAUSE,
+                    format!("公示期满撤下行政处罚信息：{}", d.number),
+                    "公示".into(),
+                    today,
+                    disclosure::display_period(&kinds, d.fine_fen, periods),
+                ),
             )
             .await?;
             summary["display_until"] = json!(until.to_string());
@@ -701,17 +721,15 @@ pub async fn run(
                     &mut tx,
                     cal,
                     who,
-                    &NewDeadline {
-                        purpose: format!("撤下已{}的行政处罚信息：{}", s.label(), d.number),
-                        clause: disclosure::TAKEDOWN_CLAUSE.into(),
-                        start_event: format!("行政处罚决定{}", s.label()),
-                        start: today,
-                        rule: disclosure::takedown_period(periods),
-                        record_type: Some(RESOURCE.into()),
-                        record_id: Some(id),
-                        owner_unit_id: d.organ_unit_id,
-                        owner_user_id: None,
-                    },
+                    &clock(
+                        id,
+                        d.organ_unit_id,
+                        disclosure::TAKEDOWN_CLAUSE,
+                        format!("撤下已{}的行政处罚信息：{}", s.label(), d.number),
+                        format!("行政处罚决定{}", s.label()),
+                        today,
+                        disclosure::takedown_period(periods),
+                    ),
                 )
                 .await?;
             } else {
