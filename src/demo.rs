@@ -755,8 +755,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     let decided = (today - chrono::Duration::days(10)).to_string();
     let (liaison, liaison_who) = acting(state, "liaison.scjg").await?;
     let (head, head_who) = acting(state, "head.scjg").await?;
-    let disclosure = &state.config.penalties;
-    let listings = &state.config.listings;
+    let periods = &crate::penalties::settings::CreditPeriods::configured(&state.config);
     let decision = |number: &str,
                     name: &str,
                     code: &str,
@@ -786,7 +785,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     let published = store::create(
         db,
         &cal,
-        disclosure,
+        periods,
         &liaison,
         &liaison_who,
         &decision(
@@ -802,7 +801,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     store::create(
         db,
         &cal,
-        disclosure,
+        periods,
         &liaison,
         &liaison_who,
         &decision(
@@ -818,7 +817,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     let listed = store::create(
         db,
         &cal,
-        disclosure,
+        periods,
         &liaison,
         &liaison_who,
         &decision(
@@ -835,8 +834,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
         store::run(
             db,
             &cal,
-            disclosure,
-            listings,
+            periods,
             &liaison,
             &liaison_who,
             id,
@@ -849,8 +847,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
         store::run(
             db,
             &cal,
-            disclosure,
-            listings,
+            periods,
             &head,
             &head_who,
             id,
@@ -863,7 +860,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     let lid = listing_store::propose(
         db,
         &cal,
-        listings,
+        periods,
         &liaison,
         &liaison_who,
         &listing_store::ListingInput {
@@ -882,7 +879,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     listing_store::run(
         db,
         &cal,
-        listings,
+        periods,
         &liaison,
         &liaison_who,
         lid,
@@ -896,7 +893,7 @@ pub async fn load_penalties(state: &crate::web::SharedState) -> AppResult<()> {
     listing_store::run(
         db,
         &cal,
-        listings,
+        periods,
         &head,
         &head_who,
         lid,

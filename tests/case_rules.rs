@@ -825,3 +825,59 @@ async fn the_closure_clocks_run_twenty_and_then_five_working_days() {
     })
     .await;
 }
+
+/// Issue #15: a penalty decision "comes from a closed case's data where that exists". The lead
+/// unit's decision is filled from the concluded case — its party and its facts with the
+/// closure — and linked to it; a case not yet concluded gives nothing and cannot be linked.
+#[tokio::test]
+async fn a_concluded_case_fills_the_penalty_decision_that_ends_it() {
+    each_db(true, |app| async move {
+        let id = started(&app, "处罚决定带入测试案").await;
+        let draft = format!("/api/v1/penalties/draft?case_id={id}");
+        // Still under way: nothing to take, and a decision may not be linked to it.
+        let (s, v) = call(&app, "liaison.scjg", Method::GET, &draft, None).await;
+        assert_eq!((s, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_concluded")), "{v}");
+        ok(&app, "staff", id, json!({"step": "issue_letter", "text": "请按期报送进展。"})).await;
+        common::sign_letter(&app, id).await;
+        ok(&app, "liaison.scjg", id, json!({"step": "conclude", "date": app.today().to_string(), "text": "作出罚款5万元的行政处罚"})).await;
+        // The office does not record decisions; a unit that cannot see the case gets nothing.
+        assert_eq!(call(&app, "staff", Method::GET, &draft, None).await.0, StatusCode::FORBIDDEN);
+        let (s, v) = call(&app, "liaison.luoshan.scjg", Method::GET, &draft, None).await;
+        assert_eq!((s, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_found")), "{v}");
+        let (s, d) = call(&app, "liaison.scjg", Method::GET, &draft, None).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!((d["case_id"].clone(), d["party_kind"].clone(), d["party_name"].clone(), d["party_code"].clone()),
+            (json!(id), json!("enterprise"), json!(ENTERPRISE), json!(CREDIT)), "{d}");
+        let facts = d["facts"].as_str().expect("facts");
+        assert!(facts.starts_with("群众举报某茶叶公司销售假冒") && facts.contains("作出罚款5万元的行政处罚"), "{facts}");
+        // The organ completes it and records it, linked to the case.
+        let mut body = d.clone();
+        for (k, v) in [("number", json!("信市监处罚〔2026〕88号")), ("provisions", json!("《中华人民共和国商标法》第五十七条")),
+            ("kinds", json!(["fine"])), ("fine", json!("50000")), ("penalty", json!("罚款50000元")),
+            ("basis", json!("《中华人民共和国商标法》第六十条第二款")), ("decided_on", json!(app.today().to_string()))] {
+            body[k] = v;
+        }
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/penalties", Some(body.clone())).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let (_, p) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/penalties/{}", v["id"]), None).await;
+        assert_eq!(p["case_id"], json!(id), "{p}");
+        // Linking a case still under way is refused in the operation, nothing written.
+        let other = started(&app, "尚未办结的案件").await;
+        body["number"] = json!("信市监处罚〔2026〕89号");
+        body["case_id"] = json!(other);
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/penalties", Some(body)).await;
+        assert_eq!((s, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_concluded")), "{v}");
+        // The case page offers it to the lead unit, and the form comes filled.
+        let mut c = app.client();
+        c.login("liaison.scjg", PASSWORD).await;
+        let page = c.get(&format!("/cases/{id}")).await;
+        assert!(page.body.contains("id=\"penalty-from-case\""), "{}", page.body);
+        let form = c.get(&format!("/penalties/new?case_id={id}")).await;
+        assert_eq!(form.status, StatusCode::OK);
+        assert!(form.body.contains(&format!("value=\"{CREDIT}\"")) && form.body.contains("作出罚款5万元的行政处罚"), "{}", form.body);
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        assert!(!c.get(&format!("/cases/{id}")).await.body.contains("penalty-from-case"));
+    })
+    .await;
+}

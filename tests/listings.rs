@@ -120,6 +120,11 @@ async fn a_listing_is_told_heard_decided_published_and_removed_early_after_repai
         let (s, v) = step(&app, "liaison.scjg", lid, json!({"step": "record_statement", "hearing": true, "text": "当事人要求听证，称已停止销售。"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         assert_eq!(clock(&get().await, "陈述")["state"], "met");
+        // A further statement is kept beside the first, never over it.
+        let (s, v) = step(&app, "liaison.scjg", lid, json!({"step": "record_statement", "text": "当事人补充提交整改材料。"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let said = get().await["statement"].as_str().expect("statement").to_string();
+        assert!(said.contains("当事人要求听证，称已停止销售。") && said.contains("当事人补充提交整改材料。"), "{said}");
         let (s, _) = step(&app, "liaison.scjg", lid, json!({"step": "list", "text": "列入"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "the head decides");
         let (s, v) = step(&app, "head.scjg", lid, json!({"step": "list"})).await;
@@ -167,7 +172,7 @@ async fn a_listing_is_told_heard_decided_published_and_removed_early_after_repai
         assert!(!r.json()["items"].as_array().expect("items").iter().any(|r| r["id"] == lid), "{}", r.body);
         let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE object_type = 'listing' AND object_id = $1")
             .bind(lid.to_string()).fetch_one(&app.db.pool).await.expect("audit");
-        assert_eq!(audited, 5, "propose, statement, list, application, removal");
+        assert_eq!(audited, 6, "propose, two statements, list, application, removal");
     })
     .await;
 }
@@ -351,6 +356,106 @@ async fn a_case_and_a_transfer_show_the_partys_penalties_and_listing() {
         assert_eq!(step(&app, "head.scjg", lid, json!({"step": "revoke", "text": "撤销"})).await.0, StatusCode::NO_CONTENT);
         let (_, t) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/transfers/{tid}"), None).await;
         assert_eq!(t["party_records"][0]["listed"], false, "{t}");
+    })
+    .await;
+}
+
+/// Issue #15: "the defaults are configurable per office"; "the office must be able to set the
+/// periods it applies". The city office's director sets quicker disclosure and a longer
+/// statement window; the city's organs run on them, the county's on the deployment's until its
+/// own director sets its own; nothing beyond the rules is taken.
+#[tokio::test]
+async fn each_office_sets_the_disclosure_and_listing_periods_it_applies() {
+    each_db(true, |app| async move {
+        let cal = app.state.calendar();
+        let today = app.today();
+        let path = "/api/v1/penalties/settings";
+        let (s, v) = call(&app, "staff", Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!((v["own"].clone(), v["periods"]["disclosure"]["publish_workdays"].clone()), (json!(false), json!(20)));
+        assert_eq!(call(&app, "liaison.scjg", Method::GET, path, None).await.0, StatusCode::FORBIDDEN);
+        let mut own = json!({"periods": v["periods"].clone()});
+        own["periods"]["disclosure"]["publish_workdays"] = json!(10);
+        own["periods"]["listings"]["statement_workdays"] = json!(7);
+        // Only the director, and never slower than the rules nor a shorter hearing window.
+        assert_eq!(call(&app, "staff", Method::PUT, path, Some(own.clone())).await.0, StatusCode::FORBIDDEN);
+        for (field, figure) in [("disclosure.publish_workdays", 21), ("listings.statement_workdays", 4), ("listings.listing_years", 4)] {
+            let mut slow = own.clone();
+            let (part, name) = field.split_once('.').expect("dotted");
+            slow["periods"][part][name] = json!(figure);
+            let (s, v) = call(&app, "director", Method::PUT, path, Some(slow)).await;
+            assert_eq!((s, v["error"]["fields"][0]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!(format!("periods.{field}"))), "{v}");
+        }
+        let (s, v) = call(&app, "director", Method::PUT, path, Some(own)).await;
+        assert_eq!((s, v["own"].clone()), (StatusCode::OK, json!(true)), "{v}");
+        let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'penalty.settings'")
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("audit");
+        assert_eq!(audited, 1);
+
+        // A city organ's decision: published within the office's 10 working days.
+        let id = decision(&app, "信市监处罚〔2026〕61号", json!(["fine", "stop_business"])).await;
+        let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/penalties/{id}"), None).await;
+        let due = cal.due_date(today, Period::WorkingDays(10)).expect("due");
+        assert_eq!(clock(&d, "国发〔2014〕6号")["due_date"], due.to_string(), "{d}");
+        // Its listing: the party has the office's 7 working days to state its case.
+        let mut p = proposal(id);
+        p["notified_on"] = json!(today.to_string());
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/listings", Some(p)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let lid = v["id"].as_i64().expect("id");
+        let (_, l) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/listings/{lid}"), None).await;
+        let due = cal.due_date(today, Period::WorkingDays(7)).expect("due");
+        assert_eq!(clock(&l, "陈述")["due_date"], due.to_string(), "{l}");
+
+        // A Luoshan county organ's decision: its own office set nothing, the deployment's 20.
+        let county = |number: &str| json!({
+            "number": number, "party_kind": "enterprise", "party_name": "罗山县某商行",
+            "party_code": "91411521MA40000028", "facts": "当事人销售假冒注册商标的茶叶。",
+            "provisions": "《中华人民共和国商标法》第五十七条第（三）项", "kinds": ["fine"], "fine": "20000",
+            "penalty": "罚款20000元", "basis": "《中华人民共和国商标法》第六十条第二款",
+            "procedure": "general", "decided_on": today.to_string()
+        });
+        let publish_due = |number: &'static str| {
+            let app = &app;
+            let body = county(number);
+            async move {
+                let (s, v) = call(app, "liaison.luoshan.scjg", Method::POST, "/api/v1/penalties", Some(body)).await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                let id = v["id"].as_i64().expect("id");
+                let (_, d) = call(app, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/penalties/{id}"), None).await;
+                clock(&d, "国发〔2014〕6号")["due_date"].as_str().expect("due").to_string()
+            }
+        };
+        assert_eq!(publish_due("罗市监处罚〔2026〕1号").await, cal.due_date(today, Period::WorkingDays(20)).expect("due").to_string());
+        let (s, v) = call(&app, "director.luoshan", Method::PUT, path,
+            Some(json!({"periods": {"disclosure": {"publish_workdays": 15}, "listings": {}}}))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(publish_due("罗市监处罚〔2026〕2号").await, cal.due_date(today, Period::WorkingDays(15)).expect("due").to_string());
+
+        // The page: a figure beyond the rules comes back against its field, as typed.
+        let mut c = app.client();
+        c.login("director", common::PASSWORD).await;
+        let page = c.get("/penalties/settings").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"credit-periods\"") && page.body.contains("10个工作日"), "{}", page.body);
+        let mut form: Vec<(String, String)> = [
+            ("disclosure.publish_workdays", "25"), ("disclosure.short_months", "3"), ("disclosure.long_years", "3"),
+            ("disclosure.small_fine_fen", "3000"), ("disclosure.takedown_workdays", "5"), ("disclosure.objection_workdays", "15"),
+            ("listings.statement_workdays", "7"), ("listings.listing_years", "3"), ("listings.repair_after_years", "1"),
+            ("listings.repair_decision_workdays", "15"), ("listings.revoke_workdays", "3"),
+        ].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let r = c.post("/penalties/settings", &form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("id=\"disclosure-publish_workdays-error\"") && r.body.contains("value=\"25\""), "{}", r.body);
+        // The small-fine line is set in yuan and kept in fen.
+        form[0].1 = "12".into();
+        form[3].1 = "5000".into();
+        let r = c.post("/penalties/settings", &form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, v) = call(&app, "staff", Method::GET, path, None).await;
+        assert_eq!((v["periods"]["disclosure"]["publish_workdays"].clone(), v["periods"]["disclosure"]["small_fine_fen"].clone()), (json!(12), json!(500_000)), "{v}");
     })
     .await;
 }

@@ -367,6 +367,9 @@ pub struct Facts {
     /// The enterprise parties' public record: published penalties, the serious-violation list.
     pub party_records: Vec<crate::penalties::store::PartyRecord>,
     pub supporting: Option<store::SupportingFacts>,
+    /// The lead unit may record the penalty decision that ended the concluded case, filled
+    /// from it.
+    pub records_penalty: bool,
 }
 
 #[derive(Template)]
@@ -490,6 +493,15 @@ async fn show(
             )
             .await?,
             supporting,
+            records_penalty: cu.actor.can(Resource::Penalty, Action::Create)
+                && c.lead_unit_id == Some(cu.actor.unit_id)
+                && matches!(
+                    c.state()?,
+                    CaseState::Concluded
+                        | CaseState::Reported
+                        | CaseState::Circulated
+                        | CaseState::Archived
+                ),
         },
         parties: records.parties,
         grounds: records

@@ -226,6 +226,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "penalty_public_name",
         sql: include_str!("../../migrations/0042_penalty_public_name.sql"),
     },
+    Migration {
+        version: 43,
+        name: "credit_periods",
+        sql: include_str!("../../migrations/0043_credit_periods.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -136,8 +136,9 @@ impl Step {
 }
 
 /// The periods and thresholds of disclosure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = DisclosurePeriods)]
 pub struct Periods {
     /// 国发〔2014〕6号: published within 20 working days of the decision.
     pub publish_workdays: u32,

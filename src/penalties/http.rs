@@ -15,6 +15,7 @@ use super::disclosure::{self, Step};
 use super::listing_store::{self, ListingInput, ListingStep};
 use super::model::DecisionInput;
 use super::redaction::Kind;
+use super::settings::CreditPeriods;
 use super::store::{self, Decision, PenaltyStep, PublicQuery, PublicRow, PublicView};
 use crate::access::Actor;
 use crate::access::{Action, Resource};
@@ -44,6 +45,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(api_list, api_create))
         .merge(super::objection_http::routes())
         .routes(routes!(api_get))
+        .routes(routes!(api_draft))
         .routes(routes!(api_step))
 }
 
@@ -71,6 +73,8 @@ struct ListPage {
     page: i64,
     more: bool,
     can_create: bool,
+    /// A leading-group office's reader: the link to its disclosure and listing periods.
+    office: bool,
 }
 
 async fn list_page(
@@ -88,6 +92,7 @@ async fn list_page(
         page,
         more,
         can_create: cu.actor.can(Resource::Penalty, Action::Create),
+        office: cu.actor.roles.iter().any(|r| r.is_office()),
     }))
 }
 
@@ -135,16 +140,61 @@ fn new_form(cu: &CurrentUser, form: DecisionInput, errors: FieldErrors) -> PageR
     ))
 }
 
-async fn new_page(cu: CurrentUser) -> PageResult {
-    new_form(
-        &cu,
-        DecisionInput {
-            party_kind: "enterprise".into(),
-            procedure: "general".into(),
-            ..Default::default()
-        },
-        FieldErrors::new(),
-    )
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FromCaseQuery {
+    /// The concluded major case whose party and facts fill the decision.
+    pub case_id: Option<String>,
+}
+
+/// The form, empty or filled from a concluded case (`?case_id=`); a case that cannot give its
+/// data leaves the form empty with the reason against the case field.
+async fn new_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(q): Query<FromCaseQuery>,
+) -> PageResult {
+    let blank = DecisionInput {
+        party_kind: "enterprise".into(),
+        procedure: "general".into(),
+        ..Default::default()
+    };
+    let Some(raw) = q.case_id.filter(|c| !c.trim().is_empty()) else {
+        return new_form(&cu, blank, FieldErrors::new());
+    };
+    let filled = match crate::domain::text::id("case_id", "督办案件", &raw) {
+        Ok(case_id) => store::from_case(&state.db, &cu.actor, case_id, cu.who.today()).await,
+        Err(e) => Err(e.into()),
+    };
+    match filled {
+        Ok(form) => new_form(&cu, form, FieldErrors::new()),
+        Err(AppError::Validation(e)) => {
+            let form = DecisionInput {
+                case_id: Some(raw),
+                ..blank
+            };
+            new_form(&cu, form, e)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A decision to be recorded, filled from a concluded major case: its party (a person's number
+/// only for the case's lead unit) and facts. Nothing is written; send it, completed, to
+/// `POST /api/v1/penalties`.
+#[utoipa::path(get, path = "/api/v1/penalties/draft", tag = "penalties", params(FromCaseQuery),
+    responses((status = 200, body = DecisionInput), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_draft(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(q): Query<FromCaseQuery>,
+) -> AppResult<Json<DecisionInput>> {
+    let case_id =
+        crate::domain::text::id("case_id", "督办案件", q.case_id.as_deref().unwrap_or(""))?;
+    Ok(Json(
+        store::from_case(&state.db, &u.actor, case_id, u.who.today()).await?,
+    ))
 }
 
 fn decision_from_pairs(pairs: &[(String, String)]) -> DecisionInput {
@@ -188,7 +238,7 @@ async fn create_page(
     match store::create(
         &state.db,
         &state.calendar(),
-        &state.config.penalties,
+        &CreditPeriods::configured(&state.config),
         &cu.actor,
         &cu.who,
         &input,
@@ -323,8 +373,7 @@ async fn step_page(
             store::run(
                 &state.db,
                 &state.calendar(),
-                &state.config.penalties,
-                &state.config.listings,
+                &CreditPeriods::configured(&state.config),
                 &cu.actor,
                 &cu.who,
                 id,
@@ -657,7 +706,7 @@ pub async fn api_create(
     let id = store::create(
         &state.db,
         &state.calendar(),
-        &state.config.penalties,
+        &CreditPeriods::configured(&state.config),
         &u.actor,
         &u.who,
         &input,
@@ -691,8 +740,7 @@ pub async fn api_step(
     store::run(
         &state.db,
         &state.calendar(),
-        &state.config.penalties,
-        &state.config.listings,
+        &CreditPeriods::configured(&state.config),
         &u.actor,
         &u.who,
         id,
@@ -841,7 +889,7 @@ pub async fn api_listing_propose(
     let id = listing_store::propose(
         &state.db,
         &state.calendar(),
-        &state.config.listings,
+        &CreditPeriods::configured(&state.config),
         &u.actor,
         &u.who,
         &input,
@@ -876,7 +924,7 @@ pub async fn api_listing_step(
     listing_store::run(
         &state.db,
         &state.calendar(),
-        &state.config.listings,
+        &CreditPeriods::configured(&state.config),
         &u.actor,
         &u.who,
         id,
@@ -916,7 +964,7 @@ async fn propose_page(
     let r = listing_store::propose(
         &state.db,
         &state.calendar(),
-        &state.config.listings,
+        &CreditPeriods::configured(&state.config),
         &cu.actor,
         &cu.who,
         &input,
@@ -986,7 +1034,7 @@ async fn listing_step_page(
             listing_store::run(
                 &state.db,
                 &state.calendar(),
-                &state.config.listings,
+                &CreditPeriods::configured(&state.config),
                 &cu.actor,
                 &cu.who,
                 id,

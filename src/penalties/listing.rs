@@ -33,8 +33,9 @@ pub const REVOKE_CLAUSE: &str =
     "《市场监督管理严重违法失信名单管理办法》：行政处罚决定被撤销的，撤销列入决定";
 
 /// The listing's periods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
+#[schema(as = ListingPeriods)]
 pub struct Periods {
     /// The party states its case or asks for a hearing within 5 working days of the notice
     /// (as 《市场监督管理行政处罚听证办法》 gives for a hearing request).

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::disclosure::DecisionState;
 use super::listing::{self, ListingState, Periods, Standing, Step};
+use super::settings::CreditPeriods;
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{Entry, Who};
@@ -259,7 +260,7 @@ fn parse_persons(input: &[PersonInput], today: NaiveDate, e: &mut FieldErrors) -
 pub async fn propose(
     db: &Db,
     cal: &Calendar,
-    periods: &Periods,
+    defaults: &CreditPeriods,
     actor: &Actor,
     who: &Who,
     input: &ListingInput,
@@ -309,11 +310,14 @@ pub async fn propose(
         .map_err(|r| AppError::field("decision_id", "not_allowed", r.to_string()))
     };
     eligible(&d)?;
+    let now = who.at_text();
+    let mut tx = db.begin().await?;
+    let periods = CreditPeriods::for_organ(&mut tx, d.organ_unit_id, defaults)
+        .await?
+        .listings;
     let statement_due = cal
         .due_date(notified_on, periods.statement())
         .map_err(|e| AppError::conflict("calendar_year_missing", e.to_string()))?;
-    let now = who.at_text();
-    let mut tx = db.begin().await?;
     // The decision as it stands now: a revocation recorded meanwhile stops the listing.
     crate::procedure::lock(&mut tx, "penalty_decisions", decision_id).await?;
     let locked: Option<String> =
@@ -478,7 +482,7 @@ pub struct ListingStep {
 pub async fn run(
     db: &Db,
     cal: &Calendar,
-    periods: &Periods,
+    defaults: &CreditPeriods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -504,6 +508,9 @@ pub async fn run(
     };
     let (mut tx, l, next) =
         crate::procedure::begin::<Listing>(db, actor, id, (step, today)).await?;
+    let periods = CreditPeriods::for_organ(&mut tx, l.organ_unit_id, defaults)
+        .await?
+        .listings;
     let t = today.to_string();
     let clock = |clause: &'static str, purpose: String, start_event: &str, rule| NewDeadline {
         purpose,
@@ -519,10 +526,17 @@ pub async fn run(
     let mut to_settle: Vec<(&'static str, Change)> = Vec::new();
     match step {
         Step::RecordStatement => {
+            // A party may state its case more than once within its window (a statement, then a
+            // hearing request): each is kept, dated, never overwritten. The row is locked.
+            let dated = format!("{}：{text}", crate::calendar::date_zh(today));
+            let all = match l.statement.as_deref() {
+                Some(before) => format!("{before}\n{dated}"),
+                None => dated,
+            };
             sqlx::query(
                 "UPDATE credit_listings SET statement = $1, hearing_requested = $2 WHERE id = $3",
             )
-            .bind(&text)
+            .bind(&all)
             .bind(i64::from(input.hearing || l.hearing_requested == 1))
             .bind(id)
             .execute(&mut *tx)

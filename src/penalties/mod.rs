@@ -12,7 +12,8 @@
 //! - `objection`, `objection_http`: the public's objections to what is published, answered by
 //!   the organ that owns the record;
 //! - `store`: one transaction per step through the procedure kernel, and the public lookup;
-//!   `http`: the API.
+//!   `http`: the API;
+//! - `settings`: the office's own disclosure and listing periods within the rules.
 
 pub mod disclosure;
 pub mod http;
@@ -22,4 +23,5 @@ pub mod model;
 pub mod objection;
 pub mod objection_http;
 pub mod redaction;
+pub mod settings;
 pub mod store;

@@ -16,7 +16,11 @@ pub struct DecisionInput {
     /// 行政处罚决定书文号, as written on the decision.
     pub number: String,
     /// The supervised major case it ends, if any.
-    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[serde(
+        default,
+        deserialize_with = "crate::web::step::text_or_number",
+        serialize_with = "id_as_number"
+    )]
     #[schema(value_type = Option<i64>)]
     pub case_id: Option<String>,
     /// `enterprise` (an enterprise or individual business with a credit code) or `person`.
@@ -60,6 +64,14 @@ pub struct DecisionInput {
     pub trade_secrets: Vec<String>,
 }
 
+/// An id kept as typed is given back as the number it is (a draft filled from a case).
+fn id_as_number<S: serde::Serializer>(id: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match id.as_deref().map(|v| v.trim().parse::<i64>()) {
+        Some(Ok(n)) => s.serialize_i64(n),
+        _ => s.serialize_none(),
+    }
+}
+
 /// Who was penalised.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Party {
@@ -71,6 +83,46 @@ impl Party {
     pub fn name(&self) -> &str {
         match self {
             Party::Enterprise { name, .. } | Party::Person { name, .. } => name,
+        }
+    }
+}
+
+/// What a concluded major case gives the decision that ends it (issue #15: "it comes from a
+/// closed case's data where that exists"): the case, its party — the first enterprise, else
+/// the first person whose number the reader may see in full — and its facts, from the case's
+/// summary and its closure report. The organ completes the rest from its decision.
+pub struct FromCase<'a> {
+    pub case_id: i64,
+    pub summary: &'a str,
+    /// (kind, name, code) as the case records them; a person's number masked for a reader not
+    /// entitled to it.
+    pub parties: &'a [(String, String, String)],
+    pub closure: Option<&'a str>,
+}
+
+impl FromCase<'_> {
+    pub fn decision(&self) -> DecisionInput {
+        let party = self
+            .parties
+            .iter()
+            .find(|(kind, _, _)| kind == "enterprise")
+            .or_else(|| {
+                self.parties
+                    .iter()
+                    .find(|(kind, _, code)| kind == "person" && !code.contains('*'))
+            });
+        let facts = match self.closure.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(closure) => format!("{}\n\n办结情况：{closure}", self.summary.trim()),
+            None => self.summary.trim().to_string(),
+        };
+        DecisionInput {
+            case_id: Some(self.case_id.to_string()),
+            party_kind: party.map_or("enterprise", |(k, _, _)| k.as_str()).into(),
+            party_name: party.map(|(_, n, _)| n.clone()).unwrap_or_default(),
+            party_code: party.map(|(_, _, c)| c.clone()).unwrap_or_default(),
+            facts,
+            procedure: "general".into(),
+            ..Default::default()
         }
     }
 }
@@ -349,5 +401,48 @@ mod tests {
         };
         let e = NewDecision::parse(&wrong, today()).expect_err("checksum");
         assert_eq!(e.0[0].field, "party_code");
+    }
+
+    #[test]
+    fn a_concluded_case_gives_its_party_and_facts() {
+        let parties = [
+            (
+                "person".to_string(),
+                "王某".to_string(),
+                "4115**********1234".to_string(),
+            ),
+            (
+                "enterprise".to_string(),
+                "信阳市某商贸有限公司".to_string(),
+                "91411500MA4000001P".to_string(),
+            ),
+        ];
+        let d = FromCase {
+            case_id: 7,
+            summary: " 销售假冒白酒。 ",
+            parties: &parties,
+            closure: Some("罚款5万元。"),
+        }
+        .decision();
+        assert_eq!(d.case_id.as_deref(), Some("7"));
+        assert_eq!(
+            (
+                d.party_kind.as_str(),
+                d.party_name.as_str(),
+                d.party_code.as_str()
+            ),
+            ("enterprise", "信阳市某商贸有限公司", "91411500MA4000001P")
+        );
+        assert_eq!(d.facts, "销售假冒白酒。\n\n办结情况：罚款5万元。");
+        // A person whose number the reader sees masked is not taken: the organ types it.
+        let d = FromCase {
+            case_id: 7,
+            summary: "x",
+            parties: &parties[..1],
+            closure: None,
+        }
+        .decision();
+        assert_eq!((d.party_name.as_str(), d.party_code.as_str()), ("", ""));
+        assert_eq!(d.facts, "x");
     }
 }

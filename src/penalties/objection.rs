@@ -163,18 +163,15 @@ async fn public_target(
 }
 
 /// Receive an objection from the public: the record must be public now; the organ that owns it
-/// gets the clock to answer (`days` working days).
+/// gets the clock to answer (the periods of the office governing the organ's region).
 pub async fn submit(
     db: &Db,
     cal: &Calendar,
-    days: u32,
+    defaults: &super::settings::CreditPeriods,
     who: &Who,
     new: &NewObjection,
 ) -> AppResult<Submitted> {
     let today = who.today();
-    let due = cal
-        .due_date(today, Period::WorkingDays(days))
-        .map_err(|e| AppError::conflict("calendar_year_missing", e.to_string()))?;
     let now = who.at_text();
     // A number drawn twice in a day is drawn again, as for reports.
     for _ in 0..3 {
@@ -188,6 +185,13 @@ pub async fn submit(
                 "该信息未在公示中，不能提出异议",
             ));
         };
+        let days = super::settings::CreditPeriods::for_organ(&mut tx, organ, defaults)
+            .await?
+            .disclosure
+            .objection_workdays;
+        let due = cal
+            .due_date(today, Period::WorkingDays(days))
+            .map_err(|e| AppError::conflict("calendar_year_missing", e.to_string()))?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO credit_objections (number, secret_digest, record_type, record_id, organ_unit_id, \
              party_name, name, phone, email, reason, state, received_on, client_addr, created_at, updated_at) \

@@ -60,7 +60,7 @@ async fn submit(state: &SharedState, meta: &Meta, input: &ObjectionInput) -> App
     objection::submit(
         &state.db,
         &state.calendar(),
-        state.config.penalties.objection_workdays,
+        &super::settings::CreditPeriods::configured(&state.config),
         &who(meta),
         &new,
     )

@@ -6,10 +6,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::disclosure::{
-    self, DecisionState, Exemption, PenaltyKind, Periods, PublicationState, Standing, Step,
+    self, DecisionState, Exemption, PenaltyKind, PublicationState, Standing, Step,
 };
 use super::model::{DecisionInput, NewDecision, Party};
 use super::redaction::{self, Context, Field, Redacted};
+use super::settings::CreditPeriods;
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
 use crate::audit::{Entry, Who};
@@ -303,13 +304,76 @@ fn clock(
     }
 }
 
+/// The major case `case_id` as the actor sees it, if it has been concluded: a decision ends a
+/// case, so only a concluded one (办结 and after) is linked or gives its data.
+async fn concluded_case(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+) -> AppResult<crate::cases::store::Case> {
+    use crate::cases::flow::CaseState;
+    let case = match actor.scope(Resource::Case, Action::Read) {
+        Some(s) => crate::cases::store::get(db, &s, case_id).await?,
+        None => None,
+    }
+    .ok_or_else(|| AppError::field("case_id", "not_found", "关联的督办案件不存在"))?;
+    if !matches!(
+        case.state()?,
+        CaseState::Concluded | CaseState::Reported | CaseState::Circulated | CaseState::Archived
+    ) {
+        return Err(AppError::field(
+            "case_id",
+            "not_concluded",
+            "该案件尚未办结，不能据以登记行政处罚决定",
+        ));
+    }
+    Ok(case)
+}
+
+/// A decision to be recorded, filled from the concluded case `case_id` (its party and facts;
+/// see `model::FromCase`). A person's number is given only to a reader entitled to see it in
+/// full (the case's lead unit).
+pub async fn from_case(
+    db: &Db,
+    actor: &Actor,
+    case_id: i64,
+    today: NaiveDate,
+) -> AppResult<DecisionInput> {
+    actor.require(Resource::Penalty, Action::Create)?;
+    let case = concluded_case(db, actor, case_id).await?;
+    let entitled = case.lead_unit_id == Some(actor.unit_id);
+    let parties: Vec<(String, String, String)> =
+        crate::cases::store::parties(&db.pool, case_id, entitled, today)
+            .await?
+            .into_iter()
+            .map(|p| (p.kind, p.name, p.code))
+            .collect();
+    // The closure report (000 §8) once it is in, else the result the lead unit recorded when
+    // it concluded the case.
+    let closure: Option<String> = sqlx::query_scalar(
+        "SELECT body FROM (SELECT body, 1 AS pref, id FROM case_reports WHERE case_id = $1 AND kind = 'closure' \
+         UNION ALL SELECT summary AS body, 2 AS pref, id FROM case_events WHERE case_id = $1 AND kind = 'concluded') r \
+         ORDER BY pref, id DESC LIMIT 1",
+    )
+    .bind(case_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(super::model::FromCase {
+        case_id,
+        summary: &case.summary,
+        parties: &parties,
+        closure: closure.as_deref(),
+    }
+    .decision())
+}
+
 /// Record a decision made by the actor's organ: in one transaction the row, the organ as its
 /// party, the 20-working-day clock to publish it when it is in scope (国发〔2014〕6号), the
 /// history and the audit.
 pub async fn create(
     db: &Db,
     cal: &Calendar,
-    periods: &Periods,
+    defaults: &CreditPeriods,
     actor: &Actor,
     who: &Who,
     input: &DecisionInput,
@@ -317,17 +381,7 @@ pub async fn create(
     actor.require(Resource::Penalty, Action::Create)?;
     let new = NewDecision::parse(input, who.today())?;
     if let Some(case_id) = new.case_id {
-        let visible = match actor.scope(Resource::Case, Action::Read) {
-            Some(s) => crate::cases::store::get(db, &s, case_id).await?.is_some(),
-            None => false,
-        };
-        if !visible {
-            return Err(AppError::field(
-                "case_id",
-                "not_found",
-                "关联的督办案件不存在",
-            ));
-        }
+        concluded_case(db, actor, case_id).await?;
     }
     let scope = disclosure::in_scope(new.procedure, &new.kinds).err();
     let state = if scope.is_some() {
@@ -380,6 +434,7 @@ pub async fn create(
     })?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "organ", &now).await?;
     if scope.is_none() {
+        let periods = CreditPeriods::for_organ(&mut tx, actor.unit_id, defaults).await?;
         crate::deadline::store::open(
             &mut tx,
             cal,
@@ -391,7 +446,7 @@ pub async fn create(
                 format!("公示行政处罚决定：{}", new.number),
                 "作出行政处罚决定".into(),
                 new.decided_on,
-                disclosure::publish_period(periods),
+                disclosure::publish_period(&periods.disclosure),
             ),
         )
         .await?;
@@ -517,8 +572,7 @@ impl crate::procedure::Procedure for Decision {
 pub async fn run(
     db: &Db,
     cal: &Calendar,
-    periods: &Periods,
-    listings: &super::listing::Periods,
+    defaults: &CreditPeriods,
     actor: &Actor,
     who: &Who,
     id: i64,
@@ -593,6 +647,8 @@ pub async fn run(
     }
     let (mut tx, d, next) =
         crate::procedure::begin::<Decision>(db, actor, id, (step, today)).await?;
+    let own = CreditPeriods::for_organ(&mut tx, d.organ_unit_id, defaults).await?;
+    let (periods, listings) = (&own.disclosure, &own.listings);
     let unit = Some(actor.unit_id);
     match step {
         Step::Review => {

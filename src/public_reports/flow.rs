@@ -432,54 +432,48 @@ impl Default for Periods {
     }
 }
 
-impl Periods {
-    /// An office's own periods: each a whole number of working days from 1 up to the period
-    /// the measures set (the defaults) — an office may be quicker than the law, never slower.
-    pub fn check_within_law(&self) -> Result<(), crate::domain::FieldErrors> {
-        let law = Periods::default();
-        let mut e = crate::domain::FieldErrors::new();
-        for (field, label, days, max, clause) in [
-            (
-                "complaint_accept_workdays",
-                "投诉受理期限",
-                self.complaint_accept_workdays,
-                law.complaint_accept_workdays,
-                "第十八条",
-            ),
-            (
-                "report_verify_workdays",
-                "举报核查期限",
-                self.report_verify_workdays,
-                law.report_verify_workdays,
-                "第三十一条",
-            ),
-            (
-                "report_extend_workdays",
-                "核查延长期限",
-                self.report_extend_workdays,
-                law.report_extend_workdays,
-                "第三十一条",
-            ),
-            (
-                "reporter_told_workdays",
-                "告知举报人期限",
-                self.reporter_told_workdays,
-                law.reporter_told_workdays,
-                "第三十二条",
-            ),
-        ] {
-            if !(1..=max).contains(&days) {
-                e.add(
-                    field,
-                    "out_of_range",
-                    format!(
-                        "{label}应为1至{max}个工作日（《市场监督管理投诉举报处理暂行办法》{clause}规定不超过{max}个工作日）"
-                    ),
-                );
-            }
-        }
-        e.into_result(|| ())
-    }
+/// An office's own periods: each a whole number of working days from 1 up to the period the
+/// measures set (the defaults) — an office may be quicker than the law, never slower.
+impl crate::units::periods::OfficePeriods for Periods {
+    const COLUMN: &'static str = "public_report_periods";
+    const AUDIT: &'static str = "public_report.settings";
+    const BOUNDS: &'static [crate::units::periods::Bound] = {
+        use crate::units::periods::{Bound, Measure::WorkingDays};
+        &[
+            Bound {
+                field: "complaint_accept_workdays",
+                matter: "投诉受理或者不予受理",
+                clause: "《市场监督管理投诉举报处理暂行办法》第十八条",
+                measure: WorkingDays,
+                min: 1,
+                max: 7,
+            },
+            Bound {
+                field: "report_verify_workdays",
+                matter: "举报核查并作出是否立案的决定",
+                clause: "《市场监督管理投诉举报处理暂行办法》第三十一条",
+                measure: WorkingDays,
+                min: 1,
+                max: 15,
+            },
+            Bound {
+                field: "report_extend_workdays",
+                matter: "经批准延长核查期限",
+                clause: "《市场监督管理投诉举报处理暂行办法》第三十一条",
+                measure: WorkingDays,
+                min: 1,
+                max: 15,
+            },
+            Bound {
+                field: "reporter_told_workdays",
+                matter: "告知实名举报人是否立案",
+                clause: "《市场监督管理投诉举报处理暂行办法》第三十二条",
+                measure: WorkingDays,
+                min: 1,
+                max: 5,
+            },
+        ]
+    };
 }
 
 /// The clause each clock names.
@@ -537,21 +531,21 @@ mod tests {
 
     #[test]
     fn an_office_may_shorten_the_periods_but_not_lengthen_them() {
-        assert!(Periods::default().check_within_law().is_ok());
+        assert!(crate::units::periods::check(&Periods::default()).is_ok());
         let quick = Periods {
             complaint_accept_workdays: 3,
             report_verify_workdays: 10,
             report_extend_workdays: 1,
             reporter_told_workdays: 2,
         };
-        assert!(quick.check_within_law().is_ok());
+        assert!(crate::units::periods::check(&quick).is_ok());
         let slow = Periods {
             complaint_accept_workdays: 8,
             report_verify_workdays: 0,
             report_extend_workdays: 16,
             reporter_told_workdays: 6,
         };
-        let e = slow.check_within_law().expect_err("beyond the law");
+        let e = crate::units::periods::check(&slow).expect_err("beyond the law");
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             fields,

@@ -956,41 +956,22 @@ pub struct SettingsInput {
     pub periods: Option<flow::Periods>,
 }
 
+const SETTINGS: crate::units::periods_http::Spec = crate::units::periods_http::Spec {
+    title: "举报投诉办理期限",
+    nav: "/public-reports",
+    path: "/public-reports/settings",
+    intro: "本办公室受理的举报投诉按下列期限办理，期限按工作日计算，届满前提醒、逾期督办。办公室可以规定比《市场监督管理投诉举报处理暂行办法》更短的期限，不得超过该办法规定的期限。",
+    table_id: "report-periods",
+};
+
 /// The reader's office's periods; 403 outside a leading-group office.
 async fn settings(state: &SharedState, actor: &Actor) -> AppResult<Settings> {
-    if !actor.roles.iter().any(|r| r.is_office()) {
-        return Err(AppError::Forbidden);
-    }
-    let own = store::own_periods(&state.db.pool, actor.unit_id).await?;
+    let a = crate::units::periods_http::applied(state, actor, &state.config.public_reports).await?;
     Ok(Settings {
-        own: own.is_some(),
-        periods: own.unwrap_or(state.config.public_reports),
+        own: a.own,
+        periods: a.periods,
         law: flow::Periods::default(),
     })
-}
-
-#[derive(Template)]
-#[template(path = "public_reports/settings.html")]
-struct SettingsPage {
-    layout: Layout,
-    s: Settings,
-    may_change: bool,
-    errors: FieldErrors,
-    /// What was typed, kept beside a refusal.
-    typed: Vec<(&'static str, String)>,
-}
-
-impl SettingsPage {
-    pub fn typed(&self, field: &str, stored: &u32) -> String {
-        self.typed
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map_or_else(|| stored.to_string(), |(_, v)| v.clone())
-    }
-}
-
-fn may_set(actor: &Actor) -> bool {
-    actor.has(crate::access::Role::OfficeDirector)
 }
 
 async fn settings_page(
@@ -998,78 +979,23 @@ async fn settings_page(
     cu: CurrentUser,
     Query(q): Query<MsgQuery>,
 ) -> PageResult {
-    let s = settings(&state, &cu.actor).await?;
-    Ok(render(&SettingsPage {
-        layout: Layout::new(&cu, "举报投诉办理期限", "/public-reports").notice(q.msg.as_deref()),
-        s,
-        may_change: may_set(&cu.actor),
-        errors: FieldErrors::new(),
-        typed: Vec::new(),
-    }))
+    crate::units::periods_http::page(
+        &state,
+        &cu,
+        &SETTINGS,
+        &state.config.public_reports,
+        q.msg.as_deref(),
+    )
+    .await
 }
-
-const PERIOD_FIELDS: [&str; 4] = [
-    "complaint_accept_workdays",
-    "report_verify_workdays",
-    "report_extend_workdays",
-    "reporter_told_workdays",
-];
 
 async fn settings_save(
     State(state): State<SharedState>,
     cu: CurrentUser,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let p = Pairs(&pairs);
-    let periods = if p.one("reset") == "1" {
-        None
-    } else {
-        let mut e = FieldErrors::new();
-        let mut days = [0u32; 4];
-        for (i, f) in PERIOD_FIELDS.iter().enumerate() {
-            match p.one(f).trim().parse::<u32>() {
-                Ok(d) => days[i] = d,
-                Err(_) => e.add(f, "invalid_format", "请填写工作日天数（整数）"),
-            }
-        }
-        let periods = flow::Periods {
-            complaint_accept_workdays: days[0],
-            report_verify_workdays: days[1],
-            report_extend_workdays: days[2],
-            reporter_told_workdays: days[3],
-        };
-        if e.is_empty() {
-            Some(periods)
-        } else {
-            return settings_refused(&state, &cu, e, &p).await;
-        }
-    };
-    match store::set_periods(&state.db, &cu.actor, &cu.who, periods).await {
-        Ok(()) => {
-            Ok(axum::response::Redirect::to("/public-reports/settings?msg=saved").into_response())
-        }
-        Err(AppError::Validation(e)) => settings_refused(&state, &cu, e, &p).await,
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn settings_refused(
-    state: &SharedState,
-    cu: &CurrentUser,
-    errors: FieldErrors,
-    p: &Pairs<'_>,
-) -> PageResult {
-    let s = settings(state, &cu.actor).await?;
-    Ok(render_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &SettingsPage {
-            layout: Layout::new(cu, "举报投诉办理期限", "/public-reports"),
-            s,
-            may_change: may_set(&cu.actor),
-            errors,
-            typed: PERIOD_FIELDS.iter().map(|f| (*f, p.one(f))).collect(),
-        },
-    ))
+    crate::units::periods_http::save(&state, &cu, &SETTINGS, &state.config.public_reports, &pairs)
+        .await
 }
 
 /// The caller's office's handling periods of public reports.
@@ -1094,19 +1020,9 @@ pub async fn api_settings_put(
     u: ApiUser,
     ApiJson(input): ApiJson<SettingsInput>,
 ) -> AppResult<Json<Settings>> {
-    store::set_periods(&state.db, &u.actor, &u.who, input.periods)
+    crate::units::periods::set(&state.db, &u.actor, &u.who, input.periods)
         .await
-        .map_err(|e| {
-            e.as_sent(&[
-                (
-                    "complaint_accept_workdays",
-                    "periods.complaint_accept_workdays",
-                ),
-                ("report_verify_workdays", "periods.report_verify_workdays"),
-                ("report_extend_workdays", "periods.report_extend_workdays"),
-                ("reporter_told_workdays", "periods.reporter_told_workdays"),
-            ])
-        })?;
+        .map_err(|e| e.under("periods"))?;
     Ok(Json(settings(&state, &u.actor).await?))
 }
 

@@ -345,23 +345,6 @@ pub async fn attachment(
     .ok_or(AppError::NotFound)
 }
 
-/// The office whose region holds `region`: the most specific active office (a county office
-/// before the city's).
-async fn office_for(db: &Db, region: &RegionCode) -> AppResult<Option<i64>> {
-    let offices: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT id, region_code FROM units WHERE active = 1 \
-         AND kind IN ('group_office', 'county_office') ORDER BY id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(offices
-        .into_iter()
-        .filter_map(|(id, code)| RegionCode::parse(&code).map(|c| (id, c)))
-        .filter(|(_, c)| c.contains(region))
-        .max_by_key(|(_, c)| c.scope_prefix().len())
-        .map(|(id, _)| id))
-}
-
 async fn entry(
     tx: &mut Tx,
     id: i64,
@@ -676,69 +659,6 @@ pub async fn prefill(
     }))
 }
 
-/// The handling periods of office `office`: its own (set by its director), else `default`
-/// (the deployment's `[public_reports]`).
-pub async fn periods_of(
-    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    office: i64,
-    default: &Periods,
-) -> AppResult<Periods> {
-    Ok(own_periods(exec, office).await?.unwrap_or(*default))
-}
-
-/// The periods office `office` set for itself, if it did.
-pub async fn own_periods(
-    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    office: i64,
-) -> AppResult<Option<Periods>> {
-    let own: Option<Option<String>> =
-        sqlx::query_scalar("SELECT public_report_periods FROM units WHERE id = $1")
-            .bind(office)
-            .fetch_optional(exec)
-            .await?;
-    own.flatten()
-        .map(|json| {
-            serde_json::from_str(&json)
-                .map_err(|e| AppError::internal(format!("stored periods of unit {office}: {e}")))
-        })
-        .transpose()
-}
-
-/// The office director sets his office's own handling periods, each within what the measures
-/// allow (`Periods::check_within_law`); `None` returns to the deployment's. Reports received
-/// afterwards run on them; clocks already open keep their dates.
-pub async fn set_periods(
-    db: &Db,
-    actor: &Actor,
-    who: &Who,
-    periods: Option<Periods>,
-) -> AppResult<()> {
-    if !actor.has(crate::access::Role::OfficeDirector) {
-        return Err(AppError::Forbidden);
-    }
-    if let Some(p) = &periods {
-        p.check_within_law()?;
-    }
-    let json = periods
-        .map(|p| serde_json::to_string(&p))
-        .transpose()
-        .map_err(AppError::internal)?;
-    let mut tx = db.begin().await?;
-    sqlx::query("UPDATE units SET public_report_periods = $1 WHERE id = $2")
-        .bind(&json)
-        .bind(actor.unit_id)
-        .execute(&mut *tx)
-        .await?;
-    crate::procedure::finish(
-        tx,
-        who,
-        Entry::new("public_report.settings", "unit")
-            .object(actor.unit_id, Some(actor.unit_id))
-            .summary(json!({ "periods": periods })),
-    )
-    .await
-}
-
 /// What the public boundary checked before a report is taken, and what the transaction holds it
 /// to: the nonce of the solved challenge (spent once), and how many reports against one
 /// subject a day takes.
@@ -803,18 +723,20 @@ pub async fn submit(
     admission: &Admission,
     files: Vec<(Upload, Vec<u8>)>,
 ) -> AppResult<Submitted> {
-    let office = office_for(db, &new.region).await?.ok_or_else(|| {
-        AppError::field(
-            "region",
-            "out_of_scope",
-            "该地区不在本平台的受理范围内，请向当地市场监管部门举报（全国12315平台）",
-        )
-    })?;
+    let office = crate::units::periods::governing_office(&db.pool, &new.region)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "region",
+                "out_of_scope",
+                "该地区不在本平台的受理范围内，请向当地市场监管部门举报（全国12315平台）",
+            )
+        })?;
     let today = who.today();
     let password = tracking::new_password()?;
     let mut tx = db.begin().await?;
     let subject = within_subject_budget(&mut tx, who, new, admission.per_subject_per_day).await?;
-    let periods = &periods_of(&mut *tx, office, periods).await?;
+    let periods = &crate::units::periods::of(&mut *tx, Some(office), periods).await?;
     // Eight random digits a day: among a few thousand reports of one day two numbers meet
     // now and then (the birthday bound), so a number already given is drawn again. Two
     // submissions drawing the same new number at the same instant are left to the unique
@@ -1577,7 +1499,7 @@ pub async fn step(
     .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
     let kind = r.kind()?;
     // The clocks of the office that received it: its own periods, else the deployment's.
-    let periods = &periods_of(&mut *tx, r.office_unit_id, periods).await?;
+    let periods = &crate::units::periods::of(&mut *tx, Some(r.office_unit_id), periods).await?;
     if let Parsed::Close(o, ..) = &parsed
         && !flow::outcomes_after(kind, r.filed.map(|f| f == 1)).contains(o)
     {

@@ -3,6 +3,8 @@
 
 pub mod http;
 pub mod model;
+pub mod periods;
+pub mod periods_http;
 pub mod registry;
 pub mod store;
 

@@ -130,6 +130,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::public_reports::http::routes())
         .merge(crate::public_reports::http::public_routes())
         .merge(crate::penalties::http::routes())
+        .merge(crate::penalties::settings::routes())
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
 }
