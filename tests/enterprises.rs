@@ -548,3 +548,310 @@ async fn a_report_naming_the_party_by_name_only_is_matched_by_the_office_on_sugg
     })
     .await;
 }
+
+/// The person named beside the enterprise in `case_naming_the_party`: a resident ID that must
+/// never appear in full in a record's answer, page or audit record.
+const PERSON: &str = "11010519491231002X";
+const PERSON_MASKED: &str = "110105********002X";
+const PERSON_NAME: &str = "张某";
+
+/// The market regulation bureau's decision against the person (a fine it says was aggravated,
+/// so that it may list the person).
+async fn penalty_against_the_person(app: &App) -> i64 {
+    let (s, v) = call(
+        app,
+        "liaison.scjg",
+        Method::POST,
+        "/api/v1/penalties",
+        Some(json!({
+            "number": "信市监处罚〔2026〕91号", "party_kind": "person", "party_name": PERSON_NAME,
+            "party_code": PERSON, "facts": "当事人在某市场摆摊销售假冒注册商标的白酒30瓶。",
+            "provisions": "《中华人民共和国商标法》第五十七条第（三）项",
+            "kinds": ["fine"], "fine": "20000", "penalty": "罚款20000元",
+            "basis": "《中华人民共和国商标法》第六十条第二款", "procedure": "general",
+            "decided_on": app.today().to_string(), "other_persons": [], "trade_secrets": []
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("decision id")
+}
+
+/// The bureau tells the party of decision `decision` that it is to be listed, linking `persons`.
+async fn listing_of(app: &App, decision: i64, persons: Value) -> i64 {
+    let (s, v) = call(
+        app,
+        "liaison.scjg",
+        Method::POST,
+        "/api/v1/listings",
+        Some(json!({
+            "decision_id": decision, "aggravated_fine": true,
+            "reasons": "当事人因制售假冒注册商标的白酒受到从重处罚。",
+            "notified_on": app.today().to_string(), "persons": persons
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("listing id")
+}
+
+/// The person's record through the API: the status and the raw body, which must never carry
+/// the number in full.
+async fn person_record(app: &App, who: &str, id: &str) -> (StatusCode, String) {
+    let t = app.token(who).await;
+    let r = common::api(
+        app,
+        Method::POST,
+        "/api/v1/persons/record",
+        Some(&t),
+        Some(json!({ "resident_id": id })),
+    )
+    .await;
+    (r.status, r.body)
+}
+
+async fn person_lookups(app: &App) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "SELECT actor_name, COALESCE(object_id, ''), summary FROM audit_log \
+         WHERE action = 'enterprise.person_lookup' ORDER BY seq",
+    )
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("audit")
+}
+
+#[tokio::test]
+async fn a_persons_record_brings_together_cases_decisions_and_listings_and_never_shows_the_number()
+{
+    each_db(true, |app| async move {
+        let case = case_naming_the_party(&app).await;
+        let decision = penalty_against_the_person(&app).await;
+        // The person is the party of one listing, and linked to the enterprise's as its legal
+        // representative and a person responsible (002 (六)2).
+        let own = listing_of(&app, decision, json!([])).await;
+        let enterprise_decision = penalty_against_the_party(&app).await;
+        let linked = listing_of(
+            &app,
+            enterprise_decision,
+            json!([
+                {"role": "legal_representative", "name": PERSON_NAME, "resident_id": PERSON},
+                {"role": "responsible", "name": PERSON_NAME, "resident_id": PERSON.to_lowercase()},
+                {"role": "responsible", "name": "赵某"}
+            ]),
+        )
+        .await;
+        let (s, v) = call(
+            &app,
+            "liaison.scjg",
+            Method::POST,
+            "/api/v1/transfers?direction=to_police",
+            Some(json!({
+                "situation": "own_investigation", "title": "张某涉嫌销售假冒注册商标的商品案",
+                "facts": "经查，张某销售假冒注册商标的白酒30瓶。",
+                "suspects": format!("{PERSON_NAME}（身份证号码：{}）", PERSON.to_lowercase()),
+                "amount": "6000", "to_unit_id": app.unit_id("信阳市公安局").await.to_string(),
+                "items": [{"name": "假冒白酒", "quantity": "30", "unit": "瓶", "storage": "市场监管局罚没物品仓库"}]
+            })),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let transfer = v["id"].as_i64().expect("transfer id");
+
+        // The city office sees all of it, the number masked and never in full.
+        let (s, body) = person_record(&app, "staff", PERSON).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(!body.contains(PERSON), "the full number: {body}");
+        let r: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(r["resident_id"], PERSON_MASKED);
+        assert_eq!(ids(&r["cases"]), vec![case], "{r}");
+        assert_eq!(r["cases"]["items"][0]["party_name"], PERSON_NAME);
+        assert_eq!(ids(&r["penalties"]), vec![decision], "{r}");
+        assert_eq!(r["penalties"]["items"][0]["number"], "信市监处罚〔2026〕91号");
+        assert_eq!(ids(&r["listings"]), vec![own], "{r}");
+        assert_eq!(r["listings"]["items"][0]["url"], format!("/listings/{own}"));
+        assert_eq!(ids(&r["linked_listings"]), vec![linked], "{r}");
+        let l = &r["linked_listings"]["items"][0];
+        assert_eq!(l["roles"], json!(["legal_representative", "responsible"]), "{l}");
+        assert_eq!(l["roles_label"], "法定代表人（负责人）、违法行为责任人");
+        assert_eq!(l["party_name"], NAME);
+        assert_eq!(l["credit_code"], CODE);
+        assert_eq!(l["person_name"], PERSON_NAME);
+        assert_eq!(ids(&r["possible_transfers"]), vec![transfer], "{r}");
+        let names: Vec<&str> = r["names"]
+            .as_array()
+            .expect("names")
+            .iter()
+            .filter_map(|n| n["name"].as_str())
+            .collect();
+        assert_eq!(names, vec![PERSON_NAME], "{r}");
+        // The bureau decided and listed: its own decision and listings, not the office's case.
+        let (s, body) = person_record(&app, "liaison.scjg", PERSON).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let r: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(ids(&r["penalties"]), vec![decision]);
+        assert_eq!(ids(&r["linked_listings"]), vec![linked]);
+        assert_eq!(r["cases"]["total"], 0);
+
+        // Units party to none of it see nothing at all, not even a name.
+        for who in ["handler.gaj", "county.luoshan"] {
+            let (s, body) = person_record(&app, who, PERSON).await;
+            assert_eq!(s, StatusCode::OK, "{who}: {body}");
+            let r: Value = serde_json::from_str(&body).expect("json");
+            for section in [
+                "cases",
+                "penalties",
+                "listings",
+                "linked_listings",
+                "possible_transfers",
+            ] {
+                assert!(
+                    r[section].is_null() || r[section]["total"] == 0,
+                    "{who} {section}: {r}"
+                );
+            }
+            assert_eq!(r["names"], json!([]), "{who}");
+            let mut c = app.client();
+            c.login(who, PASSWORD).await;
+            let page = c.post("/persons", &[("resident_id", PERSON)]).await;
+            assert_eq!(page.status, StatusCode::OK, "{who}: {}", page.body);
+            assert!(page.body.contains("未找到该身份证号码的记录"), "{}", page.body);
+            assert!(!page.body.contains(PERSON_NAME), "{who}: {}", page.body);
+            assert!(!page.body.contains(PERSON), "{who}: {}", page.body);
+        }
+        // The administrators read none of these kinds of record.
+        let (s, body) = person_record(&app, "sysadmin", PERSON).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+
+        // The office's page: reached from the enterprise lookup and the menu, the number posted,
+        // never in a URL; each section with its heading, count and links; the number masked.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let lookup = c.get("/enterprises").await;
+        assert!(lookup.body.contains("href=\"/persons\""), "{}", lookup.body);
+        let form = c.get("/persons").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        assert!(
+            form.body.contains("method=\"post\" action=\"/persons\""),
+            "{}",
+            form.body
+        );
+        assert!(form.body.contains("name=\"resident_id\""), "{}", form.body);
+        let page = c
+            .post("/persons", &[("resident_id", &PERSON.to_lowercase())])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(!page.body.contains(PERSON), "{}", page.body);
+        assert!(!page.body.contains(&PERSON.to_lowercase()), "{}", page.body);
+        for part in [
+            PERSON_MASKED,
+            "重大案件（共1件）",
+            "行政处罚决定（共1件）",
+            "严重违法失信名单（共1项）",
+            "作为法定代表人（负责人）或违法行为责任人关联的严重违法失信名单（共1项）",
+            "法定代表人（负责人）、违法行为责任人",
+            "可能相关的移送案件（共1件，未经核实）",
+            &format!("href=\"/cases/{case}\""),
+            &format!("href=\"/penalties/{decision}\""),
+            &format!("href=\"/listings/{own}\""),
+            &format!("href=\"/listings/{linked}\""),
+            &format!("href=\"/enterprises/{CODE}\""),
+            &format!("href=\"/transfers/{transfer}\""),
+            "href=\"/persons\"",
+        ] {
+            assert!(page.body.contains(part), "{part}: {}", page.body);
+        }
+        assert!(!page.body.contains("未找到该身份证号码的记录"));
+
+        // Every lookup audited: who looked up, the masked number only.
+        let audited = person_lookups(&app).await;
+        assert_eq!(audited.len(), 7, "{audited:?}");
+        for (actor, object, summary) in &audited {
+            assert_eq!(object, PERSON_MASKED, "{actor}");
+            assert!(summary.contains(PERSON_MASKED), "{summary}");
+            assert!(!summary.contains(PERSON), "{summary}");
+        }
+        assert!(audited[0].0.contains("staff"), "{audited:?}");
+        assert!(audited.last().is_some_and(|a| a.0.contains("staff")));
+        // The sysadmin's refused lookup is not a lookup.
+        assert!(!audited.iter().any(|a| a.0.contains("sysadmin")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_resident_id_is_named_and_never_echoed_and_an_unknown_one_is_an_empty_record() {
+    each_db(true, |app| async move {
+        // A wrong check character: 422 against `resident_id`, the number not repeated.
+        let wrong = "110105194912310021";
+        let (s, body) = person_record(&app, "staff", wrong).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["error"]["fields"][0]["field"], "resident_id", "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "invalid_checksum", "{v}");
+        assert!(!body.contains(wrong), "{body}");
+        let (s, body) = person_record(&app, "staff", "  ").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let v: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(v["error"]["fields"][0]["code"], "required", "{v}");
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::POST,
+            "/api/v1/persons/record",
+            Some(json!({"resident_id": "4115021990010112"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["error"]["fields"][0]["code"], "invalid_format", "{v}");
+        // A number sent as a JSON number is refused without repeating it.
+        let t = app.token("staff").await;
+        let r = common::api(
+            &app,
+            Method::POST,
+            "/api/v1/persons/record",
+            Some(&t),
+            Some(json!({"resident_id": 110_105_194_912_310_021_u64})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(!r.body.contains("110105194912310021"), "{}", r.body);
+        // None of these was a lookup.
+        assert!(person_lookups(&app).await.is_empty());
+
+        // A well-formed number nothing names: an empty record, audited.
+        let unknown = "411502199001011237";
+        let (s, body) = person_record(&app, "staff", unknown).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(!body.contains(unknown), "{body}");
+        let r: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(r["resident_id"], "411502********1237");
+        assert_eq!(r["cases"]["total"], 0);
+        assert_eq!(r["linked_listings"]["items"], json!([]));
+        assert_eq!(person_lookups(&app).await.len(), 1);
+
+        // The page: the form again with the message beside the field, the number not written
+        // back; the unknown number's page says so.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let r = c.post("/persons", &[("resident_id", wrong)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("data-field=\"resident_id\""), "{}", r.body);
+        assert!(r.body.contains("身份证号码校验位不正确"), "{}", r.body);
+        assert!(!r.body.contains(wrong), "{}", r.body);
+        let r = c.post("/persons", &[("resident_id", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("请填写身份证号码"), "{}", r.body);
+        let r = c.post("/persons", &[("resident_id", unknown)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("未找到该身份证号码的记录"), "{}", r.body);
+        assert!(!r.body.contains(unknown), "{}", r.body);
+        assert_eq!(person_lookups(&app).await.len(), 2);
+        // Without the form's token: refused, and not a lookup.
+        let r = c
+            .post("/persons", &[("resident_id", unknown), ("_csrf", "x")])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert_eq!(person_lookups(&app).await.len(), 2);
+    })
+    .await;
+}

@@ -22,6 +22,8 @@ const CONTENT_TYPES: &[(&str, Resource)] = &[
     ("transfer_attachment", Resource::Linkage),
     ("linkage_request", Resource::Linkage),
     ("linkage_meeting", Resource::Linkage),
+    // A person's record looked up: how many cases, decisions and listings name the person.
+    ("person", Resource::Case),
 ];
 
 pub const WITHHELD: &str = "（业务内容，不向无业务权限者显示）";

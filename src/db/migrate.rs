@@ -231,6 +231,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "credit_periods",
         sql: include_str!("../../migrations/0043_credit_periods.sql"),
     },
+    Migration {
+        version: 44,
+        name: "person_record",
+        sql: include_str!("../../migrations/0044_person_record.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -1,5 +1,9 @@
 //! The enterprise record's pages and API: the lookup by credit code (`/enterprises`), the
 //! record (`/enterprises/{code}`) and the same record as JSON (`/api/v1/enterprises/{code}`).
+//! The person's record: the lookup form (`GET /persons`), the record (`POST /persons`) and the
+//! same record as JSON (`POST /api/v1/persons/record`). A resident ID travels only in a POST
+//! body, never in a URL (which the request log and the browser's history keep), and is not
+//! echoed back into the form: the page and the answer carry it masked.
 
 use askama::Template;
 use axum::Json;
@@ -10,10 +14,11 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::NOTHING_FOUND;
-use super::store::{self, Record};
+use super::store::{self, PersonRecord, Record};
+use super::{NOTHING_FOUND, PERSON_NOTHING_FOUND};
 use crate::domain::FieldErrors;
 use crate::domain::credit_code::CreditCode;
+use crate::domain::resident_id::ResidentId;
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
 use crate::web::extract::{ApiJson, ApiUser, CsrfForm, CurrentUser, IdPath, Query};
@@ -24,8 +29,10 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .route("/enterprises", get(lookup_page))
         .route("/enterprises/{code}", get(show_page))
         .route("/enterprises/{code}/match", post(match_page))
+        .route("/persons", get(person_form_page).post(person_page))
         .routes(routes!(api_get))
         .routes(routes!(api_match))
+        .routes(routes!(api_person))
 }
 
 /// The field the code is read from, in the form and (as the path parameter) in the API.
@@ -177,4 +184,108 @@ pub async fn api_get(
     }
     let code = CreditCode::field(FIELD, &raw)?;
     Ok(Json(store::record(&state.db, &u.actor, &code).await?))
+}
+
+/// The field the resident ID is read from, in the form and in the API's body.
+const PERSON_FIELD: &str = "resident_id";
+
+#[derive(Template)]
+#[template(path = "enterprises/person_lookup.html")]
+struct PersonLookupPage {
+    layout: Layout,
+    errors: FieldErrors,
+}
+
+/// The person lookup form, with what is wrong with the number sent (422); the number itself is
+/// never written back into the form.
+fn person_form(cu: &CurrentUser, errors: FieldErrors) -> PageResult {
+    Ok(render_status(
+        form_status(&errors),
+        &PersonLookupPage {
+            layout: Layout::new(cu, "个人诚信档案", "/persons"),
+            errors,
+        },
+    ))
+}
+
+async fn person_form_page(cu: CurrentUser) -> PageResult {
+    if !store::may_read_person(&cu.actor) {
+        return Err(AppError::Forbidden.into());
+    }
+    person_form(&cu, FieldErrors::new())
+}
+
+#[derive(Template)]
+#[template(path = "enterprises/person.html")]
+struct PersonPage {
+    layout: Layout,
+    r: PersonRecord,
+    nothing_found: &'static str,
+}
+
+/// The record of the resident ID posted (audited), or the form again naming what is wrong
+/// with it.
+async fn person_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> PageResult {
+    if !store::may_read_person(&cu.actor) {
+        return Err(AppError::Forbidden.into());
+    }
+    let raw = crate::web::form::Pairs(&pairs).one(PERSON_FIELD);
+    let id = match ResidentId::field(PERSON_FIELD, &raw, cu.who.today()) {
+        Ok(id) => id,
+        Err(e) => return person_form(&cu, FieldErrors(vec![e])),
+    };
+    let r = store::person_lookup(&state.db, &cu.actor, &cu.who, &id).await?;
+    Ok(render(&PersonPage {
+        layout: Layout::new(&cu, &format!("个人诚信档案 {}", r.resident_id), "/persons"),
+        r,
+        nothing_found: PERSON_NOTHING_FOUND,
+    }))
+}
+
+/// Whose record is asked for.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = PersonLookup)]
+#[serde(deny_unknown_fields)]
+pub struct PersonLookupInput {
+    /// The person's 居民身份证号码 (18 characters, GB 11643). Sent in the body only, never in a
+    /// URL; the answer carries it masked.
+    #[serde(default, deserialize_with = "text_only")]
+    pub resident_id: String,
+}
+
+/// A string, or a refusal that does not repeat the value sent (a number sent for the resident
+/// ID would otherwise come back in the error message).
+fn text_only<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Ok(s),
+        serde_json::Value::Null => Ok(String::new()),
+        _ => Err(serde::de::Error::custom("resident_id 须为字符串")),
+    }
+}
+
+/// The record of the person with this resident ID (个人诚信档案), each section within the
+/// caller's data scope (null for a kind of record the caller may not read); an empty record
+/// when nothing in scope names the person. The number is sent in the body and answered masked;
+/// each lookup is audited with the masked number. A malformed number: 422 naming
+/// `resident_id` (`required`, `invalid_format`, `invalid_checksum`).
+#[utoipa::path(post, path = "/api/v1/persons/record", tag = "enterprises",
+    request_body = PersonLookupInput,
+    responses((status = 200, body = PersonRecord)),
+    security(("bearer" = [])))]
+pub async fn api_person(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    ApiJson(input): ApiJson<PersonLookupInput>,
+) -> AppResult<Json<PersonRecord>> {
+    if !store::may_read_person(&u.actor) {
+        return Err(AppError::Forbidden);
+    }
+    let id = ResidentId::field(PERSON_FIELD, &input.resident_id, u.who.today())?;
+    Ok(Json(
+        store::person_lookup(&state.db, &u.actor, &u.who, &id).await?,
+    ))
 }

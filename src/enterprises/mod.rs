@@ -6,10 +6,19 @@
 //! to a reader who may read that kind of record at all. A party named only by name is never
 //! matched automatically.
 //!
-//! - this file: the record's shape and the pure rules — a section's cap and its count of
-//!   earlier records, the names the party is recorded under (pure);
-//! - `store`: the scoped reads, one indexed query per section part;
-//! - `http`: the lookup form, the record page and the API.
+//! The record of a natural person (个人诚信档案) is the same mechanism keyed by resident ID: the
+//! major cases naming the person as a party, the penalty decisions against the person, the
+//! listings whose party the person is and — the blacklist of 002 (六)2 — those on which the
+//! person is linked as the legal representative or a person responsible, with the role, and
+//! the transfers whose suspects' text contains the number as possible matches only. The
+//! number is looked up by POST only, shown masked, never put in a URL, a log line, a page or
+//! an answer in full; each lookup is audited with the masked number.
+//!
+//! - this file: the records' shape and the pure rules — a section's cap and its count of
+//!   earlier records, the names the party is recorded under, a person's roles on each listing
+//!   (pure);
+//! - `store`: the scoped reads, one indexed query per section part, shared by both records;
+//! - `http`: the lookup forms, the record pages and the API.
 
 use serde::Serialize;
 
@@ -22,6 +31,9 @@ pub const CAP: i64 = 200;
 /// Said when the reader sees nothing of the code (nothing recorded, or nothing in scope: the
 /// two are not told apart).
 pub const NOTHING_FOUND: &str = "未找到该统一社会信用代码的记录";
+
+/// Said when the reader sees nothing of a resident ID (nothing recorded, or nothing in scope).
+pub const PERSON_NOTHING_FOUND: &str = "未找到该身份证号码的记录";
 
 /// One part of the record: its newest records (at most 200, `CAP`), how many there are in the
 /// reader's scope, and how many older ones are not listed.
@@ -61,7 +73,8 @@ pub struct RecordedName {
     pub name: String,
     /// Records in the reader's scope that give this name.
     pub count: i64,
-    /// Where it is recorded: 重大案件, 举报投诉, 行政处罚决定.
+    /// Where it is recorded: 重大案件, 举报投诉, 行政处罚决定, 严重违法失信名单 (a person's name
+    /// as a linked person).
     pub sources: Vec<&'static str>,
     /// The latest date (YYYY-MM-DD) of a record giving this name.
     pub latest: String,
@@ -107,6 +120,26 @@ pub fn merge_names(
     out
 }
 
+/// A person's links to listings as read, one `(listing, role, name)` per link, the links of
+/// one listing next to each other: one entry per listing in the order read, its roles each once
+/// in the order given, and the name of its first link.
+pub fn group_links<K: PartialEq>(
+    links: impl IntoIterator<Item = (K, String, String)>,
+) -> Vec<(K, Vec<String>, String)> {
+    let mut out: Vec<(K, Vec<String>, String)> = Vec::new();
+    for (listing, role, name) in links {
+        match out.last_mut() {
+            Some((last, roles, _)) if *last == listing => {
+                if !roles.contains(&role) {
+                    roles.push(role);
+                }
+            }
+            _ => out.push((listing, vec![role], name)),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +156,31 @@ mod tests {
         assert_eq!((s.total, s.earlier), (2, 0));
         let s: Section<i64> = Section::of(Vec::new(), 0);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_persons_links_are_one_entry_per_listing_with_each_role_once() {
+        let links = group_links([
+            (9, "legal_representative".to_string(), "张某".to_string()),
+            (9, "responsible".to_string(), "张某某".to_string()),
+            (9, "responsible".to_string(), "张某".to_string()),
+            (4, "responsible".to_string(), "张某".to_string()),
+        ]);
+        assert_eq!(
+            links,
+            vec![
+                (
+                    9,
+                    vec![
+                        "legal_representative".to_string(),
+                        "responsible".to_string()
+                    ],
+                    "张某".to_string()
+                ),
+                (4, vec!["responsible".to_string()], "张某".to_string()),
+            ]
+        );
+        assert!(group_links(Vec::<(i64, String, String)>::new()).is_empty());
     }
 
     #[test]

@@ -1,31 +1,74 @@
-//! The enterprise record read within the reader's data scope: each section with the owning
-//! module's own scope (`read_scope`) and predicate (`parties_in_scope`), so a unit sees here
-//! exactly the records it sees in that module's list; a section the reader may not read at
-//! all is left out (`None`). Reading is not a state change: nothing is written or audited.
+//! The enterprise record and the person's record read within the reader's data scope: each
+//! section with the owning module's own scope (`read_scope`) and predicate
+//! (`parties_in_scope`), so a unit sees here exactly the records it sees in that module's list;
+//! a section the reader may not read at all is left out (`None`). The two records share their
+//! readers, each given the [`Party`] it reads for: an enterprise by its credit code, a natural
+//! person by resident ID. Reading an enterprise's record is not a state change: nothing is
+//! written or audited. Each lookup of a person's record is audited (`person_lookup`), with the
+//! resident ID masked.
 //!
 //! Each section is found through an index on the code (`case_parties_code_idx`,
-//! `public_reports_credit_idx`, `penalty_decisions_code_idx` of migration 0039), counted, and
-//! its newest [`CAP`] records read; the names come from the same rows, grouped. The transfers
-//! carry their suspects as free text only: those whose text contains the code are listed as
-//! possible matches, never as the party's records.
+//! `public_reports_credit_idx`, `penalty_decisions_code_idx` of migration 0039; for a person
+//! the indexes of migration 0044 on `penalty_decisions.resident_id`,
+//! `credit_listing_persons.resident_id` and `credit_listings.decision_id`), counted, and its
+//! newest [`CAP`] records read; the names come from the same rows, grouped. The transfers carry
+//! their suspects as free text only: those whose text contains the code or the resident ID are
+//! listed as possible matches, never as the party's records.
 
 use serde::Serialize;
 
-use super::{CAP, RecordedName, Section, merge_names};
+use super::{CAP, RecordedName, Section, group_links, merge_names};
 use crate::access::sql::parties_in_scope;
 use crate::access::{Action, Actor, Resource, Scope};
+use crate::audit::{Entry, Who};
 use crate::db::Db;
 use crate::db::query::{Sql, like_escape};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::money::Fen;
+use crate::domain::resident_id::ResidentId;
 use crate::error::{AppError, AppResult, OnConstraint};
 
 /// Where each source of names is recorded.
 const FROM_CASES: &str = "重大案件";
 const FROM_REPORTS: &str = "举报投诉";
 const FROM_PENALTIES: &str = "行政处罚决定";
+const FROM_LISTINGS: &str = "严重违法失信名单";
 /// At most this many names per source.
 const NAMES: i64 = 20;
+
+/// Whose record is read: an enterprise (or individual business) by its 统一社会信用代码, or a
+/// natural person by resident ID. The full ID is only bound into the queries, never shown.
+#[derive(Debug, Clone, Copy)]
+pub enum Party<'a> {
+    Enterprise(&'a CreditCode),
+    Person(&'a ResidentId),
+}
+
+impl Party<'_> {
+    /// The key the records carry: the code, or the resident ID in full (bound only).
+    fn key(&self) -> String {
+        match self {
+            Party::Enterprise(code) => code.as_str().to_string(),
+            Party::Person(id) => id.as_str().to_string(),
+        }
+    }
+
+    /// The `case_parties.kind` of such a party.
+    fn case_kind(&self) -> &'static str {
+        match self {
+            Party::Enterprise(_) => "enterprise",
+            Party::Person(_) => "person",
+        }
+    }
+
+    /// The `penalty_decisions` column naming such a party.
+    fn decision_column(&self) -> &'static str {
+        match self {
+            Party::Enterprise(_) => "credit_code",
+            Party::Person(_) => "resident_id",
+        }
+    }
+}
 
 /// The record of one enterprise as the reader may see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -198,10 +241,11 @@ pub async fn record(db: &Db, actor: &Actor, code: &CreditCode) -> AppResult<Reco
     }
     // One pooled connection for the page's statements, one after another.
     let mut conn = db.pool.acquire().await?;
+    let party = Party::Enterprise(code);
     let code_text = code.as_str();
     let mut names: Vec<(String, &'static str, i64, String)> = Vec::new();
     let cases = match &cases_scope {
-        Some(scope) => Some(cases(&mut conn, scope, code_text, &mut names).await?),
+        Some(scope) => Some(cases(&mut conn, scope, party, &mut names).await?),
         None => None,
     };
     let public_reports = match &reports_scope {
@@ -209,11 +253,11 @@ pub async fn record(db: &Db, actor: &Actor, code: &CreditCode) -> AppResult<Reco
         None => None,
     };
     let penalties = match &penalties_scope {
-        Some(scope) => Some(penalties(&mut conn, scope, code_text, &mut names).await?),
+        Some(scope) => Some(penalties(&mut conn, scope, party, &mut names).await?),
         None => None,
     };
     let possible_transfers = match &transfers_scope {
-        Some(scope) => Some(transfers(&mut conn, actor, scope, code_text).await?),
+        Some(scope) => Some(transfers(&mut conn, actor, scope, party).await?),
         None => None,
     };
     let names = merge_names(names);
@@ -232,9 +276,166 @@ pub async fn record(db: &Db, actor: &Actor, code: &CreditCode) -> AppResult<Reco
         penalties,
         possible_transfers,
         listings: match &penalties_scope {
-            Some(scope) => Some(listings(&mut conn, scope, code_text).await?),
+            Some(scope) => Some(listings(&mut conn, scope, party).await?),
             None => None,
         },
+    })
+}
+
+/// The record of a natural person (个人诚信档案) as the reader may see it, keyed by resident ID.
+/// The ID appears only masked.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PersonRecord)]
+pub struct PersonRecord {
+    /// The resident ID masked (`ResidentId::masked`: the first 6 and last 4 characters, the
+    /// birth date hidden); the full number is never answered.
+    pub resident_id: String,
+    /// The names the person is recorded under in the sections below, the latest first.
+    pub names: Vec<RecordedName>,
+    /// Major cases naming the person as a party (`case_parties`, kind person); null when the
+    /// reader may not read cases.
+    pub cases: Option<Section<CaseRow>>,
+    /// Penalty decisions against the person; null when the reader may not read penalty
+    /// decisions.
+    pub penalties: Option<Section<PenaltyRow>>,
+    /// Listings on the serious-violation list whose party is the person (through the decision
+    /// the listing rests on); null when the reader may not read penalty decisions.
+    pub listings: Option<Section<ListingRow>>,
+    /// Listings on which the person is linked as the legal representative or a person
+    /// responsible (002 (六)2), with the role; null when the reader may not read penalty
+    /// decisions.
+    pub linked_listings: Option<Section<LinkedListingRow>>,
+    /// Possible matches only: transfers whose suspects (free text) contain the resident ID.
+    /// Not confirmed as the person's; null when the reader may not read transfers.
+    pub possible_transfers: Option<Section<TransferRow>>,
+}
+
+impl PersonRecord {
+    /// Nothing of the person in any section the reader may see.
+    pub fn is_empty(&self) -> bool {
+        self.cases.as_ref().is_none_or(Section::is_empty)
+            && self.penalties.as_ref().is_none_or(Section::is_empty)
+            && self.listings.as_ref().is_none_or(Section::is_empty)
+            && self.linked_listings.as_ref().is_none_or(Section::is_empty)
+            && self
+                .possible_transfers
+                .as_ref()
+                .is_none_or(Section::is_empty)
+    }
+
+    /// Each section's total (null for one the reader may not read), as the audit record keeps
+    /// it.
+    fn totals(&self) -> serde_json::Value {
+        fn total<T>(s: &Option<Section<T>>) -> Option<i64> {
+            s.as_ref().map(|s| s.total)
+        }
+        serde_json::json!({
+            "cases": total(&self.cases),
+            "penalties": total(&self.penalties),
+            "listings": total(&self.listings),
+            "linked_listings": total(&self.linked_listings),
+            "possible_transfers": total(&self.possible_transfers),
+        })
+    }
+}
+
+/// A listing on which the person is linked as the legal representative or a person
+/// responsible (the blacklist of 002 (六)2).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PersonLinkedListing)]
+pub struct LinkedListingRow {
+    pub id: i64,
+    /// The party listed (the enterprise).
+    pub party_name: String,
+    /// The listed party's 统一社会信用代码.
+    pub credit_code: Option<String>,
+    /// How the person is linked: `legal_representative`, `responsible` (each once).
+    pub roles: Vec<String>,
+    /// The roles as people read them: 法定代表人（负责人）、违法行为责任人.
+    pub roles_label: String,
+    /// The person's name as the listing records it.
+    pub person_name: String,
+    /// The organ that listed the party.
+    pub organ_name: String,
+    /// YYYY-MM-DD.
+    pub listed_on: String,
+    pub state: String,
+    pub state_label: String,
+    pub url: String,
+}
+
+/// Whether `actor` may read any section of a person's record (cases, penalty decisions and
+/// listings, transfers): every business role that reads one of them, within its scope.
+pub fn may_read_person(actor: &Actor) -> bool {
+    [Resource::Case, Resource::Penalty, Resource::Linkage]
+        .into_iter()
+        .any(|r| actor.can(r, Action::Read))
+}
+
+/// The record of the person with resident ID `id` as `actor` may see it, the lookup audited
+/// (`enterprise.person_lookup`: who looked up, the masked ID and each section's count; never
+/// the full number). Refused (403) to a reader who may read none of its sections; an ID
+/// nothing is recorded under is an empty record, not a 404. The audit record is written
+/// before the record is answered: a lookup that cannot be audited answers nothing.
+pub async fn person_lookup(
+    db: &Db,
+    actor: &Actor,
+    who: &Who,
+    id: &ResidentId,
+) -> AppResult<PersonRecord> {
+    let r = person_record(db, actor, id).await?;
+    let mut summary = r.totals();
+    summary["resident_id"] = serde_json::Value::String(r.resident_id.clone());
+    crate::audit::store::record_alone(
+        db,
+        who,
+        Entry::new("enterprise.person_lookup", "person")
+            .object(&r.resident_id, None)
+            .summary(summary),
+    )
+    .await?;
+    Ok(r)
+}
+
+/// The record of the person `id` as `actor` may see it (read only; see [`person_lookup`]).
+async fn person_record(db: &Db, actor: &Actor, id: &ResidentId) -> AppResult<PersonRecord> {
+    if !may_read_person(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let cases_scope = crate::cases::store::read_scope(actor).ok();
+    let penalties_scope = crate::penalties::store::read_scope(actor).ok();
+    let listings_scope = crate::penalties::listing_store::read_scope(actor).ok();
+    let transfers_scope = crate::linkage::store::read_scope(actor).ok();
+    let mut conn = db.pool.acquire().await?;
+    let party = Party::Person(id);
+    let mut names: Vec<(String, &'static str, i64, String)> = Vec::new();
+    let cases = match &cases_scope {
+        Some(scope) => Some(cases(&mut conn, scope, party, &mut names).await?),
+        None => None,
+    };
+    let penalties = match &penalties_scope {
+        Some(scope) => Some(penalties(&mut conn, scope, party, &mut names).await?),
+        None => None,
+    };
+    let (listings, linked_listings) = match &listings_scope {
+        Some(scope) => (
+            Some(listings(&mut conn, scope, party).await?),
+            Some(linked_listings(&mut conn, scope, id, &mut names).await?),
+        ),
+        None => (None, None),
+    };
+    let possible_transfers = match &transfers_scope {
+        Some(scope) => Some(transfers(&mut conn, actor, scope, party).await?),
+        None => None,
+    };
+    Ok(PersonRecord {
+        resident_id: id.masked(),
+        names: merge_names(names),
+        cases,
+        penalties,
+        listings,
+        linked_listings,
+        possible_transfers,
     })
 }
 
@@ -261,20 +462,22 @@ async fn grouped_names(
     q.query_as().fetch_all(&mut **conn).await
 }
 
-/// The cases within `scope` (the cases list's own predicate) that name the party as an
-/// enterprise, newest clue first.
+/// The cases within `scope` (the cases list's own predicate) that name the party (as an
+/// enterprise by its code, or as a person by resident ID), newest clue first.
 async fn cases(
     conn: &mut Conn,
     scope: &Scope,
-    code: &str,
+    party: Party<'_>,
     names: &mut Vec<(String, &'static str, i64, String)>,
 ) -> Result<Section<CaseRow>, sqlx::Error> {
     let resource = crate::cases::store::RESOURCE;
+    let (kind, code) = (party.case_kind(), party.key());
     let matched = || {
         let mut s = Sql::new(
-            "cases c WHERE c.id IN (SELECT cp.case_id FROM case_parties cp WHERE cp.kind = 'enterprise' AND cp.code = ",
+            "cases c WHERE c.id IN (SELECT cp.case_id FROM case_parties cp WHERE cp.kind = ",
         );
-        s.bind(code.to_string()).push(") AND ");
+        s.bind(kind).push(" AND cp.code = ");
+        s.bind(code.clone()).push(") AND ");
         s.append(parties_in_scope(scope, resource, "c.id"));
         s
     };
@@ -283,9 +486,10 @@ async fn cases(
         return Ok(Section::of(Vec::new(), 0));
     }
     let mut q = Sql::new(
-        "SELECT c.id, c.code, c.title, (SELECT MIN(n.name) FROM case_parties n WHERE n.case_id = c.id AND n.kind = 'enterprise' AND n.code = ",
+        "SELECT c.id, c.code, c.title, (SELECT MIN(n.name) FROM case_parties n WHERE n.case_id = c.id AND n.kind = ",
     );
-    q.bind(code.to_string())
+    q.bind(kind).push(" AND n.code = ");
+    q.bind(code.clone())
         .push(") AS party_name, c.state, c.received_on FROM ");
     q.append(matched());
     q.push(" ORDER BY c.received_on DESC, c.id DESC")
@@ -308,10 +512,9 @@ async fn cases(
             },
         )
         .collect();
-    let mut from = Sql::new(
-        "case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.kind = 'enterprise' AND cp.code = ",
-    );
-    from.bind(code.to_string()).push(" AND ");
+    let mut from = Sql::new("case_parties cp JOIN cases c ON c.id = cp.case_id WHERE cp.kind = ");
+    from.bind(kind).push(" AND cp.code = ");
+    from.bind(code).push(" AND ");
     from.append(parties_in_scope(scope, resource, "c.id"));
     let grouped = grouped_names(
         conn,
@@ -386,17 +589,21 @@ async fn reports(
 }
 
 /// The penalty decisions within `scope` (the decisions list's own predicate) against the
-/// party, the latest decision first.
+/// party (by its credit code or the person's resident ID), the latest decision first.
 async fn penalties(
     conn: &mut Conn,
     scope: &Scope,
-    code: &str,
+    party: Party<'_>,
     names: &mut Vec<(String, &'static str, i64, String)>,
 ) -> Result<Section<PenaltyRow>, sqlx::Error> {
     let resource = crate::penalties::store::RESOURCE;
+    let code = party.key();
     let matched = || {
-        let mut s = Sql::new("penalty_decisions p WHERE p.credit_code = ");
-        s.bind(code.to_string()).push(" AND ");
+        let mut s = Sql::new(&format!(
+            "penalty_decisions p WHERE p.{} = ",
+            party.decision_column()
+        ));
+        s.bind(code.clone()).push(" AND ");
         s.append(parties_in_scope(scope, resource, "p.id"));
         s
     };
@@ -485,20 +692,20 @@ async fn penalties(
 }
 
 /// Transfers within `scope` (the transfers list's own predicate) whose suspects' text
-/// contains the code, newest first: possible matches only. A withheld transfer (004 一(二))
+/// contains the code (or the resident ID), newest first: possible matches only. A withheld transfer (004 一(二))
 /// is looked into only for those entitled to its content (its own units and the people named
 /// on it), as search does: otherwise the match itself would tell what the record withholds.
 async fn transfers(
     conn: &mut Conn,
     actor: &Actor,
     scope: &Scope,
-    code: &str,
+    party: Party<'_>,
 ) -> Result<Section<TransferRow>, sqlx::Error> {
     let resource = crate::linkage::store::RESOURCE;
+    let pattern = format!("%{}%", like_escape(&party.key()));
     let matched = || {
         let mut s = Sql::new("transfers t WHERE UPPER(t.suspects) LIKE ");
-        s.bind(format!("%{}%", like_escape(code)))
-            .push(" ESCAPE '\\' AND ");
+        s.bind(pattern.clone()).push(" ESCAPE '\\' AND ");
         s.append(parties_in_scope(scope, resource, "t.id"));
         s.push(" AND (t.withheld = 0");
         for column in ["t.from_unit_id", "t.to_unit_id", "t.procuratorate_unit_id"] {
@@ -543,18 +750,30 @@ async fn transfers(
     Ok(Section::of(items, total))
 }
 
-/// Hook for the serious-violation list (严重违法失信名单, SAMR Order 44) being built in
 /// The party's listings on the serious-violation list within the reader's scope (the listing
-/// organ's, the office's region), newest first.
+/// organ's, the office's region), newest first: an enterprise's by the listing's credit code, a
+/// person's by the resident ID of the decision the listing rests on.
 async fn listings(
     conn: &mut Conn,
     scope: &Scope,
-    code: &str,
+    party: Party<'_>,
 ) -> Result<Section<ListingRow>, sqlx::Error> {
     let resource = crate::penalties::listing_store::RESOURCE;
     let matched = || {
-        let mut s = Sql::new("credit_listings l WHERE l.credit_code = ");
-        s.bind(code.to_string()).push(" AND ");
+        let mut s = Sql::new("credit_listings l WHERE ");
+        match party {
+            Party::Enterprise(code) => {
+                s.push("l.credit_code = ").bind(code.as_str());
+            }
+            Party::Person(id) => {
+                s.push(
+                    "l.decision_id IN (SELECT d.id FROM penalty_decisions d WHERE d.resident_id = ",
+                )
+                .bind(id.as_str())
+                .push(")");
+            }
+        }
+        s.push(" AND ");
         s.append(parties_in_scope(scope, resource, "l.id"));
         s
     };
@@ -582,6 +801,109 @@ async fn listings(
             url: format!("/listings/{id}"),
         })
         .collect();
+    Ok(Section::of(items, total))
+}
+
+/// The listings within `scope` (the listings' own predicate) on which the person is linked as
+/// the legal representative or a person responsible, newest first, each with the person's
+/// roles on it; the names the listings record for the person are added to `names`.
+async fn linked_listings(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: &ResidentId,
+    names: &mut Vec<(String, &'static str, i64, String)>,
+) -> Result<Section<LinkedListingRow>, sqlx::Error> {
+    let resource = crate::penalties::listing_store::RESOURCE;
+    let matched = || {
+        let mut s = Sql::new(
+            "credit_listings l WHERE l.id IN (SELECT lp.listing_id FROM credit_listing_persons lp \
+             WHERE lp.resident_id = ",
+        );
+        s.bind(id.as_str()).push(") AND ");
+        s.append(parties_in_scope(scope, resource, "l.id"));
+        s
+    };
+    let total = count(conn, matched()).await?;
+    if total == 0 {
+        return Ok(Section::of(Vec::new(), 0));
+    }
+    // One row per link (a person may be linked to one listing in two roles), grouped below.
+    let mut q = Sql::new(
+        "SELECT l.id, lp.role, lp.name, l.party_name, l.credit_code, u.name, \
+         COALESCE(l.decided_on, l.notified_on), l.state FROM (SELECT l.id FROM ",
+    );
+    q.append(matched());
+    q.push(" ORDER BY l.id DESC").limit_offset(CAP, 0).push(
+        ") w JOIN credit_listings l ON l.id = w.id JOIN units u ON u.id = l.organ_unit_id \
+         JOIN credit_listing_persons lp ON lp.listing_id = l.id AND lp.resident_id = ",
+    );
+    q.bind(id.as_str()).push(" ORDER BY l.id DESC, lp.id");
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+    );
+    let rows: Vec<Row> = q.query_as().fetch_all(&mut **conn).await?;
+    let mut details = std::collections::HashMap::new();
+    let mut links = Vec::with_capacity(rows.len());
+    for (listing, role, name, party_name, credit_code, organ_name, listed_on, state) in rows {
+        details
+            .entry(listing)
+            .or_insert((party_name, credit_code, organ_name, listed_on, state));
+        links.push((listing, role, name));
+    }
+    let items = group_links(links)
+        .into_iter()
+        .filter_map(|(lid, roles, person_name)| {
+            let (party_name, credit_code, organ_name, listed_on, state) = details.remove(&lid)?;
+            Some(LinkedListingRow {
+                id: lid,
+                party_name,
+                credit_code,
+                roles_label: roles
+                    .iter()
+                    .map(|r| {
+                        crate::penalties::listing_store::Person {
+                            role: r.clone(),
+                            name: String::new(),
+                            resident_id: None,
+                        }
+                        .role_label()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                roles,
+                person_name,
+                organ_name,
+                listed_on,
+                state_label: crate::penalties::listing::ListingState::label_of(&state).to_string(),
+                state,
+                url: format!("/listings/{lid}"),
+            })
+        })
+        .collect();
+    let mut from = Sql::new(
+        "credit_listing_persons lp JOIN credit_listings l ON l.id = lp.listing_id WHERE lp.resident_id = ",
+    );
+    from.bind(id.as_str()).push(" AND ");
+    from.append(parties_in_scope(scope, resource, "l.id"));
+    let grouped = grouped_names(
+        conn,
+        "SELECT lp.name, COUNT(DISTINCT lp.listing_id), MAX(COALESCE(l.decided_on, l.notified_on)) FROM ",
+        from,
+        "lp.name",
+    )
+    .await?;
+    names.extend(
+        grouped
+            .into_iter()
+            .map(|(n, c, l)| (n, FROM_LISTINGS, c, l)),
+    );
     Ok(Section::of(items, total))
 }
 

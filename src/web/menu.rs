@@ -71,6 +71,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 "/enterprises",
                 a.can(Resource::Case, Action::Read),
             ),
+            (
+                "个人诚信档案",
+                "/persons",
+                a.can(Resource::Case, Action::Read),
+            ),
         ],
     );
     let linkage = a.can(Resource::Linkage, Action::Read);
@@ -200,7 +205,7 @@ mod tests {
                 "/reports" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
-                "/enterprises" => (Resource::Case, Action::Read),
+                "/enterprises" | "/persons" => (Resource::Case, Action::Read),
                 "/composition" | "/units" => (Resource::Unit, Action::Read),
                 "/users" => (Resource::User, Action::Read),
                 "/tokens" => (Resource::ApiToken, Action::Read),
