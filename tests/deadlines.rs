@@ -600,3 +600,124 @@ async fn two_scheduler_instances_act_once() {
     })
     .await;
 }
+
+/// Issue #16: "a clock met after its due date is late, and counts as late everywhere". One
+/// met on its due date is on time, one met two days after is late (逾期完成), one the scheduler
+/// marked missed is missed, a waived one neither; the list filters on it, the page says it, and
+/// the SQL form of the rule agrees with the Rust one row by row.
+#[tokio::test]
+async fn a_clock_met_after_its_due_date_is_late_everywhere() {
+    each_db(true, |app| async move {
+        without_demo_deadlines(&app).await;
+        // Each due 2026-03-09 (5 working days from Monday 2 March).
+        let mut ids = Vec::new();
+        for purpose in ["按期办结", "逾期办结", "逾期未办", "豁免"] {
+            ids.push(
+                app.open_deadline(purpose, d(2026, 3, 2), Rule::WorkingDays(5), MSA)
+                    .await,
+            );
+        }
+        let mut staff = app.client();
+        staff.login("staff", PASSWORD).await;
+        let change = |id: i64| format!("/deadlines/{id}/change");
+        let r = staff
+            .post(&change(ids[0]), &[("op", "met"), ("date", "2026-03-09")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = staff
+            .post(&change(ids[1]), &[("op", "met"), ("date", "2026-03-11")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // Waived by the office director, who decides on clocks.
+        let mut director = app.client();
+        director.login("director", PASSWORD).await;
+        let r = director
+            .post(
+                &change(ids[3]),
+                &[("op", "waive"), ("reason", "案件已移送司法机关")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let cal = app.state.calendar();
+        run_pass(&app.db, &cal, d(2026, 3, 10), at(2026, 3, 10, 1))
+            .await
+            .expect("pass");
+
+        let token = app.token("staff").await;
+        let get = |id: i64| {
+            let (app, token) = (&app, token.clone());
+            async move {
+                let r = api(
+                    app,
+                    Method::GET,
+                    &format!("/api/v1/deadlines/{id}"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.json()["timeliness"]
+                    .as_str()
+                    .expect("timeliness")
+                    .to_string()
+            }
+        };
+        let got = [
+            get(ids[0]).await,
+            get(ids[1]).await,
+            get(ids[2]).await,
+            get(ids[3]).await,
+        ];
+        assert_eq!(got, ["on_time", "late", "missed", "waived"]);
+        for (state, want) in [("late", ids[1]), ("on_time", ids[0])] {
+            let r = api(
+                &app,
+                Method::GET,
+                &format!("/api/v1/deadlines?state={state}"),
+                Some(&token),
+                None,
+            )
+            .await;
+            let items: Vec<i64> = r.json()["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|i| i["id"].as_i64())
+                .collect();
+            assert_eq!(items, [want], "{state}: {}", r.body);
+        }
+        let page = staff.get(&format!("/deadlines/{}", ids[1])).await;
+        assert!(page.body.contains("逾期完成"), "{}", page.body);
+        let list = staff.get("/deadlines?state=late").await;
+        assert!(
+            list.body.contains("逾期办结")
+                && list.body.contains("tag danger")
+                && !list.body.contains("按期办结"),
+            "{}",
+            list.body
+        );
+
+        // The SQL form of the rule is the Rust one.
+        let rows: Vec<(String, Option<String>, String, String)> = sqlx::query_as(concat!(
+            "SELECT d.clock, d.due_date, d.state, ",
+            shuangda::timeliness_sql!("d"),
+            " FROM deadlines d ORDER BY d.id"
+        ))
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("rows");
+        assert_eq!(rows.len(), 4);
+        for (clock, due, state, sql) in rows {
+            let mut clock: shuangda::deadline::Clock = serde_json::from_str(&clock).expect("clock");
+            if state == "missed" {
+                clock.state = shuangda::deadline::State::Missed { due: d(2026, 3, 9) };
+            }
+            let due = due.map(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").expect("date"));
+            assert_eq!(
+                shuangda::deadline::Timeliness::of(&clock.state, due).code(),
+                sql
+            );
+        }
+    })
+    .await;
+}

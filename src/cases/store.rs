@@ -169,7 +169,7 @@ fn filtered(scope: &Scope, f: &Filter) -> Sql {
             .push(" ESCAPE '\\'");
     }
     if f.overdue {
-        s.push(" AND EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'case' AND d.record_id = c.id AND d.state = 'missed')");
+        s.push(concat!(" AND EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'case' AND d.record_id = c.id AND ", crate::late_sql!("d"), ")"));
     }
     if let Some(from) = &f.from {
         s.push(" AND c.received_on >= ").bind(from.to_string());

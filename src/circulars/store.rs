@@ -252,7 +252,7 @@ async fn briefing_body(
             None => None,
         };
         let (tasks, done, overdue): (i64, i64, i64) = sqlx::query_as(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.state = 'accepted' THEN 1 ELSE 0 END), 0),              COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = t.id AND d.state = 'missed') THEN 1 ELSE 0 END), 0)              FROM tasks t WHERE t.office_unit_id = $1 AND t.created_at >= $2",
+            concat!("SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.state = 'accepted' THEN 1 ELSE 0 END), 0),              COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = t.id AND ", crate::late_sql!("d"), ") THEN 1 ELSE 0 END), 0)              FROM tasks t WHERE t.office_unit_id = $1 AND t.created_at >= $2"),
         )
         .bind(actor.unit_id)
         .bind(jan1.to_string())

@@ -236,6 +236,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "person_record",
         sql: include_str!("../../migrations/0044_person_record.sql"),
     },
+    Migration {
+        version: 46,
+        name: "deadline_met_on",
+        sql: include_str!("../../migrations/0046_deadline_met_on.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {
@@ -246,7 +251,14 @@ fn expand(sql: &str, dialect: Dialect) -> String {
             "BYTEA",
         ),
     };
-    sql.replace("{{PK}}", pk).replace("{{BLOB}}", blob)
+    // The completion date inside a deadline's clock JSON (`{"state": {"Met": {"on": …}}}`).
+    let met_on = match dialect {
+        Dialect::Sqlite => "json_extract(clock, '$.state.Met.on')",
+        Dialect::Postgres => "(clock::jsonb #>> '{state,Met,on}')",
+    };
+    sql.replace("{{PK}}", pk)
+        .replace("{{BLOB}}", blob)
+        .replace("{{JSON_MET_ON}}", met_on)
 }
 
 fn checksum(sql: &str) -> String {

@@ -29,13 +29,18 @@ pub fn routes() -> OpenApiRouter<SharedState> {
 }
 
 fn state_filter(raw: &Option<String>) -> Option<String> {
-    non_empty(raw).filter(|s| matches!(s.as_str(), "open" | "met" | "missed" | "waived"))
+    non_empty(raw).filter(|s| {
+        matches!(
+            s.as_str(),
+            "open" | "met" | "on_time" | "late" | "missed" | "waived"
+        )
+    })
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// open / met / missed / waived
+    /// open / met (on_time or late) / on_time / late (met after its due date) / missed / waived
     state: Option<String>,
     page: Option<String>,
     #[serde(default)]

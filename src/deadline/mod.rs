@@ -74,6 +74,126 @@ impl State {
     }
 }
 
+/// Whether the act was done in time — one definition for the lists, the statistics and the
+/// assessment (issue #16: "a clock met after its due date is late, and counts as late
+/// everywhere"). A completion stored as met after its due date is late; a clock marked missed
+/// is missed whether or not the act followed; a waived clock is neither. `timeliness_sql!` is
+/// the same rule in SQL, and a test holds the two together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    /// Still running (the scheduler marks it missed once its due date has passed).
+    Running,
+    /// Done on or before its due date.
+    OnTime,
+    /// Done, after its due date.
+    Late,
+    /// The due date passed with the act not done.
+    Missed,
+    /// Waived: not counted either way.
+    Waived,
+}
+
+impl Timeliness {
+    /// `state` with the due date the clock was judged by.
+    pub fn of(state: &State, due: Option<NaiveDate>) -> Timeliness {
+        match state {
+            State::Open => Timeliness::Running,
+            State::Met { on } => match due {
+                Some(due) if *on > due => Timeliness::Late,
+                _ => Timeliness::OnTime,
+            },
+            State::Missed { .. } => Timeliness::Missed,
+            State::Waived { .. } => Timeliness::Waived,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Timeliness::Running => "running",
+            Timeliness::OnTime => "on_time",
+            Timeliness::Late => "late",
+            Timeliness::Missed => "missed",
+            Timeliness::Waived => "waived",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Timeliness> {
+        [
+            Timeliness::Running,
+            Timeliness::OnTime,
+            Timeliness::Late,
+            Timeliness::Missed,
+            Timeliness::Waived,
+        ]
+        .into_iter()
+        .find(|t| t.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Timeliness::Running => "进行中",
+            Timeliness::OnTime => "按期完成",
+            Timeliness::Late => "逾期完成",
+            Timeliness::Missed => "已逾期",
+            Timeliness::Waived => "已豁免",
+        }
+    }
+
+    /// Not done by its due date: late or missed. What every "逾期" count counts.
+    pub fn is_late(self) -> bool {
+        matches!(self, Timeliness::Late | Timeliness::Missed)
+    }
+
+    /// Settled either way: on time, late or missed (a rate's denominator).
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            Timeliness::OnTime | Timeliness::Late | Timeliness::Missed
+        )
+    }
+}
+
+/// [`Timeliness`] of the deadlines row aliased `$d`, as its code, in SQL (both databases):
+/// `met_on` is the completion date kept beside the clock for this.
+#[macro_export]
+macro_rules! timeliness_sql {
+    ($d:literal) => {
+        concat!(
+            "(CASE ",
+            $d,
+            ".state WHEN 'met' THEN (CASE WHEN ",
+            $d,
+            ".due_date IS NOT NULL AND ",
+            $d,
+            ".met_on > ",
+            $d,
+            ".due_date THEN 'late' ELSE 'on_time' END) \
+             WHEN 'missed' THEN 'missed' WHEN 'waived' THEN 'waived' ELSE 'running' END)"
+        )
+    };
+}
+
+/// Whether the deadlines row aliased `$d` was not done by its due date (late or missed), in SQL.
+#[macro_export]
+macro_rules! late_sql {
+    ($d:literal) => {
+        concat!(
+            "(",
+            $d,
+            ".state = 'missed' OR (",
+            $d,
+            ".state = 'met' AND ",
+            $d,
+            ".due_date IS NOT NULL AND ",
+            $d,
+            ".met_on > ",
+            $d,
+            ".due_date))"
+        )
+    };
+}
+
 /// Classification of a clock on a given day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {

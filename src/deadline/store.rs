@@ -97,11 +97,25 @@ pub struct Deadline {
     #[sqlx(try_from = "i64")]
     #[schema(value_type = bool)]
     pub provisional: crate::db::Flag,
+    /// Whether the act was done in time: running / on_time / late / missed / waived
+    /// ([`Timeliness`](crate::deadline::Timeliness); a clock met after its due date is late).
+    pub timeliness: String,
     pub created_at: String,
     pub updated_at: String,
 }
 
 impl Deadline {
+    pub fn timeliness(&self) -> crate::deadline::Timeliness {
+        crate::deadline::Timeliness::parse(&self.timeliness)
+            .unwrap_or(crate::deadline::Timeliness::Running)
+    }
+
+    /// Not done by its due date (late or missed): shown as a warning wherever clocks are
+    /// listed.
+    pub fn late(&self) -> bool {
+        self.timeliness().is_late()
+    }
+
     /// The due date as pages show it: "2027年1月8日", with "（暂定）" when provisional.
     pub fn due_label(&self) -> String {
         let zh = crate::calendar::date_zh;
@@ -116,11 +130,7 @@ impl Deadline {
     pub fn state_label(&self) -> &'static str {
         match self.state.as_str() {
             "open" if self.suspended_since.is_some() => "已中止计时",
-            "open" => "进行中",
-            "met" => "已完成",
-            "missed" => "已逾期",
-            "waived" => "已豁免",
-            _ => "未知",
+            _ => self.timeliness().label(),
         }
     }
 
@@ -274,7 +284,9 @@ const SELECT: &str = concat!(
      d.due_date, d.state, d.suspended_since, d.record_type, d.record_id, d.owner_unit_id, \
      un.name AS owner_unit_name, d.owner_user_id, ",
     crate::provisional_sql!("d"),
-    " AS provisional, d.created_at, d.updated_at \
+    " AS provisional, ",
+    crate::timeliness_sql!("d"),
+    " AS timeliness, d.created_at, d.updated_at \
      FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE "
 );
 
@@ -317,8 +329,16 @@ pub async fn list(
 ) -> Result<(Vec<Deadline>, i64), sqlx::Error> {
     let mut w = Sql::default();
     w.append(unit_in_scope(scope, "un"));
-    if let Some(s) = &f.state {
-        w.push(" AND d.state = ").bind(s.as_str());
+    match f.state.as_deref() {
+        // Done in time or not: the one definition of lateness.
+        Some(t @ ("on_time" | "late")) => {
+            w.push(concat!(" AND ", crate::timeliness_sql!("d"), " = "))
+                .bind(t);
+        }
+        Some(s) => {
+            w.push(" AND d.state = ").bind(s);
+        }
+        None => {}
     }
     let mut count = Sql::new(
         "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE ",
@@ -463,9 +483,13 @@ async fn apply(
     let clock_json = serde_json::to_string(&next).map_err(AppError::internal)?;
     let now = who.at_text();
     let moved = due != before.due_date;
+    let met_on = match &next.state {
+        State::Met { on } => Some(on.to_string()),
+        _ => None,
+    };
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
-         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, start_date = $8 \
+         reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, start_date = $8, met_on = $9 \
          WHERE id = $7",
     )
     .bind(&clock_json)
@@ -476,6 +500,7 @@ async fn apply(
     .bind(i64::from(moved))
     .bind(id)
     .bind(next.start.to_string())
+    .bind(met_on)
     .execute(&mut **tx)
     .await?;
     event(tx, id, who, change.code(), &detail).await?;
@@ -597,6 +622,7 @@ pub const CASE_CLOCKS: crate::db::nested::Children = crate::db::nested::Children
         ("owner_unit_name", "un.name"),
         ("owner_user_id", "d.owner_user_id"),
         ("provisional", crate::provisional_sql!("d")),
+        ("timeliness", crate::timeliness_sql!("d")),
         ("created_at", "d.created_at"),
         ("updated_at", "d.updated_at"),
     ],

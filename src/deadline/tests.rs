@@ -536,3 +536,44 @@ fn the_provisional_expression_starts_after_the_shipped_years() {
         "{count}"
     );
 }
+
+/// Issue #16: a clock met after its due date is late; met on the due date is on time; a
+/// missed clock is missed even when the act followed; waived counts neither way.
+#[test]
+fn a_clock_met_after_its_due_date_is_late() {
+    use super::Timeliness::*;
+    let due = Some(d(2026, 12, 10));
+    let met = |day| State::Met {
+        on: d(2026, 12, day),
+    };
+    assert_eq!(Timeliness::of(&met(9), due), OnTime);
+    assert_eq!(Timeliness::of(&met(10), due), OnTime);
+    assert_eq!(Timeliness::of(&met(11), due), Late);
+    assert_eq!(
+        Timeliness::of(&met(11), None),
+        OnTime,
+        "no due date: never late"
+    );
+    assert_eq!(Timeliness::of(&State::Open, due), Running);
+    assert_eq!(
+        Timeliness::of(
+            &State::Missed {
+                due: d(2026, 12, 10)
+            },
+            due
+        ),
+        Missed
+    );
+    assert_eq!(
+        Timeliness::of(&State::Waived { reason: "x".into() }, due),
+        Waived
+    );
+    assert!(Late.is_late() && Missed.is_late() && !OnTime.is_late() && !Waived.is_late());
+    assert!(
+        OnTime.is_settled() && Late.is_settled() && !Running.is_settled() && !Waived.is_settled()
+    );
+    for t in [Running, OnTime, Late, Missed, Waived] {
+        assert_eq!(Timeliness::parse(t.code()), Some(t));
+    }
+    assert_eq!(Late.label(), "逾期完成");
+}

@@ -13,7 +13,7 @@ use crate::access::Scope;
 use crate::access::sql::parties_in_scope;
 use crate::db::Db;
 use crate::db::query::Sql;
-use crate::deadline::{Clock, State};
+use crate::deadline::Clock;
 use crate::error::{AppError, AppResult};
 
 /// One transfer as the tally needs it.
@@ -155,11 +155,8 @@ pub fn on_time(clause: &str, clock: &Clock, due: Option<NaiveDate>) -> Option<bo
     if clause == flow::REQUEST_CLAUSE || clause == flow::SUPERVISION_WINDOW_CLAUSE {
         return None;
     }
-    match &clock.state {
-        State::Met { on } => Some(due.is_none_or(|d| *on <= d)),
-        State::Missed { .. } => Some(false),
-        _ => None,
-    }
+    let t = crate::deadline::Timeliness::of(&clock.state, due);
+    t.is_settled().then(|| !t.is_late())
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

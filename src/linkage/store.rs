@@ -153,7 +153,8 @@ impl Transfer {
     }
 }
 
-const SELECT: &str = "SELECT t.id, t.code, t.direction, t.situation, t.title, t.facts, t.suspects, t.amount_fen, \
+const SELECT: &str = concat!(
+    "SELECT t.id, t.code, t.direction, t.situation, t.title, t.facts, t.suspects, t.amount_fen, \
     t.penalty_number, t.from_unit_id, fu.name AS from_unit_name, t.to_unit_id, tu.name AS to_unit_name, \
     t.procuratorate_unit_id, pu.name AS procuratorate_unit_name, t.case_id, t.state, t.police_decided_on, \
     t.sent_on, t.received_on, t.decided_on, t.decision, t.served_on, t.late_exception, t.refused, \
@@ -161,11 +162,14 @@ const SELECT: &str = "SELECT t.id, t.code, t.direction, t.situation, t.title, t.
     t.items_handed_over_on, t.items_handover_note, t.pending_step, t.pending_from, t.pending_text, \
     t.pending_by, \
     CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'transfer' AND d.record_id = t.id \
-      AND d.state = 'missed' AND d.clause NOT IN ('004 二(二)（提请复议或建议立案监督）', \
+      AND ",
+    crate::late_sql!("d"),
+    " AND d.clause NOT IN ('004 二(二)（提请复议或建议立案监督）', \
       '国务院令第310号第九条（复议后建议立案监督）')) THEN 1 ELSE 0 END AS overdue, \
     t.created_at, t.updated_at \
     FROM transfers t JOIN units fu ON fu.id = t.from_unit_id JOIN units tu ON tu.id = t.to_unit_id \
-    LEFT JOIN units pu ON pu.id = t.procuratorate_unit_id WHERE ";
+    LEFT JOIN units pu ON pu.id = t.procuratorate_unit_id WHERE "
+);
 
 pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
     actor.require(Resource::Linkage, Action::Read)

@@ -235,9 +235,9 @@ pub struct ItemRow {
 
 pub async fn items(db: &Db, id: i64) -> Result<Vec<ItemRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT i.row_number, i.section, i.text, i.lead_unit_id, u.name AS lead_unit_name, i.due_on, i.task_id, t.state AS task_state, \
-         CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = i.task_id AND d.state = 'missed') THEN 1 ELSE 0 END AS overdue \
-         FROM plan_items i JOIN units u ON u.id = i.lead_unit_id JOIN tasks t ON t.id = i.task_id WHERE i.plan_id = $1 ORDER BY i.row_number",
+        concat!("SELECT i.row_number, i.section, i.text, i.lead_unit_id, u.name AS lead_unit_name, i.due_on, i.task_id, t.state AS task_state, \
+         CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = i.task_id AND ", crate::late_sql!("d"), ") THEN 1 ELSE 0 END AS overdue \
+         FROM plan_items i JOIN units u ON u.id = i.lead_unit_id JOIN tasks t ON t.id = i.task_id WHERE i.plan_id = $1 ORDER BY i.row_number"),
     )
     .bind(id)
     .fetch_all(&db.pool)

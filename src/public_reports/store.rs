@@ -2481,12 +2481,15 @@ pub async fn figure_facts(
                 let due = due.as_deref().and_then(day);
                 let clock: Option<crate::deadline::Clock> =
                     clock.and_then(|c| serde_json::from_str(&c).ok());
-                let on_time = match clock.map(|c| c.state) {
-                    Some(crate::deadline::State::Met { on }) => due.map(|d| on <= d),
-                    Some(crate::deadline::State::Missed { .. }) => Some(false),
-                    Some(crate::deadline::State::Open) => due.filter(|d| *d < today).map(|_| false),
-                    _ => None,
-                };
+                // One definition of on time (deadline::Timeliness); a clock still open past its
+                // due date is already not on time.
+                let on_time = clock.map(|c| c.state).and_then(|state| {
+                    let t = crate::deadline::Timeliness::of(&state, due);
+                    match state {
+                        crate::deadline::State::Open => due.filter(|d| *d < today).map(|_| false),
+                        _ => t.is_settled().then(|| !t.is_late()),
+                    }
+                });
                 super::figures::Fact {
                     month: received.get(..7).unwrap_or("").to_string(),
                     office,

@@ -66,11 +66,15 @@ impl Task {
     }
 }
 
-const SELECT: &str = "SELECT t.id, t.code, t.title, t.description, t.source, t.source_ref, t.office_unit_id, \
+const SELECT: &str = concat!(
+    "SELECT t.id, t.code, t.title, t.description, t.source, t.source_ref, t.office_unit_id, \
     ou.name AS office_unit_name, t.lead_unit_id, lu.name AS lead_unit_name, t.due_on, t.state, t.submitted_on, \
     t.accepted_on, CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = t.id \
-      AND d.state = 'missed') THEN 1 ELSE 0 END AS overdue, t.created_at, t.updated_at \
-    FROM tasks t JOIN units ou ON ou.id = t.office_unit_id JOIN units lu ON lu.id = t.lead_unit_id WHERE ";
+      AND ",
+    crate::late_sql!("d"),
+    ") THEN 1 ELSE 0 END AS overdue, t.created_at, t.updated_at \
+    FROM tasks t JOIN units ou ON ou.id = t.office_unit_id JOIN units lu ON lu.id = t.lead_unit_id WHERE "
+);
 
 pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
     actor.require(Resource::Task, Action::Read)
