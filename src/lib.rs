@@ -2,6 +2,7 @@
 //! infringement and counterfeit goods. See README.md and docs/architecture.md.
 
 pub mod access;
+pub mod activities;
 pub mod archive;
 pub mod audit;
 pub mod auth;

@@ -37,6 +37,9 @@ pub enum Resource {
     /// Penalty decisions and their disclosure (002 (七)2): the deciding organ records,
     /// reviews and publishes; the office reads its region's.
     Penalty,
+    /// Training and publicity activities (002 (八); 004 一(四)–(五)): the office and the member
+    /// units record what they organise, alone or jointly; the office reads its region's.
+    Activity,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -53,7 +56,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -70,6 +73,7 @@ impl Resource {
         Resource::Report,
         Resource::PublicReport,
         Resource::Penalty,
+        Resource::Activity,
     ];
 }
 
@@ -207,6 +211,16 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
         (Penalty, Read) if region_roles => Some(OwnRegion),
         (Penalty, Read) if unit_roles => Some(OwnUnit),
         (Penalty, Create) if matches!(role, UnitLiaison | UnitHandler | UnitHead) => Some(OwnUnit),
+        // Training and publicity activities: the office and a unit's liaison officer or handler
+        // record what their unit organised, alone or jointly (each organiser works on the record,
+        // activities/model.rs::check); the office and leaders read their region's, a unit what
+        // it organised.
+        (Activity, Read) if region_roles => Some(OwnRegion),
+        (Activity, Read) if unit_roles => Some(OwnUnit),
+        (Activity, Create) if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) => {
+            Some(OwnRegion)
+        }
+        (Activity, Create) if matches!(role, UnitLiaison | UnitHandler) => Some(OwnUnit),
         _ => None,
     }
 }

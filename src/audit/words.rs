@@ -6,6 +6,10 @@
 /// know (the page then shows the code).
 pub fn action(code: &str) -> Option<&'static str> {
     Some(match code {
+        "activity.attach" => "上传活动材料、照片",
+        "activity.record" => "登记宣传培训活动",
+        "activity.update" => "修改宣传培训活动",
+        "activity.withdraw" => "撤销宣传培训活动",
         "audit.export" => "导出审计日志",
         "auth.account_locked" => "账号被锁定",
         "auth.sign_in" => "登录",
@@ -133,6 +137,7 @@ pub fn action(code: &str) -> Option<&'static str> {
 /// What an object type is called; None for one this table does not know.
 pub fn object(kind: &str) -> Option<&'static str> {
     Some(match kind {
+        "activity" => "宣传培训活动",
         "api_token" => "接口令牌",
         "audit" => "审计日志",
         "case" => "案件",
@@ -217,6 +222,7 @@ mod tests {
                         continue;
                     };
                     let known_area = [
+                        "activity",
                         "audit",
                         "auth",
                         "calendar",

@@ -237,6 +237,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0044_person_record.sql"),
     },
     Migration {
+        version: 45,
+        name: "activities",
+        sql: include_str!("../../migrations/0045_activities.sql"),
+    },
+    Migration {
         version: 46,
         name: "deadline_met_on",
         sql: include_str!("../../migrations/0046_deadline_met_on.sql"),

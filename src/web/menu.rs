@@ -114,6 +114,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 a.can(Resource::Report, Action::Read),
             ),
             (
+                "宣传培训",
+                "/activities",
+                a.can(Resource::Activity, Action::Read),
+            ),
+            (
                 "小组组成",
                 "/composition",
                 business && a.can(Resource::Unit, Action::Read),
@@ -195,6 +200,7 @@ mod tests {
                 "/cases" => (Resource::Case, Action::Read),
                 "/waiting" => (Resource::Deadline, Action::Decide),
                 "/deadlines" => (Resource::Deadline, Action::Read),
+                "/activities" => (Resource::Activity, Action::Read),
                 "/transfers" | "/linkage/requests" | "/linkage/meetings" | "/linkage/stats" => {
                     (Resource::Linkage, Action::Read)
                 }

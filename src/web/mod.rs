@@ -10,6 +10,7 @@ pub mod menu;
 pub mod metrics;
 pub mod openapi;
 pub mod page;
+pub mod period;
 pub mod step;
 
 use std::sync::Arc;
@@ -133,6 +134,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::penalties::settings::routes())
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
+        .merge(crate::activities::http::routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured
