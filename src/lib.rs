@@ -34,6 +34,7 @@ pub mod procedure;
 pub mod public_reports;
 pub mod reports;
 pub mod search;
+pub mod statistics;
 pub mod secrecy;
 pub mod server;
 pub mod tasks;

@@ -42,6 +42,8 @@ fn state_filter(raw: &Option<String>) -> Option<String> {
 pub struct ListQuery {
     /// open / met (on_time or late) / on_time / late (met after its due date) / missed / waived
     state: Option<String>,
+    /// One owner unit's clocks only (its id).
+    unit: Option<String>,
     page: Option<String>,
     #[serde(default)]
     #[param(ignore)]
@@ -54,6 +56,8 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Deadline>,
     state: String,
+    /// The owner unit filtered on, if any (kept in the form).
+    unit: String,
     total: i64,
     page: i64,
     pages: i64,
@@ -68,12 +72,14 @@ async fn list_page(
     let page = page_number(q.page.as_deref());
     let f = store::Filter {
         state: state_filter(&q.state),
+        unit_id: q.unit.as_deref().and_then(|u| u.trim().parse().ok()),
     };
     let (rows, total) = store::list(&state.db, &scope, &f, page).await?;
     Ok(render(&ListPage {
         layout: Layout::new(&cu, "期限", "/deadlines").notice(q.msg.as_deref()),
         rows,
         state: f.state.unwrap_or_default(),
+        unit: f.unit_id.map(|u| u.to_string()).unwrap_or_default(),
         total,
         page,
         pages: (total + store::PAGE_SIZE - 1) / store::PAGE_SIZE,
@@ -238,6 +244,7 @@ pub async fn api_list(
     let page = page_number(q.page.as_deref());
     let f = store::Filter {
         state: state_filter(&q.state),
+        unit_id: q.unit.as_deref().and_then(|u| u.trim().parse().ok()),
     };
     let (items, total) = store::list(&state.db, &scope, &f, page).await?;
     Ok(Json(crate::web::extract::Page::counted(

@@ -316,6 +316,8 @@ pub async fn count_open_provisional(db: &Db, scope: &Scope) -> Result<i64, sqlx:
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub state: Option<String>,
+    /// One owner unit only (a statistic's click-through to the clocks behind a figure).
+    pub unit_id: Option<i64>,
 }
 
 pub const PAGE_SIZE: i64 = 50;
@@ -339,6 +341,9 @@ pub async fn list(
             w.push(" AND d.state = ").bind(s);
         }
         None => {}
+    }
+    if let Some(u) = f.unit_id {
+        w.push(" AND d.owner_unit_id = ").bind(u);
     }
     let mut count = Sql::new(
         "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE ",

@@ -57,6 +57,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 business && a.can(Resource::Deadline, Action::Read),
             ),
             (
+                "办理时限统计",
+                "/statistics/clocks",
+                business && a.can(Resource::Deadline, Action::Read),
+            ),
+            (
                 "举报投诉",
                 "/public-reports",
                 a.can(Resource::PublicReport, Action::Read),
@@ -199,7 +204,7 @@ mod tests {
             Some(match href {
                 "/cases" => (Resource::Case, Action::Read),
                 "/waiting" => (Resource::Deadline, Action::Decide),
-                "/deadlines" => (Resource::Deadline, Action::Read),
+                "/deadlines" | "/statistics/clocks" => (Resource::Deadline, Action::Read),
                 "/activities" => (Resource::Activity, Action::Read),
                 "/transfers" | "/linkage/requests" | "/linkage/meetings" | "/linkage/stats" => {
                     (Resource::Linkage, Action::Read)

@@ -132,6 +132,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::public_reports::http::public_routes())
         .merge(crate::penalties::http::routes())
         .merge(crate::penalties::settings::routes())
+        .merge(crate::statistics::http::routes())
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
         .merge(crate::activities::http::routes())

@@ -5,18 +5,17 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, NaiveDate};
-use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::super::stats::{self, Figures};
 use crate::access::{Action, Actor, Resource};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::SharedState;
 use crate::web::extract::{ApiUser, CurrentUser, Query};
 use crate::web::files::{XLSX_MIME, download};
 use crate::web::page::{Layout, PageResult, render};
+use crate::web::period::Period;
 
 pub fn routes() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
@@ -24,37 +23,6 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .route("/linkage/stats.xlsx", get(xlsx_page))
         .routes(routes!(api_stats))
         .routes(routes!(api_xlsx))
-}
-
-#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Period {
-    /// First day (YYYY-MM-DD); default 1 January of this year.
-    pub from: Option<String>,
-    /// Last day (YYYY-MM-DD); default today.
-    pub to: Option<String>,
-}
-
-impl Period {
-    fn parse(&self, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
-        let day = |field: &str, raw: &Option<String>, default: NaiveDate| -> AppResult<NaiveDate> {
-            match raw.as_deref().map(str::trim) {
-                None | Some("") => Ok(default),
-                Some(v) => Ok(crate::domain::date::parse(field, "日期", v)?),
-            }
-        };
-        let jan1 = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-        let from = day("from", &self.from, jan1)?;
-        let to = day("to", &self.to, today)?;
-        if from > to {
-            return Err(AppError::field(
-                "to",
-                "out_of_range",
-                "截止日期不能早于起始日期",
-            ));
-        }
-        Ok((from, to))
-    }
 }
 
 async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Figures> {

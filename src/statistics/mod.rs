@@ -1,0 +1,13 @@
+//! Statistics for the office and the leaders (seed 001 §12, §15; issue #16): figures read from
+//! the platform's own records within the reader's data scope, each with its table, a chart
+//! drawn on the server and an .xlsx download.
+//!
+//! - `clocks`: every kind of clock by unit and by kind — on time, late, missed and still open
+//!   beyond its due date — on the one definition of lateness (`deadline::Timeliness`) (pure);
+//! - `chart`: the stacked bar chart as SVG, drawn from the same figures as the table (pure);
+//! - `store`: the scoped reads; `http`: the page, the workbook and the API.
+
+pub mod chart;
+pub mod clocks;
+pub mod http;
+pub mod store;
