@@ -215,3 +215,66 @@ async fn clocks_are_counted_on_time_late_missed_and_overdue_by_unit_and_kind() {
     })
     .await;
 }
+
+/// Issue #16: "supervised cases by state, ground, lead region and age, with the oldest and most
+/// overdue first" — from the cases themselves, within the reader's scope, the chart beside
+/// its table, a count opening the list behind it.
+#[tokio::test]
+async fn supervised_cases_by_state_ground_region_and_age_most_behind_first() {
+    each_db(true, |app| async move {
+        let today = app.today();
+        let (_, before) = call(&app, "staff", Method::GET, "/api/v1/statistics/cases", None).await;
+        // A label with no cases may be absent (the regions are those with cases).
+        let count = |f: &Value, part: &str, label: &str| {
+            f[part].as_array().and_then(|rows| rows.iter().find(|r| r["label"] == label)).map_or(0, |r| r["count"].as_i64().expect("count"))
+        };
+        let msa = app.unit_id(MSA).await.to_string();
+        let staff = app.user_id("staff").await.to_string();
+        let mut ids = Vec::new();
+        for (title, days) in [("统计测试案一", 400), ("统计测试案二", 40)] {
+            let (s, v) = call(&app, "staff", Method::POST, "/api/v1/cases", Some(serde_json::json!({
+                "title": title, "summary": "群众举报某茶叶公司销售假冒“信阳毛尖”地理标志产品。",
+                "source": "daily_work", "received_on": (today - chrono::Duration::days(days)).to_string(),
+                "right_kinds": ["geographical_indication"], "regions": ["411502"], "parties": []
+            }))).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["id"].as_i64().expect("id");
+            for (who, body) in [
+                ("staff", serde_json::json!({"step": "propose", "grounds": [["cross_department", "涉及两个部门"]]})),
+                ("director", serde_json::json!({"step": "approve", "reason": "同意督办", "responsible_user_id": staff})),
+                ("staff", serde_json::json!({"step": "start", "lead_unit_id": msa, "assisting": []})),
+            ] {
+                let (s, v) = call(&app, who, Method::POST, &format!("/api/v1/cases/{id}/steps"), Some(body)).await;
+                assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+            }
+            ids.push(id);
+        }
+        let (s, f) = call(&app, "staff", Method::GET, "/api/v1/statistics/cases", None).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["supervised"].as_i64(), before["supervised"].as_i64().map(|n| n + 2), "{f}");
+        assert_eq!(count(&f, "states", "已启动督办"), count(&before, "states", "已启动督办") + 2);
+        let ground = "二、涉及多个部门职能或发生地涉及多个地区";
+        assert_eq!(count(&f, "grounds", ground), count(&before, "grounds", ground) + 2);
+        assert_eq!(count(&f, "lead_regions", "信阳市"), count(&before, "lead_regions", "信阳市") + 2, "{f}");
+        assert_eq!(count(&f, "ages", "1年以上"), count(&before, "ages", "1年以上") + 1);
+        assert_eq!(count(&f, "ages", "1至3个月"), count(&before, "ages", "1至3个月") + 1);
+        // The oldest of those without a late clock comes before the younger one.
+        let order: Vec<i64> = f["behind"].as_array().expect("behind").iter().filter_map(|b| b["id"].as_i64()).filter(|id| ids.contains(id)).collect();
+        assert_eq!(order, ids, "{f}");
+        // A unit sees the cases it is a party to only: the bureau leads both.
+        let (_, own) = call(&app, "handler.gaj", Method::GET, "/api/v1/statistics/cases", None).await;
+        assert!(own["supervised"].as_i64() < f["supervised"].as_i64(), "{own}");
+        // The page: the state count opens the case list on that state; the chart carries it.
+        let mut c = app.client();
+        c.login("staff", PASSWORD).await;
+        let page = c.get("/statistics/cases").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("href=\"/cases?state=started\"") && page.body.contains("aria-label=\"督办中案件按受理时长\""), "{}", page.body);
+        assert!(page.body.contains(&format!("data-value=\"{}\"", count(&f, "states", "已启动督办"))), "{}", page.body);
+        let x = c.get("/statistics/cases.xlsx").await;
+        assert_eq!(x.status, StatusCode::OK);
+        let book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(x.bytes.clone())).expect("xlsx");
+        assert_eq!(calamine::Reader::sheet_names(&book), ["按状态", "按督办情形", "按主办地区", "按受理时长", "逾期最多和最久"]);
+    })
+    .await;
+}

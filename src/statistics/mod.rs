@@ -4,9 +4,12 @@
 //!
 //! - `clocks`: every kind of clock by unit and by kind — on time, late, missed and still open
 //!   beyond its due date — on the one definition of lateness (`deadline::Timeliness`) (pure);
+//! - `cases`: the supervised major cases by state, ground, lead region and age, and the oldest
+//!   and most overdue (pure rules: what is under supervision, the age bands);
 //! - `chart`: the stacked bar chart as SVG, drawn from the same figures as the table (pure);
 //! - `store`: the scoped reads; `http`: the page, the workbook and the API.
 
+pub mod cases;
 pub mod chart;
 pub mod clocks;
 pub mod http;

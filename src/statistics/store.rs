@@ -50,3 +50,144 @@ pub async fn clock_facts(
         })
         .collect()
 }
+
+/// The supervised cases in `scope` on `today` (see `cases::Figures`): every case by state, and
+/// those under supervision by ground, lead region and age, with the 20 most behind.
+pub async fn case_figures(
+    db: &Db,
+    scope: &Scope,
+    today: NaiveDate,
+) -> AppResult<super::cases::Figures> {
+    use super::cases::{AGES, Behind, Count, band_starts, in_supervision};
+    use crate::cases::flow::CaseState;
+    use crate::cases::model::Ground;
+    let in_scope =
+        || crate::access::sql::parties_in_scope(scope, crate::cases::store::RESOURCE, "c.id");
+    let supervised = || {
+        let mut s = Sql::new(" AND c.state IN (");
+        for (i, st) in CaseState::ALL
+            .iter()
+            .filter(|s| in_supervision(**s))
+            .enumerate()
+        {
+            if i > 0 {
+                s.push(", ");
+            }
+            s.bind(st.code());
+        }
+        s.push(")");
+        s
+    };
+
+    let mut q = Sql::new("SELECT c.state, COUNT(*) FROM cases c WHERE ");
+    q.append(in_scope());
+    q.push(" GROUP BY c.state");
+    let by_state: Vec<(String, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    let states: Vec<Count> = CaseState::ALL
+        .iter()
+        .map(|s| Count {
+            label: s.label().into(),
+            count: by_state
+                .iter()
+                .find(|(code, _)| code == s.code())
+                .map_or(0, |(_, n)| *n),
+            href: Some(format!("/cases?state={}", s.code())),
+        })
+        .collect();
+    let supervised_count = CaseState::ALL
+        .iter()
+        .zip(&states)
+        .filter(|(s, _)| in_supervision(**s))
+        .map(|(_, c)| c.count)
+        .sum();
+
+    let mut q = Sql::new(
+        "SELECT g.ground, COUNT(*) FROM case_grounds g JOIN cases c ON c.id = g.case_id WHERE ",
+    );
+    q.append(in_scope());
+    q.append(supervised());
+    q.push(" GROUP BY g.ground");
+    let by_ground: Vec<(String, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    let grounds = Ground::ALL
+        .iter()
+        .map(|g| Count {
+            label: g.label().into(),
+            count: by_ground
+                .iter()
+                .find(|(code, _)| code == g.code())
+                .map_or(0, |(_, n)| *n),
+            href: Some(format!("/cases?ground={}", g.code())),
+        })
+        .collect();
+
+    let mut q = Sql::new(
+        "SELECT lu.region_code, COUNT(*) FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id WHERE ",
+    );
+    q.append(in_scope());
+    q.append(supervised());
+    q.push(" GROUP BY lu.region_code ORDER BY 2 DESC, 1");
+    let by_region: Vec<(Option<String>, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    let lead_regions = by_region
+        .into_iter()
+        .map(|(code, count)| Count {
+            label: match code {
+                Some(c) => crate::domain::region::names_zh(&c),
+                None => "未确定主办单位".into(),
+            },
+            count,
+            href: None,
+        })
+        .collect();
+
+    // Grouped in SQL by the first day of each band, read as ISO dates.
+    let starts = band_starts(today);
+    let mut q = Sql::new("SELECT CASE");
+    for (i, s) in starts.iter().enumerate() {
+        q.push(" WHEN c.received_on > ")
+            .bind(s.to_string())
+            .push(&format!(" THEN {i}"));
+    }
+    q.push(&format!(
+        " ELSE {} END, COUNT(*) FROM cases c WHERE ",
+        starts.len()
+    ));
+    q.append(in_scope());
+    q.append(supervised());
+    q.push(" GROUP BY 1");
+    let by_age: Vec<(i64, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    let ages = AGES
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _))| Count {
+            label: (*label).into(),
+            count: by_age
+                .iter()
+                .find(|(band, _)| *band == i as i64)
+                .map_or(0, |(_, n)| *n),
+            href: None,
+        })
+        .collect();
+
+    let mut q = Sql::new(concat!(
+        "SELECT c.id, c.code, c.title, c.state, c.received_on, lu.name AS lead_unit_name, \
+         (SELECT COUNT(*) FROM deadlines d WHERE d.record_type = 'case' AND d.record_id = c.id AND ",
+        crate::late_sql!("d"),
+        ") AS late_clocks FROM cases c LEFT JOIN units lu ON lu.id = c.lead_unit_id WHERE "
+    ));
+    q.append(in_scope());
+    q.append(supervised());
+    q.push(" ORDER BY late_clocks DESC, c.received_on, c.id LIMIT 20");
+    let mut behind: Vec<Behind> = q.query_as().fetch_all(&db.pool).await?;
+    for b in &mut behind {
+        b.age_days = NaiveDate::parse_from_str(&b.received_on, "%Y-%m-%d")
+            .map_or(0, |r| (today - r).num_days());
+    }
+    Ok(super::cases::Figures {
+        states,
+        supervised: supervised_count,
+        grounds,
+        lead_regions,
+        ages,
+        behind,
+    })
+}

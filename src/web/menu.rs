@@ -62,6 +62,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 business && a.can(Resource::Deadline, Action::Read),
             ),
             (
+                "督办统计",
+                "/statistics/cases",
+                business && a.can(Resource::Case, Action::Read),
+            ),
+            (
                 "举报投诉",
                 "/public-reports",
                 a.can(Resource::PublicReport, Action::Read),
@@ -216,7 +221,7 @@ mod tests {
                 "/reports" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
-                "/enterprises" | "/persons" => (Resource::Case, Action::Read),
+                "/enterprises" | "/persons" | "/statistics/cases" => (Resource::Case, Action::Read),
                 "/composition" | "/units" => (Resource::Unit, Action::Read),
                 "/users" => (Resource::User, Action::Read),
                 "/tokens" => (Resource::ApiToken, Action::Read),
