@@ -842,6 +842,9 @@ async fn a_concluded_case_fills_the_penalty_decision_that_ends_it() {
         ok(&app, "liaison.scjg", id, json!({"step": "conclude", "date": app.today().to_string(), "text": "作出罚款5万元的行政处罚"})).await;
         // The office does not record decisions; a unit that cannot see the case gets nothing.
         assert_eq!(call(&app, "staff", Method::GET, &draft, None).await.0, StatusCode::FORBIDDEN);
+        // The assisting police see the case but did not conclude it: not theirs to draw up.
+        let (s, v) = call(&app, "handler.gaj", Method::GET, &draft, None).await;
+        assert!(s == StatusCode::FORBIDDEN || v["error"]["fields"][0]["code"] == "not_lead", "{s} {v}");
         let (s, v) = call(&app, "liaison.luoshan.scjg", Method::GET, &draft, None).await;
         assert_eq!((s, v["error"]["fields"][0]["code"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("not_found")), "{v}");
         let (s, d) = call(&app, "liaison.scjg", Method::GET, &draft, None).await;

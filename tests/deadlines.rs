@@ -662,6 +662,13 @@ async fn a_clock_met_after_its_due_date_is_late_everywhere() {
                     .to_string()
             }
         };
+        // A missed clock cannot be backdated into time.
+        for day in ["2026-03-09", "2026-03-02"] {
+            let r = staff
+                .post(&change(ids[2]), &[("op", "met"), ("date", day)])
+                .await;
+            assert_ne!(r.status, StatusCode::SEE_OTHER, "{day}: {}", r.body);
+        }
         let got = [
             get(ids[0]).await,
             get(ids[1]).await,

@@ -71,6 +71,17 @@ async fn clocks_are_counted_on_time_late_missed_and_overdue_by_unit_and_kind() {
         )
         .await
         .expect("pass");
+        // A late clock of the bureau outside the period: not behind the figure.
+        let before = app
+            .open_deadline("二月逾期办结", d(2026, 2, 2), Rule::WorkingDays(5), MSA)
+            .await;
+        let r = staff
+            .post(
+                &format!("/deadlines/{before}/change"),
+                &[("op", "met"), ("date", "2026-02-27")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         // Opened after the pass: running, and past its due date.
         app.open_deadline("超期未办结", start, Rule::WorkingDays(5), POLICE)
             .await;
@@ -178,7 +189,8 @@ async fn clocks_are_counted_on_time_late_missed_and_overdue_by_unit_and_kind() {
             "{b}"
         );
         let unit = app.unit_id(MSA).await;
-        let link = format!("/deadlines?state=late&amp;unit={unit}");
+        let link =
+            format!("/deadlines?state=late&amp;unit={unit}&amp;from=2026-03-01&amp;to=2026-03-31");
         assert!(b.contains(&link), "{b}");
         let behind = staff.get(&link.replace("&amp;", "&")).await;
         assert!(

@@ -28,6 +28,12 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .routes(routes!(api_get))
 }
 
+/// A day of the period filter; one that is not a date filters nothing.
+fn day(raw: &Option<String>) -> Option<chrono::NaiveDate> {
+    raw.as_deref()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+}
+
 fn state_filter(raw: &Option<String>) -> Option<String> {
     non_empty(raw).filter(|s| {
         matches!(
@@ -44,6 +50,10 @@ pub struct ListQuery {
     state: Option<String>,
     /// One owner unit's clocks only (its id).
     unit: Option<String>,
+    /// Clocks started on or after this day (YYYY-MM-DD).
+    from: Option<String>,
+    /// Clocks started on or before this day (YYYY-MM-DD).
+    to: Option<String>,
     page: Option<String>,
     #[serde(default)]
     #[param(ignore)]
@@ -56,8 +66,10 @@ struct ListPage {
     layout: Layout,
     rows: Vec<Deadline>,
     state: String,
-    /// The owner unit filtered on, if any (kept in the form).
+    /// The owner unit and start period filtered on, if any (kept in the form).
     unit: String,
+    from: String,
+    to: String,
     total: i64,
     page: i64,
     pages: i64,
@@ -73,6 +85,8 @@ async fn list_page(
     let f = store::Filter {
         state: state_filter(&q.state),
         unit_id: q.unit.as_deref().and_then(|u| u.trim().parse().ok()),
+        started_from: day(&q.from),
+        started_to: day(&q.to),
     };
     let (rows, total) = store::list(&state.db, &scope, &f, page).await?;
     Ok(render(&ListPage {
@@ -80,6 +94,8 @@ async fn list_page(
         rows,
         state: f.state.unwrap_or_default(),
         unit: f.unit_id.map(|u| u.to_string()).unwrap_or_default(),
+        from: f.started_from.map(|d| d.to_string()).unwrap_or_default(),
+        to: f.started_to.map(|d| d.to_string()).unwrap_or_default(),
         total,
         page,
         pages: (total + store::PAGE_SIZE - 1) / store::PAGE_SIZE,
@@ -245,6 +261,8 @@ pub async fn api_list(
     let f = store::Filter {
         state: state_filter(&q.state),
         unit_id: q.unit.as_deref().and_then(|u| u.trim().parse().ok()),
+        started_from: day(&q.from),
+        started_to: day(&q.to),
     };
     let (items, total) = store::list(&state.db, &scope, &f, page).await?;
     Ok(Json(crate::web::extract::Page::counted(

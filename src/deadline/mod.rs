@@ -297,6 +297,14 @@ pub enum DeadlineError {
         /// Start of the clock.
         start: NaiveDate,
     },
+    /// A clock judged missed cannot be met on or before its due date.
+    #[error("期限已于{}届满并认定逾期，完成日期{}应晚于届满日", format_date_zh(*.due), format_date_zh(*.on))]
+    MissedBackdated {
+        /// The due date that was missed.
+        due: NaiveDate,
+        /// Claimed completion date.
+        on: NaiveDate,
+    },
     /// Marking missed before the due date has passed.
     #[error("期限届满日为{}，尚未逾期", format_date_zh(*.due))]
     NotYetOverdue {
@@ -610,8 +618,14 @@ impl Clock {
     /// clock was marked missed (the act still has to happen); lateness shows by
     /// comparing `on` with the due date.
     pub fn met(&self, on: NaiveDate) -> Result<Clock, DeadlineError> {
-        if !matches!(self.state, State::Missed { .. }) {
-            self.require_open()?;
+        match &self.state {
+            // A clock judged missed stays late: the act followed its due date, so a
+            // completion on or before it would undo the judgment (issue #16).
+            State::Missed { due } if on <= *due => {
+                return Err(DeadlineError::MissedBackdated { due: *due, on });
+            }
+            State::Missed { .. } => {}
+            _ => self.require_open()?,
         }
         if on < self.start {
             return Err(DeadlineError::MetBeforeStart {

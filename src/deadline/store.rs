@@ -318,6 +318,9 @@ pub struct Filter {
     pub state: Option<String>,
     /// One owner unit only (a statistic's click-through to the clocks behind a figure).
     pub unit_id: Option<i64>,
+    /// Clocks started from this day to that (the statistic's period).
+    pub started_from: Option<chrono::NaiveDate>,
+    pub started_to: Option<chrono::NaiveDate>,
 }
 
 pub const PAGE_SIZE: i64 = 50;
@@ -344,6 +347,12 @@ pub async fn list(
     }
     if let Some(u) = f.unit_id {
         w.push(" AND d.owner_unit_id = ").bind(u);
+    }
+    if let Some(from) = f.started_from {
+        w.push(" AND d.start_date >= ").bind(from.to_string());
+    }
+    if let Some(to) = f.started_to {
+        w.push(" AND d.start_date <= ").bind(to.to_string());
     }
     let mut count = Sql::new(
         "SELECT COUNT(*) FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE ",

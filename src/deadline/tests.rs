@@ -577,3 +577,31 @@ fn a_clock_met_after_its_due_date_is_late() {
     }
     assert_eq!(Late.label(), "逾期完成");
 }
+
+/// A clock judged missed cannot be met on or before its due date afterwards (that would turn
+/// a late act into an on-time one); met after it, it is late.
+#[test]
+fn a_missed_clock_cannot_be_backdated_into_time() {
+    let c = Clock::new(
+        Rule::WorkingDays(5),
+        d(2026, 3, 2),
+        "000 §4",
+        "确定主办单位",
+    );
+    let missed = Clock {
+        state: State::Missed { due: d(2026, 3, 9) },
+        ..c
+    };
+    assert_eq!(
+        missed.met(d(2026, 3, 9)),
+        Err(DeadlineError::MissedBackdated {
+            due: d(2026, 3, 9),
+            on: d(2026, 3, 9)
+        })
+    );
+    let late = missed.met(d(2026, 3, 11)).expect("met late");
+    assert_eq!(
+        Timeliness::of(&late.state, Some(d(2026, 3, 9))),
+        Timeliness::Late
+    );
+}

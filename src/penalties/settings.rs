@@ -39,9 +39,9 @@ impl CreditPeriods {
         }
     }
 
-    /// The periods that apply to a record of organ `organ`: the own periods of the office
-    /// governing the organ's region, else the deployment's. Read in the operation's
-    /// transaction.
+    /// The periods that apply to a record of organ `organ`: those of the most specific office
+    /// governing the organ's region that set its own (a county office's, else its city's),
+    /// over the deployment's. Read in the operation's transaction.
     pub async fn for_organ(
         tx: &mut crate::db::Tx,
         organ: i64,
@@ -52,19 +52,19 @@ impl CreditPeriods {
                 .bind(organ)
                 .fetch_optional(&mut **tx)
                 .await?;
-        let office = match region.as_deref().and_then(crate::domain::RegionCode::parse) {
-            Some(region) => crate::units::periods::governing_office(&mut **tx, &region).await?,
-            None => None,
-        };
-        crate::units::periods::of(&mut **tx, office, default).await
+        match region.as_deref().and_then(crate::domain::RegionCode::parse) {
+            Some(region) => crate::units::periods::for_region(tx, &region, default).await,
+            None => Ok(*default),
+        }
     }
 }
 
-/// What an office may set. Periods the rules give the authorities are maxima (an office may
-/// be quicker, never slower); the display periods of Order 45 are maxima too (a publication
-/// is never kept up longer than the rule says); the party's time to state its case is a
-/// minimum (an office may give it longer, never less); the small-fine line is the province's
-/// to set (Order 45 leaves it to the provincial regulator).
+/// What an office may set: the periods the rules give the authorities, as maxima (an office
+/// may be quicker, never slower), and the party's time to state its case, as a minimum (an
+/// office may give it longer, never less). Not the office's to set, so always the
+/// deployment's: the display terms of Order 45 and the listing term of Order 44 (fixed by the
+/// rules; an earlier end is credit repair, decided case by case), the minimum listed time
+/// before repair, and the small-fine line (the province's, Order 45).
 impl OfficePeriods for CreditPeriods {
     const COLUMN: &'static str = "credit_periods";
     const AUDIT: &'static str = "penalty.settings";
@@ -76,30 +76,6 @@ impl OfficePeriods for CreditPeriods {
             measure: Measure::WorkingDays,
             min: 1,
             max: 20,
-        },
-        Bound {
-            field: "disclosure.short_months",
-            matter: "通报批评或者较低数额罚款的公示期",
-            clause: "《市场监督管理行政处罚信息公示规定》第十四条：3个月",
-            measure: Measure::Months,
-            min: 1,
-            max: 3,
-        },
-        Bound {
-            field: "disclosure.long_years",
-            matter: "其他行政处罚信息的公示期",
-            clause: "《市场监督管理行政处罚信息公示规定》第十四条：3年",
-            measure: Measure::Years,
-            min: 1,
-            max: 3,
-        },
-        Bound {
-            field: "disclosure.small_fine_fen",
-            matter: "较低数额罚款的标准",
-            clause: "《市场监督管理行政处罚信息公示规定》第十四条：由省级市场监督管理部门确定",
-            measure: Measure::Fen,
-            min: 1,
-            max: 1_000_000,
         },
         Bound {
             field: "disclosure.takedown_workdays",
@@ -124,22 +100,6 @@ impl OfficePeriods for CreditPeriods {
             measure: Measure::WorkingDays,
             min: 5,
             max: 15,
-        },
-        Bound {
-            field: "listings.listing_years",
-            matter: "列入严重违法失信名单的期限",
-            clause: "《市场监督管理严重违法失信名单管理办法》：3年",
-            measure: Measure::Years,
-            min: 1,
-            max: 3,
-        },
-        Bound {
-            field: "listings.repair_after_years",
-            matter: "可以申请信用修复的最短列入期限",
-            clause: "《市场监督管理严重违法失信名单管理办法》：列入满1年",
-            measure: Measure::Years,
-            min: 1,
-            max: 1,
         },
         Bound {
             field: "listings.repair_decision_workdays",
@@ -238,7 +198,8 @@ pub async fn api_put(
     u: ApiUser,
     ApiJson(input): ApiJson<CreditSettingsInput>,
 ) -> AppResult<Json<CreditSettings>> {
-    crate::units::periods::set(&state.db, &u.actor, &u.who, input.periods)
+    let default = CreditPeriods::configured(&state.config);
+    crate::units::periods::set(&state.db, &u.actor, &u.who, input.periods, &default)
         .await
         .map_err(|e| e.under("periods"))?;
     Ok(Json(settings(&state, &u.actor).await?))
@@ -261,11 +222,8 @@ mod tests {
         assert!(check(&law()).is_ok());
         let mut slow = law();
         slow.disclosure.publish_workdays = 21;
-        slow.disclosure.long_years = 4;
-        slow.disclosure.short_months = 4;
         slow.disclosure.takedown_workdays = 6;
-        slow.listings.listing_years = 4;
-        slow.listings.repair_after_years = 2;
+        slow.disclosure.objection_workdays = 16;
         slow.listings.repair_decision_workdays = 16;
         slow.listings.revoke_workdays = 4;
         let e = check(&slow).expect_err("slower than the rules");
@@ -274,11 +232,8 @@ mod tests {
             fields,
             [
                 "disclosure.publish_workdays",
-                "disclosure.short_months",
-                "disclosure.long_years",
                 "disclosure.takedown_workdays",
-                "listings.listing_years",
-                "listings.repair_after_years",
+                "disclosure.objection_workdays",
                 "listings.repair_decision_workdays",
                 "listings.revoke_workdays"
             ]
@@ -288,6 +243,32 @@ mod tests {
             Some(
                 "行政处罚信息公示应为1至20个工作日（国发〔2014〕6号：作出决定之日起20个工作日内）"
             )
+        );
+    }
+
+    /// The display and listing terms and the small-fine line are not the office's: whatever
+    /// an office stored, the deployment's apply.
+    #[test]
+    fn the_fixed_terms_and_the_provinces_line_stay_the_deployments() {
+        let deployment = law();
+        let mut own = law();
+        own.disclosure.publish_workdays = 10;
+        own.disclosure.long_years = 1;
+        own.disclosure.short_months = 1;
+        own.disclosure.small_fine_fen = 100_000_000;
+        own.listings.listing_years = 1;
+        own.listings.repair_after_years = 0;
+        let applied = crate::units::periods::merged(&deployment, &own);
+        assert_eq!(applied.disclosure.publish_workdays, 10);
+        assert_eq!(
+            (
+                applied.disclosure.long_years,
+                applied.disclosure.short_months,
+                applied.disclosure.small_fine_fen,
+                applied.listings.listing_years,
+                applied.listings.repair_after_years
+            ),
+            (3, 3, 300_000, 3, 1)
         );
     }
 
@@ -306,13 +287,12 @@ mod tests {
     }
 
     #[test]
-    fn an_office_may_be_quicker_and_set_the_provinces_small_fine_line() {
+    fn an_office_may_be_quicker() {
         let mut p = law();
         p.disclosure.publish_workdays = 10;
-        p.disclosure.small_fine_fen = 1_000_000; // 10,000 yuan
         p.listings.revoke_workdays = 1;
         assert!(check(&p).is_ok());
-        p.disclosure.small_fine_fen = 50; // half a yuan: not a whole yuan of at least 1
+        p.listings.revoke_workdays = 0;
         assert!(check(&p).is_err());
     }
 }

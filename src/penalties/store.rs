@@ -341,7 +341,16 @@ pub async fn from_case(
 ) -> AppResult<DecisionInput> {
     actor.require(Resource::Penalty, Action::Create)?;
     let case = concluded_case(db, actor, case_id).await?;
-    let entitled = case.lead_unit_id == Some(actor.unit_id);
+    // The lead unit concluded the case and holds its parties' numbers in full: the decision
+    // that ends it is drawn up there (another unit may still link its own decision).
+    if case.lead_unit_id != Some(actor.unit_id) {
+        return Err(AppError::field(
+            "case_id",
+            "not_lead",
+            "只有本案主办单位可以据本案登记行政处罚决定",
+        ));
+    }
+    let entitled = true;
     let parties: Vec<(String, String, String)> =
         crate::cases::store::parties(&db.pool, case_id, entitled, today)
             .await?
@@ -358,6 +367,13 @@ pub async fn from_case(
     .bind(case_id)
     .fetch_optional(&db.pool)
     .await?;
+    // The conclusion's event reads "2026年3月9日办结：…": the result without its date.
+    let closure = closure.map(|c| match c.split_once("办结：") {
+        Some((date, rest)) if date.ends_with('日') && date.chars().count() <= 12 => {
+            rest.to_string()
+        }
+        _ => c,
+    });
     Ok(super::model::FromCase {
         case_id,
         summary: &case.summary,

@@ -1020,9 +1020,15 @@ pub async fn api_settings_put(
     u: ApiUser,
     ApiJson(input): ApiJson<SettingsInput>,
 ) -> AppResult<Json<Settings>> {
-    crate::units::periods::set(&state.db, &u.actor, &u.who, input.periods)
-        .await
-        .map_err(|e| e.under("periods"))?;
+    crate::units::periods::set(
+        &state.db,
+        &u.actor,
+        &u.who,
+        input.periods,
+        &state.config.public_reports,
+    )
+    .await
+    .map_err(|e| e.under("periods"))?;
     Ok(Json(settings(&state, &u.actor).await?))
 }
 

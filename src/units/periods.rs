@@ -131,7 +131,9 @@ pub fn from_form<P: OfficePeriods>(
     let mut e = FieldErrors::new();
     for b in P::BOUNDS {
         let figure = typed(b.field).trim().parse::<i64>().ok();
-        if figure.is_some_and(|n| n < 0) {
+        // Out of bounds is said against the field here, before the figure meets the set's
+        // types (a number too large for them would otherwise fail without a field).
+        if figure.is_some_and(|n| !(b.min..=b.max).contains(&n)) {
             e.add(b.field, "out_of_range", b.refusal());
             continue;
         }
@@ -158,6 +160,48 @@ pub fn from_form<P: OfficePeriods>(
     })
 }
 
+/// A set whose figures outside the bounds (those not the office's to set) are the
+/// deployment's; else a field error against each one that differs.
+pub fn fixed<P: OfficePeriods>(p: &P, default: &P) -> Result<(), FieldErrors> {
+    fn leaves(v: &serde_json::Value, at: String, out: &mut Vec<(String, serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let next = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
+                    leaves(x, next, out);
+                }
+            }
+            other => out.push((at, other.clone())),
+        }
+    }
+    let (mut mine, mut law) = (Vec::new(), Vec::new());
+    leaves(
+        &serde_json::to_value(p).unwrap_or_default(),
+        String::new(),
+        &mut mine,
+    );
+    leaves(
+        &serde_json::to_value(default).unwrap_or_default(),
+        String::new(),
+        &mut law,
+    );
+    let mut e = FieldErrors::new();
+    for ((field, v), (_, d)) in mine.iter().zip(&law) {
+        if v != d && !P::BOUNDS.iter().any(|b| b.field == field) {
+            e.add(
+                field,
+                "not_allowed",
+                "该项由本平台统一配置，办公室不能自行设定",
+            );
+        }
+    }
+    e.into_result(|| ())
+}
+
 /// The periods office `office` set for itself, if it did.
 pub async fn own<P: OfficePeriods>(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
@@ -181,16 +225,47 @@ pub async fn own<P: OfficePeriods>(
         .transpose()
 }
 
-/// The periods office `office` applies: its own, else `default` (the deployment's).
+/// `default` with the periods an office may set taken from `own`: what the office did not
+/// set (or may not set) stays the deployment's.
+pub fn merged<P: OfficePeriods>(default: &P, own: &P) -> P {
+    let mut v = serde_json::to_value(default).unwrap_or_default();
+    let o = serde_json::to_value(own).unwrap_or_default();
+    for b in P::BOUNDS {
+        let at = pointer(b.field);
+        if let (Some(from), Some(slot)) = (o.pointer(&at), v.pointer_mut(&at)) {
+            *slot = from.clone();
+        }
+    }
+    serde_json::from_value(v).unwrap_or(*default)
+}
+
+/// The periods office `office` applies: its own merged over `default` (the deployment's).
 pub async fn of<P: OfficePeriods>(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     office: Option<i64>,
     default: &P,
 ) -> AppResult<P> {
     Ok(match office {
-        Some(office) => own(exec, office).await?.unwrap_or(*default),
+        Some(office) => own(exec, office)
+            .await?
+            .map_or(*default, |o| merged(default, &o)),
         None => *default,
     })
+}
+
+/// The periods that apply in `region`: those of the most specific office governing it that
+/// set its own (a county office's, else its city's), merged over `default`.
+pub async fn for_region<P: OfficePeriods>(
+    tx: &mut crate::db::Tx,
+    region: &RegionCode,
+    default: &P,
+) -> AppResult<P> {
+    for office in governing_offices(&mut **tx, region).await? {
+        if let Some(o) = own::<P>(&mut **tx, office).await? {
+            return Ok(merged(default, &o));
+        }
+    }
+    Ok(*default)
 }
 
 /// The office director sets his office's own periods, each within its bounds; `None` returns
@@ -201,12 +276,14 @@ pub async fn set<P: OfficePeriods>(
     actor: &Actor,
     who: &Who,
     periods: Option<P>,
+    default: &P,
 ) -> AppResult<()> {
     if !actor.has(crate::access::Role::OfficeDirector) {
         return Err(AppError::Forbidden);
     }
     if let Some(p) = &periods {
         check(p)?;
+        fixed(p, default)?;
     }
     let json = periods
         .map(|p| serde_json::to_string(&p))
@@ -237,18 +314,27 @@ pub async fn governing_office(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     region: &RegionCode,
 ) -> AppResult<Option<i64>> {
+    Ok(governing_offices(exec, region).await?.first().copied())
+}
+
+/// The active offices whose region holds `region`, the most specific first.
+pub async fn governing_offices(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    region: &RegionCode,
+) -> AppResult<Vec<i64>> {
     let offices: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, region_code FROM units WHERE active = 1 \
          AND kind IN ('group_office', 'county_office') ORDER BY id",
     )
     .fetch_all(exec)
     .await?;
-    Ok(offices
+    let mut within: Vec<(i64, RegionCode)> = offices
         .into_iter()
         .filter_map(|(id, code)| RegionCode::parse(&code).map(|c| (id, c)))
         .filter(|(_, c)| c.contains(region))
-        .max_by_key(|(_, c)| c.scope_prefix().len())
-        .map(|(id, _)| id))
+        .collect();
+    within.sort_by_key(|(id, c)| (std::cmp::Reverse(c.scope_prefix().len()), *id));
+    Ok(within.into_iter().map(|(id, _)| id).collect())
 }
 
 /// One row of the settings page: the matter, its rule, what applies, what may be set, and the

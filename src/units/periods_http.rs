@@ -46,7 +46,7 @@ pub async fn applied<P: OfficePeriods>(
     let own = periods::own::<P>(&state.db.pool, actor.unit_id).await?;
     Ok(Applied {
         own: own.is_some(),
-        periods: own.unwrap_or(*default),
+        periods: own.map_or(*default, |o| periods::merged(default, &o)),
     })
 }
 
@@ -101,7 +101,7 @@ pub async fn save<P: OfficePeriods>(
         periods::from_form(default, |f| p.one(f)).map(Some)
     };
     let result = match chosen {
-        Ok(chosen) => periods::set(&state.db, &cu.actor, &cu.who, chosen).await,
+        Ok(chosen) => periods::set(&state.db, &cu.actor, &cu.who, chosen, default).await,
         Err(e) => Err(AppError::Validation(e)),
     };
     match result {
