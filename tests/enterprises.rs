@@ -855,3 +855,24 @@ async fn a_malformed_resident_id_is_named_and_never_echoed_and_an_unknown_one_is
     })
     .await;
 }
+
+/// A lookup confirms or denies a number: one reader looks up at most
+/// `PERSON_LOOKUPS_PER_HOUR` persons an hour, so the hidden birth date of a number shown masked
+/// cannot be tried day by day; a malformed number does not count.
+#[tokio::test]
+async fn a_reader_looks_up_a_bounded_number_of_persons_an_hour() {
+    each_db(true, |app| async move {
+        let (s, _) = person_record(&app, "staff", "110105194912310021").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        for _ in 0..shuangda::enterprises::PERSON_LOOKUPS_PER_HOUR {
+            let (s, body) = person_record(&app, "staff", "11010519491231002X").await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+        }
+        let (s, _) = person_record(&app, "staff", "11010519491231002X").await;
+        assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+        // Another reader has a budget of its own.
+        let (s, _) = person_record(&app, "director", "11010519491231002X").await;
+        assert_eq!(s, StatusCode::OK);
+    })
+    .await;
+}

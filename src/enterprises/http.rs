@@ -238,12 +238,25 @@ async fn person_page(
         Ok(id) => id,
         Err(e) => return person_form(&cu, FieldErrors(vec![e])),
     };
+    lookup_turn(&state, &cu.actor)?;
     let r = store::person_lookup(&state.db, &cu.actor, &cu.who, &id).await?;
     Ok(render(&PersonPage {
         layout: Layout::new(&cu, &format!("个人诚信档案 {}", r.resident_id), "/persons"),
         r,
         nothing_found: PERSON_NOTHING_FOUND,
     }))
+}
+
+/// One more lookup of a person's record by this user, within the hour's budget (429 beyond).
+fn lookup_turn(state: &SharedState, actor: &crate::access::Actor) -> AppResult<()> {
+    if state
+        .person_lookup_limiter
+        .try_begin(&format!("user:{}", actor.user_id))
+    {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
+    }
 }
 
 /// Whose record is asked for.
@@ -271,10 +284,12 @@ fn text_only<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error>
 /// caller's data scope (null for a kind of record the caller may not read); an empty record
 /// when nothing in scope names the person. The number is sent in the body and answered masked;
 /// each lookup is audited with the masked number. A malformed number: 422 naming
-/// `resident_id` (`required`, `invalid_format`, `invalid_checksum`).
+/// `resident_id` (`required`, `invalid_format`, `invalid_checksum`). At most 30 lookups an hour
+/// per reader (429 beyond).
 #[utoipa::path(post, path = "/api/v1/persons/record", tag = "enterprises",
     request_body = PersonLookupInput,
-    responses((status = 200, body = PersonRecord)),
+    responses((status = 200, body = PersonRecord), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_person(
     State(state): State<SharedState>,
@@ -285,6 +300,7 @@ pub async fn api_person(
         return Err(AppError::Forbidden);
     }
     let id = ResidentId::field(PERSON_FIELD, &input.resident_id, u.who.today())?;
+    lookup_turn(&state, &u.actor)?;
     Ok(Json(
         store::person_lookup(&state.db, &u.actor, &u.who, &id).await?,
     ))

@@ -25,6 +25,11 @@ use serde::Serialize;
 pub mod http;
 pub mod store;
 
+/// A person's record may be looked up this many times an hour by one user (on one instance):
+/// each lookup confirms or denies a number, and a reader shown a masked number could
+/// otherwise try the hidden birth dates one by one.
+pub const PERSON_LOOKUPS_PER_HOUR: usize = 30;
+
 /// At most this many records are listed per section, newest first; the rest are counted.
 pub const CAP: i64 = 200;
 

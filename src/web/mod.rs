@@ -47,6 +47,10 @@ pub struct AppState {
     pub public_lookup_limiter: AddressLimiter,
     /// Receipts rendered per client address (each a PDF): 30 per 5 minutes.
     pub public_receipt_limiter: AddressLimiter,
+    /// A person's record looked up per user (`enterprises::PERSON_LOOKUPS_PER_HOUR` an hour):
+    /// a lookup confirms a guessed number, so guessing the hidden birth date of a masked one
+    /// is bounded.
+    pub person_lookup_limiter: AddressLimiter,
     /// Sign-in through the identity platform (OpenID Connect, LDAP).
     pub federation: crate::auth::sso::Federation,
     /// `Strict-Transport-Security`, sent when the platform is served over HTTPS.
@@ -88,6 +92,10 @@ impl AppState {
             public_submit_limiter,
             public_lookup_limiter,
             public_receipt_limiter: AddressLimiter::new(30, Duration::from_secs(300)),
+            person_lookup_limiter: AddressLimiter::new(
+                crate::enterprises::PERSON_LOOKUPS_PER_HOUR,
+                Duration::from_secs(3600),
+            ),
             hsts,
             metrics: metrics::Metrics::default(),
         })
