@@ -840,6 +840,23 @@ async fn figures_by_unit_on_screen_and_as_xlsx() {
         assert!(strings.contains(MSA) && strings.contains("立案率"));
         let page = c.get("/linkage/stats").await;
         assert!(page.body.contains("stats-table") && page.body.contains(MSA));
+        // Issue #16: the funnel of the totals, each step's bar carrying the total row's figure.
+        let total = &f["total"];
+        for (step, key) in [
+            ("移送", "transfers"),
+            ("立案", "filed"),
+            ("不予立案", "refused"),
+        ] {
+            let n = total[key].as_i64().expect("figure");
+            let at = page
+                .body
+                .find(&format!("data-label=\"{step}\""))
+                .unwrap_or_else(|| panic!("no bar {step}"));
+            let bar = &page.body[at..];
+            let bar = &bar[..bar.find("</g>").unwrap_or(bar.len())];
+            assert!(bar.contains(&format!(">{n}</text>")), "{step} {n}: {bar}");
+        }
+        assert!(page.body.contains("aria-label=\"移送案件办理流程\""));
     })
     .await;
 }

@@ -1227,7 +1227,7 @@ async fn an_office_sets_its_own_periods_within_the_law() {
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["own"], true);
         // The city office's complaints run on 3 working days, its reports on 10; the Luoshan
-        // office keeps the deployment's 7.
+        // office set none of its own, so its city's apply.
         let submit =
             |kind: &'static str, region: &'static str| {
                 let app = &app;
@@ -1276,7 +1276,7 @@ async fn an_office_sets_its_own_periods_within_the_law() {
         );
         assert_eq!(
             rule("county.luoshan", submit("complaint", "411521").await).await,
-            "7个工作日"
+            "3个工作日"
         );
         let audited: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM audit_log WHERE action = 'public_report.settings'",

@@ -47,15 +47,7 @@ impl CreditPeriods {
         organ: i64,
         default: &CreditPeriods,
     ) -> AppResult<CreditPeriods> {
-        let region: Option<String> =
-            sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
-                .bind(organ)
-                .fetch_optional(&mut **tx)
-                .await?;
-        match region.as_deref().and_then(crate::domain::RegionCode::parse) {
-            Some(region) => crate::units::periods::for_region(tx, &region, default).await,
-            None => Ok(*default),
-        }
+        crate::units::periods::for_unit(tx, organ, default).await
     }
 }
 

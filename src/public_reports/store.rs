@@ -736,7 +736,7 @@ pub async fn submit(
     let password = tracking::new_password()?;
     let mut tx = db.begin().await?;
     let subject = within_subject_budget(&mut tx, who, new, admission.per_subject_per_day).await?;
-    let periods = &crate::units::periods::of(&mut *tx, Some(office), periods).await?;
+    let periods = &crate::units::periods::for_unit(&mut tx, office, periods).await?;
     // Eight random digits a day: among a few thousand reports of one day two numbers meet
     // now and then (the birthday bound), so a number already given is drawn again. Two
     // submissions drawing the same new number at the same instant are left to the unique
@@ -1498,8 +1498,9 @@ pub async fn step(
     )
     .map_err(|e| AppError::conflict("step_refused", e.to_string()))?;
     let kind = r.kind()?;
-    // The clocks of the office that received it: its own periods, else the deployment's.
-    let periods = &crate::units::periods::of(&mut *tx, Some(r.office_unit_id), periods).await?;
+    // The clocks of the office that received it: its own periods, else its city's, else the
+    // deployment's.
+    let periods = &crate::units::periods::for_unit(&mut tx, r.office_unit_id, periods).await?;
     if let Parsed::Close(o, ..) = &parsed
         && !flow::outcomes_after(kind, r.filed.map(|f| f == 1)).contains(o)
     {

@@ -239,18 +239,21 @@ pub fn merged<P: OfficePeriods>(default: &P, own: &P) -> P {
     serde_json::from_value(v).unwrap_or(*default)
 }
 
-/// The periods office `office` applies: its own merged over `default` (the deployment's).
-pub async fn of<P: OfficePeriods>(
-    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    office: Option<i64>,
+/// The periods that apply to the records of unit `unit` (an organ, or an office itself):
+/// those of its region ([`for_region`]).
+pub async fn for_unit<P: OfficePeriods>(
+    tx: &mut crate::db::Tx,
+    unit: i64,
     default: &P,
 ) -> AppResult<P> {
-    Ok(match office {
-        Some(office) => own(exec, office)
-            .await?
-            .map_or(*default, |o| merged(default, &o)),
-        None => *default,
-    })
+    let region: Option<String> = sqlx::query_scalar("SELECT region_code FROM units WHERE id = $1")
+        .bind(unit)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match region.as_deref().and_then(RegionCode::parse) {
+        Some(region) => for_region(tx, &region, default).await,
+        None => Ok(*default),
+    }
 }
 
 /// The periods that apply in `region`: those of the most specific office governing it that

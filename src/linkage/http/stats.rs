@@ -36,6 +36,34 @@ async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Fi
 struct StatsPage {
     layout: Layout,
     f: Figures,
+    /// The funnel of the totals (issue #16: transferred → filed / refused → reconsidered →
+    /// supervised), drawn from the table's own total row.
+    funnel: String,
+}
+
+/// The linkage funnel of `t`: each step of the procedure with how many transfers reached it.
+fn funnel(t: &stats::UnitFigures) -> String {
+    use crate::statistics::chart::{Bar, Series, stacked_bars};
+    let bar = |label: &str, n: i64| Bar {
+        label: label.into(),
+        values: vec![n],
+    };
+    stacked_bars(
+        "移送案件办理流程",
+        &[Series {
+            name: "件数",
+            class: "s-ok",
+        }],
+        &[
+            bar("移送", t.transfers),
+            bar("立案", t.filed),
+            bar("不予立案", t.refused),
+            bar("提请复议", t.reconsiderations),
+            bar("复议后立案", t.reconsidered_filed),
+            bar("建议立案监督", t.supervisions),
+            bar("监督后立案", t.supervised_filed),
+        ],
+    )
 }
 
 async fn page(
@@ -46,6 +74,7 @@ async fn page(
     let f = compute(&state, &cu.actor, &p).await?;
     Ok(render(&StatsPage {
         layout: Layout::new(&cu, "两法衔接统计", "/linkage/stats"),
+        funnel: funnel(&f.total),
         f,
     }))
 }
