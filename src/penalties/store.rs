@@ -331,8 +331,7 @@ async fn concluded_case(
 }
 
 /// A decision to be recorded, filled from the concluded case `case_id` (its party and facts;
-/// see `model::FromCase`). A person's number is given only to a reader entitled to see it in
-/// full (the case's lead unit).
+/// see `model::FromCase`), for the case's lead unit only.
 pub async fn from_case(
     db: &Db,
     actor: &Actor,
@@ -350,9 +349,9 @@ pub async fn from_case(
             "只有本案主办单位可以据本案登记行政处罚决定",
         ));
     }
-    let entitled = true;
+    // The lead unit is entitled to the parties' numbers in full.
     let parties: Vec<(String, String, String)> =
-        crate::cases::store::parties(&db.pool, case_id, entitled, today)
+        crate::cases::store::parties(&db.pool, case_id, true, today)
             .await?
             .into_iter()
             .map(|p| (p.kind, p.name, p.code))
