@@ -114,6 +114,8 @@ async fn walk(c: &Client, base: &str) -> Step<()> {
     set_date(c, "input[name=from]", "2026-03-01").await?;
     set_date(c, "input[name=to]", "2026-03-31").await?;
     click(c, "form.filters button[type=submit]").await?;
+    // The page before (this year's figures, none after 2026) stays until the new one loads.
+    wait_url_contains(c, "from=2026-03-01").await?;
     wait_path(c, "/statistics/clocks").await?;
     wait_for(c, "svg.chart").await?;
     let figures = c

@@ -77,6 +77,28 @@ pub async fn wait_path(c: &Client, want: &str) -> Step<()> {
     }
 }
 
+/// Wait until the address holds `needle`: a filter form submitted to its own path changes only
+/// the query, and until then the old page (whose figures may differ) is still on screen.
+pub async fn wait_url_contains(c: &Client, needle: &str) -> Step<()> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let url = c
+            .current_url()
+            .await
+            .ctx("reading the current URL")?
+            .to_string();
+        if url.contains(needle) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "expected the address to hold {needle}, it is {url}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn click(c: &Client, css: &str) -> Step<()> {
     wait_for(c, css)
         .await?
