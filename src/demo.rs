@@ -474,7 +474,58 @@ async fn acting(
 pub async fn load_records(state: &crate::web::SharedState) -> AppResult<()> {
     load_linkage(state).await?;
     load_public_reports(state).await?;
-    load_penalties(state).await
+    load_penalties(state).await?;
+    load_direct_reports(state).await
+}
+
+/// Direct reporting: the city office's two data sets from the usual indicators, and the
+/// current quarter opened for the market regulation bureaus and police of the city and of
+/// 罗山县 (their figures are sent once the quarter ends).
+pub async fn load_direct_reports(state: &crate::web::SharedState) -> AppResult<()> {
+    use crate::direct_reports::{model, store};
+    use chrono::Datelike;
+    let db = &state.db;
+    let (office, office_who) = acting(state, "staff").await?;
+    let mut sets = Vec::new();
+    for t in [model::Template::Administrative, model::Template::Criminal] {
+        let input = model::SetInput {
+            name: t.label().into(),
+            periodicity: "quarter".into(),
+            due_working_days: "10".into(),
+            template: Some(t.code().into()),
+            indicators: None,
+            checks: t.checks(),
+        };
+        sets.push(store::create_set(db, &office, &office_who, &input).await?);
+    }
+    let today = state.clock.today();
+    let quarter = format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1);
+    for (set, units) in sets.iter().zip([
+        ["信阳市市场监督管理局", "罗山县市场监督管理局"],
+        ["信阳市公安局", "罗山县公安局"],
+    ]) {
+        let mut ids = Vec::new();
+        for u in units {
+            let id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
+                .bind(u)
+                .fetch_one(&db.pool)
+                .await?;
+            ids.push(id.to_string());
+        }
+        store::open_period(
+            db,
+            &state.calendar(),
+            &office,
+            &office_who,
+            *set,
+            &store::PeriodInput {
+                period: quarter.clone(),
+                unit_ids: ids,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 pub async fn load_linkage(state: &crate::web::SharedState) -> AppResult<()> {

@@ -18,6 +18,7 @@ pub mod context;
 pub mod db;
 pub mod deadline;
 pub mod demo;
+pub mod direct_reports;
 pub mod documents;
 pub mod domain;
 pub mod drafting;

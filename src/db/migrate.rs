@@ -246,6 +246,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "deadline_met_on",
         sql: include_str!("../../migrations/0046_deadline_met_on.sql"),
     },
+    Migration {
+        version: 47,
+        name: "direct_reports",
+        sql: include_str!("../../migrations/0047_direct_reports.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -124,6 +124,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 a.can(Resource::Report, Action::Read),
             ),
             (
+                "查办案件直报",
+                "/direct-reports",
+                a.can(Resource::Report, Action::Read),
+            ),
+            (
                 "宣传培训",
                 "/activities",
                 a.can(Resource::Activity, Action::Read),
@@ -218,7 +223,7 @@ mod tests {
                 "/tasks" | "/plans" => (Resource::Task, Action::Read),
                 "/circulars" => (Resource::Circular, Action::Read),
                 "/inspections" => (Resource::Inspection, Action::Read),
-                "/reports" => (Resource::Report, Action::Read),
+                "/reports" | "/direct-reports" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
                 "/enterprises" | "/persons" | "/statistics/cases" => (Resource::Case, Action::Read),

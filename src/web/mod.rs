@@ -144,6 +144,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
         .merge(crate::activities::http::routes())
+        .merge(crate::direct_reports::http::routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured

@@ -142,6 +142,9 @@ fn notice_text(code: &str) -> Option<&'static str> {
         "identity_unlinked" => "已解除统一身份认证账号的关联。",
         "read" => "已标记为已读。",
         "reminded" => "已催办，承办单位已收到提醒。",
+        "opened" => "已开启，报送单位已收到通知。",
+        "submitted" => "已报送，等待上一级审核。",
+        "done" => "已办理。",
         _ => return None,
     })
 }

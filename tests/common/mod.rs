@@ -89,6 +89,19 @@ impl App {
         id
     }
 
+    /// The same database and configuration with the clock on another day: for what happens
+    /// after a due date.
+    pub fn on(&self, day: chrono::NaiveDate) -> App {
+        let ctx = Ctx::new(self.db.clone(), Clock::on(day), None);
+        let state = web::AppState::new(std::sync::Arc::new(ctx), self.state.config.clone());
+        App {
+            router: web::router(state.clone()),
+            state,
+            db: self.db.clone(),
+            url: self.url.clone(),
+        }
+    }
+
     /// Today's date on the app's clock (Beijing).
     pub fn today(&self) -> chrono::NaiveDate {
         self.state.clock.today()
