@@ -39,6 +39,7 @@ pub mod secrecy;
 pub mod server;
 pub mod statistics;
 pub mod tasks;
+pub mod typical_cases;
 pub mod units;
 pub mod users;
 pub mod web;

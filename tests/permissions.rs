@@ -167,6 +167,18 @@ const MATRIX: &[(&str, &[&str])] = &[
         "inspection.create",
         &["director", "staff", "county.luoshan"],
     ),
+    (
+        "typical_case.read",
+        &[
+            "leader",
+            "director",
+            "staff",
+            "liaison.scjg",
+            "handler.gaj",
+            "county.luoshan",
+            "procurator",
+        ],
+    ),
 ];
 
 const Y2027: &str =
@@ -416,6 +428,11 @@ async fn attempt(
         }
         "report.read" => {
             api(app, Method::GET, "/api/v1/reports", t, None)
+                .await
+                .status
+        }
+        "typical_case.read" => {
+            api(app, Method::GET, "/api/v1/typical-cases", t, None)
                 .await
                 .status
         }

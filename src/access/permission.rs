@@ -40,6 +40,9 @@ pub enum Resource {
     /// Training and publicity activities (002 (八); 004 一(四)–(五)): the office and the member
     /// units record what they organise, alone or jointly; the office reads its region's.
     Activity,
+    /// Typical cases (002 (八)1 曝光典型案件; 003 三(六)): the office writes up a concluded
+    /// case, a filed transfer or a published decision, redacted; read within scope.
+    TypicalCase,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -56,7 +59,7 @@ pub enum Action {
 }
 
 impl Resource {
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 18] = [
         Resource::Unit,
         Resource::User,
         Resource::RoleGrant,
@@ -74,6 +77,7 @@ impl Resource {
         Resource::PublicReport,
         Resource::Penalty,
         Resource::Activity,
+        Resource::TypicalCase,
     ];
 }
 
@@ -221,6 +225,16 @@ pub fn reach(role: Role, resource: Resource, action: Action) -> Option<Reach> {
             Some(OwnRegion)
         }
         (Activity, Create) if matches!(role, UnitLiaison | UnitHandler) => Some(OwnUnit),
+        // Typical cases: the office writes them up from its region's records (its director
+        // signs them, the chain's rule); the office and leaders read their region's, a unit
+        // those written from its own work.
+        (TypicalCase, Read) if region_roles => Some(OwnRegion),
+        (TypicalCase, Read) if unit_roles => Some(OwnUnit),
+        (TypicalCase, Create)
+            if matches!(role, OfficeDirector | OfficeStaff | CountyOfficeStaff) =>
+        {
+            Some(OwnRegion)
+        }
         _ => None,
     }
 }

@@ -164,6 +164,21 @@ pub async fn draft(ctx: &Ctx, actor: &Actor, who: &Who, input: &CircularInput) -
         n.body = briefing_body(db, actor, &n, who.today()).await?;
     }
     let mut tx = db.begin().await?;
+    let id = draft_in(ctx, &mut tx, actor, who, &n).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The circular `n` written and drafted into the document chain inside the caller's
+/// transaction, with its audit record: a circular drafted from another record's step (a
+/// typical case circulated) is the same circular. The caller checked the actor may draft it.
+pub async fn draft_in(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    actor: &Actor,
+    who: &Who,
+    n: &NewCircular,
+) -> AppResult<i64> {
     let now = who.at_text();
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO circulars (kind, office_unit_id, office_region, title, body, named, state, created_by, created_at, updated_at) \
@@ -177,12 +192,12 @@ pub async fn draft(ctx: &Ctx, actor: &Actor, who: &Who, input: &CircularInput) -
     .bind(&n.named)
     .bind(actor.user_id)
     .bind(&now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
-    crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
+    crate::access::parties::add(tx, RESOURCE, id, actor.unit_id, "office", &now).await?;
     for u in &n.unit_ids {
         crate::units::store::require_named(
-            &mut tx,
+            tx,
             *u,
             "unit_ids",
             "主送单位不存在或已停用",
@@ -193,13 +208,13 @@ pub async fn draft(ctx: &Ctx, actor: &Actor, who: &Who, input: &CircularInput) -
         sqlx::query("INSERT INTO circular_recipients (circular_id, unit_id) VALUES ($1, $2)")
             .bind(id)
             .bind(u)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        crate::access::parties::add(&mut tx, RESOURCE, id, *u, "recipient", &now).await?;
+        crate::access::parties::add(tx, RESOURCE, id, *u, "recipient", &now).await?;
     }
     crate::drafting::store::open_draft(
         ctx,
-        &mut tx,
+        tx,
         actor,
         who,
         crate::drafting::Kind::Circular,
@@ -207,13 +222,12 @@ pub async fn draft(ctx: &Ctx, actor: &Actor, who: &Who, input: &CircularInput) -
         json!({"step": "sign", "body": n.body}),
     )
     .await?;
-    let c = get_tx(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    commit(
+    audit::record(
         tx,
         who,
-        &c,
-        "circular.draft",
-        json!({"kind": n.kind.code(), "units": n.unit_ids}),
+        Entry::new("circular.draft", RESOURCE)
+            .object(id, Some(actor.unit_id))
+            .summary(json!({"kind": n.kind.code(), "units": n.unit_ids})),
     )
     .await?;
     Ok(id)

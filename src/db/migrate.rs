@@ -251,6 +251,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "direct_reports",
         sql: include_str!("../../migrations/0047_direct_reports.sql"),
     },
+    Migration {
+        version: 48,
+        name: "typical_cases",
+        sql: include_str!("../../migrations/0048_typical_cases.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

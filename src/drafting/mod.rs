@@ -24,6 +24,7 @@ coded_enum! {
         Circular = "circular", "领导小组通报、简报";
         CaseCircular = "case_circular", "案件查处结果通报";
         Minutes = "minutes", "会议纪要";
+        TypicalCase = "typical_case", "典型案例";
     }
 }
 
@@ -35,6 +36,7 @@ impl Kind {
             Kind::InspectionReport => "inspection",
             Kind::Circular => "circular",
             Kind::Minutes => "meeting",
+            Kind::TypicalCase => "typical_case",
         }
     }
 
@@ -46,6 +48,7 @@ impl Kind {
             Kind::Circular => "sign",
             Kind::CaseCircular => "circulate",
             Kind::Minutes => "sign_minutes",
+            Kind::TypicalCase => "sign",
         }
     }
 
@@ -57,6 +60,7 @@ impl Kind {
             Kind::Circular => ("body", "正文"),
             Kind::CaseCircular => ("text", "通报内容"),
             Kind::Minutes => ("minutes", "会议情况"),
+            Kind::TypicalCase => ("text", "案例正文"),
         }
     }
 
@@ -410,6 +414,10 @@ mod tests {
         assert_eq!(
             Kind::of_step("meeting", "sign_minutes"),
             Some(Kind::Minutes)
+        );
+        assert_eq!(
+            Kind::of_step("typical_case", "sign"),
+            Some(Kind::TypicalCase)
         );
         for k in Kind::ALL {
             assert_eq!(Kind::parse(k.code()), Some(*k));

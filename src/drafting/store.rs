@@ -59,9 +59,13 @@ impl Draft {
     pub fn state_label(&self) -> &'static str {
         State::label_of(&self.state)
     }
-    /// Where the record is read.
+    /// Where the record is read (`typical_case` at `/typical-cases/…`).
     pub fn record_link(&self) -> String {
-        format!("/{}s/{}", self.record_type, self.record_id)
+        format!(
+            "/{}s/{}",
+            self.record_type.replace('_', "-"),
+            self.record_id
+        )
     }
     /// The free text the drafter wrote into the step ("其他需要说明的事项", the report).
     pub fn text(&self) -> String {
@@ -346,6 +350,10 @@ async fn issue(
         Kind::Minutes => {
             crate::meetings::store::sign(ctx, actor, who, record_id, body["minutes"].as_str()).await
         }
+        Kind::TypicalCase => {
+            crate::typical_cases::store::sign(ctx, actor, who, record_id, body["text"].as_str())
+                .await
+        }
     }
 }
 
@@ -368,6 +376,7 @@ async fn record_of(
         Kind::InspectionReport => "SELECT office_unit_id, title, '' FROM inspections WHERE id = $1",
         Kind::Circular => "SELECT office_unit_id, title, kind FROM circulars WHERE id = $1",
         Kind::Minutes => "SELECT office_unit_id, title, kind FROM group_meetings WHERE id = $1",
+        Kind::TypicalCase => "SELECT office_unit_id, title, '' FROM typical_cases WHERE id = $1",
     };
     let row: Option<(i64, String, String)> = sqlx::query_as(sql)
         .bind(record_id)
@@ -391,6 +400,8 @@ async fn record_of(
                 .ok_or_else(|| AppError::internal("meeting kind"))?;
             (office, format!("{title}纪要"), meeting.chair_role())
         }
+        // Issue #22: the office's write-up, signed as its other documents are.
+        Kind::TypicalCase => (office, format!("典型案例：{title}"), Role::OfficeDirector),
     })
 }
 
@@ -540,6 +551,7 @@ fn record_table(kind: Kind) -> &'static str {
         Kind::InspectionReport => "inspections",
         Kind::Circular => "circulars",
         Kind::Minutes => "group_meetings",
+        Kind::TypicalCase => "typical_cases",
     }
 }
 

@@ -134,6 +134,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 a.can(Resource::Activity, Action::Read),
             ),
             (
+                "典型案例",
+                "/typical-cases",
+                a.can(Resource::TypicalCase, Action::Read),
+            ),
+            (
                 "小组组成",
                 "/composition",
                 business && a.can(Resource::Unit, Action::Read),
@@ -216,6 +221,7 @@ mod tests {
                 "/waiting" => (Resource::Deadline, Action::Decide),
                 "/deadlines" | "/statistics/clocks" => (Resource::Deadline, Action::Read),
                 "/activities" => (Resource::Activity, Action::Read),
+                "/typical-cases" => (Resource::TypicalCase, Action::Read),
                 "/transfers" | "/linkage/requests" | "/linkage/meetings" | "/linkage/stats" => {
                     (Resource::Linkage, Action::Read)
                 }

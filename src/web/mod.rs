@@ -144,6 +144,8 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
         .merge(crate::activities::http::routes())
+        .merge(crate::typical_cases::http::routes())
+        .merge(crate::typical_cases::http::public_routes())
         .merge(crate::direct_reports::http::routes())
 }
 
@@ -193,6 +195,7 @@ pub fn public_router(state: SharedState) -> Router {
     let (routes, _) = OpenApiRouter::<SharedState>::new()
         .merge(crate::public_reports::http::public_routes())
         .merge(crate::penalties::http::public_routes())
+        .merge(crate::typical_cases::http::public_routes())
         .split_for_parts();
     let routes = routes
         .route(
