@@ -4,6 +4,7 @@
 pub mod access;
 pub mod activities;
 pub mod archive;
+pub mod assessment;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

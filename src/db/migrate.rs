@@ -256,6 +256,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "typical_cases",
         sql: include_str!("../../migrations/0048_typical_cases.sql"),
     },
+    Migration {
+        version: 49,
+        name: "assessment",
+        sql: include_str!("../../migrations/0049_assessment.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -514,6 +514,7 @@ async fn xlsx_page(
 
 /// A unit's return as the reader sees it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DirectReportReturnDetail)]
 pub struct ReturnDetail {
     #[serde(flatten)]
     pub r: ReturnRow,

@@ -67,6 +67,7 @@ coded_enum! {
 
 /// One figure a data set asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = DirectReportIndicator)]
 pub struct Indicator {
     /// Stable key, lower-case letters, digits and underscores.
     pub code: String,
@@ -303,6 +304,7 @@ impl Check {
 /// What an office sends to define or change a data set.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DirectReportSetInput)]
 pub struct SetInput {
     pub name: String,
     /// `month`, `quarter` or `year`.
@@ -558,6 +560,7 @@ impl PeriodKey {
 /// figure it corrects, the reason.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DirectReportFiguresInput)]
 pub struct FiguresInput {
     /// Indicator code → value as entered (money in yuan). A prefilled indicator left out
     /// takes the prefilled value, confirmed.
@@ -570,6 +573,7 @@ pub struct FiguresInput {
 
 /// One figure as kept: the value, what the platform prefilled and the reason it differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = DirectReportFigureValue)]
 pub struct Figure {
     pub code: String,
     pub value: Option<i64>,

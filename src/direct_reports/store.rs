@@ -49,6 +49,7 @@ fn reporter_role(actor: &Actor) -> bool {
 // Data sets.
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DirectReportSetRow)]
 pub struct SetRow {
     pub id: i64,
     pub office_unit_id: i64,
@@ -68,6 +69,7 @@ pub struct SetRow {
 
 /// A data set with its indicators and checks, as the API gives it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DirectReportSet)]
 pub struct SetView {
     #[serde(flatten)]
     pub row: SetRow,
@@ -245,6 +247,7 @@ pub async fn update_set(
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DirectReportPeriodInput)]
 pub struct PeriodInput {
     /// "2026-11", "2026-Q3" or "2026", as the set's periodicity asks.
     pub period: String,
@@ -255,6 +258,7 @@ pub struct PeriodInput {
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DirectReportPeriod)]
 pub struct PeriodRow {
     pub id: i64,
     pub set_id: i64,
@@ -553,6 +557,7 @@ pub async fn close_period(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
 // Returns.
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DirectReportReturn)]
 pub struct ReturnRow {
     pub id: i64,
     pub period_id: i64,
@@ -655,6 +660,7 @@ pub async fn returns(db: &Db, actor: &Actor, period_id: i64) -> AppResult<Vec<Re
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = DirectReportFigure)]
 pub struct FigureRow {
     pub return_id: i64,
     pub code: String,
@@ -755,6 +761,7 @@ impl crate::procedure::Record for ReturnRow {
 /// A return's step as the reader asks it (`{"step": …}`).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+#[schema(as = DirectReportStep)]
 pub enum ReturnStep {
     /// 保存 (the reporting unit): figures kept, blanks allowed, no check run.
     Save {
@@ -1090,6 +1097,7 @@ pub async fn set_of(db: &Db, period_id: i64) -> AppResult<SetRow> {
 
 /// One line of a period's table: a unit's own return, or a lower office's approved total.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DirectReportLine)]
 pub struct Line {
     pub label: String,
     /// `unit` (a return the reader checks or made) or `region` (a lower office's total).
@@ -1108,6 +1116,7 @@ pub struct Line {
 /// A period's table for the reader: the returns it checks (or its own), each lower office's
 /// approved total, the total of everything approved, and the same period a year before.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DirectReportTable)]
 pub struct Table {
     pub period: PeriodRow,
     pub indicators: Vec<Indicator>,

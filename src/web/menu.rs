@@ -129,6 +129,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 a.can(Resource::Report, Action::Read),
             ),
             (
+                "年度绩效考核",
+                "/assessments",
+                a.can(Resource::Report, Action::Read),
+            ),
+            (
                 "宣传培训",
                 "/activities",
                 a.can(Resource::Activity, Action::Read),
@@ -229,7 +234,7 @@ mod tests {
                 "/tasks" | "/plans" => (Resource::Task, Action::Read),
                 "/circulars" => (Resource::Circular, Action::Read),
                 "/inspections" => (Resource::Inspection, Action::Read),
-                "/reports" | "/direct-reports" => (Resource::Report, Action::Read),
+                "/reports" | "/direct-reports" | "/assessments" => (Resource::Report, Action::Read),
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
                 "/enterprises" | "/persons" | "/statistics/cases" => (Resource::Case, Action::Read),
