@@ -256,13 +256,31 @@ async fn a_year_is_computed_frozen_consulted_adjusted_approved_and_circulated() 
         let body = c.to_string();
         assert!(body.contains("绩效考核结果的通报") && body.contains("信阳市市场监督管理局，80.50分"), "{body}");
 
+        // Criticism leads to rectification within a time limit, as a supervised task.
+        let police_id = app.unit_id(POLICE).await;
+        let (s, v) = step(&app, "staff", id, json!({"step": "rectify", "unit_ids": [], "due_on": app.today().to_string(), "text": ""})).await;
+        assert_eq!(
+            fields(&v),
+            [("due_on".into(), "out_of_range".into()), ("text".into(), "required".into()), ("unit_ids".into(), "required".into())],
+            "{s}"
+        );
+        let due = (app.today() + chrono::Duration::days(30)).to_string();
+        let (s, v) = step(&app, "staff", id, json!({"step": "rectify", "unit_ids": [police_id], "due_on": due, "text": "逾期未办结问题限期整改"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = call(&app, "staff", Method::GET, &format!("/api/v1/assessments/{id}"), None).await;
+        let r = &d["rectifications"];
+        assert_eq!((r.as_array().map(Vec::len), r[0]["unit_name"].as_str(), r[0]["due_on"].as_str()), (Some(1), Some(POLICE), Some(due.as_str())), "{d}");
+        let task = r[0]["id"].as_i64().expect("task");
+        let (s, t) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/tasks/{task}"), None).await;
+        assert_eq!(s, StatusCode::OK, "the police see their task: {t}");
+
         let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE object_type = 'assessment' ORDER BY seq")
             .fetch_all(&app.db.pool)
             .await
             .expect("audit");
         assert_eq!(
             actions,
-            ["assessment.create", "assessment.compute", "assessment.object", "assessment.adjust", "assessment.adjust", "assessment.approve", "assessment.issue"]
+            ["assessment.create", "assessment.compute", "assessment.object", "assessment.adjust", "assessment.adjust", "assessment.approve", "assessment.issue", "assessment.rectify"]
         );
 
         // The pages: the ranking with its click-through, and the workbook.

@@ -136,7 +136,9 @@ pub struct Detail {
     pub results: Results,
     pub objections: Vec<Objection>,
     pub adjustments: Vec<Adjustment>,
-    /// compute, object, adjust, approve, issue
+    /// The rectification tasks given after the circular.
+    pub rectifications: Vec<store::Rectification>,
+    /// compute, object, adjust, approve, issue, rectify
     pub steps: Vec<String>,
 }
 
@@ -152,6 +154,7 @@ async fn detail(state: &SharedState, actor: &Actor, id: i64) -> AppResult<Detail
         results: store::results(&state.db, id).await?,
         objections: store::objections(&state.db, id).await?,
         adjustments: store::adjustments(&state.db, id).await?,
+        rectifications: store::rectifications(&state.db, &a).await?,
         steps,
         a,
     })
@@ -430,7 +433,8 @@ pub async fn api_get(
 
 /// A step: `compute` (the office), `object` (an assessed unit, with `text`), `adjust` (the
 /// office: `unit_id`, `indicator`, `score`, `reason`, and `evidence` for one scored by hand),
-/// `approve` (the group's leader), `issue` (the office: a circular of the results).
+/// `approve` (the group's leader), `issue` (the office: a circular of the results), `rectify`
+/// (the office, once issued: a task for each unit named, `unit_ids`, `due_on`, `text`).
 #[utoipa::path(post, path = "/api/v1/assessments/{id}/steps", tag = "assessment", params(("id" = i64, Path)), request_body = AssessmentStep,
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]

@@ -41,6 +41,7 @@ coded_enum! {
         Adjust = "adjust", "调整得分";
         Approve = "approve", "审定";
         Issue = "issue", "通报考核结果";
+        Rectify = "rectify", "责令限期整改";
     }
 }
 
@@ -310,6 +311,8 @@ pub fn check(state: State, step: Step, who: Standing) -> Result<State, String> {
         Step::Adjust => (who.office, &[Consulting], Consulting),
         Step::Approve => (who.leader, &[Consulting], Approved),
         Step::Issue => (who.office, &[Approved], Issued),
+        // 002 (五)2: criticism leads to rectification within a time limit.
+        Step::Rectify => (who.office, &[Issued], Issued),
     };
     if !allowed {
         return Err(match step {
@@ -441,6 +444,7 @@ mod tests {
                     Step::Adjust => (*s == State::Consulting, false, false),
                     Step::Approve => (false, *s == State::Consulting, false),
                     Step::Issue => (*s == State::Approved, false, false),
+                    Step::Rectify => (*s == State::Issued, false, false),
                 };
                 assert_eq!(
                     (ok(office), ok(leader), ok(subject)),

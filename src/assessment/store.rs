@@ -617,6 +617,19 @@ pub enum AssessmentStep {
     Approve {},
     /// 通报考核结果 (the office): a circular of the results drafted for signing.
     Issue {},
+    /// 责令限期整改 (the office, once issued; 002 (五)2): a rectification task for each unit
+    /// named, with its time limit, on the task procedure.
+    Rectify {
+        #[serde(default, deserialize_with = "crate::web::step::one_or_many")]
+        #[schema(value_type = Vec<i64>)]
+        unit_ids: Vec<String>,
+        /// The time limit (YYYY-MM-DD), after today.
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        due_on: String,
+        /// What is to be rectified.
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
 }
 
 impl AssessmentStep {
@@ -627,6 +640,7 @@ impl AssessmentStep {
             AssessmentStep::Adjust { .. } => Step::Adjust,
             AssessmentStep::Approve {} => Step::Approve,
             AssessmentStep::Issue {} => Step::Issue,
+            AssessmentStep::Rectify { .. } => Step::Rectify,
         }
     }
 }
@@ -948,7 +962,108 @@ pub async fn run(
             )
             .await
         }
+        AssessmentStep::Rectify {
+            unit_ids,
+            due_on,
+            text,
+        } => {
+            let mut e = crate::domain::FieldErrors::new();
+            let today = who.today();
+            let due = e.take(crate::domain::date::parse("due_on", "整改时限", &due_on));
+            if due.is_some_and(|d| d <= today) {
+                e.add("due_on", "out_of_range", "整改时限应晚于今天");
+            }
+            let text = e.take(crate::domain::text::required_long(
+                "text",
+                "整改要求",
+                &text,
+                2000,
+            ));
+            let mut units = Vec::new();
+            for u in unit_ids.iter().filter(|u| !u.trim().is_empty()) {
+                if let Some(id) = e.take(crate::domain::text::id("unit_ids", "整改单位", u))
+                    && !units.contains(&id)
+                {
+                    units.push(id);
+                }
+            }
+            if units.is_empty() {
+                e.add("unit_ids", "required", "请选择整改单位");
+            }
+            let (Some(due), Some(text)) = (due, text) else {
+                return Err(AppError::Validation(e));
+            };
+            if !e.is_empty() {
+                return Err(AppError::Validation(e));
+            }
+            let (mut tx, a, subj, _) = begin(db, actor, id, step).await?;
+            let cal = ctx.calendar();
+            let mut tasks = Vec::new();
+            for u in &units {
+                let Some(s) = subj.iter().find(|s| s.unit_id == *u) else {
+                    return Err(AppError::field(
+                        "unit_ids",
+                        "not_found",
+                        "该单位不是被考核单位",
+                    ));
+                };
+                let new = crate::tasks::model::NewTask {
+                    title: format!("{}年度绩效考核问题整改（{}）", a.year, s.name),
+                    description: text.clone(),
+                    source: crate::tasks::flow::Source::AssessmentCriticism,
+                    source_ref: Some(rectification_ref(&a)),
+                    lead_unit_id: *u,
+                    cooperating: Vec::new(),
+                    due_on: due,
+                };
+                tasks.push(
+                    crate::tasks::store::insert(
+                        &mut tx,
+                        &cal,
+                        who,
+                        a.office_unit_id,
+                        actor.user_id,
+                        &new,
+                    )
+                    .await?,
+                );
+            }
+            finish(
+                tx,
+                who,
+                &a,
+                "assessment.rectify",
+                json!({"units": units, "due_on": due.to_string(), "tasks": tasks}),
+            )
+            .await
+        }
     }
+}
+
+/// The tasks of rectification an assessment gave (002 (五)2).
+pub async fn rectifications(db: &Db, a: &Assessment) -> Result<Vec<Rectification>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.id, t.code, u.name AS unit_name, t.due_on, t.state FROM tasks t JOIN units u ON u.id = t.lead_unit_id \
+         WHERE t.office_unit_id = $1 AND t.source = 'assessment_criticism' AND t.source_ref = $2 ORDER BY t.id",
+    )
+    .bind(a.office_unit_id)
+    .bind(rectification_ref(a))
+    .fetch_all(&db.pool)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = AssessmentRectification)]
+pub struct Rectification {
+    pub id: i64,
+    pub code: String,
+    pub unit_name: String,
+    pub due_on: String,
+    pub state: String,
+}
+
+fn rectification_ref(a: &Assessment) -> String {
+    format!("{}（考核结果通报）", a.title)
 }
 
 /// The leading group the office serves: the group of the office's region.

@@ -17,6 +17,7 @@ coded_enum! {
         PublicReport = "public_report", "社会举报";
         UnitRequest = "unit_request", "部门单位提交";
         WorkPlan = "work_plan", "工作要点";
+        AssessmentCriticism = "assessment_criticism", "年度绩效考核通报批评的限期整改";
     }
 }
 
