@@ -290,3 +290,477 @@ async fn supervised_cases_by_state_ground_region_and_age_most_behind_first() {
     })
     .await;
 }
+
+async fn assign(app: &App, lead: &str, title: &str, source: &str, due_in: i64) -> i64 {
+    let (s, v) = call(
+        app,
+        "staff",
+        Method::POST,
+        "/api/v1/tasks",
+        Some(serde_json::json!({
+            "title": title,
+            "description": "按领导小组会议要求开展专项整治并报送成效。",
+            "source": source,
+            "lead_unit_id": app.unit_id(lead).await.to_string(),
+            "due_on": (app.today() + chrono::Duration::days(due_in)).to_string()
+        })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().expect("id")
+}
+
+/// Report completion (the lead unit's liaison) and accept it (the office) on `app`'s day.
+async fn complete(app: &App, lead: &str, id: i64) {
+    for (who, step) in [(lead, "submit_completion"), ("staff", "accept")] {
+        let (s, v) = call(
+            app,
+            who,
+            Method::POST,
+            &format!("/api/v1/tasks/{id}/steps"),
+            Some(serde_json::json!({"step": step, "text": "已完成专项整治，检查门店30家。"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{step}: {v}");
+    }
+}
+
+fn sheet_row(bytes: &[u8], sheet: usize, first: &str) -> Vec<String> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let range = calamine::Reader::worksheet_range_at(&mut book, sheet)
+        .expect("sheet")
+        .expect("range");
+    range
+        .rows()
+        .find(|r| r.first().is_some_and(|c| *c == first))
+        .unwrap_or_else(|| panic!("no row {first}"))
+        .iter()
+        .map(|c| c.to_string())
+        .collect()
+}
+
+fn sheet_names(bytes: &[u8]) -> Vec<String> {
+    let book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    calamine::Reader::sheet_names(&book)
+}
+
+/// Issue #16: "tasks and decided items by state and unit" — a task done after its time limit
+/// counts as late for its lead unit on the deadline domain's definition, the unit most behind
+/// first, the late figure opening exactly that task; a unit sees itself only; and a unit's own
+/// view (`/statistics/mine`) gives its to-dos and this year's record from the same tallies.
+#[tokio::test]
+async fn tasks_and_decided_items_by_state_and_unit_the_late_unit_first() {
+    each_db(true, |app| async move {
+        let today = app.today();
+        let later = app.on(today + chrono::Duration::days(5));
+        let late = assign(&app, MSA, "统计测试议定事项逾期", "decided_item", 2).await;
+        let in_time = assign(&app, MSA, "统计测试议定事项按期", "decided_item", 20).await;
+        let open = assign(&app, MSA, "统计测试牵头任务在办", "leader_instruction", 30).await;
+        assign(
+            &app,
+            POLICE,
+            "统计测试公安任务在办",
+            "leader_instruction",
+            20,
+        )
+        .await;
+        complete(&app, "liaison.scjg", in_time).await;
+        // Reported five days on, three days after its time limit: done late.
+        complete(&later, "liaison.scjg", late).await;
+
+        let t = today.to_string();
+        let path = format!("/api/v1/statistics/tasks?from={t}&to={t}");
+        let (s, f) = call(&app, "staff", Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        assert_eq!(f["units"][0]["label"], MSA, "the unit behind first: {f}");
+        let msa = row(&f["units"], MSA);
+        let n = |v: &Value, k: &str| v[k].as_i64().unwrap_or(-1);
+        assert_eq!(
+            [
+                "tasks",
+                "decided_items",
+                "accepted",
+                "on_time",
+                "late",
+                "missed",
+                "running"
+            ]
+            .map(|k| n(msa, k)),
+            [3, 2, 2, 1, 1, 0, 1],
+            "{msa}"
+        );
+        assert_eq!(msa["on_time_rate"], 50.0);
+        let police = row(&f["units"], POLICE);
+        assert_eq!((n(police, "tasks"), n(police, "late")), (1, 0), "{police}");
+        let decided = &f["sources"][0];
+        assert_eq!(decided["source"], "decided_item");
+        assert_eq!(
+            (n(decided, "tasks"), n(decided, "late")),
+            (2, 1),
+            "{decided}"
+        );
+        let accepted = f["states"]
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["state"] == "accepted"))
+            .expect("accepted");
+        assert_eq!((n(accepted, "tasks"), n(accepted, "decided_items")), (2, 2));
+        assert_eq!(n(&f["total"], "tasks"), 4);
+        // A unit sees itself only.
+        let (_, own) = call(&app, "handler.gaj", Method::GET, &path, None).await;
+        assert_eq!(own["units"].as_array().map(Vec::len), Some(1), "{own}");
+        assert_eq!(own["units"][0]["label"], POLICE);
+        assert_eq!(n(&own["total"], "tasks"), 1);
+        // A malformed or reversed period is named.
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/statistics/tasks?from=2026-02-30",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["fields"][0]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Value::from("from")),
+            "{v}"
+        );
+        let (s, _) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/statistics/tasks?from={t}&to=2020-01-01"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The page: the chart carries the table's figures; the late figure opens that task only.
+        let mut staff = app.client();
+        staff.login("staff", PASSWORD).await;
+        let page = staff
+            .get(&format!("/statistics/tasks?from={t}&to={t}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        let b = &page.body;
+        assert!(
+            b.contains("aria-label=\"各牵头单位督办任务办理时限\"")
+                && b.contains("data-series=\"逾期完成\" data-value=\"1\"")
+                && b.contains("data-series=\"会议议定事项\" data-value=\"2\""),
+            "{b}"
+        );
+        let unit = app.unit_id(MSA).await;
+        let link =
+            format!("/tasks?from={t}&amp;to={t}&amp;lead_unit_id={unit}&amp;timeliness=late");
+        assert!(b.contains(&link), "{b}");
+        let behind = staff.get(&link.replace("&amp;", "&")).await;
+        assert_eq!(behind.status, StatusCode::OK);
+        assert!(
+            behind.body.contains("统计测试议定事项逾期")
+                && !behind.body.contains("统计测试议定事项按期")
+                && !behind.body.contains("统计测试牵头任务在办")
+                && behind.body.contains("id=\"tasks-narrowed\""),
+            "{}",
+            behind.body
+        );
+        let (s, l) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/tasks?source=decided_item&timeliness=late&from={t}&to={t}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{l}");
+        let ids: Vec<i64> = l["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["id"].as_i64())
+            .collect();
+        assert_eq!(ids, [late]);
+        let (s, _) = call(
+            &app,
+            "staff",
+            Method::GET,
+            "/api/v1/tasks?timeliness=soon",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // The workbook: state, lead unit and source; the bureau's row.
+        let x = staff
+            .get(&format!("/statistics/tasks.xlsx?from={t}&to={t}"))
+            .await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert_eq!(
+            sheet_names(&x.bytes),
+            ["按办理状态", "按牵头单位", "按任务来源"]
+        );
+        let r = sheet_row(&x.bytes, 1, MSA);
+        assert_eq!(&r[1..7], ["3", "2", "2", "1", "1", "0"], "{r:?}");
+        assert_eq!(r[9], "50", "{r:?}");
+
+        // The unit's own view: its to-dos (the open task it leads) and this year's record,
+        // the same figures as the clocks' tally filtered to it.
+        let (s, m) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            "/api/v1/statistics/mine",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{m}");
+        assert_eq!(m["unit_name"], MSA);
+        let duties: i64 = m["duties"]
+            .as_array()
+            .expect("duties")
+            .iter()
+            .map(|d| n(d, "count"))
+            .sum();
+        assert!(duties >= 1, "{m}");
+        assert_eq!(
+            ["tasks", "decided_items", "late", "running"].map(|k| n(&m["tasks"], k)),
+            [3, 2, 1, 1],
+            "{m}"
+        );
+        let (_, c) = call(
+            &app,
+            "liaison.scjg",
+            Method::GET,
+            "/api/v1/statistics/clocks",
+            None,
+        )
+        .await;
+        let mine_clocks = row(&c["units"], MSA);
+        for k in ["on_time", "late", "missed", "running", "overdue_open"] {
+            assert_eq!(m["clocks"][k], mine_clocks[k], "{k}: {m} {c}");
+        }
+        assert!(n(&m["clocks"], "late") >= 1, "{m}");
+        // The office's own unit is the office, not its region.
+        let (_, d) = call(
+            &app,
+            "director",
+            Method::GET,
+            "/api/v1/statistics/mine",
+            None,
+        )
+        .await;
+        assert_eq!(n(&d["tasks"], "tasks"), 0, "{d}");
+        let mut liaison = app.client();
+        liaison.login("liaison.scjg", PASSWORD).await;
+        let page = liaison.get("/statistics/mine").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("id=\"mine-duties\"")
+                && page
+                    .body
+                    .contains(&format!("/tasks?lead_unit_id={unit}&amp;timeliness=late")),
+            "{}",
+            page.body
+        );
+        let _ = open;
+    })
+    .await;
+}
+
+/// Issue #16: "reporting rounds, showing who is late" — for each round who reported on time,
+/// late, not yet or is missing, as the round's page says; per unit its rounds, the unit
+/// missing a round first; a unit sees itself only.
+#[tokio::test]
+async fn rounds_show_who_is_late_and_the_missing_unit_first() {
+    each_db(true, |app| async move {
+        let today = app.today();
+        let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
+        let units = [
+            app.unit_id(MSA).await.to_string(),
+            app.unit_id(POLICE).await.to_string(),
+        ];
+        let mut rounds = Vec::new();
+        for (label, start, due) in [("统计测试第一期", -10, 3), ("统计测试第二期", -5, 10)]
+        {
+            let (s, v) = call(
+                &app,
+                "staff",
+                Method::POST,
+                "/api/v1/report-rounds",
+                Some(serde_json::json!({
+                    "kind": "work_dynamics", "period_label": label, "period_start": day(start),
+                    "period_end": day(-1), "due_on": day(due), "unit_ids": units
+                })),
+            )
+            .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            rounds.push(v["id"].as_i64().expect("round"));
+        }
+        // Five days on: the bureau reports to the first round late, the police to the second
+        // in time; the police never report to the first (missing), the bureau not yet to the
+        // second (its due date still ahead).
+        let later = app.on(today + chrono::Duration::days(5));
+        for (who, round) in [("liaison.scjg", rounds[0]), ("handler.gaj", rounds[1])] {
+            let (s, v) = call(&later, who, Method::POST, "/api/v1/reports", Some(serde_json::json!({
+                "round_id": round.to_string(), "title": "工作动态", "body": "本期开展专项检查两次。"
+            }))).await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+        let q = format!("from={}&to={}", day(-10), day(0));
+        let (s, f) = call(
+            &later,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/statistics/rounds?{q}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        let n = |v: &Value, k: &str| v[k].as_i64().unwrap_or(-1);
+        let counts = |v: &Value| ["on_time", "late", "missing", "pending"].map(|k| n(v, k));
+        assert_eq!(
+            f["units"][0]["label"], POLICE,
+            "the missing unit first: {f}"
+        );
+        assert_eq!(counts(row(&f["units"], POLICE)), [1, 0, 1, 0]);
+        assert_eq!(counts(row(&f["units"], MSA)), [0, 1, 0, 1]);
+        assert_eq!(row(&f["units"], POLICE)["on_time_rate"], 50.0);
+        // The latest round first; in each, the missing and late units first.
+        let ids: Vec<i64> = f["rounds"]
+            .as_array()
+            .expect("rounds")
+            .iter()
+            .filter_map(|r| r["round_id"].as_i64())
+            .collect();
+        assert_eq!(ids, [rounds[1], rounds[0]]);
+        let first = &f["rounds"][1];
+        assert_eq!(counts(first), [0, 1, 1, 0], "{first}");
+        let standings: Vec<(String, String)> = first["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .map(|u| {
+                (
+                    u["unit_name"].as_str().unwrap_or("").into(),
+                    u["standing"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            standings,
+            [
+                (POLICE.to_string(), "missing".to_string()),
+                (MSA.to_string(), "late".to_string())
+            ]
+        );
+        // The same standings as the round's own page.
+        let (_, r) = call(
+            &later,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/report-rounds/{}", rounds[0]),
+            None,
+        )
+        .await;
+        let page_standings: Vec<(String, String)> = r["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .map(|u| {
+                (
+                    u["unit_name"].as_str().unwrap_or("").into(),
+                    u["standing"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect();
+        assert_eq!(page_standings, standings);
+        // A unit sees itself only.
+        let (_, own) = call(
+            &later,
+            "liaison.scjg",
+            Method::GET,
+            &format!("/api/v1/statistics/rounds?{q}"),
+            None,
+        )
+        .await;
+        assert_eq!(own["units"].as_array().map(Vec::len), Some(1), "{own}");
+        assert_eq!(own["units"][0]["label"], MSA);
+        assert!(
+            own["rounds"]
+                .as_array()
+                .expect("rounds")
+                .iter()
+                .all(|r| r["units"].as_array().map(Vec::len) == Some(1)),
+            "{own}"
+        );
+        // Outside the period: nothing; a malformed period is named.
+        let (_, none) = call(
+            &later,
+            "staff",
+            Method::GET,
+            &format!(
+                "/api/v1/statistics/rounds?from={}&to={}",
+                day(-40),
+                day(-11)
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(none["rounds"], Value::Array(vec![]), "{none}");
+        let (s, v) = call(
+            &later,
+            "staff",
+            Method::GET,
+            "/api/v1/statistics/rounds?to=20260101",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s, v["error"]["fields"][0]["field"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Value::from("to")),
+            "{v}"
+        );
+
+        // The page: the chart beside its table, the missing unit marked, the round linked.
+        let mut staff = later.client();
+        staff.login("staff", PASSWORD).await;
+        let page = staff.get(&format!("/statistics/rounds?{q}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let b = &page.body;
+        let police = app.unit_id(POLICE).await;
+        assert!(
+            b.contains("aria-label=\"各单位报送情况\"")
+                && b.contains("data-series=\"逾期未报\" data-value=\"1\"")
+                && b.contains(&format!("data-unit=\"{police}\" data-standing=\"missing\""))
+                && b.contains(&format!("href=\"/reports/rounds/{}\"", rounds[0])),
+            "{b}"
+        );
+        // The workbook: by round and by unit.
+        let x = staff.get(&format!("/statistics/rounds.xlsx?{q}")).await;
+        assert_eq!(x.status, StatusCode::OK);
+        assert_eq!(sheet_names(&x.bytes), ["按轮次", "按单位"]);
+        let r = sheet_row(&x.bytes, 1, POLICE);
+        assert_eq!(&r[1..6], ["1", "0", "1", "0", "50"], "{r:?}");
+        let r = sheet_row(&x.bytes, 0, "统计测试第一期");
+        assert_eq!(
+            (r[4].as_str(), r[5].as_str(), r[9].as_str()),
+            ("1", "1", POLICE),
+            "{r:?}"
+        );
+        // The bureau's own view counts its rounds.
+        let (_, m) = call(
+            &later,
+            "liaison.scjg",
+            Method::GET,
+            "/api/v1/statistics/mine",
+            None,
+        )
+        .await;
+        if later.today().format("%Y").to_string() == today.format("%Y").to_string()
+            && day(-10)[..4] == day(0)[..4]
+        {
+            assert_eq!(counts(&m["rounds"]), [0, 1, 0, 1], "{m}");
+        }
+    })
+    .await;
+}

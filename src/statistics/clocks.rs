@@ -43,24 +43,31 @@ pub struct Tally {
 
 impl Tally {
     fn add(&mut self, f: &Fact) {
-        match f.timeliness {
-            Timeliness::OnTime => self.on_time += f.count,
-            Timeliness::Late => self.late += f.count,
-            Timeliness::Missed => self.missed += f.count,
+        self.count(f.timeliness, f.overdue_open, f.count);
+    }
+
+    /// Count `n` clocks standing as `t` (running ones past their due date when
+    /// `overdue_open`): the tally of tasks' and others' clocks goes through here too.
+    pub(crate) fn count(&mut self, t: Timeliness, overdue_open: bool, n: i64) {
+        match t {
+            Timeliness::OnTime => self.on_time += n,
+            Timeliness::Late => self.late += n,
+            Timeliness::Missed => self.missed += n,
             Timeliness::Running => {
-                self.running += f.count;
-                if f.overdue_open {
-                    self.overdue_open += f.count;
+                self.running += n;
+                if overdue_open {
+                    self.overdue_open += n;
                 }
             }
-            Timeliness::Waived => self.waived += f.count,
+            Timeliness::Waived => self.waived += n,
         }
-        if f.timeliness.is_settled() {
-            self.settled += f.count;
+        if t.is_settled() {
+            self.settled += n;
         }
     }
 
-    fn close(mut self) -> Tally {
+    /// The on-time rate, once everything is counted.
+    pub(crate) fn close(mut self) -> Tally {
         self.on_time_rate = rate(self.on_time, self.settled);
         self
     }

@@ -5,12 +5,14 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
+use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::cases::{self, Count};
 use super::chart::{self, Bar, Series};
 use super::clocks::{self, Figures, Tally};
+use super::{rounds, tasks};
 use crate::access::{Action, Actor, Resource};
 use crate::error::{AppError, AppResult};
 use crate::web::SharedState;
@@ -28,6 +30,14 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .route("/statistics/cases", get(cases_page))
         .route("/statistics/cases.xlsx", get(cases_xlsx_page))
         .routes(routes!(api_cases))
+        .route("/statistics/tasks", get(tasks_page))
+        .route("/statistics/tasks.xlsx", get(tasks_xlsx_page))
+        .routes(routes!(api_tasks))
+        .route("/statistics/rounds", get(rounds_page))
+        .route("/statistics/rounds.xlsx", get(rounds_xlsx_page))
+        .routes(routes!(api_rounds))
+        .route("/statistics/mine", get(mine_page))
+        .routes(routes!(api_mine))
 }
 
 async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Figures> {
@@ -367,4 +377,546 @@ pub async fn api_cases(
     u: ApiUser,
 ) -> AppResult<Json<cases::Figures>> {
     Ok(Json(case_figures(&state, &u.actor).await?))
+}
+
+// ---- supervised tasks and decided items ----
+
+async fn task_figures(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<tasks::Figures> {
+    let scope = crate::tasks::store::read_scope(actor)?;
+    let today = state.clock.today();
+    let (from, to) = p.parse(today)?;
+    let facts = super::store::task_facts(&state.db, &scope, from, to, today).await?;
+    Ok(tasks::tally(&from.to_string(), &to.to_string(), &facts))
+}
+
+const TASK_STATES: [Series; 2] = [
+    Series {
+        name: "会议议定事项",
+        class: "s-open",
+    },
+    Series {
+        name: "其他督办任务",
+        class: "s-ok",
+    },
+];
+
+fn task_bars(rows: &[tasks::Row]) -> Vec<Bar> {
+    rows.iter()
+        .map(|r| Bar {
+            label: r.clocks.label.clone(),
+            values: vec![
+                r.clocks.on_time,
+                r.clocks.late,
+                r.clocks.missed,
+                r.clocks.overdue_open,
+            ],
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "statistics/tasks.html")]
+struct TasksPage {
+    layout: Layout,
+    f: tasks::Figures,
+    state_chart: String,
+    unit_chart: String,
+    source_chart: String,
+}
+
+impl TasksPage {
+    /// The task list behind a figure, as an attribute value: the tasks of the period, narrowed
+    /// by `more` (codes, ids and `&amp;` only; the dates are the parsed period's).
+    fn list(&self, more: &str) -> String {
+        format!(
+            "/tasks?from={}&amp;to={}&amp;{more}",
+            self.f.from, self.f.to
+        )
+    }
+}
+
+async fn tasks_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    let f = task_figures(&state, &cu.actor, &p).await?;
+    let states: Vec<Bar> = f
+        .states
+        .iter()
+        .map(|s| Bar {
+            label: s.label.clone(),
+            values: vec![s.decided_items, s.others()],
+        })
+        .collect();
+    Ok(render(&TasksPage {
+        layout: Layout::new(&cu, "督办任务统计", "/statistics/tasks"),
+        state_chart: chart::stacked_bars("督办任务和议定事项按办理状态", &TASK_STATES, &states),
+        unit_chart: chart::stacked_bars(
+            "各牵头单位督办任务办理时限",
+            &SERIES,
+            &task_bars(&f.units),
+        ),
+        source_chart: chart::stacked_bars(
+            "各来源督办任务办理时限",
+            &SERIES,
+            &task_bars(&f.sources),
+        ),
+        f,
+    }))
+}
+
+/// Write the header row `headers` at `row`, and the column widths.
+fn heads(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    headers: &[&str],
+    head: &rust_xlsxwriter::Format,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, head)?;
+    }
+    ws.set_column_width(0, 40)?;
+    Ok(())
+}
+
+fn tasks_workbook(f: &tasks::Figures, region: &str) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let period = format!("统计期间：{} 至 {}（按交办日期）", f.from, f.to);
+
+    let ws = wb.add_worksheet();
+    ws.set_name("按办理状态").map_err(xl)?;
+    ws.write_string_with_format(
+        0,
+        0,
+        format!("{region}督办任务统计表（按办理状态）"),
+        &title,
+    )
+    .map_err(xl)?;
+    ws.write_string(1, 0, &period).map_err(xl)?;
+    heads(ws, 3, &["办理状态", "督办任务", "其中会议议定事项"], &head).map_err(xl)?;
+    for (i, s) in f.states.iter().enumerate() {
+        let row = 4 + i as u32;
+        ws.write_string_with_format(row, 0, &s.label, &cell)
+            .map_err(xl)?;
+        ws.write_number_with_format(row, 1, s.tasks as f64, &cell)
+            .map_err(xl)?;
+        ws.write_number_with_format(row, 2, s.decided_items as f64, &cell)
+            .map_err(xl)?;
+    }
+
+    for (name, first, rows) in [
+        ("按牵头单位", "牵头单位", &f.units),
+        ("按任务来源", "任务来源", &f.sources),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).map_err(xl)?;
+        ws.write_string_with_format(0, 0, format!("{region}督办任务统计表（{name}）"), &title)
+            .map_err(xl)?;
+        ws.write_string(1, 0, &period).map_err(xl)?;
+        heads(
+            ws,
+            3,
+            &[
+                first,
+                "督办任务",
+                "其中会议议定事项",
+                "已办结",
+                "按期完成",
+                "逾期完成",
+                "逾期未完成",
+                "办理中",
+                "其中超期未办结",
+                "按期率(%)",
+            ],
+            &head,
+        )
+        .map_err(xl)?;
+        for (i, r) in rows.iter().chain(std::iter::once(&f.total)).enumerate() {
+            let row = 4 + i as u32;
+            let t = &r.clocks;
+            ws.write_string_with_format(row, 0, &t.label, &cell)
+                .map_err(xl)?;
+            for (j, v) in [
+                r.tasks,
+                r.decided_items,
+                r.accepted,
+                t.on_time,
+                t.late,
+                t.missed,
+                t.running,
+                t.overdue_open,
+            ]
+            .iter()
+            .enumerate()
+            {
+                ws.write_number_with_format(row, 1 + j as u16, *v as f64, &cell)
+                    .map_err(xl)?;
+            }
+            match t.on_time_rate {
+                Some(p) => ws.write_number_with_format(row, 9, p, &cell).map_err(xl)?,
+                None => ws
+                    .write_string_with_format(row, 9, "—", &cell)
+                    .map_err(xl)?,
+            };
+        }
+    }
+    wb.save_to_buffer().map_err(xl)
+}
+
+async fn tasks_xlsx_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    let f = task_figures(&state, &cu.actor, &p).await?;
+    let bytes = tasks_workbook(&f, &cu.actor.unit_name)?;
+    Ok(download(
+        &format!("督办任务统计_{}_{}.xlsx", f.from, f.to),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+/// The supervised tasks assigned in the period whose lead unit is in the caller's scope —
+/// decided items of the group's meetings among them — by state, by lead unit (the units most
+/// behind first) and by source, each with its time limit's timeliness on the deadline domain's
+/// definition: on time, late (done after the time limit), missed, running past it.
+#[utoipa::path(get, path = "/api/v1/statistics/tasks", tag = "statistics", params(Period),
+    responses((status = 200, body = tasks::Figures), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_tasks(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(p): Query<Period>,
+) -> AppResult<Json<tasks::Figures>> {
+    Ok(Json(task_figures(&state, &u.actor, &p).await?))
+}
+
+// ---- report rounds ----
+
+async fn round_figures(
+    state: &SharedState,
+    actor: &Actor,
+    p: &Period,
+) -> AppResult<rounds::Figures> {
+    let scope = crate::reports::store::read_scope(actor)?;
+    let today = state.clock.today();
+    let (from, to) = p.parse(today)?;
+    let facts = super::store::round_facts(&state.db, &scope, from, to).await?;
+    Ok(rounds::tally(
+        &from.to_string(),
+        &to.to_string(),
+        today,
+        &facts,
+    ))
+}
+
+const ROUNDS: [Series; 4] = [
+    Series {
+        name: "按时报送",
+        class: "s-ok",
+    },
+    Series {
+        name: "逾期报送",
+        class: "s-late",
+    },
+    Series {
+        name: "逾期未报",
+        class: "s-missed",
+    },
+    Series {
+        name: "未报送",
+        class: "s-open",
+    },
+];
+
+fn round_values(c: &rounds::Counts) -> Vec<i64> {
+    vec![c.on_time, c.late, c.missing, c.pending]
+}
+
+#[derive(Template)]
+#[template(path = "statistics/rounds.html")]
+struct RoundsPage {
+    layout: Layout,
+    f: rounds::Figures,
+    unit_chart: String,
+    round_chart: String,
+}
+
+async fn rounds_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    let f = round_figures(&state, &cu.actor, &p).await?;
+    let units: Vec<Bar> = f
+        .units
+        .iter()
+        .map(|u| Bar {
+            label: u.label.clone(),
+            values: round_values(&u.counts),
+        })
+        .collect();
+    let rounds: Vec<Bar> = f
+        .rounds
+        .iter()
+        .map(|r| Bar {
+            label: r.period_label.clone(),
+            values: round_values(&r.counts),
+        })
+        .collect();
+    Ok(render(&RoundsPage {
+        layout: Layout::new(&cu, "信息报送统计", "/statistics/rounds"),
+        unit_chart: chart::stacked_bars("各单位报送情况", &ROUNDS, &units),
+        round_chart: chart::stacked_bars("各轮次报送情况", &ROUNDS, &rounds),
+        f,
+    }))
+}
+
+fn rounds_workbook(f: &rounds::Figures, region: &str) -> AppResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let title = Format::new().set_bold().set_font_size(14);
+    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
+    let cell = Format::new().set_border(FormatBorder::Thin);
+    let period = format!("统计期间：{} 至 {}（按报送期别起始日）", f.from, f.to);
+    let rate = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, r: Option<f64>| match r {
+        Some(p) => ws.write_number_with_format(row, col, p, &cell).map(|_| ()),
+        None => ws
+            .write_string_with_format(row, col, "—", &cell)
+            .map(|_| ()),
+    };
+
+    let ws = wb.add_worksheet();
+    ws.set_name("按轮次").map_err(xl)?;
+    ws.write_string_with_format(0, 0, format!("{region}信息报送统计表（按轮次）"), &title)
+        .map_err(xl)?;
+    ws.write_string(1, 0, &period).map_err(xl)?;
+    heads(
+        ws,
+        3,
+        &[
+            "报送期别",
+            "信息类别",
+            "报送时限",
+            "按时报送",
+            "逾期报送",
+            "逾期未报",
+            "未报送",
+            "按时率(%)",
+            "逾期报送单位",
+            "逾期未报单位",
+            "未报送单位",
+        ],
+        &head,
+    )
+    .map_err(xl)?;
+    ws.set_column_width(1, 30).map_err(xl)?;
+    for (i, r) in f.rounds.iter().enumerate() {
+        let row = 4 + i as u32;
+        ws.write_string_with_format(row, 0, &r.period_label, &cell)
+            .map_err(xl)?;
+        ws.write_string_with_format(row, 1, &r.kind_label, &cell)
+            .map_err(xl)?;
+        ws.write_string_with_format(row, 2, &r.due_on, &cell)
+            .map_err(xl)?;
+        for (j, v) in [
+            r.counts.on_time,
+            r.counts.late,
+            r.counts.missing,
+            r.counts.pending,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_number_with_format(row, 3 + j as u16, *v as f64, &cell)
+                .map_err(xl)?;
+        }
+        rate(ws, row, 7, r.counts.on_time_rate).map_err(xl)?;
+        for (j, s) in ["late", "missing", "pending"].iter().enumerate() {
+            ws.write_string_with_format(row, 8 + j as u16, r.names(s), &cell)
+                .map_err(xl)?;
+        }
+    }
+
+    let ws = wb.add_worksheet();
+    ws.set_name("按单位").map_err(xl)?;
+    ws.write_string_with_format(0, 0, format!("{region}信息报送统计表（按单位）"), &title)
+        .map_err(xl)?;
+    ws.write_string(1, 0, &period).map_err(xl)?;
+    heads(
+        ws,
+        3,
+        &[
+            "单位",
+            "按时报送",
+            "逾期报送",
+            "逾期未报",
+            "未报送",
+            "按时率(%)",
+        ],
+        &head,
+    )
+    .map_err(xl)?;
+    for (i, u) in f.units.iter().chain(std::iter::once(&f.total)).enumerate() {
+        let row = 4 + i as u32;
+        ws.write_string_with_format(row, 0, &u.label, &cell)
+            .map_err(xl)?;
+        for (j, v) in round_values(&u.counts).iter().enumerate() {
+            ws.write_number_with_format(row, 1 + j as u16, *v as f64, &cell)
+                .map_err(xl)?;
+        }
+        rate(ws, row, 5, u.counts.on_time_rate).map_err(xl)?;
+    }
+    wb.save_to_buffer().map_err(xl)
+}
+
+async fn rounds_xlsx_page(
+    State(state): State<SharedState>,
+    cu: CurrentUser,
+    Query(p): Query<Period>,
+) -> PageResult {
+    let f = round_figures(&state, &cu.actor, &p).await?;
+    let bytes = rounds_workbook(&f, &cu.actor.unit_name)?;
+    Ok(download(
+        &format!("信息报送统计_{}_{}.xlsx", f.from, f.to),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+/// The report rounds whose reporting period starts in the period, for the reporting units in
+/// the caller's scope: for each round who reported on time, late, not yet, or is missing
+/// (each unit judged against its own clock's due date, as on the round's page); for each unit
+/// how many rounds stand each way, the units missing or late first.
+#[utoipa::path(get, path = "/api/v1/statistics/rounds", tag = "statistics", params(Period),
+    responses((status = 200, body = rounds::Figures), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_rounds(
+    State(state): State<SharedState>,
+    u: ApiUser,
+    Query(p): Query<Period>,
+) -> AppResult<Json<rounds::Figures>> {
+    Ok(Json(round_figures(&state, &u.actor, &p).await?))
+}
+
+// ---- the reader's own unit ----
+
+/// The to-do centre's items in one group of urgency.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DutyCount {
+    /// `overdue`, `due_today`, `due_this_week` or `other`.
+    pub urgency: String,
+    pub label: String,
+    pub count: i64,
+}
+
+/// The reader's own unit: what waits for the reader and the unit in the to-do centre, and the
+/// unit's record this year — its clocks, the tasks it leads, its report rounds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = OwnUnitFigures)]
+pub struct Mine {
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// From 1 January of this year to today (YYYY-MM-DD).
+    pub from: String,
+    pub to: String,
+    /// The to-do centre (`/`) by urgency: duties to take and clocks running.
+    pub duties: Vec<DutyCount>,
+    /// The unit's clocks started this year.
+    pub clocks: Tally,
+    /// The same by kind of clock (its clause as officials cite it).
+    pub kinds: Vec<Tally>,
+    /// The tasks it leads, assigned this year (when the reader may read tasks).
+    pub tasks: Option<tasks::Row>,
+    /// Its report rounds of this year (when the reader may read reports).
+    pub rounds: Option<rounds::UnitRow>,
+}
+
+async fn mine(state: &SharedState, actor: &Actor) -> AppResult<Mine> {
+    use crate::access::Scope;
+    use chrono::Datelike;
+    actor.require(Resource::Deadline, Action::Read)?;
+    let today = state.clock.today();
+    let from = chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let (f, t) = (from.to_string(), today.to_string());
+    let own = Scope::Unit(actor.unit_id);
+    let items = crate::notify::store::agenda(&state.db, actor).await?;
+    let duties = crate::notify::agenda::group(items, today)
+        .into_iter()
+        .map(|g| DutyCount {
+            urgency: g.urgency.code().into(),
+            label: g.label.into(),
+            count: g.items.len() as i64,
+        })
+        .collect();
+    let facts = super::store::clock_facts(&state.db, &own, from, today, today).await?;
+    let mut c = clocks::tally(&f, &t, &facts);
+    for k in &mut c.kinds {
+        k.label = crate::domain::citation::cite(&k.label);
+    }
+    let mut total = c.total;
+    total.unit_id = Some(actor.unit_id);
+    total.label = actor.unit_name.clone();
+    let tasks = if actor.can(Resource::Task, Action::Read) {
+        let facts = super::store::task_facts(&state.db, &own, from, today, today).await?;
+        let mut row = tasks::tally(&f, &t, &facts).total;
+        row.clocks.unit_id = Some(actor.unit_id);
+        row.clocks.label = actor.unit_name.clone();
+        Some(row)
+    } else {
+        None
+    };
+    let rounds = if actor.can(Resource::Report, Action::Read) {
+        let facts = super::store::round_facts(&state.db, &own, from, today).await?;
+        let mut row = rounds::tally(&f, &t, today, &facts).total;
+        row.unit_id = Some(actor.unit_id);
+        row.label = actor.unit_name.clone();
+        Some(row)
+    } else {
+        None
+    };
+    Ok(Mine {
+        unit_id: actor.unit_id,
+        unit_name: actor.unit_name.clone(),
+        from: f,
+        to: t,
+        duties,
+        clocks: total,
+        kinds: c.kinds,
+        tasks,
+        rounds,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "statistics/mine.html")]
+struct MinePage {
+    layout: Layout,
+    m: Mine,
+}
+
+async fn mine_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    let m = mine(&state, &cu.actor).await?;
+    Ok(render(&MinePage {
+        layout: Layout::new(&cu, "本单位情况", "/statistics/mine"),
+        m,
+    }))
+}
+
+/// The caller's own unit: the to-do centre's items by urgency, and this year's record of the
+/// unit — its clocks on time, late, missed and running past due (in total and by kind), the
+/// tasks it leads and its report rounds.
+#[utoipa::path(get, path = "/api/v1/statistics/mine", tag = "statistics",
+    responses((status = 200, body = Mine), (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_mine(State(state): State<SharedState>, u: ApiUser) -> AppResult<Json<Mine>> {
+    Ok(Json(mine(&state, &u.actor).await?))
 }

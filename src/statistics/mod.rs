@@ -6,11 +6,18 @@
 //!   beyond its due date — on the one definition of lateness (`deadline::Timeliness`) (pure);
 //! - `cases`: the supervised major cases by state, ground, lead region and age, and the oldest
 //!   and most overdue (pure rules: what is under supervision, the age bands);
+//! - `tasks`: supervised tasks and the group's decided items by state, lead unit and source,
+//!   with their time limits' timeliness on the same definition (pure);
+//! - `rounds`: report rounds — who reported on time, late, not yet, or is missing — and each
+//!   unit's rounds, on the round page's own standing (`reports::standing`) (pure);
 //! - `chart`: the stacked bar chart as SVG, drawn from the same figures as the table (pure);
-//! - `store`: the scoped reads; `http`: the page, the workbook and the API.
+//! - `store`: the scoped reads; `http`: the pages, the workbooks and the API, and the reader's
+//!   own unit (`/statistics/mine`: its to-dos and its record this year).
 
 pub mod cases;
 pub mod chart;
 pub mod clocks;
 pub mod http;
+pub mod rounds;
 pub mod store;
+pub mod tasks;

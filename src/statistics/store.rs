@@ -191,3 +191,105 @@ pub async fn case_figures(
         behind,
     })
 }
+
+/// The tasks assigned from `from` to `to` (the day their time limit started) whose lead unit
+/// lies in `scope`, grouped by lead unit, source, state and how their time limit stands
+/// (`timeliness_sql!`, the one definition), with those running past it on `today` apart.
+/// Decided items are among them: each became a task when its minutes were signed.
+pub async fn task_facts(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<super::tasks::Fact>> {
+    use crate::tasks::flow::{CLAUSE, Source, TaskState};
+    let mut q = Sql::new(concat!(
+        "SELECT lu.id, lu.name, t.source, t.state, ",
+        crate::timeliness_sql!("d"),
+        ", CASE WHEN d.state = 'open' AND d.due_date < "
+    ));
+    q.bind(today.to_string()).push(
+        " THEN 1 ELSE 0 END, COUNT(*) FROM tasks t JOIN units lu ON lu.id = t.lead_unit_id \
+         JOIN deadlines d ON d.record_type = 'task' AND d.record_id = t.id AND d.clause = ",
+    );
+    q.bind(CLAUSE).push(" WHERE ");
+    q.append(unit_in_scope(scope, "lu"));
+    q.push(" AND d.start_date >= ")
+        .bind(from.to_string())
+        .push(" AND d.start_date <= ")
+        .bind(to.to_string())
+        .push(" GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 3, 4");
+    let rows: Vec<(i64, String, String, String, String, i64, i64)> =
+        q.query_as().fetch_all(&db.pool).await?;
+    rows.into_iter()
+        .map(|(unit_id, unit_name, source, state, t, overdue, count)| {
+            Ok(super::tasks::Fact {
+                unit_id,
+                unit_name,
+                source: Source::parse(&source)
+                    .ok_or_else(|| AppError::internal(format!("task source {source}")))?,
+                state: TaskState::parse(&state)
+                    .ok_or_else(|| AppError::internal(format!("task state {state}")))?,
+                timeliness: Timeliness::parse(&t)
+                    .ok_or_else(|| AppError::internal(format!("timeliness {t}")))?,
+                overdue_open: overdue == 1,
+                count,
+            })
+        })
+        .collect()
+}
+
+/// Each reporting unit in `scope` of each round whose reporting period starts from `from` to
+/// `to`: its first report's date and its own due date (its clock's, else the round's), latest
+/// round first.
+pub async fn round_facts(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<super::rounds::Fact>> {
+    let mut q = Sql::new(
+        "SELECT r.id, r.kind, r.period_label, r.due_on, u.id, u.name, \
+         (SELECT MIN(p.submitted_on) FROM unit_reports p WHERE p.round_id = x.round_id AND p.unit_id = x.unit_id), \
+         d.due_date FROM report_round_units x JOIN report_rounds r ON r.id = x.round_id \
+         JOIN units u ON u.id = x.unit_id LEFT JOIN deadlines d ON d.id = x.deadline_id WHERE ",
+    );
+    q.append(unit_in_scope(scope, "u"));
+    q.push(" AND r.period_start >= ")
+        .bind(from.to_string())
+        .push(" AND r.period_start <= ")
+        .bind(to.to_string())
+        .push(" ORDER BY r.due_on DESC, r.id DESC, u.id");
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = q.query_as().fetch_all(&db.pool).await?;
+    let date = |s: &str| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|e| AppError::internal(format!("{s}: {e}")))
+    };
+    rows.into_iter()
+        .map(
+            |(round_id, kind, period_label, round_due, unit_id, unit_name, submitted, due)| {
+                Ok(super::rounds::Fact {
+                    due_on: date(due.as_deref().unwrap_or(&round_due))?,
+                    submitted_on: submitted.as_deref().map(date).transpose()?,
+                    round_id,
+                    kind,
+                    period_label,
+                    round_due,
+                    unit_id,
+                    unit_name,
+                })
+            },
+        )
+        .collect()
+}

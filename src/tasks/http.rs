@@ -57,19 +57,74 @@ pub struct ListQuery {
     pub overdue: Option<String>,
     pub q: Option<String>,
     pub page: Option<String>,
+    /// One source (`decided_item`, …).
+    pub source: Option<String>,
+    /// How the time limit stands: `on_time`, `late` (done after it), `missed`, `running` or
+    /// `waived` (the deadline domain's definition).
+    pub timeliness: Option<String>,
+    /// Assigned on or after this day (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Assigned on or before this day (YYYY-MM-DD).
+    pub to: Option<String>,
 }
 
 impl ListQuery {
     /// The typed filter, or what is wrong with each malformed parameter.
     fn filter(&self) -> Result<store::Filter, FieldErrors> {
         let mut p = FilterParser::default();
+        let from = p.date("from", &self.from);
+        let to = p.date("to", &self.to);
+        let (assigned_from, assigned_to) = p.range("to", from, to);
         let filter = store::Filter {
             state: p.choice("state", &self.state, TaskState::parse),
             lead_unit_id: p.id("lead_unit_id", &self.lead_unit_id),
             overdue: p.flag("overdue", &self.overdue),
             text: non_empty(&self.q),
+            source: p.choice("source", &self.source, Source::parse),
+            timeliness: p.choice(
+                "timeliness",
+                &self.timeliness,
+                crate::deadline::Timeliness::parse,
+            ),
+            assigned_from,
+            assigned_to,
         };
         p.finish(filter)
+    }
+    /// The parameters a statistic's click-through narrows the list by, kept through the
+    /// filter form (it has no fields of its own for them).
+    fn narrowing(&self) -> Vec<(&'static str, String)> {
+        [
+            ("lead_unit_id", &self.lead_unit_id),
+            ("source", &self.source),
+            ("timeliness", &self.timeliness),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
+        .collect()
+    }
+    /// What the click-through narrows the list to, in words.
+    fn narrowing_note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let (Some(f), Some(t)) = (non_empty(&self.from), non_empty(&self.to)) {
+            parts.push(format!(
+                "{}至{}交办",
+                crate::calendar::date_zh(&f),
+                crate::calendar::date_zh(&t)
+            ));
+        }
+        if let Some(s) = non_empty(&self.source).as_deref().and_then(Source::parse) {
+            parts.push(s.label().to_string());
+        }
+        if let Some(t) = non_empty(&self.timeliness)
+            .as_deref()
+            .and_then(crate::deadline::Timeliness::parse)
+        {
+            parts.push(t.label().to_string());
+        }
+        (!parts.is_empty()).then(|| parts.join("，"))
     }
     fn query_string(&self) -> String {
         let pairs: Vec<(&str, String)> = [
@@ -77,6 +132,10 @@ impl ListQuery {
             ("lead_unit_id", &self.lead_unit_id),
             ("overdue", &self.overdue),
             ("q", &self.q),
+            ("source", &self.source),
+            ("timeliness", &self.timeliness),
+            ("from", &self.from),
+            ("to", &self.to),
         ]
         .into_iter()
         .filter_map(|(k, v)| non_empty(v).map(|v| (k, v)))
@@ -107,6 +166,10 @@ impl ListPage {
             "state" => "状态",
             "lead_unit_id" => "牵头单位",
             "overdue" => "已超时限",
+            "source" => "任务来源",
+            "timeliness" => "完成情况",
+            "from" => "交办日期起",
+            "to" => "交办日期止",
             _ => "筛选条件",
         }
     }

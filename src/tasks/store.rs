@@ -99,6 +99,14 @@ pub struct Filter {
     pub lead_unit_id: Option<i64>,
     pub overdue: bool,
     pub text: Option<String>,
+    /// One source only (a statistic's click-through: the decided items).
+    pub source: Option<flow::Source>,
+    /// How the time limit stands, on the deadline domain's definition (a statistic's
+    /// click-through to the tasks done late, or missed).
+    pub timeliness: Option<crate::deadline::Timeliness>,
+    /// Assigned from this day to that: the day the time limit started (the statistic's period).
+    pub assigned_from: Option<NaiveDate>,
+    pub assigned_to: Option<NaiveDate>,
 }
 
 pub const PAGE_SIZE: i64 = 20;
@@ -118,6 +126,24 @@ pub async fn list(
     }
     if let Some(u) = f.lead_unit_id {
         q.push(" AND t.lead_unit_id = ").bind(u);
+    }
+    if let Some(s) = f.source {
+        q.push(" AND t.source = ").bind(s.code());
+    }
+    if f.timeliness.is_some() || f.assigned_from.is_some() || f.assigned_to.is_some() {
+        q.push(" AND EXISTS (SELECT 1 FROM deadlines td WHERE td.record_type = 'task' AND td.record_id = t.id AND td.clause = ")
+            .bind(flow::CLAUSE);
+        if let Some(tl) = f.timeliness {
+            q.push(concat!(" AND ", crate::timeliness_sql!("td"), " = "))
+                .bind(tl.code());
+        }
+        if let Some(d) = f.assigned_from {
+            q.push(" AND td.start_date >= ").bind(d.to_string());
+        }
+        if let Some(d) = f.assigned_to {
+            q.push(" AND td.start_date <= ").bind(d.to_string());
+        }
+        q.push(")");
     }
     if let Some(t) = &f.text {
         q.push(" AND (t.title LIKE ")

@@ -67,6 +67,21 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 business && a.can(Resource::Case, Action::Read),
             ),
             (
+                "任务统计",
+                "/statistics/tasks",
+                business && a.can(Resource::Task, Action::Read),
+            ),
+            (
+                "报送统计",
+                "/statistics/rounds",
+                business && a.can(Resource::Report, Action::Read),
+            ),
+            (
+                "本单位情况",
+                "/statistics/mine",
+                business && a.can(Resource::Deadline, Action::Read),
+            ),
+            (
                 "举报投诉",
                 "/public-reports",
                 a.can(Resource::PublicReport, Action::Read),
@@ -224,7 +239,11 @@ mod tests {
             Some(match href {
                 "/cases" => (Resource::Case, Action::Read),
                 "/waiting" => (Resource::Deadline, Action::Decide),
-                "/deadlines" | "/statistics/clocks" => (Resource::Deadline, Action::Read),
+                "/deadlines" | "/statistics/clocks" | "/statistics/mine" => {
+                    (Resource::Deadline, Action::Read)
+                }
+                "/statistics/tasks" => (Resource::Task, Action::Read),
+                "/statistics/rounds" => (Resource::Report, Action::Read),
                 "/activities" => (Resource::Activity, Action::Read),
                 "/typical-cases" => (Resource::TypicalCase, Action::Read),
                 "/transfers" | "/linkage/requests" | "/linkage/meetings" | "/linkage/stats" => {
