@@ -25,6 +25,7 @@ pub mod domain;
 pub mod drafting;
 pub mod enterprises;
 pub mod error;
+pub mod exports;
 pub mod inspections;
 pub mod linkage;
 pub mod meetings;

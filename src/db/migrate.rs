@@ -261,6 +261,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "assessment",
         sql: include_str!("../../migrations/0049_assessment.sql"),
     },
+    Migration {
+        version: 51,
+        name: "exports",
+        sql: include_str!("../../migrations/0051_exports.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -149,4 +149,17 @@ pub fn download(name: &str, mime: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A file too large to hold in memory, sent as it is read.
+pub fn download_stream(name: &str, mime: &str, len: u64, body: axum::body::Body) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition("attachment", name)),
+            (header::CONTENT_LENGTH, len.to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";

@@ -148,6 +148,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::typical_cases::http::public_routes())
         .merge(crate::direct_reports::http::routes())
         .merge(crate::assessment::http::routes())
+        .merge(crate::exports::http::routes())
 }
 
 /// The pages' Content-Security-Policy. Forms post to the platform only — and to the configured

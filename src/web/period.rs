@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::error::{AppError, AppResult};
 
-#[derive(Deserialize, Default, Clone, utoipa::IntoParams)]
+#[derive(Deserialize, Default, Clone, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day (YYYY-MM-DD); default 1 January of this year.
