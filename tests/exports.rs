@@ -157,6 +157,19 @@ async fn a_units_clocks_stream_into_a_workbook_it_alone_downloads() {
         assert_eq!(r.status, StatusCode::OK);
         assert!(r.bytes.starts_with(b"PK"));
 
+        // One export at a time per person: another while one runs is refused, and nothing is
+        // recorded.
+        let uid = app.user_id("liaison.scjg").await;
+        sqlx::query("INSERT INTO exports (kind, params, requested_by, unit_id, state, rows_total, rows_done, created_at) VALUES ('clocks', '{}', $1, $2, 'running', 10, 0, $3)")
+            .bind(uid)
+            .bind(app.unit_id("信阳市市场监督管理局").await)
+            .bind(app.state.clock.now_text())
+            .execute(&app.db.pool)
+            .await
+            .expect("running");
+        let (s, v) = call(&app, "liaison.scjg", Method::POST, "/api/v1/exports/clocks", Some(period)).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("export_running")), "{v}");
+
         let actions: Vec<String> = sqlx::query_scalar(
             "SELECT action FROM audit_log WHERE object_type = 'export' ORDER BY seq",
         )

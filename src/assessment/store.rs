@@ -70,10 +70,9 @@ impl Assessment {
     pub fn standing(&self, actor: &Actor, subjects: &[Subject]) -> Standing {
         Standing {
             office: actor.unit_id == self.office_unit_id && office_role(actor),
+            // The leader of the office's own group: a city's leader does not approve a county's.
             leader: actor.has(Role::GroupLeader)
-                && self
-                    .region()
-                    .is_some_and(|r| actor.unit_region.contains(&r)),
+                && self.region().as_ref() == Some(&actor.unit_region),
             subject: subjects.iter().any(|s| s.unit_id == actor.unit_id)
                 && actor.roles.iter().any(|r| {
                     matches!(

@@ -97,9 +97,9 @@ async fn file_page(
 
 /// Export every clock started in a period within the caller's scope as an .xlsx workbook,
 /// written in the background in constant memory: 202 with the export's id; follow it with
-/// `GET /api/v1/exports/{id}`.
+/// `GET /api/v1/exports/{id}`. One at a time per person (409 `export_running`).
 #[utoipa::path(post, path = "/api/v1/exports/clocks", tag = "exports", request_body = Period,
-    responses((status = 202, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 202, body = Created), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn api_start(
     State(state): State<SharedState>,

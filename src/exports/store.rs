@@ -128,6 +128,23 @@ pub async fn start_clocks(
     let total: i64 = count.query_scalar().fetch_one(&db.pool).await?;
     let params = json!({"from": from.to_string(), "to": to.to_string()});
     let mut tx = db.begin().await?;
+    // One export at a time per person: each may read a million rows. One started more than
+    // half an hour ago and still running is taken to have died with its instance.
+    crate::procedure::lock(&mut tx, "users", actor.user_id).await?;
+    let since = crate::db::time::to_text(who.at - chrono::Duration::minutes(30));
+    let running: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM exports WHERE requested_by = $1 AND state = 'running' AND created_at > $2",
+    )
+    .bind(actor.user_id)
+    .bind(&since)
+    .fetch_one(&mut *tx)
+    .await?;
+    if running > 0 {
+        return Err(AppError::conflict(
+            "export_running",
+            "您已有一项导出正在生成，请待其完成后再导出",
+        ));
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO exports (kind, params, requested_by, unit_id, state, rows_total, rows_done, created_at) \
          VALUES ('clocks', $1, $2, $3, 'running', $4, 0, $5) RETURNING id",
