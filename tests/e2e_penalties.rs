@@ -104,66 +104,6 @@ async fn run(app: common::App, webdriver: String) {
     }
 }
 
-/// What the page breaks of WCAG 2.1 AA that a script can see: a control without a label, an
-/// invalid field without its message, text under 4.5:1 (3:1 large) against its background, a
-/// resource from another origin, no language, no skip link, no viewport for phones. (The audit
-/// of `tests/e2e_public_reports.rs`; there every `[data-field]` is a field error, here the
-/// publication's `dd` carry `data-field` too, so the id check is on `.field-error` only.)
-const AUDIT: &str = r##"
-const problems = [];
-function lum(c) {
-  const m = c.match(/rgba?\(([^)]+)\)/);
-  if (!m) return null;
-  const p = m[1].split(',').map(s => parseFloat(s));
-  if (p.length > 3 && p[3] === 0) return null;
-  const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-  return 0.2126 * f(p[0]) + 0.7152 * f(p[1]) + 0.0722 * f(p[2]);
-}
-function back(el) {
-  while (el) { const l = lum(getComputedStyle(el).backgroundColor); if (l !== null) return l; el = el.parentElement; }
-  return 1;
-}
-for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
-  if (!el.labels || el.labels.length === 0) problems.push('no label: ' + (el.name || el.id));
-}
-for (const el of document.querySelectorAll('[aria-invalid=true]')) {
-  const d = el.getAttribute('aria-describedby');
-  if (!d || !document.getElementById(d)) problems.push('invalid without its message: ' + el.name);
-}
-for (const el of document.querySelectorAll('.field-error[data-field]')) {
-  if (!el.id) problems.push('field error without id: ' + el.dataset.field);
-}
-for (const el of document.querySelectorAll('p, label, a, button, dt, dd, h1, h2, h3, li, legend, td, th, caption')) {
-  if (el.getClientRects().length === 0) continue;
-  if (!el.textContent.trim()) continue;
-  const s = getComputedStyle(el);
-  const fg = lum(s.color);
-  if (fg === null) continue;
-  const bg = back(el);
-  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-  const size = parseFloat(s.fontSize), weight = parseInt(s.fontWeight, 10);
-  const large = size >= 24 || (size >= 18.66 && weight >= 700);
-  if (ratio < (large ? 3 : 4.5)) problems.push('contrast ' + ratio.toFixed(2) + ': ' + el.textContent.trim().slice(0, 20));
-}
-for (const r of performance.getEntriesByType('resource')) {
-  if (!r.name.startsWith(location.origin)) problems.push('third-party: ' + r.name);
-}
-if (document.documentElement.lang !== 'zh-CN') problems.push('lang: ' + document.documentElement.lang);
-if (!document.querySelector('a.skip-link[href="#content"]')) problems.push('no skip link');
-if (!document.querySelector('meta[name=viewport]')) problems.push('no viewport');
-return problems;
-"##;
-
-async fn audit(c: &Client, page: &str) -> Step<()> {
-    let got = c
-        .execute(AUDIT, vec![])
-        .await
-        .ctx(&format!("auditing {page}"))?;
-    let problems: Vec<String> = serde_json::from_value(got).ctx("reading the audit")?;
-    ensure!(problems.is_empty(), "{page}: {problems:?}");
-    Ok(())
-}
-
 async fn goto(c: &Client, url: &str, ready: &str) -> Step<()> {
     c.goto(url).await.ctx(&format!("opening {url}"))?;
     wait_for(c, ready).await?;
