@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use futures_util::TryStreamExt;
 use serde::Serialize;
 use serde_json::json;
 
@@ -17,6 +16,9 @@ use crate::db::query::Sql;
 use crate::error::{AppError, AppResult};
 
 pub const RESOURCE: &str = "export";
+
+/// Rows read from the database at a time.
+const PAGE_ROWS: i64 = 2_000;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[schema(as = ExportJob)]
@@ -200,9 +202,9 @@ pub async fn start_clocks(
     Ok(id)
 }
 
-/// Stream the rows into the workbook: the database is read on this task, the workbook written
-/// on a blocking thread, with a bounded channel between them so that neither side holds more
-/// than a few hundred rows. Returns the file's name, size and the rows written.
+/// Stream the rows into the workbook: the database is read on this task a page at a time, the
+/// workbook written on a blocking thread, with a bounded channel between them so that neither
+/// side holds more than a page of rows. Returns the file's name, size and the rows written.
 async fn write_clocks(
     db: &Db,
     dir: &Path,
@@ -214,33 +216,48 @@ async fn write_clocks(
     std::fs::create_dir_all(dir).map_err(|e| format!("exports dir: {e}"))?;
     let name = format!("{id}-{}.xlsx", crate::domain::hex(&random_bytes()?));
     let path: PathBuf = dir.join(&name);
-    let (send, recv) = std::sync::mpsc::sync_channel::<ClockRow>(512);
+    let (send, recv) = tokio::sync::mpsc::channel::<ClockRow>(512);
     let writer_path = path.clone();
     let writer = tokio::task::spawn_blocking(move || write_workbook(&writer_path, recv));
-    let mut q = Sql::new(concat!(
-        "SELECT d.id, d.purpose, d.clause, d.start_date, d.due_date, un.name AS unit_name, d.state, d.met_on, ",
-        crate::timeliness_sql!("d"),
-        " AS timeliness FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE "
-    ));
-    q.append(clocks_where(scope, from, to));
-    q.push(" ORDER BY d.id");
-    let mut rows = q.query_as::<ClockRow>().fetch(&db.pool);
+    // Pages of rows by key, not one long result: a driver may buffer a result's rows ahead of
+    // a slower reader (SQLite's worker thread does), which for a million rows is the memory
+    // this export exists to avoid.
     let mut done = 0i64;
-    while let Some(r) = rows.try_next().await.map_err(|e| e.to_string())? {
-        if send.send(r).is_err() {
+    let mut after = 0i64;
+    'pages: loop {
+        let mut q = Sql::new(concat!(
+            "SELECT d.id, d.purpose, d.clause, d.start_date, d.due_date, un.name AS unit_name, d.state, d.met_on, ",
+            crate::timeliness_sql!("d"),
+            " AS timeliness FROM deadlines d JOIN units un ON un.id = d.owner_unit_id WHERE "
+        ));
+        q.append(clocks_where(scope, from, to));
+        q.push(" AND d.id > ").bind(after);
+        q.push(" ORDER BY d.id").limit_offset(PAGE_ROWS, 0);
+        let page: Vec<ClockRow> = q
+            .query_as()
+            .fetch_all(&db.pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let last = page.len() < PAGE_ROWS as usize;
+        for r in page {
+            after = r.id;
+            if send.send(r).await.is_err() {
+                break 'pages;
+            }
+            done += 1;
+            if done % super::PROGRESS_EVERY == 0 {
+                sqlx::query("UPDATE exports SET rows_done = $1 WHERE id = $2")
+                    .bind(done)
+                    .bind(id)
+                    .execute(&db.pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        if last {
             break;
         }
-        done += 1;
-        if done % super::PROGRESS_EVERY == 0 {
-            sqlx::query("UPDATE exports SET rows_done = $1 WHERE id = $2")
-                .bind(done)
-                .bind(id)
-                .execute(&db.pool)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
     }
-    drop(rows);
     drop(send);
     writer.await.map_err(|e| e.to_string())??;
     let size = std::fs::metadata(&path)
@@ -255,7 +272,10 @@ fn random_bytes() -> Result<[u8; 16], String> {
     Ok(b)
 }
 
-fn write_workbook(path: &Path, rows: std::sync::mpsc::Receiver<ClockRow>) -> Result<(), String> {
+fn write_workbook(
+    path: &Path,
+    mut rows: tokio::sync::mpsc::Receiver<ClockRow>,
+) -> Result<(), String> {
     use rust_xlsxwriter::{Format, Workbook};
     let xl = |e: rust_xlsxwriter::XlsxError| e.to_string();
     let mut wb = Workbook::new();
@@ -280,7 +300,9 @@ fn write_workbook(path: &Path, rows: std::sync::mpsc::Receiver<ClockRow>) -> Res
         ws.write_string_with_format(0, c as u16, h, &head)
             .map_err(xl)?;
     }
-    for (row, r) in (1u32..).zip(rows) {
+    let mut row = 0u32;
+    while let Some(r) = rows.blocking_recv() {
+        row += 1;
         ws.write_number(row, 0, r.id as f64).map_err(xl)?;
         ws.write_string(row, 1, &r.purpose).map_err(xl)?;
         ws.write_string(row, 2, crate::domain::citation::cite(&r.clause))
