@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod calendar;
+pub mod campaigns;
 pub mod cases;
 pub mod circulars;
 pub mod cli;

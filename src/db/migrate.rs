@@ -266,6 +266,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "exports",
         sql: include_str!("../../migrations/0051_exports.sql"),
     },
+    Migration {
+        version: 52,
+        name: "campaigns",
+        sql: include_str!("../../migrations/0052_campaigns.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

@@ -149,6 +149,11 @@ pub fn menu(a: &Actor) -> Vec<Group> {
                 a.can(Resource::Report, Action::Read),
             ),
             (
+                "专项行动",
+                "/campaigns",
+                a.can(Resource::Report, Action::Read),
+            ),
+            (
                 "宣传培训",
                 "/activities",
                 a.can(Resource::Activity, Action::Read),
@@ -253,7 +258,9 @@ mod tests {
                 "/tasks" | "/plans" => (Resource::Task, Action::Read),
                 "/circulars" => (Resource::Circular, Action::Read),
                 "/inspections" => (Resource::Inspection, Action::Read),
-                "/reports" | "/direct-reports" | "/assessments" => (Resource::Report, Action::Read),
+                "/reports" | "/direct-reports" | "/assessments" | "/campaigns" => {
+                    (Resource::Report, Action::Read)
+                }
                 "/public-reports" => (Resource::PublicReport, Action::Read),
                 "/penalties" => (Resource::Penalty, Action::Read),
                 "/enterprises" | "/persons" | "/statistics/cases" => (Resource::Case, Action::Read),

@@ -144,6 +144,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::penalties::http::public_routes())
         .merge(crate::enterprises::http::routes())
         .merge(crate::activities::http::routes())
+        .merge(crate::campaigns::http::routes())
         .merge(crate::typical_cases::http::routes())
         .merge(crate::typical_cases::http::public_routes())
         .merge(crate::direct_reports::http::routes())
