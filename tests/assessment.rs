@@ -145,6 +145,15 @@ async fn a_year_is_computed_frozen_consulted_adjusted_approved_and_circulated() 
         let id = v["id"].as_i64().expect("id");
         let (_, v) = call(&app, "staff", Method::POST, "/api/v1/assessments", Some(scheme)).await;
         assert_eq!(fields(&v), [("year".into(), "taken".into())]);
+        // The county office's scheme sent twice at once: one is set, the other told so.
+        let county = json!({"year": year.to_string(), "title": format!("罗山县{year}年度考核")});
+        let (a, b) = tokio::join!(
+            call(&app, "county.luoshan", Method::POST, "/api/v1/assessments", Some(county.clone())),
+            call(&app, "county.luoshan", Method::POST, "/api/v1/assessments", Some(county)),
+        );
+        let mut got = [a.0, b.0];
+        got.sort();
+        assert_eq!(got, [StatusCode::CREATED, StatusCode::UNPROCESSABLE_ENTITY], "{} {}", a.1, b.1);
 
         // Computed once: of two at once one is taken; a unit may not compute.
         let (s, _) = step(&app, "liaison.scjg", id, json!({"step": "compute"})).await;
@@ -274,7 +283,8 @@ async fn a_year_is_computed_frozen_consulted_adjusted_approved_and_circulated() 
         let (s, t) = call(&app, "handler.gaj", Method::GET, &format!("/api/v1/tasks/{task}"), None).await;
         assert_eq!(s, StatusCode::OK, "the police see their task: {t}");
 
-        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE object_type = 'assessment' ORDER BY seq")
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE object_type = 'assessment' AND object_id = $1 ORDER BY seq")
+            .bind(id.to_string())
             .fetch_all(&app.db.pool)
             .await
             .expect("audit");

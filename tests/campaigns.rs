@@ -251,6 +251,15 @@ async fn a_campaign_with_two_units_reporting_one_late_and_its_totals() {
         let (s, v) = call(&late, "staff", Method::POST, &format!("/api/v1/campaigns/{id}/steps"), Some(json!({"step": "conclude", "text": "共检查农资门店240户，立案5起。"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         assert_eq!(audited(&app, "campaign", id).await, ["campaign.launch", "campaign.conclude"]);
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM todo_items t JOIN campaign_reports r ON r.id = t.source_id \
+             WHERE t.source_type = 'campaign_report' AND t.done_at IS NULL AND r.campaign_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("duties");
+        assert_eq!(open, 0, "a concluded campaign leaves no unit a report to send");
         let (s, _) = call(&late, "liaison.scjg", Method::POST, &format!("/api/v1/joint-actions/{joint}/steps"), Some(json!({"step": "withdraw", "text": "重复登记"}))).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         let v = view(&late, "staff", id).await;

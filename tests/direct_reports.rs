@@ -339,12 +339,25 @@ async fn a_quarter_is_entered_checked_added_up_locked_and_reopened() {
         assert_eq!(d["exception_reason"], Value::Null, "the exception is spent once sent");
 
         // The office closes the period: everything locks, and says so.
+        let open_duties = || async {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM todo_items t JOIN dr_returns r ON r.id = t.source_id \
+                 WHERE t.source_type = 'dr_return' AND t.done_at IS NULL AND r.period_id = $1",
+            )
+            .bind(period)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("duties")
+        };
+        assert_eq!(open_duties().await, 1, "the police's sent return waits for its check");
         let (s, _) = call(&later, "staff", Method::POST, &format!("/api/v1/direct-reports/periods/{period}/close"), None).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(open_duties().await, 0, "a closed period leaves no one a duty to act");
         let (s, v) = step(&later, "county.luoshan", ls_police, json!({"step": "approve"})).await;
         assert_eq!(s, StatusCode::CONFLICT, "{v}");
         let (s, v) = step(&later, "county.luoshan", ls_msa, json!({"step": "except", "text": "数据有误"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(open_duties().await, 1, "the reopened return is its unit's duty again");
         let (_, d) = call(&later, "liaison.luoshan.scjg", Method::GET, &format!("/api/v1/direct-reports/returns/{ls_msa}"), None).await;
         assert_eq!((d["state"].as_str(), d["steps"].clone()), (Some("draft"), json!(["save", "submit"])), "{d}");
 

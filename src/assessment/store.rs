@@ -17,7 +17,7 @@ use crate::audit::{self, Entry, Who};
 use crate::context::Ctx;
 use crate::db::{Db, Tx};
 use crate::domain::RegionCode;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, OnConstraint};
 use crate::notify::store::{Duty, Holder, add_duty, discharge_for, notify_unit};
 
 pub const RESOURCE: &str = "assessment";
@@ -166,7 +166,11 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &SchemeInput) -> A
     .bind(json!(s.indicators).to_string())
     .bind(&now)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    // Two schemes for the year sent at once: the second is told as the check above tells it.
+    .on_unique("assessments", || {
+        AppError::field("year", "taken", format!("{}年度的考核已经设立", s.year))
+    })?;
     audit::record(
         &mut tx,
         who,

@@ -452,6 +452,13 @@ pub async fn run_campaign(
         .execute(&mut *tx)
         .await?;
     crate::procedure::transition::<CampaignRow>(&mut tx, id, &c.state, next.code()).await?;
+    // A concluded campaign takes no more reports: the duties of those not sent are closed.
+    let reports: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM campaign_reports WHERE campaign_id = $1")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+    crate::notify::store::discharge_records(&mut tx, who, REPORT, &reports).await?;
     crate::access::parties::touch(&mut tx, CAMPAIGN, id, &who.at_text()).await?;
     let entry = Entry::new("campaign.conclude", CAMPAIGN)
         .object(id, Some(c.office_unit_id))

@@ -541,6 +541,13 @@ pub async fn close_period(db: &Db, actor: &Actor, who: &Who, id: i64) -> AppResu
     if n != 1 {
         return Err(AppError::conflict("state_changed", "本期直报已经关闭"));
     }
+    // Nothing can be sent or checked in a closed period until an exception reopens a return
+    // (which gives its unit the duty again).
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM dr_returns WHERE period_id = $1")
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    crate::notify::store::discharge_records(&mut tx, who, RETURN, &ids).await?;
     audit::record(
         &mut tx,
         who,
@@ -973,6 +980,14 @@ pub async fn run(
                 crate::procedure::transition::<ReturnRow>(&mut tx, id, &r.state, next.code())
                     .await?;
             }
+            // A sent return reopened is no longer the checker's to check.
+            discharge_for(
+                &mut tx,
+                who,
+                check_duty(id),
+                Holder::Unit(r.checker_unit_id),
+            )
+            .await?;
             reopen_duty(
                 &mut tx,
                 who,

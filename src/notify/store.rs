@@ -196,6 +196,29 @@ pub async fn discharge(tx: &mut Tx, who: &Who, key: Duty<'_>) -> Result<u64, sql
     .rows_affected())
 }
 
+/// Records `ids` of `resource` can no longer be acted on (their period closed, their campaign
+/// ended): every open to-do keyed to them, whatever the duty and whoever held it, is closed.
+pub async fn discharge_records(
+    tx: &mut Tx,
+    who: &Who,
+    resource: &str,
+    ids: &[i64],
+) -> Result<u64, sqlx::Error> {
+    let mut closed = 0;
+    for id in ids {
+        closed += sqlx::query(
+            "UPDATE todo_items SET done_at = $1 WHERE source_type = $2 AND source_id = $3 AND done_at IS NULL",
+        )
+        .bind(who.at_text())
+        .bind(resource)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    }
+    Ok(closed)
+}
+
 /// What is waiting for `actor` (the to-do centre): the open to-dos of the person and of their
 /// unit, and the open clocks they own — their own, or their unit's when no one person owns it —
 /// that no open to-do already stands for (one keyed to the same record with the same due date,
