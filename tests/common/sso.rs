@@ -71,8 +71,12 @@ pub fn oidc_config(id: &str, name: &str, issuer: &str, client: &str) -> toml::Ta
     t.insert("name".into(), name.into());
     t.insert("issuer".into(), issuer.into());
     t.insert("client_id".into(), client.into());
-    // The secret from a file, as production keeps it.
-    let f = std::env::temp_dir().join(format!("shuangda-oidc-{client}-{}", std::process::id()));
+    // The secret from a file, as production keeps it. One file per call: tests of one binary
+    // run at once, and a shared path could be read between another test's truncate and write
+    // (an empty secret, so the provider refused the code exchange now and then under load).
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let f = std::env::temp_dir().join(format!("shuangda-oidc-{client}-{}-{n}", std::process::id()));
     std::fs::write(&f, format!("{secret}\n")).expect("write secret file");
     t.insert("client_secret_file".into(), f.display().to_string().into());
     t
