@@ -91,7 +91,7 @@ const POLICE: &str = "信阳市公安局";
 async fn a_year_is_computed_frozen_consulted_adjusted_approved_and_circulated() {
     each_db(true, |app| async move {
         // Only this test's clocks.
-        for t in ["deadline_events", "deadlines"] {
+        for t in ["deadline_events", "deadlines", "clock_tally", "clock_tally_delta"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
                 .execute(&app.db.pool)
                 .await

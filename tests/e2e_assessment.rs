@@ -48,7 +48,12 @@ struct Seeded {
 async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
     // Only this test's clocks (the demo opens some of its own).
-    for t in ["deadline_events", "deadlines"] {
+    for t in [
+        "deadline_events",
+        "deadlines",
+        "clock_tally",
+        "clock_tally_delta",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
             .execute(&app.db.pool)
             .await

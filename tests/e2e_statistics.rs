@@ -31,7 +31,12 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 async fn run(app: common::App, webdriver: String) {
     let label = format!("{:?}", app.db.dialect).to_lowercase();
     // Only this test's clocks (the demo opens some of its own).
-    for t in ["deadline_events", "deadlines"] {
+    for t in [
+        "deadline_events",
+        "deadlines",
+        "clock_tally",
+        "clock_tally_delta",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
             .execute(&app.db.pool)
             .await

@@ -36,7 +36,7 @@ async fn wait_ready(app: &App, who: &str, id: i64) -> Value {
 #[tokio::test]
 async fn a_units_clocks_stream_into_a_workbook_it_alone_downloads() {
     each_db(true, |app| async move {
-        for t in ["deadline_events", "deadlines"] {
+        for t in ["deadline_events", "deadlines", "clock_tally", "clock_tally_delta"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
                 .execute(&app.db.pool)
                 .await

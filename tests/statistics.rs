@@ -20,7 +20,12 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 async fn clean(app: &App) {
-    for t in ["deadline_events", "deadlines"] {
+    for t in [
+        "deadline_events",
+        "deadlines",
+        "clock_tally",
+        "clock_tally_delta",
+    ] {
         sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}")))
             .execute(&app.db.pool)
             .await
@@ -562,6 +567,40 @@ async fn tasks_and_decided_items_by_state_and_unit_the_late_unit_first() {
             "{}",
             page.body
         );
+        // The same figures as a workbook, from the page's link and from the API.
+        assert!(
+            page.body.contains("href=\"/statistics/mine.xlsx\""),
+            "{}",
+            page.body
+        );
+        let x = liaison.get("/statistics/mine.xlsx").await;
+        assert_eq!(x.status, StatusCode::OK, "{}", x.body);
+        let api_x = common::api_get(&app, "liaison.scjg", "/api/v1/statistics/mine.xlsx").await;
+        assert_eq!(api_x.status, StatusCode::OK, "{}", api_x.body);
+        assert_eq!(sheet_names(&api_x.bytes), sheet_names(&x.bytes));
+        let mut names = vec!["待办", "本年办理时限", "牵头督办任务"];
+        if !m["rounds"].is_null() {
+            names.push("信息报送");
+        }
+        assert_eq!(sheet_names(&x.bytes), names);
+        let r = sheet_row(&x.bytes, 0, MSA);
+        assert_eq!(
+            r[1..]
+                .iter()
+                .filter_map(|c| c.parse::<i64>().ok())
+                .sum::<i64>(),
+            duties,
+            "{r:?}"
+        );
+        let r = sheet_row(&x.bytes, 1, "合计");
+        assert_eq!(
+            &r[1..6],
+            ["on_time", "late", "missed", "running", "overdue_open"]
+                .map(|k| n(&m["clocks"], k).to_string()),
+            "{r:?}"
+        );
+        let r = sheet_row(&x.bytes, 2, MSA);
+        assert_eq!(&r[1..3], ["3", "2"], "{r:?}");
         let _ = open;
     })
     .await;

@@ -271,6 +271,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "campaigns",
         sql: include_str!("../../migrations/0052_campaigns.sql"),
     },
+    Migration {
+        version: 54,
+        name: "clock_tally",
+        sql: include_str!("../../migrations/0054_clock_tally.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

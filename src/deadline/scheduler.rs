@@ -191,16 +191,19 @@ pub async fn run_pass(
 
     // Overdue: the due date has passed and the clock is still open (and not suspended: a
     // suspended clock has no due date).
-    report.missed = sqlx::query(
+    // The rows marked come back so that the statistics' tally counts exactly these.
+    let marked: Vec<(i64, String, String)> = sqlx::query_as(
         "UPDATE deadlines SET state = 'missed', escalated_at = $1, updated_at = $1 \
-         WHERE state = 'open' AND due_date IS NOT NULL AND due_date < $2",
+         WHERE state = 'open' AND due_date IS NOT NULL AND due_date < $2 \
+         RETURNING owner_unit_id, clause, substr(start_date, 1, 7)",
     )
     .bind(&now_text)
     .bind(&today_text)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .fetch_all(&mut *tx)
+    .await?;
+    report.missed = marked.len() as u64;
     if report.missed > 0 {
+        crate::statistics::tally::missed(&mut tx, marked).await?;
         sqlx::query(
             "INSERT INTO deadline_events (deadline_id, at, actor_name, kind, detail) \
              SELECT id, $1, '系统（期限提醒）', 'missed', '期限已于' || due_date || '届满，仍未完成' \
@@ -282,6 +285,10 @@ pub async fn run_pass(
         .await?;
     }
     tx.commit().await?;
+    // The statistics' tally is exact with or without this; folding keeps its deltas few.
+    if let Err(e) = crate::statistics::tally::compact(db).await {
+        tracing::warn!(error = %e, "folding the clock tally failed");
+    }
     Ok(report)
 }
 

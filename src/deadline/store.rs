@@ -257,6 +257,7 @@ pub async fn open(tx: &mut Tx, cal: &Calendar, who: &Who, new: &NewDeadline) -> 
     .bind(&now)
     .fetch_one(&mut **tx)
     .await?;
+    crate::statistics::tally::opened(tx, id).await?;
     event(
         tx,
         id,
@@ -501,6 +502,10 @@ async fn apply(
         State::Met { on } => Some(on.to_string()),
         _ => None,
     };
+    // The clock's bucket in the statistics' tally, read under the row's lock so that of two
+    // changes to one clock each counts off the bucket the other left.
+    crate::procedure::lock(tx, "deadlines", id).await?;
+    let bucket_before = crate::statistics::tally::bucket(tx, id).await?;
     sqlx::query(
         "UPDATE deadlines SET clock = $1, due_date = $2, state = $3, suspended_since = $4, updated_at = $5, \
          reminded_at = CASE WHEN $6 = 1 THEN NULL ELSE reminded_at END, start_date = $8, met_on = $9 \
@@ -517,6 +522,8 @@ async fn apply(
     .bind(met_on)
     .execute(&mut **tx)
     .await?;
+    let bucket_after = crate::statistics::tally::bucket(tx, id).await?;
+    crate::statistics::tally::moved(tx, bucket_before.as_ref(), bucket_after.as_ref()).await?;
     event(tx, id, who, change.code(), &detail).await?;
     if matches!(change, Change::Restart { .. }) {
         // Counted afresh: the reminders and the escalation of the old count are void.
@@ -951,6 +958,8 @@ async fn rewrite(
     stage(tx, &changed).await?;
     let t_stage = t.elapsed();
 
+    // Only open clocks' due dates move here, and a running clock's bucket in the statistics'
+    // tally does not depend on its due date: nothing to count (`statistics::tally`).
     let t = std::time::Instant::now();
     // SQLite plans `UPDATE … FROM` with the target as the outer loop (a scan of every open
     // deadline); driven by the staged ids it looks up only the rows that change. PostgreSQL

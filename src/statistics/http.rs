@@ -37,7 +37,9 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .route("/statistics/rounds.xlsx", get(rounds_xlsx_page))
         .routes(routes!(api_rounds))
         .route("/statistics/mine", get(mine_page))
+        .route("/statistics/mine.xlsx", get(mine_xlsx_page))
         .routes(routes!(api_mine))
+        .routes(routes!(api_mine_xlsx))
 }
 
 async fn compute(state: &SharedState, actor: &Actor, p: &Period) -> AppResult<Figures> {
@@ -104,75 +106,145 @@ async fn clocks_page(
     }))
 }
 
+/// The formats every statistics workbook writes with.
+struct Formats {
+    title: rust_xlsxwriter::Format,
+    head: rust_xlsxwriter::Format,
+    cell: rust_xlsxwriter::Format,
+    pct: rust_xlsxwriter::Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            head: Format::new()
+                .set_bold()
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center),
+            cell: Format::new().set_border(FormatBorder::Thin),
+            pct: Format::new()
+                .set_border(FormatBorder::Thin)
+                .set_num_format("0.0"),
+        }
+    }
+}
+
+fn xl(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::internal(format!("xlsx: {e}"))
+}
+
+type Sheet<'a> = &'a mut rust_xlsxwriter::Worksheet;
+
+/// A worksheet named `name` with its title, the line under it and the table's headers on the
+/// fourth row: the table's rows start on the fifth (row 4).
+fn sheet<'a>(
+    wb: &'a mut rust_xlsxwriter::Workbook,
+    fm: &Formats,
+    name: &str,
+    title: &str,
+    line: &str,
+    headers: &[&str],
+) -> Result<Sheet<'a>, rust_xlsxwriter::XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    ws.write_string_with_format(0, 0, title, &fm.title)?;
+    ws.write_string(1, 0, line)?;
+    heads(ws, 3, headers, &fm.head)?;
+    Ok(ws)
+}
+
+/// A label, then numbers, from column 0 of `row`.
+fn values_row(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    fm: &Formats,
+    row: u32,
+    label: &str,
+    values: &[i64],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    ws.write_string_with_format(row, 0, label, &fm.cell)?;
+    for (j, v) in values.iter().enumerate() {
+        ws.write_number_with_format(row, 1 + j as u16, *v as f64, &fm.cell)?;
+    }
+    Ok(())
+}
+
+/// A label, then numbers, then a rate (— when there is none), from column 0 of `row`.
+fn figures_row(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    fm: &Formats,
+    row: u32,
+    label: &str,
+    values: &[i64],
+    rate: Option<f64>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    values_row(ws, fm, row, label, values)?;
+    let col = 1 + values.len() as u16;
+    match rate {
+        Some(p) => ws.write_number_with_format(row, col, p, &fm.pct)?,
+        None => ws.write_string_with_format(row, col, "—", &fm.cell)?,
+    };
+    Ok(())
+}
+
+/// The columns after the first of a table of clocks, and a row of one.
+const CLOCK_HEADS: [&str; 8] = [
+    "按期完成",
+    "逾期完成",
+    "逾期未完成",
+    "进行中",
+    "其中超期未办结",
+    "豁免",
+    "已结期限",
+    "按期率(%)",
+];
+
+fn clock_values(t: &Tally) -> [i64; 7] {
+    [
+        t.on_time,
+        t.late,
+        t.missed,
+        t.running,
+        t.overdue_open,
+        t.waived,
+        t.settled,
+    ]
+}
+
+fn with_first<'a>(first: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once(first).chain(rest.iter().copied()).collect()
+}
+
 /// The figures as a workbook: a sheet by unit and a sheet by kind.
 fn workbook(f: &Figures, region: &str) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new()
-        .set_bold()
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let pct = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.0");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let fm = Formats::new();
+    let line = format!("统计期间：{} 至 {}（按期限起算日）", f.from, f.to);
     for (name, first, rows) in [
         ("按单位", "单位", &f.units),
         ("按期限种类", "期限种类（依据）", &f.kinds),
     ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).map_err(xl)?;
-        ws.write_string_with_format(0, 0, format!("{region}办理时限统计表（{name}）"), &title)
-            .map_err(xl)?;
-        ws.write_string(
-            1,
-            0,
-            format!("统计期间：{} 至 {}（按期限起算日）", f.from, f.to),
+        let title = format!("{region}办理时限统计表（{name}）");
+        let ws = sheet(
+            &mut wb,
+            &fm,
+            name,
+            &title,
+            &line,
+            &with_first(first, &CLOCK_HEADS),
         )
         .map_err(xl)?;
-        let headers = [
-            first,
-            "按期完成",
-            "逾期完成",
-            "逾期未完成",
-            "进行中",
-            "其中超期未办结",
-            "豁免",
-            "已结期限",
-            "按期率(%)",
-        ];
-        for (c, h) in headers.iter().enumerate() {
-            ws.write_string_with_format(3, c as u16, *h, &head)
-                .map_err(xl)?;
-        }
-        ws.set_column_width(0, 40).map_err(xl)?;
         for (i, t) in rows.iter().chain(std::iter::once(&f.total)).enumerate() {
-            let row = 4 + i as u32;
-            ws.write_string_with_format(row, 0, &t.label, &cell)
-                .map_err(xl)?;
-            for (j, v) in [
-                t.on_time,
-                t.late,
-                t.missed,
-                t.running,
-                t.overdue_open,
-                t.waived,
-                t.settled,
-            ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_number_with_format(row, 1 + j as u16, *v as f64, &cell)
-                    .map_err(xl)?;
-            }
-            match t.on_time_rate {
-                Some(p) => ws.write_number_with_format(row, 8, p, &pct).map_err(xl)?,
-                None => ws
-                    .write_string_with_format(row, 8, "—", &cell)
-                    .map_err(xl)?,
-            };
+            figures_row(
+                ws,
+                &fm,
+                4 + i as u32,
+                &t.label,
+                &clock_values(t),
+                t.on_time_rate,
+            )
+            .map_err(xl)?;
         }
     }
     wb.save_to_buffer().map_err(xl)
@@ -480,33 +552,54 @@ fn heads(
     Ok(())
 }
 
+/// The columns after the first of a table of tasks, and a row of one.
+const TASK_HEADS: [&str; 9] = [
+    "督办任务",
+    "其中会议议定事项",
+    "已办结",
+    "按期完成",
+    "逾期完成",
+    "逾期未完成",
+    "办理中",
+    "其中超期未办结",
+    "按期率(%)",
+];
+
+fn task_values(r: &tasks::Row) -> [i64; 8] {
+    let t = &r.clocks;
+    [
+        r.tasks,
+        r.decided_items,
+        r.accepted,
+        t.on_time,
+        t.late,
+        t.missed,
+        t.running,
+        t.overdue_open,
+    ]
+}
+
 fn tasks_workbook(f: &tasks::Figures, region: &str) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let fm = Formats::new();
     let period = format!("统计期间：{} 至 {}（按交办日期）", f.from, f.to);
 
-    let ws = wb.add_worksheet();
-    ws.set_name("按办理状态").map_err(xl)?;
-    ws.write_string_with_format(
-        0,
-        0,
-        format!("{region}督办任务统计表（按办理状态）"),
-        &title,
+    let ws = sheet(
+        &mut wb,
+        &fm,
+        "按办理状态",
+        &format!("{region}督办任务统计表（按办理状态）"),
+        &period,
+        &["办理状态", "督办任务", "其中会议议定事项"],
     )
     .map_err(xl)?;
-    ws.write_string(1, 0, &period).map_err(xl)?;
-    heads(ws, 3, &["办理状态", "督办任务", "其中会议议定事项"], &head).map_err(xl)?;
     for (i, s) in f.states.iter().enumerate() {
         let row = 4 + i as u32;
-        ws.write_string_with_format(row, 0, &s.label, &cell)
+        ws.write_string_with_format(row, 0, &s.label, &fm.cell)
             .map_err(xl)?;
-        ws.write_number_with_format(row, 1, s.tasks as f64, &cell)
+        ws.write_number_with_format(row, 1, s.tasks as f64, &fm.cell)
             .map_err(xl)?;
-        ws.write_number_with_format(row, 2, s.decided_items as f64, &cell)
+        ws.write_number_with_format(row, 2, s.decided_items as f64, &fm.cell)
             .map_err(xl)?;
     }
 
@@ -514,56 +607,27 @@ fn tasks_workbook(f: &tasks::Figures, region: &str) -> AppResult<Vec<u8>> {
         ("按牵头单位", "牵头单位", &f.units),
         ("按任务来源", "任务来源", &f.sources),
     ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).map_err(xl)?;
-        ws.write_string_with_format(0, 0, format!("{region}督办任务统计表（{name}）"), &title)
-            .map_err(xl)?;
-        ws.write_string(1, 0, &period).map_err(xl)?;
-        heads(
-            ws,
-            3,
-            &[
-                first,
-                "督办任务",
-                "其中会议议定事项",
-                "已办结",
-                "按期完成",
-                "逾期完成",
-                "逾期未完成",
-                "办理中",
-                "其中超期未办结",
-                "按期率(%)",
-            ],
-            &head,
+        let title = format!("{region}督办任务统计表（{name}）");
+        let ws = sheet(
+            &mut wb,
+            &fm,
+            name,
+            &title,
+            &period,
+            &with_first(first, &TASK_HEADS),
         )
         .map_err(xl)?;
         for (i, r) in rows.iter().chain(std::iter::once(&f.total)).enumerate() {
-            let row = 4 + i as u32;
             let t = &r.clocks;
-            ws.write_string_with_format(row, 0, &t.label, &cell)
-                .map_err(xl)?;
-            for (j, v) in [
-                r.tasks,
-                r.decided_items,
-                r.accepted,
-                t.on_time,
-                t.late,
-                t.missed,
-                t.running,
-                t.overdue_open,
-            ]
-            .iter()
-            .enumerate()
-            {
-                ws.write_number_with_format(row, 1 + j as u16, *v as f64, &cell)
-                    .map_err(xl)?;
-            }
-            match t.on_time_rate {
-                Some(p) => ws.write_number_with_format(row, 9, p, &cell).map_err(xl)?,
-                None => ws
-                    .write_string_with_format(row, 9, "—", &cell)
-                    .map_err(xl)?,
-            };
+            figures_row(
+                ws,
+                &fm,
+                4 + i as u32,
+                &t.label,
+                &task_values(r),
+                t.on_time_rate,
+            )
+            .map_err(xl)?;
         }
     }
     wb.save_to_buffer().map_err(xl)
@@ -679,29 +743,20 @@ async fn rounds_page(
     }))
 }
 
-fn rounds_workbook(f: &rounds::Figures, region: &str) -> AppResult<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
-    let xl = |e: rust_xlsxwriter::XlsxError| AppError::internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14);
-    let head = Format::new().set_bold().set_border(FormatBorder::Thin);
-    let cell = Format::new().set_border(FormatBorder::Thin);
-    let period = format!("统计期间：{} 至 {}（按报送期别起始日）", f.from, f.to);
-    let rate = |ws: &mut rust_xlsxwriter::Worksheet, row: u32, col: u16, r: Option<f64>| match r {
-        Some(p) => ws.write_number_with_format(row, col, p, &cell).map(|_| ()),
-        None => ws
-            .write_string_with_format(row, col, "—", &cell)
-            .map(|_| ()),
-    };
+/// The columns after the first of a table of report rounds by unit.
+const ROUND_HEADS: [&str; 5] = ["按时报送", "逾期报送", "逾期未报", "未报送", "按时率(%)"];
 
-    let ws = wb.add_worksheet();
-    ws.set_name("按轮次").map_err(xl)?;
-    ws.write_string_with_format(0, 0, format!("{region}信息报送统计表（按轮次）"), &title)
-        .map_err(xl)?;
-    ws.write_string(1, 0, &period).map_err(xl)?;
-    heads(
-        ws,
-        3,
+fn rounds_workbook(f: &rounds::Figures, region: &str) -> AppResult<Vec<u8>> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let fm = Formats::new();
+    let period = format!("统计期间：{} 至 {}（按报送期别起始日）", f.from, f.to);
+
+    let ws = sheet(
+        &mut wb,
+        &fm,
+        "按轮次",
+        &format!("{region}信息报送统计表（按轮次）"),
+        &period,
         &[
             "报送期别",
             "信息类别",
@@ -715,65 +770,53 @@ fn rounds_workbook(f: &rounds::Figures, region: &str) -> AppResult<Vec<u8>> {
             "逾期未报单位",
             "未报送单位",
         ],
-        &head,
     )
     .map_err(xl)?;
     ws.set_column_width(1, 30).map_err(xl)?;
     for (i, r) in f.rounds.iter().enumerate() {
         let row = 4 + i as u32;
-        ws.write_string_with_format(row, 0, &r.period_label, &cell)
-            .map_err(xl)?;
-        ws.write_string_with_format(row, 1, &r.kind_label, &cell)
-            .map_err(xl)?;
-        ws.write_string_with_format(row, 2, &r.due_on, &cell)
-            .map_err(xl)?;
-        for (j, v) in [
-            r.counts.on_time,
-            r.counts.late,
-            r.counts.missing,
-            r.counts.pending,
-        ]
-        .iter()
-        .enumerate()
+        for (j, text) in [&r.period_label, &r.kind_label, &r.due_on]
+            .iter()
+            .enumerate()
         {
-            ws.write_number_with_format(row, 3 + j as u16, *v as f64, &cell)
+            ws.write_string_with_format(row, j as u16, *text, &fm.cell)
                 .map_err(xl)?;
         }
-        rate(ws, row, 7, r.counts.on_time_rate).map_err(xl)?;
+        for (j, v) in round_values(&r.counts).iter().enumerate() {
+            ws.write_number_with_format(row, 3 + j as u16, *v as f64, &fm.cell)
+                .map_err(xl)?;
+        }
+        match r.counts.on_time_rate {
+            Some(p) => ws.write_number_with_format(row, 7, p, &fm.pct),
+            None => ws.write_string_with_format(row, 7, "—", &fm.cell),
+        }
+        .map_err(xl)?;
         for (j, s) in ["late", "missing", "pending"].iter().enumerate() {
-            ws.write_string_with_format(row, 8 + j as u16, r.names(s), &cell)
+            ws.write_string_with_format(row, 8 + j as u16, r.names(s), &fm.cell)
                 .map_err(xl)?;
         }
     }
 
-    let ws = wb.add_worksheet();
-    ws.set_name("按单位").map_err(xl)?;
-    ws.write_string_with_format(0, 0, format!("{region}信息报送统计表（按单位）"), &title)
-        .map_err(xl)?;
-    ws.write_string(1, 0, &period).map_err(xl)?;
-    heads(
-        ws,
-        3,
-        &[
-            "单位",
-            "按时报送",
-            "逾期报送",
-            "逾期未报",
-            "未报送",
-            "按时率(%)",
-        ],
-        &head,
+    let title = format!("{region}信息报送统计表（按单位）");
+    let ws = sheet(
+        &mut wb,
+        &fm,
+        "按单位",
+        &title,
+        &period,
+        &with_first("单位", &ROUND_HEADS),
     )
     .map_err(xl)?;
     for (i, u) in f.units.iter().chain(std::iter::once(&f.total)).enumerate() {
-        let row = 4 + i as u32;
-        ws.write_string_with_format(row, 0, &u.label, &cell)
-            .map_err(xl)?;
-        for (j, v) in round_values(&u.counts).iter().enumerate() {
-            ws.write_number_with_format(row, 1 + j as u16, *v as f64, &cell)
-                .map_err(xl)?;
-        }
-        rate(ws, row, 5, u.counts.on_time_rate).map_err(xl)?;
+        figures_row(
+            ws,
+            &fm,
+            4 + i as u32,
+            &u.label,
+            &round_values(&u.counts),
+            u.counts.on_time_rate,
+        )
+        .map_err(xl)?;
     }
     wb.save_to_buffer().map_err(xl)
 }
@@ -919,4 +962,109 @@ async fn mine_page(State(state): State<SharedState>, cu: CurrentUser) -> PageRes
     security(("bearer" = [])))]
 pub async fn api_mine(State(state): State<SharedState>, u: ApiUser) -> AppResult<Json<Mine>> {
     Ok(Json(mine(&state, &u.actor).await?))
+}
+
+/// The own unit's figures as a workbook: its to-dos, its clocks this year by kind, and the
+/// tasks it leads and its report rounds when the reader may read them.
+fn mine_workbook(m: &Mine) -> AppResult<Vec<u8>> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let fm = Formats::new();
+    let unit = &m.unit_name;
+    let labels: Vec<&str> = m.duties.iter().map(|d| d.label.as_str()).collect();
+    let ws = sheet(
+        &mut wb,
+        &fm,
+        "待办",
+        &format!("{unit}待办事项"),
+        &format!("统计日期：{}", m.to),
+        &with_first("单位", &labels),
+    )
+    .map_err(xl)?;
+    let counts: Vec<i64> = m.duties.iter().map(|d| d.count).collect();
+    values_row(ws, &fm, 4, unit, &counts).map_err(xl)?;
+
+    let period = format!("统计期间：{} 至 {}（按期限起算日）", m.from, m.to);
+    let ws = sheet(
+        &mut wb,
+        &fm,
+        "本年办理时限",
+        &format!("{unit}办理时限统计表"),
+        &period,
+        &with_first("期限种类（依据）", &CLOCK_HEADS),
+    )
+    .map_err(xl)?;
+    let total = Tally {
+        label: "合计".into(),
+        ..m.clocks.clone()
+    };
+    for (i, t) in m.kinds.iter().chain(std::iter::once(&total)).enumerate() {
+        figures_row(
+            ws,
+            &fm,
+            4 + i as u32,
+            &t.label,
+            &clock_values(t),
+            t.on_time_rate,
+        )
+        .map_err(xl)?;
+    }
+
+    if let Some(r) = &m.tasks {
+        let ws = sheet(
+            &mut wb,
+            &fm,
+            "牵头督办任务",
+            &format!("{unit}牵头督办任务统计表"),
+            &format!("统计期间：{} 至 {}（按交办日期）", m.from, m.to),
+            &with_first("单位", &TASK_HEADS),
+        )
+        .map_err(xl)?;
+        figures_row(ws, &fm, 4, unit, &task_values(r), r.clocks.on_time_rate).map_err(xl)?;
+    }
+    if let Some(u) = &m.rounds {
+        let ws = sheet(
+            &mut wb,
+            &fm,
+            "信息报送",
+            &format!("{unit}信息报送统计表"),
+            &format!("统计期间：{} 至 {}（按报送期别起始日）", m.from, m.to),
+            &with_first("单位", &ROUND_HEADS),
+        )
+        .map_err(xl)?;
+        figures_row(
+            ws,
+            &fm,
+            4,
+            unit,
+            &round_values(&u.counts),
+            u.counts.on_time_rate,
+        )
+        .map_err(xl)?;
+    }
+    wb.save_to_buffer().map_err(xl)
+}
+
+async fn mine_xlsx(state: &SharedState, actor: &Actor) -> AppResult<Response> {
+    let m = mine(state, actor).await?;
+    let bytes = mine_workbook(&m)?;
+    Ok(download(
+        &format!("本单位情况_{}_{}.xlsx", m.from, m.to),
+        XLSX_MIME,
+        bytes,
+    ))
+}
+
+async fn mine_xlsx_page(State(state): State<SharedState>, cu: CurrentUser) -> PageResult {
+    Ok(mine_xlsx(&state, &cu.actor).await?)
+}
+
+/// The same figures as an .xlsx workbook: a sheet of to-dos, one of the unit's clocks this
+/// year by kind, and one each for the tasks it leads and its report rounds when the caller
+/// may read them.
+#[utoipa::path(get, path = "/api/v1/statistics/mine.xlsx", tag = "statistics",
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn api_mine_xlsx(State(state): State<SharedState>, u: ApiUser) -> AppResult<Response> {
+    mine_xlsx(&state, &u.actor).await
 }

@@ -11,6 +11,8 @@
 //! - `rounds`: report rounds — who reported on time, late, not yet, or is missing — and each
 //!   unit's rounds, on the round page's own standing (`reports::standing`) (pure);
 //! - `chart`: the stacked bar chart as SVG, drawn from the same figures as the table (pure);
+//! - `tally`: the clocks counted as they change, for the dashboard over millions of clocks
+//!   (kept in each clock write's transaction, checked against a live count);
 //! - `store`: the scoped reads; `http`: the pages, the workbooks and the API, and the reader's
 //!   own unit (`/statistics/mine`: its to-dos and its record this year).
 
@@ -20,4 +22,5 @@ pub mod clocks;
 pub mod http;
 pub mod rounds;
 pub mod store;
+pub mod tally;
 pub mod tasks;

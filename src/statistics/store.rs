@@ -10,10 +10,81 @@ use crate::db::query::Sql;
 use crate::deadline::Timeliness;
 use crate::error::{AppError, AppResult};
 
-/// The clocks started from `from` to `to` whose owner unit lies in `scope`, grouped by unit,
+/// The clocks started from `from` to `to` whose owner unit lies in `scope`, by unit, clause
+/// and timeliness (the one definition), with those running past their due date on `today`
+/// apart. Whole months come from the maintained tally (`tally`), partial months and the
+/// running clocks past due live from indexed rows: the same figures as [`clock_facts_live`].
+pub async fn clock_facts(
+    db: &Db,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> AppResult<Vec<Fact>> {
+    use std::collections::BTreeMap;
+    let plan = super::tally::plan(from, to, today);
+    // (unit, clause, timeliness) → (unit name, count)
+    let mut counts: BTreeMap<(i64, String, String), (String, i64)> = BTreeMap::new();
+    let mut add = |rows: Vec<super::tally::Counted>, sign: i64| {
+        for (unit, name, clause, t, n) in rows {
+            counts.entry((unit, clause, t)).or_insert((name, 0)).1 += sign * n;
+        }
+    };
+    if let Some((first, last)) = &plan.months {
+        add(super::tally::months(db, scope, first, last).await?, 1);
+    }
+    for (a, b, sign) in &plan.live {
+        add(super::tally::days(db, scope, *a, *b).await?, *sign);
+    }
+    // Running past due on `today`: open clocks are few, found by (state, due date). Neither the
+    // owner's index (`+`) nor the start date's (`|| ''`) may drive it: either reads every clock
+    // of the period (1.2 s over 500,000 on SQLite, against 11 ms).
+    let mut q = Sql::new(
+        "SELECT un.id, d.clause, COUNT(*) FROM deadlines d JOIN units un ON un.id = +d.owner_unit_id \
+         WHERE d.state = 'open' AND d.due_date < ",
+    );
+    q.bind(today.to_string()).push(" AND ");
+    q.append(unit_in_scope(scope, "un"));
+    q.push(" AND (d.start_date || '') >= ")
+        .bind(from.to_string())
+        .push(" AND (d.start_date || '') <= ")
+        .bind(to.to_string())
+        .push(" GROUP BY 1, 2");
+    let overdue: Vec<(i64, String, i64)> = q.query_as().fetch_all(&db.pool).await?;
+    let running = Timeliness::Running.code().to_owned();
+    let mut facts = Vec::new();
+    for ((unit_id, clause, t), (unit_name, count)) in counts {
+        let timeliness =
+            Timeliness::parse(&t).ok_or_else(|| AppError::internal(format!("timeliness {t}")))?;
+        let late_open = if t == running {
+            overdue
+                .iter()
+                .find(|(u, c, _)| *u == unit_id && *c == clause)
+                .map_or(0, |(_, _, n)| *n)
+        } else {
+            0
+        };
+        for (overdue_open, count) in [(false, count - late_open), (true, late_open)] {
+            if count != 0 {
+                facts.push(Fact {
+                    unit_id,
+                    unit_name: unit_name.clone(),
+                    clause: clause.clone(),
+                    timeliness,
+                    overdue_open,
+                    count,
+                });
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// [`clock_facts`] counted live over every clock (what the tally is checked against): the
+/// clocks started from `from` to `to` whose owner unit lies in `scope`, grouped by unit,
 /// clause and timeliness (`timeliness_sql!`, the one definition), with those running past their
 /// due date on `today` apart.
-pub async fn clock_facts(
+pub async fn clock_facts_live(
     db: &Db,
     scope: &Scope,
     from: NaiveDate,
