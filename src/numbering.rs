@@ -1,5 +1,9 @@
 //! Yearly document and record number sequences (`doc_sequences`): case codes, letters,
 //! transfer documents. Numbers are unique and gapless per series and year.
+//!
+//! An office's documents are numbered by the organ that issues them (`official_number`): the
+//! same choice gives the red header and the prefix, so 信打假通〔2026〕1号 comes under the
+//! group's header and 信打假办督〔2026〕7号 under the office's (GB/T 9704-2012 7.2.1, 7.2.4).
 
 use chrono::Datelike;
 
@@ -71,4 +75,26 @@ pub async fn document_number(
     }
     let n = next_number(tx, &format!("{kind}:{unit_id}"), year).await?;
     Ok(format!("{prefix}{kind}〔{year}〕{n}号"))
+}
+
+/// An office document of `kind`: who issues it (header, signature and 印发机关) and its next
+/// number in that organ's yearly sequence for the year of `on`, e.g. 信打假通〔2026〕1号 from
+/// the group or 信打假办督〔2026〕7号 from the office (`documents::issuers`). The office's own
+/// sequences keep the key they always had, so its numbers go on where they were.
+pub async fn official_number(
+    tx: &mut Tx,
+    office: i64,
+    kind: crate::documents::issuers::Kind,
+    on: chrono::NaiveDate,
+) -> AppResult<(crate::documents::issuers::Issuer, String)> {
+    let issuer = crate::documents::issuers::issuer(tx, office, kind).await?;
+    let (prefix, series, year) = (&issuer.prefix, kind.series(), on.year());
+    // A preview shows the number blank and does not touch (or lock) the sequence.
+    if crate::context::previewing() {
+        let number = format!("{prefix}{series}〔{year}〕　号");
+        return Ok((issuer, number));
+    }
+    let n = next_number(tx, &format!("{series}:{}", issuer.unit_id), year).await?;
+    let number = format!("{prefix}{series}〔{year}〕{n}号");
+    Ok((issuer, number))
 }

@@ -104,7 +104,7 @@ async fn signed_by_the_leader_numbered_issued_and_read() {
             None,
         )
         .await;
-        assert_eq!(d["number"], format!("信打假办通〔{year}〕1号"));
+        assert_eq!(d["number"], format!("信打假通〔{year}〕1号"));
         assert_eq!(d["can_confirm"], true);
         // Briefings have their own sequence.
         let b = draft(&app, "briefing", "工作简报（第1期）", None).await;
@@ -178,7 +178,7 @@ async fn signed_by_the_leader_numbered_issued_and_read() {
         let text = String::from_utf8_lossy(&out.stdout).replace([' ', '\n'], "");
         common::assert_worded_officially(&text, "the circular");
         for want in [
-            format!("信打假办通〔{year}〕1号"),
+            format!("信打假通〔{year}〕1号"),
             "优秀联络员".into(),
             "钱联络员".into(),
             "签发人：李组长".into(),

@@ -193,7 +193,7 @@ async fn flow(c: &Client, base: &str, msa: i64, today: chrono::NaiveDate) -> Ste
         state.trim() == "纪要已签发",
         "meeting in state {state:?} after signing"
     );
-    let number = format!("信打假办纪〔{year}〕1号");
+    let number = format!("信打假纪〔{year}〕1号");
     let link = text(c, "#minutes-link").await?;
     ensure!(link.trim() == number, "minutes numbered {link:?}");
     let pdf = fetch_with_session(c, &format!("{url}/minutes.pdf")).await?;

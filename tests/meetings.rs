@@ -94,7 +94,7 @@ async fn a_plenary_meeting_from_proposal_to_tasks() {
         assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
         let (_, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/meetings/{id}"), None).await;
         let year = &app.today().to_string()[..4];
-        let number = format!("信打假办纪〔{year}〕1号");
+        let number = format!("信打假纪〔{year}〕1号");
         assert_eq!(d["state"], "issued");
         assert_eq!(d["minutes_number"], number.as_str());
         assert_eq!(d["signed_by_name"], "李组长");

@@ -18,6 +18,7 @@ use crate::audit::{Entry, Who};
 use crate::context::Ctx;
 use crate::db::{Db, Tx, time};
 use crate::deadline::store::{Change, settle_for_record};
+use crate::documents::issuers::Kind as IssuedKind;
 use crate::documents::{CatalogueRow, OfficialDocument, Paragraph, ParagraphKind};
 use crate::error::{AppError, AppResult};
 use crate::notify::store::notify_unit;
@@ -44,9 +45,16 @@ async fn unit_names(tx: &mut Tx, ids: &[i64]) -> AppResult<Vec<String>> {
     Ok(out)
 }
 
-/// Next number of `kind` (督, 通, 报) for the office this year: "信打假办督〔2026〕7号".
-async fn number(tx: &mut Tx, who: &Who, office: i64, kind: &str) -> AppResult<String> {
-    crate::numbering::document_number(tx, office, kind, "双打办", who.today()).await
+/// Who issues `kind` for the office and its next number this year: "信打假办督〔2026〕7号"
+/// under the office's header, or the group's number under the group's, as the office chose.
+async fn number(
+    tx: &mut Tx,
+    who: &Who,
+    office: i64,
+    kind: IssuedKind,
+) -> AppResult<(String, String)> {
+    let (issuer, number) = crate::numbering::official_number(tx, office, kind, who.today()).await?;
+    Ok((issuer.name, number))
 }
 
 async fn render(ctx: &Ctx, doc: OfficialDocument) -> AppResult<Vec<u8>> {
@@ -86,9 +94,12 @@ async fn store_letter(
     .await?)
 }
 
-/// A document of the case's office, dated today, with the responsible person as contact.
+/// A document of the case's office (issued by `issuer`, the office or its group), dated today,
+/// with the responsible person as contact.
+#[allow(clippy::too_many_arguments)]
 fn office_document(
     date: NaiveDate,
+    issuer: &str,
     case: &Case,
     number: &str,
     title: &str,
@@ -97,7 +108,7 @@ fn office_document(
     copy_to: Vec<String>,
 ) -> OfficialDocument {
     OfficialDocument {
-        issuer: case.office_unit_name.clone(),
+        issuer: issuer.to_string(),
         joint_issuers: Vec::new(),
         number: number.to_string(),
         mark: None,
@@ -105,7 +116,7 @@ fn office_document(
         addressee,
         body,
         attachments: Vec::new(),
-        signature: case.office_unit_name.clone(),
+        signature: issuer.to_string(),
         date,
         copy_to,
         contact: contact(case),
@@ -168,7 +179,13 @@ pub async fn issue_letter(
     let joint = joint_ids.as_slice();
     let joint_names = unit_names(&mut tx, joint).await?;
     let grounds = store::grounds(&mut *tx, id).await?;
-    let number = number(&mut tx, who, case.office_unit_id, "督").await?;
+    let (issuer, number) = number(
+        &mut tx,
+        who,
+        case.office_unit_id,
+        IssuedKind::SupervisionLetter,
+    )
+    .await?;
     let title = format!("关于督办{}的函", case.title);
     let mut body = vec![
         para(
@@ -231,7 +248,7 @@ pub async fn issue_letter(
     }
     let doc = OfficialDocument {
         // A joint letter is signed by every issuer (GB/T 9704-2012 7.3.5.2).
-        signature: std::iter::once(case.office_unit_name.clone())
+        signature: std::iter::once(issuer.clone())
             .chain(joint_names.iter().cloned())
             .collect::<Vec<_>>()
             .join("\n"),
@@ -239,6 +256,7 @@ pub async fn issue_letter(
         mark: case.is_listed().then(|| "挂牌督办".to_string()),
         ..office_document(
             who.today(),
+            &issuer,
             &case,
             &number,
             &title,
@@ -359,7 +377,8 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let number = number(&mut tx, who, case.office_unit_id, "通").await?;
+    let (issuer, number) =
+        number(&mut tx, who, case.office_unit_id, IssuedKind::CaseCircular).await?;
     let title = format!("关于{}查处结果的通报", case.title);
     let body = vec![
         para(
@@ -383,6 +402,7 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
     let names: Vec<String> = concerned.iter().map(|(_, n)| n.clone()).collect();
     let doc = office_document(
         who.today(),
+        &issuer,
         &case,
         &number,
         &title,
@@ -416,7 +436,7 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
             .and_then(|v| v.as_str())
             .unwrap_or("领导小组")
             .to_string();
-        let rnumber = number_for_report(&mut tx, who, &case).await?;
+        let (rissuer, rnumber) = number_for_report(&mut tx, who, &case).await?;
         let rtitle = format!("关于{}办理情况的报告", case.title);
         let rbody = vec![
             para(
@@ -430,6 +450,7 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
         ];
         let rdoc = office_document(
             who.today(),
+            &rissuer,
             &case,
             &rnumber,
             &rtitle,
@@ -492,8 +513,8 @@ pub async fn circulate(ctx: &Ctx, actor: &Actor, who: &Who, id: i64, text: &str)
     .await
 }
 
-async fn number_for_report(tx: &mut Tx, who: &Who, case: &Case) -> AppResult<String> {
-    number(tx, who, case.office_unit_id, "报").await
+async fn number_for_report(tx: &mut Tx, who: &Who, case: &Case) -> AppResult<(String, String)> {
+    number(tx, who, case.office_unit_id, IssuedKind::LeaderReport).await
 }
 
 /// 000 §13: archive the case as one dossier: catalogue, every document, the reports, the case

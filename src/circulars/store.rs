@@ -369,20 +369,16 @@ pub async fn sign(
         c.body = b.to_string();
     }
     let kind = Kind::parse(&c.kind).ok_or_else(|| AppError::internal("circular kind"))?;
-    let issuer: String = sqlx::query_scalar(
-        "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
-    )
-    .bind(c.office_unit_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let number = crate::numbering::document_number(
-        &mut tx,
-        c.office_unit_id,
-        kind.series(),
-        "双打办",
-        who.today(),
-    )
-    .await?;
+    // The header and the number's prefix name one organ: the group for what its leader signs,
+    // the office for its briefings, unless the office chose otherwise (`documents::issuers`).
+    let issued = if kind == Kind::Briefing {
+        crate::documents::issuers::Kind::Briefing
+    } else {
+        crate::documents::issuers::Kind::Circular
+    };
+    let (issuer, number) =
+        crate::numbering::official_number(&mut tx, c.office_unit_id, issued, who.today()).await?;
+    let issuer = issuer.name;
     let recipients = recipients(&mut *tx, id).await?;
     let names: Vec<String> = recipients.iter().map(|r| r.name.clone()).collect();
     // A preview names no signer: who signs is known when he does.

@@ -276,6 +276,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "clock_tally",
         sql: include_str!("../../migrations/0054_clock_tally.sql"),
     },
+    Migration {
+        version: 55,
+        name: "document_issuers",
+        sql: include_str!("../../migrations/0055_document_issuers.sql"),
+    },
 ];
 
 fn expand(sql: &str, dialect: Dialect) -> String {

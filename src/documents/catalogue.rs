@@ -17,12 +17,22 @@ pub struct CatalogueRow {
     pub responsible: String,
     /// 文件题名.
     pub title: String,
-    /// 日期 (already formatted, e.g. "2026-11-23" or "20261123").
+    /// 日期: "20261123", or a stored "2026-11-23", which is printed as "20261123".
     pub date: String,
     /// 页数/大小 (e.g. "3页" or "1.2 MB").
     pub size: String,
     /// 备注.
     pub note: String,
+}
+
+/// A catalogue dates its files with eight Arabic numerals, 20260615, as the 日期 of an
+/// archival catalogue is written (DA/T 22-2015 归档文件整理规则), never the ISO form a record
+/// stores; other text is kept as given.
+pub(crate) fn archival_date(date: &str) -> String {
+    match chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d") {
+        Ok(d) => d.format("%Y%m%d").to_string(),
+        Err(_) => date.to_string(),
+    }
 }
 
 const TOP: f32 = 30.0 * MM;
@@ -181,11 +191,12 @@ pub fn render_catalogue(
     start_table(&mut pages, &header, &mut y);
     for entry in rows {
         let seq = entry.seq.to_string();
+        let date = archival_date(&entry.date);
         let values = [
             seq.as_str(),
             entry.responsible.as_str(),
             entry.title.as_str(),
-            entry.date.as_str(),
+            date.as_str(),
             entry.size.as_str(),
             entry.note.as_str(),
         ];

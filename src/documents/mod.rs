@@ -12,6 +12,8 @@ use std::path::PathBuf;
 
 mod catalogue;
 mod fonts;
+pub mod http;
+pub mod issuers;
 mod layout;
 mod official;
 

@@ -523,3 +523,11 @@ fn a_letters_text_layer_reads_back_for_search() {
         assert!(flat.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }
+
+#[test]
+fn a_catalogue_dates_its_files_in_eight_numerals() {
+    use super::catalogue::archival_date;
+    assert_eq!(archival_date("2026-06-05"), "20260605");
+    assert_eq!(archival_date("20260605"), "20260605");
+    assert_eq!(archival_date("2026年6月5日"), "2026年6月5日");
+}

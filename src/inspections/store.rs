@@ -207,9 +207,13 @@ pub async fn report(
             "该检查已被他人处理，请刷新页面",
         ));
     }
-    let number =
-        crate::numbering::document_number(&mut tx, i.office_unit_id, "检", "双打办", who.today())
-            .await?;
+    let (issuer, number) = crate::numbering::official_number(
+        &mut tx,
+        i.office_unit_id,
+        crate::documents::issuers::Kind::InspectionReport,
+        who.today(),
+    )
+    .await?;
     let name_of = |u: i64| {
         inspected_units
             .iter()
@@ -244,7 +248,7 @@ pub async fn report(
         )));
     }
     let doc = OfficialDocument {
-        issuer: i.office_unit_name.clone(),
+        issuer: issuer.name.clone(),
         joint_issuers: Vec::new(),
         number: number.clone(),
         mark: None,
@@ -252,7 +256,7 @@ pub async fn report(
         addressee: names.join("、"),
         body,
         attachments: Vec::new(),
-        signature: i.office_unit_name.clone(),
+        signature: issuer.name,
         date: today,
         copy_to: Vec::new(),
         contact: None,

@@ -485,7 +485,9 @@ fn minutes_document(
                 .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
                 .unwrap_or(date)
         ),
-        m.office_unit_name,
+        // The organ whose meeting it was: the group holds its meetings, the office the
+        // liaison meeting.
+        issuer,
         m.place.as_deref().unwrap_or("会议室"),
         m.title,
         signer,
@@ -569,20 +571,16 @@ pub async fn sign(
         actor.display_name.as_str()
     };
     let kind = m.kind()?;
-    // The group's minutes go out in the group's name; the liaison meeting's in the office's.
-    let issuer: String = if kind == MeetingKind::Liaison {
-        m.office_unit_name.clone()
+    // The group's minutes go out in the group's name, the liaison meeting's in the office's,
+    // header and number alike, unless the office chose otherwise (`documents::issuers`).
+    let issued = if kind == MeetingKind::Liaison {
+        crate::documents::issuers::Kind::LiaisonMinutes
     } else {
-        sqlx::query_scalar::<_, String>(
-            "SELECT COALESCE(p.name, o.name) FROM units o LEFT JOIN units p ON p.id = o.parent_id WHERE o.id = $1",
-        )
-        .bind(m.office_unit_id)
-        .fetch_one(&mut *tx)
-        .await?
+        crate::documents::issuers::Kind::GroupMinutes
     };
-    let number =
-        crate::numbering::document_number(&mut tx, m.office_unit_id, "纪", "双打办", who.today())
-            .await?;
+    let (issuer, number) =
+        crate::numbering::official_number(&mut tx, m.office_unit_id, issued, who.today()).await?;
+    let issuer = issuer.name;
     let items = items(&mut *tx, id).await?;
     let attended: Vec<String> = sqlx::query_scalar(
         "SELECT u.name FROM group_meeting_units g JOIN units u ON u.id = g.unit_id WHERE g.meeting_id = $1 AND g.attended = 1 ORDER BY u.id",

@@ -24,8 +24,6 @@ use crate::documents::{OfficialDocument, Paragraph};
 use crate::error::{AppError, AppResult};
 
 pub const RESOURCE: &str = "typical_case";
-/// The yearly number series of typical cases: 信打假办典〔2026〕1号.
-const SERIES: &str = "典";
 
 /// A typical case as stored: the write-up already redacted.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -629,10 +627,16 @@ pub async fn sign(
         ));
     }
     let (mut tx, t) = crate::procedure::open(&ctx.db, &seen, id).await?;
-    let issuer = issuer_of(&mut *tx, t.office_unit_id).await?;
-    let number =
-        crate::numbering::document_number(&mut tx, t.office_unit_id, SERIES, "双打办", who.today())
-            .await?;
+    // Header and number name one organ (`documents::issuers`): the office, whose director
+    // signs the write-up, unless it chose the group.
+    let (issuer, number) = crate::numbering::official_number(
+        &mut tx,
+        t.office_unit_id,
+        crate::documents::issuers::Kind::TypicalCase,
+        who.today(),
+    )
+    .await?;
+    let issuer = issuer.name;
     // A preview names no signer: who signs is known when he does.
     let signer = if previewing {
         "　　"
@@ -851,10 +855,15 @@ pub async fn collection(ctx: &Ctx, actor: &Actor, who: &Who, year: i32) -> AppRe
             t.number.as_deref().unwrap_or(""),
             t.source_unit_name
         )));
-        // The write-up's own headings become second-level ones inside the collection.
+        // The write-up's own headings become second-level ones inside the collection, numbered
+        // as such: 「一、基本案情」 under 「一、某案」 reads 「（一）基本案情」 (GB/T 9704-2012 7.3.3).
         for l in t.text.lines().map(str::trim).filter(|l| !l.is_empty()) {
             if model::is_heading(l) {
-                body.push(Paragraph::heading2(l));
+                let second = l
+                    .split_once('、')
+                    .map(|(n, rest)| format!("（{n}）{rest}"))
+                    .unwrap_or_else(|| l.to_string());
+                body.push(Paragraph::heading2(second));
             } else {
                 body.push(Paragraph::text(l));
             }

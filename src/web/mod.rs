@@ -131,6 +131,7 @@ pub fn routes() -> OpenApiRouter<SharedState> {
         .merge(crate::meetings::http::routes())
         .merge(crate::circulars::http::routes())
         .merge(crate::drafting::http::routes())
+        .merge(crate::documents::http::routes())
         .merge(crate::inspections::http::routes())
         .merge(crate::reports::http::routes())
         .merge(crate::composition::http::routes())
