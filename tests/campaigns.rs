@@ -64,7 +64,7 @@ fn figures(filed: i64, amount: &str) -> Value {
     json!({
         "personnel": "40", "inspections": "120", "samples": "15", "dens_closed": "1",
         "cases_filed": filed.to_string(), "cases_concluded": "1", "amount_involved": amount,
-        "fines_confiscations": "5000", "transferred": "1", "persons_arrested": "0"
+        "fines_confiscations": "5000", "transferred": "0", "persons_arrested": "0"
     })
 }
 
@@ -459,6 +459,177 @@ async fn a_campaign_is_launched_reported_and_joined_through_the_pages() {
         );
         let v = view(&app, "staff", id).await;
         assert_eq!(v["joint"]["actions"], 1);
+    })
+    .await;
+}
+
+/// The platform's count of the transfers to the police `unit` sent from `start` to `end`, read
+/// here on its own.
+async fn transfers_sent(
+    app: &App,
+    unit: i64,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'to_police' AND sent_on >= $2 AND sent_on <= $3",
+    )
+    .bind(unit)
+    .bind(start.to_string())
+    .bind(end.to_string())
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("transfers")
+}
+
+async fn open_todos(app: &App, rid: i64) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM todo_items WHERE source_type = 'campaign_report' AND source_id = $1 AND done_at IS NULL",
+    )
+    .bind(rid)
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("todos")
+}
+
+#[tokio::test]
+async fn a_report_is_prefilled_sent_back_and_corrected_late_after_its_due_date() {
+    each_db(true, |app| async move {
+        let today = app.today();
+        let msa = app.unit_id("信阳市市场监督管理局").await;
+        let police = app.unit_id("信阳市公安局").await;
+        let starts = today - Days::new(30);
+        // A transfer the bureau sent to the police within the campaign, and one before it.
+        let staff = app.user_id("liaison.scjg").await;
+        for (code, on) in [("T-CAMPAIGN-1", today - Days::new(2)), ("T-CAMPAIGN-0", starts - Days::new(1))] {
+            sqlx::query(
+                "INSERT INTO transfers (code, direction, situation, title, facts, suspects, from_unit_id, to_unit_id, state, sent_on, \
+                 created_by, created_at, updated_at) VALUES ($1, 'to_police', 'suspected_crime', '涉嫌销售假冒注册商标的商品案', '事实', '', $2, $3, 'sent', $4, $5, $6, $6)",
+            )
+            .bind(code)
+            .bind(msa)
+            .bind(police)
+            .bind(on.to_string())
+            .bind(staff)
+            .bind("2026-01-01T00:00:00Z")
+            .execute(&app.db.pool)
+            .await
+            .expect("a transfer");
+        }
+        let (s, v) = call(&app, "staff", Method::POST, "/api/v1/campaigns", Some(json!({
+            "title": "打击侵权假冒商品专项行动",
+            "goal": "查处一批侵权假冒案件，移送一批涉嫌犯罪案件",
+            "starts_on": starts.to_string(),
+            "ends_on": today.to_string(),
+            "products": ["food"],
+            "lead_unit_id": msa,
+            "unit_ids": [police],
+        }))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().expect("id");
+        let v = view(&app, "staff", id).await;
+        let (msa_report, police_report) = (report_of(&v, msa), report_of(&v, police));
+        let due = app
+            .state
+            .calendar()
+            .due_date(today, shuangda::calendar::Period::WorkingDays(5))
+            .expect("due date");
+
+        // The transfers figure is prefilled from the transfers the bureau sent in the period.
+        let counted = transfers_sent(&app, msa, starts, today).await;
+        assert!(counted >= 1);
+        let (s, d) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/campaigns/reports/{msa_report}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        assert_eq!(d["prefill"]["transferred"], counted, "{d}");
+        assert_eq!(d["steps"], json!(["save", "submit"]));
+        // Corrected away from it, a reason is asked for, then kept with the prefill.
+        let mut f = figures(3, "100");
+        f["transferred"] = json!((counted + 1).to_string());
+        let (s, v) = step("liaison.scjg", &app, msa_report, json!({"step": "submit", "figures": f.clone(), "actions": "检查"})).await;
+        assert_eq!((s, fields(&v)), (StatusCode::UNPROCESSABLE_ENTITY, vec![("reasons.transferred".to_string(), "required".to_string())]));
+        let (s, v) = step("liaison.scjg", &app, msa_report, json!({"step": "submit", "figures": f, "reasons": {"transferred": "一起案件在平台外移送"}, "actions": "检查门店120户"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let kept: (Option<i64>, Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT value, prefilled, reason FROM campaign_figures WHERE report_id = $1 AND code = 'transferred'",
+        )
+        .bind(msa_report)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("figure");
+        assert_eq!(kept, (Some(counted + 1), Some(counted), Some("一起案件在平台外移送".to_string())));
+        // The police leave it out: the platform's count (none in the period) is taken.
+        let mut f = figures(2, "10");
+        f.as_object_mut().expect("object").remove("transferred");
+        let (s, v) = step("handler.gaj", &app, police_report, json!({"step": "submit", "figures": f, "actions": "配合检查"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let v = view(&app, "staff", id).await;
+        assert_eq!(v["totals"]["totals"]["transferred"], counted + 1 + transfers_sent(&app, police, starts, today).await);
+
+        // Only the office that runs the campaign sends a report back, with its reason.
+        let (s, v) = step("liaison.scjg", &app, msa_report, json!({"step": "send_back", "text": "x"})).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("step_refused")));
+        let (s, v) = step("county.luoshan", &app, msa_report, json!({"step": "send_back", "text": "x"})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+        let (s, v) = step("staff", &app, msa_report, json!({"step": "send_back"})).await;
+        assert_eq!((s, fields(&v)), (StatusCode::UNPROCESSABLE_ENTITY, vec![("text".to_string(), "required".to_string())]));
+        assert_eq!(open_todos(&app, msa_report).await, 0);
+        let (s, v) = step("staff", &app, msa_report, json!({"step": "send_back", "text": "罚没金额与案件台账不符，请核实"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(open_todos(&app, msa_report).await, 1, "the bureau's to-do reopened");
+        let (_, r) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/campaigns/reports/{msa_report}"), None).await;
+        assert_eq!((r["state"].as_str(), r["return_reason"].as_str()), (Some("returned"), Some("罚没金额与案件台账不符，请核实")), "{r}");
+        assert_eq!(r["steps"], json!(["save", "submit"]));
+        let v = view(&app, "staff", id).await;
+        assert_eq!(standing_of(&v, msa), "pending", "sent back, not counted until sent again");
+        assert_eq!(v["totals"]["on_time"], 1);
+        assert_eq!(v["totals"]["totals"]["cases_filed"], 2, "only the police's figures count");
+        // Corrected and sent again before the due date: on time.
+        let (s, v) = step("liaison.scjg", &app, msa_report, json!({"step": "save", "figures": {"cases_filed": "4"}, "actions": "核实中"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, r) = call(&app, "liaison.scjg", Method::GET, &format!("/api/v1/campaigns/reports/{msa_report}"), None).await;
+        assert_eq!(r["state"], "returned", "a save keeps it returned");
+        let mut f = figures(4, "100");
+        f["transferred"] = json!(counted.to_string());
+        let (s, v) = step("liaison.scjg", &app, msa_report, json!({"step": "submit", "figures": f, "actions": "核实后更正"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        assert_eq!(open_todos(&app, msa_report).await, 0);
+        let v = view(&app, "staff", id).await;
+        assert_eq!(standing_of(&v, msa), "on_time");
+        assert_eq!(
+            audited(&app, "campaign_report", msa_report).await,
+            ["campaign.report_submit", "campaign.report_send_back", "campaign.report_save", "campaign.report_submit"]
+        );
+
+        // The police's report sent back after the due date and sent again: late.
+        let late = app.on(due + Days::new(1));
+        let (s, v) = step("staff", &late, police_report, json!({"step": "send_back", "text": "请补充抓获犯罪嫌疑人情况"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let v = view(&late, "staff", id).await;
+        assert_eq!(standing_of(&v, police), "overdue", "returned and its due date passed");
+        let (s, v) = step("handler.gaj", &late, police_report, json!({"step": "submit", "figures": figures(2, "10"), "actions": "补充"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, r) = call(&late, "handler.gaj", Method::GET, &format!("/api/v1/campaigns/reports/{police_report}"), None).await;
+        assert_eq!((r["timeliness"].as_str(), r["standing"].as_str()), (Some("late"), Some("late")), "{r}");
+        let v = view(&late, "staff", id).await;
+        assert_eq!((v["totals"]["on_time"].as_i64(), v["totals"]["late"].as_i64()), (Some(1), Some(1)), "{}", v["totals"]);
+        let summary: String = sqlx::query_scalar(
+            "SELECT summary FROM audit_log WHERE object_type = 'campaign_report' AND object_id = $1 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(police_report.to_string())
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("audit");
+        let summary: Value = serde_json::from_str(&summary).expect("json");
+        assert_eq!((summary["resubmitted"].as_bool(), summary["late"].as_bool()), (Some(true), Some(true)), "{summary}");
+
+        // The pages: the office's send-back form, the unit's reason field beside the prefill.
+        let mut c = late.client();
+        c.login("staff", common::PASSWORD).await;
+        let page = c.get(&format!("/campaigns/reports/{police_report}")).await;
+        assert!(page.body.contains("id=\"step-send-back\""), "the office may send it back again");
+        let r = c.post(&format!("/campaigns/reports/{police_report}"), &[("step", "send_back"), ("text", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("data-field=\"text\""), "the reason named");
     })
     .await;
 }

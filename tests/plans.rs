@@ -249,3 +249,130 @@ async fn an_ambiguous_name_is_asked_about_then_the_plan_becomes_tasks() {
     })
     .await;
 }
+
+/// A work-plan item asks for an activity (issue #22; 002 (八)1–3): the activity its lead unit
+/// records for it carries it out, the plan's progress shows it done by that activity, and the
+/// assessment's computed indicator `activities` counts the item's clock — met on time by the
+/// bureau, run past its date by the police — and names exactly those clocks.
+#[tokio::test]
+async fn a_plan_item_asks_for_an_activity_which_carries_it_out_and_is_assessed() {
+    use chrono::Datelike;
+    use common::call;
+    use serde_json::json;
+    each_db(true, |app| async move {
+        let today = app.today();
+        let due_day = today + chrono::Duration::days(20);
+        let due = due_day.to_string();
+        let rows: Vec<[&str; 7]> = vec![
+            ["序号", "部分", "工作事项", "牵头单位", "责任单位", "完成时限", "活动类别"],
+            ["1", "（八）加强宣传培训", "联合开展执法人员业务培训", "信阳市市场监督管理局", "信阳市公安局", due.as_str(), "培训"],
+            ["2", "", "开展打击侵权假冒集中宣传", "信阳市公安局", "", due.as_str(), "宣传活动"],
+            ["3", "（三）加强两法衔接", "建立信息沟通机制", "信阳市市场监督管理局", "", due.as_str(), ""],
+        ];
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    ws.write_string(r as u32, c as u16, *v).expect("write");
+                }
+            }
+        }
+        let file = wb.save_to_buffer().expect("xlsx");
+        let (s, v) = upload(&app, "staff", &[("title", "宣传培训工作要点")], Some(file)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let plan = v["plan_id"].as_i64().expect("plan");
+        let (s, d) = call(&app, "staff", Method::GET, &format!("/api/v1/plans/{plan}"), None).await;
+        assert_eq!(s, StatusCode::OK, "{d}");
+        let item = |n: usize| d["items"][n]["id"].as_i64().expect("item");
+        let (training, publicity, plain) = (item(0), item(1), item(2));
+        assert_eq!(
+            (d["items"][0]["activity_kind"].as_str(), d["items"][2]["activity_kind"].as_str()),
+            (Some("training"), None)
+        );
+        // Each item asking for an activity has its clock to the item's date, on its lead unit.
+        let clocks: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT record_id, due_date FROM deadlines WHERE record_type = 'plan_item' ORDER BY record_id",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .expect("clocks");
+        assert_eq!(clocks, [(training, due.clone()), (publicity, due.clone())]);
+
+        // The bureau records its training for the item, five days on.
+        let on = app.on(today + chrono::Duration::days(5));
+        let held = on.today().to_string();
+        let body = |kind: &str, item: i64| {
+            json!({
+                "kind": kind, "title": "知识产权执法业务联合培训班", "held_on": held,
+                "place": "信阳市市场监督管理局三楼会议室", "audiences": ["enforcement"],
+                "participants": 80, "report": "市场监管与公安交叉授课。", "plan_item_id": item
+            })
+        };
+        let refused = |v: &serde_json::Value| v["error"]["fields"][0]["code"].as_str().map(String::from);
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", publicity))).await;
+        assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_found")), "the police's item");
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("publicity", training))).await;
+        assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("mismatch")), "{v}");
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", plain))).await;
+        assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_choice")), "{v}");
+        assert_eq!(app.count("activities").await, 0, "refused, nothing kept");
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training))).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let activity = v["id"].as_i64().expect("activity");
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training))).await;
+        assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate")), "{v}");
+        let (s, v) = call(&on, "liaison.scjg", Method::POST, &format!("/api/v1/activities/{activity}/steps"), Some(json!({"step": "withdraw", "text": "误登记"}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "it carries out the item: {v}");
+
+        // The plan shows the item done by that activity.
+        let (_, d) = call(&on, "director", Method::GET, &format!("/api/v1/plans/{plan}"), None).await;
+        assert_eq!(d["items"][0]["activity_id"], activity, "{d}");
+        assert_eq!(d["items"][1]["activity_id"], serde_json::Value::Null);
+        let section = &d["by_section"][0];
+        assert_eq!((section["items"].as_i64(), section["done"].as_i64()), (Some(2), Some(1)), "{d}");
+        let mut c = on.client();
+        c.login("staff", PASSWORD).await;
+        let page = c.get(&format!("/plans/{plan}")).await;
+        assert!(page.body.contains(&format!("href=\"/activities/{activity}\"")) && page.body.contains("尚未开展"), "{}", page.body);
+
+        // The assessment of the item's year, the day after its date.
+        let after = app.on(due_day + chrono::Duration::days(1));
+        let year = due_day.year();
+        let scheme = json!({"year": year.to_string(), "title": "宣传培训考核", "indicators": [
+            {"code": "activities", "label": "工作要点要求的宣传培训活动按期开展率", "weight": 100, "source": "activities"}
+        ]});
+        let (s, v) = call(&after, "staff", Method::POST, "/api/v1/assessments", Some(scheme)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["id"].as_i64().expect("assessment");
+        let (s, v) = call(&after, "staff", Method::POST, &format!("/api/v1/assessments/{id}/steps"), Some(json!({"step": "compute"}))).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+        let (_, d) = call(&after, "staff", Method::GET, &format!("/api/v1/assessments/{id}"), None).await;
+        let line = |name: &str| {
+            d["results"]["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .find(|u| u["name"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{name}: {d}"))
+        };
+        let msa = line("信阳市市场监督管理局");
+        assert_eq!((msa["scores"]["activities"]["score_centi"].as_i64(), msa["scores"]["activities"]["counted"].as_i64()), (Some(10000), Some(1)), "{msa}");
+        let police = line("信阳市公安局");
+        assert_eq!((police["scores"]["activities"]["score_centi"].as_i64(), police["scores"]["activities"]["counted"].as_i64()), (Some(0), Some(1)), "{police}");
+        // The score names the clock it counted: the bureau's item's.
+        let unit = app.unit_id("信阳市市场监督管理局").await;
+        let (s, c) = call(&after, "leader", Method::GET, &format!("/api/v1/assessments/{id}/clocks?unit={unit}&indicator=activities"), None).await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let counted: Vec<i64> = c.as_array().expect("clocks").iter().filter_map(|r| r["deadline_id"].as_i64()).collect();
+        let clock: i64 = sqlx::query_scalar("SELECT id FROM deadlines WHERE record_type = 'plan_item' AND record_id = $1")
+            .bind(training)
+            .fetch_one(&app.db.pool)
+            .await
+            .expect("clock");
+        assert_eq!(counted, [clock]);
+        assert_eq!(c[0]["outcome"], "on_time", "{c}");
+    })
+    .await;
+}

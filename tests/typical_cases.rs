@@ -474,3 +474,135 @@ async fn refused_input_writes_nothing_and_the_pages_write_a_case_up() {
     })
     .await;
 }
+
+/// A transfer from the bureau to the police in `state`, with its parties.
+async fn stored_transfer(app: &App, code: &str, state: &str) -> i64 {
+    let (msa, police) = (app.unit_id(MSA).await, app.unit_id(POLICE).await);
+    let by = app.user_id("liaison.scjg").await;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO transfers (code, direction, situation, title, facts, suspects, from_unit_id, to_unit_id, state, \
+         sent_on, decided_on, decision, created_by, created_at, updated_at) VALUES ($1, 'to_police', 'suspected_crime', \
+         '涉嫌销售假冒注册商标的商品案', '查获假冒商品一批', '', $2, $3, $4, $5, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(code)
+    .bind(msa)
+    .bind(police)
+    .bind(state)
+    .bind(app.today().to_string())
+    .bind(if state == "filed" { Some("立案") } else { None })
+    .bind(by)
+    .bind("2026-01-01T00:00:00Z")
+    .fetch_one(&app.db.pool)
+    .await
+    .expect("transfer");
+    for (unit, role) in [(msa, "sender"), (police, "receiver")] {
+        sqlx::query(
+            "INSERT INTO record_parties (resource, record_id, unit_id, party_role, sort_key) VALUES ('transfer', $1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(unit)
+        .bind(role)
+        .bind("2026-01-01T00:00:00Z")
+        .execute(&app.db.pool)
+        .await
+        .expect("party");
+    }
+    id
+}
+
+/// 「编写典型案例」 on a source's page: for the office, only where the source may be written up,
+/// linking to the form with the source chosen; gone once it is written up.
+#[tokio::test]
+async fn the_source_pages_offer_a_write_up_only_where_the_source_is_eligible() {
+    each_db(true, |app| async move {
+        const LINK: &str = "id=\"write-typical-case\"";
+        let mut office = app.client();
+        office.login("staff", PASSWORD).await;
+        let mut unit = app.client();
+        unit.login("liaison.scjg", PASSWORD).await;
+
+        // A case under way: no link; concluded: the office's link, not the lead unit's.
+        let open = started(&app, "尚在办理的案件").await;
+        let page = office.get(&format!("/cases/{open}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(LINK), "a case under way");
+        let case = concluded(&app, "链接编写典型案例测试案").await;
+        // The href's `&` is escaped by the template.
+        let linked = |body: &str, kind: &str, id: i64| {
+            body.contains(LINK)
+                && body.contains(&format!(
+                    "/typical-cases/new?source_kind={kind}&#38;source_id={id}\""
+                ))
+        };
+        let page = office.get(&format!("/cases/{case}")).await;
+        assert!(linked(&page.body, "case", case), "{}", page.body);
+        let page = unit.get(&format!("/cases/{case}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains(LINK),
+            "a unit does not write typical cases"
+        );
+        let form = office
+            .get(&format!(
+                "/typical-cases/new?source_kind=case&source_id={case}"
+            ))
+            .await;
+        assert!(
+            form.body.contains("id=\"typical-form\""),
+            "the source chosen"
+        );
+
+        // A transfer the police filed and one they have not decided on, stored as the linkage
+        // steps leave them (the steps are tested in tests/linkage.rs).
+        let filed = stored_transfer(&app, "T-TYPICAL-1", "filed").await;
+        let other = stored_transfer(&app, "T-TYPICAL-2", "received").await;
+        let page = office.get(&format!("/transfers/{filed}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(linked(&page.body, "transfer", filed), "{}", page.body);
+        let page = office.get(&format!("/transfers/{other}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(LINK), "a transfer not filed");
+
+        // A published penalty decision, and one not published (the demo's, made through the
+        // operations).
+        shuangda::demo::load_penalties(&app.state)
+            .await
+            .expect("demo penalties");
+        let ids = |state: &'static str| {
+            sqlx::query_scalar::<_, i64>("SELECT MIN(id) FROM penalty_decisions WHERE state = $1")
+                .bind(state)
+                .fetch_one(&app.db.pool)
+        };
+        let published = ids("published").await.expect("a published decision");
+        let pending = ids("pending").await.expect("a decision pending");
+        let page = office.get(&format!("/penalties/{published}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(linked(&page.body, "penalty", published), "{}", page.body);
+        let page = office.get(&format!("/penalties/{pending}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(LINK), "a decision not published");
+
+        // Written up: the case's page no longer offers it.
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::GET,
+            &format!("/api/v1/typical-cases/source?source_kind=case&source_id={case}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = call(
+            &app,
+            "staff",
+            Method::POST,
+            "/api/v1/typical-cases",
+            Some(v),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let page = office.get(&format!("/cases/{case}")).await;
+        assert!(!page.body.contains(LINK), "already written up");
+    })
+    .await;
+}

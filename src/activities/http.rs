@@ -264,6 +264,7 @@ fn input_from_pairs(pairs: &[(String, String)]) -> ActivityInput {
         audiences: p.many("audiences"),
         participants: p.one("participants"),
         report: p.one("report"),
+        plan_item_id: p.opt("plan_item_id"),
     }
 }
 
@@ -273,7 +274,7 @@ async fn create_page(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> PageResult {
     let input = input_from_pairs(&pairs);
-    match store::create(&state.db, &cu.actor, &cu.who, &input).await {
+    match store::create(&state.db, &state.calendar(), &cu.actor, &cu.who, &input).await {
         Ok(id) => Ok(Redirect::to(&format!("/activities/{id}?msg=created")).into_response()),
         Err(AppError::Validation(e)) => form_page(&state, &cu, None, input, e, None).await,
         Err(e) => Err(e.into()),
@@ -524,7 +525,7 @@ pub async fn api_create(
     u: ApiUser,
     ApiJson(input): ApiJson<ActivityInput>,
 ) -> AppResult<Response> {
-    let id = store::create(&state.db, &u.actor, &u.who, &input).await?;
+    let id = store::create(&state.db, &state.calendar(), &u.actor, &u.who, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 

@@ -208,6 +208,40 @@ pub struct ActivityInput {
     /// A short report: what was done and to what effect (活动简报).
     #[serde(default)]
     pub report: String,
+    /// When recording: the work-plan item it carries out — an item asking for an activity of
+    /// this kind, led by the recording unit, not carried out yet. Ignored on a change.
+    #[serde(default, deserialize_with = "crate::web::step::text_or_number")]
+    #[schema(value_type = Option<i64>)]
+    pub plan_item_id: Option<String>,
+}
+
+/// A work-plan item as an activity recorded for it finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanItem {
+    /// The activity it asks for.
+    pub asked: Option<Kind>,
+    /// The recording unit leads it.
+    pub lead: bool,
+    /// An activity recorded (not withdrawn) already carries it out.
+    pub fulfilled: bool,
+}
+
+/// Whether an activity of `kind` may be recorded as carrying out `item`: the field error's
+/// code and message if not.
+pub fn check_plan_item(kind: Kind, item: PlanItem) -> Result<(), (&'static str, String)> {
+    match item.asked {
+        None => Err((
+            "invalid_choice",
+            "该工作事项不要求开展宣传培训活动".to_string(),
+        )),
+        Some(_) if !item.lead => Err((
+            "not_allowed",
+            "由该工作事项的牵头单位登记其要求开展的活动".to_string(),
+        )),
+        Some(k) if k != kind => Err(("mismatch", format!("该工作事项要求开展的是{}", k.label()))),
+        Some(_) if item.fulfilled => Err(("duplicate", "该工作事项已有登记的活动".to_string())),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A list that is sent (a JSON array, a number or a text), `Some` even when empty; left out or
@@ -669,6 +703,39 @@ pub fn summarise(year: i32, rows: &[Counted]) -> Summary {
         by_kind,
         by_outreach,
         by_audience,
+    }
+}
+
+#[cfg(test)]
+mod plan_item_tests {
+    use super::*;
+
+    #[test]
+    fn an_activity_carries_out_the_plan_item_that_asks_for_its_kind() {
+        let item = |asked, lead, fulfilled| PlanItem {
+            asked,
+            lead,
+            fulfilled,
+        };
+        let t = Kind::Training;
+        assert_eq!(check_plan_item(t, item(Some(t), true, false)), Ok(()));
+        let code = |r: Result<(), (&'static str, String)>| r.err().map(|e| e.0);
+        assert_eq!(
+            code(check_plan_item(t, item(None, true, false))),
+            Some("invalid_choice")
+        );
+        assert_eq!(
+            code(check_plan_item(t, item(Some(t), false, false))),
+            Some("not_allowed")
+        );
+        assert_eq!(
+            code(check_plan_item(t, item(Some(Kind::Publicity), true, false))),
+            Some("mismatch")
+        );
+        assert_eq!(
+            code(check_plan_item(t, item(Some(t), true, true))),
+            Some("duplicate")
+        );
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Activity {
     /// `recorded` or `withdrawn`.
     pub state: String,
     pub withdraw_reason: Option<String>,
+    /// The work-plan item it carries out, if any.
+    pub plan_item_id: Option<i64>,
     pub created_by_name: String,
     pub created_at: String,
     pub updated_at: String,
@@ -104,13 +106,14 @@ impl Activity {
                 .collect(),
             participants: self.participants.to_string(),
             report: self.report.clone(),
+            plan_item_id: self.plan_item_id.map(|i| i.to_string()),
         }
     }
 }
 
 const SELECT: &str = "SELECT a.id, a.kind, a.outreach_to, a.title, a.held_on, a.ended_on, a.place, a.lead_unit_id, \
     u.name AS lead_unit_name, (SELECT COUNT(*) FROM record_parties o WHERE o.resource = 'activity' AND o.record_id = a.id) AS organiser_count, \
-    a.audiences, a.participants, a.report, a.state, a.withdraw_reason, cu.display_name AS created_by_name, \
+    a.audiences, a.participants, a.report, a.state, a.withdraw_reason, a.plan_item_id, cu.display_name AS created_by_name, \
     a.created_at, a.updated_at FROM activities a JOIN units u ON u.id = a.lead_unit_id JOIN users cu ON cu.id = a.created_by WHERE ";
 
 pub fn read_scope(actor: &Actor) -> AppResult<Scope> {
@@ -349,9 +352,28 @@ async fn add_co_organiser(
 
 /// Record an activity the actor's unit organised, alone or with the units it names: in one
 /// transaction the row, every organiser as a party, a notice to the others, and the audit.
-pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &ActivityInput) -> AppResult<i64> {
+pub async fn create(
+    db: &Db,
+    cal: &crate::calendar::Calendar,
+    actor: &Actor,
+    who: &Who,
+    input: &ActivityInput,
+) -> AppResult<i64> {
     actor.require(Resource::Activity, Action::Create)?;
-    let a = NewActivity::parse(input, who.today())?;
+    let parsed = NewActivity::parse(input, who.today());
+    let item = match input.plan_item_id.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(raw) => crate::domain::text::id("plan_item_id", "工作要点事项", raw).map(Some),
+    };
+    let (a, plan_item) = match (parsed, item) {
+        (Ok(a), Ok(i)) => (a, i),
+        (Err(mut e), Err(f)) => {
+            e.0.push(f);
+            return Err(e.into());
+        }
+        (Err(e), _) => return Err(e.into()),
+        (_, Err(f)) => return Err(f.into()),
+    };
     let co: Vec<i64> = a
         .co_organisers
         .clone()
@@ -361,10 +383,38 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &ActivityInput) ->
         .collect();
     let now = who.at_text();
     let mut tx = db.begin().await?;
+    if let Some(item) = plan_item {
+        // Read under the write lock, so two activities cannot carry out one item.
+        let row: Option<(Option<String>, i64, i64)> = sqlx::query_as(
+            "SELECT i.activity_kind, i.lead_unit_id, \
+             (SELECT COUNT(*) FROM activities x WHERE x.plan_item_id = i.id AND x.state = 'recorded') \
+             FROM plan_items i WHERE i.id = $1",
+        )
+        .bind(item)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((asked, lead, done)) = row.filter(|r| r.1 == actor.unit_id || r.0.is_none())
+        else {
+            return Err(AppError::field(
+                "plan_item_id",
+                "not_found",
+                "本单位牵头的工作要点事项中没有该事项",
+            ));
+        };
+        super::model::check_plan_item(
+            a.kind,
+            super::model::PlanItem {
+                asked: asked.as_deref().and_then(Kind::parse),
+                lead: lead == actor.unit_id,
+                fulfilled: done > 0,
+            },
+        )
+        .map_err(|(code, m)| AppError::field("plan_item_id", code, m))?;
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO activities (kind, outreach_to, title, held_on, ended_on, place, lead_unit_id, audiences, \
-         participants, report, state, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'recorded', $11, $12, $12) RETURNING id",
+         participants, report, state, created_by, created_at, updated_at, plan_item_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'recorded', $11, $12, $12, $13) RETURNING id",
     )
     .bind(a.kind.code())
     .bind(a.outreach_to.map(Outreach::code))
@@ -378,9 +428,33 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &ActivityInput) ->
     .bind(&a.report)
     .bind(actor.user_id)
     .bind(&now)
+    .bind(plan_item)
     .fetch_one(&mut *tx)
     .await?;
     crate::access::parties::add(&mut tx, RESOURCE, id, actor.unit_id, LEAD, &now).await?;
+    if let Some(item) = plan_item {
+        // The item's clock is met on the day the activity was held (not before the clock
+        // started: an activity held before the plan was imported counts on its import day).
+        let clock: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, start_date FROM deadlines WHERE record_type = 'plan_item' AND record_id = $1",
+        )
+        .bind(item)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((d, start)) = clock {
+            let start = chrono::NaiveDate::parse_from_str(&start, "%Y-%m-%d").unwrap_or(a.held_on);
+            crate::deadline::store::settle_one(
+                &mut tx,
+                cal,
+                who,
+                d,
+                crate::deadline::store::Change::Met {
+                    on: a.held_on.max(start),
+                },
+            )
+            .await?;
+        }
+    }
     for u in &co {
         add_co_organiser(&mut tx, who, id, *u, &actor.unit_region, &a.title).await?;
     }
@@ -395,6 +469,7 @@ pub async fn create(db: &Db, actor: &Actor, who: &Who, input: &ActivityInput) ->
             "held_on": a.held_on.to_string(),
             "co_organisers": co,
             "participants": a.participants,
+            "plan_item_id": plan_item,
         }),
     )
     .await?;
@@ -632,6 +707,13 @@ pub async fn run(db: &Db, actor: &Actor, who: &Who, id: i64, input: ActivityStep
             let reason = crate::domain::text::required_long("text", "撤销的理由", &text, 500)?;
             let (mut tx, a, next) =
                 crate::procedure::begin::<Activity>(db, actor, id, Act::Withdraw).await?;
+            if a.plan_item_id.is_some() {
+                // Its plan item's clock was met by it; correct the record instead.
+                return Err(AppError::conflict(
+                    "step_refused",
+                    "该活动是工作要点事项的完成情况，不能撤销登记；内容有误的，请修改活动情况",
+                ));
+            }
             sqlx::query("UPDATE activities SET withdraw_reason = $1 WHERE id = $2")
                 .bind(&reason)
                 .bind(id)

@@ -21,6 +21,7 @@ coded_enum! {
         Findings = "findings", "督导检查发现问题按期整改率";
         Transfers = "transfers", "案件移送、受理和立案按期率（两法衔接）";
         DirectReports = "direct_reports", "查办案件直报按期报送率";
+        Activities = "activities", "工作要点要求的宣传培训活动按期开展率";
     }
 }
 

@@ -405,6 +405,9 @@ async fn clock_facts(
         Source::Findings => " AND d.record_type = 'task' AND tk.source = 'inspection_finding'",
         Source::Transfers => " AND d.record_type = 'transfer'",
         Source::DirectReports => " AND d.record_type = 'dr_return'",
+        // The work plan's items asking for an activity, each met by the activity recorded
+        // for it (002 (八)1–3).
+        Source::Activities => " AND d.record_type = 'plan_item'",
     };
     let sql = format!(
         "SELECT d.id, d.owner_unit_id, u.region_code, {} AS t, d.due_date FROM deadlines d \

@@ -47,6 +47,7 @@ pub fn action(code: &str) -> Option<&'static str> {
         "campaign.conclude" => "结束专项行动",
         "campaign.launch" => "发起专项行动",
         "campaign.report_save" => "暂存专项行动工作情况",
+        "campaign.report_send_back" => "退回专项行动工作情况",
         "campaign.report_submit" => "报送专项行动工作情况",
         "case.approve" => "批准督办",
         "case.archive" => "归档",

@@ -450,7 +450,12 @@ pub struct ReportDetail {
     pub indicators: Vec<Indicator>,
     /// The figures as kept (money in fen).
     pub figures: BTreeMap<String, i64>,
-    /// What the reader may do: `save`, `submit`.
+    /// What the platform counts now for the prefilled figures (`transferred`: the transfers to
+    /// the police the unit sent in the stage's period).
+    pub prefill: BTreeMap<String, i64>,
+    /// The kept figures that had a prefill, with the prefill and any reason for correcting it.
+    pub notes: Vec<store::FigureNote>,
+    /// What the reader may do: `save`, `submit`, `send_back`.
     pub steps: Vec<String>,
 }
 
@@ -472,16 +477,18 @@ async fn report_detail(
         model::CampaignState::parse(&r.campaign_state).unwrap_or(model::CampaignState::UnderWay);
     let ends = chrono::NaiveDate::parse_from_str(&r.stage_ends_on, "%Y-%m-%d")
         .map_err(|_| AppError::internal("stage end"))?;
-    let state = r.state()?;
+    let now = r.state()?;
     let steps = model::ReportAct::ALL
         .iter()
-        .filter(|a| model::check_report(state, campaign, **a, r.role(actor), ends, today).is_ok())
+        .filter(|a| model::check_report(now, campaign, **a, r.role(actor), ends, today).is_ok())
         .map(|a| a.code().to_string())
         .collect();
     Ok(ReportDetail {
         standing: r.standing(today).code().into(),
         indicators: model::indicators(),
         figures,
+        prefill: store::prefill(&state.db, &r).await?,
+        notes: store::notes(&state.db, id).await?,
         steps,
         r,
     })
@@ -492,26 +499,66 @@ async fn report_detail(
 struct ReportPage {
     layout: Layout,
     d: ReportDetail,
-    sent: Option<(BTreeMap<String, String>, String)>,
+    sent: Option<Sent>,
     errors: FieldErrors,
     error: Option<String>,
+}
+
+/// What a refused form sent, shown again.
+struct Sent {
+    figures: BTreeMap<String, String>,
+    reasons: BTreeMap<String, String>,
+    actions: String,
 }
 
 impl ReportPage {
     fn can(&self, step: &str) -> bool {
         self.d.steps.iter().any(|s| s == step)
     }
+    /// The figure in the form: as sent, else as kept, else (a prefilled one) the platform's
+    /// count.
     fn value(&self, i: &Indicator) -> String {
         match &self.sent {
-            Some((f, _)) => f.get(&i.code).cloned().unwrap_or_default(),
-            None => shown(i, self.d.figures.get(&i.code)),
+            Some(s) => s.figures.get(&i.code).cloned().unwrap_or_default(),
+            None => match self.d.figures.get(&i.code) {
+                Some(v) => i.show(*v),
+                None => shown(i, self.d.prefill.get(&i.code)),
+            },
         }
     }
     fn actions(&self) -> String {
         match &self.sent {
-            Some((_, a)) => a.clone(),
+            Some(s) => s.actions.clone(),
             None => self.d.r.actions.clone().unwrap_or_default(),
         }
+    }
+    /// The platform's count for a prefilled figure, shown beside it.
+    fn prefilled(&self, i: &Indicator) -> Option<String> {
+        self.d.prefill.get(&i.code).map(|v| i.show(*v))
+    }
+    fn reason(&self, i: &Indicator) -> String {
+        match &self.sent {
+            Some(s) => s.reasons.get(&i.code).cloned().unwrap_or_default(),
+            None => self
+                .d
+                .notes
+                .iter()
+                .find(|n| n.code == i.code)
+                .and_then(|n| n.reason.clone())
+                .unwrap_or_default(),
+        }
+    }
+    /// A kept figure corrected away from its prefill: the platform's count and the reason.
+    fn note(&self, i: &Indicator) -> Option<String> {
+        let n = self.d.notes.iter().find(|n| n.code == i.code)?;
+        let why = n.reason.as_deref()?;
+        Some(format!(
+            "平台记录{}，更正理由：{why}",
+            n.prefilled.map(|p| i.show(p)).unwrap_or_default()
+        ))
+    }
+    fn reason_error(&self, i: &Indicator) -> Option<&str> {
+        self.errors.get(&format!("reasons.{}", i.code))
     }
     fn cell_error(&self, i: &Indicator) -> Option<&str> {
         self.errors.get(&i.field())
@@ -526,7 +573,7 @@ async fn show_report(
     cu: &CurrentUser,
     id: i64,
     msg: Option<&str>,
-    sent: Option<(BTreeMap<String, String>, String)>,
+    sent: Option<Sent>,
     errors: FieldErrors,
     error: Option<String>,
 ) -> PageResult {
@@ -570,20 +617,29 @@ async fn report_step_page(
 ) -> PageResult {
     let p = Pairs(&pairs);
     let mut figures = BTreeMap::new();
+    let mut reasons = BTreeMap::new();
     for (k, v) in &pairs {
         if let Some(code) = k.strip_prefix("figures.") {
             figures.insert(code.to_string(), v.clone());
+        }
+        if let Some(code) = k.strip_prefix("reasons.") {
+            reasons.insert(code.to_string(), v.clone());
         }
     }
     let actions = p.one("actions");
     let step = match p.one("step").trim() {
         "save" => ReportStep::Save {
             figures: figures.clone(),
+            reasons: reasons.clone(),
             actions: actions.clone(),
         },
         "submit" => ReportStep::Submit {
             figures: figures.clone(),
+            reasons: reasons.clone(),
             actions: actions.clone(),
+        },
+        "send_back" => ReportStep::SendBack {
+            text: p.one("text"),
         },
         "" => return Err(AppError::field("step", "required", "请选择办理步骤").into()),
         _ => return Err(AppError::field("step", "invalid_choice", "未知的办理步骤").into()),
@@ -591,11 +647,17 @@ async fn report_step_page(
     let msg = match step {
         ReportStep::Save { .. } => "saved",
         ReportStep::Submit { .. } => "submitted",
+        ReportStep::SendBack { .. } => "done",
+    };
+    let sent = Sent {
+        figures,
+        reasons,
+        actions,
     };
     match store::run_report(&state.db, &state.calendar(), &cu.actor, &cu.who, id, step).await {
         Ok(()) => Ok(Redirect::to(&format!("/campaigns/reports/{id}?msg={msg}")).into_response()),
         Err(AppError::Validation(e)) => {
-            show_report(&state, &cu, id, None, Some((figures, actions)), e, None).await
+            show_report(&state, &cu, id, None, Some(sent), e, None).await
         }
         Err(AppError::Conflict { message, .. }) => {
             show_report(
@@ -603,7 +665,7 @@ async fn report_step_page(
                 &cu,
                 id,
                 None,
-                Some((figures, actions)),
+                Some(sent),
                 FieldErrors::new(),
                 Some(message),
             )
@@ -971,7 +1033,9 @@ pub async fn api_report(
 }
 
 /// A step on a report: `save` or `submit` (the reporting unit, with `figures` — money in yuan —
-/// and `actions`); a report sent after its due date counts as late.
+/// `reasons` for a prefilled figure corrected, and `actions`); a report sent after its due date
+/// counts as late. `send_back` (the office that runs the campaign, with `text`): the unit
+/// corrects it and sends it again, late if after the due date.
 #[utoipa::path(post, path = "/api/v1/campaigns/reports/{id}/steps", tag = "campaigns", params(("id" = i64, Path)), request_body = ReportStep,
     responses((status = 204), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]

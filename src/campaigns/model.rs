@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::Timeliness;
-use crate::direct_reports::model::{DataSet, Indicator, Measure, Periodicity};
+use crate::direct_reports::model::{DataSet, Indicator, Measure, Periodicity, Source};
 use crate::domain::{FieldErrors, RegionCode, coded_enum, text};
 
 /// The clauses the module carries out, as the code cites them.
@@ -60,6 +60,7 @@ coded_enum! {
     ReportState {
         Draft = "draft", "填报中";
         Submitted = "submitted", "已报送";
+        Returned = "returned", "已退回修改";
     }
 }
 
@@ -68,6 +69,7 @@ coded_enum! {
     ReportAct {
         Save = "save", "保存";
         Submit = "submit", "报送";
+        SendBack = "send_back", "退回修改";
     }
 }
 
@@ -112,6 +114,10 @@ fn indicator(code: &str, label: &str, measure: Measure) -> Indicator {
     }
 }
 
+/// The indicator the platform prefills from its own records: the transfers the unit sent to
+/// the police in the stage's period (004; 两法衔接), as direct reporting prefills it.
+pub const PREFILLED: &str = "transferred";
+
 /// The figures every participating unit reports for a stage (002 (一)1: market inspections,
 /// sampling, the black workshops and dens closed, the cases; (三)4: transfers to the police),
 /// on the direct-reporting figure mechanism.
@@ -126,7 +132,10 @@ pub fn indicators() -> Vec<Indicator> {
         indicator("cases_concluded", "办结数", Count),
         indicator("amount_involved", "涉案金额", Fen),
         indicator("fines_confiscations", "罚没金额", Fen),
-        indicator("transferred", "移送公安机关案件数", Count),
+        Indicator {
+            source: Some(Source::TransfersSent.code().into()),
+            ..indicator(PREFILLED, "移送公安机关案件数", Count)
+        },
         indicator("persons_arrested", "抓获犯罪嫌疑人", Persons),
     ]
 }
@@ -448,11 +457,15 @@ pub struct ReportRole {
     /// The reporting unit's liaison officer or handler (or a county office reporting for its
     /// county).
     pub reporter: bool,
+    /// The office that runs the campaign (it sends a report back).
+    pub office: bool,
 }
 
 /// Whether `act` may be taken on a report in `state` of a stage ending `stage_end`, in a
 /// campaign in `campaign`, on `today`; the state it leads to, or why not. A report is sent
 /// from the stage's last day on; after the due date it is still accepted, and counts as late.
+/// The office sends a sent report back; the unit corrects it (a save keeps it returned) and
+/// sends it again.
 pub fn check_report(
     state: ReportState,
     campaign: CampaignState,
@@ -461,6 +474,18 @@ pub fn check_report(
     stage_end: NaiveDate,
     today: NaiveDate,
 ) -> Result<ReportState, &'static str> {
+    if act == ReportAct::SendBack {
+        if !role.office {
+            return Err("由发起专项行动的办公室退回报送的工作情况");
+        }
+        if state != ReportState::Submitted {
+            return Err("只能退回已经报送的工作情况");
+        }
+        if campaign == CampaignState::Concluded {
+            return Err("专项行动已经结束");
+        }
+        return Ok(ReportState::Returned);
+    }
     if !role.reporter {
         return Err("由参与单位的联络员或经办人报送本单位的工作情况");
     }
@@ -471,10 +496,23 @@ pub fn check_report(
         return Err("专项行动已经结束");
     }
     match act {
-        ReportAct::Save => Ok(ReportState::Draft),
+        ReportAct::Save => Ok(state),
         ReportAct::Submit if today < stage_end => Err("本阶段结束后方可报送"),
-        ReportAct::Submit => Ok(ReportState::Submitted),
+        ReportAct::Submit | ReportAct::SendBack => Ok(ReportState::Submitted),
     }
+}
+
+/// The period a stage's figures cover: from the day after the previous stage's last day (the
+/// campaign's first day for the first stage) to the stage's own last day.
+pub fn stage_period(
+    campaign_start: NaiveDate,
+    previous_end: Option<NaiveDate>,
+    end: NaiveDate,
+) -> (NaiveDate, NaiveDate) {
+    let start = previous_end
+        .and_then(|p| p.succ_opt())
+        .map_or(campaign_start, |d| d.max(campaign_start));
+    (start, end)
 }
 
 /// Whether the office that launched a campaign (`office`) may conclude it on `today`.
@@ -992,24 +1030,35 @@ mod tests {
         use ReportAct::*;
         use ReportState::*;
         let end = d("2026-05-31");
-        let reporter = ReportRole { reporter: true };
-        let other = ReportRole { reporter: false };
-        for state in [Draft, Submitted] {
+        let reporter = ReportRole {
+            reporter: true,
+            office: false,
+        };
+        let office = ReportRole {
+            reporter: false,
+            office: true,
+        };
+        let other = ReportRole::default();
+        for state in [Draft, Submitted, Returned] {
             for campaign in [UnderWay, Concluded] {
-                for act in [Save, Submit] {
-                    for role in [reporter, other] {
+                for act in ReportAct::ALL.iter().copied() {
+                    for role in [reporter, office, other] {
                         for today in [d("2026-05-30"), end, d("2026-07-01")] {
                             let r = check_report(state, campaign, act, role, end, today);
-                            let expected =
-                                if !role.reporter || state == Submitted || campaign == Concluded {
-                                    None
-                                } else if act == Save {
-                                    Some(Draft)
-                                } else if today < end {
-                                    None
-                                } else {
-                                    Some(Submitted)
-                                };
+                            let expected = if campaign == Concluded {
+                                None
+                            } else if act == SendBack {
+                                (role.office && state == Submitted).then_some(Returned)
+                            } else if !role.reporter || state == Submitted {
+                                None
+                            } else if act == Save {
+                                // A save keeps a returned report returned.
+                                Some(state)
+                            } else if today < end {
+                                None
+                            } else {
+                                Some(Submitted)
+                            };
                             assert_eq!(
                                 r.ok(),
                                 expected,
@@ -1020,6 +1069,42 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_stage_covers_the_days_since_the_previous_one() {
+        let start = d("2026-03-01");
+        assert_eq!(
+            stage_period(start, None, d("2026-03-31")),
+            (start, d("2026-03-31"))
+        );
+        assert_eq!(
+            stage_period(start, Some(d("2026-03-31")), d("2026-05-31")),
+            (d("2026-04-01"), d("2026-05-31"))
+        );
+        // The transfers figure is the one the platform prefills.
+        let set = data_set("x", 5);
+        let prefilled: Vec<&str> = set
+            .indicators
+            .iter()
+            .filter(|i| i.source().is_some())
+            .map(|i| i.code.as_str())
+            .collect();
+        assert_eq!(prefilled, [PREFILLED]);
+        let pre = BTreeMap::from([(PREFILLED.to_string(), 2)]);
+        let mut f = FiguresInput::default();
+        f.figures.insert(PREFILLED.into(), "3".into());
+        let e = parse_figures(&set, &f, &pre, false).expect_err("a reason");
+        assert_eq!(
+            codes_of(&e),
+            [("reasons.transferred".to_string(), "required".to_string())]
+        );
+        f.reasons
+            .insert(PREFILLED.into(), "一起案件移送手续在平台外办理".into());
+        let ok = parse_figures(&set, &f, &pre, false).expect("kept with its reason");
+        let t = ok.iter().find(|x| x.code == PREFILLED).expect("figure");
+        assert_eq!((t.value, t.prefilled), (Some(3), Some(2)));
+        assert!(t.reason.is_some());
     }
 
     #[test]

@@ -492,6 +492,9 @@ pub struct ReportRow {
     pub submitted_on: Option<String>,
     /// The actions taken, in words (工作措施和成效).
     pub actions: Option<String>,
+    /// Why the office last sent it back for correction, and when.
+    pub return_reason: Option<String>,
+    pub returned_on: Option<String>,
     /// The clock's timeliness: `running`, `on_time`, `late`, `missed` or `waived`.
     pub timeliness: String,
     pub updated_at: String,
@@ -519,6 +522,7 @@ impl ReportRow {
     pub fn role(&self, actor: &Actor) -> ReportRole {
         ReportRole {
             reporter: actor.unit_id == self.unit_id && reporter_role(actor),
+            office: actor.unit_id == self.office_unit_id && office_role(actor),
         }
     }
     fn check(&self, actor: &Actor, act: ReportAct, today: NaiveDate) -> AppResult<ReportState> {
@@ -540,7 +544,8 @@ fn report_select() -> String {
     format!(
         "SELECT r.id, r.campaign_id, c.title AS campaign_title, c.state AS campaign_state, r.stage_id, s.label AS stage_label, \
          s.ends_on AS stage_ends_on, r.unit_id, u.name AS unit_name, c.office_unit_id, r.state, r.deadline_id, \
-         COALESCE(d.due_date, s.due_on) AS due_on, r.submitted_on, r.actions, {} AS timeliness, r.updated_at \
+         COALESCE(d.due_date, s.due_on) AS due_on, r.submitted_on, r.actions, r.return_reason, r.returned_on, \
+         {} AS timeliness, r.updated_at \
          FROM campaign_reports r JOIN campaigns c ON c.id = r.campaign_id JOIN campaign_stages s ON s.id = r.stage_id \
          JOIN units u ON u.id = r.unit_id LEFT JOIN deadlines d ON d.id = r.deadline_id WHERE ",
         crate::timeliness_sql!("d")
@@ -610,20 +615,107 @@ impl crate::procedure::Record for ReportRow {
 pub enum ReportStep {
     /// 保存 (the reporting unit): blanks allowed, no check run.
     Save {
-        /// Indicator code → value as entered (money in yuan).
+        /// Indicator code → value as entered (money in yuan). `transferred` left out takes the
+        /// platform's count of the transfers the unit sent in the stage's period.
         #[serde(default)]
         figures: BTreeMap<String, String>,
+        /// Indicator code → why a prefilled figure was corrected (required when it differs).
+        #[serde(default)]
+        reasons: BTreeMap<String, String>,
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         actions: String,
     },
-    /// 报送 (the reporting unit, from the stage's last day): every figure, the checks and the
-    /// actions in words; after the due date it counts as late.
+    /// 报送 (the reporting unit, from the stage's last day; again after a send-back): every
+    /// figure, the checks and the actions in words; after the due date it counts as late.
     Submit {
         #[serde(default)]
         figures: BTreeMap<String, String>,
+        #[serde(default)]
+        reasons: BTreeMap<String, String>,
         #[serde(default, deserialize_with = "crate::web::step::or_default")]
         actions: String,
     },
+    /// 退回修改 (the office that runs the campaign), with the reason: the unit's to-do reopens
+    /// and the correction is due by the report's due date (sent again after it, it is late).
+    SendBack {
+        #[serde(default, deserialize_with = "crate::web::step::or_default")]
+        text: String,
+    },
+}
+
+/// The period of a report's stage: from the day after the previous stage's end (the
+/// campaign's start for the first) to the stage's end.
+async fn stage_bounds(
+    c: &mut sqlx::AnyConnection,
+    stage_id: i64,
+) -> AppResult<(NaiveDate, NaiveDate)> {
+    let (campaign_start, seq, ends_on): (String, i64, String) = sqlx::query_as(
+        "SELECT c.starts_on, s.seq, s.ends_on FROM campaign_stages s JOIN campaigns c ON c.id = s.campaign_id WHERE s.id = $1",
+    )
+    .bind(stage_id)
+    .fetch_one(&mut *c)
+    .await?;
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT p.ends_on FROM campaign_stages p JOIN campaign_stages s ON s.campaign_id = p.campaign_id \
+         WHERE s.id = $1 AND p.seq = $2",
+    )
+    .bind(stage_id)
+    .bind(seq - 1)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(model::stage_period(
+        date(&campaign_start),
+        previous.as_deref().map(date),
+        date(&ends_on),
+    ))
+}
+
+/// What the platform counts for a unit's report: the transfers to the police the unit sent in
+/// the stage's period (the direct-reporting source `transfers_sent`).
+async fn prefill_tx(
+    c: &mut sqlx::AnyConnection,
+    unit_id: i64,
+    (start, end): (NaiveDate, NaiveDate),
+) -> Result<BTreeMap<String, i64>, sqlx::Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'to_police' AND sent_on BETWEEN $2 AND $3",
+    )
+    .bind(unit_id)
+    .bind(start.to_string())
+    .bind(end.to_string())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(BTreeMap::from([(model::PREFILLED.to_string(), n)]))
+}
+
+/// The prefill of report `r` as it stands now, for its page.
+pub async fn prefill(db: &Db, r: &ReportRow) -> AppResult<BTreeMap<String, i64>> {
+    // A read on a pooled connection: no write lock for a page.
+    let mut c = db.pool.acquire().await?;
+    let bounds = stage_bounds(&mut c, r.stage_id).await?;
+    Ok(prefill_tx(&mut c, r.unit_id, bounds).await?)
+}
+
+/// A kept figure's prefill and the reason given for correcting it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = CampaignFigureNote)]
+pub struct FigureNote {
+    pub code: String,
+    pub value: Option<i64>,
+    /// What the platform counted when the figure was kept.
+    pub prefilled: Option<i64>,
+    /// Why the unit corrected it.
+    pub reason: Option<String>,
+}
+
+/// The figures of report `id` that had a prefill, with the reasons kept.
+pub async fn notes(db: &Db, id: i64) -> AppResult<Vec<FigureNote>> {
+    Ok(sqlx::query_as(
+        "SELECT code, value, prefilled, reason FROM campaign_figures WHERE report_id = $1 AND prefilled IS NOT NULL ORDER BY code",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
 }
 
 /// Take a step on report `id`.
@@ -635,9 +727,18 @@ pub async fn run_report(
     id: i64,
     input: ReportStep,
 ) -> AppResult<()> {
-    let (act, figures, actions) = match input {
-        ReportStep::Save { figures, actions } => (ReportAct::Save, figures, actions),
-        ReportStep::Submit { figures, actions } => (ReportAct::Submit, figures, actions),
+    let (act, figures, reasons, actions) = match input {
+        ReportStep::Save {
+            figures,
+            reasons,
+            actions,
+        } => (ReportAct::Save, figures, reasons, actions),
+        ReportStep::Submit {
+            figures,
+            reasons,
+            actions,
+        } => (ReportAct::Submit, figures, reasons, actions),
+        ReportStep::SendBack { text } => return send_back(db, cal, actor, who, id, &text).await,
     };
     let submit = act == ReportAct::Submit;
     let today = who.today();
@@ -646,28 +747,7 @@ pub async fn run_report(
         .await?
         .ok_or(AppError::NotFound)?;
     visible.check(actor, act, today)?;
-    let set = model::data_set(&visible.campaign_title, model::DEFAULT_DUE_WORKING_DAYS);
-    let mut errors = crate::direct_reports::model::parse_figures(
-        &set,
-        &FiguresInput {
-            figures,
-            reasons: BTreeMap::new(),
-        },
-        &BTreeMap::new(),
-        submit,
-    );
     let actions = actions.trim().to_string();
-    if submit && actions.is_empty() {
-        let e =
-            crate::domain::FieldError::new("actions", "required", "请填写本阶段的工作措施和成效");
-        errors = match errors {
-            Ok(_) => Err(crate::domain::FieldErrors(vec![e])),
-            Err(mut fe) => {
-                fe.0.push(e);
-                Err(fe)
-            }
-        };
-    }
     if actions.chars().count() > 4000 {
         return Err(AppError::field(
             "actions",
@@ -675,20 +755,45 @@ pub async fn run_report(
             "工作措施和成效不能超过4000个字符",
         ));
     }
-    let figs = errors?;
     let (mut tx, r) = crate::procedure::open(db, &visible, id).await?;
     let next = r.check(actor, act, today)?;
+    // The prefill is counted under the lock, so the figure checked is the one kept.
+    let bounds = stage_bounds(&mut tx, r.stage_id).await?;
+    let pre = prefill_tx(&mut tx, r.unit_id, bounds).await?;
+    let set = model::data_set(&r.campaign_title, model::DEFAULT_DUE_WORKING_DAYS);
+    let mut parsed = crate::direct_reports::model::parse_figures(
+        &set,
+        &FiguresInput { figures, reasons },
+        &pre,
+        submit,
+    );
+    if submit && actions.is_empty() {
+        let e =
+            crate::domain::FieldError::new("actions", "required", "请填写本阶段的工作措施和成效");
+        parsed = match parsed {
+            Ok(_) => Err(crate::domain::FieldErrors(vec![e])),
+            Err(mut fe) => {
+                fe.0.push(e);
+                Err(fe)
+            }
+        };
+    }
+    let figs = parsed?;
     sqlx::query("DELETE FROM campaign_figures WHERE report_id = $1")
         .bind(id)
         .execute(&mut *tx)
         .await?;
     for f in &figs {
-        sqlx::query("INSERT INTO campaign_figures (report_id, code, value) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(&f.code)
-            .bind(f.value)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO campaign_figures (report_id, code, value, prefilled, reason) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(&f.code)
+        .bind(f.value)
+        .bind(f.prefilled)
+        .bind(&f.reason)
+        .execute(&mut *tx)
+        .await?;
     }
     sqlx::query("UPDATE campaign_reports SET actions = $1, updated_at = $2 WHERE id = $3")
         .bind((!actions.is_empty()).then_some(actions.as_str()))
@@ -697,6 +802,7 @@ pub async fn run_report(
         .execute(&mut *tx)
         .await?;
     crate::access::parties::touch(&mut tx, REPORT, id, &who.at_text()).await?;
+    let late = submit && today > date(&r.due_on);
     if submit {
         sqlx::query("UPDATE campaign_reports SET submitted_on = $1 WHERE id = $2")
             .bind(today.to_string())
@@ -709,23 +815,32 @@ pub async fn run_report(
                 .await?;
         }
         discharge_for(&mut tx, who, report_duty(id), Holder::Unit(r.unit_id)).await?;
+        let again = r.state == ReportState::Returned.code();
         notify_unit(
             &mut tx,
             who,
             r.office_unit_id,
             &format!(
-                "{}报送了{}{}工作情况",
-                r.unit_name, r.campaign_title, r.stage_label
+                "{}{}了{}{}工作情况",
+                r.unit_name,
+                if again {
+                    "修改后重新报送"
+                } else {
+                    "报送"
+                },
+                r.campaign_title,
+                r.stage_label
             ),
-            if today > date(&r.due_on) {
-                "逾期报送"
-            } else {
-                "按期报送"
-            },
+            if late { "逾期报送" } else { "按期报送" },
             &format!("/campaigns/{}", r.campaign_id),
         )
         .await?;
     }
+    let corrected: Vec<_> = figs
+        .iter()
+        .filter(|f| f.reason.is_some())
+        .map(|f| json!({"code": f.code, "prefilled": f.prefilled, "value": f.value, "reason": f.reason}))
+        .collect();
     let entry = Entry::new(
         if submit {
             "campaign.report_submit"
@@ -739,8 +854,91 @@ pub async fn run_report(
         "campaign_id": r.campaign_id,
         "stage_id": r.stage_id,
         "figures": figs.iter().map(|f| (f.code.clone(), f.value)).collect::<BTreeMap<_, _>>(),
-        "late": submit && today > date(&r.due_on),
+        "corrected": corrected,
+        "resubmitted": submit && r.state == ReportState::Returned.code(),
+        "late": late,
     }));
+    crate::procedure::finish(tx, who, entry).await
+}
+
+/// Send a sent report back for correction (the office that runs the campaign), with the
+/// reason: the correction runs on a clock of its own to the report's due date — the first
+/// clock stays as it ended, so a report sent again after the due date counts as late — and the
+/// unit's to-do reopens.
+async fn send_back(
+    db: &Db,
+    cal: &Calendar,
+    actor: &Actor,
+    who: &Who,
+    id: i64,
+    text: &str,
+) -> AppResult<()> {
+    let today = who.today();
+    let scope = read_scope(actor)?;
+    let visible = get_report(db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    visible.check(actor, ReportAct::SendBack, today)?;
+    let reason = crate::domain::text::required_long("text", "退回理由", text, 500)?;
+    let (mut tx, r) = crate::procedure::open(db, &visible, id).await?;
+    let next = r.check(actor, ReportAct::SendBack, today)?;
+    let due = date(&r.due_on);
+    let purpose = format!(
+        "修改后重新报送{}{}工作情况",
+        r.campaign_title, r.stage_label
+    );
+    let deadline = crate::deadline::store::open(
+        &mut tx,
+        cal,
+        who,
+        &NewDeadline {
+            purpose: purpose.clone(),
+            clause: model::CLAUSE.into(),
+            start_event: "退回修改".into(),
+            start: today,
+            rule: Period::Until(due),
+            record_type: Some(REPORT.into()),
+            record_id: Some(id),
+            owner_unit_id: r.unit_id,
+            owner_user_id: None,
+        },
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE campaign_reports SET return_reason = $1, returned_on = $2, deadline_id = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(&reason)
+    .bind(today.to_string())
+    .bind(deadline)
+    .bind(who.at_text())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    crate::procedure::transition::<ReportRow>(&mut tx, id, &r.state, next.code()).await?;
+    crate::access::parties::touch(&mut tx, REPORT, id, &who.at_text()).await?;
+    let link = format!("/campaigns/reports/{id}");
+    let title = format!("请{purpose}（{}退回）", actor.unit_name);
+    add_duty(
+        &mut tx,
+        who,
+        report_duty(id),
+        Holder::Unit(r.unit_id),
+        &title,
+        &link,
+        Some(&due.to_string()),
+        false,
+    )
+    .await?;
+    notify_unit(&mut tx, who, r.unit_id, &title, &reason, &link).await?;
+    let entry = Entry::new("campaign.report_send_back", REPORT)
+        .object(id, Some(r.unit_id))
+        .summary(json!({
+            "campaign_id": r.campaign_id,
+            "stage_id": r.stage_id,
+            "reason": reason,
+            "due_on": due.to_string(),
+            "deadline_id": deadline,
+        }));
     crate::procedure::finish(tx, who, entry).await
 }
 

@@ -370,6 +370,8 @@ pub struct Facts {
     /// The lead unit may record the penalty decision that ended the concluded case, filled
     /// from it.
     pub records_penalty: bool,
+    /// 「编写典型案例」 from this case, for the office (issue #22).
+    pub typical_case: Option<String>,
 }
 
 #[derive(Template)]
@@ -502,6 +504,15 @@ async fn show(
                         | CaseState::Circulated
                         | CaseState::Archived
                 ),
+            typical_case: crate::typical_cases::store::write_link(
+                &state.db,
+                &cu.actor,
+                crate::typical_cases::model::SourceKind::Case,
+                c.id,
+                &c.state,
+                false,
+            )
+            .await?,
         },
         parties: records.parties,
         grounds: records

@@ -272,6 +272,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0052_campaigns.sql"),
     },
     Migration {
+        version: 53,
+        name: "publicity_links",
+        sql: include_str!("../../migrations/0053_publicity_links.sql"),
+    },
+    Migration {
         version: 54,
         name: "clock_tally",
         sql: include_str!("../../migrations/0054_clock_tally.sql"),

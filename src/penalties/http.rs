@@ -260,6 +260,8 @@ struct ShowPage {
     exemptions: Vec<Opt>,
     revocations: Vec<Opt>,
     fields: Vec<Opt>,
+    /// 「编写典型案例」 from this decision, for the office (issue #22).
+    typical_case: Option<String>,
 }
 
 impl ShowPage {
@@ -290,8 +292,18 @@ async fn show(
     error: Option<String>,
 ) -> PageResult {
     let d = detail(state, &cu.actor, id).await?;
+    let typical_case = crate::typical_cases::store::write_link(
+        &state.db,
+        &cu.actor,
+        crate::typical_cases::model::SourceKind::Penalty,
+        id,
+        &d.decision.state,
+        false,
+    )
+    .await?;
     Ok(render(&ShowPage {
         layout: Layout::new(cu, &d.decision.number, "/penalties").notice(msg),
+        typical_case,
         d,
         error,
         exemptions: disclosure::Exemption::ALL

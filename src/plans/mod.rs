@@ -44,7 +44,22 @@ pub const HEADERS: [&str; 6] = [
     "责任单位",
     "完成时限",
 ];
-const COLS: [char; 6] = ['A', 'B', 'C', 'D', 'E', 'F'];
+const COLS: [char; 7] = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
+
+/// The optional seventh column: the activity an item asks for (宣传活动, 培训, “四进”活动), held by
+/// its lead unit by its due date (002 (八)1–3). A file of six columns is read as before.
+pub const ACTIVITY_HEADER: &str = "活动类别";
+
+/// The activity kind a cell names, by its label or code ("四进活动" for the outreach).
+pub fn activity_kind(raw: &str) -> Option<crate::activities::model::Kind> {
+    use crate::activities::model::Kind;
+    let t = raw.trim().replace(['“', '”', '"'], "");
+    Kind::ALL.into_iter().find(|k| {
+        k.code() == t
+            || k.label().replace(['“', '”'], "") == t
+            || (*k == Kind::Outreach && t == "四进活动")
+    })
+}
 
 /// One problem in the file: its row and column as the spreadsheet shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -126,6 +141,9 @@ pub struct PlanItem {
     pub lead_unit_id: i64,
     pub responsible: Vec<i64>,
     pub due_on: NaiveDate,
+    /// The activity it asks for, if any.
+    #[serde(skip)]
+    pub activity: Option<crate::activities::model::Kind>,
 }
 
 /// A name that matched several units, with the candidates to choose from.
@@ -184,6 +202,18 @@ pub fn check(
             ));
         }
     }
+    let with_activity = match header.get(6).map(Cell::text).unwrap_or_default() {
+        t if t.is_empty() => false,
+        t if t == ACTIVITY_HEADER => true,
+        t => {
+            out.errors.push(CellError::new(
+                1,
+                6,
+                format!("第七列表头应为“{ACTIVITY_HEADER}”或留空，实际为“{t}”"),
+            ));
+            false
+        }
+    };
     if !out.errors.is_empty() {
         return out;
     }
@@ -212,7 +242,7 @@ pub fn check(
     for (i, r) in rows.iter().enumerate().skip(1) {
         let row = i + 1;
         let cell = |c: usize| r.get(c).cloned().unwrap_or(Cell::Empty);
-        if (1..6).all(|c| cell(c).text().is_empty()) {
+        if (1..7).all(|c| cell(c).text().is_empty()) {
             continue;
         }
         let s = cell(1).text();
@@ -263,6 +293,20 @@ pub fn check(
                 None
             }
         };
+        let asked = cell(6).text();
+        let activity = if !with_activity || asked.is_empty() {
+            None
+        } else {
+            let k = activity_kind(&asked);
+            if k.is_none() {
+                out.errors.push(CellError::new(
+                    row,
+                    6,
+                    "活动类别应为“宣传活动”“培训”或“四进活动”，不要求开展活动的留空",
+                ));
+            }
+            k
+        };
         if let (Some(lead_unit_id), Some(due_on), false) =
             (lead, due, text.is_empty() || section.is_empty())
         {
@@ -273,6 +317,7 @@ pub fn check(
                 lead_unit_id,
                 responsible,
                 due_on,
+                activity,
             });
         }
     }
@@ -335,6 +380,55 @@ mod tests {
             Match::Ambiguous(c),
             "a choice must exist"
         );
+    }
+
+    #[test]
+    fn an_item_may_ask_for_an_activity_in_the_seventh_column() {
+        use crate::activities::model::Kind;
+        let due = Cell::Date(NaiveDate::from_ymd_opt(2026, 12, 31).expect("d"));
+        let row = |activity: &str| {
+            vec![
+                t("1"),
+                t("（八）加强宣传培训"),
+                t("联合开展执法人员培训"),
+                t("信市监"),
+                Cell::Empty,
+                due.clone(),
+                t(activity),
+            ]
+        };
+        let mut head = header();
+        head.push(t(ACTIVITY_HEADER));
+        let c = check(
+            &[head.clone(), row("培训"), row(""), row("“四进”活动")],
+            &units(),
+            &[],
+            today(),
+        );
+        assert!(c.is_clean(), "{c:?}");
+        let asked: Vec<Option<Kind>> = c.items.iter().map(|i| i.activity).collect();
+        assert_eq!(asked, [Some(Kind::Training), None, Some(Kind::Outreach)]);
+        let c = check(&[head, row("座谈会")], &units(), &[], today());
+        assert_eq!(
+            c.errors
+                .iter()
+                .map(|e| (e.row, e.column.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "G")]
+        );
+        // Six columns: read as before, the seventh ignored.
+        let c = check(&[header(), row("培训")], &units(), &[], today());
+        assert_eq!(c.items[0].activity, None);
+        let mut wrong = header();
+        wrong.push(t("备注"));
+        assert_eq!(
+            check(&[wrong, row("")], &units(), &[], today())
+                .errors
+                .len(),
+            1
+        );
+        assert_eq!(activity_kind("publicity"), Some(Kind::Publicity));
+        assert_eq!(activity_kind("四进活动"), Some(Kind::Outreach));
     }
 
     #[test]

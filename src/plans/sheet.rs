@@ -3,7 +3,7 @@
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::{Cell, HEADERS};
+use super::{ACTIVITY_HEADER, Cell, HEADERS};
 use crate::error::{AppError, AppResult};
 
 /// The import template: the header, an example row, and a note on how it is read.
@@ -14,22 +14,36 @@ pub fn template() -> AppResult<Vec<u8>> {
     let ws = wb.add_worksheet();
     ws.set_name("工作要点").map_err(xl)?;
     let head = Format::new().set_bold();
-    for (c, h) in HEADERS.iter().enumerate() {
+    for (c, h) in HEADERS.iter().chain([&ACTIVITY_HEADER]).enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)
             .map_err(xl)?;
     }
-    let example = [
-        "1",
-        "（三）加强行政执法与刑事司法有效衔接",
-        "建立执法协作机制、信息沟通机制和激励约束机制",
-        "市检察院",
-        "市公安局、市市场监督管理局",
-        "2026-12-31",
+    let examples = [
+        [
+            "1",
+            "（三）加强行政执法与刑事司法有效衔接",
+            "建立执法协作机制、信息沟通机制和激励约束机制",
+            "市检察院",
+            "市公安局、市市场监督管理局",
+            "2026-12-31",
+            "",
+        ],
+        [
+            "2",
+            "（八）加强宣传培训",
+            "市场监管和公安机关联合开展执法人员业务培训",
+            "市市场监督管理局",
+            "市公安局",
+            "2026-12-31",
+            "培训",
+        ],
     ];
-    for (c, v) in example.iter().enumerate() {
-        ws.write_string(1, c as u16, *v).map_err(xl)?;
+    for (r, example) in examples.iter().enumerate() {
+        for (c, v) in example.iter().enumerate() {
+            ws.write_string(1 + r as u32, c as u16, *v).map_err(xl)?;
+        }
     }
-    for (c, w) in [6, 34, 50, 22, 40, 14].iter().enumerate() {
+    for (c, w) in [6, 34, 50, 22, 40, 14, 12].iter().enumerate() {
         ws.set_column_width(c as u16, *w).map_err(xl)?;
     }
     let notes = wb.add_worksheet();
@@ -39,6 +53,7 @@ pub fn template() -> AppResult<Vec<u8>> {
         "每行一项工作；“部分”为空时沿用上一行的部分。",
         "牵头单位只填一个；责任单位多个时用顿号分隔。单位名称按单位名录匹配，不能唯一确定的，导入时会请您选择。",
         "完成时限写成2026-12-31，应晚于导入当天。请删除示例行后填写。",
+        "要求牵头单位在时限内开展宣传活动、培训或“四进”活动的，在“活动类别”中填写“宣传活动”“培训”或“四进活动”；登记该活动时选择本事项，即记为完成。不要求开展活动的留空。",
     ]
     .iter()
     .enumerate()
@@ -91,7 +106,8 @@ pub fn read(bytes: &[u8]) -> AppResult<Vec<Vec<Cell>>> {
             "工作要点不能超过5000行",
         ));
     }
-    let cols = end_col.min(5) + 1;
+    // The six columns and the optional activity column.
+    let cols = end_col.min(6) + 1;
     Ok((0..=end_row)
         .map(|r| {
             (0..cols)
@@ -116,7 +132,8 @@ mod tests {
                 _ => String::new(),
             })
             .collect();
-        assert_eq!(header, HEADERS);
+        assert_eq!(header[..6], HEADERS);
+        assert_eq!(header[6], ACTIVITY_HEADER);
         assert_eq!(rows[1][3], Cell::Text("市检察院".into()));
     }
 

@@ -14,6 +14,8 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
 pub const RESOURCE: &str = "plan";
+/// A plan item's clock for the activity it asks for (`deadlines.record_type`).
+pub const ITEM: &str = "plan_item";
 
 /// The outcome of an import: done, or what must be corrected or chosen first.
 pub enum Outcome {
@@ -141,8 +143,9 @@ pub async fn import(
             },
         )
         .await?;
-        sqlx::query(
-            "INSERT INTO plan_items (plan_id, row_number, section, text, lead_unit_id, due_on, task_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        let item_id: i64 = sqlx::query_scalar(
+            "INSERT INTO plan_items (plan_id, row_number, section, text, lead_unit_id, due_on, task_id, activity_kind) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(id)
         .bind(i64::try_from(item.row).unwrap_or(i64::MAX))
@@ -151,8 +154,31 @@ pub async fn import(
         .bind(item.lead_unit_id)
         .bind(item.due_on.to_string())
         .bind(task)
-        .execute(&mut *tx)
+        .bind(item.activity.map(|k| k.code()))
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some(kind) = item.activity {
+            // The activity asked for runs on a clock of its own to the item's due date: the
+            // activity recorded for it meets it (`activities::store::create`), and the
+            // assessment counts it (`assessment::model::Source::Activities`).
+            crate::deadline::store::open(
+                &mut tx,
+                cal,
+                who,
+                &crate::deadline::store::NewDeadline {
+                    purpose: format!("按{title}开展{}", kind.label()),
+                    clause: kind.clause().into(),
+                    start_event: "工作要点导入".into(),
+                    start: who.today(),
+                    rule: crate::calendar::Period::Until(item.due_on),
+                    record_type: Some(ITEM.into()),
+                    record_id: Some(item_id),
+                    owner_unit_id: item.lead_unit_id,
+                    owner_user_id: None,
+                },
+            )
+            .await?;
+        }
         for u in std::iter::once(&item.lead_unit_id).chain(item.responsible.iter()) {
             crate::access::parties::add(&mut tx, RESOURCE, id, *u, "unit", &now).await?;
         }
@@ -221,6 +247,7 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<PlanRow>, sql
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 #[schema(as = PlanItemRow)]
 pub struct ItemRow {
+    pub id: i64,
     pub row_number: i64,
     pub section: String,
     pub text: String,
@@ -231,13 +258,34 @@ pub struct ItemRow {
     pub task_state: String,
     /// 1 when the task's time limit passed without acceptance.
     pub overdue: i64,
+    /// The activity the item asks for (`publicity`, `training`, `outreach`), if any.
+    pub activity_kind: Option<String>,
+    /// The activity recorded for it (not withdrawn): its id, title and day.
+    pub activity_id: Option<i64>,
+    pub activity_title: Option<String>,
+    pub activity_held_on: Option<String>,
+}
+
+impl ItemRow {
+    pub fn activity_label(&self) -> &'static str {
+        self.activity_kind
+            .as_deref()
+            .map_or("", crate::activities::model::Kind::label_of)
+    }
+    /// Done: its task accepted, or the activity it asks for recorded.
+    pub fn done(&self) -> bool {
+        self.task_state == "accepted" || self.activity_id.is_some()
+    }
 }
 
 pub async fn items(db: &Db, id: i64) -> Result<Vec<ItemRow>, sqlx::Error> {
     sqlx::query_as(
-        concat!("SELECT i.row_number, i.section, i.text, i.lead_unit_id, u.name AS lead_unit_name, i.due_on, i.task_id, t.state AS task_state, \
-         CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = i.task_id AND ", crate::late_sql!("d"), ") THEN 1 ELSE 0 END AS overdue \
-         FROM plan_items i JOIN units u ON u.id = i.lead_unit_id JOIN tasks t ON t.id = i.task_id WHERE i.plan_id = $1 ORDER BY i.row_number"),
+        concat!("SELECT i.id, i.row_number, i.section, i.text, i.lead_unit_id, u.name AS lead_unit_name, i.due_on, i.task_id, t.state AS task_state, \
+         CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.record_type = 'task' AND d.record_id = i.task_id AND ", crate::late_sql!("d"), ") THEN 1 ELSE 0 END AS overdue, \
+         i.activity_kind, a.id AS activity_id, a.title AS activity_title, a.held_on AS activity_held_on \
+         FROM plan_items i JOIN units u ON u.id = i.lead_unit_id JOIN tasks t ON t.id = i.task_id \
+         LEFT JOIN activities a ON a.id = (SELECT MIN(x.id) FROM activities x WHERE x.plan_item_id = i.id AND x.state = 'recorded') \
+         WHERE i.plan_id = $1 ORDER BY i.row_number"),
     )
     .bind(id)
     .fetch_all(&db.pool)
@@ -257,7 +305,7 @@ pub struct Progress {
 pub fn progress(items: &[ItemRow]) -> (Vec<Progress>, Vec<Progress>) {
     fn add(p: &mut Progress, i: &ItemRow) {
         p.items += 1;
-        p.done += i64::from(i.task_state == "accepted");
+        p.done += i64::from(i.done());
         p.overdue += i.overdue;
     }
     let mut sections: Vec<Progress> = Vec::new();
@@ -291,6 +339,11 @@ mod tests {
 
     fn item(section: &str, unit: i64, state: &str, overdue: i64) -> ItemRow {
         ItemRow {
+            id: 0,
+            activity_kind: None,
+            activity_id: None,
+            activity_title: None,
+            activity_held_on: None,
             row_number: 0,
             section: section.into(),
             text: String::new(),
@@ -321,5 +374,12 @@ mod tests {
             u.iter().map(|p| (p.items, p.done)).collect::<Vec<_>>(),
             [(2, 1), (1, 0)]
         );
+        // An item asking for an activity is done once the activity is recorded.
+        let mut asked = item("二", 1, "in_progress", 0);
+        asked.activity_kind = Some("training".into());
+        assert!(!asked.done());
+        asked.activity_id = Some(9);
+        assert!(asked.done());
+        assert_eq!(progress(&[asked]).0[0].done, 1);
     }
 }

@@ -488,11 +488,51 @@ pub fn collected(state: State) -> bool {
     state != State::Pending
 }
 
+/// Whether a source in `state` may be written up (the rule `store::source` applies): a
+/// supervised case once concluded, a transfer the police filed and not withheld, a penalty
+/// decision while published. The source's page offers 「编写典型案例」 only then.
+pub fn eligible(kind: SourceKind, state: &str, withheld: bool) -> bool {
+    match kind {
+        SourceKind::Case => matches!(state, "concluded" | "reported" | "circulated" | "archived"),
+        SourceKind::Transfer => state == "filed" && !withheld,
+        SourceKind::Penalty => state == "published",
+    }
+}
+
+/// The form with `kind` `id` chosen as the source.
+pub fn write_link(kind: SourceKind, id: i64) -> String {
+    format!(
+        "/typical-cases/new?source_kind={}&source_id={id}",
+        kind.code()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ID: &str = "11010519491231002X";
+
+    #[test]
+    fn only_an_eligible_source_is_offered() {
+        use SourceKind::*;
+        for (kind, state, withheld, ok) in [
+            (Case, "concluded", false, true),
+            (Case, "archived", false, true),
+            (Case, "handling", false, false),
+            (Transfer, "filed", false, true),
+            (Transfer, "filed", true, false),
+            (Transfer, "sent", false, false),
+            (Penalty, "published", false, true),
+            (Penalty, "withdrawn", false, false),
+        ] {
+            assert_eq!(eligible(kind, state, withheld), ok, "{kind:?} {state}");
+        }
+        assert_eq!(
+            write_link(Transfer, 7),
+            "/typical-cases/new?source_kind=transfer&source_id=7"
+        );
+    }
 
     fn input() -> TypicalCaseInput {
         TypicalCaseInput {

@@ -168,6 +168,30 @@ pub struct Source {
     pub unit_id: i64,
 }
 
+/// The 「编写典型案例」 link on a source's page: for a reader who may write typical cases, when
+/// the source is eligible (`model::eligible`) and not written up yet.
+pub async fn write_link(
+    db: &Db,
+    actor: &Actor,
+    kind: SourceKind,
+    id: i64,
+    state: &str,
+    withheld: bool,
+) -> AppResult<Option<String>> {
+    if !actor.can(Resource::TypicalCase, Action::Create) || !model::eligible(kind, state, withheld)
+    {
+        return Ok(None);
+    }
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM typical_cases WHERE source_kind = $1 AND source_id = $2",
+    )
+    .bind(kind.code())
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(taken.is_none().then(|| model::write_link(kind, id)))
+}
+
 fn not_found() -> AppError {
     AppError::field("source_id", "not_found", "所选来源记录不存在或无权查看")
 }

@@ -614,6 +614,8 @@ struct ShowPage {
     /// The reader is the head of a unit: a step that needs the head takes effect at once;
     /// for anyone else it is a proposal to the head.
     head: bool,
+    /// 「编写典型案例」 from this transfer, for the office (issue #22).
+    typical_case: Option<String>,
 }
 
 async fn show(
@@ -641,7 +643,17 @@ async fn show(
     } else {
         Vec::new()
     };
+    let typical_case = crate::typical_cases::store::write_link(
+        &state.db,
+        &cu.actor,
+        crate::typical_cases::model::SourceKind::Transfer,
+        id,
+        &d.transfer.state,
+        d.transfer.withheld != 0,
+    )
+    .await?;
     Ok(render(&ShowPage {
+        typical_case,
         layout: Layout::new(cu, &d.transfer.title, "/transfers").step_notice(
             msg,
             &cu.who.name,
