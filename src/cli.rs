@@ -242,7 +242,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             if demo_loaded {
                 crate::demo::load_records(&state)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(demo_failed)?;
             }
             let public = match &state.config.public_bind {
                 Some(bind) => {
@@ -273,7 +273,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             if !accounts.is_empty() {
                 crate::demo::load_records(&state)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(demo_failed)?;
             }
             print_demo(accounts);
             Ok(ExitCode::SUCCESS)
@@ -598,6 +598,14 @@ fn print_period(a: &crate::calendar::http::PeriodAnswer, explain: bool) {
     if explain {
         println!("{}", a.explanation);
     }
+}
+
+/// The demo's records are loaded by the operations themselves, each its own transaction, so a
+/// load that failed part-way leaves a database to start again from.
+fn demo_failed(e: crate::error::AppError) -> String {
+    format!(
+        "载入演示数据未完成：{e}。演示数据库已不完整，请删除后重新运行 `shuangda serve --demo`。"
+    )
 }
 
 fn print_demo(accounts: Vec<crate::demo::DemoAccount>) {

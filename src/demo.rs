@@ -9,7 +9,13 @@ use crate::error::{AppError, AppResult};
 use crate::units::{NewUnit, UnitKind, store as units};
 use crate::users::{model::NewUser, store as users};
 
+mod year;
+
 pub const DEMO_PASSWORD: &str = "Xinyang@2026";
+
+/// The stand-in for an investigation report or case file attached to the demo's transfers.
+const DEMO_REPORT: &[u8] =
+    b"%PDF-1.4\n% demo investigation report\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// Seed 001 §3: the member units of the Xinyang group.
 const XINYANG_MEMBERS: &[(&str, UnitKind)] = &[
@@ -470,12 +476,32 @@ async fn acting(
 }
 
 /// The demo's records beyond the organisation: linkage, public reports, penalty decisions and
-/// the serious-violation list, each made through its operations.
+/// the serious-violation list, direct reporting, and the year's work of `year` (cases in every
+/// state, meetings, tasks, circulars, an inspection, report rounds, the group's composition),
+/// each made through its operations.
+///
+/// Not one transaction: each operation commits its own, with its audit record, as it does for
+/// a request, and several render their documents outside it. So the records go only into a
+/// database that holds none yet (a second load is refused, never doubled), and a load that
+/// fails part-way leaves a database to be deleted and loaded again (the command line says so).
 pub async fn load_records(state: &crate::web::SharedState) -> AppResult<()> {
+    let existing: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM cases) + (SELECT COUNT(*) FROM transfers) \
+         + (SELECT COUNT(*) FROM group_meetings) + (SELECT COUNT(*) FROM public_reports)",
+    )
+    .fetch_one(&state.db.pool)
+    .await?;
+    if existing > 0 {
+        return Err(AppError::conflict(
+            "demo_loaded",
+            "数据库中已有业务记录，不能再次载入演示数据",
+        ));
+    }
     load_linkage(state).await?;
     load_public_reports(state).await?;
     load_penalties(state).await?;
-    load_direct_reports(state).await
+    load_direct_reports(state).await?;
+    year::load(state).await
 }
 
 /// Direct reporting: the city office's two data sets from the usual indicators, and the
@@ -702,7 +728,7 @@ pub async fn load_public_reports(state: &crate::web::SharedState) -> AppResult<(
     let cal = state.calendar();
     let today = state.clock.today();
     let occurred = (today - chrono::Duration::days(3)).to_string();
-    let reports: [(&str, &str, &str, &str, &str, &str, bool); 4] = [
+    let reports: [(&str, &str, &str, &str, &str, &str, bool); 5] = [
         (
             "report",
             "白酒",
@@ -737,6 +763,16 @@ pub async fn load_public_reports(state: &crate::web::SharedState) -> AppResult<(
             "411500",
             "信阳市平桥区某农资店",
             "该店销售的复合肥养分含量与包装标识严重不符，多户农户使用后减产。",
+            true,
+        ),
+        // Pingyin's office routes reports from its county (003 四).
+        (
+            "report",
+            "阿胶",
+            "trademark",
+            "370124",
+            "平阴县城区某保健品店",
+            "该店销售的阿胶产品包装印刷粗糙，防伪标识无法查验，疑为假冒注册商标的商品。",
             true,
         ),
     ];
