@@ -73,8 +73,10 @@ async fn settled() -> u64 {
     }
 }
 
-/// The most statements a clue registration through the API may make (23 before issue #21).
-const REGISTRATION_BUDGET: u64 = 16;
+/// The most statements a clue registration through the API may make (23 before issue #21;
+/// 16 after it, and one more since its clock is counted for the dashboard in the same
+/// transaction, `statistics::tally::opened`, issue #16).
+const REGISTRATION_BUDGET: u64 = 17;
 
 /// Each page's statement count, as the second of two views (the first may fill a cache).
 async fn counts(app: &App, pages: &[String]) -> Vec<(String, u64)> {
