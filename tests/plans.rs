@@ -317,11 +317,33 @@ async fn a_plan_item_asks_for_an_activity_which_carries_it_out_and_is_assessed()
         let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", plain))).await;
         assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_choice")), "{v}");
         assert_eq!(app.count("activities").await, 0, "refused, nothing kept");
-        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training))).await;
+        // The bureau's form offers its own item asking for an activity, not the police's nor
+        // the one asking for none.
+        let mut b = on.client();
+        b.login("liaison.scjg", PASSWORD).await;
+        let form = b.get("/activities/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let offered = |body: &str| -> String {
+            body.split("id=\"activity-plan-item\"").nth(1).and_then(|s| s.split("</select>").next()).unwrap_or_default().to_string()
+        };
+        let items = offered(&form.body);
+        assert!(items.contains(&format!("<option value=\"{training}\">联合开展执法人员业务培训（培训，")), "{}", form.body);
+        assert!(!items.contains(&format!("<option value=\"{publicity}\">")) && !items.contains(&format!("<option value=\"{plain}\">")), "{items}");
+        // Two records of the training sent at once: one carries out the item, the other is told
+        // it already is, on either database.
+        let (first, second) = tokio::join!(
+            call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training))),
+            call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training)))
+        );
+        let mut answers = [first, second];
+        answers.sort_by_key(|(s, _)| s.as_u16());
+        let [(s, v), (s2, v2)] = answers;
         assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!((s2, refused(&v2).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate")), "{v2}");
         let activity = v["id"].as_i64().expect("activity");
-        let (s, v) = call(&on, "liaison.scjg", Method::POST, "/api/v1/activities", Some(body("training", training))).await;
-        assert_eq!((s, refused(&v).as_deref()), (StatusCode::UNPROCESSABLE_ENTITY, Some("duplicate")), "{v}");
+        assert_eq!(app.count("activities").await, 1);
+        let form = b.get("/activities/new").await;
+        assert!(!offered(&form.body).contains(&format!("<option value=\"{training}\">")), "carried out, no longer offered");
         let (s, v) = call(&on, "liaison.scjg", Method::POST, &format!("/api/v1/activities/{activity}/steps"), Some(json!({"step": "withdraw", "text": "误登记"}))).await;
         assert_eq!(s, StatusCode::CONFLICT, "it carries out the item: {v}");
 

@@ -141,10 +141,23 @@ struct FormPage {
     units: Vec<crate::units::Unit>,
     /// The units organising it jointly, as they stand, for a reader who may not change them.
     fixed: Vec<store::Organiser>,
+    /// The work-plan items the unit leads that ask for an activity not yet carried out (only
+    /// when recording a new one).
+    plan_items: Vec<PlanItemOpt>,
     today: String,
 }
 
+/// A work-plan item the form offers to name as carried out by the activity.
+struct PlanItemOpt {
+    id: String,
+    label: String,
+}
+
 impl FormPage {
+    fn plan_item_selected(&self, id: &str) -> bool {
+        self.form.plan_item_id.as_deref() == Some(id)
+    }
+
     fn audience_checked(&self, code: &str) -> bool {
         self.form.audiences.iter().any(|a| a == code)
     }
@@ -210,6 +223,22 @@ async fn form_page(
             .filter(|u| u.id != cu.actor.unit_id)
             .collect(),
     };
+    let plan_items = match id {
+        Some(_) => Vec::new(),
+        None => store::pending_plan_items(&state.db, cu.actor.unit_id)
+            .await?
+            .into_iter()
+            .map(|i| PlanItemOpt {
+                id: i.id.to_string(),
+                label: format!(
+                    "{}（{}，{}前）",
+                    i.text,
+                    i.kind.map(|k| k.label()).unwrap_or("活动"),
+                    crate::calendar::date_zh(&i.due_on)
+                ),
+            })
+            .collect(),
+    };
     let (heading, action) = match id {
         Some(id) => ("修改活动情况".to_string(), format!("/activities/{id}/edit")),
         None => (
@@ -230,6 +259,7 @@ async fn form_page(
             audiences,
             units,
             fixed: fixed.unwrap_or_default(),
+            plan_items,
             today: cu.who.today().to_string(),
         },
     ))

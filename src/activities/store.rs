@@ -352,6 +352,39 @@ async fn add_co_organiser(
 
 /// Record an activity the actor's unit organised, alone or with the units it names: in one
 /// transaction the row, every organiser as a party, a notice to the others, and the audit.
+/// A work-plan item the unit leads that asks for an activity not yet carried out: what the
+/// form offers to name.
+#[derive(Debug, Clone)]
+pub struct PendingItem {
+    pub id: i64,
+    pub text: String,
+    pub kind: Option<Kind>,
+    pub due_on: String,
+}
+
+/// The items of work plans led by `unit_id` that ask for an activity and have none recorded,
+/// the soonest due first.
+pub async fn pending_plan_items(db: &Db, unit_id: i64) -> AppResult<Vec<PendingItem>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT i.id, i.text, i.activity_kind, i.due_on FROM plan_items i \
+         WHERE i.lead_unit_id = $1 AND i.activity_kind IS NOT NULL AND NOT EXISTS \
+         (SELECT 1 FROM activities x WHERE x.plan_item_id = i.id AND x.state = 'recorded') \
+         ORDER BY i.due_on, i.id LIMIT 200",
+    )
+    .bind(unit_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, text, kind, due_on)| PendingItem {
+            id,
+            text,
+            kind: Kind::parse(&kind),
+            due_on,
+        })
+        .collect())
+}
+
 pub async fn create(
     db: &Db,
     cal: &crate::calendar::Calendar,
@@ -384,7 +417,19 @@ pub async fn create(
     let now = who.at_text();
     let mut tx = db.begin().await?;
     if let Some(item) = plan_item {
-        // Read under the write lock, so two activities cannot carry out one item.
+        // The item's row locked (SQLite: the write lock already held), so of two activities
+        // sent at once for one item the second reads the first and is refused.
+        let not_found = || {
+            AppError::field(
+                "plan_item_id",
+                "not_found",
+                "本单位牵头的工作要点事项中没有该事项",
+            )
+        };
+        match crate::procedure::lock(&mut tx, "plan_items", item).await {
+            Err(AppError::NotFound) => return Err(not_found()),
+            r => r?,
+        }
         let row: Option<(Option<String>, i64, i64)> = sqlx::query_as(
             "SELECT i.activity_kind, i.lead_unit_id, \
              (SELECT COUNT(*) FROM activities x WHERE x.plan_item_id = i.id AND x.state = 'recorded') \
@@ -395,11 +440,7 @@ pub async fn create(
         .await?;
         let Some((asked, lead, done)) = row.filter(|r| r.1 == actor.unit_id || r.0.is_none())
         else {
-            return Err(AppError::field(
-                "plan_item_id",
-                "not_found",
-                "本单位牵头的工作要点事项中没有该事项",
-            ));
+            return Err(not_found());
         };
         super::model::check_plan_item(
             a.kind,
