@@ -677,13 +677,13 @@ async fn prefill_tx(
     unit_id: i64,
     (start, end): (NaiveDate, NaiveDate),
 ) -> Result<BTreeMap<String, i64>, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'to_police' AND sent_on BETWEEN $2 AND $3",
+    let n = crate::direct_reports::store::count(
+        c,
+        crate::direct_reports::model::Source::TransfersSent,
+        unit_id,
+        start,
+        end,
     )
-    .bind(unit_id)
-    .bind(start.to_string())
-    .bind(end.to_string())
-    .fetch_one(&mut *c)
     .await?;
     Ok(BTreeMap::from([(model::PREFILLED.to_string(), n)]))
 }

@@ -720,38 +720,50 @@ async fn prefill_tx(
     let mut out = BTreeMap::new();
     for i in indicators {
         let Some(source) = i.source() else { continue };
-        let sql = match source {
-            Source::TransfersSent => {
-                "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'to_police' AND sent_on BETWEEN $2 AND $3"
-            }
-            Source::HandBacksReceived => {
-                "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'hand_back' AND sent_on BETWEEN $2 AND $3"
-            }
-            Source::TransfersReceived => {
-                "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'to_police' AND received_on BETWEEN $2 AND $3"
-            }
-            Source::TransfersFiled => {
-                "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'to_police' AND decision LIKE '立案%' AND decided_on BETWEEN $2 AND $3"
-            }
-            Source::HandBacksSent => {
-                "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'hand_back' AND sent_on BETWEEN $2 AND $3"
-            }
-            Source::SupervisedConcluded => {
-                "SELECT COUNT(*) FROM cases WHERE lead_unit_id = $1 AND concluded_on BETWEEN $2 AND $3"
-            }
-            Source::PublicReports => {
-                "SELECT COUNT(*) FROM public_reports WHERE handler_unit_id = $1 AND received_on BETWEEN $2 AND $3"
-            }
-        };
-        let n: i64 = sqlx::query_scalar(sql)
-            .bind(unit_id)
-            .bind(start.to_string())
-            .bind(end.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
+        let n = count(tx, source, unit_id, start, end).await?;
         out.insert(i.code.clone(), n);
     }
     Ok(out)
+}
+
+/// What the platform holds of `source` for unit `unit_id`, counted by the date of the act from
+/// `start` to `end`: the one count behind every prefilled figure (direct reporting, campaigns).
+pub async fn count(
+    c: &mut sqlx::AnyConnection,
+    source: Source,
+    unit_id: i64,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<i64, sqlx::Error> {
+    let sql = match source {
+        Source::TransfersSent => {
+            "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'to_police' AND sent_on BETWEEN $2 AND $3"
+        }
+        Source::HandBacksReceived => {
+            "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'hand_back' AND sent_on BETWEEN $2 AND $3"
+        }
+        Source::TransfersReceived => {
+            "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'to_police' AND received_on BETWEEN $2 AND $3"
+        }
+        Source::TransfersFiled => {
+            "SELECT COUNT(*) FROM transfers WHERE to_unit_id = $1 AND direction = 'to_police' AND decision LIKE '立案%' AND decided_on BETWEEN $2 AND $3"
+        }
+        Source::HandBacksSent => {
+            "SELECT COUNT(*) FROM transfers WHERE from_unit_id = $1 AND direction = 'hand_back' AND sent_on BETWEEN $2 AND $3"
+        }
+        Source::SupervisedConcluded => {
+            "SELECT COUNT(*) FROM cases WHERE lead_unit_id = $1 AND concluded_on BETWEEN $2 AND $3"
+        }
+        Source::PublicReports => {
+            "SELECT COUNT(*) FROM public_reports WHERE handler_unit_id = $1 AND received_on BETWEEN $2 AND $3"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(unit_id)
+        .bind(start.to_string())
+        .bind(end.to_string())
+        .fetch_one(c)
+        .await
 }
 
 impl crate::procedure::Record for ReturnRow {
